@@ -1,0 +1,54 @@
+// Build: copy the tree-sitter grammars named in grammars/grammars.json out of their npm packages,
+// then bundle the language server, the CLI and the VS Code client with esbuild.
+// Usage: node scripts/build.mjs [--grammars-only]
+import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+
+// Packages may hide package.json behind "exports": walk node_modules the way Node does.
+function packageDir(name) {
+  for (const base of require.resolve.paths(name) ?? []) {
+    if (existsSync(join(base, name, 'package.json'))) return join(base, name);
+  }
+  throw new Error(`npm package ${name} is not installed: run npm ci`);
+}
+
+export function copyGrammars() {
+  const manifest = JSON.parse(readFileSync(join(root, 'grammars/grammars.json'), 'utf8'));
+  const out = join(root, 'grammars/wasm');
+  mkdirSync(out, { recursive: true });
+  const entries = [['runtime', manifest.runtime], ...Object.entries(manifest.grammars)];
+  for (const [lang, g] of entries) {
+    const src = join(packageDir(g.package), g.file);
+    if (!existsSync(src)) throw new Error(`grammar for ${lang}: ${src} is missing (npm package ${g.package})`);
+    copyFileSync(src, join(out, lang === 'runtime' ? 'web-tree-sitter.wasm' : `${lang}.wasm`));
+  }
+}
+
+async function bundle() {
+  const esbuild = await import('esbuild');
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+  const jobs = [];
+  const serverEntry = join(root, 'language-server/src/server.ts');
+  if (existsSync(serverEntry)) {
+    jobs.push(esbuild.build({ ...common, entryPoints: { server: serverEntry }, outdir: join(root, 'dist'), external: ['onnxruntime-node'] }));
+  }
+  const cliEntry = join(root, 'language-server/src/cli.ts');
+  if (existsSync(cliEntry)) {
+    jobs.push(esbuild.build({ ...common, entryPoints: { cli: cliEntry }, outdir: join(root, 'dist'), external: ['onnxruntime-node'] }));
+  }
+  const clientEntry = join(root, 'extension/main.ts');
+  if (existsSync(clientEntry)) {
+    jobs.push(esbuild.build({ ...common, entryPoints: { extension: clientEntry }, outdir: join(root, 'dist'), external: ['vscode'] }));
+  }
+  await Promise.all(jobs);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  copyGrammars();
+  if (!process.argv.includes('--grammars-only')) await bundle();
+}
