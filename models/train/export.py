@@ -1,0 +1,195 @@
+"""Export a trained model to ONNX with a KV cache (I/O in docs/CONTRACTS.md), check it, quantize it.
+
+    python3 export.py --ckpt RUN/model.pt --tokenizer TOK/tokenizer.json --out DIR [--quantize]
+
+Writes DIR/model.onnx (float32; or, with --quantize, 4-bit MatMulNBits weights and an int8 embedding
+table), DIR/tokenizer.json, DIR/config.json and DIR/export.json (parity figures). Parity: ONNX Runtime
+(CPU) against PyTorch on a prefill plus decode steps; greedy tokens must match.
+"""
+import argparse
+import copy
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Config, Transformer  # noqa: E402
+
+
+class Int8Embedding(nn.Module):
+    """Row-wise symmetric int8 embedding: Gather + Cast + Mul, plain ONNX ops every provider runs."""
+
+    def __init__(self, weight):
+        super().__init__()
+        scale = weight.abs().amax(dim=1, keepdim=True).clamp(min=1e-8) / 127.0
+        self.register_buffer("q", torch.round(weight / scale).to(torch.int8))
+        self.register_buffer("scale", scale.squeeze(1).float())
+
+    def forward(self, ids):
+        return F.embedding(ids, self.q).float() * F.embedding(ids, self.scale.unsqueeze(1))
+
+
+class StepModule(nn.Module):
+    """ONNX-facing wrapper: flat past/present tensors, names as in the contract."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, position_ids, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        logits, presents = self.model.step(input_ids, position_ids, past)
+        flat = [t for kv in presents for t in kv]
+        return (logits, *flat)
+
+
+def load(ckpt_path):
+    ck = torch.load(ckpt_path, map_location="cpu")
+    cfg = Config(**{k: v for k, v in ck["config"].items() if k in Config.__dataclass_fields__})
+    model = Transformer(cfg)
+    model.load_state_dict(ck["model"])
+    return model.float().eval(), cfg, ck
+
+
+def names(cfg):
+    past = [f"past_key_values.{i}.{kv}" for i in range(cfg.n_layer) for kv in ("key", "value")]
+    present = [f"present.{i}.{kv}" for i in range(cfg.n_layer) for kv in ("key", "value")]
+    return past, present
+
+
+def export_onnx(model, cfg, path, int8_embedding):
+    if int8_embedding:
+        # Untie first: the output projection keeps the float weight (quantized to 4-bit later).
+        model.lm_head.weight = nn.Parameter(model.embed.weight.detach().clone())
+        model.embed = Int8Embedding(model.embed.weight.detach())
+    wrapper = StepModule(model).eval()
+    past_names, present_names = names(cfg)
+    P, T = 3, 2
+    ids = torch.randint(0, cfg.vocab_size, (1, T))
+    pos = torch.arange(P, P + T).unsqueeze(0)
+    past = [torch.zeros(1, cfg.n_kv_head, P, cfg.head_dim) for _ in past_names]
+    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}}
+    axes.update({n: {2: "P"} for n in past_names})
+    axes.update({n: {2: "P_plus_T"} for n in present_names})
+    kwargs = dict(input_names=["input_ids", "position_ids", *past_names], output_names=["logits", *present_names],
+                  dynamic_axes=axes, opset_version=17, do_constant_folding=True)
+    if "dynamo" in torch.onnx.export.__code__.co_varnames:
+        kwargs["dynamo"] = False  # the TorchScript exporter: plain ops, stable names
+    with torch.no_grad():
+        torch.onnx.export(wrapper, (ids, pos, *past), path, **kwargs)
+
+
+def quantize_4bit(src, dst, block_size):
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    model = onnx.load(src)
+    q = MatMulNBitsQuantizer(model, block_size=block_size, is_symmetric=True)
+    q.process()
+    q.model.save_model_to_file(dst, use_external_data_format=False)
+
+
+def torch_greedy(model, cfg, prompt_ids, n_new):
+    past = [(torch.zeros(1, cfg.n_kv_head, 0, cfg.head_dim), torch.zeros(1, cfg.n_kv_head, 0, cfg.head_dim)) for _ in range(cfg.n_layer)]
+    ids, out, first_logits = torch.tensor([prompt_ids]), [], None
+    pos0 = 0
+    with torch.no_grad():
+        for _ in range(n_new):
+            pos = torch.arange(pos0, pos0 + ids.shape[1]).unsqueeze(0)
+            logits, past = model.step(ids, pos, past)
+            if first_logits is None:
+                first_logits = logits.numpy()
+            pos0 += ids.shape[1]
+            nxt = int(logits.argmax(-1))
+            out.append(nxt)
+            ids = torch.tensor([[nxt]])
+    return out, first_logits
+
+
+def ort_greedy(path, cfg, prompt_ids, n_new):
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    past_names, _ = names(cfg)
+    feeds_past = {n: np.zeros((1, cfg.n_kv_head, 0, cfg.head_dim), np.float32) for n in past_names}
+    ids, out, first_logits, pos0 = np.array([prompt_ids], np.int64), [], None, 0
+    t0 = time.time()
+    for _ in range(n_new):
+        pos = np.arange(pos0, pos0 + ids.shape[1], dtype=np.int64)[None]
+        res = sess.run(None, {"input_ids": ids, "position_ids": pos, **feeds_past})
+        logits = res[0]
+        if first_logits is None:
+            first_logits = logits
+        feeds_past = {n: res[1 + i] for i, n in enumerate(past_names)}
+        pos0 += ids.shape[1]
+        nxt = int(logits.argmax(-1)[0])
+        out.append(nxt)
+        ids = np.array([[nxt]], np.int64)
+    return out, first_logits, (time.time() - t0) / n_new
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quantize", action="store_true")
+    ap.add_argument("--block-size", type=int, default=32)
+    ap.add_argument("--keep-fp32", action="store_true", help="keep model.fp32.onnx beside the quantized model")
+    ap.add_argument("--prompt", default="<|prompt|>Fix the bug in this code.\ndef add(a, b):\n    return a - b\n<|completion|>")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+
+    model, cfg, ck = load(args.ckpt)
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(args.tokenizer)
+    prompt_ids = tok.encode(args.prompt).ids
+    ref_tokens, ref_logits = torch_greedy(model, cfg, prompt_ids, 24)
+
+    # 1. float32 export: must reproduce PyTorch (parity).
+    fp32_path = os.path.join(args.out, "model.fp32.onnx")
+    export_onnx(copy.deepcopy(model), cfg, fp32_path, int8_embedding=False)
+    tokens, logits, sec = ort_greedy(fp32_path, cfg, prompt_ids, 24)
+    report = {
+        "params": sum(p.numel() for p in model.parameters()),
+        "fp32": {"max_abs_logit_diff_prefill": float(np.abs(logits - ref_logits).max()),
+                 "greedy_tokens_match": tokens == ref_tokens, "ort_cpu_ms_per_token": round(sec * 1000, 2),
+                 "bytes": os.path.getsize(fp32_path)},
+        "greedy_text_torch": tok.decode(ref_tokens, skip_special_tokens=False),
+    }
+    final = os.path.join(args.out, "model.onnx")
+    if args.quantize:
+        # 2. shipped export: int8 embedding table + 4-bit MatMulNBits weights (quality is measured by the eval).
+        tmp = os.path.join(args.out, "model.int8emb.onnx")
+        export_onnx(copy.deepcopy(model), cfg, tmp, int8_embedding=True)
+        quantize_4bit(tmp, final, args.block_size)
+        os.remove(tmp)
+        tokens, logits, sec = ort_greedy(final, cfg, prompt_ids, 24)
+        report["quantized"] = {"matmul": f"MatMulNBits 4-bit symmetric, block {args.block_size}", "embedding": "int8 per row",
+                               "max_abs_logit_diff_prefill": float(np.abs(logits - ref_logits).max()),
+                               "greedy_match_prefix": next((i for i, (a, b) in enumerate(zip(tokens, ref_tokens)) if a != b), len(tokens)),
+                               "ort_cpu_ms_per_token": round(sec * 1000, 2), "bytes": os.path.getsize(final)}
+        if not args.keep_fp32:
+            os.remove(fp32_path)
+    else:
+        os.replace(fp32_path, final)
+    shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump({"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_kv_head": cfg.n_kv_head, "head_dim": cfg.head_dim,
+                   "d_model": cfg.d_model, "vocab_size": cfg.vocab_size, "context_length": cfg.context_length,
+                   "eos_token": "<|end|>", "dtype": "float32"}, f, indent=1)
+    with open(os.path.join(args.out, "export.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

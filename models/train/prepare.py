@@ -1,0 +1,186 @@
+"""Tokenizer training and tokenization of the data build (build/data, see docs/CONTRACTS.md).
+
+    python3 models/train/prepare.py tokenizer --data DIR --out tokenizer.json [--vocab 16384] [--sample-mb 200]
+    python3 models/train/prepare.py corpus    --data DIR --tokenizer tokenizer.json --out DIR
+    python3 models/train/prepare.py tasks     --data DIR --tokenizer tokenizer.json --out DIR [--seed 1234]
+
+Outputs (numpy):
+  corpus: {split}.bin      uint16 stream of "<|file|>" + text + "<|end|>" documents
+  tasks:  {split}-{variant}.tokens uint16 [N, ctx] rows + {split}-{variant}.mask uint8 [N, ctx]
+          (variant "markers": Treasure Hunt layout with prompt-side dropout; "plain": the no-marker
+          baseline on the same examples). Loss is on the completion only (mask = 1).
+"""
+import argparse
+import glob
+import json
+import lzma
+import os
+import random
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import markers as M  # noqa: E402
+
+
+def read_jsonl_xz(pattern):
+    for path in sorted(glob.glob(pattern)):
+        with lzma.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def train_tokenizer(args):
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    budget = args.sample_mb * 1024 * 1024
+
+    def texts():
+        used = 0
+        # Every language and the task answers take part, so markers, values and prompts tokenize well.
+        rows = list(read_jsonl_xz(os.path.join(args.data, "corpus", "train-*.jsonl.xz")))
+        random.Random(0).shuffle(rows)
+        for r in rows:
+            if used > budget:
+                break
+            used += len(r["text"])
+            yield r["text"]
+        for i, ex in enumerate(read_jsonl_xz(os.path.join(args.data, "tasks", "train-*.jsonl.xz"))):
+            if i >= 20000:
+                break
+            p, c = M.render(ex)
+            yield p + c
+
+    tags = M.tags()
+    specials = M.special_tokens()
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=args.vocab - len(tags),
+        min_frequency=2,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    t0 = time.time()
+    tok.train_from_iterator(texts(), trainer)
+    # Marker tags are ordinary (non-special) tokens: they are written by the model and decoded as text.
+    tok.add_tokens([AddedToken(t, normalized=False, special=False, single_word=False) for t in tags])
+    tok.save(args.out)
+    print(f"tokenizer: {tok.get_vocab_size()} entries in {time.time() - t0:.0f}s -> {args.out}")
+
+
+def load_tokenizer(path):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(path)
+
+
+def tokenize_corpus(args):
+    tok = load_tokenizer(args.tokenizer)
+    os.makedirs(args.out, exist_ok=True)
+    for split in ("train", "valid", "test"):
+        rows = read_jsonl_xz(os.path.join(args.data, "corpus", f"{split}-*.jsonl.xz"))
+        out_path = os.path.join(args.out, f"{split}.bin")
+        n_tok = n_doc = 0
+        t0 = time.time()
+        with open(out_path + ".tmp", "wb") as f:
+            batch = []
+            for r in rows:
+                batch.append(M.file_text(r["text"]))
+                if len(batch) == 2048:
+                    n_tok += write_ids(f, tok.encode_batch(batch))
+                    n_doc += len(batch)
+                    batch = []
+            if batch:
+                n_tok += write_ids(f, tok.encode_batch(batch))
+                n_doc += len(batch)
+        os.replace(out_path + ".tmp", out_path)
+        print(f"corpus {split}: {n_doc} files, {n_tok} tokens in {time.time() - t0:.0f}s")
+
+
+def write_ids(f, encodings):
+    n = 0
+    for e in encodings:
+        a = np.asarray(e.ids, dtype=np.uint16)
+        f.write(a.tobytes())
+        n += len(a)
+    return n
+
+
+def tokenize_tasks(args):
+    tok = load_tokenizer(args.tokenizer)
+    ctx = args.context
+    pad = tok.token_to_id("<|pad|>")
+    os.makedirs(args.out, exist_ok=True)
+    stats = {}
+    for split in ("train", "valid", "test"):
+        examples = list(read_jsonl_xz(os.path.join(args.data, "tasks", f"{split}-*.jsonl.xz")))
+        random.Random(args.seed).shuffle(examples)
+        # length_tokens describes the answer under this tokenizer, so it is filled in here.
+        answers = tok.encode_batch([ex["answer"] for ex in examples])
+        for ex, enc in zip(examples, answers):
+            ex["markers"]["length_tokens"] = max(1, len(enc.ids))
+        for variant in ("markers", "plain"):
+            rng = random.Random(args.seed)
+            pairs = [M.render(ex, rng=rng, use_markers=(variant == "markers")) for ex in examples]
+            prompts = tok.encode_batch([p for p, _ in pairs])
+            completions = tok.encode_batch([c for _, c in pairs])
+            # Greedy packing: examples never cross a row; the rest of a row is padding without loss.
+            lengths = [len(pe.ids) + len(ce.ids) for pe, ce in zip(prompts, completions)]
+            place, n_rows, used, dropped = [], 0, ctx, 0
+            for n in lengths:
+                if n > ctx:
+                    place.append(None)
+                    dropped += 1
+                    continue
+                if used + n > ctx:
+                    n_rows += 1
+                    used = 0
+                place.append((n_rows - 1, used))
+                used += n
+            tokens = np.full((n_rows, ctx), pad, dtype=np.uint16)
+            loss = np.zeros((n_rows, ctx), dtype=np.uint8)
+            for pe, ce, at in zip(prompts, completions, place):
+                if at is None:
+                    continue
+                r, c = at
+                np_ = len(pe.ids)
+                nc = len(ce.ids)
+                tokens[r, c:c + np_] = pe.ids
+                tokens[r, c + np_:c + np_ + nc] = ce.ids
+                loss[r, c + np_:c + np_ + nc] = 1
+            base = os.path.join(args.out, f"{split}-{variant}")
+            tokens.tofile(base + ".tokens")
+            loss.tofile(base + ".mask")
+            stats[f"{split}-{variant}"] = {"examples": len(examples) - dropped, "dropped_too_long": dropped, "rows": n_rows}
+            print(f"tasks {split}/{variant}: {len(examples) - dropped} examples ({dropped} too long) in {n_rows} rows")
+        if split == "test":
+            # The held-out examples with their tokenizer-filled markers, for the marker-accuracy suite.
+            with lzma.open(os.path.join(args.out, "test-examples.jsonl.xz"), "wt", encoding="utf-8") as f:
+                for ex in examples:
+                    f.write(json.dumps(ex) + "\n")
+    with open(os.path.join(args.out, "tasks-stats.json"), "w") as f:
+        json.dump(stats, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=["tokenizer", "corpus", "tasks"])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--tokenizer")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--vocab", type=int, default=16384)
+    ap.add_argument("--sample-mb", type=int, default=200)
+    ap.add_argument("--context", type=int, default=2048)
+    ap.add_argument("--seed", type=int, default=1234)
+    args = ap.parse_args()
+    {"tokenizer": train_tokenizer, "corpus": tokenize_corpus, "tasks": tokenize_tasks}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
