@@ -1,0 +1,2 @@
+; Included headers (@module), for the domain marker.
+(preproc_include path: (_) @module)

@@ -1,0 +1,2 @@
+; Imported modules (@module), for the domain marker.
+(import module: (module) @module)

@@ -1,0 +1,2 @@
+; Commands a script runs (@module), for the domain marker.
+(command name: (command_name) @module)

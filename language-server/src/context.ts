@@ -1,0 +1,254 @@
+// What a fix rewrites and which markers the editor context implies: functions of a document, the
+// region around a syntax error or diagnostic, imports -> domain, region size -> length, diagnostic ->
+// error_type. Language knowledge comes from grammars/ (grammars.json, queries/, domains.json, error-types.json).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Node, Tree } from 'web-tree-sitter';
+import { functionTypes, inferDomain, type LanguageInfo } from './grammars';
+import { lengthBucket, taxonomy, type Markers } from './markers';
+import { importedModules, parse, syntaxIssues, type SyntaxIssue } from './parsing';
+import { repoRoot } from './paths';
+
+/** Whole lines, inclusive, 0-based. */
+export interface LineRegion { startLine: number; endLine: number }
+
+export interface FunctionSpan extends LineRegion {
+  nodeType: string;
+  /** nesting depth among functions (0 = outermost) */
+  depth: number;
+}
+
+/** Everything the engine needs to know about one document version. */
+export interface Analysis {
+  language: LanguageInfo;
+  text: string;
+  lines: string[];
+  path?: string;
+  issues: SyntaxIssue[];
+  functions: FunctionSpan[];
+  modules: string[];
+  domain?: string;
+}
+
+/** A place to fix and why. */
+export interface FixTarget {
+  kind: 'syntax' | 'diagnostic' | 'function';
+  line: number;
+  region: LineRegion;
+  /** The text after "Error: " in the prompt (none for a plain function rewrite). */
+  diagnostic?: string;
+  errorType?: string;
+}
+
+/** A diagnostic as the editor gives it (LSP shape, 0-based). */
+export interface DiagnosticLike {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  message: string;
+  source?: string;
+  code?: string | number;
+}
+
+/** Functions longer than this are looked into for a smaller one (as the training data build does). */
+export const MAX_FUNCTION_LINES = 80;
+/** Expression functions count as functions only when bound by a declaration (`const f = () => {}`). */
+const EXPRESSION_FUNCTIONS = new Set(['arrow_function', 'function_expression', 'func_literal', 'lambda_expression']);
+const BINDING_DECLS = new Set(['lexical_declaration', 'variable_declaration']);
+const CLOSERS = /^(\}|\)|\]|end\b|fi\b|done\b|esac\b|#endif\b)/;
+
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\n|\r/);
+}
+
+/** The declaration that is a function's example text: decorators, `const f = ...`, `export ...` included. */
+function declarationOf(node: Node): Node | null {
+  let decl: Node = node;
+  if (EXPRESSION_FUNCTIONS.has(node.type)) {
+    const p = node.parent;
+    const gp = p?.parent;
+    if (!p || !gp || p.type !== 'variable_declarator' || !BINDING_DECLS.has(gp.type)) return null;
+    decl = gp;
+  }
+  for (let a = decl.parent; a; a = a.parent) {
+    if (a.type === 'decorated_definition' || (a.type === 'export_statement' && a.startPosition.row === decl.startPosition.row)) decl = a;
+    else break;
+  }
+  return decl;
+}
+
+function collectFunctions(tree: Tree, grammar: string): FunctionSpan[] {
+  const types = functionTypes(grammar);
+  const out: FunctionSpan[] = [];
+  const visit = (node: Node, depth: number): void => {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      let d = depth;
+      if (types.has(child.type)) {
+        const decl = declarationOf(child);
+        if (decl) {
+          const endRow = decl.endPosition.column === 0 && decl.endPosition.row > decl.startPosition.row ? decl.endPosition.row - 1 : decl.endPosition.row;
+          out.push({ startLine: decl.startPosition.row, endLine: endRow, nodeType: child.type, depth });
+          d = depth + 1;
+        }
+      }
+      visit(child, d);
+    }
+  };
+  visit(tree.rootNode, 0);
+  return out;
+}
+
+/** Parses and analyses a document. */
+export async function analyze(text: string, language: LanguageInfo, path?: string): Promise<Analysis> {
+  const lines = splitLines(text);
+  if (!language.grammar) {
+    return { language, text, lines, path, issues: [], functions: [], modules: [] };
+  }
+  const tree = await parse(language.grammar, text);
+  try {
+    const issues = syntaxIssues(tree);
+    const functions = collectFunctions(tree, language.grammar);
+    const modules = await importedModules(language.grammar, tree);
+    const domain = inferDomain(modules, path);
+    return { language, text, lines, path, issues, functions, modules, domain };
+  } finally {
+    tree.delete();
+  }
+}
+
+const regionLines = (r: LineRegion) => r.endLine - r.startLine + 1;
+
+/**
+ * The function to rewrite for a line: the outermost function containing it that is at most
+ * MAX_FUNCTION_LINES long (the training examples are such functions), else the innermost one.
+ */
+export function enclosingFunction(a: Analysis, line: number): FunctionSpan | null {
+  const around = a.functions
+    .filter((f) => f.startLine <= line && line <= f.endLine)
+    .sort((x, y) => x.depth - y.depth);
+  if (around.length === 0) return null;
+  return around.find((f) => regionLines(f) <= MAX_FUNCTION_LINES) ?? around[around.length - 1]!;
+}
+
+const indentOf = (s: string) => /^[ \t]*/.exec(s)![0].replace(/\t/g, '    ').length;
+const blank = (s: string | undefined) => s === undefined || s.trim() === '';
+
+/**
+ * The block a broken line heads: the line, the following lines indented deeper (blank lines
+ * inside kept), and one closing line at the same indentation (`}`, `end`, ...).
+ */
+export function indentBlock(lines: string[], line: number, atLeastTo = line): LineRegion {
+  let start = line;
+  while (start > 0 && blank(lines[start])) start--;
+  const i0 = indentOf(lines[start] ?? '');
+  let end = start;
+  for (let j = start + 1; j < lines.length; j++) {
+    if (blank(lines[j])) continue;
+    if (indentOf(lines[j]!) > i0) end = j;
+    else {
+      if (indentOf(lines[j]!) === i0 && CLOSERS.test(lines[j]!.trim())) end = j;
+      break;
+    }
+  }
+  return { startLine: start, endLine: Math.max(end, Math.min(atLeastTo, lines.length - 1)) };
+}
+
+/** The region a syntax error's fix rewrites: its function, else the block it heads. */
+export function regionForLine(a: Analysis, line: number, lastLine = line): LineRegion {
+  const fn = enclosingFunction(a, line);
+  if (fn && fn.endLine >= lastLine) return { startLine: fn.startLine, endLine: fn.endLine };
+  return indentBlock(a.lines, line, lastLine);
+}
+
+interface ErrorTypeRules { rules: [string, string][] }
+let errorRules: { re: RegExp; value: string }[] | undefined;
+
+/** error_type for a diagnostic's text (grammars/error-types.json), or undefined. */
+export function errorTypeFor(text: string): string | undefined {
+  if (!errorRules) {
+    const raw = JSON.parse(readFileSync(join(repoRoot(), 'grammars', 'error-types.json'), 'utf8')) as ErrorTypeRules;
+    const allowed = new Set(taxonomy().categories.error_type.values);
+    errorRules = raw.rules.filter(([, v]) => allowed.has(v)).map(([re, value]) => ({ re: new RegExp(re, 'i'), value }));
+  }
+  return errorRules.find((r) => r.re.test(text))?.value;
+}
+
+/** The prompt's diagnostic line for a tree-sitter error. */
+export function syntaxDiagnosticText(issue: SyntaxIssue): string {
+  return `syntax error: ${issue.message}`;
+}
+
+/** The prompt's diagnostic line for an editor diagnostic. */
+export function diagnosticText(d: DiagnosticLike): string {
+  const code = d.code !== undefined && d.code !== '' ? `(${d.code})` : '';
+  const src = d.source ? `${d.source}${code}: ` : code ? `${code}: ` : '';
+  return (src + d.message.split('\n')[0]!.trim()).slice(0, 300);
+}
+
+export function syntaxTarget(a: Analysis, issue: SyntaxIssue): FixTarget {
+  const text = syntaxDiagnosticText(issue);
+  return {
+    kind: 'syntax',
+    line: issue.start.row,
+    region: regionForLine(a, issue.start.row, issue.end.row),
+    diagnostic: text,
+    errorType: errorTypeFor(text),
+  };
+}
+
+export function diagnosticTarget(a: Analysis, d: DiagnosticLike): FixTarget {
+  const text = diagnosticText(d);
+  return {
+    kind: 'diagnostic',
+    line: d.range.start.line,
+    region: regionForLine(a, d.range.start.line, d.range.end.line),
+    diagnostic: text,
+    errorType: errorTypeFor(text),
+  };
+}
+
+export function functionTarget(a: Analysis, line: number): FixTarget | null {
+  const fn = enclosingFunction(a, line);
+  if (!fn) return null;
+  return { kind: 'function', line, region: { startLine: fn.startLine, endLine: fn.endLine } };
+}
+
+/** Syntax issues that lie on a line range (inclusive). */
+export function issuesOn(a: Analysis, fromLine: number, toLine: number): SyntaxIssue[] {
+  return a.issues.filter((i) => i.start.row <= toLine && i.end.row >= fromLine);
+}
+
+/**
+ * Chooses the fix target: a diagnostic on `line` (or the first one), else a syntax error on `line`
+ * (or the first one), else the function around `line`. Without `line` and with no error: the file's
+ * only function, if it has exactly one.
+ */
+export function chooseTarget(a: Analysis, opts: { line?: number; diagnostics?: DiagnosticLike[] }): FixTarget | null {
+  const { line } = opts;
+  const diags = opts.diagnostics ?? [];
+  if (line !== undefined) {
+    const d = diags.find((x) => x.range.start.line <= line && line <= x.range.end.line);
+    if (d) return diagnosticTarget(a, d);
+    const i = issuesOn(a, line, line)[0];
+    if (i) return syntaxTarget(a, i);
+    return functionTarget(a, line);
+  }
+  if (diags[0]) return diagnosticTarget(a, diags[0]);
+  if (a.issues[0]) return syntaxTarget(a, a.issues[0]);
+  const top = a.functions.filter((f) => f.depth === 0);
+  if (top.length === 1) return functionTarget(a, top[0]!.startLine);
+  return null;
+}
+
+/** The markers the editor context implies for a fix of `target`. */
+export function contextMarkers(a: Analysis, target: FixTarget | null, task: string): Markers {
+  const m: Markers = { task, code_type: a.language.codeType };
+  if (a.domain) m.domain = a.domain;
+  if (target?.errorType) m.error_type = target.errorType;
+  if (target) m.length_bucket = lengthBucket(regionLines(target.region));
+  return m;
+}
+
+/** The text of a region (whole lines, no line break at the end). */
+export function regionText(a: Analysis, r: LineRegion): string {
+  return a.lines.slice(r.startLine, r.endLine + 1).join('\n');
+}

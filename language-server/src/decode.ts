@@ -1,0 +1,280 @@
+// Greedy decoding with a KV cache (the LogitsSource keeps it), marker-constrained:
+//  - the completion starts with <MARKER_LIST>; the GIVEN markers are forced, in taxonomy order,
+//    where they belong; the model writes the other categories itself (only known categories, in
+//    order, enum values restricted to the taxonomy's), then </MARKER_LIST> and the answer;
+//  - stops at <|end|>, at the token limit or the context length; an AbortSignal is checked before
+//    every model step, so cancellation stops decoding within one step.
+// Marker tags are single tokens, so the constraints act at tag boundaries; the tokens between two
+// tags are computed by encoding a reference string, so they match the training tokenization.
+import { category, markerOrder, parseMarkerList, serialize, taxonomy, type MarkerKey, type Markers } from './markers';
+import type { LogitsSession, LogitsSource } from './runtime';
+import type { TreasureTokenizer } from './tokenizer';
+
+export class DecodeAbortedError extends Error {
+  constructor() {
+    super('decoding was cancelled');
+  }
+}
+
+/** Token ids of the marker syntax under one tokenizer. */
+export class MarkerVocab {
+  readonly listOpen: number;
+  readonly listClose: number;
+  readonly end: number;
+  readonly open = new Map<MarkerKey, number>();
+  readonly close = new Map<MarkerKey, number>();
+  readonly keyOfOpen = new Map<number, MarkerKey>();
+  /** Tokens between two adjacent tags (the separator). */
+  readonly sep: number[];
+  /** Every tag and format token: never part of a value. */
+  readonly structural = new Set<number>();
+  /** Format tokens that never appear in an answer. */
+  readonly notInAnswer = new Set<number>();
+  private readonly valueCache = new Map<string, number[]>();
+
+  constructor(readonly tok: TreasureTokenizer) {
+    const t = taxonomy();
+    this.listOpen = tok.id(t.serialization.open);
+    this.listClose = tok.id(t.serialization.close);
+    this.end = tok.id(t.format.end);
+    for (const key of markerOrder()) {
+      const o = tok.id(`<${key}>`);
+      const c = tok.id(`</${key}>`);
+      this.open.set(key, o);
+      this.close.set(key, c);
+      this.keyOfOpen.set(o, key);
+      this.structural.add(o).add(c);
+    }
+    this.structural.add(this.listOpen).add(this.listClose).add(this.end);
+    for (const s of [t.format.prompt_open, t.format.completion_open, t.format.file_open, '<|pad|>']) {
+      const id = tok.tryId(s);
+      if (id !== undefined) {
+        this.structural.add(id);
+        this.notInAnswer.add(id);
+      }
+    }
+    const first = markerOrder()[0]!;
+    this.sep = this.between(`${t.serialization.open}${t.serialization.separator}<${first}>`, this.listOpen, this.open.get(first)!);
+  }
+
+  private between(text: string, first: number, last: number): number[] {
+    const ids = this.tok.encode(text);
+    if (ids[0] !== first || ids[ids.length - 1] !== last) {
+      throw new Error(`the tokenizer does not keep marker tags as single tokens (${JSON.stringify(text)})`);
+    }
+    return ids.slice(1, -1);
+  }
+
+  /** Tokens of ` value ` between <key> and </key>, as the tokenizer splits the full marker list. */
+  valueTokens(key: MarkerKey, value: string): number[] {
+    const ck = `${key}\u0000${value}`;
+    let ids = this.valueCache.get(ck);
+    if (!ids) {
+      const sep = taxonomy().serialization.separator;
+      ids = this.between(`<${key}>${sep}${value}${sep}</${key}>`, this.open.get(key)!, this.close.get(key)!);
+      this.valueCache.set(ck, ids);
+    }
+    return ids;
+  }
+}
+
+export interface DecodeRequest {
+  promptIds: readonly number[];
+  /** Markers forced into the completion's marker list. */
+  given: Markers;
+  /** Token limit for the completion (marker list + answer). */
+  maxTokens: number;
+  signal?: AbortSignal;
+  /** Whether to write a marker list at all (true for the marker-tuned model). */
+  markerList?: boolean;
+}
+
+export interface DecodeResult {
+  /** Completion token ids (marker list, answer, and <|end|> when reached). */
+  ids: number[];
+  /** The marker list as text (empty when none was written). */
+  markerText: string;
+  /** Every marker of the written list (given and model-written). */
+  markers: Markers;
+  /** The answer text (after the marker list and its line break; without <|end|>). */
+  answer: string;
+  stop: 'end' | 'limit' | 'context';
+  /** Model steps run (calls into the model). */
+  steps: number;
+}
+
+const MAX_VALUE_TOKENS = 12;
+
+function argmax(logits: Float32Array, allowed?: Iterable<number>, blocked?: Set<number>): number {
+  let best = -1;
+  let bestV = -Infinity;
+  if (allowed) {
+    for (const i of allowed) {
+      const v = logits[i]!;
+      if (v > bestV || best < 0) { best = i; bestV = v; }
+    }
+    return best;
+  }
+  for (let i = 0; i < logits.length; i++) {
+    if (blocked?.has(i)) continue;
+    const v = logits[i]!;
+    if (v > bestV) { best = i; bestV = v; }
+  }
+  return best;
+}
+
+export class Decoder {
+  readonly vocab: MarkerVocab;
+
+  constructor(readonly model: LogitsSource, readonly tok: TreasureTokenizer) {
+    this.vocab = new MarkerVocab(tok);
+  }
+
+  async run(req: DecodeRequest): Promise<DecodeResult> {
+    const v = this.vocab;
+    const session = this.model.start();
+    const out: number[] = [];
+    let steps = 0;
+    const limit = Math.max(1, Math.min(req.maxTokens, this.model.contextLength - req.promptIds.length));
+    if (req.promptIds.length >= this.model.contextLength) {
+      session.dispose();
+      return { ids: [], markerText: '', markers: {}, answer: '', stop: 'context', steps };
+    }
+    const feed = async (ids: readonly number[]): Promise<Float32Array> => {
+      if (req.signal?.aborted) throw new DecodeAbortedError();
+      steps++;
+      return session.feed(ids);
+    };
+    // Forced tokens are appended and fed together; returns false when the limit is reached.
+    const room = () => limit - out.length;
+    let stop: DecodeResult['stop'] = 'limit';
+    try {
+      let logits = await feed(req.promptIds);
+      let markersDone = req.markerList === false;
+      if (!markersDone) {
+        const r = await this.markerPhase(session, feed, logits, req.given, out, limit);
+        if (r) {
+          logits = r;
+          markersDone = true;
+        }
+      }
+      if (markersDone) {
+        // The answer: free greedy decoding until <|end|>.
+        while (room() > 0) {
+          const next = argmax(logits, undefined, v.notInAnswer);
+          out.push(next);
+          if (next === v.end) { stop = 'end'; break; }
+          if (room() <= 0) break;
+          if (session.length >= this.model.contextLength) { stop = 'context'; break; }
+          logits = await feed([next]);
+        }
+      }
+    } finally {
+      session.dispose();
+    }
+    return this.finish(out, stop, steps);
+  }
+
+  /**
+   * Writes the marker list into `out`. Returns the logits after </MARKER_LIST>, or null when the
+   * token limit was reached inside the list.
+   */
+  private async markerPhase(
+    session: LogitsSession,
+    feed: (ids: readonly number[]) => Promise<Float32Array>,
+    first: Float32Array,
+    given: Markers,
+    out: number[],
+    limit: number,
+  ): Promise<Float32Array | null> {
+    const v = this.vocab;
+    const order = markerOrder();
+    const rank = new Map(order.map((k, i) => [k, i]));
+    let logits = first;
+    let pending: number[] = [v.listOpen, ...v.sep];
+    const push = (ids: number[]): boolean => {
+      for (const id of ids) {
+        if (out.length >= limit) return false;
+        out.push(id);
+      }
+      return true;
+    };
+    let last = -1; // rank of the last category written
+    for (;;) {
+      if (!push(pending)) return null;
+      logits = await feed(pending);
+      pending = [];
+      // Which tag may come next: categories after the last one written, up to the next given one.
+      const nextGiven = order.find((k, i) => i > last && given[k] !== undefined);
+      const allowed: number[] = [];
+      for (const k of order) {
+        const r = rank.get(k)!;
+        if (r <= last) continue;
+        if (nextGiven !== undefined && r > rank.get(nextGiven)!) break;
+        allowed.push(v.open.get(k)!);
+      }
+      if (nextGiven === undefined) allowed.push(v.listClose);
+      const tag = argmax(logits, allowed);
+      if (tag === v.listClose) {
+        if (!push([v.listClose])) return null;
+        return feed([v.listClose]);
+      }
+      const key = v.keyOfOpen.get(tag)!;
+      last = rank.get(key)!;
+      const givenValue = given[key];
+      if (givenValue !== undefined) {
+        pending = [tag, ...v.valueTokens(key, givenValue), v.close.get(key)!, ...v.sep];
+        continue;
+      }
+      // The model writes this category's value.
+      if (!push([tag])) return null;
+      logits = await feed([tag]);
+      const cat = category(key);
+      const closeId = v.close.get(key)!;
+      const value: number[] = [];
+      if (cat.kind === 'enum' && cat.values) {
+        const candidates = cat.values.map((val) => v.valueTokens(key, val));
+        for (;;) {
+          const live = candidates.filter((c) => c.length >= value.length && value.every((t, i) => c[i] === t));
+          const options = new Set<number>();
+          for (const c of live) options.add(c.length === value.length ? closeId : c[value.length]!);
+          if (options.size === 0) options.add(closeId);
+          const next = options.size === 1 ? [...options][0]! : argmax(logits, options);
+          if (next === closeId) break;
+          value.push(next);
+          if (!push([next])) return null;
+          logits = await feed([next]);
+        }
+      } else {
+        for (;;) {
+          const next = value.length >= MAX_VALUE_TOKENS ? closeId : argmax(logits, undefined, v.structural);
+          const choice = next === closeId || logits[closeId]! >= logits[next]! ? closeId : next;
+          if (choice === closeId) break;
+          value.push(choice);
+          if (!push([choice])) return null;
+          logits = await feed([choice]);
+        }
+      }
+      pending = [closeId, ...v.sep];
+    }
+  }
+
+  private finish(ids: number[], stop: DecodeResult['stop'], steps: number): DecodeResult {
+    const v = this.vocab;
+    const closeAt = ids.indexOf(v.listClose);
+    const endAt = ids.indexOf(v.end);
+    const answerIds = ids.slice(closeAt >= 0 ? closeAt + 1 : 0, endAt >= 0 ? endAt : ids.length);
+    const markerIds = closeAt >= 0 ? ids.slice(0, closeAt + 1) : ids.slice(0, ids.indexOf(v.listOpen) === 0 ? ids.length : 0);
+    const markerText = this.tok.decode(markerIds);
+    let answer = this.tok.decode(answerIds);
+    if (closeAt >= 0 && answer.startsWith('\n')) answer = answer.slice(1);
+    if (closeAt < 0 && ids[0] === v.listOpen) answer = '';
+    const { markers } = parseMarkerList(markerText);
+    return { ids, markerText, markers, answer, stop, steps };
+  }
+}
+
+/** The marker list a decode result would have been trained on (for tests and logs). */
+export function markerListOf(markers: Markers): string {
+  return serialize(markers);
+}

@@ -1,0 +1,335 @@
+// The Engine API (docs/CONTRACTS.md), shared by the language server, the CLI and the eval harness.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  analyze,
+  chooseTarget,
+  contextMarkers,
+  functionTarget,
+  regionText,
+  type Analysis,
+  type DiagnosticLike,
+  type FixTarget,
+  type LineRegion,
+} from './context';
+import { Decoder, type DecodeResult } from './decode';
+import { resolveLanguage, type LanguageInfo } from './grammars';
+import { lengthBucket, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
+import { buildPrompt } from './prompt';
+import type { Device } from './protocol';
+import { repoRoot } from './paths';
+import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, regionSpan, toTextEdits, type TextEdit } from './repair';
+import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
+import { TokenizerError, TreasureTokenizer } from './tokenizer';
+
+/** Bad input (unsupported language, line out of range, unknown marker, ...): CLI exit 2. */
+export class InputError extends Error {}
+export { ModelError };
+
+export interface EngineOptions {
+  /** Folder with model.onnx, tokenizer.json, config.json (default: models/treasure of the installation). */
+  modelDir?: string;
+  device?: Device;
+  /** For tests: a logits source instead of the ONNX model (with a tokenizer). */
+  logits?: LogitsSource;
+  tokenizer?: TreasureTokenizer;
+}
+
+export interface MarkerReport { given: Markers; inferred: Markers }
+
+export interface FixRequest {
+  text: string;
+  languageId: string;
+  /** 0-based line: the diagnostic/syntax error on it, else the function around it. */
+  line?: number;
+  diagnostics?: DiagnosticLike[];
+  /** Explicit markers (strongest). */
+  markers?: Record<string, string>;
+  /** Team defaults from the settings (below explicit, above context). */
+  settingsMarkers?: Record<string, string>;
+  /** 'function': rewrite the function around `line` even if the line has an error. */
+  mode?: 'auto' | 'function';
+  /** File path (domain inference from the path). */
+  path?: string;
+  maxTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface FixResult {
+  edits: TextEdit[];
+  fixed: string;
+  markers: MarkerReport;
+  checked: true;
+  latencyMs: number;
+  /** The rewritten region (whole lines). */
+  region: { start: { line: number; character: number }; end: { line: number; character: number } };
+  target: FixTarget['kind'];
+}
+
+export interface FixOutcome {
+  fix: FixResult | null;
+  /** Why there is no fix (when fix is null). */
+  reason?: string;
+  /** The model's raw completion, for logs. */
+  completion?: string;
+  markers?: MarkerReport;
+  latencyMs: number;
+  tokens?: { prompt: number; completion: number; steps: number };
+}
+
+export interface GenerateRequest {
+  languageId: string;
+  prompt: string;
+  markers?: Record<string, string>;
+  settingsMarkers?: Record<string, string>;
+  maxTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult { text: string; markers: MarkerReport; latencyMs: number }
+
+export interface MarkersAtRequest {
+  text: string;
+  languageId: string;
+  line?: number;
+  path?: string;
+  /** Team defaults (settings) and explicit markers. */
+  settings?: Record<string, string>;
+  markers?: Record<string, string>;
+  diagnostics?: DiagnosticLike[];
+}
+
+export interface MarkersAtResult {
+  markers: Markers;
+  sources: Partial<Record<MarkerKey, MarkerSource>>;
+  region?: LineRegion;
+  target?: FixTarget['kind'];
+}
+
+export function defaultModelDir(): string {
+  return join(repoRoot(), 'models', 'treasure');
+}
+
+export function languageOrThrow(languageId: string): LanguageInfo {
+  const lang = resolveLanguage(languageId);
+  if (!lang) throw new InputError(`unsupported language "${languageId}"`);
+  return lang;
+}
+
+function markersOrThrow(obj: Record<string, string> | undefined): Markers {
+  try {
+    return validateMarkers(obj);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+}
+
+/** Context markers for a position, without the model (also used for action titles). */
+export async function markersAt(req: MarkersAtRequest): Promise<MarkersAtResult> {
+  const lang = languageOrThrow(req.languageId);
+  const a = await analyze(req.text, lang, req.path);
+  if (req.line !== undefined && (req.line < 0 || req.line >= a.lines.length)) {
+    throw new InputError(`line ${req.line + 1} is out of range (the file has ${a.lines.length} lines)`);
+  }
+  const target = chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
+  const merged = mergeMarkers({
+    explicit: markersOrThrow(req.markers),
+    settings: sanitizeMarkers(req.settings).markers,
+    context: contextMarkers(a, target, 'CodeFix'),
+  });
+  return { ...merged, region: target?.region, target: target?.kind };
+}
+
+export class Engine {
+  private readonly decoder: Decoder;
+
+  private constructor(
+    readonly modelDir: string,
+    readonly device: string,
+    readonly model: LogitsSource,
+    readonly tokenizer: TreasureTokenizer,
+  ) {
+    try {
+      this.decoder = new Decoder(model, tokenizer);
+    } catch (e) {
+      throw new ModelError(`the tokenizer does not fit the marker taxonomy: ${(e as Error).message}`);
+    }
+  }
+
+  /** Loads the model (ModelError with a clear message when it is missing or broken). */
+  static async load(opts: EngineOptions = {}): Promise<Engine> {
+    const dir = resolve(opts.modelDir || defaultModelDir());
+    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer);
+    if (!existsSync(dir)) {
+      throw new ModelError(`no model at ${dir}: the shipped model (models/treasure/ with model.onnx, tokenizer.json, config.json) is missing`);
+    }
+    for (const f of ['model.onnx', 'tokenizer.json', 'config.json']) {
+      if (!existsSync(join(dir, f))) throw new ModelError(`the model at ${dir} is incomplete: ${f} is missing`);
+    }
+    const config = readModelConfig(dir);
+    let tokenizer: TreasureTokenizer;
+    try {
+      tokenizer = TreasureTokenizer.fromFile(join(dir, 'tokenizer.json'));
+    } catch (e) {
+      throw new ModelError(e instanceof TokenizerError ? e.message : `tokenizer: ${(e as Error).message}`);
+    }
+    if (tokenizer.vocabSize > config.vocab_size) {
+      throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
+    }
+    const model = await OrtModel.load(dir, opts.device ?? 'auto');
+    return new Engine(dir, model.device, model, tokenizer);
+  }
+
+  get contextLength(): number {
+    return this.model.contextLength;
+  }
+
+  async fix(req: FixRequest): Promise<FixResult | null> {
+    return (await this.fixDetailed(req)).fix;
+  }
+
+  /** Like fix, with the reason when there is no fix. Throws InputError on bad input. */
+  async fixDetailed(req: FixRequest): Promise<FixOutcome> {
+    const t0 = performance.now();
+    const lang = languageOrThrow(req.languageId);
+    if (!lang.grammar) throw new InputError(`no grammar ships for ${lang.codeType}: fixes need one to check the result`);
+    const explicit = markersOrThrow(req.markers);
+    const settings = sanitizeMarkers(req.settingsMarkers).markers;
+    const a = await analyze(req.text, lang, req.path);
+    if (req.line !== undefined && (!Number.isInteger(req.line) || req.line < 0 || req.line >= a.lines.length)) {
+      throw new InputError(`line ${req.line + 1} is out of range (the file has ${a.lines.length} lines)`);
+    }
+    const target =
+      req.mode === 'function' && req.line !== undefined ? functionTarget(a, req.line) : chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
+    const ms = () => Math.round(performance.now() - t0);
+    if (!target) {
+      const reason =
+        req.line !== undefined
+          ? `nothing to fix at line ${req.line + 1}: no diagnostic, no syntax error and no function there`
+          : a.functions.length > 1
+            ? 'no syntax error found; the file has several functions: pass a line to rewrite the function there'
+            : 'no syntax error and no function found';
+      return { fix: null, reason, latencyMs: ms() };
+    }
+    return this.fixTarget(a, target, { explicit, settings }, req, t0);
+  }
+
+  private async fixTarget(
+    a: Analysis,
+    target: FixTarget,
+    layers: { explicit: Markers; settings: Markers },
+    req: FixRequest,
+    t0: number,
+  ): Promise<FixOutcome> {
+    const ms = () => Math.round(performance.now() - t0);
+    const { markers: given } = mergeMarkers({
+      explicit: layers.explicit,
+      settings: layers.settings,
+      context: contextMarkers(a, target, 'CodeFix'),
+    });
+    const task = given.task ?? 'CodeFix';
+    if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
+    const code = regionText(a, target.region);
+    const prompt = buildPrompt({ task, code, diagnostic: target.diagnostic, given });
+    const promptIds = this.tokenizer.encode(prompt);
+    const codeTokens = this.tokenizer.encode(code).length;
+    // The answer is about as long as the region: a budget well above it, below the context.
+    const budget = Math.min(req.maxTokens ?? 768, 64 + Math.ceil(codeTokens * 1.5) + 32);
+    const room = this.model.contextLength - promptIds.length;
+    if (room < Math.min(budget, 64 + codeTokens)) {
+      return { fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() };
+    }
+    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(budget, room), signal: req.signal });
+    const report = reportOf(given, decoded);
+    const base = { completion: this.tokenizer.decode(decoded.ids), markers: report, tokens: { prompt: promptIds.length, completion: decoded.ids.length, steps: decoded.steps } };
+    if (decoded.stop !== 'end') {
+      return { fix: null, reason: `the model did not finish its answer within ${decoded.ids.length} tokens`, latencyMs: ms(), ...base };
+    }
+    const check = await checkFix(a, target, decoded.answer);
+    if (!check.ok) return { fix: null, reason: check.reason, latencyMs: ms(), ...base };
+    const starts = lineStarts(a.text);
+    const span = regionSpan(a.text, starts, target.region.startLine, target.region.endLine);
+    const regionEnd = toTextEdits(a.text, [{ start: span.end, end: span.end, newText: '' }])[0]!.range.end;
+    return {
+      fix: {
+        edits: check.edits,
+        fixed: check.fixed,
+        markers: report,
+        checked: true,
+        latencyMs: ms(),
+        region: { start: { line: target.region.startLine, character: 0 }, end: regionEnd },
+        target: target.kind,
+      },
+      latencyMs: ms(),
+      ...base,
+    };
+  }
+
+  /** Continues code (CodeGeneration). */
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const t0 = performance.now();
+    const lang = languageOrThrow(req.languageId);
+    const explicit = markersOrThrow(req.markers);
+    const settings = sanitizeMarkers(req.settingsMarkers).markers;
+    const context: Markers = { task: 'CodeGeneration', code_type: lang.codeType };
+    if (explicit.length_lines && !explicit.length_bucket) context.length_bucket = lengthBucket(Number(explicit.length_lines));
+    const { markers: given } = mergeMarkers({ explicit, settings, context });
+    const task = given.task ?? 'CodeGeneration';
+    const prompt = buildPrompt({ task, code: req.prompt, given });
+    const promptIds = this.tokenizer.encode(prompt);
+    const room = this.model.contextLength - promptIds.length;
+    if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
+    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal });
+    let text = decoded.answer;
+    if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
+    return { text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
+  }
+
+  /** Context markers at a line (no model call). */
+  markersAt(req: MarkersAtRequest): Promise<MarkersAtResult> {
+    return markersAt(req);
+  }
+}
+
+function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {
+  const inferred: Markers = {};
+  for (const [k, v] of Object.entries(decoded.markers) as [MarkerKey, string][]) {
+    if (given[k] === undefined) inferred[k] = v;
+  }
+  return { given: { ...given }, inferred };
+}
+
+export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok: false; reason: string };
+
+/**
+ * Checks an answer for a target: it must be non-empty, change the region, and add no syntax error
+ * (the patched document is re-parsed); a syntax-error fix must also remove errors in its region.
+ */
+export async function checkFix(a: Analysis, target: FixTarget, answer: string): Promise<CheckResult> {
+  const eol = eolOf(a.text);
+  const replacement = cleanAnswer(answer, eol);
+  if (replacement.trim() === '') return { ok: false, reason: 'the model wrote an empty answer' };
+  const starts = lineStarts(a.text);
+  const span = regionSpan(a.text, starts, target.region.startLine, target.region.endLine);
+  const old = a.text.slice(span.start, span.end);
+  if (replacement === old) return { ok: false, reason: 'the model returned the code unchanged' };
+  const oldLines = target.region.endLine - target.region.startLine + 1;
+  const newLines = replacement.split(eol).length;
+  if (newLines > oldLines * 3 + 10) return { ok: false, reason: `the answer (${newLines} lines) is far longer than the region (${oldLines} lines)` };
+  const rel = minimalEdits(old, replacement, eol).map((e) => ({ start: e.start + span.start, end: e.end + span.start, newText: e.newText }));
+  if (rel.length === 0) return { ok: false, reason: 'the model returned the code unchanged' };
+  const fixed = applyOffsetEdits(a.text, rel);
+  if (fixed === a.text) return { ok: false, reason: 'the model returned the code unchanged' };
+  const after = await analyze(fixed, a.language, a.path);
+  if (after.issues.length > a.issues.length) {
+    return { ok: false, reason: `the fix adds syntax errors (${a.issues.length} before, ${after.issues.length} after)` };
+  }
+  const newEndLine = target.region.startLine + newLines - 1;
+  const before = a.issues.filter((i) => i.start.row <= target.region.endLine && i.end.row >= target.region.startLine).length;
+  const inRegion = after.issues.filter((i) => i.start.row <= newEndLine && i.end.row >= target.region.startLine).length;
+  if (inRegion > before) return { ok: false, reason: 'the fix adds syntax errors in the rewritten code' };
+  if (target.kind === 'syntax' && inRegion >= before && after.issues.length >= a.issues.length) {
+    return { ok: false, reason: 'the fix does not remove the syntax error' };
+  }
+  return { ok: true, edits: toTextEdits(a.text, rel), fixed };
+}

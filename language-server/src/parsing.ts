@@ -1,0 +1,164 @@
+// web-tree-sitter: one-time init, cached parsers per grammar, ERROR/MISSING collection, queries.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Language, Parser, Query, type Node, type Tree } from 'web-tree-sitter';
+import { grammarManifest, querySource } from './grammars';
+import { repoRoot } from './paths';
+
+let init: Promise<void> | undefined;
+const languages = new Map<string, Promise<Language>>();
+const parsers = new Map<string, Parser>();
+const queries = new Map<string, Query | null>();
+
+function wasmDir(): string {
+  return join(repoRoot(), 'grammars', 'wasm');
+}
+
+function initRuntime(): Promise<void> {
+  if (!init) {
+    const runtime = join(wasmDir(), 'web-tree-sitter.wasm');
+    init = Parser.init(existsSync(runtime) ? { locateFile: () => runtime } : undefined);
+  }
+  return init;
+}
+
+export class GrammarError extends Error {}
+
+/** The language object of a grammar (loaded once). */
+export async function loadLanguage(grammar: string): Promise<Language> {
+  await initRuntime();
+  let lp = languages.get(grammar);
+  if (!lp) {
+    if (!grammarManifest().grammars[grammar]) throw new GrammarError(`no grammar named ${grammar}`);
+    const file = join(wasmDir(), `${grammar}.wasm`);
+    if (!existsSync(file)) {
+      throw new GrammarError(`grammar ${grammar} is not built (${file} is missing): run npm run build`);
+    }
+    lp = Language.load(file);
+    languages.set(grammar, lp);
+    lp.catch(() => languages.delete(grammar));
+  }
+  return lp;
+}
+
+export async function getParser(grammar: string): Promise<Parser> {
+  const have = parsers.get(grammar);
+  if (have) return have;
+  const lang = await loadLanguage(grammar);
+  const p = parsers.get(grammar) ?? new Parser();
+  p.setLanguage(lang);
+  parsers.set(grammar, p);
+  return p;
+}
+
+/** Parses text; the caller owns the tree (tree.delete()). */
+export async function parse(grammar: string, text: string): Promise<Tree> {
+  const parser = await getParser(grammar);
+  const tree = parser.parse(text);
+  if (!tree) throw new GrammarError(`tree-sitter could not parse the ${grammar} text`);
+  return tree;
+}
+
+/** Runs fn on a parse tree and frees the tree afterwards. */
+export async function withTree<T>(grammar: string, text: string, fn: (tree: Tree) => T): Promise<T> {
+  const tree = await parse(grammar, text);
+  try {
+    return fn(tree);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Grammar names that load (for status and tests). */
+export async function loadableGrammars(): Promise<string[]> {
+  const ok: string[] = [];
+  for (const g of Object.keys(grammarManifest().grammars)) {
+    try {
+      await getParser(g);
+      ok.push(g);
+    } catch {
+      /* not shipped */
+    }
+  }
+  return ok;
+}
+
+export interface Point { row: number; column: number }
+
+/** One syntax error: an innermost ERROR node or a MISSING node. Columns are UTF-16 code units. */
+export interface SyntaxIssue {
+  kind: 'error' | 'missing';
+  start: Point;
+  end: Point;
+  startIndex: number;
+  endIndex: number;
+  message: string;
+}
+
+function describe(node: Node): string {
+  if (node.isMissing) {
+    const t = node.type;
+    return node.isNamed ? `missing ${t}` : `missing "${t}"`;
+  }
+  const first = node.firstChild ?? node;
+  const text = first.text.split('\n')[0]!.trim();
+  if (!text) return 'syntax error';
+  return `unexpected "${text.length > 30 ? text.slice(0, 30) + '…' : text}"`;
+}
+
+/** Innermost ERROR nodes and every MISSING node, in document order. */
+export function syntaxIssues(tree: Tree): SyntaxIssue[] {
+  const out: SyntaxIssue[] = [];
+  const visit = (node: Node): boolean => {
+    // returns whether an error was found inside `node` (so an enclosing ERROR is not innermost)
+    let inner = false;
+    for (const child of node.children) {
+      if (!child) continue;
+      if (child.isMissing) {
+        out.push(issue(child, 'missing'));
+        inner = true;
+      } else if (child.hasError || child.isError) {
+        const found = visit(child);
+        if (child.isError && !found) out.push(issue(child, 'error'));
+        inner = true;
+      }
+    }
+    return inner;
+  };
+  const root = tree.rootNode;
+  if (root.hasError) {
+    const found = visit(root);
+    if (!found && root.isError) out.push(issue(root, 'error'));
+  }
+  out.sort((a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex);
+  return out;
+}
+
+function issue(node: Node, kind: 'error' | 'missing'): SyntaxIssue {
+  return {
+    kind,
+    start: { ...node.startPosition },
+    end: { ...node.endPosition },
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+    message: describe(node),
+  };
+}
+
+/** The compiled query grammars/queries/<grammar>/<name>.scm, or null when there is none. */
+export async function getQuery(grammar: string, name: string): Promise<Query | null> {
+  const key = `${grammar}/${name}`;
+  if (queries.has(key)) return queries.get(key)!;
+  const src = querySource(grammar, name);
+  const lang = await loadLanguage(grammar);
+  const q = src ? new Query(lang, src) : null;
+  queries.set(key, q);
+  return q;
+}
+
+/** Texts captured as @module by the grammar's imports query. */
+export async function importedModules(grammar: string, tree: Tree): Promise<string[]> {
+  const q = await getQuery(grammar, 'imports');
+  if (!q) return [];
+  return q.captures(tree.rootNode).filter((c) => c.name === 'module').map((c) => c.node.text);
+}

@@ -1,0 +1,159 @@
+// The one typed settings/protocol module shared by the language server and the VS Code client.
+// Import-safe from extension/: no runtime dependency beyond plain TypeScript (types only from the
+// server side), so bundling the client does not pull the model runtime or tree-sitter.
+
+/** Where a marker's value came from, strongest first. */
+export type MarkerSourceName = 'explicit' | 'settings' | 'context' | 'model';
+export type Device = 'auto' | 'cpu' | 'gpu';
+
+/** The `treasure.*` settings (package.json contributes them; resolved per document). */
+export interface TreasureSettings {
+  /** Turns Treasure's code actions off for a document (language-specific sections allowed). */
+  enable: boolean;
+  /** Team default markers (category -> value), e.g. { "domain": "Web", "length_bucket": "concise" }. */
+  markers: Record<string, string>;
+  model: {
+    /** Folder with model.onnx, tokenizer.json, config.json; empty = the shipped models/treasure. */
+    path: string;
+  };
+  device: Device;
+  /** Token limit for one fix (the completion: marker list + answer). */
+  maxFixTokens: number;
+  /** Publish tree-sitter syntax errors as diagnostics (for languages with no other checker). */
+  syntaxDiagnostics: boolean;
+}
+
+export const DEFAULT_SETTINGS: TreasureSettings = {
+  enable: true,
+  markers: {},
+  model: { path: '' },
+  device: 'auto',
+  maxFixTokens: 768,
+  syntaxDiagnostics: false,
+};
+
+export const SETTINGS_SECTION = 'treasure';
+
+/** Code action kinds. */
+export const CodeActionKinds = {
+  fix: 'quickfix.treasure',
+  rewriteFunction: 'refactor.rewrite.treasure',
+} as const;
+
+/** Markers with where each came from; `inferred` are the ones the model wrote itself. */
+export interface MarkerReport {
+  given: Record<string, string>;
+  inferred: Record<string, string>;
+}
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+export interface TextEditLike { range: Range; newText: string }
+export interface TextDocumentRef { uri: string }
+
+// ---- custom requests (client -> server) -------------------------------------------------------
+
+/** `treasure/markersAt`: the markers Treasure would give the model at a position. */
+export const MarkersAtRequest = 'treasure/markersAt';
+export interface MarkersAtParams { textDocument: TextDocumentRef; position?: Position }
+export interface MarkersAtResult {
+  markers: Record<string, string>;
+  sources: Record<string, MarkerSourceName>;
+  /** The region a fix at this position would rewrite, if any. */
+  region?: Range;
+}
+
+/** `treasure/generate`: continue code (CodeGeneration) with optional markers. */
+export const GenerateRequest = 'treasure/generate';
+export interface GenerateParams {
+  /** Document whose settings/markers apply (optional). */
+  textDocument?: TextDocumentRef;
+  languageId: string;
+  prompt: string;
+  markers?: Record<string, string>;
+  maxTokens?: number;
+}
+export interface GenerateResult { text: string; markers: MarkerReport; latencyMs: number }
+
+/** `treasure/fixAll`: fixes for every syntax error/diagnostic target of a document (one fix per region). */
+export const FixAllRequest = 'treasure/fixAll';
+export interface FixAllParams { textDocument: TextDocumentRef; markers?: Record<string, string> }
+export interface FixAllResult {
+  uri: string;
+  version: number;
+  edits: TextEditLike[];
+  fixes: { region: Range; markers: MarkerReport; latencyMs: number }[];
+}
+
+/** `treasure/status`: is the model loaded, where from, on what device; which languages parse. */
+export const StatusRequest = 'treasure/status';
+export interface StatusResult {
+  modelDir: string;
+  modelLoaded: boolean;
+  device: string | null;
+  error: string | null;
+  languages: string[];
+}
+
+/** The `data` of an unresolved Treasure code action (codeAction/resolve). */
+export interface CodeActionData {
+  treasure: 1;
+  uri: string;
+  version: number;
+  kind: 'fix' | 'rewriteFunction';
+  line: number;
+  diagnostic?: { message: string; source?: string; code?: string | number; range: Range };
+  /** Whether the target is a tree-sitter syntax error (ERROR/MISSING node). */
+  syntax?: boolean;
+}
+
+/**
+ * Merges the `treasure` section with a language-specific section (`[python]` from
+ * workspace/configuration; its keys look like "treasure.markers" or nest as { treasure: {...} }).
+ */
+export function resolveSettings(base: unknown, languageSection?: unknown): TreasureSettings {
+  const out: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
+  apply(out, base);
+  if (languageSection && typeof languageSection === 'object') {
+    const lang = languageSection as Record<string, unknown>;
+    const nested = lang[SETTINGS_SECTION];
+    if (nested && typeof nested === 'object') apply(out, nested);
+    const flat: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(lang)) {
+      if (k.startsWith(SETTINGS_SECTION + '.')) setPath(flat, k.slice(SETTINGS_SECTION.length + 1).split('.'), v);
+    }
+    apply(out, flat);
+  }
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], v: unknown): void {
+  let o = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    if (!o[k] || typeof o[k] !== 'object') o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]!] = v;
+}
+
+function apply(out: TreasureSettings, raw: unknown): void {
+  if (!raw || typeof raw !== 'object') return;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.enable === 'boolean') out.enable = r.enable;
+  if (r.markers && typeof r.markers === 'object') {
+    // A language-specific section adds to (and overrides) the general markers.
+    out.markers = { ...out.markers };
+    for (const [k, v] of Object.entries(r.markers as Record<string, unknown>)) {
+      if (typeof v === 'string' || typeof v === 'number') out.markers[k] = String(v);
+    }
+  }
+  const model = r.model as Record<string, unknown> | undefined;
+  if (model && typeof model === 'object' && typeof model.path === 'string') out.model = { path: model.path };
+  if (typeof r['model.path'] === 'string') out.model = { path: r['model.path'] as string };
+  if (r.device === 'auto' || r.device === 'cpu' || r.device === 'gpu') out.device = r.device;
+  if (typeof r.maxFixTokens === 'number' && Number.isFinite(r.maxFixTokens) && r.maxFixTokens > 0) {
+    out.maxFixTokens = Math.min(4096, Math.floor(r.maxFixTokens));
+  }
+  if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
+}

@@ -1,0 +1,59 @@
+// The shipped tokenizer (Hugging Face tokenizer.json, byte-level BPE) through @huggingface/tokenizers.
+// Encoding matches the Python `tokenizers` library used in training: no special tokens added (the
+// training data has no post-processor), marker tags and format tokens are single added tokens.
+import { readFileSync } from 'node:fs';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export class TokenizerError extends Error {}
+
+export class TreasureTokenizer {
+  private constructor(private readonly tok: Tokenizer, readonly vocabSize: number) {}
+
+  static fromFile(path: string): TreasureTokenizer {
+    let json: { model?: { vocab?: Record<string, number> }; added_tokens?: { id: number }[] };
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8')) as typeof json;
+    } catch (e) {
+      throw new TokenizerError(`cannot read tokenizer ${path}: ${(e as Error).message}`);
+    }
+    return TreasureTokenizer.fromJSON(json);
+  }
+
+  static fromJSON(json: object): TreasureTokenizer {
+    let tok: Tokenizer;
+    try {
+      tok = new Tokenizer(json, {});
+    } catch (e) {
+      throw new TokenizerError(`broken tokenizer.json: ${(e as Error).message}`);
+    }
+    const vocab = tok.get_vocab(true);
+    let max = -1;
+    for (const id of vocab.values()) if (id > max) max = id;
+    return new TreasureTokenizer(tok, max + 1);
+  }
+
+  encode(text: string): number[] {
+    if (text.length === 0) return [];
+    return this.tok.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  decode(ids: readonly number[]): string {
+    if (ids.length === 0) return '';
+    return this.tok.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  /** The id of a token that must be a single token (format tokens, marker tags). */
+  id(token: string): number {
+    const id = this.tok.token_to_id(token);
+    if (id === undefined) throw new TokenizerError(`the tokenizer has no single token for ${token}`);
+    return id;
+  }
+
+  tryId(token: string): number | undefined {
+    return this.tok.token_to_id(token);
+  }
+
+  token(id: number): string | undefined {
+    return this.tok.id_to_token(id);
+  }
+}

@@ -1,0 +1,118 @@
+// Test helpers: a tiny byte-level BPE tokenizer.json built in memory (the same layout as the shipped
+// one: byte-level pre-tokenizer and decoder, format tokens special, marker tags plain added tokens)
+// and a deterministic fake LogitsSource for the decoder.
+import { markerOrder, taxonomy } from '../../language-server/src/markers';
+import type { LogitsSession, LogitsSource } from '../../language-server/src/runtime';
+import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+
+function bytesToUnicode(): Map<number, string> {
+  const bs: number[] = [];
+  for (let i = 33; i <= 126; i++) bs.push(i);
+  for (let i = 161; i <= 172; i++) bs.push(i);
+  for (let i = 174; i <= 255; i++) bs.push(i);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n);
+      n++;
+    }
+  }
+  return new Map(bs.map((b, i) => [b, String.fromCodePoint(cs[i]!)]));
+}
+
+/** A byte-level BPE tokenizer.json with a few merges, the format tokens and the marker tags. */
+export function tinyTokenizerJSON(): object {
+  const b2u = bytesToUnicode();
+  const vocab: Record<string, number> = {};
+  for (let b = 0; b < 256; b++) vocab[b2u.get(b)!] = b;
+  const merges: [string, string][] = [];
+  const addMerge = (a: string, b: string) => {
+    if (vocab[a + b] !== undefined) return;
+    merges.push([a, b]);
+    vocab[a + b] = Object.keys(vocab).length;
+  };
+  // a few merges so that some values are multi-byte tokens ("Ġ" is a space)
+  addMerge('Ġ', 'C');
+  addMerge('ĠC', 'o');
+  addMerge('d', 'e');
+  addMerge('e', 'r');
+  addMerge('Ġ', 'p');
+  addMerge('Ġp', 'y');
+  const t = taxonomy();
+  const specials = [t.format.prompt_open, t.format.completion_open, t.format.end, t.format.file_open, '<|pad|>'];
+  const tags = [t.serialization.open, t.serialization.close];
+  for (const k of markerOrder()) tags.push(`<${k}>`, `</${k}>`);
+  let id = Object.keys(vocab).length;
+  const added = [
+    ...specials.map((c) => ({ id: id++, content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    ...tags.map((c) => ({ id: id++, content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false })),
+  ];
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
+      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges,
+    },
+  };
+}
+
+export function tinyTokenizer(): TreasureTokenizer {
+  return TreasureTokenizer.fromJSON(tinyTokenizerJSON());
+}
+
+/**
+ * A fake model that "wants" to write `script` after the prompt: it predicts the token that followed
+ * the longest recent context (up to 6 tokens) in the script, so after a forced deviation it picks up
+ * the script again at the next matching point. Scores are deterministic.
+ */
+export class ScriptedLogits implements LogitsSource {
+  readonly vocabSize: number;
+  feeds = 0;
+  private readonly script: number[];
+  constructor(tok: TreasureTokenizer, completion: string, readonly contextLength = 4096, private readonly onFeed?: (n: number) => void) {
+    this.vocabSize = tok.vocabSize;
+    this.script = tok.encode(completion);
+  }
+  start(): LogitsSession {
+    const seq: number[] = [];
+    let promptLen = -1;
+    const self = this;
+    return {
+      get length() { return seq.length; },
+      async feed(ids: readonly number[]) {
+        self.feeds++;
+        self.onFeed?.(self.feeds);
+        if (promptLen < 0) promptLen = ids.length;
+        seq.push(...ids);
+        const gen = seq.slice(promptLen);
+        const logits = new Float32Array(self.vocabSize);
+        for (let i = 0; i < logits.length; i++) logits[i] = -i * 1e-6;
+        logits[self.predict(gen)] = 10;
+        return logits;
+      },
+      dispose() {},
+    };
+  }
+  private predict(gen: number[]): number {
+    const s = this.script;
+    if (gen.length < s.length && gen.every((t, i) => s[i] === t)) return s[gen.length]!;
+    for (let n = Math.min(6, gen.length); n >= 1; n--) {
+      const ctx = gen.slice(gen.length - n);
+      for (let i = 0; i + n < s.length; i++) {
+        let ok = true;
+        for (let j = 0; j < n; j++) if (s[i + j] !== ctx[j]) { ok = false; break; }
+        if (ok) return s[i + n]!;
+      }
+    }
+    return s[s.length - 1]!;
+  }
+}
