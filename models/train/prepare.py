@@ -70,19 +70,28 @@ def train_tokenizer(args):
     tok.train_from_iterator(texts(), trainer)
     # Marker tags are ordinary (non-special) tokens: they are written by the model and decoded as text.
     tok.add_tokens([AddedToken(t, normalized=False, special=False, single_word=False) for t in tags])
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tok.save(args.out)
     print(f"tokenizer: {tok.get_vocab_size()} entries in {time.time() - t0:.0f}s -> {args.out}")
 
 
-def load_tokenizer(path):
-    from tokenizers import Tokenizer
+def load_tokenizer(path, out_dir):
+    """Loads a tokenizer; a foreign one (a Hugging Face base model's) gets our format tokens and marker
+    tags added. The tokenizer used is saved beside the tokens, so training and export use the same."""
+    from tokenizers import AddedToken, Tokenizer
 
-    return Tokenizer.from_file(path)
+    tok = Tokenizer.from_file(path)
+    missing = [t for t in M.special_tokens() + M.tags() if tok.token_to_id(t) is None]
+    if missing:
+        tok.add_tokens([AddedToken(t, normalized=False, special=False) for t in missing])
+        print(f"added {len(missing)} format/marker tokens to {path}")
+    os.makedirs(out_dir, exist_ok=True)
+    tok.save(os.path.join(out_dir, "tokenizer.json"))
+    return tok
 
 
 def tokenize_corpus(args):
-    tok = load_tokenizer(args.tokenizer)
-    os.makedirs(args.out, exist_ok=True)
+    tok = load_tokenizer(args.tokenizer, args.out)
     for split in ("train", "valid", "test"):
         rows = read_jsonl_xz(os.path.join(args.data, "corpus", f"{split}-*.jsonl.xz"))
         out_path = os.path.join(args.out, f"{split}.bin")
@@ -113,7 +122,7 @@ def write_ids(f, encodings):
 
 
 def tokenize_tasks(args):
-    tok = load_tokenizer(args.tokenizer)
+    tok = load_tokenizer(args.tokenizer, args.out)
     ctx = args.context
     pad = tok.token_to_id("<|pad|>")
     os.makedirs(args.out, exist_ok=True)
