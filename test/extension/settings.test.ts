@@ -1,0 +1,80 @@
+// Client-side settings logic (extension/settings.ts): team marker defaults validated against
+// models/markers.json, layered like VS Code layers settings, and Workspace Trust restrictions.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_SETTINGS } from '../../language-server/src/protocol';
+import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers } from '../../extension/settings';
+
+test('known markers with allowed values are kept, in their canonical form', () => {
+  const r = validateMarkers({ domain: 'Web', length_bucket: 'concise', quality_bucket: 1, length_lines: '12', source: 'human' }, 'user settings');
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.markers, { domain: 'Web', length_bucket: 'concise', quality_bucket: '1', length_lines: '12', source: 'Human' });
+});
+
+test('unknown markers and values are reported with where they were set, and ignored', () => {
+  const r = validateMarkers({ domain: 'Webb', flavour: 'spicy', length_lines: 0, error_type: 'operator_misuse' }, 'workspace settings');
+  assert.deepEqual(r.markers, { error_type: 'operator_misuse' });
+  const messages = r.problems.map(describeProblem);
+  assert.equal(messages.length, 3);
+  assert.match(messages[0]!, /^treasure\.markers in workspace settings: .*Webb.*allowed: Web, Systems/);
+  assert.match(messages[1]!, /unknown marker "flavour" \(known: domain, error_type/);
+  assert.match(messages[2]!, /length_lines.*0.*out of range 1\.\.2000/);
+});
+
+test('task and code_type cannot be team defaults (the command and the language decide them)', () => {
+  const r = validateMarkers({ task: 'CodeFix', code_type: 'python', domain: 'Data' }, 'user settings');
+  assert.deepEqual(r.markers, { domain: 'Data' });
+  assert.equal(r.problems.length, 2);
+  assert.match(r.problems[0]!.message, /"task" cannot be a default/);
+  assert.match(r.problems[1]!.message, /"code_type" cannot be a default/);
+  assert.ok('error' in checkMarker('code_type', 'rust'));
+});
+
+test('a treasure.markers value that is not an object is reported', () => {
+  for (const bad of ['Web', 3, ['domain']]) {
+    const r = validateMarkers(bad, 'user settings');
+    assert.deepEqual(r.markers, {});
+    assert.match(r.problems[0]!.message, /expected an object/);
+  }
+  assert.deepEqual(validateMarkers(undefined, 'x'), { markers: {}, problems: [] });
+});
+
+test('layers merge marker by marker; language-specific values beat every plain one; sources are kept', () => {
+  const r = resolveMarkers(
+    {
+      defaultValue: {},
+      globalValue: { domain: 'General', quality_bucket: '2' },
+      workspaceValue: { domain: 'Web' },
+      workspaceFolderValue: { length_bucket: 'medium' },
+      globalLanguageValue: { length_bucket: 'concise' },
+      workspaceLanguageValue: { domain: 'Science', nonsense: 'x' },
+    },
+    'python',
+  );
+  assert.deepEqual(r.markers, { domain: 'Science', quality_bucket: '2', length_bucket: 'concise' });
+  assert.deepEqual(r.sources, {
+    domain: 'workspace settings ([python])',
+    quality_bucket: 'user settings',
+    length_bucket: 'user settings ([python])',
+  });
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.problems[0]!.where, 'workspace settings ([python])');
+});
+
+test('an untrusted workspace cannot change a restricted setting; a trusted one can', () => {
+  const device = { defaultValue: 'auto', globalValue: 'cpu', workspaceValue: 'gpu' };
+  assert.deepEqual(restrictedValue(device, true, 'auto'), { value: 'gpu' });
+  assert.deepEqual(restrictedValue(device, false, 'auto'), { value: 'cpu', ignored: 'workspace settings' });
+  assert.deepEqual(restrictedValue({ defaultValue: '', workspaceFolderValue: '/tmp/evil-model' }, false, ''), { value: '', ignored: 'folder settings' });
+  assert.deepEqual(restrictedValue({ defaultValue: 'auto' }, false, 'auto'), { value: 'auto' });
+});
+
+test('scalar settings: invalid values fall back to the defaults and are reported', () => {
+  const ok = checkScalars({ device: 'gpu', maxFixTokens: 256, modelPath: ' /models/x ' });
+  assert.deepEqual(ok, { device: 'gpu', maxFixTokens: 256, modelPath: '/models/x', problems: [] });
+  const bad = checkScalars({ device: 'tpu', maxFixTokens: 1.5, modelPath: 7 });
+  assert.equal(bad.device, DEFAULT_SETTINGS.device);
+  assert.equal(bad.maxFixTokens, DEFAULT_SETTINGS.maxFixTokens);
+  assert.equal(bad.modelPath, DEFAULT_SETTINGS.model.path);
+  assert.deepEqual(bad.problems.map((p) => p.setting), ['treasure.device', 'treasure.maxFixTokens', 'treasure.model.path']);
+});
