@@ -321,12 +321,22 @@ export async function checkFix(a: Analysis, target: FixTarget, answer: string): 
   const fixed = applyOffsetEdits(a.text, rel);
   if (fixed === a.text) return { ok: false, reason: 'the model returned the code unchanged' };
   const after = await analyze(fixed, a.language, a.path);
+  const { startLine, endLine } = target.region;
+  const newEndLine = startLine + newLines - 1;
+  const delta = newEndLine - endLine;
+  // Errors outside the region, mapped back to the original lines, must all have been there before.
+  const beforeRows = new Set(a.issues.map((i) => i.start.row));
+  for (const i of after.issues) {
+    const row = i.start.row;
+    if (row >= startLine && row <= newEndLine) continue;
+    const was = row < startLine ? row : row - delta;
+    if (!beforeRows.has(was)) return { ok: false, reason: `the fix adds a syntax error at line ${row + 1} (${i.message})` };
+  }
   if (after.issues.length > a.issues.length) {
     return { ok: false, reason: `the fix adds syntax errors (${a.issues.length} before, ${after.issues.length} after)` };
   }
-  const newEndLine = target.region.startLine + newLines - 1;
-  const before = a.issues.filter((i) => i.start.row <= target.region.endLine && i.end.row >= target.region.startLine).length;
-  const inRegion = after.issues.filter((i) => i.start.row <= newEndLine && i.end.row >= target.region.startLine).length;
+  const before = a.issues.filter((i) => i.start.row <= endLine && i.end.row >= startLine).length;
+  const inRegion = after.issues.filter((i) => i.start.row <= newEndLine && i.end.row >= startLine).length;
   if (inRegion > before) return { ok: false, reason: 'the fix adds syntax errors in the rewritten code' };
   if (target.kind === 'syntax' && inRegion >= before && after.issues.length >= a.issues.length) {
     return { ok: false, reason: 'the fix does not remove the syntax error' };

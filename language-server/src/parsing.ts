@@ -1,7 +1,8 @@
 // web-tree-sitter: one-time init, cached parsers per grammar, ERROR/MISSING collection, queries.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Language, Parser, Query, type Node, type Tree } from 'web-tree-sitter';
+import type { Language, Node, Parser, Query, Tree } from 'web-tree-sitter';
 import { grammarManifest, querySource } from './grammars';
 import { repoRoot } from './paths';
 
@@ -10,6 +11,18 @@ const languages = new Map<string, Promise<Language>>();
 const parsers = new Map<string, Parser>();
 const queries = new Map<string, Query | null>();
 
+type TreeSitter = typeof import('web-tree-sitter');
+let ts: TreeSitter | undefined;
+
+/**
+ * web-tree-sitter is loaded at run time (its CommonJS build), not bundled: its ES module build
+ * locates itself through import.meta.url, which a CommonJS bundle does not have.
+ */
+function treeSitter(): TreeSitter {
+  if (!ts) ts = createRequire(join(repoRoot(), 'package.json'))('web-tree-sitter') as TreeSitter;
+  return ts;
+}
+
 function wasmDir(): string {
   return join(repoRoot(), 'grammars', 'wasm');
 }
@@ -17,7 +30,7 @@ function wasmDir(): string {
 function initRuntime(): Promise<void> {
   if (!init) {
     const runtime = join(wasmDir(), 'web-tree-sitter.wasm');
-    init = Parser.init(existsSync(runtime) ? { locateFile: () => runtime } : undefined);
+    init = treeSitter().Parser.init(existsSync(runtime) ? { locateFile: () => runtime } : undefined);
   }
   return init;
 }
@@ -34,7 +47,7 @@ export async function loadLanguage(grammar: string): Promise<Language> {
     if (!existsSync(file)) {
       throw new GrammarError(`grammar ${grammar} is not built (${file} is missing): run npm run build`);
     }
-    lp = Language.load(file);
+    lp = treeSitter().Language.load(file);
     languages.set(grammar, lp);
     lp.catch(() => languages.delete(grammar));
   }
@@ -45,7 +58,7 @@ export async function getParser(grammar: string): Promise<Parser> {
   const have = parsers.get(grammar);
   if (have) return have;
   const lang = await loadLanguage(grammar);
-  const p = parsers.get(grammar) ?? new Parser();
+  const p = parsers.get(grammar) ?? new (treeSitter().Parser)();
   p.setLanguage(lang);
   parsers.set(grammar, p);
   return p;
@@ -151,7 +164,7 @@ export async function getQuery(grammar: string, name: string): Promise<Query | n
   if (queries.has(key)) return queries.get(key)!;
   const src = querySource(grammar, name);
   const lang = await loadLanguage(grammar);
-  const q = src ? new Query(lang, src) : null;
+  const q = src ? new (treeSitter().Query)(lang, src) : null;
   queries.set(key, q);
   return q;
 }

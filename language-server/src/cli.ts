@@ -1,0 +1,275 @@
+// The `treasure` command: the engine without an editor.
+//   treasure fix FILE [--line N] [--marker key=value]... [--json]
+//   treasure markers FILE [--line N] [--json]
+//   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
+// Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr).
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './engine';
+import { languageForPath, resolveLanguage, type LanguageInfo } from './grammars';
+import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './markers';
+import { diffLines } from './repair';
+import type { Device } from './protocol';
+
+const USAGE = `usage:
+  treasure fix FILE [--line N] [--marker key=value]... [--json]
+  treasure markers FILE [--line N] [--json]
+  treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket concise|medium|long] [--marker key=value]... [--json]
+options:
+  --line N          1-based line: fix the diagnostic/syntax error there, else rewrite the function around it.
+                    Without --line, fix takes the first syntax error; with none, the file's only function
+                    (a file with several functions and no syntax error needs --line).
+  --marker k=v      force a marker (see models/markers.json), repeatable
+  --language L      language id or code_type (fix/markers: overrides the file extension)
+  --model DIR       model folder (default: models/treasure; env TREASURE_MODEL_DIR)
+  --device D        auto | cpu | gpu
+  --max-tokens N    token limit for the model's completion
+  --json            machine-readable output
+exit status: 0 a result, 1 no fix found, 2 bad input or no usable model`;
+
+class UsageError extends Error {}
+
+interface Args {
+  cmd: string;
+  file?: string;
+  line?: number;
+  markers: string[];
+  json: boolean;
+  language?: string;
+  prompt?: string;
+  lengthLines?: string;
+  lengthBucket?: string;
+  model?: string;
+  device?: Device;
+  maxTokens?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { cmd: '', markers: [], json: false };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--json': args.json = true; break;
+      case '--line': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--line expects a line number (1-based), got "${v}"`);
+        args.line = Number(v);
+        break;
+      }
+      case '--marker': args.markers.push(value()); break;
+      case '--language': args.language = value(); break;
+      case '--prompt': args.prompt = value(); break;
+      case '--length-lines': args.lengthLines = value(); break;
+      case '--length-bucket': args.lengthBucket = value(); break;
+      case '--model': args.model = value(); break;
+      case '--device': {
+        const v = value();
+        if (v !== 'auto' && v !== 'cpu' && v !== 'gpu') throw new UsageError(`--device expects auto, cpu or gpu, got "${v}"`);
+        args.device = v;
+        break;
+      }
+      case '--max-tokens': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--max-tokens expects a positive number, got "${v}"`);
+        args.maxTokens = Number(v);
+        break;
+      }
+      case '-h': case '--help': args.cmd = 'help'; break;
+      default:
+        if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+        rest.push(a);
+    }
+  }
+  if (args.cmd === 'help') return args;
+  args.cmd = rest.shift() ?? '';
+  if (args.cmd === 'fix' || args.cmd === 'markers') {
+    args.file = rest.shift();
+    if (!args.file) throw new UsageError(`${args.cmd} needs a FILE`);
+  }
+  if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
+  return args;
+}
+
+/** Reads a source file: refuses missing, non-regular, huge, binary and non-UTF-8 files. */
+function readSource(file: string): string {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new InputError(`${file}: no such file`);
+  }
+  if (!st.isFile()) throw new InputError(`${file}: not a regular file`);
+  if (st.size > 4 * 1024 * 1024) throw new InputError(`${file}: too large (${st.size} bytes)`);
+  const bytes = readFileSync(file);
+  if (bytes.includes(0)) throw new InputError(`${file}: a binary file`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    throw new InputError(`${file}: not UTF-8 text`);
+  }
+}
+
+function languageOf(args: Args): LanguageInfo {
+  if (args.language) {
+    const l = resolveLanguage(args.language);
+    if (!l) throw new InputError(`unsupported language "${args.language}"`);
+    return l;
+  }
+  const l = languageForPath(args.file!);
+  if (!l) throw new InputError(`${args.file}: unsupported language (unknown file extension; pass --language)`);
+  return l;
+}
+
+function markersOf(args: Args): Record<string, string> {
+  try {
+    return parseMarkerArgs(args.markers) as Record<string, string>;
+  } catch (e) {
+    throw new InputError((e as MarkerError).message);
+  }
+}
+
+function lineOf(args: Args, text: string): number | undefined {
+  if (args.line === undefined) return undefined;
+  const n = text.split(/\r\n|\n|\r/).length;
+  if (args.line > n) throw new InputError(`--line ${args.line} is out of range (${args.file} has ${n} lines)`);
+  return args.line - 1;
+}
+
+const fmt = (m: Markers) => orderedEntries(m).map(([k, v]) => `${k}=${v}`).join(' ');
+
+async function loadEngine(args: Args): Promise<Engine> {
+  return Engine.load({ modelDir: args.model ?? process.env.TREASURE_MODEL_DIR, device: args.device });
+}
+
+function printDiff(oldText: string, newText: string, startLine: number): string[] {
+  const a = oldText.split(/\r?\n/);
+  const b = newText.split(/\r?\n/);
+  const out: string[] = [];
+  for (const h of diffLines(a, b)) {
+    out.push(`@@ line ${startLine + h.a0 + 1} @@`);
+    for (let i = h.a0; i < h.a1; i++) out.push(`- ${a[i]}`);
+    for (let j = h.b0; j < h.b1; j++) out.push(`+ ${b[j]}`);
+  }
+  return out;
+}
+
+async function cmdFix(args: Args): Promise<number> {
+  const text = readSource(args.file!);
+  const lang = languageOf(args);
+  const markers = markersOf(args);
+  const line = lineOf(args, text);
+  const engine = await loadEngine(args);
+  const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens });
+  const fix = o.fix;
+  if (args.json) {
+    if (fix) {
+      process.stdout.write(JSON.stringify({ markers: fix.markers, edits: fix.edits, fixed: fix.fixed, checked: fix.checked, latencyMs: fix.latencyMs }) + '\n');
+    } else {
+      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, checked: false, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
+    }
+  }
+  if (!fix) {
+    process.stderr.write(`treasure: no fix: ${o.reason}\n`);
+    return 1;
+  }
+  if (!args.json) {
+    const { start, end } = fix.region;
+    const lines = text.split(/\r?\n/);
+    const oldRegion = lines.slice(start.line, end.line + 1).join('\n');
+    const fixedLines = fix.fixed.split(/\r?\n/);
+    const delta = fixedLines.length - lines.length;
+    const newRegion = fixedLines.slice(start.line, end.line + 1 + delta).join('\n');
+    const out = [
+      `${basename(args.file!)}: fix for lines ${start.line + 1}-${end.line + 1} (${fix.target}), checked, ${fix.latencyMs} ms`,
+      `markers given:    ${fmt(fix.markers.given)}`,
+      `markers inferred: ${fmt(fix.markers.inferred) || '(none)'}`,
+      ...printDiff(oldRegion, newRegion, start.line),
+      `edits: ${JSON.stringify(fix.edits)}`,
+    ];
+    process.stdout.write(out.join('\n') + '\n');
+  }
+  return 0;
+}
+
+async function cmdMarkers(args: Args): Promise<number> {
+  const text = readSource(args.file!);
+  const lang = languageOf(args);
+  const markers = markersOf(args);
+  const r = await markersAt({ text, languageId: lang.languageId, line: lineOf(args, text), path: args.file, markers });
+  if (args.json) {
+    process.stdout.write(JSON.stringify({ markers: r.markers, sources: r.sources, region: r.region ?? null, target: r.target ?? null }) + '\n');
+  } else {
+    const lines = orderedEntries(r.markers).map(([k, v]) => `${k.padEnd(15)} ${v.padEnd(16)} (${r.sources[k]})`);
+    if (r.region) lines.push(`region          lines ${r.region.startLine + 1}-${r.region.endLine + 1} (${r.target})`);
+    else lines.push('region          none (no syntax error or function here)');
+    lines.push('(the model infers the other categories when it writes a fix)');
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return 0;
+}
+
+async function cmdGenerate(args: Args): Promise<number> {
+  if (!args.language) throw new UsageError('generate needs --language');
+  if (args.prompt === undefined) throw new UsageError('generate needs --prompt (use --prompt - to read stdin)');
+  if (args.lengthLines && args.lengthBucket) throw new UsageError('give --length-lines or --length-bucket, not both');
+  const lang = resolveLanguage(args.language);
+  if (!lang) throw new InputError(`unsupported language "${args.language}"`);
+  const prompt = args.prompt === '-' ? readFileSync(0, 'utf8') : args.prompt;
+  const pairs = [...args.markers];
+  if (args.lengthLines) pairs.push(`length_lines=${args.lengthLines}`);
+  if (args.lengthBucket) pairs.push(`length_bucket=${args.lengthBucket}`);
+  const markers = markersOf({ ...args, markers: pairs });
+  const engine = await loadEngine(args);
+  const r = await engine.generate({ languageId: lang.languageId, prompt, markers, maxTokens: args.maxTokens });
+  if (args.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else {
+    process.stdout.write(r.text.endsWith('\n') ? r.text : r.text + '\n');
+    process.stderr.write(`markers given: ${fmt(r.markers.given)}; inferred: ${fmt(r.markers.inferred) || '(none)'}; ${r.latencyMs} ms\n`);
+  }
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.cmd) {
+      case 'help': process.stdout.write(USAGE + '\n'); return 0;
+      case 'fix': return await cmdFix(args);
+      case 'markers': return await cmdMarkers(args);
+      case 'generate': return await cmdGenerate(args);
+      case '': throw new UsageError('no command given');
+      default: throw new UsageError(`unknown command "${args.cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`treasure: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof InputError || e instanceof ModelError) {
+      process.stderr.write(`treasure: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`treasure: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+/** The bin/ launcher calls main(); `node dist/cli.js ...` runs it directly too. */
+export function main(): void {
+  run(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => { process.stderr.write(`treasure: ${(e as Error).message}\n`); process.exitCode = 2; },
+  );
+}
+
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) main();

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DecodeAbortedError, Decoder, MarkerVocab } from '../../language-server/src/decode';
+import { serialize } from '../../language-server/src/markers';
+import { buildPrompt } from '../../language-server/src/prompt';
+import { ScriptedLogits, tinyTokenizer } from './helpers';
+
+const tok = tinyTokenizer();
+const prompt = tok.encode(buildPrompt({ task: 'CodeFix', code: 'def f(x)\n    return x' }));
+const answer = 'def f(x):\n    return x';
+const scriptMarkers = { task: 'CodeFix', code_type: 'python', error_type: 'syntax_error', length_bucket: 'medium', length_lines: '2' };
+const script = serialize(scriptMarkers) + '\n' + answer + '<|end|>';
+
+test('marker tags are single tokens and the separator is what the tokenizer makes of " "', () => {
+  const v = new MarkerVocab(tok);
+  assert.deepEqual(v.sep, tok.encode(' '));
+  assert.deepEqual(tok.decode(v.valueTokens('task', 'CodeFix')), ' CodeFix ');
+});
+
+test('no given markers: the model writes the whole list, then the answer, and stops at <|end|>', async () => {
+  const d = new Decoder(new ScriptedLogits(tok, script), tok);
+  const r = await d.run({ promptIds: prompt, given: {}, maxTokens: 500 });
+  assert.equal(r.stop, 'end');
+  assert.deepEqual(r.markers, scriptMarkers);
+  assert.equal(r.answer, answer);
+  assert.equal(tok.decode(r.ids), script);
+});
+
+test('given markers are forced where they belong; the model writes the others', async () => {
+  const model = new ScriptedLogits(tok, script);
+  const d = new Decoder(model, tok);
+  const r = await d.run({ promptIds: prompt, given: { code_type: 'python', length_bucket: 'concise', domain: 'Web' }, maxTokens: 500 });
+  assert.equal(r.stop, 'end');
+  assert.deepEqual(r.markers, { task: 'CodeFix', code_type: 'python', domain: 'Web', error_type: 'syntax_error', length_bucket: 'concise', length_lines: '2' });
+  assert.ok(r.markerText.startsWith('<MARKER_LIST> <task> CodeFix </task> <code_type> python </code_type> <domain> Web </domain>'));
+  assert.equal(r.answer, answer);
+  // forced runs are fed in one step each: fewer model calls than tokens
+  assert.ok(r.steps < r.ids.length, `${r.steps} steps for ${r.ids.length} tokens`);
+});
+
+test('model-written enum values are restricted to the taxonomy', async () => {
+  const bad = '<MARKER_LIST> <task> CodeFox </task> </MARKER_LIST>\nx<|end|>';
+  const d = new Decoder(new ScriptedLogits(tok, bad), tok);
+  const r = await d.run({ promptIds: prompt, given: {}, maxTokens: 200 });
+  assert.ok(['CodeGeneration', 'CodeFix', 'CodeExplanation'].includes(r.markers.task!), r.markerText);
+});
+
+test('token limit: decoding stops and says so', async () => {
+  const d = new Decoder(new ScriptedLogits(tok, script), tok);
+  const r = await d.run({ promptIds: prompt, given: {}, maxTokens: 20 });
+  assert.equal(r.stop, 'limit');
+  assert.equal(r.ids.length, 20);
+});
+
+test('cancellation stops decoding within one step', async () => {
+  const ac = new AbortController();
+  let abortedAt = -1;
+  const model = new ScriptedLogits(tok, script, 4096, (n) => {
+    if (n === 5) { ac.abort(); abortedAt = n; }
+  });
+  const d = new Decoder(model, tok);
+  await assert.rejects(d.run({ promptIds: prompt, given: {}, maxTokens: 500, signal: ac.signal }), DecodeAbortedError);
+  assert.equal(model.feeds, abortedAt);
+});
+
+test('context length: a prompt that does not fit is not decoded', async () => {
+  const d = new Decoder(new ScriptedLogits(tok, script, prompt.length), tok);
+  const r = await d.run({ promptIds: prompt, given: {}, maxTokens: 100 });
+  assert.equal(r.stop, 'context');
+  assert.equal(r.ids.length, 0);
+});
