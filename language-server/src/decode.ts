@@ -26,6 +26,8 @@ export class MarkerVocab {
   readonly keyOfOpen = new Map<number, MarkerKey>();
   /** Tokens between two adjacent tags (the separator). */
   readonly sep: number[];
+  /** How a completion starts in training: <MARKER_LIST>, after whatever the post-processor adds (BOS). */
+  readonly completionStart: number[];
   /** Every tag and format token: never part of a value. */
   readonly structural = new Set<number>();
   /** Format tokens that never appear in an answer. */
@@ -53,6 +55,9 @@ export class MarkerVocab {
         this.notInAnswer.add(id);
       }
     }
+    const withSpecial = tok.encode(t.serialization.open, true);
+    const at = withSpecial.indexOf(this.listOpen);
+    this.completionStart = at >= 0 ? withSpecial.slice(0, at + 1) : [this.listOpen];
     const first = markerOrder()[0]!;
     this.sep = this.between(`${t.serialization.open}${t.serialization.separator}<${first}>`, this.listOpen, this.open.get(first)!);
   }
@@ -191,7 +196,7 @@ export class Decoder {
     const order = markerOrder();
     const rank = new Map(order.map((k, i) => [k, i]));
     let logits = first;
-    let pending: number[] = [v.listOpen, ...v.sep];
+    let pending: number[] = [...v.completionStart, ...v.sep];
     const push = (ids: number[]): boolean => {
       for (const id of ids) {
         if (out.length >= limit) return false;
@@ -262,13 +267,14 @@ export class Decoder {
   private finish(ids: number[], stop: DecodeResult['stop'], steps: number): DecodeResult {
     const v = this.vocab;
     const closeAt = ids.indexOf(v.listClose);
+    const openAt = ids.indexOf(v.listOpen);
     const endAt = ids.indexOf(v.end);
     const answerIds = ids.slice(closeAt >= 0 ? closeAt + 1 : 0, endAt >= 0 ? endAt : ids.length);
-    const markerIds = closeAt >= 0 ? ids.slice(0, closeAt + 1) : ids.slice(0, ids.indexOf(v.listOpen) === 0 ? ids.length : 0);
+    const markerIds = closeAt >= 0 ? ids.slice(Math.max(0, openAt), closeAt + 1) : openAt >= 0 ? ids.slice(openAt) : [];
     const markerText = this.tok.decode(markerIds);
     let answer = this.tok.decode(answerIds);
     if (closeAt >= 0 && answer.startsWith('\n')) answer = answer.slice(1);
-    if (closeAt < 0 && ids[0] === v.listOpen) answer = '';
+    if (closeAt < 0 && openAt >= 0) answer = '';
     const { markers } = parseMarkerList(markerText);
     return { ids, markerText, markers, answer, stop, steps };
   }

@@ -231,7 +231,7 @@ export class Engine {
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     const code = regionText(a, target.region);
     const prompt = buildPrompt({ task, code, diagnostic: target.diagnostic, given });
-    const promptIds = this.tokenizer.encode(prompt);
+    const promptIds = this.tokenizer.encode(prompt, true);
     const codeTokens = this.tokenizer.encode(code).length;
     // The answer is about as long as the region: a budget well above it, below the context.
     const budget = Math.min(req.maxTokens ?? 768, 64 + Math.ceil(codeTokens * 1.5) + 32);
@@ -276,7 +276,7 @@ export class Engine {
     const { markers: given } = mergeMarkers({ explicit, settings, context });
     const task = given.task ?? 'CodeGeneration';
     const prompt = buildPrompt({ task, code: req.prompt, given });
-    const promptIds = this.tokenizer.encode(prompt);
+    const promptIds = this.tokenizer.encode(prompt, true);
     const room = this.model.contextLength - promptIds.length;
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
     const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal });

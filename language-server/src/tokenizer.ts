@@ -32,9 +32,14 @@ export class TreasureTokenizer {
     return new TreasureTokenizer(tok, max + 1);
   }
 
-  encode(text: string): number[] {
+  /**
+   * Token ids of a text. `addSpecial` applies the tokenizer's post-processor (e.g. a BOS token) as
+   * Python's `Tokenizer.encode_batch` does by default in training (models/train/prepare.py); our own
+   * tokenizer has no post-processor, a foreign base model's may have one.
+   */
+  encode(text: string, addSpecial = false): number[] {
     if (text.length === 0) return [];
-    return this.tok.encode(text, { add_special_tokens: false }).ids;
+    return this.tok.encode(text, { add_special_tokens: addSpecial }).ids;
   }
 
   decode(ids: readonly number[]): string {

@@ -70,49 +70,47 @@ export function tinyTokenizer(): TreasureTokenizer {
 }
 
 /**
- * A fake model that "wants" to write `script` after the prompt: it predicts the token that followed
- * the longest recent context (up to 6 tokens) in the script, so after a forced deviation it picks up
- * the script again at the next matching point. Scores are deterministic.
+ * A fake model that "wants" to write `script` after the prompt. It follows the script token by
+ * token; when a forced token deviates, it stays put, and re-aligns at the next token that occurs in
+ * the script exactly once (a marker tag), so forced markers are followed by the script's next part.
+ * Scores are deterministic.
  */
 export class ScriptedLogits implements LogitsSource {
   readonly vocabSize: number;
   feeds = 0;
   private readonly script: number[];
+  private readonly unique = new Map<number, number>();
   constructor(tok: TreasureTokenizer, completion: string, readonly contextLength = 4096, private readonly onFeed?: (n: number) => void) {
     this.vocabSize = tok.vocabSize;
     this.script = tok.encode(completion);
+    const count = new Map<number, number>();
+    for (const t of this.script) count.set(t, (count.get(t) ?? 0) + 1);
+    this.script.forEach((t, i) => { if (count.get(t) === 1) this.unique.set(t, i); });
   }
   start(): LogitsSession {
-    const seq: number[] = [];
-    let promptLen = -1;
+    let length = 0;
+    let pos = 0;
+    let first = true;
     const self = this;
     return {
-      get length() { return seq.length; },
+      get length() { return length; },
       async feed(ids: readonly number[]) {
         self.feeds++;
         self.onFeed?.(self.feeds);
-        if (promptLen < 0) promptLen = ids.length;
-        seq.push(...ids);
-        const gen = seq.slice(promptLen);
+        length += ids.length;
+        if (first) first = false; // the prompt
+        else {
+          for (const id of ids) {
+            if (self.script[pos] === id) pos++;
+            else if (self.unique.has(id)) pos = self.unique.get(id)! + 1;
+          }
+        }
         const logits = new Float32Array(self.vocabSize);
         for (let i = 0; i < logits.length; i++) logits[i] = -i * 1e-6;
-        logits[self.predict(gen)] = 10;
+        logits[self.script[Math.min(pos, self.script.length - 1)]!] = 10;
         return logits;
       },
       dispose() {},
     };
-  }
-  private predict(gen: number[]): number {
-    const s = this.script;
-    if (gen.length < s.length && gen.every((t, i) => s[i] === t)) return s[gen.length]!;
-    for (let n = Math.min(6, gen.length); n >= 1; n--) {
-      const ctx = gen.slice(gen.length - n);
-      for (let i = 0; i + n < s.length; i++) {
-        let ok = true;
-        for (let j = 0; j < n; j++) if (s[i + j] !== ctx[j]) { ok = false; break; }
-        if (ok) return s[i + n]!;
-      }
-    }
-    return s[s.length - 1]!;
   }
 }

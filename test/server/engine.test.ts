@@ -1,0 +1,75 @@
+// The engine's whole fix path (context -> prompt -> constrained decoding -> repair -> check) on a
+// deterministic stand-in for the model; the real model is exercised by the CLI and LSP tests.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Engine, InputError } from '../../language-server/src/engine';
+import { serialize } from '../../language-server/src/markers';
+import { repoRoot } from '../../language-server/src/paths';
+import { applyTextEdits } from '../../language-server/src/repair';
+import { ScriptedLogits, tinyTokenizer } from './helpers';
+
+const tok = tinyTokenizer();
+const sample = (f: string) => readFileSync(join(repoRoot(), 'test/fixtures/samples', f), 'utf8');
+
+async function engineWriting(completion: string): Promise<Engine> {
+  return Engine.load({ logits: new ScriptedLogits(tok, completion), tokenizer: tok });
+}
+
+test('fix: missing colon -> one-character edit, markers given and inferred', async () => {
+  const text = sample('missing_colon.py');
+  const fixedFn = 'def circle_area(radius):\n    """Area of a circle of the given radius."""\n    return math.pi * radius ** 2';
+  const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python', domain: 'Science', error_type: 'syntax_error', length_bucket: 'concise', length_lines: '3' }) + '\n' + fixedFn + '<|end|>');
+  const r = await engine.fix({ text, languageId: 'python' });
+  assert.ok(r);
+  assert.equal(r.checked, true);
+  assert.deepEqual(r.edits, [{ range: { start: { line: 3, character: 23 }, end: { line: 3, character: 23 } }, newText: ':' }]);
+  assert.equal(applyTextEdits(text, r.edits), r.fixed);
+  assert.deepEqual(r.markers.given, { task: 'CodeFix', code_type: 'python', error_type: 'syntax_error', length_bucket: 'concise' });
+  assert.deepEqual(r.markers.inferred, { domain: 'Science', length_lines: '3' });
+  assert.deepEqual(r.region, { start: { line: 3, character: 0 }, end: { line: 5, character: 32 } });
+});
+
+test('fix on a line with no diagnostic rewrites the function; explicit markers win', async () => {
+  const text = sample('below_zero.py');
+  const fixedFn = text.split('\n').slice(3, 15).join('\n').replace('balance == 0', 'balance < 0');
+  const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison', length_bucket: 'medium' }) + '\n' + fixedFn + '<|end|>');
+  const r = await engine.fix({ text, languageId: 'python', line: 12, markers: { error_type: 'operator_misuse' } });
+  assert.ok(r);
+  assert.deepEqual(r.edits, [{ range: { start: { line: 12, character: 19 }, end: { line: 12, character: 21 } }, newText: '<' }]);
+  assert.equal(r.markers.given.error_type, 'operator_misuse');
+  assert.equal(r.markers.inferred.error_type, undefined);
+});
+
+test('no fix: the model changes nothing, or breaks the syntax', async () => {
+  const text = sample('below_zero.py');
+  const same = text.split('\n').slice(3, 15).join('\n');
+  const e1 = await engineWriting(serialize({ task: 'CodeFix' }) + '\n' + same + '<|end|>');
+  const o1 = await e1.fixDetailed({ text, languageId: 'python', line: 12 });
+  assert.equal(o1.fix, null);
+  assert.match(o1.reason!, /unchanged/);
+  const e2 = await engineWriting(serialize({ task: 'CodeFix' }) + '\n' + same.replace('for op in operations:', 'for op in operations') + '<|end|>');
+  const o2 = await e2.fixDetailed({ text, languageId: 'python', line: 12 });
+  assert.equal(o2.fix, null);
+  assert.match(o2.reason!, /syntax error/);
+});
+
+test('bad input is an InputError with a clear message', async () => {
+  const engine = await engineWriting('<MARKER_LIST> </MARKER_LIST>\nx<|end|>');
+  await assert.rejects(engine.fix({ text: 'x', languageId: 'cobol' }), (e: Error) => e instanceof InputError && /unsupported language/.test(e.message));
+  await assert.rejects(engine.fix({ text: 'x = 1\n', languageId: 'python', line: 5 }), /out of range/);
+  await assert.rejects(engine.fix({ text: 'x = 1\n', languageId: 'python', markers: { domain: 'Cooking' } }), /unknown value/);
+  await assert.rejects(engine.fix({ text: 'x = 1\n', languageId: 'lua' }), /no grammar/);
+});
+
+test('generate: CodeGeneration with a length marker', async () => {
+  const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '1' }) + '\n    return a + b\n<|end|>');
+  const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):', markers: { length_lines: '1' } });
+  assert.equal(r.text, '    return a + b\n');
+  assert.deepEqual(r.markers.given, { task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '1' });
+});
+
+test('a missing model is reported clearly', async () => {
+  await assert.rejects(Engine.load({ modelDir: '/nonexistent/model' }), /no model at \/nonexistent\/model/);
+});
