@@ -265,7 +265,8 @@ export function startServer(connection: Connection): void {
       if (wants(only, CodeActionKinds.fix)) {
         for (const d of params.context.diagnostics) {
           if (d.source === 'treasure') continue; // our own syntax diagnostics: the ERROR nodes below
-          const dl: DiagnosticLike = { range: d.range, message: d.message, source: d.source, code: typeof d.code === 'object' ? undefined : d.code };
+          const message = typeof d.message === 'string' ? d.message : (d.message as { value: string }).value;
+          const dl: DiagnosticLike = { range: d.range, message, source: d.source, code: typeof d.code === 'object' ? undefined : d.code };
           add({ treasure: 1, uri: doc.uri, version: doc.version, kind: 'fix', line: d.range.start.line, diagnostic: dl }, diagnosticTarget(a, dl), [d]);
         }
         const ours = params.context.diagnostics.filter((d) => d.source === 'treasure');

@@ -60,7 +60,7 @@ test('javascript, java, go, c, typescript: the syntax error\'s function is the r
     'Counter.java': [3, 11, /^ {4}public static int countPositive/],
     'fib.go': [4, 9, /^func fib/],
     'sum.c': [2, 8, /^int sum/],
-    'app.ts': [2, 8, /^export function parsePort/],
+    'app.mts': [2, 8, /^export function parsePort/],
   };
   for (const [file, [s, e, re]] of Object.entries(expect)) {
     const a = await load(file);
