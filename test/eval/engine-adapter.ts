@@ -1,0 +1,121 @@
+// The one place where the harness meets the product's engine (language-server/src/engine.ts, the Engine
+// API of docs/CONTRACTS.md). Everything else in test/eval talks to EvalEngine only.
+//
+// Marker modes of a request:
+//   'context'  — as the editor does: the engine sets task, code_type, domain, length_bucket, … from the
+//                document; explicit `markers` are added on top; the model infers the rest.
+//   'none'     — no markers given: the model infers all of them (paper's "no markers" setting).
+//   'baseline' — the no-marker baseline model: no marker list in prompt or completion.
+// The Engine API has no switch yet for 'none' and 'baseline' (fix/generate always merge the context
+// markers; the decoder always starts the completion with a marker list). The adapter asks for them with
+// two fields the engine may adopt — FixRequest/GenerateRequest `contextMarkers: false` and
+// EngineOptions `markers: false` — and checks the answer: when markers the harness did not ask for come back
+// as given, the record says so (`markersHonored: false`) and the report flags the mode as not measured.
+import type { DiagnosticLike, Engine, EngineOptions, FixOutcome, FixRequest, GenerateRequest } from '../../language-server/src/engine';
+
+export type MarkerMode = 'context' | 'none' | 'baseline';
+export type MarkerMap = Record<string, string>;
+
+export interface EvalFixRequest {
+  text: string;
+  languageId: string;
+  /** 0-based line inside the function to fix */
+  line: number;
+  mode: MarkerMode;
+  /** explicit markers (on top of the mode's) */
+  markers?: MarkerMap;
+  diagnostic?: string;
+  maxTokens?: number;
+}
+
+export interface EvalFixResult {
+  /** the whole fixed document, or null when the engine offers no fix */
+  fixed: string | null;
+  reason?: string;
+  given: MarkerMap;
+  inferred: MarkerMap;
+  latencyMs: number;
+  /** false when the engine gave markers the mode does not allow (see header) */
+  markersHonored: boolean;
+}
+
+export interface EvalGenerateRequest {
+  languageId: string;
+  prompt: string;
+  mode: MarkerMode;
+  markers?: MarkerMap;
+  maxTokens?: number;
+}
+
+export interface EvalGenerateResult { text: string; given: MarkerMap; inferred: MarkerMap; latencyMs: number; markersHonored: boolean }
+
+export interface EvalEngine {
+  /** 'engine' for the product's engine; test stand-ins say what they are */
+  readonly kind: string;
+  readonly modelDir: string;
+  fix(req: EvalFixRequest): Promise<EvalFixResult>;
+  generate(req: EvalGenerateRequest): Promise<EvalGenerateResult>;
+  /** the markers the editor would send for a position (no model call) */
+  markersAt(req: { text: string; languageId: string; line?: number }): Promise<MarkerMap>;
+}
+
+/** Given markers the mode allows: in 'none' only the explicit ones, in 'baseline' none at all. */
+function honored(mode: MarkerMode, explicit: MarkerMap | undefined, given: MarkerMap, inferred: MarkerMap): boolean {
+  if (mode === 'context') return true;
+  if (mode === 'baseline') return Object.keys(given).length === 0 && Object.keys(inferred).length === 0;
+  return Object.keys(given).every((k) => explicit?.[k] !== undefined);
+}
+
+function diagnosticAt(line: number, message: string): DiagnosticLike {
+  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, message, source: 'treasure-eval' };
+}
+
+/** Wraps an Engine instance (the real one, or one built on a stand-in model in tests). */
+export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): EvalEngine {
+  return {
+    kind: opts.baseline ? 'engine (baseline)' : 'engine',
+    modelDir: engine.modelDir,
+    async fix(req) {
+      const mode: MarkerMode = opts.baseline ? 'baseline' : req.mode;
+      const r: FixRequest & { contextMarkers?: boolean } = {
+        text: req.text, languageId: req.languageId, line: req.line, mode: 'function',
+        markers: mode === 'baseline' ? undefined : req.markers,
+        diagnostics: req.diagnostic ? [diagnosticAt(req.line, req.diagnostic)] : undefined,
+        maxTokens: req.maxTokens,
+      };
+      if (mode !== 'context') r.contextMarkers = false;
+      const o: FixOutcome = await engine.fixDetailed(r);
+      const given = { ...(o.markers?.given ?? o.fix?.markers.given ?? {}) } as MarkerMap;
+      const inferred = { ...(o.markers?.inferred ?? o.fix?.markers.inferred ?? {}) } as MarkerMap;
+      return {
+        fixed: o.fix ? o.fix.fixed : null, reason: o.fix ? undefined : o.reason,
+        given, inferred, latencyMs: o.fix?.latencyMs ?? o.latencyMs,
+        markersHonored: honored(mode, req.markers, given, inferred),
+      };
+    },
+    async generate(req) {
+      const mode: MarkerMode = opts.baseline ? 'baseline' : req.mode;
+      const r: GenerateRequest & { contextMarkers?: boolean } = {
+        languageId: req.languageId, prompt: req.prompt, markers: mode === 'baseline' ? undefined : req.markers, maxTokens: req.maxTokens,
+      };
+      if (mode !== 'context') r.contextMarkers = false;
+      const g = await engine.generate(r);
+      const given = { ...g.markers.given } as MarkerMap;
+      const inferred = { ...g.markers.inferred } as MarkerMap;
+      return { text: g.text, given, inferred, latencyMs: g.latencyMs, markersHonored: honored(mode, req.markers, given, inferred) };
+    },
+    async markersAt(req) {
+      const m = await engine.markersAt({ text: req.text, languageId: req.languageId, line: req.line });
+      return { ...m.markers } as MarkerMap;
+    },
+  };
+}
+
+/** Loads the product's engine on a model folder (default models/treasure). */
+export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean }): Promise<EvalEngine> {
+  const mod = await import('../../language-server/src/engine');
+  const load: EngineOptions & { markers?: boolean } = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
+  if (opts.baseline) load.markers = false;
+  const engine = await mod.Engine.load(load);
+  return wrapEngine(engine, { baseline: opts.baseline });
+}

@@ -1,0 +1,418 @@
+// Runs a HumanEvalPack program (solution document + the problem's test) in a scratch folder, per language,
+// with timeouts; classifies failures; caches results by content hash in build/eval-cache/results/.
+//
+// The traps (shared/data/README.md) and how they are handled here:
+//   js    console.assert never throws in Node -> a --require shim makes it throw and forces exit 1 if any failed;
+//         JS/162 require('js-md5') -> a tiny local module on node:crypto in the scratch folder's node_modules.
+//   java  javac into a folder, then java -ea -cp DIR Main (no single-file launcher).
+//   cpp   g++ -std=c++17; boost::any is header-only; -lcrypto when openssl/md5.h is included.
+//   go    GOPATH mode with Debian's /usr/share/gocode (testify offline); one import block, unused imports
+//         dropped and missing standard-library imports added (as goimports would in the editor); go test -c, then run.
+//   rust  rand/regex/md5 built once with cargo from Debian's /usr/share/cargo/registry (build/eval-cache/rust-deps),
+//         then rustc --test per problem with --extern, and the test binary is run.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { HepLanguage, Problem } from './humanevalpack.js';
+import { cacheDir } from './paths.js';
+import { runProc, type ProcResult } from './proc.js';
+
+/** Bump when assembling or classification changes, so cached results are not reused. */
+export const RUNNER_VERSION = 4;
+
+export type ErrorKind =
+  | 'compile_error' // the program does not compile / parse
+  | 'assertion'     // a test assertion failed
+  | 'runtime_error' // crash, exception, panic other than an assertion
+  | 'timeout'       // ran past the limit (infinite loop, …)
+  | 'infra'         // the harness could not run it (toolchain missing, …): never a model result
+  | 'no_fix'        // the engine returned nothing
+  | 'test_modified'; // "tests" variant: the fix changed the given tests
+
+export interface ExecResult {
+  pass: boolean;
+  kind?: ErrorKind;
+  /** wall time of compile + run */
+  ms: number;
+  /** tail of the output that explains the failure */
+  detail?: string;
+  cached?: boolean;
+}
+
+export interface RunLimits {
+  /** per test execution (default 10 s) */
+  runTimeoutMs: number;
+  /** per compilation (default 120 s) */
+  compileTimeoutMs: number;
+  /** use/write build/eval-cache/results */
+  cache: boolean;
+}
+export const defaultLimits: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: true };
+
+/** A program to run: `code` is the whole solution document (declaration + body), `test` the problem's test. */
+export interface Program {
+  language: HepLanguage;
+  code: string;
+  test: string;
+  /** go: the problem's `import` and `test_setup` fields */
+  goImport?: string;
+  goTestSetup?: string;
+  goHelpers?: string;
+}
+
+export function programFor(p: Problem, code: string, test = p.test): Program {
+  return { language: p.language, code, test, goImport: p.goImport, goTestSetup: p.goTestSetup, goHelpers: p.goHelpers };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Toolchains
+
+export interface Toolchain { ok: boolean; why?: string }
+const toolchainCache = new Map<HepLanguage, Promise<Toolchain>>();
+
+async function probe(cmd: string, args: string[]): Promise<boolean> {
+  const r = await runProc(cmd, args, { cwd: tmpdir(), timeoutMs: 30_000 });
+  return !r.spawnError && r.code === 0;
+}
+
+export function toolchain(lang: HepLanguage): Promise<Toolchain> {
+  let t = toolchainCache.get(lang);
+  if (!t) {
+    t = (async (): Promise<Toolchain> => {
+      const hint = 'run scripts/install-eval-toolchains.sh';
+      switch (lang) {
+        case 'python': {
+          // Resolve the interpreter once: python3 may be a slow shim script (pyenv) in front of the real binary.
+          const r = await runProc('python3', ['-c', 'import sys; print(sys.executable)'], { cwd: tmpdir(), timeoutMs: 30_000 });
+          if (r.code !== 0 || !r.stdout.trim()) return { ok: false, why: 'python3 not found' };
+          pythonExe = r.stdout.trim();
+          return { ok: true };
+        }
+        case 'js': return { ok: true }; // node runs the harness itself
+        case 'java': return (await probe('javac', ['-version'])) && (await probe('java', ['-version'])) ? { ok: true } : { ok: false, why: `javac/java not found (${hint})` };
+        case 'cpp': return (await probe('g++', ['--version'])) ? { ok: true } : { ok: false, why: `g++ not found (${hint})` };
+        case 'go':
+          if (!(await probe('go', ['version']))) return { ok: false, why: `go not found (${hint})` };
+          if (!existsSync(join(GOPATH, 'src/github.com/stretchr/testify/assert'))) return { ok: false, why: `testify not in ${GOPATH} (${hint})` };
+          return { ok: true };
+        case 'rust':
+          if (!(await probe('rustc', ['--version']))) return { ok: false, why: `rustc not found (${hint})` };
+          try { await rustDeps(); return { ok: true }; } catch (e) { return { ok: false, why: `rust crates rand/regex/md5: ${(e as Error).message}` }; }
+      }
+    })();
+    toolchainCache.set(lang, t);
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cache
+
+function cacheKey(prog: Program, limits: RunLimits): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([RUNNER_VERSION, prog.language, prog.code, prog.test, prog.goImport ?? '', prog.goTestSetup ?? '', prog.goHelpers ?? '', limits.runTimeoutMs]));
+  return h.digest('hex');
+}
+
+function cachePath(key: string): string { return join(cacheDir(), 'results', key.slice(0, 2), `${key}.json`); }
+
+function readCache(key: string): ExecResult | undefined {
+  try { return { ...(JSON.parse(readFileSync(cachePath(key), 'utf8')) as ExecResult), cached: true }; } catch { return undefined; }
+}
+
+function writeCache(key: string, r: ExecResult): void {
+  // Timeouts and harness failures depend on machine load, not only on the program: never cached.
+  if (r.kind === 'timeout' || r.kind === 'infra') return;
+  const p = cachePath(key);
+  mkdirSync(dirname(p), { recursive: true });
+  const tmp = `${p}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(r));
+  renameSync(tmp, p);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running
+
+export async function runProgram(prog: Program, limits: RunLimits = defaultLimits): Promise<ExecResult> {
+  const key = cacheKey(prog, limits);
+  if (limits.cache) {
+    const hit = readCache(key);
+    if (hit) return hit;
+  }
+  const tc = await toolchain(prog.language);
+  if (!tc.ok) return { pass: false, kind: 'infra', ms: 0, detail: tc.why };
+  const dir = mkdtempSync(join(tmpdir(), `treasure-eval-${prog.language}-`));
+  const started = Date.now();
+  let r: ExecResult;
+  try {
+    r = await LANG_RUNNERS[prog.language](prog, dir, limits);
+  } catch (e) {
+    r = { pass: false, kind: 'infra', ms: 0, detail: String((e as Error).stack ?? e) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  r.ms = Date.now() - started;
+  if (limits.cache) writeCache(key, r);
+  return r;
+}
+
+type LangRunner = (prog: Program, dir: string, limits: RunLimits) => Promise<ExecResult>;
+
+function tail(s: string, n = 600): string {
+  const t = s.trim();
+  return t.length > n ? '…' + t.slice(t.length - n) : t;
+}
+
+/** Common outcome of a compile step: undefined when it succeeded. */
+function compileFailure(r: ProcResult): ExecResult | undefined {
+  if (r.spawnError) return { pass: false, kind: 'infra', ms: r.ms, detail: r.spawnError };
+  if (r.timedOut) return { pass: false, kind: 'timeout', ms: r.ms, detail: 'compilation timed out' };
+  if (r.code !== 0) return { pass: false, kind: 'compile_error', ms: r.ms, detail: tail(r.stderr + r.stdout) };
+  return undefined;
+}
+
+function runOutcome(r: ProcResult, isAssertion: (out: string) => boolean, isCompile?: (out: string) => boolean): ExecResult {
+  const out = r.stderr + '\n' + r.stdout;
+  if (r.spawnError) return { pass: false, kind: 'infra', ms: r.ms, detail: r.spawnError };
+  if (r.timedOut) return { pass: false, kind: 'timeout', ms: r.ms };
+  if (r.code === 0 && r.signal === null) return { pass: true, ms: r.ms };
+  if (isCompile?.(out)) return { pass: false, kind: 'compile_error', ms: r.ms, detail: tail(out) };
+  if (isAssertion(out)) return { pass: false, kind: 'assertion', ms: r.ms, detail: tail(out) };
+  return { pass: false, kind: 'runtime_error', ms: r.ms, detail: tail(out) || `exit ${r.code ?? r.signal}` };
+}
+
+const ulimit = (cmd: string) => `ulimit -v 8000000 2>/dev/null; ${cmd}`;
+
+let pythonExe = 'python3';
+const runPython: LangRunner = async (prog, dir, limits) => {
+  writeFileSync(join(dir, 'prog.py'), prog.code + '\n' + prog.test + '\n');
+  const r = await runProc('sh', ['-c', ulimit(`exec '${pythonExe.replace(/'/g, `'\\''`)}' -I -B prog.py`)], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  return runOutcome(r,
+    (o) => /\bAssertionError\b/.test(o),
+    (o) => /^(SyntaxError|IndentationError|TabError)\b/m.test(o) && !/\n\s+File "prog\.py", line \d+, in /.test(o));
+};
+
+/** Makes console.assert throw, and the process fail if any assertion failed even when the throw was caught. */
+export const JS_ASSERT_SHIM = `'use strict';
+let __treasureFailed = 0;
+console.assert = function (cond, ...msg) {
+  if (cond) return;
+  __treasureFailed++;
+  const e = new Error('console.assert failed' + (msg.length ? ': ' + msg.map(String).join(' ') : ''));
+  e.name = 'TreasureAssertionError';
+  throw e;
+};
+process.on('exit', () => {
+  if (__treasureFailed > 0) { process.stderr.write('TreasureAssertionError: ' + __treasureFailed + ' console.assert failed\\n'); process.exitCode = 1; }
+});
+`;
+const JS_MD5_MODULE = `module.exports = (s) => require('node:crypto').createHash('md5').update(String(s)).digest('hex');\n`;
+
+const runJs: LangRunner = async (prog, dir, limits) => {
+  writeFileSync(join(dir, 'assert-shim.cjs'), JS_ASSERT_SHIM);
+  mkdirSync(join(dir, 'node_modules', 'js-md5'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules', 'js-md5', 'index.js'), JS_MD5_MODULE);
+  writeFileSync(join(dir, 'prog.cjs'), prog.code + '\n' + prog.test + '\n');
+  const r = await runProc(process.execPath, ['--require', './assert-shim.cjs', 'prog.cjs'], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  return runOutcome(r,
+    (o) => /TreasureAssertionError|AssertionError/.test(o),
+    (o) => /^SyntaxError\b/m.test(o) && /prog\.cjs:\d+/.test(o) && !/\n\s+at .*prog\.cjs/.test(o));
+};
+
+const JVM_FAST = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto'];
+const runJava: LangRunner = async (prog, dir, limits) => {
+  writeFileSync(join(dir, 'Main.java'), prog.code + '\n' + prog.test + '\n');
+  mkdirSync(join(dir, 'classes'));
+  const c = await runProc('javac', [...JVM_FAST.map((f) => `-J${f}`), '-nowarn', '-encoding', 'UTF-8', '-d', 'classes', 'Main.java'],
+    { cwd: dir, timeoutMs: limits.compileTimeoutMs });
+  const cf = compileFailure(c);
+  if (cf) return cf;
+  const r = await runProc('java', [...JVM_FAST, '-Xss16m', '-ea', '-cp', 'classes', 'Main'], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  return runOutcome(r, (o) => /\bAssertionError\b/.test(o));
+};
+
+const runCpp: LangRunner = async (prog, dir, limits) => {
+  const src = prog.code + '\n' + prog.test + '\n';
+  writeFileSync(join(dir, 'prog.cpp'), src);
+  const libs = /openssl\//.test(src) ? ['-lcrypto'] : [];
+  const c = await runProc('g++', ['-std=c++17', '-O1', '-w', '-o', 'prog', 'prog.cpp', ...libs], { cwd: dir, timeoutMs: limits.compileTimeoutMs });
+  const cf = compileFailure(c);
+  if (cf) return cf;
+  const r = await runProc('sh', ['-c', ulimit('exec ./prog')], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  return runOutcome(r, (o) => /Assertion .* failed/.test(o));
+};
+
+// --- Go
+
+export const GOPATH = process.env.TREASURE_GOPATH ?? '/usr/share/gocode';
+
+/** Standard-library packages a solution may use without importing them in the document (goimports adds them). */
+const GO_STD: Record<string, string> = {
+  math: 'math', strings: 'strings', strconv: 'strconv', sort: 'sort', fmt: 'fmt', bytes: 'bytes', unicode: 'unicode',
+  regexp: 'regexp', rand: 'math/rand', md5: 'crypto/md5', hex: 'encoding/hex', reflect: 'reflect', utf8: 'unicode/utf8',
+  bits: 'math/bits', big: 'math/big', errors: 'errors', time: 'time', slices: 'slices',
+};
+
+interface GoImport { name: string; path: string; alias?: string }
+
+function goImportsIn(text: string): { rest: string; imports: GoImport[] } {
+  const imports: GoImport[] = [];
+  const add = (spec: string) => {
+    const m = /^\s*([A-Za-z_.][\w]*)?\s*"([^"]+)"/.exec(spec);
+    if (!m) return;
+    const path = m[2]!;
+    const alias = m[1];
+    imports.push({ path, alias, name: alias ?? path.split('/').pop()! });
+  };
+  let rest = text.replace(/^[ \t]*package\s+\w+[ \t]*$/gm, '');
+  rest = rest.replace(/^[ \t]*import\s*\(([^)]*)\)/gm, (_all, body: string) => {
+    for (const line of body.split('\n')) add(line.replace(/\/\/.*$/, ''));
+    return '';
+  });
+  rest = rest.replace(/^[ \t]*import\s+((?:[A-Za-z_.]\w*\s+)?"[^"]+")[ \t]*$/gm, (_all, spec: string) => { add(spec); return ''; });
+  return { rest, imports };
+}
+
+/** Text without string literals and comments, to look for `pkg.` uses. */
+function goCodeOnly(text: string): string {
+  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:\\.|[^"\\\n])*"|`[^`]*`|'(?:\\.|[^'\\\n])+'/g, ' ');
+}
+
+/** One Go test file: package main, one import block with exactly the packages used, then code and test. */
+export function assembleGo(prog: Program): string {
+  // Helpers the problem's prompt defines (and the document lacks), unless the code defines them itself.
+  const helpers = [...(prog.goHelpers ?? '').matchAll(/^func\s+(\w+)[\s\S]*?^\}[ \t]*$/gm)]
+    .filter((m) => !new RegExp(`^func\\s+${m[1]}\\s*\\(`, 'm').test(prog.code)).map((m) => m[0]).join('\n\n');
+  const parts = [prog.goTestSetup ?? '', prog.goImport ?? '', helpers, prog.code, prog.test].map(goImportsIn);
+  const body = parts.map((p) => p.rest).join('\n');
+  const code = goCodeOnly(body);
+  const used = (name: string) => name === '_' || name === '.' || new RegExp(`(^|[^\\w.])${name.replace('.', '\\.')}\\.`).test(code);
+  const byPath = new Map<string, GoImport>();
+  for (const p of parts) for (const imp of p.imports) if (!byPath.has(imp.path) && used(imp.name)) byPath.set(imp.path, imp);
+  const names = new Set([...byPath.values()].map((i) => i.name));
+  for (const [name, path] of Object.entries(GO_STD)) {
+    if (!names.has(name) && !byPath.has(path) && used(name) && !new RegExp(`\\b${name}\\s*:?=|\\bvar\\s+${name}\\b|\\b${name}\\s+[\\w\\[\\]*]+\\s*[,)]`).test(code)) {
+      byPath.set(path, { name, path });
+      names.add(name);
+    }
+  }
+  const specs = [...byPath.values()].map((i) => `    ${i.alias ? i.alias + ' ' : ''}"${i.path}"`).join('\n');
+  return `package main\n\nimport (\n${specs}\n)\n\n${body.replace(/^\n+/, '')}\n`;
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env, GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOTOOLCHAIN: 'local', GOPROXY: 'off',
+    GOCACHE: join(cacheDir(), 'gocache'), CGO_ENABLED: '0',
+  };
+}
+
+const runGo: LangRunner = async (prog, dir, limits) => {
+  writeFileSync(join(dir, 'main_test.go'), assembleGo(prog));
+  const env = goEnv();
+  const c = await runProc('go', ['test', '-c', '-vet=off', '-o', 'prog.test', '.'], { cwd: dir, timeoutMs: limits.compileTimeoutMs, env });
+  const cf = compileFailure(c);
+  if (cf) return cf;
+  const r = await runProc('./prog.test', ['-test.timeout', `${Math.ceil(limits.runTimeoutMs / 1000) + 5}s`], { cwd: dir, timeoutMs: limits.runTimeoutMs, env });
+  const out = r.stderr + '\n' + r.stdout;
+  if (!r.timedOut && r.code !== 0 && /^panic: /m.test(out) && !/panic: test timed out/.test(out)) return { pass: false, kind: 'runtime_error', ms: r.ms, detail: tail(out) };
+  return runOutcome(r, (o) => /--- FAIL/.test(o));
+};
+
+// --- Rust
+
+interface RustDeps { depsDir: string; externs: Record<string, string> }
+let rustDepsPromise: Promise<RustDeps> | undefined;
+export const CARGO_REGISTRY = process.env.TREASURE_CARGO_REGISTRY ?? '/usr/share/cargo/registry';
+
+/** rand, regex and md5 built once (offline, from Debian's crate sources) for every Rust problem to link against. */
+export function rustDeps(): Promise<RustDeps> {
+  rustDepsPromise ??= (async () => {
+    if (!existsSync(CARGO_REGISTRY)) throw new Error(`${CARGO_REGISTRY} missing (run scripts/install-eval-toolchains.sh)`);
+    const ver = await runProc('rustc', ['--version'], { cwd: tmpdir(), timeoutMs: 30_000 });
+    const dir = join(cacheDir(), 'rust-deps');
+    const stamp = join(dir, 'externs.json');
+    try {
+      const s = JSON.parse(readFileSync(stamp, 'utf8')) as RustDeps & { rustc: string; version: number };
+      if (s.version === RUNNER_VERSION && s.rustc === ver.stdout.trim() && Object.values(s.externs).every((f) => existsSync(f))) return s;
+    } catch { /* build it */ }
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    mkdirSync(join(dir, '.cargo'), { recursive: true });
+    mkdirSync(join(dir, 'rand-compat', 'src'), { recursive: true });
+    writeFileSync(join(dir, 'Cargo.toml'), [
+      '[package]', 'name = "treasure-eval-deps"', 'version = "0.0.0"', 'edition = "2021"', '',
+      '[dependencies]', 'rand = { path = "rand-compat" }',
+      'regex = { version = "1", default-features = false, features = ["std", "unicode"] }', 'md5 = "0.7"', '',
+    ].join('\n'));
+    writeFileSync(join(dir, 'rand-compat', 'Cargo.toml'), [
+      '[package]', 'name = "rand"', 'version = "0.7.99"', 'edition = "2021"', '',
+      '[dependencies]', 'rand08 = { package = "rand", version = "0.8" }', '',
+    ].join('\n'));
+    writeFileSync(join(dir, 'rand-compat', 'src', 'lib.rs'), RAND_COMPAT);
+    writeFileSync(join(dir, '.cargo', 'config.toml'), [
+      '[source.crates-io]', 'replace-with = "debian"', '[source.debian]', `directory = "${CARGO_REGISTRY}"`, '[net]', 'offline = true', '',
+    ].join('\n'));
+    writeFileSync(join(dir, 'src', 'lib.rs'), '');
+    const b = await runProc('cargo', ['build', '--offline', '--message-format=json'], { cwd: dir, timeoutMs: 600_000, maxOutput: 4 << 20 });
+    if (b.code !== 0) throw new Error(`cargo build failed: ${tail(b.stderr, 1500)}`);
+    const externs: Record<string, string> = {};
+    for (const line of b.stdout.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const m = JSON.parse(line) as { reason?: string; target?: { name: string }; filenames?: string[]; manifest_path?: string };
+      if (m.reason !== 'compiler-artifact' || !m.target) continue;
+      const rlib = m.filenames?.find((f) => f.endsWith('.rlib'));
+      if (!rlib) continue;
+      // `rand` is our rand-compat (the 0.7 API the tests use), not Debian's rand 0.8 under it.
+      if (m.target.name === 'rand' && !(m.manifest_path ?? '').includes('rand-compat')) continue;
+      if (['rand', 'regex', 'md5'].includes(m.target.name)) externs[m.target.name] = rlib;
+    }
+    for (const c of ['rand', 'regex', 'md5']) if (!externs[c]) throw new Error(`cargo built no ${c} rlib`);
+    const deps = { depsDir: join(dir, 'target', 'debug', 'deps'), externs, rustc: ver.stdout.trim(), version: RUNNER_VERSION };
+    writeFileSync(stamp, JSON.stringify(deps, null, 1));
+    return deps;
+  })();
+  return rustDepsPromise;
+}
+
+/**
+ * HumanEvalPack's Rust tests were written against rand 0.7 (`rng.gen_range(low, high)`, Rust/32 and 50);
+ * Debian ships rand 0.8 only. This crate, named rand, keeps the 0.7 call forms on top of rand 0.8.
+ */
+const RAND_COMPAT = `//! rand 0.7 call forms (gen_range(low, high)) over rand 0.8, for HumanEvalPack's Rust tests.
+pub use rand08::{distributions, random, rngs, seq, thread_rng, CryptoRng, Error, RngCore, SeedableRng};
+
+pub trait Rng: RngCore {
+    fn gen<T>(&mut self) -> T
+    where
+        distributions::Standard: distributions::Distribution<T>,
+    {
+        rand08::Rng::gen(self)
+    }
+    fn gen_range<T>(&mut self, low: T, high: T) -> T
+    where
+        T: distributions::uniform::SampleUniform + PartialOrd,
+    {
+        rand08::Rng::gen_range(self, low..high)
+    }
+    fn gen_bool(&mut self, p: f64) -> bool {
+        rand08::Rng::gen_bool(self, p)
+    }
+}
+
+impl<R: RngCore + ?Sized> Rng for R {}
+`;
+
+const runRust: LangRunner = async (prog, dir, limits) => {
+  const deps = await rustDeps();
+  writeFileSync(join(dir, 'prog.rs'), prog.code + '\n' + prog.test + '\n');
+  const externs = Object.entries(deps.externs).flatMap(([n, f]) => ['--extern', `${n}=${f}`]);
+  const c = await runProc('rustc', ['--edition', '2021', '--test', '-A', 'warnings', '-o', 'prog', 'prog.rs', '-L', `dependency=${deps.depsDir}`, ...externs],
+    { cwd: dir, timeoutMs: limits.compileTimeoutMs });
+  const cf = compileFailure(c);
+  if (cf) return cf;
+  const r = await runProc('sh', ['-c', ulimit('exec ./prog -q --test-threads=1')], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  return runOutcome(r, (o) => /panicked at[\s\S]*assertion/.test(o));
+};
+
+const LANG_RUNNERS: Record<HepLanguage, LangRunner> = { python: runPython, js: runJs, java: runJava, cpp: runCpp, go: runGo, rust: runRust };
