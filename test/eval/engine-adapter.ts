@@ -11,7 +11,8 @@
 // two fields the engine may adopt — FixRequest/GenerateRequest `contextMarkers: false` and
 // EngineOptions `markers: false` — and checks the answer: when markers the harness did not ask for come back
 // as given, the record says so (`markersHonored: false`) and the report flags the mode as not measured.
-import type { DiagnosticLike, Engine, EngineOptions, FixOutcome, FixRequest, GenerateRequest } from '../../language-server/src/engine';
+import type { DiagnosticLike } from '../../language-server/src/context';
+import type { Engine, EngineOptions, FixOutcome, FixRequest, GenerateRequest } from '../../language-server/src/engine';
 
 export type MarkerMode = 'context' | 'none' | 'baseline';
 export type MarkerMap = Record<string, string>;
@@ -113,7 +114,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
 
 /** Loads the product's engine on a model folder (default models/treasure). */
 export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean }): Promise<EvalEngine> {
-  const mod = await import('../../language-server/src/engine');
+  const mod = await import('../../language-server/src/engine.js');
   const load: EngineOptions & { markers?: boolean } = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
   if (opts.baseline) load.markers = false;
   const engine = await mod.Engine.load(load);

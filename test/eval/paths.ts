@@ -1,9 +1,9 @@
 // Where the harness finds things. Everything is resolved from the repository root, never from the cwd.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// test/eval/ -> the repository (tsx runs these files as CommonJS, which has __dirname).
+export const repoRoot = resolve(__dirname, '..', '..');
 
 /** HumanEvalPack: --data DIR, else $TREASURE_HUMANEVALPACK, else ../shared/data/humanevalpack from the repo root. */
 export function humanEvalPackDir(flag?: string): string {
