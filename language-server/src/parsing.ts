@@ -15,11 +15,17 @@ type TreeSitter = typeof import('web-tree-sitter');
 let ts: TreeSitter | undefined;
 
 /**
- * web-tree-sitter is loaded at run time (its CommonJS build), not bundled: its ES module build
- * locates itself through import.meta.url, which a CommonJS bundle does not have.
+ * web-tree-sitter through require(): esbuild then bundles its CommonJS build (its ES module build
+ * locates itself through import.meta.url, which the CommonJS bundles in dist/ do not have).
+ * Outside CommonJS (an ES module host), it is loaded from the installation's node_modules.
  */
 function treeSitter(): TreeSitter {
-  if (!ts) ts = createRequire(join(repoRoot(), 'package.json'))('web-tree-sitter') as TreeSitter;
+  if (!ts) {
+    ts =
+      typeof require === 'function'
+        ? (require('web-tree-sitter') as TreeSitter)
+        : (createRequire(join(repoRoot(), 'package.json'))('web-tree-sitter') as TreeSitter);
+  }
   return ts;
 }
 

@@ -73,8 +73,12 @@ let ortModule: Ort | undefined;
 function loadOrt(): Ort {
   if (!ortModule) {
     try {
-      // Loaded lazily (and kept out of the esbuild bundles): a native module, needed only to run the model.
-      ortModule = createRequire(join(repoRoot(), 'package.json'))('onnxruntime-node') as Ort;
+      // Loaded lazily and kept out of the esbuild bundles (a native module): require() from dist/
+      // finds dist/node_modules (the packaged extension) or the repository's node_modules.
+      ortModule =
+        typeof require === 'function'
+          ? (require('onnxruntime-node') as Ort)
+          : (createRequire(join(repoRoot(), 'package.json'))('onnxruntime-node') as Ort);
     } catch (e) {
       throw new ModelError(`onnxruntime-node cannot be loaded: ${(e as Error).message}`);
     }

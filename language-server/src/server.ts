@@ -74,6 +74,10 @@ export function startServer(connection: Connection): void {
   let hasConfiguration = false;
   let resolveEdit = false;
   let globalSettings: unknown = undefined;
+  // An untrusted workspace must not choose the model or the device: those come from the client's
+  // filtered settings (initializationOptions) only.
+  let trusted = true;
+  let initSettings: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
   const settingsCache = new Map<string, Promise<TreasureSettings>>();
   const analyses = new Map<string, { version: number; analysis: Promise<Analysis> }>();
   const engines = new Map<string, Promise<Engine>>();
@@ -88,8 +92,12 @@ export function startServer(connection: Connection): void {
     const caps = params.capabilities;
     hasConfiguration = !!caps.workspace?.configuration;
     resolveEdit = !!caps.textDocument?.codeAction?.resolveSupport?.properties.includes('edit');
-    const opts = params.initializationOptions as { settings?: unknown } | undefined;
-    if (opts?.settings) globalSettings = opts.settings;
+    const opts = params.initializationOptions as { settings?: unknown; trusted?: boolean } | undefined;
+    if (opts?.settings) {
+      globalSettings = opts.settings;
+      initSettings = resolveSettings(opts.settings);
+    }
+    if (opts?.trusted === false) trusted = false;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -103,8 +111,13 @@ export function startServer(connection: Connection): void {
   });
 
   // ---- settings, per document ---------------------------------------------------------------
+  function restrict(s: TreasureSettings): TreasureSettings {
+    if (trusted) return s;
+    return { ...s, model: { ...initSettings.model }, device: initSettings.device };
+  }
+
   function settingsFor(doc: TextDocument): Promise<TreasureSettings> {
-    if (!hasConfiguration) return Promise.resolve(resolveSettings(globalSettings));
+    if (!hasConfiguration) return Promise.resolve(restrict(resolveSettings(globalSettings)));
     let s = settingsCache.get(doc.uri);
     if (!s) {
       s = connection.workspace
@@ -113,7 +126,7 @@ export function startServer(connection: Connection): void {
           { scopeUri: doc.uri, section: `[${doc.languageId}]` },
         ])
         .then((r: unknown[]) => {
-          const settings = resolveSettings(r[0], r[1]);
+          const settings = restrict(resolveSettings(r[0], r[1]));
           const bad = sanitizeMarkers(settings.markers).errors;
           if (bad.length) log(`settings for ${doc.uri}: ignoring ${bad.join('; ')}`);
           return settings;
@@ -154,6 +167,15 @@ export function startServer(connection: Connection): void {
   }
 
   // ---- the model ------------------------------------------------------------------------------
+  const loadedEngines = new Map<string, Engine>();
+  let languages: Promise<string[]> | undefined;
+  const languagesOk = () => (languages ??= loadableGrammars());
+
+  async function notifyStatus(dir: string, engine: Engine | null, error: string | null): Promise<void> {
+    const status: StatusResult = { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, error, languages: await languagesOk() };
+    await connection.sendNotification(StatusRequest, status).catch(() => undefined);
+  }
+
   function engineFor(settings: TreasureSettings): Promise<Engine> {
     const dir = settings.model.path || defaultModelDir();
     const key = `${dir}\u0000${settings.device}`;
@@ -161,15 +183,18 @@ export function startServer(connection: Connection): void {
     if (!e) {
       const t0 = performance.now();
       e = Engine.load({ modelDir: dir, device: settings.device });
+      e.then((eng) => loadedEngines.set(key, eng), () => undefined);
       e.then(
         (eng) => {
           engineErrors.delete(key);
           log(`model loaded from ${eng.modelDir} on ${eng.device} in ${Math.round(performance.now() - t0)} ms`);
+          void notifyStatus(dir, eng, null);
         },
         (err: unknown) => {
           engines.delete(key);
           engineErrors.set(key, (err as Error).message);
           log(`model: ${(err as Error).message}`);
+          void notifyStatus(dir, null, (err as Error).message);
         },
       );
       engines.set(key, e);
@@ -465,17 +490,18 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onRequest(StatusRequest, async (): Promise<StatusResult> => {
-    const settings = resolveSettings(globalSettings);
+    // Answers at once: the model loads in the background (warm-up at start, or the first fix).
+    const settings = restrict(resolveSettings(globalSettings));
     const dir = settings.model.path || defaultModelDir();
     const key = `${dir}\u0000${settings.device}`;
-    let loaded: Engine | null = null;
-    let error = engineErrors.get(key) ?? null;
-    try {
-      loaded = await engineFor(settings);
-    } catch (e) {
-      error = (e as Error).message;
-    }
-    return { modelDir: dir, modelLoaded: !!loaded, device: loaded?.device ?? null, error, languages: await loadableGrammars() };
+    const engine = loadedEngines.get(key) ?? null;
+    return { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, error: engineErrors.get(key) ?? null, languages: await languagesOk() };
+  });
+
+  connection.onInitialized(() => {
+    // Warm-up: load the model for the workspace-wide settings now, so the first fix is quick.
+    const settings = restrict(resolveSettings(globalSettings));
+    engineFor(settings).catch(() => undefined);
   });
 
   documents.listen(connection);

@@ -193,3 +193,36 @@ test('with the shipped model: the fix for a def without its colon resolves to an
   assert.deepEqual(a.issues, [], `the fixed file still has syntax errors:\n${fixed}`);
   assert.match(resolved.title, /^Fix with Treasure — CodeFix · python · syntax_error · concise/);
 });
+
+test('untrusted workspace: the model path comes from the client, not the workspace; status is notified', async () => {
+  const c = new LspClient(process.execPath, [join(root, 'bin/treasure-language-server'), '--stdio']);
+  try {
+    c.onRequest = (method, params) =>
+      method === 'workspace/configuration'
+        ? (params as { items: { section?: string }[] }).items.map((it) => (it.section === 'treasure' ? { model: { path: '/workspace/chosen-model' } } : null))
+        : null;
+    await c.request('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { workspace: { configuration: true }, textDocument: { codeAction: { resolveSupport: { properties: ['edit'] } } } },
+      initializationOptions: { settings: { model: { path: '/client/filtered-model' } }, trusted: false },
+    });
+    c.notify('initialized', {});
+    const status = await c.waitFor<{ modelDir: string; modelLoaded: boolean; error: string | null; languages: string[] }>('treasure/status');
+    assert.equal(status.modelDir, '/client/filtered-model');
+    assert.equal(status.modelLoaded, false);
+    assert.match(status.error ?? '', /no model at \/client\/filtered-model/);
+    assert.ok(status.languages.includes('python') && status.languages.includes('haskell'));
+    c.notify('textDocument/didOpen', { textDocument: { uri: uri('missing_colon.py'), languageId: 'python', version: 1, text: readFileSync(join(samples, 'missing_colon.py'), 'utf8') } });
+    const [action] = await c.request<Action[]>('textDocument/codeAction', { textDocument: { uri: uri('missing_colon.py') }, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, context: { diagnostics: [] } });
+    assert.ok(action);
+    const r = await c.request<Action>('codeAction/resolve', action);
+    assert.equal(r.edit, undefined);
+    assert.match(c.logs(), /no model at \/client\/filtered-model/);
+    assert.doesNotMatch(c.logs(), /chosen-model/);
+    const s = await c.request<{ modelDir: string }>('treasure/status', null);
+    assert.equal(s.modelDir, '/client/filtered-model');
+  } finally {
+    await c.shutdown();
+  }
+});
