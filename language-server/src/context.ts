@@ -172,9 +172,9 @@ export function errorTypeFor(text: string): string | undefined {
   return errorRules.find((r) => r.re.test(text))?.value;
 }
 
-/** The prompt's diagnostic line for a tree-sitter error. */
+/** The prompt's diagnostic line for a tree-sitter error, in the words the training data uses for them. */
 export function syntaxDiagnosticText(issue: SyntaxIssue): string {
-  return `syntax error: ${issue.message}`;
+  return `Syntax error: ${issue.message}`;
 }
 
 /** The prompt's diagnostic line for an editor diagnostic. */

@@ -117,12 +117,12 @@ export interface SyntaxIssue {
 function describe(node: Node): string {
   if (node.isMissing) {
     const t = node.type;
-    return node.isNamed ? `missing ${t}` : `missing "${t}"`;
+    return node.isNamed ? `missing ${t}` : `missing '${t}'`;
   }
   const first = node.firstChild ?? node;
   const text = first.text.split('\n')[0]!.trim();
   if (!text) return 'syntax error';
-  return `unexpected "${text.length > 30 ? text.slice(0, 30) + '…' : text}"`;
+  return `unexpected '${text.length > 30 ? text.slice(0, 30) + '…' : text}'`;
 }
 
 /** Innermost ERROR nodes and every MISSING node, in document order. */
