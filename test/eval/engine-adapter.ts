@@ -58,6 +58,8 @@ export interface EvalEngine {
   generate(req: EvalGenerateRequest): Promise<EvalGenerateResult>;
   /** the markers the editor would send for a position (no model call) */
   markersAt(req: { text: string; languageId: string; line?: number }): Promise<MarkerMap>;
+  /** tokens of a text under the model's tokenizer (length_tokens) */
+  countTokens?(text: string): number;
 }
 
 /** Given markers the mode allows: in 'none' only the explicit ones, in 'baseline' none at all. */
@@ -108,6 +110,9 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
     async markersAt(req) {
       const m = await engine.markersAt({ text: req.text, languageId: req.languageId, line: req.line });
       return { ...m.markers } as MarkerMap;
+    },
+    countTokens(text) {
+      return engine.tokenizer.encode(text).length;
     },
   };
 }

@@ -73,3 +73,15 @@ export async function pool<T, R>(items: readonly T[], n: number, fn: (item: T, i
   await Promise.all(workers);
   return out;
 }
+
+/** At most n of the wrapped async jobs at a time. */
+export function semaphore(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(job: () => Promise<T>): Promise<T> => {
+    // A finishing job hands its slot straight to the next waiter, so at most n run at any time.
+    if (active >= n) await new Promise<void>((res) => queue.push(res));
+    else active++;
+    try { return await job(); } finally { const next = queue.shift(); if (next) next(); else active--; }
+  };
+}

@@ -19,7 +19,7 @@ import { cacheDir } from './paths.js';
 import { runProc, type ProcResult } from './proc.js';
 
 /** Bump when assembling or classification changes, so cached results are not reused. */
-export const RUNNER_VERSION = 4;
+export const RUNNER_VERSION = 5;
 
 export type ErrorKind =
   | 'compile_error' // the program does not compile / parse
@@ -159,8 +159,11 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
 
 type LangRunner = (prog: Program, dir: string, limits: RunLimits) => Promise<ExecResult>;
 
+/** The telling part of a failure's output: from the first error/assertion/panic line on, else the end. */
 function tail(s: string, n = 600): string {
   const t = s.trim();
+  const m = /panicked at|Assertion|AssertionError|Error|error(\[E\d+\])?:|--- FAIL|Traceback/.exec(t);
+  if (m && t.length - m.index > 40) return t.slice(m.index, m.index + n);
   return t.length > n ? '…' + t.slice(t.length - n) : t;
 }
 
@@ -377,10 +380,37 @@ export function rustDeps(): Promise<RustDeps> {
 
 /**
  * HumanEvalPack's Rust tests were written against rand 0.7 (`rng.gen_range(low, high)`, Rust/32 and 50);
- * Debian ships rand 0.8 only. This crate, named rand, keeps the 0.7 call forms on top of rand 0.8.
+ * Debian ships rand 0.8 only. This crate, named rand, keeps the 0.7 call forms on top of rand 0.8, with a
+ * seeded generator so that results are reproducible (and cacheable).
  */
 const RAND_COMPAT = `//! rand 0.7 call forms (gen_range(low, high)) over rand 0.8, for HumanEvalPack's Rust tests.
-pub use rand08::{distributions, random, rngs, seq, thread_rng, CryptoRng, Error, RngCore, SeedableRng};
+//! thread_rng() and random() draw from a per-thread generator seeded with 42, so every run of a test
+//! sees the same numbers (Rust/32's canonical solution loops forever on some random polynomials).
+use std::cell::RefCell;
+pub use rand08::{distributions, rngs, seq, CryptoRng, Error, RngCore, SeedableRng};
+
+thread_local! {
+    static SEEDED: RefCell<rngs::StdRng> = RefCell::new(<rngs::StdRng as SeedableRng>::seed_from_u64(42));
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThreadRng;
+
+impl RngCore for ThreadRng {
+    fn next_u32(&mut self) -> u32 { SEEDED.with(|r| r.borrow_mut().next_u32()) }
+    fn next_u64(&mut self) -> u64 { SEEDED.with(|r| r.borrow_mut().next_u64()) }
+    fn fill_bytes(&mut self, dest: &mut [u8]) { SEEDED.with(|r| r.borrow_mut().fill_bytes(dest)) }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Error> { SEEDED.with(|r| r.borrow_mut().try_fill_bytes(dest)) }
+}
+
+pub fn thread_rng() -> ThreadRng { ThreadRng }
+
+pub fn random<T>() -> T
+where
+    distributions::Standard: distributions::Distribution<T>,
+{
+    rand08::Rng::gen(&mut ThreadRng)
+}
 
 pub trait Rng: RngCore {
     fn gen<T>(&mut self) -> T

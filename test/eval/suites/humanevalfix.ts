@@ -1,0 +1,150 @@
+// Suite 1, HumanEvalFix: the document `declaration + buggy_solution` (variant "tests": followed by the
+// problem's tests), the engine fixes the function around a line of its body, FixResult.fixed is run with
+// the tests. pass@1 per mode, language and bug type. No fix = failed (counted as no_fix).
+import type { EvalEngine, MarkerMap, MarkerMode } from '../engine-adapter.js';
+import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, type Problem } from '../humanevalpack.js';
+import { semaphore } from '../proc.js';
+import { programFor, runProgram, toolchain, type ErrorKind } from '../runner.js';
+import { counts, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+
+/** none: no markers (model infers all); context: as the editor sets them; bugtype: context + the true error_type; baseline: the no-marker model. */
+export const FIX_MODES = ['none', 'context', 'bugtype', 'baseline'] as const;
+export type FixMode = (typeof FIX_MODES)[number];
+export const FIX_VARIANTS = ['plain', 'tests'] as const;
+export type FixVariant = (typeof FIX_VARIANTS)[number];
+
+export interface FixRecord {
+  language: string;
+  taskId: string;
+  bugType: string;
+  mode: FixMode;
+  variant: FixVariant;
+  given: MarkerMap;
+  inferred: MarkerMap;
+  markersHonored: boolean;
+  latencyMs: number;
+  fixReturned: boolean;
+  reason?: string;
+  pass: boolean;
+  errorKind?: ErrorKind;
+  detail?: string;
+  execMs?: number;
+}
+
+function inputDocument(p: Problem, variant: FixVariant): string {
+  return variant === 'tests' ? buggyDocument(p) + '\n' + p.test : buggyDocument(p);
+}
+
+export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {
+  const base = { language: p.language, taskId: p.taskId, bugType: p.bugType, mode, variant };
+  const markers: MarkerMap | undefined = mode === 'bugtype' ? { error_type: p.bugType } : undefined;
+  const engineMode: MarkerMode = mode === 'none' ? 'none' : mode === 'baseline' ? 'baseline' : 'context';
+  try {
+    const r = await engine.fix({ text: inputDocument(p, variant), languageId: LANGUAGE_ID[p.language], line: bodyLine(p), mode: engineMode, markers, maxTokens: ctx.maxTokens });
+    return { ...base, given: r.given, inferred: r.inferred, markersHonored: r.markersHonored, latencyMs: r.latencyMs, fixReturned: r.fixed !== null, reason: r.reason, fixed: r.fixed };
+  } catch (e) {
+    return { ...base, given: {}, inferred: {}, markersHonored: true, latencyMs: 0, fixReturned: false, reason: `engine error: ${(e as Error).message}`, fixed: null };
+  }
+}
+
+/** The program to run for a fix: the fixed document + tests (variant "tests": the tests must still be in it, unchanged). */
+export async function judgeFix(p: Problem, variant: FixVariant, fixed: string | null, ctx: Pick<SuiteContext, 'limits'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }> {
+  if (fixed === null) return { pass: false, errorKind: 'no_fix' };
+  if (variant === 'tests') {
+    if (!fixed.includes(p.test.trim())) return { pass: false, errorKind: 'test_modified' };
+    const r = await runProgram(programFor(p, fixed, ''), ctx.limits);
+    return { pass: r.pass, errorKind: r.kind, detail: r.detail, execMs: r.ms };
+  }
+  const r = await runProgram(programFor(p, fixed), ctx.limits);
+  return { pass: r.pass, errorKind: r.kind, detail: r.detail, execMs: r.ms };
+}
+
+export interface FixGroupSummary {
+  pass: Rate;
+  noFix: number;
+  errorKinds: Record<string, number>;
+  meanLatencyMs: number;
+  medianLatencyMs: number;
+  /** records where the engine gave markers the mode does not allow (mode not measured as specified) */
+  markersNotHonored: number;
+}
+
+export function summarizeFix(records: FixRecord[]): FixGroupSummary {
+  return {
+    pass: rate(records.filter((r) => r.pass).length, records.length),
+    noFix: records.filter((r) => !r.fixReturned).length,
+    errorKinds: counts(records, (r) => r.errorKind),
+    meanLatencyMs: Math.round(mean(records.filter((r) => r.fixReturned || r.latencyMs > 0).map((r) => r.latencyMs))),
+    medianLatencyMs: Math.round(median(records.filter((r) => r.fixReturned || r.latencyMs > 0).map((r) => r.latencyMs))),
+    markersNotHonored: records.filter((r) => !r.markersHonored).length,
+  };
+}
+
+export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)'): string {
+  const out: string[] = [`## ${title}`, ''];
+  const conds = groupBy(records, (r) => `${r.mode}/${r.variant}`);
+  const langs = [...new Set(records.map((r) => r.language))];
+  const bugs = [...new Set(records.map((r) => r.bugType))].sort();
+  out.push('By language (mode/variant rows):', '');
+  out.push(table(['mode/variant', 'all', ...langs, 'no fix', 'median latency'], [...conds].map(([c, rs]) => {
+    const s = summarizeFix(rs);
+    const byLang = groupBy(rs, (r) => r.language);
+    return [c, pct(s.pass), ...langs.map((l) => pct(summarizeFix(byLang.get(l) ?? []).pass)), String(s.noFix), `${num(s.medianLatencyMs, 0)} ms`];
+  })));
+  out.push('', 'By bug type:', '');
+  out.push(table(['mode/variant', ...bugs], [...conds].map(([c, rs]) => {
+    const byBug = groupBy(rs, (r) => r.bugType);
+    return [c, ...bugs.map((b) => pct(summarizeFix(byBug.get(b) ?? []).pass))];
+  })));
+  out.push('', 'Failures by kind:', '');
+  const kinds = ['no_fix', 'compile_error', 'assertion', 'runtime_error', 'timeout', 'test_modified', 'infra'];
+  out.push(table(['mode/variant', ...kinds], [...conds].map(([c, rs]) => { const k = summarizeFix(rs).errorKinds; return [c, ...kinds.map((x) => String(k[x] ?? 0))]; })));
+  const bad = [...conds].filter(([, rs]) => summarizeFix(rs).markersNotHonored > 0);
+  if (bad.length) {
+    out.push('', ...bad.map(([c, rs]) => `**Warning:** ${c}: the engine gave markers this mode does not allow in ${summarizeFix(rs).markersNotHonored}/${rs.length} requests — these numbers do not measure "${c.split('/')[0]}" as specified (see test/eval/engine-adapter.ts).`));
+  }
+  return out.join('\n');
+}
+
+export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[]; variants: FixVariant[] }): Promise<SuiteResult> {
+  const t0 = Date.now();
+  const notes: string[] = [];
+  const problems: Problem[] = [];
+  for (const lang of ctx.languages) {
+    const tc = await toolchain(lang);
+    if (!tc.ok) { notes.push(`${lang} skipped: ${tc.why}`); ctx.log(`humanevalfix: ${lang} skipped: ${tc.why}`); continue; }
+    problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
+  }
+  const records: FixRecord[] = [];
+  for (const mode of opts.modes) {
+    let engine: EvalEngine;
+    if (mode === 'baseline') {
+      if (!ctx.baseline) { notes.push('mode baseline skipped: no --baseline DIR'); continue; }
+      engine = await ctx.baseline();
+    } else engine = await ctx.engine();
+    for (const variant of opts.variants) {
+      ctx.log(`humanevalfix ${mode}/${variant}: ${problems.length} problems (${engine.kind})`);
+      const tick = progress(ctx.log, `fix ${mode}/${variant}`, problems.length);
+      // The model runs one request at a time; the tests of finished fixes run beside it.
+      const pending: Promise<FixRecord>[] = [];
+      const sem = semaphore(ctx.jobs);
+      let done = 0;
+      for (const p of problems) {
+        const f = await fixOne(engine, p, mode, variant, ctx);
+        tick(++done);
+        const { fixed, ...rest } = f;
+        pending.push(sem(() => judgeFix(p, variant, fixed, ctx)).then((j) => ({ ...rest, ...j })));
+      }
+      records.push(...(await Promise.all(pending)));
+    }
+  }
+  const summary: Record<string, unknown> = {};
+  for (const [c, rs] of groupBy(records, (r) => `${r.mode}/${r.variant}`)) {
+    summary[c] = {
+      ...summarizeFix(rs),
+      byLanguage: Object.fromEntries([...groupBy(rs, (r) => r.language)].map(([l, x]) => [l, summarizeFix(x)])),
+      byBugType: Object.fromEntries([...groupBy(rs, (r) => r.bugType)].map(([b, x]) => [b, summarizeFix(x).pass])),
+    };
+  }
+  return { suite: 'humanevalfix', summary, records, markdown: fixMarkdown(records), notes, seconds: (Date.now() - t0) / 1000 };
+}

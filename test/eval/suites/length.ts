@@ -1,0 +1,108 @@
+// Suite 3, length control: HumanEval generation requests with a limit of N (N = the canonical solution's
+// length), asked for in two ways:
+//   marker        — our model, the length marker the command palette sends (length_lines / length_tokens N);
+//   text          — our model, the same request in plain text ("in at most N lines") on top of the prompt;
+//   baseline-text — the no-marker baseline with the plain-text request (the paper's comparison), with --baseline;
+//   none          — our model, no limit at all (how long answers are anyway).
+// Violation rate = share of outputs over N; closeness = mean |length - N| and mean length / N.
+// The outputs are also run against the tests, so a limit that is met by writing nothing shows up.
+import type { EvalEngine } from '../engine-adapter.js';
+import { loadProblems, type Problem } from '../humanevalpack.js';
+import { semaphore } from '../proc.js';
+import { toolchain } from '../runner.js';
+import { answerLines } from '../truncate.js';
+import { groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+import { generateOne, judgeGeneration } from './synthesis.js';
+
+export const LENGTH_CONDITIONS = ['marker', 'text', 'baseline-text', 'none'] as const;
+export type LengthCondition = (typeof LENGTH_CONDITIONS)[number];
+export type LengthUnit = 'lines' | 'tokens';
+
+export interface LengthRecord {
+  language: string;
+  taskId: string;
+  condition: LengthCondition;
+  unit: LengthUnit;
+  target: number;
+  length: number;
+  violation: boolean;
+  given: Record<string, string>;
+  latencyMs: number;
+  pass: boolean;
+  reason?: string;
+}
+
+/** The plain-text form of the request, as a comment line on top of the prompt. */
+export function textInstruction(p: Problem, n: number, unit: LengthUnit): string {
+  const c = p.language === 'python' ? '#' : '//';
+  return `${c} Complete the function in at most ${n} ${unit}.\n`;
+}
+
+export function summarizeLength(rs: LengthRecord[]) {
+  return {
+    violations: rate(rs.filter((r) => r.violation).length, rs.length) as Rate,
+    meanAbsError: mean(rs.map((r) => Math.abs(r.length - r.target))),
+    meanRatio: mean(rs.filter((r) => r.target > 0).map((r) => r.length / r.target)),
+    pass: rate(rs.filter((r) => r.pass).length, rs.length) as Rate,
+    meanTarget: mean(rs.map((r) => r.target)),
+    meanLength: mean(rs.map((r) => r.length)),
+  };
+}
+
+export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCondition[]; unit: LengthUnit }): Promise<SuiteResult> {
+  const t0 = Date.now();
+  const notes: string[] = [];
+  const problems: Problem[] = [];
+  for (const lang of ctx.languages) {
+    const tc = await toolchain(lang);
+    if (!tc.ok) { notes.push(`${lang} skipped: ${tc.why}`); continue; }
+    problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
+  }
+  const records: LengthRecord[] = [];
+  const ours = await ctx.engine();
+  const measure = (engine: EvalEngine, text: string): number | undefined =>
+    opts.unit === 'lines' ? answerLines(text) : engine.countTokens?.(text.replace(/\s+$/, ''));
+  for (const condition of opts.conditions) {
+    let engine: EvalEngine = ours;
+    if (condition === 'baseline-text') {
+      if (!ctx.baseline) { notes.push('baseline-text skipped: no --baseline DIR'); continue; }
+      engine = await ctx.baseline();
+    }
+    if (opts.unit === 'tokens' && !ours.countTokens) { notes.push(`length in tokens needs the model's tokenizer (${ours.kind} has none)`); break; }
+    ctx.log(`length ${condition} (${opts.unit}): ${problems.length} requests (${engine.kind})`);
+    const tick = progress(ctx.log, `length ${condition}`, problems.length);
+    const sem = semaphore(ctx.jobs);
+    const pending: Promise<LengthRecord>[] = [];
+    let done = 0;
+    for (const p of problems) {
+      // N is measured with our model's tokenizer for both models, so the targets are the same.
+      const target = Math.max(1, measure(ours, p.canonical) ?? 1);
+      const marker: Record<string, string> = opts.unit === 'lines' ? { length_lines: String(target) } : { length_tokens: String(target) };
+      const prompt = condition === 'text' || condition === 'baseline-text' ? textInstruction(p, target, opts.unit) + p.prompt : p.prompt;
+      const mode = condition === 'baseline-text' ? 'baseline' : 'context';
+      const g = await generateOne(engine, p, mode, ctx, prompt, condition === 'marker' ? marker : undefined);
+      tick(++done);
+      const length = measure(ours, g.completion) ?? 0;
+      pending.push(sem(() => judgeGeneration(p, g.completion, ctx)).then((j) => ({
+        language: p.language, taskId: p.taskId, condition, unit: opts.unit, target, length, violation: length > target,
+        given: g.given, latencyMs: g.latencyMs, pass: j.pass, reason: g.reason,
+      })));
+    }
+    records.push(...(await Promise.all(pending)));
+  }
+  const summary: Record<string, unknown> = { unit: opts.unit };
+  const rows: string[][] = [];
+  const langs = [...new Set(records.map((r) => r.language))];
+  for (const [c, rs] of groupBy(records, (r) => r.condition)) {
+    const s = summarizeLength(rs);
+    const byLang = groupBy(rs, (r) => r.language);
+    summary[c] = { ...s, byLanguage: Object.fromEntries([...byLang].map(([l, x]) => [l, summarizeLength(x)])) };
+    rows.push([c, pct(s.violations), num(s.meanAbsError, 1), num(s.meanRatio, 2), num(s.meanLength, 1), num(s.meanTarget, 1), pct(s.pass),
+      ...langs.map((l) => pct(summarizeLength(byLang.get(l) ?? []).violations))]);
+  }
+  const md = [
+    `## Length control (limit N ${opts.unit} = the canonical solution's length)`, '',
+    table(['condition', 'violations (> N)', 'mean |len − N|', 'mean len / N', `mean len (${opts.unit})`, 'mean N', 'pass@1', ...langs.map((l) => `violations ${l}`)], rows),
+  ].join('\n');
+  return { suite: 'length', summary, records, markdown: md, notes, seconds: (Date.now() - t0) / 1000 };
+}

@@ -1,0 +1,112 @@
+// Suite 4, marker inference: on the held-out test split, no markers given, how often the model's own
+// markers match the labels, per category (task, code_type, domain, length_bucket, error_type), with a
+// confusion table for task. CodeFix examples go through engine.fix, CodeGeneration through engine.generate;
+// CodeExplanation has no Engine API call and is counted as skipped.
+// A category the engine gave (instead of letting the model infer it) is counted as "given", not scored.
+import type { EvalEngine, MarkerMap } from '../engine-adapter.js';
+import { exampleLine, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
+import { groupBy, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+
+export const SCORED = ['task', 'code_type', 'domain', 'length_bucket', 'error_type'] as const;
+
+export interface MarkerRecord {
+  task: string;
+  codeType: string;
+  truth: MarkerMap;
+  given: MarkerMap;
+  inferred: MarkerMap;
+  latencyMs: number;
+  skipped?: string;
+  error?: string;
+}
+
+/** Markers are decoded before the answer: a short budget is enough to read them. */
+const MARKER_BUDGET = 64;
+
+export async function inferMarkers(engine: EvalEngine, ex: TaskExample, maxTokens = MARKER_BUDGET): Promise<MarkerRecord> {
+  const codeType = ex.markers.code_type ?? '?';
+  const base = { task: ex.task, codeType, truth: ex.markers, given: {}, inferred: {}, latencyMs: 0 };
+  const languageId = languageIdFor(codeType);
+  try {
+    if (ex.task === 'CodeFix') {
+      const r = await engine.fix({ text: ex.code, languageId, line: exampleLine(ex.code), mode: 'none', diagnostic: ex.diagnostic, maxTokens });
+      return { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
+    }
+    if (ex.task === 'CodeGeneration') {
+      const r = await engine.generate({ languageId, prompt: ex.code, mode: 'none', maxTokens });
+      return { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
+    }
+    return { ...base, skipped: `no Engine API call for ${ex.task}` };
+  } catch (e) {
+    return { ...base, error: (e as Error).message };
+  }
+}
+
+export interface CategoryScore { scored: number; correct: number; accuracy: Rate; given: number; missing: number }
+
+export function scoreMarkers(records: MarkerRecord[]): Record<string, CategoryScore> {
+  const out: Record<string, CategoryScore> = {};
+  const live = records.filter((r) => !r.skipped && !r.error);
+  for (const c of SCORED) {
+    const withTruth = live.filter((r) => r.truth[c] !== undefined);
+    const given = withTruth.filter((r) => r.given[c] !== undefined).length;
+    const inferred = withTruth.filter((r) => r.given[c] === undefined && r.inferred[c] !== undefined);
+    const missing = withTruth.length - given - inferred.length;
+    const correct = inferred.filter((r) => r.inferred[c] === r.truth[c]).length;
+    // Accuracy over every example the model had to infer it for: a missing marker counts as wrong.
+    out[c] = { scored: inferred.length, correct, accuracy: rate(correct, inferred.length + missing), given, missing };
+  }
+  return out;
+}
+
+export function taskConfusion(records: MarkerRecord[]): { labels: string[]; rows: Record<string, Record<string, number>> } {
+  const rows: Record<string, Record<string, number>> = {};
+  const labels = new Set<string>();
+  for (const r of records) {
+    if (r.skipped || r.error) continue;
+    const pred = r.given.task !== undefined ? `given:${r.given.task}` : r.inferred.task ?? '(none)';
+    labels.add(pred);
+    rows[r.task] ??= {};
+    rows[r.task]![pred] = (rows[r.task]![pred] ?? 0) + 1;
+  }
+  return { labels: [...labels].sort(), rows };
+}
+
+export async function runMarkers(ctx: SuiteContext, opts: { perBucket: number }): Promise<SuiteResult> {
+  const t0 = Date.now();
+  const notes: string[] = [];
+  const buckets = await sampleTasks(ctx.tasksDir, 'test', (e) => `${e.task}/${e.markers.code_type ?? '?'}`, opts.perBucket);
+  const examples = [...buckets.values()].flat();
+  if (examples.length === 0) {
+    notes.push(`no held-out examples in ${ctx.tasksDir} (test-*.jsonl.xz): run npm run data`);
+    return { suite: 'markers', summary: { examples: 0 }, records: [], markdown: `## Marker inference\n\nNo held-out data in \`${ctx.tasksDir}\`.`, notes };
+  }
+  const engine = await ctx.engine();
+  ctx.log(`markers: ${examples.length} held-out examples (${engine.kind})`);
+  const tick = progress(ctx.log, 'markers', examples.length);
+  const records: MarkerRecord[] = [];
+  for (const ex of examples) {
+    records.push(await inferMarkers(engine, ex));
+    tick(records.length);
+  }
+  const scores = scoreMarkers(records);
+  const byTask = Object.fromEntries([...groupBy(records, (r) => r.task)].map(([t, rs]) => [t, scoreMarkers(rs)]));
+  const conf = taskConfusion(records);
+  const skipped = records.filter((r) => r.skipped).length;
+  const errors = records.filter((r) => r.error).length;
+  const md = [
+    '## Marker inference on the held-out split (no markers given)', '',
+    table(['category', 'accuracy (inferred = label)', 'inferred', 'given by the engine (not scored)', 'not written'],
+      SCORED.map((c) => [c, pct(scores[c]!.accuracy), String(scores[c]!.scored), String(scores[c]!.given), String(scores[c]!.missing)])),
+    '', 'Task confusion (rows: label, columns: the model\'s task marker):', '',
+    table(['label \\ predicted', ...conf.labels], Object.entries(conf.rows).map(([t, row]) => [t, ...conf.labels.map((l) => String(row[l] ?? 0))])),
+    '', `${records.length} examples (${opts.perBucket} per task and language at most); ${skipped} skipped (no Engine API call for the task), ${errors} engine errors.`,
+  ].join('\n');
+  if (Object.values(scores).some((s) => s.given > 0)) {
+    notes.push('the engine gave some markers from context although none were asked for: those categories are not scored (see engine-adapter.ts)');
+  }
+  return {
+    suite: 'markers', summary: { examples: records.length, skipped, errors, scores, byTask, taskConfusion: conf }, records, markdown: md, notes,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
