@@ -1,0 +1,189 @@
+// Tree-sitter grammars (the ones the language server uses, grammars/grammars.json) and a plain-JS
+// copy of syntax trees, so the bug operators can walk nodes without crossing into wasm each time.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { REPO_ROOT } from './taxonomy.js';
+
+interface GrammarEntry { functions: string[] }
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'grammars', 'grammars.json'), 'utf8')) as { grammars: Record<string, GrammarEntry> };
+
+/** Grammar name for a corpus file (tsx files use the tsx grammar). */
+export function grammarName(codeType: string, path = ''): string | null {
+  if (codeType === 'typescript' && /\.tsx$/i.test(path)) return 'tsx';
+  if (codeType === 'javascript' && /\.jsx$/i.test(path)) return 'javascript';
+  return manifest.grammars[codeType] ? codeType : null;
+}
+
+export function functionTypes(grammar: string): Set<string> {
+  return new Set(manifest.grammars[grammar]?.functions ?? []);
+}
+
+let initDone: Promise<void> | undefined;
+const languages = new Map<string, Promise<Language>>();
+const parsers = new Map<string, Parser>();
+
+export async function getParser(grammar: string): Promise<Parser> {
+  const have = parsers.get(grammar);
+  if (have) return have;
+  if (!initDone) initDone = Parser.init();
+  await initDone;
+  let lp = languages.get(grammar);
+  if (!lp) {
+    lp = Language.load(join(REPO_ROOT, 'grammars', 'wasm', `${grammar}.wasm`));
+    languages.set(grammar, lp);
+  }
+  const lang = await lp;
+  const p = parsers.get(grammar) ?? new Parser();
+  p.setLanguage(lang);
+  parsers.set(grammar, p);
+  return p;
+}
+
+/** Loads every grammar of the manifest; returns the names that loaded. */
+export async function loadAll(): Promise<string[]> {
+  const ok: string[] = [];
+  for (const g of Object.keys(manifest.grammars)) {
+    try {
+      await getParser(g);
+      ok.push(g);
+    } catch {
+      /* missing wasm: that language gets only file continuation */
+    }
+  }
+  return ok;
+}
+
+export function parse(parser: Parser, text: string): Tree | null {
+  return parser.parse(text);
+}
+
+/** A syntax node copied out of wasm. */
+export interface PNode {
+  type: string;
+  named: boolean;
+  start: number;
+  end: number;
+  field: string | null;
+  error: boolean; // ERROR or MISSING
+  missing: boolean;
+  children: PNode[];
+  parent: PNode | null;
+}
+
+/** Copies a tree (or the part of it within [from, to)) into plain objects. */
+export function plainTree(tree: Tree, from = 0, to = Infinity): PNode {
+  const c = tree.walk();
+  const mk = (parent: PNode | null): PNode => ({
+    type: c.nodeType,
+    named: c.nodeIsNamed,
+    start: c.startIndex,
+    end: c.endIndex,
+    field: c.currentFieldName,
+    error: c.nodeType === 'ERROR' || c.nodeIsMissing,
+    missing: c.nodeIsMissing,
+    children: [],
+    parent,
+  });
+  const root = mk(null);
+  const stack: PNode[] = [root];
+  if (c.gotoFirstChild()) {
+    for (;;) {
+      const parent = stack[stack.length - 1]!;
+      let descended = false;
+      if (c.endIndex > from && c.startIndex < to) {
+        const n = mk(parent);
+        parent.children.push(n);
+        if (c.gotoFirstChild()) {
+          stack.push(n);
+          descended = true;
+        }
+      }
+      if (descended) continue;
+      let moved = c.gotoNextSibling();
+      while (!moved) {
+        if (!c.gotoParent()) break;
+        stack.pop();
+        if (stack.length === 0) break;
+        moved = c.gotoNextSibling();
+      }
+      if (!moved) break;
+    }
+  }
+  c.delete();
+  return root;
+}
+
+export function* walk(n: PNode): Generator<PNode> {
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    yield x;
+    for (let i = x.children.length - 1; i >= 0; i--) stack.push(x.children[i]!);
+  }
+}
+
+export function hasError(n: PNode): boolean {
+  for (const x of walk(n)) if (x.error) return true;
+  return false;
+}
+
+export function child(n: PNode, field: string): PNode | undefined {
+  return n.children.find((c) => c.field === field);
+}
+
+export function namedChildren(n: PNode): PNode[] {
+  return n.children.filter((c) => c.named);
+}
+
+/**
+ * How to parse one function on its own: some grammars only accept a method inside a class.
+ * Returns the text to parse and the offset of the function in it.
+ */
+export function standaloneWrap(grammar: string, nodeType: string, fnText = ''): { before: string; after: string } {
+  const inClass = { before: 'class __W {\n', after: '\n}\n' };
+  switch (grammar) {
+    case 'python':
+      return /^[ \t]/.test(fnText) ? { before: 'class __W:\n', after: '\n' } : { before: '', after: '\n' };
+    case 'java':
+      return inClass;
+    case 'csharp':
+      return nodeType === 'local_function_statement' ? { before: 'class __W {\nvoid __m() {\n', after: '\n}\n}\n' } : inClass;
+    case 'javascript':
+    case 'typescript':
+    case 'tsx':
+      return nodeType === 'method_definition' ? inClass : { before: '', after: '\n' };
+    case 'php':
+      return nodeType === 'method_declaration' ? { before: '<?php\nclass __W {\n', after: '\n}\n' } : { before: '<?php\n', after: '\n' };
+    case 'cpp':
+      return { before: '', after: '\n' };
+    default:
+      return { before: '', after: '\n' };
+  }
+}
+
+export interface Standalone {
+  root: PNode;
+  /** offset of the function text inside the parsed text */
+  offset: number;
+  text: string;
+}
+
+/** Parses a function's text on its own (wrapped as its grammar needs) and copies the tree. */
+export function parseStandalone(parser: Parser, grammar: string, nodeType: string, fnText: string): Standalone | null {
+  const w = standaloneWrap(grammar, nodeType, fnText);
+  const text = w.before + fnText + w.after;
+  const tree = parser.parse(text);
+  if (!tree) return null;
+  try {
+    return { root: plainTree(tree), offset: w.before.length, text };
+  } finally {
+    tree.delete();
+  }
+}
+
+/** First ERROR/MISSING node of a tree, for a diagnostic. */
+export function firstError(n: PNode): PNode | null {
+  for (const x of walk(n)) if (x.error) return x;
+  return null;
+}

@@ -1,0 +1,38 @@
+// The tasks build's settings (manifest.json beside this file), with overrides from buildTasks' options.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Settings {
+  mix: Record<string, number>;
+  maxExampleChars: number;
+  maxFileChars: number;
+  shardMaxBytes: number;
+  chunkRecords: number;
+  generation: {
+    continuationEveryLines: number;
+    maxContinuationsPerFile: number;
+    minAnswerLines: number;
+    maxAnswerLines: number;
+    maxAnswerChars: number;
+    maxPromptChars: number;
+    maxDocFunctionsPerFile: number;
+    maxBodyLines: number;
+    maxBodyChars: number;
+  };
+  fix: {
+    maxFunctionsPerFile: number;
+    minLines: number;
+    maxLines: number;
+    preferredLines: [number, number];
+    maxChars: number;
+    docShare: number;
+    errorTypeWeights: Record<string, number>;
+  };
+  explanation: { maxPerFile: number; minDocChars: number; maxDocChars: number; maxFunctionChars: number };
+}
+
+export function loadSettings(overrides: Partial<Settings> = {}): Settings {
+  const base = JSON.parse(readFileSync(join(__dirname, 'manifest.json'), 'utf8')) as Settings & { $comment?: string };
+  delete base.$comment;
+  return { ...base, ...overrides } as Settings;
+}
