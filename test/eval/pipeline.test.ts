@@ -1,0 +1,116 @@
+// The harness end to end without the shipped model: the product's Engine on a scripted stand-in model
+// (test/server/helpers.ts), and the oracle/null stand-ins, through the suites and the CLI's run().
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Engine } from '../../language-server/src/engine';
+import { serialize } from '../../language-server/src/markers';
+import { ScriptedLogits, tinyTokenizer } from '../server/helpers';
+import { wrapEngine, type EvalEngine } from './engine-adapter.js';
+import { bodyLine, buggyDocument, loadProblems, parseLanguages } from './humanevalpack.js';
+import { parseArgs, run } from './main.js';
+import { humanEvalPackDir } from './paths.js';
+import { headlineTable } from './report.js';
+import type { RunLimits } from './runner.js';
+import { nullEngine, oracleEngine } from './stand-ins.js';
+import type { SuiteContext } from './suites/common.js';
+import { fixOne, judgeFix, runHumanEvalFix, type FixRecord } from './suites/humanevalfix.js';
+import { runSynthesis } from './suites/synthesis.js';
+
+const limits: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
+const dataDir = humanEvalPackDir();
+
+function ctxWith(engine: EvalEngine, languages = parseLanguages('python,js'), limit = 2): SuiteContext {
+  return { engine: async () => engine, languages, limit, dataDir, tasksDir: '/nonexistent', limits, jobs: 2, log: () => {} };
+}
+
+test('the real Engine (scripted model) fixes Python/0 through the adapter; the fix passes the tests', async () => {
+  const p = loadProblems(dataDir, 'python', 1)[0]!;
+  // The function as the region the engine rewrites: from `def` to the end, with the canonical body.
+  const fixedFn = (p.declaration.slice(p.declaration.indexOf('def ')) + p.canonical).replace(/\s+$/, '');
+  const tok = tinyTokenizer();
+  const script = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'missing_logic', length_bucket: 'concise' }) + '\n' + fixedFn + '<|end|>';
+  const engine = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, script), tokenizer: tok }));
+  const f = await fixOne(engine, p, 'context', 'plain', {});
+  assert.ok(f.fixed, f.reason);
+  assert.equal(f.given.task, 'CodeFix');
+  assert.equal(f.given.code_type, 'python');
+  assert.equal(f.markersHonored, true);
+  assert.notEqual(f.fixed, buggyDocument(p));
+  const j = await judgeFix(p, 'plain', f.fixed, { limits });
+  assert.equal(j.pass, true, j.detail);
+  // "tests" variant: the same fix with the tests in the document; the tests stay and still pass
+  const ft = await fixOne(engine, p, 'context', 'tests', {});
+  assert.ok(ft.fixed?.includes(p.test.trim()));
+  assert.equal((await judgeFix(p, 'tests', ft.fixed, { limits })).pass, true);
+  // the line the harness points at is inside the function body
+  assert.match(buggyDocument(p).split('\n')[bodyLine(p)]!, /^\s+for idx, elem in enumerate/);
+});
+
+test('mode "none": a record says when the engine still gave context markers', async () => {
+  const p = loadProblems(dataDir, 'python', 1)[0]!;
+  const fixedFn = (p.declaration.slice(p.declaration.indexOf('def ')) + p.canonical).replace(/\s+$/, '');
+  const tok = tinyTokenizer();
+  const engine = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, serialize({ task: 'CodeFix' }) + '\n' + fixedFn + '<|end|>'), tokenizer: tok }));
+  const f = await fixOne(engine, p, 'none', 'plain', {});
+  // Honored exactly when the engine gave no marker of its own.
+  assert.equal(f.markersHonored, Object.keys(f.given).length === 0);
+});
+
+test('oracle stand-in: pass@1 equals the canonical rate; null stand-in: every problem fails as no_fix', async () => {
+  const problems = [...loadProblems(dataDir, 'python', 2), ...loadProblems(dataDir, 'js', 2)];
+  const good = await runHumanEvalFix(ctxWith(oracleEngine(problems)), { modes: ['context'], variants: ['plain', 'tests'] });
+  const recs = good.records as FixRecord[];
+  assert.equal(recs.length, 8);
+  assert.ok(recs.every((r) => r.pass), JSON.stringify(recs.filter((r) => !r.pass)));
+  assert.match(good.markdown, /\| context\/plain \| 100\.0% \(4\/4\)/);
+  const none = await runHumanEvalFix(ctxWith(nullEngine()), { modes: ['none'], variants: ['plain'] });
+  assert.ok((none.records as FixRecord[]).every((r) => !r.pass && r.errorKind === 'no_fix'));
+  const gen = await runSynthesis(ctxWith(oracleEngine(problems)), { modes: ['context'] });
+  assert.deepEqual((gen.summary as { context: { pass: { k: number; n: number } } }).context.pass, { n: 4, k: 4, rate: 1 });
+});
+
+test('a fix that edits the given tests counts as test_modified', async () => {
+  const p = loadProblems(dataDir, 'python', 1)[0]!;
+  const j = await judgeFix(p, 'tests', p.declaration + p.canonical + '\nprint("tests removed")\n', { limits });
+  assert.deepEqual(j, { pass: false, errorKind: 'test_modified' });
+});
+
+test('CLI: --limit and --languages make a smoke run a one-liner; JSON and Markdown are written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-cli-'));
+  try {
+    const o = parseArgs(['--suite', 'humanevalfix', '--languages', 'python,js', '--limit', '2', '--engine', 'oracle', '--out', join(dir, 'r.json'), '--no-cache', '--modes', 'context', '--variants', 'plain']);
+    assert.deepEqual(o.languages, ['python', 'js']);
+    assert.equal(o.limit, 2);
+    const { results, exitCode, out } = await run(o, () => {});
+    assert.equal(exitCode, 0);
+    assert.equal(out, join(dir, 'r.json'));
+    const json = JSON.parse(readFileSync(out, 'utf8')) as typeof results;
+    assert.equal(json.selfCheck.length, 2);
+    assert.ok(json.selfCheck.every((s) => s.canonicalPass === 2 && s.buggyFail === 2));
+    assert.equal(json.suites[0]!.suite, 'humanevalfix');
+    assert.equal(json.suites[0]!.records.length, 4);
+    assert.ok(existsSync(join(dir, 'r.md')));
+    const md = readFileSync(join(dir, 'r.md'), 'utf8');
+    assert.match(md, /## Harness self-check/);
+    assert.match(md, /\| python \| 100\.0% \(2\/2\) \| 100% \| 100\.0% \(2\/2\) \| 100% \|/);
+    assert.match(md, /## HumanEvalFix \(pass@1\)/);
+    const head = headlineTable(json);
+    assert.match(head, /Code repair, HumanEvalFix pass@1/);
+    assert.match(head, /0\.216 → 0\.246/);
+    assert.match(head, /npm run eval -- --suite humanevalfix .*--languages python,js --limit 2/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CLI arguments are checked', () => {
+  assert.throws(() => parseArgs(['--suite', 'nope']), /unknown suite/);
+  assert.throws(() => parseArgs(['--languages', 'cobol']), /unknown language/);
+  assert.throws(() => parseArgs(['--modes', 'context,weird']), /unknown "weird"/);
+  assert.throws(() => parseArgs(['--limit']), /needs a value/);
+  assert.equal(parseArgs(['--limit=5']).limit, 5);
+  assert.deepEqual(parseArgs(['--languages', 'javascript,rust']).languages, ['js', 'rust']);
+});

@@ -1,0 +1,121 @@
+// The test runner of the eval harness: real executions in scratch folders. python3 and node are always
+// there; java/cpp/go/rust cases run where their toolchains are installed (scripts/install-eval-toolchains.sh)
+// and are skipped otherwise.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buggyDocument, canonicalDocument, HEP_LANGUAGES, loadProblems } from './humanevalpack.js';
+import { humanEvalPackDir } from './paths.js';
+import { assembleGo, programFor, runProgram, toolchain, type Program, type RunLimits } from './runner.js';
+
+const noCache: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
+const short: RunLimits = { ...noCache, runTimeoutMs: 1500 };
+const py = (code: string, t = ''): Program => ({ language: 'python', code, test: t });
+const js = (code: string, t = ''): Program => ({ language: 'js', code, test: t });
+
+test('a planted infinite loop is a timeout failure, and the harness goes on', async () => {
+  const r = await runProgram(py('def f():\n    while True:\n        pass\n', 'f()\n'), short);
+  assert.equal(r.pass, false);
+  assert.equal(r.kind, 'timeout');
+  const j = await runProgram(js('function f() { for (;;) {} }\n', 'f()\n'), short);
+  assert.equal(j.pass, false);
+  assert.equal(j.kind, 'timeout');
+  // a child process left looping in the background is killed with its group
+  const bg = await runProgram(py('import subprocess, sys\nsubprocess.Popen([sys.executable, "-c", "while True: pass"])\nwhile True: pass\n'), short);
+  assert.equal(bg.kind, 'timeout');
+  // and the next program runs normally
+  assert.equal((await runProgram(py('x = 1\n', 'assert x == 1\n'), short)).pass, true);
+});
+
+test('JS console.assert failures are caught (Node would only print them)', async () => {
+  assert.equal((await runProgram(js('const f = (x) => x + 1\n', 'console.assert(f(1) === 2)\n'), noCache)).pass, true);
+  const bad = await runProgram(js('const f = (x) => x + 2\n', 'const t = () => { console.assert(f(1) === 2) }\nt()\n'), noCache);
+  assert.equal(bad.pass, false);
+  assert.equal(bad.kind, 'assertion');
+  // even when the test swallows the exception
+  const swallowed = await runProgram(js('const f = (x) => x + 2\n', 'try { console.assert(f(1) === 2) } catch (e) {}\n'), noCache);
+  assert.equal(swallowed.pass, false);
+  assert.equal(swallowed.kind, 'assertion');
+});
+
+test('failures are classified: syntax error, runtime error, assertion', async () => {
+  assert.equal((await runProgram(py('def f(:\n    pass\n'), noCache)).kind, 'compile_error');
+  assert.equal((await runProgram(py('def f():\n    return 1 / 0\n', 'f()\n'), noCache)).kind, 'runtime_error');
+  assert.equal((await runProgram(py('def f():\n    return 1\n', 'assert f() == 2\n'), noCache)).kind, 'assertion');
+  assert.equal((await runProgram(js('const f = () => {\n', 'f()\n'), noCache)).kind, 'compile_error');
+  assert.equal((await runProgram(js('const f = () => null.x\n', 'f()\n'), noCache)).kind, 'runtime_error');
+});
+
+test('tests run in a scratch folder that is removed afterwards, never in the workspace', async () => {
+  const before = readdirSync(tmpdir()).filter((f) => f.startsWith('treasure-eval-python-')).length;
+  const r = await runProgram(py('import os\n', 'assert os.getcwd().startswith(__import__("tempfile").gettempdir())\nopen("junk.txt", "w").write("x")\n'), noCache);
+  assert.equal(r.pass, true, r.detail);
+  assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('treasure-eval-python-')).length, before);
+});
+
+test('results are cached by content hash (timeouts are not)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-cache-test-'));
+  const saved = process.env.TREASURE_EVAL_CACHE;
+  process.env.TREASURE_EVAL_CACHE = dir;
+  try {
+    const limits = { ...short, cache: true };
+    const prog = py('def f():\n    return 3\n', 'assert f() == 3\n');
+    const a = await runProgram(prog, limits);
+    const b = await runProgram(prog, limits);
+    assert.equal(a.pass, true);
+    assert.equal(a.cached, undefined);
+    assert.equal(b.cached, true);
+    assert.equal(b.pass, true);
+    const loop = py('while True: pass\n');
+    assert.equal((await runProgram(loop, limits)).kind, 'timeout');
+    assert.equal((await runProgram(loop, limits)).cached, undefined);
+  } finally {
+    if (saved === undefined) delete process.env.TREASURE_EVAL_CACHE; else process.env.TREASURE_EVAL_CACHE = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('go: one import block with the packages used, helpers from the prompt unless the code has them', () => {
+  const src = assembleGo({
+    language: 'go',
+    goTestSetup: 'package main\n\nimport (\n    "testing"\n    "math"\n    "github.com/stretchr/testify/assert"\n)\n',
+    goImport: 'import (\n    "strings"\n)\n',
+    goHelpers: 'func Helper(s string) string {\n    return s\n}',
+    code: '\nfunc F(s string) int {\n    return len(strings.TrimSpace(Helper(s))) + int(math.Sqrt(4)) + len(fmt.Sprint(1))\n}\n',
+    test: 'func TestF(t *testing.T) {\n    assert := assert.New(t)\n    assert.Equal(3, F("a"))\n}\n',
+  });
+  assert.match(src, /^package main\n\nimport \(\n/);
+  assert.equal((src.match(/^import/gm) ?? []).length, 1);
+  for (const p of ['"testing"', '"math"', '"strings"', '"fmt"', '"github.com/stretchr/testify/assert"']) assert.ok(src.includes(p), p);
+  assert.match(src, /func Helper\(s string\)/);
+  const unused = assembleGo({ language: 'go', goTestSetup: 'package main\nimport (\n    "math"\n    "testing"\n)\n', code: 'func G() int { return 1 }\n', test: 'func TestG(t *testing.T) {}\n', goHelpers: 'func G() int {\n    return 2\n}' });
+  assert.ok(!unused.includes('"math"'));
+  assert.equal((unused.match(/func G\(/g) ?? []).length, 1);
+});
+
+for (const lang of HEP_LANGUAGES) {
+  test(`${lang}: canonical solutions pass and buggy ones fail (first problems of HumanEvalPack)`, async (t) => {
+    const tc = await toolchain(lang);
+    if (!tc.ok) { t.skip(tc.why); return; }
+    for (const p of loadProblems(humanEvalPackDir(), lang, 2)) {
+      const good = await runProgram(programFor(p, canonicalDocument(p)), noCache);
+      assert.equal(good.pass, true, `${p.taskId} canonical: ${good.kind} ${good.detail}`);
+      const bad = await runProgram(programFor(p, buggyDocument(p)), noCache);
+      assert.equal(bad.pass, false, `${p.taskId} buggy passed`);
+      assert.notEqual(bad.kind, 'infra', `${p.taskId} buggy: ${bad.detail}`);
+    }
+  });
+}
+
+test('the traps: JS/162 needs js-md5, CPP/162 openssl, Rust/32 rand 0.7 calls, Go/10 a prompt helper', async (t) => {
+  const cases: [(typeof HEP_LANGUAGES)[number], number][] = [['js', 162], ['cpp', 162], ['cpp', 22], ['rust', 32], ['go', 10]];
+  for (const [lang, i] of cases) {
+    const tc = await toolchain(lang);
+    if (!tc.ok) { t.diagnostic(`${lang} skipped: ${tc.why}`); continue; }
+    const p = loadProblems(humanEvalPackDir(), lang)[i]!;
+    const r = await runProgram(programFor(p, canonicalDocument(p)), noCache);
+    assert.equal(r.pass, true, `${p.taskId}: ${r.kind} ${r.detail}`);
+  }
+});
