@@ -81,6 +81,7 @@ export function processPackage(pkg: FetchedPackage, cfg: ProcessConfig, decon: D
     c.files++; c.bytes += bytes;
   };
   try {
+    if (pkg.kind === 'dir' && !existsSync(cfg.file)) throw new Error(`no such package directory: ${cfg.file}`);
     const extracted = pkg.kind === 'dir' ? resolve(cfg.file) : extract(pkg.kind, cfg.file, cfg.extractDir);
     const root = treeRoot(pkg, extracted);
     const { cr, meta } = packageCopyright(pkg, root);
