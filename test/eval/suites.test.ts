@@ -1,0 +1,204 @@
+// Pure parts of the suites: truncation of generations, held-out task reading and sampling, marker
+// scoring and the task confusion table, match metrics, the length suite, and the report writers.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { EvalEngine } from './engine-adapter.js';
+import { loadProblems, parseLanguages } from './humanevalpack.js';
+import { humanEvalPackDir } from './paths.js';
+import { headlineTable, renderMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from './report.js';
+import { oracleEngine } from './stand-ins.js';
+import type { SuiteContext } from './suites/common.js';
+import { runLength, textInstruction, type LengthRecord } from './suites/length.js';
+import { runMarkers, scoreMarkers, taskConfusion, type MarkerRecord } from './suites/markers.js';
+import { editSimilarity, normalizeCode, runTail, type TailRecord } from './suites/tail.js';
+import { languageIdFor, readTasks, sampleTasks, type TaskExample } from './tasks-data.js';
+import { answerLines, braceScan, truncateGeneration } from './truncate.js';
+
+test('python generations end where the function ends', () => {
+  const t = truncateGeneration('python', 'def f(x):\n    """doc"""\n', '    y = x + 1\n\n    return y\n\ndef g():\n    pass\nprint(f(1))\n');
+  assert.deepEqual(t, { text: '    y = x + 1\n\n    return y\n\n', truncated: true });
+  assert.equal(truncateGeneration('python', 'def f():\n', '    return 1\n').truncated, false);
+});
+
+test('brace languages: the braces the prompt opened are closed; braces in strings, chars and comments do not count', () => {
+  const js = truncateGeneration('js', 'const f = (s) => {\n', '  const t = "}" + \'{\' + `}`; // }\n  /* { */ return t\n}\nconsole.log(f(1))\n');
+  assert.equal(js.text, '  const t = "}" + \'{\' + `}`; // }\n  /* { */ return t\n}\n');
+  assert.equal(js.truncated, true);
+  // Java prompts open the class and the method: both must close
+  const java = truncateGeneration('java', 'class Solution {\n    public int f() {\n', '        if (true) { return 1; }\n        return 0;\n    }\n}\nclass Extra {}\n');
+  assert.equal(java.text, '        if (true) { return 1; }\n        return 0;\n    }\n}\n');
+  // Rust: lifetimes are not char literals; '{' is
+  const rs = truncateGeneration('rust', 'fn main(){}\nfn f<\'a>(s: &\'a str) -> char {\n', "    let c = '{';\n    let _x: &'a str = s;\n    c\n}\nfn g() {}\n");
+  assert.equal(rs.text, "    let c = '{';\n    let _x: &'a str = s;\n    c\n}\n");
+  assert.equal(braceScan('go', 'import (\n "math"\n)\nfunc F() int {\n').depth, 1);
+  assert.equal(answerLines('\n  a\n\n  b\n\n'), 3);
+  assert.equal(answerLines(''), 0);
+});
+
+test('the canonical solution completes each prompt exactly (truncation keeps it whole)', () => {
+  for (const lang of parseLanguages('all')) {
+    for (const p of loadProblems(humanEvalPackDir(), lang, 20)) {
+      const t = truncateGeneration(lang, p.prompt, p.canonical + '\n// trailing junk\n');
+      assert.equal(t.text.replace(/\s+$/, ''), p.canonical.replace(/\s+$/, ''), p.taskId);
+    }
+  }
+});
+
+const examples: TaskExample[] = [
+  { task: 'CodeFix', code: 'def f(x):\n    return x - 1\n', answer: 'def f(x):\n    return x + 1\n', markers: { task: 'CodeFix', code_type: 'python', domain: 'General', error_type: 'operator_misuse', length_bucket: 'concise', source: 'Synthetic' } },
+  { task: 'CodeFix', code: 'fn f(x: i32) -> i32 {\n    x - 1\n}\n', answer: 'fn f(x: i32) -> i32 {\n    x + 1\n}\n', markers: { task: 'CodeFix', code_type: 'rust', domain: 'Systems', error_type: 'operator_misuse', length_bucket: 'concise', source: 'Synthetic' } },
+  { task: 'CodeGeneration', code: 'def g():\n', answer: '    return 2\n', markers: { task: 'CodeGeneration', code_type: 'python', domain: 'General', length_bucket: 'concise', source: 'Human' } },
+  { task: 'CodeGeneration', code: 'g() ->\n', answer: '    2.\n', markers: { task: 'CodeGeneration', code_type: 'haskell', domain: 'General', length_bucket: 'concise', source: 'Human' } },
+  { task: 'CodeExplanation', code: 'def h(): pass\n', answer: 'Does nothing.', markers: { task: 'CodeExplanation', code_type: 'python' } },
+];
+
+function writeShards(dir: string): void {
+  writeFileSync(join(dir, 'test-00000.jsonl'), examples.slice(0, 3).map((e) => JSON.stringify({ ...e, split: 'test' })).join('\n') + '\n');
+  writeFileSync(join(dir, 'test-00001.jsonl'), examples.slice(3).map((e) => JSON.stringify({ ...e, split: 'test' })).join('\n') + '\n');
+  writeFileSync(join(dir, 'train-00000.jsonl'), JSON.stringify(examples[0]) + '\n');
+}
+
+test('held-out shards: read in order (.jsonl and .jsonl.xz), sampled per bucket', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-tasks-'));
+  try {
+    writeShards(dir);
+    const all: TaskExample[] = [];
+    for await (const e of readTasks(dir, 'test')) all.push(e);
+    assert.equal(all.length, 5);
+    assert.equal(all[3]!.markers.code_type, 'haskell');
+    const s = await sampleTasks(dir, 'test', (e) => e.task, 1);
+    assert.deepEqual([...s.keys()], ['CodeFix', 'CodeGeneration', 'CodeExplanation']);
+    assert.equal(s.get('CodeFix')!.length, 1);
+    if (spawnSync('xz', ['--version']).status !== 0) { t.diagnostic('xz not installed: .xz reading not checked'); return; }
+    spawnSync('xz', [join(dir, 'test-00000.jsonl')]);
+    const again: TaskExample[] = [];
+    for await (const e of readTasks(dir, 'test')) again.push(e);
+    assert.deepEqual(again.map((e) => e.code), all.map((e) => e.code));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(languageIdFor('shell'), 'shellscript');
+  assert.equal(languageIdFor('javascript'), 'javascript');
+});
+
+/** A stand-in that "infers" fixed markers and answers the held-out examples with their answers. */
+function scriptedHeldOut(given: Record<string, string> = {}): EvalEngine {
+  const byCode = new Map(examples.map((e) => [e.code, e]));
+  return {
+    kind: 'test stand-in', modelDir: '(none)',
+    async fix(req) {
+      const e = byCode.get(req.text)!;
+      const inferred = { ...e.markers, domain: 'Web' };
+      for (const k of Object.keys(given)) delete (inferred as Record<string, string>)[k];
+      return { fixed: e.answer, given, inferred, latencyMs: 1, markersHonored: Object.keys(given).length === 0 };
+    },
+    async generate(req) {
+      const e = byCode.get(req.prompt)!;
+      return { text: e.answer, given: {}, inferred: { task: 'CodeFix', code_type: e.markers.code_type! }, latencyMs: 1, markersHonored: true };
+    },
+    async markersAt() { return {}; },
+  };
+}
+
+function heldOutCtx(engine: EvalEngine, tasksDir: string): SuiteContext {
+  return { engine: async () => engine, languages: [], dataDir: humanEvalPackDir(), tasksDir, limits: { runTimeoutMs: 5000, compileTimeoutMs: 60000, cache: false }, jobs: 2, log: () => {} };
+}
+
+test('markers suite: accuracy per category, given markers not scored, task confusion, CodeExplanation skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-markers-'));
+  try {
+    writeShards(dir);
+    const r = await runMarkers(heldOutCtx(scriptedHeldOut(), dir), { perBucket: 10 });
+    const s = r.summary as { scores: Record<string, { accuracy: { k: number; n: number } }>; skipped: number; taskConfusion: { rows: Record<string, Record<string, number>> } };
+    assert.equal(s.skipped, 1);
+    assert.deepEqual(s.scores.task!.accuracy, { n: 4, k: 2, rate: 0.5 }); // generation examples were "inferred" as CodeFix
+    assert.deepEqual(s.scores.domain!.accuracy, { n: 4, k: 0, rate: 0 }); // fix examples: Web is wrong; generation: not written = wrong
+    assert.equal(s.scores.code_type!.accuracy.k, 4);
+    assert.deepEqual(s.taskConfusion.rows, { CodeFix: { CodeFix: 2 }, CodeGeneration: { CodeFix: 2 } });
+    assert.match(r.markdown, /\| task \| 50\.0% \(2\/4\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const recs: MarkerRecord[] = [{ task: 'CodeFix', codeType: 'python', truth: { task: 'CodeFix', domain: 'Web' }, given: { task: 'CodeFix' }, inferred: { domain: 'Web' }, latencyMs: 0 }];
+  const sc = scoreMarkers(recs);
+  assert.equal(sc.task!.given, 1);
+  assert.equal(sc.task!.accuracy.n, 0);
+  assert.equal(sc.domain!.accuracy.rate, 1);
+  assert.deepEqual(taskConfusion(recs).labels, ['given:CodeFix']);
+});
+
+test('tail suite: head vs tail languages, exact match and edit similarity', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-tail-'));
+  try {
+    writeShards(dir);
+    const r = await runTail(heldOutCtx(scriptedHeldOut(), dir), { perLanguage: 5 });
+    const recs = r.records as TailRecord[];
+    assert.equal(recs.length, 4); // CodeExplanation is not part of the tail suite
+    assert.deepEqual(recs.map((x) => [x.kind, x.codeType, x.head, x.exact]), [['fix', 'python', true, true], ['fix', 'rust', true, true], ['generation', 'python', true, true], ['generation', 'haskell', false, true]]);
+    assert.match(r.markdown, /\| tail \| 1 \| 1 \| 100\.0% \(1\/1\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(normalizeCode('a  \n\n  b\r\n'), 'a\n  b');
+  assert.equal(editSimilarity('abcd', 'abcd'), 1);
+  assert.equal(editSimilarity('abcd', 'abed'), 0.75);
+  assert.equal(editSimilarity('', 'x'), 0);
+});
+
+test('length suite: N from the canonical solution, violations and closeness', async () => {
+  const problems = loadProblems(humanEvalPackDir(), 'python', 2);
+  const oracle = oracleEngine(problems);
+  // a stand-in that writes one extra line when asked in plain text, and obeys the marker
+  const engine: EvalEngine = {
+    ...oracle,
+    async generate(req) {
+      const g = await oracle.generate(req);
+      return req.prompt.startsWith('#') ? { ...g, text: g.text + '    pass\n' } : g;
+    },
+  };
+  const ctx: SuiteContext = { engine: async () => engine, languages: parseLanguages('python'), limit: 2, dataDir: humanEvalPackDir(), tasksDir: '/none', limits: { runTimeoutMs: 5000, compileTimeoutMs: 60000, cache: false }, jobs: 2, log: () => {} };
+  const r = await runLength(ctx, { conditions: ['marker', 'text'], unit: 'lines' });
+  const recs = r.records as LengthRecord[];
+  assert.equal(recs.length, 4);
+  for (const x of recs.filter((x) => x.condition === 'marker')) { assert.equal(x.length, x.target); assert.equal(x.violation, false); }
+  for (const x of recs.filter((x) => x.condition === 'text')) { assert.equal(x.length, x.target + 1); assert.equal(x.violation, true); }
+  assert.match(r.markdown, /\| marker \| 0\.0% \(0\/2\) \| 0\.0 \| 1\.00/);
+  assert.match(r.markdown, /\| text \| 100\.0% \(2\/2\) \| 1\.0 \|/);
+  assert.equal(textInstruction(problems[0]!, 7, 'lines'), '# Complete the function in at most 7 lines.\n');
+});
+
+test('report writers: JSON keeps every record; Markdown has the self-check and each suite; headline table', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-report-'));
+  try {
+    const res: RunResults = {
+      meta: { command: 'npm run eval -- --suite humanevalfix', args: [], startedAt: '2026-01-01T00:00:00.000Z', seconds: 90, engine: 'engine', model: '/m', languages: ['python'], machine: { cpus: 2, platform: 'linux-x64', node: 'v20' } },
+      selfCheck: [{ language: 'python', n: 164, canonicalPass: 164, buggyFail: 163, infra: 0, canonicalFailures: [], buggyPasses: ['Python/7'] }],
+      suites: [{
+        suite: 'humanevalfix', records: [{ taskId: 'Python/0', pass: true }],
+        summary: { 'context/plain': { pass: { n: 10, k: 3, rate: 0.3 } }, 'baseline/plain': { pass: { n: 10, k: 2, rate: 0.2 } } },
+        markdown: '## HumanEvalFix (pass@1)\n\n| x |', notes: ['a caveat'], seconds: 60,
+      }],
+      errors: [],
+    };
+    writeJson(join(dir, 'r.json'), res);
+    writeMarkdown(join(dir, 'r.md'), res);
+    const back = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as RunResults;
+    assert.deepEqual(back, res);
+    const md = readFileSync(join(dir, 'r.md'), 'utf8');
+    assert.equal(md, renderMarkdown(res));
+    assert.match(md, /\| python \| 100\.0% \(164\/164\) \| 100% \| 99\.4% \(163\/164\) \| 100% \| 0 \| – \| Python\/7 \|/);
+    assert.match(md, /The self-check failed/);
+    assert.match(md, /> note: a caveat/);
+    assert.equal(selfCheckOk(res.selfCheck), false);
+    const head = headlineTable(res);
+    assert.match(head, /baseline 0\.200 → markers 0\.300 \(\+50\.0% relative\)/);
+    assert.match(head, /`npm run eval -- --suite humanevalfix --model \/m --languages python`/);
+    assert.match(head, /canonical solutions pass 164\/164, buggy solutions fail 163\/164/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
