@@ -71,8 +71,11 @@ export function findFunctions(parser: Parser, grammar: string, text: string, opt
           if (a.type === 'decorated_definition' || (a.start < declStart && a.end >= declEnd && !text.slice(a.start, declStart).includes('\n'))) owner = a;
           else break;
         }
-        const ls = text.lastIndexOf('\n', declStart - 1) + 1;
-        const prefix = text.slice(ls, declStart);
+        // the example text starts with the outermost wrapper (`export`, decorators)
+        const textStart = Math.min(owner.start, declStart);
+        if (owner.end > declEnd && owner.type !== 'decorated_definition') declEnd = owner.end;
+        const ls = text.lastIndexOf('\n', textStart - 1) + 1;
+        const prefix = text.slice(ls, textStart);
         const onlyIndent = /^[ \t]*$/.test(prefix);
         let comment: FnSpan['comment'] = null;
         const cs = owner.comments;
@@ -94,7 +97,7 @@ export function findFunctions(parser: Parser, grammar: string, text: string, opt
           nodeType: type,
           start: declStart,
           end: declEnd,
-          regionStart: onlyIndent ? ls : declStart,
+          regionStart: onlyIndent ? ls : textStart,
           indent: onlyIndent ? prefix : '',
           comment,
           lines: rows,
@@ -192,7 +195,7 @@ export function analyze(parser: Parser, text: string, span: FnSpan): FnInfo | nu
   if (span.comment) {
     const cls = text.lastIndexOf('\n', span.comment.start - 1) + 1;
     const pre = text.slice(cls, span.comment.start);
-    commentText = (/^[ \t]*$/.test(pre) ? pre : '') + text.slice(span.comment.start, span.comment.end);
+    commentText = ((/^[ \t]*$/.test(pre) ? pre : '') + text.slice(span.comment.start, span.comment.end)).replace(/\s+$/, '');
     if (!doc) doc = cleanComment(text.slice(span.comment.start, span.comment.end));
   }
   if (doc !== null && doc.trim().length === 0) doc = null;

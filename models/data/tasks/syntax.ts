@@ -2,7 +2,6 @@
 // diagnostic is the message a compiler / interpreter of that language prints for it (or, for a
 // share, tree-sitter's own view: "Syntax error" / "Missing X").
 import type { PNode } from './parsers.js';
-import { firstError } from './parsers.js';
 import { bodyNodes, txt, type Candidate, type MutCtx } from './nodes.js';
 
 const KEYWORDS = new Set(['return', 'while', 'for', 'else', 'elif', 'def', 'function', 'if', 'break', 'continue', 'import', 'yield', 'switch', 'case', 'then', 'done', 'fi', 'end', 'until']);
@@ -42,13 +41,9 @@ const PAIR: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 export function syntaxMessage(grammar: string, op: string, removed: string, inserted: string, next: string, errRoot: PNode | null, src: string, r: number): string {
   const kind: SyntaxKind = op.startsWith('syntax:bracket') ? 'bracket' : op === 'syntax:colon' ? 'colon' : op === 'syntax:semicolon' ? 'semicolon' : 'keyword';
   const nxt = next || 'end of file';
-  // a share in tree-sitter's own words (what an editor without a compiler shows)
-  if (r < 0.25) {
-    const e = errRoot ? firstError(errRoot) : null;
-    if (kind === 'keyword') return `Syntax error: unexpected '${inserted}'`;
-    if (e && e.missing) return `Syntax error: missing '${e.type}'`;
-    return kind === 'bracket' ? `Syntax error: missing '${removed}'` : `Syntax error: missing '${removed}'`;
-  }
+  // half in tree-sitter's own words, as the language server words a syntax issue (its parse of the
+  // buffer: "Syntax error: missing ';'" / "Syntax error: unexpected 'x'"), half as a compiler would
+  if (r < 0.5 && errRoot) return 'Syntax error: ' + treeSitterMessage(errRoot, src);
   switch (grammar) {
     case 'python':
       if (kind === 'bracket') return `'${PAIR[removed]}' was never closed`;
@@ -93,4 +88,37 @@ export function syntaxMessage(grammar: string, op: string, removed: string, inse
 export function nextToken(src: string, i: number): string {
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*|\S)/.exec(src.slice(i, i + 80));
   return m ? m[1]! : '';
+}
+
+/** First syntax issue of a tree (innermost ERROR or a MISSING node, in document order), described. */
+export function treeSitterMessage(root: PNode, src: string): string {
+  const issues: PNode[] = [];
+  const visit = (n: PNode): boolean => {
+    let inner = false;
+    for (const c of n.children) {
+      if (c.missing) {
+        issues.push(c);
+        inner = true;
+      } else if (c.error || hasErrorBelow(c)) {
+        const found = visit(c);
+        if (c.type === 'ERROR' && !found) issues.push(c);
+        inner = true;
+      }
+    }
+    return inner;
+  };
+  visit(root);
+  issues.sort((a, b) => a.start - b.start || a.end - b.end);
+  const n = issues[0];
+  if (!n) return 'syntax error';
+  if (n.missing) return n.named ? `missing ${n.type}` : `missing '${n.type}'`;
+  const first = n.children[0] ?? n;
+  const text = src.slice(first.start, first.end).split('\n')[0]!.trim();
+  if (!text) return 'syntax error';
+  return `unexpected '${text.length > 30 ? text.slice(0, 30) + '…' : text}'`;
+}
+
+function hasErrorBelow(n: PNode): boolean {
+  for (const c of n.children) if (c.error || hasErrorBelow(c)) return true;
+  return false;
 }

@@ -1,0 +1,92 @@
+// Marker serialization and the examples of real files: every marker list complete and valid
+// against models/markers.json, the answer where the contract puts it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { countLines, lengthBucket, markerList, markerProblems, parseMarkerList, renderExample, taxonomy } from '../../models/data/tasks/taxonomy';
+import { processFile, type Example } from '../../models/data/tasks/examples';
+import { loadSettings } from '../../models/data/tasks/settings';
+import { EXT } from '../../models/data/tasks/devcorpus';
+
+const FIX = join(__dirname, '..', 'fixtures', 'tasks');
+
+test('marker list serialization follows markers.json (order, tags, single spaces)', () => {
+  assert.equal(markerList({ code_type: 'python', task: 'CodeFix' }), '<MARKER_LIST> <task> CodeFix </task> <code_type> python </code_type> </MARKER_LIST>');
+  const m = { task: 'CodeGeneration', code_type: 'go', domain: 'Web', length_bucket: 'medium', length_lines: '12', quality_bucket: '2', source: 'Human' };
+  const s = markerList(m);
+  assert.equal(s, '<MARKER_LIST> <task> CodeGeneration </task> <code_type> go </code_type> <domain> Web </domain> <length_bucket> medium </length_bucket> <length_lines> 12 </length_lines> <quality_bucket> 2 </quality_bucket> <source> Human </source> </MARKER_LIST>');
+  assert.deepEqual(parseMarkerList(s), m);
+  assert.deepEqual(markerProblems(m), []);
+  assert.ok(markerProblems({ task: 'Poetry' }).length === 1);
+  assert.ok(markerProblems({ length_lines: '0' }).length === 1);
+  assert.equal(lengthBucket(10), 'concise');
+  assert.equal(lengthBucket(11), 'medium');
+  assert.equal(lengthBucket(31), 'long');
+});
+
+test('an example renders to the prompt/completion layout of docs/CONTRACTS.md', () => {
+  const ex = { task: 'CodeFix', code: 'def f(:\n    pass', diagnostic: "expected ')'", answer: 'def f():\n    pass', markers: { task: 'CodeFix', code_type: 'python' } };
+  const r = renderExample(ex, { code_type: 'python' });
+  assert.equal(r.prompt, "<|prompt|>Fix the bug in this code.\nError: expected ')'\ndef f(:\n    pass\n<MARKER_LIST> <code_type> python </code_type> </MARKER_LIST>\n<|completion|>");
+  assert.equal(r.completion, '<MARKER_LIST> <task> CodeFix </task> <code_type> python </code_type> </MARKER_LIST>\ndef f():\n    pass<|end|>');
+});
+
+async function fixtureExamples(seed: number): Promise<{ ex: Example; file: string; text: string; kind: string; op?: string }[]> {
+  const out: { ex: Example; file: string; text: string; kind: string; op?: string }[] = [];
+  const s = loadSettings();
+  for (const name of readdirSync(FIX).sort()) {
+    const codeType = EXT[extname(name)];
+    if (!codeType) continue;
+    const text = readFileSync(join(FIX, name), 'utf8');
+    const { examples, meta } = await processFile({ text, code_type: codeType, package: 'fixtures', path: name, domain: 'Text', quality_bucket: 2 }, 'train', seed, s);
+    examples.forEach((ex, i) => out.push({ ex, file: name, text, kind: meta[i]!.kind, op: meta[i]!.op }));
+  }
+  return out;
+}
+
+test('examples of real files: complete, valid marker lists and answers where the contract puts them', async () => {
+  const all = await fixtureExamples(11);
+  const required = ['task', 'code_type', 'domain', 'length_bucket', 'length_lines', 'quality_bucket', 'source'];
+  const seen = new Set<string>();
+  const s = loadSettings();
+  for (const { ex, file, text, kind } of all) {
+    seen.add(ex.task);
+    assert.deepEqual(markerProblems(ex.markers), [], file);
+    for (const k of required) assert.ok(ex.markers[k] !== undefined, `${file} ${ex.task}: marker ${k}`);
+    assert.equal(ex.markers.length_tokens, undefined, 'length_tokens is the trainer\'s');
+    assert.equal(ex.markers.task, ex.task);
+    assert.equal(ex.markers.error_type !== undefined, ex.task === 'CodeFix');
+    assert.equal(Number(ex.markers.length_lines), countLines(ex.answer));
+    assert.equal(ex.markers.length_bucket, lengthBucket(countLines(ex.answer)));
+    assert.equal(ex.markers.source, ex.task === 'CodeFix' ? 'Synthetic' : 'Human');
+    assert.ok(ex.code.length + ex.answer.length <= s.maxExampleChars);
+    assert.equal(ex.split, 'train');
+    assert.deepEqual(Object.keys(ex).filter((k) => !['task', 'code', 'diagnostic', 'answer', 'markers', 'package', 'split'].includes(k)), []);
+    if (ex.task === 'CodeFix') {
+      assert.notEqual(ex.code, ex.answer);
+      assert.equal(ex.diagnostic !== undefined, ex.markers.error_type === 'syntax_error');
+      // whole function out: the original text of the file (python docstrings may be left out of both)
+      if (!text.includes(ex.answer)) assert.equal(ex.markers.code_type, 'python', `${file}: ${ex.answer}`);
+    } else if (ex.task === 'CodeGeneration') {
+      assert.ok(text.replace(/\r\n?/g, '\n').includes(ex.code + '\n' + ex.answer), `${file} ${kind}: code + answer is the file's text`);
+    } else {
+      assert.ok(ex.answer.length >= 20 && !ex.answer.includes('"""') && !ex.answer.startsWith('/*') && !ex.answer.startsWith('//'), `${file}: doc text ${ex.answer}`);
+      assert.ok(!ex.code.includes(ex.answer.split('\n')[0]!), `${file}: the doc is not in the prompt`);
+    }
+  }
+  assert.deepEqual([...seen].sort(), ['CodeExplanation', 'CodeFix', 'CodeGeneration']);
+  const fixLangs = new Set(all.filter((x) => x.ex.task === 'CodeFix').map((x) => x.ex.markers.code_type));
+  for (const l of ['python', 'javascript', 'typescript', 'java', 'go', 'rust', 'c', 'cpp', 'csharp', 'php', 'ruby']) assert.ok(fixLangs.has(l), `CodeFix for ${l}`);
+  assert.ok(all.some((x) => x.kind === 'doc_to_body' && x.ex.markers.code_type === 'python'));
+  assert.ok(all.some((x) => x.kind === 'doc_to_body' && x.ex.markers.code_type === 'go'));
+  assert.ok(taxonomy().order.includes('error_type'));
+});
+
+test('the examples of a file are a function of the seed', async () => {
+  const a = JSON.stringify(await fixtureExamples(5));
+  const b = JSON.stringify(await fixtureExamples(5));
+  const c = JSON.stringify(await fixtureExamples(6));
+  assert.equal(a, b);
+  assert.notEqual(a, c);
+});
