@@ -60,7 +60,7 @@ test('every operator on real snippets: mutant parses (or, syntax, does not), dif
         if (!fx) continue;
         assert.equal(fx.errorType, et);
         assert.notEqual(fx.code, fx.answer);
-        const bare = fx.answer.startsWith(info.commentText ?? '\u0000') ? fx.answer.slice(info.commentText!.length + 1) : fx.answer;
+        const bare: string = fx.answer.startsWith(info.commentText ?? '\u0000') ? fx.answer.slice(info.commentText!.length + 1) : fx.answer;
         if (info.docstring && !fx.withDoc) assert.ok(!bare.includes(text.slice(span.regionStart + info.docstring.start, span.regionStart + info.docstring.end)), 'docstring left out');
         else assert.equal(bare, fnText, `${name} ${et}: the answer is the original function`);
         assert.ok(text.includes(fx.answer) || info.docstring, `${name}: the answer is the file's text`);
