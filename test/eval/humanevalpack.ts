@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markersJsonPath } from './paths.js';
+import { braceScan } from './truncate.js';
 
 export const HEP_LANGUAGES = ['python', 'js', 'java', 'go', 'cpp', 'rust'] as const;
 export type HepLanguage = (typeof HEP_LANGUAGES)[number];
@@ -24,6 +25,8 @@ export interface Problem {
   entryPoint: string;
   /** HumanEvalPack's bug type as an error_type marker value ("missing logic" -> "missing_logic"). */
   bugType: string;
+  /** the declaration was cut back to the signature (CPP/38: it holds the start of the body, which the solutions repeat) */
+  declarationRepaired?: boolean;
   /** go only */
   goImport?: string;
   goTestSetup?: string;
@@ -52,6 +55,7 @@ export function loadProblems(dir: string, language: HepLanguage, limit?: number)
       buggy: r.buggy_solution!, test: r.test!, entryPoint: r.entry_point!,
       bugType: String(r.bug_type ?? '').trim().replace(/\s+/g, '_'),
     };
+    repairDeclaration(p);
     if (language === 'go') { p.goImport = r.import ?? ''; p.goTestSetup = r.test_setup ?? ''; p.goHelpers = goHelpers(p.prompt, p.declaration); }
     return p;
   });
@@ -83,4 +87,22 @@ function goHelpers(prompt: string, declaration: string): string {
   const at = prompt.lastIndexOf(declaration.trim());
   const before = at >= 0 ? prompt.slice(0, at) : '';
   return [...before.matchAll(/^func\s+\w+[\s\S]*?^\}[ \t]*$/gm)].map((m) => m[0]).join('\n\n');
+}
+
+/**
+ * CPP/38's declaration runs past the signature into the first lines of the body, which canonical and buggy
+ * solutions repeat, so neither compiles. When `declaration + canonical_solution` leaves braces open, the
+ * declaration is cut after the last line that opens the entry point's function.
+ */
+function repairDeclaration(p: Problem): void {
+  if (p.language === 'python') return;
+  if (braceScan(p.language, p.declaration + p.canonical).depth === 0) return;
+  const lines = p.declaration.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i]!.includes(`${p.entryPoint}(`) && lines[i]!.includes('{')) {
+      const cut = lines.slice(0, i + 1).join('\n') + '\n';
+      if (braceScan(p.language, cut + p.canonical).depth === 0) { p.declaration = cut; p.declarationRepaired = true; }
+      return;
+    }
+  }
 }

@@ -32,8 +32,12 @@ test('brace languages: the braces the prompt opened are closed; braces in string
   const java = truncateGeneration('java', 'class Solution {\n    public int f() {\n', '        if (true) { return 1; }\n        return 0;\n    }\n}\nclass Extra {}\n');
   assert.equal(java.text, '        if (true) { return 1; }\n        return 0;\n    }\n}\n');
   // Rust: lifetimes are not char literals; '{' is
-  const rs = truncateGeneration('rust', 'fn main(){}\nfn f<\'a>(s: &\'a str) -> char {\n', "    let c = '{';\n    let _x: &'a str = s;\n    c\n}\nfn g() {}\n");
+  const rs = truncateGeneration('rust', 'fn main(){}\nfn f<\'a>(s: &\'a str) -> char {\n', "    let c = '{';\n    let _x: &'a str = s;\n    c\n}\n#[cfg(test)]\nmod tests {}\n");
   assert.equal(rs.text, "    let c = '{';\n    let _x: &'a str = s;\n    c\n}\n");
+  // helper functions after the function are part of the answer (as in Go/72, Rust/145); a main is not
+  const go = truncateGeneration('go', 'func F() bool {\n', '    return g()\n}\n\n// g helps\nfunc g() bool {\n    return true\n}\nfunc main() {\n}\n');
+  assert.equal(go.text, '    return g()\n}\n\n// g helps\nfunc g() bool {\n    return true\n}\n');
+  assert.equal(truncateGeneration('cpp', 'int f(){\n', '    return g();\n}\nint g(){ return 1; }\nint main(){ return f(); }\n').text, '    return g();\n}\nint g(){ return 1; }\n');
   assert.equal(braceScan('go', 'import (\n "math"\n)\nfunc F() int {\n').depth, 1);
   assert.equal(answerLines('\n  a\n\n  b\n\n'), 3);
   assert.equal(answerLines(''), 0);

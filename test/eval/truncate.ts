@@ -63,10 +63,30 @@ export function truncateGeneration(lang: HepLanguage, prompt: string, generated:
   if (open <= 0) return { text: generated, truncated: false };
   const r = braceScan(lang, generated, open, 0);
   if (r.at === undefined) return { text: generated, truncated: false };
-  const rest = generated.slice(r.at);
-  const text = generated.slice(0, r.at) + '\n';
-  return { text, truncated: rest.trim() !== '' };
+  // Helper functions written after the function are kept (canonical solutions do this: Go/72, Rust/145);
+  // anything else (a main, tests, top-level statements) ends the answer.
+  let end = r.at;
+  for (;;) {
+    const rest = generated.slice(end);
+    const lead = /^(?:\s|\/\/[^\n]*\n)*/.exec(rest)![0].length;
+    const item = rest.slice(lead);
+    if (!HELPER_HEAD[lang]?.test(item)) break;
+    const b = braceScan(lang, item, 0, 0);
+    const semi = item.indexOf(';');
+    if (b.at === undefined || (semi >= 0 && semi < item.indexOf('{'))) break;
+    end += lead + b.at;
+  }
+  const rest = generated.slice(end);
+  return { text: generated.slice(0, end) + '\n', truncated: rest.trim() !== '' };
 }
+
+/** The start of a top-level helper definition with a braced body, per language (never main or a test). */
+const HELPER_HEAD: Partial<Record<HepLanguage, RegExp>> = {
+  go: /^(?:func\s+(?!main\b|Test)\w+\s*\(|func\s*\([^)]*\)\s*\w+\s*\(|type\s+\w+\s+(?:struct|interface)\b)/,
+  rust: /^(?:#\[(?!cfg\(test\)|test\b)[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?(?:fn\s+(?!main\b)\w+|enum\s+\w+|struct\s+\w+\s*(?:<[^>]*>)?\s*\{|impl\b)/,
+  cpp: /^(?:template\s*<[^>]*>\s*)?(?!int\s+main\b)[A-Za-z_][\w:<>,*&\s]*?\b(?!main\b|if\b|for\b|while\b|switch\b)\w+\s*\([^;{)]*\)\s*(?:const\s*)?\{/,
+  js: /^(?:function\s+(?!test)\w+\s*\(|const\s+(?!test)\w+\s*=\s*(?:\([^)]*\)|\w+)\s*=>\s*\{)/,
+};
 
 /** Lines of an answer as length_lines counts them: trailing line breaks ignored, blank lines inside counted. */
 export function answerLines(text: string): number {
