@@ -1,0 +1,54 @@
+// The runtime on the real shipped model (models/treasure/): tokenizer.json through
+// @huggingface/tokenizers, and the ONNX session with its KV cache.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { MarkerVocab } from '../../language-server/src/decode';
+import { markerOrder, taxonomy } from '../../language-server/src/markers';
+import { repoRoot } from '../../language-server/src/paths';
+import { buildPrompt } from '../../language-server/src/prompt';
+import { OrtModel, readModelConfig } from '../../language-server/src/runtime';
+import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+
+const dir = join(repoRoot(), 'models/treasure');
+let tok: TreasureTokenizer;
+
+before(() => {
+  assert.ok(existsSync(join(dir, 'model.onnx')), 'the shipped model models/treasure/ is missing');
+  tok = TreasureTokenizer.fromFile(join(dir, 'tokenizer.json'));
+});
+
+test('the shipped tokenizer: format tokens and marker tags are single tokens; code round-trips', () => {
+  const t = taxonomy();
+  for (const s of [t.format.prompt_open, t.format.completion_open, t.format.end, t.serialization.open, t.serialization.close, ...markerOrder().flatMap((k) => [`<${k}>`, `</${k}>`])]) {
+    assert.equal(tok.encode(s).length, 1, s);
+  }
+  const code = 'def héllo(x):\n\treturn x ** 2  # ≥ 0 😀\n';
+  assert.equal(tok.decode(tok.encode(code)), code);
+  const v = new MarkerVocab(tok);
+  assert.equal(tok.decode(v.valueTokens('task', 'CodeFix')), ' CodeFix ');
+});
+
+test('the ONNX session: one prefill equals token-by-token decoding with the KV cache', async () => {
+  const cfg = readModelConfig(dir);
+  const model = await OrtModel.load(dir, 'cpu');
+  assert.equal(model.vocabSize, cfg.vocab_size);
+  const ids = tok.encode(buildPrompt({ task: 'CodeFix', code: 'def add(a, b):\n    return a - b' }), true);
+  const full = await model.start().feed(ids);
+  const s = model.start();
+  let step = await s.feed(ids.slice(0, ids.length - 4));
+  for (const id of ids.slice(ids.length - 4)) step = await s.feed([id]);
+  assert.equal(s.length, ids.length);
+  let maxDiff = 0;
+  let am1 = 0;
+  let am2 = 0;
+  for (let i = 0; i < full.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(full[i]! - step[i]!));
+    if (full[i]! > full[am1]!) am1 = i;
+    if (step[i]! > step[am2]!) am2 = i;
+  }
+  assert.equal(am1, am2);
+  assert.ok(maxDiff < 1e-2, `max logit difference ${maxDiff}`);
+  await model.release();
+});
