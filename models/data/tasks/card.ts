@@ -1,6 +1,6 @@
 // The tasks build's part of the data card: models/data/tasks-card.json and models/data/TASKS.md.
 // Tokens are estimated as characters / CHARS_PER_TOKEN (the trainer counts real tokens).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from './settings.js';
 import { enumValues } from './taxonomy.js';
@@ -93,6 +93,7 @@ export function writeCard(dir: string, st: CardStats, info: { seed: number; smal
     fix_with_doc: st.fixWithDoc,
     fix_with_diagnostic: st.fixWithDiagnostic,
   };
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'tasks-card.json'), JSON.stringify(json, null, 1) + '\n');
   const total = Object.values(info.result.written).reduce((a, b) => a + b, 0);
   const share = (t: string) => (total ? (((info.result.written[t] ?? 0) / total) * 100).toFixed(1) + '%' : '-');

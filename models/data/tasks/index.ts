@@ -68,13 +68,17 @@ async function* readLines(path: string): AsyncGenerator<string> {
   if (child && child.exitCode) throw new Error(`xz -dc ${path} failed (${child.exitCode})`);
 }
 
-/** Keep rates so that the written shares match `mix` and the scarcest task is kept whole. */
-export function keepRates(counts: Record<string, number>, mix: Record<string, number>): Record<string, number> {
+/**
+ * Keep rates for the mix: every task is sampled to its target share, except that a scarce task may
+ * fall up to `slack` (a fraction of its share) below target before the others are cut to match it.
+ * slack 0: exact shares, the scarcest task (for its share) kept whole.
+ */
+export function keepRates(counts: Record<string, number>, mix: Record<string, number>, slack = 0): Record<string, number> {
   const tasks = Object.keys(mix).filter((t) => mix[t]! > 0);
   let total = Infinity;
   for (const t of tasks) {
     const c = counts[t] ?? 0;
-    if (c > 0) total = Math.min(total, c / mix[t]!);
+    if (c > 0) total = Math.min(total, c / (mix[t]! * (1 - slack)));
   }
   const rates: Record<string, number> = {};
   for (const t of Object.keys(counts)) {
@@ -92,13 +96,13 @@ class ShardWriter {
   private final = '';
   private closing: Promise<void>[] = [];
   readonly written: string[] = [];
-  constructor(private dir: string, private split: string, private maxBytes: number) {}
+  constructor(private dir: string, private split: string, private maxBytes: number, private level = 3) {}
   private open() {
     this.final = join(this.dir, `${this.split}-${String(this.n).padStart(5, '0')}.jsonl.xz`);
     this.tmp = join(this.dir, `.${this.split}-${String(this.n).padStart(5, '0')}.jsonl.xz.tmp`);
     this.n++;
     const fd = openSync(this.tmp, 'w');
-    this.child = spawn('xz', ['-6', '-T2', '-c'], { stdio: ['pipe', fd, 'inherit'] });
+    this.child = spawn('xz', [`-${this.level}`, '-T2', '-c'], { stdio: ['pipe', fd, 'inherit'] });
     closeSync(fd);
     this.bytes = 0;
   }
@@ -220,10 +224,10 @@ export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksRes
     errors += d.errors;
     for (const [t, n] of Object.entries(d.counts)) candidates[t] = (candidates[t] ?? 0) + n;
   }
-  const rates = keepRates(candidates, settings.mix);
+  const rates = keepRates(candidates, settings.mix, settings.mixSlack ?? 0);
   log(`${files} files -> candidates ${JSON.stringify(candidates)} in ${((tExamples - t0) / 1000).toFixed(1)}s; keep rates ${JSON.stringify(rates)}`);
 
-  const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(outDir, s, settings.shardMaxBytes)])) as Record<string, ShardWriter>;
+  const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(outDir, s, settings.shardMaxBytes, settings.xzLevel ?? 3)])) as Record<string, ShardWriter>;
   const stats = new CardStats();
   const written: Record<string, number> = {};
   for (let id = 0; id < chunkId; id++) {

@@ -20,7 +20,10 @@ export function missingLogic(ctx: MutCtx): Candidate[] {
     if (isStatement(n) && n.type === 'expression_statement') {
       const siblings = n.parent!.children.filter((c) => c.named && c.type !== 'comment');
       const inner = n.children.find((c) => c.named);
-      if (siblings.length >= 2 && inner && /call|invocation|assignment|update|augmented|compound/.test(inner.type) && !/\n/.test(t)) {
+      // an assignment only when it re-assigns (its target appears before): deleting a definition is a crash, not a logic bug
+      const target = inner && /^assignment/.test(inner.type) ? inner.children.find((c) => c.field === 'left') : undefined;
+      const reassigns = !target || ctx.src.slice(ctx.fn.start, n.start).includes(txt(ctx, target));
+      if (siblings.length >= 2 && inner && reassigns && /call|invocation|assignment|update|augmented|compound/.test(inner.type) && !/\n/.test(t)) {
         const wl = wholeLines(ctx.src, n);
         if (wl) out.push({ op: 'missing:statement', edits: [{ start: wl.start, end: wl.end, text: '' }] });
       }

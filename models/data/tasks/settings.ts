@@ -4,9 +4,11 @@ import { join } from 'node:path';
 
 export interface Settings {
   mix: Record<string, number>;
+  mixSlack?: number;
   maxExampleChars: number;
   maxFileChars: number;
   shardMaxBytes: number;
+  xzLevel?: number;
   chunkRecords: number;
   generation: {
     continuationEveryLines: number;
