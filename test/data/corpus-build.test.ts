@@ -1,7 +1,7 @@
 // The small corpus build end to end (offline: local fixture packages and a fixture evaluation set).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -82,7 +82,7 @@ test('a package that cannot be read is reported and skipped, not fatal', async (
   const manifestPath = join(out, 'manifest.json');
   const m = JSON.parse(readFileSync(join(root, 'models/data/manifest.json'), 'utf8')) as { small: { sources: { kind: string; packages: string[] }[] } };
   m.small.sources = [{ kind: 'dir', packages: ['test/data/fixtures/corpus/packages/gotool', 'test/data/fixtures/corpus/packages/does-not-exist'] }];
-  require('node:fs').writeFileSync(manifestPath, JSON.stringify(m));
+  writeFileSync(manifestPath, JSON.stringify(m));
   try {
     const sum = await buildCorpus({ small: true, out, root, manifest: manifestPath, workers: 1, log: () => {} });
     assert.ok(sum.files >= 2);

@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import { loadAptIndex, resolveSources, fetchDebs, fetchDebSrc, fetchNpm, type FetchResult } from './sources.js';
+import { loadAptIndex, describeSources, resolveSources, fetchDebs, fetchDebSrc, fetchNpm, type FetchResult } from './sources.js';
 import { NearDupIndex } from './dedup.js';
 import { splitOf, type Split } from './split.js';
 import { ShardWriter, type ShardInfo } from './shards.js';
@@ -75,9 +75,11 @@ export async function buildCorpus(opts: CorpusOptions): Promise<CorpusSummary> {
   if (!existsSync(decontDir)) throw new Error(`decontamination set not found at ${decontDir} (set TREASURE_HUMANEVALPACK)`);
 
   // 1. Resolve.
-  const needApt = specs.some((s) => s.kind === 'deb');
+  const needApt = specs.some((s) => s.kind === 'deb' || s.kind === 'deb-src');
   const apt = needApt ? loadAptIndex() : null;
-  const refs = resolveSources(specs, apt);
+  const srcNames = specs.filter((s) => s.kind === 'deb-src').flatMap((s) => s.packages ?? []);
+  const srcInfo = apt && srcNames.length ? describeSources(srcNames, cache, apt) : new Map();
+  const refs = resolveSources(specs, apt, srcInfo);
   log(`${refs.length} packages from ${specs.length} source groups (${opts.small ? 'small' : 'full'} build)`);
 
   // 2. Fetch (in parallel across kinds).

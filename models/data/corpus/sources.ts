@@ -40,8 +40,33 @@ export function loadAptIndex(): Map<string, AptInfo> {
   return idx;
 }
 
+/**
+ * Section, description and popularity of source packages, from their binary packages: `apt-cache showsrc`
+ * (private deb-src index) gives each source's `Binary:` list; the binary index gives their descriptions
+ * and reverse-dependency counts (the most depended-on binary speaks for the source).
+ */
+export function describeSources(names: string[], cache: string, apt: Map<string, AptInfo>): Map<string, AptInfo> {
+  const out = new Map<string, AptInfo>();
+  if (!names.length) return out;
+  const opts = aptSrcOptions(cache);
+  const r = spawnSync('apt-cache', [...opts, 'showsrc', ...names], { maxBuffer: 1 << 28, encoding: 'utf8' });
+  for (const para of (r.stdout ?? '').split('\n\n')) {
+    const name = para.match(/^Package: (.*)$/m)?.[1];
+    if (!name || out.has(name) || !names.includes(name)) continue;
+    const section = para.match(/^Section: (.*)$/m)?.[1] ?? '';
+    const bins = (para.match(/^Binary: (.*)$/m)?.[1] ?? '').split(/,\s*/).filter(Boolean);
+    let best: AptInfo | undefined;
+    for (const b of bins) {
+      const i = apt.get(b);
+      if (i && (!best || i.rdepends > best.rdepends)) best = i;
+    }
+    out.set(name, { section: best?.section && best.section !== 'misc' ? best.section : section, description: best?.description ?? '', version: '', rdepends: best?.rdepends ?? 0, arch: '' });
+  }
+  return out;
+}
+
 /** Expand the manifest's source groups into a sorted, de-duplicated package list. */
-export function resolveSources(specs: SourceSpec[], apt: Map<string, AptInfo> | null): PackageRef[] {
+export function resolveSources(specs: SourceSpec[], apt: Map<string, AptInfo> | null, srcInfo: Map<string, AptInfo> = new Map()): PackageRef[] {
   const out = new Map<string, PackageRef>();
   specs.forEach((spec, gi) => {
     const group = spec.note ?? `${spec.kind}#${gi}`;
@@ -61,9 +86,9 @@ export function resolveSources(specs: SourceSpec[], apt: Map<string, AptInfo> | 
         if (at > 0) { name = raw.slice(0, at); version = raw.slice(at + 1); }
       }
       if (out.has(name)) continue;
-      const info = spec.kind === 'deb' ? apt?.get(name) : undefined;
+      const info = spec.kind === 'deb' ? apt?.get(name) : spec.kind === 'deb-src' ? srcInfo.get(name) : undefined;
       out.set(name, {
-        kind: spec.kind, name, version: version || info?.version || '',
+        kind: spec.kind, name, version: version || (spec.kind === 'deb' ? info?.version : '') || '',
         section: info?.section ?? (spec.kind === 'npm' ? 'npm' : ''),
         description: info?.description ?? '',
         keywords: [],
@@ -86,9 +111,11 @@ async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Prom
 
 export interface FetchResult { file: string; version: string; error?: string }
 
-function findDeb(dir: string, name: string): string | null {
-  const hit = readdirSync(dir).filter((f) => f.startsWith(`${name}_`) && f.endsWith('.deb')).sort();
-  return hit.length ? join(dir, hit[hit.length - 1]!) : null;
+/** name -> newest .deb in the cache folder (one directory listing, not one per package). */
+function debIndex(dir: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.deb')).sort()) m.set(f.slice(0, f.indexOf('_')), join(dir, f));
+  return m;
 }
 
 /** Download binary packages with `apt-get download`, in batches; a failed batch retries one by one. */
@@ -96,7 +123,8 @@ export async function fetchDebs(names: string[], cache: string, log: (s: string)
   const dir = join(cache, 'deb');
   mkdirSync(dir, { recursive: true });
   const res = new Map<string, FetchResult>();
-  const missing = names.filter((n) => !findDeb(dir, n));
+  const cached = debIndex(dir);
+  const missing = names.filter((n) => !cached.has(n));
   const batches: string[][] = [];
   for (let i = 0; i < missing.length; i += 100) batches.push(missing.slice(i, i + 100));
   if (missing.length) log(`apt-get download: ${missing.length} packages (${names.length - missing.length} cached)`);
@@ -110,9 +138,10 @@ export async function fetchDebs(names: string[], cache: string, log: (s: string)
       });
     }
   });
+  const have = debIndex(dir);
   for (const n of names) {
     if (res.has(n)) continue;
-    const f = findDeb(dir, n);
+    const f = have.get(n);
     if (!f) { res.set(n, { file: '', version: '', error: 'apt-get download produced no file' }); continue; }
     const v = decodeURIComponent(f.slice(f.lastIndexOf('/') + 1).split('_')[1] ?? '');
     res.set(n, { file: f, version: v });
