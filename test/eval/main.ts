@@ -34,6 +34,7 @@ const HELP = `Usage: npm run eval -- [options]
   --gen-modes M,M      synthesis modes: ${GEN_MODES.join(',')} (default none,context[,baseline])
   --length-conditions  ${LENGTH_CONDITIONS.join(',')} (default marker,text[,baseline-text],none)
   --length-unit U      lines | tokens (default lines)
+  --length-tests       also run the length suite's outputs against the tests (pass@1)
   --per-bucket N       markers/tail: examples per task and language (default: --limit, else 20)
   --max-tokens N       answer budget passed to the engine
   --device D           cpu | gpu | auto (default cpu)
@@ -58,6 +59,7 @@ export interface Options {
   genModes?: string[];
   lengthConditions?: string[];
   lengthUnit: LengthUnit;
+  lengthTests?: boolean;
   perBucket?: number;
   maxTokens?: number;
   device: 'cpu' | 'gpu' | 'auto';
@@ -97,6 +99,7 @@ export function parseArgs(argv: string[]): Options {
       case '--gen-modes': o.genModes = list(val()); break;
       case '--length-conditions': o.lengthConditions = list(val()); break;
       case '--length-unit': { const u = val(); if (u !== 'lines' && u !== 'tokens') throw new Error('--length-unit is lines or tokens'); o.lengthUnit = u; break; }
+      case '--length-tests': o.lengthTests = true; break;
       case '--per-bucket': o.perBucket = int(flag, val()); break;
       case '--max-tokens': o.maxTokens = int(flag, val()); break;
       case '--device': { const d = val(); if (!['cpu', 'gpu', 'auto'].includes(d)) throw new Error('--device is cpu, gpu or auto'); o.device = d as Options['device']; break; }
@@ -172,7 +175,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       } else if (s === 'synthesis') {
         results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));
       } else if (s === 'length') {
-        results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit }));
+        results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
       } else if (s === 'markers') {
         results.push(await runMarkers(ctx, { perBucket: o.perBucket ?? o.limit ?? 20 }));
       } else if (s === 'tail') {

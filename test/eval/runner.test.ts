@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buggyDocument, canonicalDocument, HEP_LANGUAGES, loadProblems } from './humanevalpack.js';
 import { humanEvalPackDir } from './paths.js';
-import { assembleGo, programFor, runProgram, toolchain, type Program, type RunLimits } from './runner.js';
+import { assembleGo, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from './runner.js';
 
 const noCache: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
 const short: RunLimits = { ...noCache, runTimeoutMs: 1500 };
@@ -118,4 +118,20 @@ test('the traps: JS/162 needs js-md5, CPP/162 openssl, Rust/32 rand 0.7 calls, G
     const r = await runProgram(programFor(p, canonicalDocument(p)), noCache);
     assert.equal(r.pass, true, `${p.taskId}: ${r.kind} ${r.detail}`);
   }
+});
+
+test('java: programs compiled in one javac batch get the same verdicts as one by one (errors pinned to their file)', async (t) => {
+  const tc = await toolchain('java');
+  if (!tc.ok) { t.skip(tc.why); return; }
+  const ps = loadProblems(humanEvalPackDir(), 'java', 2);
+  const progs: Program[] = [
+    programFor(ps[0]!, canonicalDocument(ps[0]!)),
+    programFor(ps[0]!, buggyDocument(ps[0]!)),
+    programFor(ps[1]!, canonicalDocument(ps[1]!).replace('return', 'retrun')), // compile error
+    programFor(ps[1]!, canonicalDocument(ps[1]!)),
+    programFor(ps[1]!, canonicalDocument(ps[1]!).replace(/(public [^\n]*\{\n)/, '$1        int z = 0; while (z == 0) {}\n')), // loops forever
+  ];
+  const rs = await runPrograms(progs, short, 2);
+  assert.deepEqual(rs.map((r) => [r.pass, r.kind]), [[true, undefined], [false, 'assertion'], [false, 'compile_error'], [true, undefined], [false, 'timeout']]);
+  assert.match(rs[2]!.detail!, /Main\.java:\d+: error/);
 });

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { HepLanguage, Problem } from './humanevalpack.js';
 import { cacheDir } from './paths.js';
-import { runProc, type ProcResult } from './proc.js';
+import { pool, runProc, type ProcResult } from './proc.js';
 
 /** Bump when assembling or classification changes, so cached results are not reused. */
 export const RUNNER_VERSION = 5;
@@ -134,7 +134,7 @@ function writeCache(key: string, r: ExecResult): void {
 // ---------------------------------------------------------------------------------------------------
 // Running
 
-export async function runProgram(prog: Program, limits: RunLimits = defaultLimits): Promise<ExecResult> {
+export async function runProgram(prog: Program, limits: RunLimits = defaultLimits, pre?: JavaCompiled): Promise<ExecResult> {
   const key = cacheKey(prog, limits);
   if (limits.cache) {
     const hit = readCache(key);
@@ -146,15 +146,110 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
   const started = Date.now();
   let r: ExecResult;
   try {
-    r = await LANG_RUNNERS[prog.language](prog, dir, limits);
+    r = pre ? await runJavaCompiled(pre, dir, limits) : await LANG_RUNNERS[prog.language](prog, dir, limits);
   } catch (e) {
     r = { pass: false, kind: 'infra', ms: 0, detail: String((e as Error).stack ?? e) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  r.ms = Date.now() - started;
+  r.ms = Date.now() - started + (pre?.compileMs ?? 0);
   if (limits.cache) writeCache(key, r);
   return r;
+}
+
+/**
+ * Runs many programs, `jobs` at a time; results in input order. Cached results are returned first; Java
+ * programs are compiled in batches by one javac (a JVM start per batch instead of per program).
+ */
+export async function runPrograms(progs: readonly Program[], limits: RunLimits = defaultLimits, jobs = 2): Promise<ExecResult[]> {
+  const out = new Array<ExecResult | undefined>(progs.length);
+  const todo: number[] = [];
+  progs.forEach((p, i) => {
+    const hit = limits.cache ? readCache(cacheKey(p, limits)) : undefined;
+    if (hit) out[i] = hit; else todo.push(i);
+  });
+  const java = todo.filter((i) => progs[i]!.language === 'java');
+  const pre = new Map<number, JavaCompiled>();
+  const batches: { dir: string; members: number[] }[] = [];
+  if (java.length > 1 && (await toolchain('java')).ok) {
+    const size = Math.max(2, Math.ceil(java.length / Math.max(1, Math.ceil(java.length / JAVA_BATCH))));
+    const chunks: number[][] = [];
+    for (let k = 0; k < java.length; k += size) chunks.push(java.slice(k, k + size));
+    const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileJavaBatch(chunk.map((i) => progs[i]!), limits));
+    chunks.forEach((chunk, c) => {
+      const b = compiled[c]!;
+      batches.push({ dir: b.dir, members: chunk });
+      chunk.forEach((i, k) => {
+        const r = b.results[k];
+        if (r === undefined) return; // left to runProgram
+        if ('classpath' in r) pre.set(i, r);
+        else { out[i] = r; if (limits.cache) writeCache(cacheKey(progs[i]!, limits), r); }
+      });
+    });
+  }
+  try {
+    const rest = todo.filter((i) => out[i] === undefined);
+    const rs = await pool(rest, jobs, (i) => runProgram(progs[i]!, limits, pre.get(i)));
+    rest.forEach((i, k) => { out[i] = rs[k]; });
+  } finally {
+    for (const b of batches) rmSync(b.dir, { recursive: true, force: true });
+  }
+  return out as ExecResult[];
+}
+
+// --- Java batches
+
+const JAVA_BATCH = 40;
+
+export interface JavaCompiled { classpath: string; mainClass: string; compileMs: number }
+
+/**
+ * Compiles Java programs with one javac: each in its own package (`package tN;` put in front of line 1,
+ * so line numbers stay), classes into one folder. Programs with errors get their compile_error; the
+ * others are compiled again without them (javac writes nothing when any file fails).
+ */
+async function compileJavaBatch(progs: Program[], limits: RunLimits): Promise<{ dir: string; results: (JavaCompiled | ExecResult | undefined)[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-javabatch-'));
+  const pkgs = progs.map((_, k) => `t${k}`);
+  progs.forEach((p, k) => {
+    mkdirSync(join(dir, 'src', pkgs[k]!), { recursive: true });
+    writeFileSync(join(dir, 'src', pkgs[k]!, 'Main.java'), `package ${pkgs[k]}; ` + p.code + '\n' + p.test + '\n');
+  });
+  const results: (JavaCompiled | ExecResult | undefined)[] = new Array(progs.length);
+  let members = progs.map((_, k) => k);
+  for (let attempt = 0; attempt < 2 && members.length; attempt++) {
+    const classes = join(dir, `classes${attempt}`);
+    mkdirSync(classes);
+    const t0 = Date.now();
+    const c = await runProc('javac', [...JVM_FAST.map((f) => `-J${f}`), '-nowarn', '-encoding', 'UTF-8', '-Xmaxerrs', '10000', '-d', classes,
+      ...members.map((k) => join('src', pkgs[k]!, 'Main.java'))], { cwd: dir, timeoutMs: limits.compileTimeoutMs * 4, maxOutput: 4 << 20 });
+    const each = Math.round((Date.now() - t0) / members.length);
+    if (c.code === 0 && !c.timedOut) {
+      for (const k of members) results[k] = { classpath: classes, mainClass: `${pkgs[k]}.Main`, compileMs: each };
+      members = [];
+      break;
+    }
+    if (c.timedOut || c.spawnError) break; // compile those one by one
+    // Attribute the errors to their files.
+    const errs = new Map<number, string>();
+    let cur: number | undefined;
+    for (const line of (c.stderr + c.stdout).split('\n')) {
+      const m = /src[\/]t(\d+)[\/]Main\.java:\d+: (?:error|warning)/.exec(line);
+      if (m) cur = Number(m[1]);
+      if (cur !== undefined && members.includes(cur)) errs.set(cur, (errs.get(cur) ?? '') + line.replace(/src[\/]t\d+[\/]/, '') + '\n');
+    }
+    const failed = members.filter((k) => errs.has(k) && /: error/.test(errs.get(k)!));
+    if (failed.length === 0) break; // an error javac did not pin to a file: compile one by one
+    for (const k of failed) results[k] = { pass: false, kind: 'compile_error', ms: each, detail: tail(errs.get(k)!.replace(/^(\S+: )?/, '')) };
+    members = members.filter((k) => !failed.includes(k));
+  }
+  // Whatever is left (javac died, unattributed errors): compiled one by one by runProgram.
+  return { dir, results };
+}
+
+async function runJavaCompiled(pre: JavaCompiled, dir: string, limits: RunLimits): Promise<ExecResult> {
+  const r = await runProc('java', [...JVM_FAST, '-Xss16m', '-ea', '-cp', pre.classpath, pre.mainClass], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  return runOutcome(r, (o) => /\bAssertionError\b/.test(o));
 }
 
 type LangRunner = (prog: Program, dir: string, limits: RunLimits) => Promise<ExecResult>;

@@ -1,8 +1,7 @@
 // The harness checks itself: canonical solutions must pass, buggy solutions must fail. Both rates are
 // printed next to every result, so a harness bug cannot pass for a model result.
 import { buggyDocument, canonicalDocument, type HepLanguage, type Problem } from './humanevalpack.js';
-import { pool } from './proc.js';
-import { programFor, runProgram, type ErrorKind, type RunLimits, defaultLimits } from './runner.js';
+import { programFor, runPrograms, type ErrorKind, type RunLimits, defaultLimits } from './runner.js';
 
 export interface SelfCheckRecord { taskId: string; canonicalPass: boolean; canonicalKind?: ErrorKind; buggyPass: boolean; buggyKind?: ErrorKind; detail?: string }
 export interface SelfCheckSummary {
@@ -18,8 +17,7 @@ export const EXPECTED = { canonicalPassRate: 1, buggyFailRate: 1 };
 export async function selfCheck(problems: Problem[], opts: { limits?: RunLimits; jobs: number }): Promise<{ records: Map<string, SelfCheckRecord>; summaries: SelfCheckSummary[] }> {
   const limits = opts.limits ?? defaultLimits;
   const jobs = problems.flatMap((p) => [{ p, which: 'canonical' as const }, { p, which: 'buggy' as const }]);
-  const results = await pool(jobs, opts.jobs, ({ p, which }) =>
-    runProgram(programFor(p, which === 'canonical' ? canonicalDocument(p) : buggyDocument(p)), limits));
+  const results = await runPrograms(jobs.map(({ p, which }) => programFor(p, which === 'canonical' ? canonicalDocument(p) : buggyDocument(p))), limits, opts.jobs);
   const records = new Map<string, SelfCheckRecord>();
   jobs.forEach(({ p, which }, i) => {
     const r = results[i]!;

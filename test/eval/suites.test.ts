@@ -165,10 +165,10 @@ test('length suite: N from the canonical solution, violations and closeness', as
     },
   };
   const ctx: SuiteContext = { engine: async () => engine, languages: parseLanguages('python'), limit: 2, dataDir: humanEvalPackDir(), tasksDir: '/none', limits: { runTimeoutMs: 5000, compileTimeoutMs: 60000, cache: false }, jobs: 2, log: () => {} };
-  const r = await runLength(ctx, { conditions: ['marker', 'text'], unit: 'lines' });
+  const r = await runLength(ctx, { conditions: ['marker', 'text'], unit: 'lines', runTests: true });
   const recs = r.records as LengthRecord[];
   assert.equal(recs.length, 4);
-  for (const x of recs.filter((x) => x.condition === 'marker')) { assert.equal(x.length, x.target); assert.equal(x.violation, false); }
+  for (const x of recs.filter((x) => x.condition === 'marker')) { assert.equal(x.length, x.target); assert.equal(x.violation, false); assert.equal(x.pass, true); }
   for (const x of recs.filter((x) => x.condition === 'text')) { assert.equal(x.length, x.target + 1); assert.equal(x.violation, true); }
   assert.match(r.markdown, /\| marker \| 0\.0% \(0\/2\) \| 0\.0 \| 1\.00/);
   assert.match(r.markdown, /\| text \| 100\.0% \(2\/2\) \| 1\.0 \|/);

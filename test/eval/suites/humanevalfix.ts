@@ -3,8 +3,7 @@
 // the tests. pass@1 per mode, language and bug type. No fix = failed (counted as no_fix).
 import type { EvalEngine, MarkerMap, MarkerMode } from '../engine-adapter.js';
 import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, type Problem } from '../humanevalpack.js';
-import { semaphore } from '../proc.js';
-import { programFor, runProgram, toolchain, type ErrorKind } from '../runner.js';
+import { programFor, runProgram, runPrograms, toolchain, type ErrorKind, type Program } from '../runner.js';
 import { counts, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
 
 /** none: no markers (model infers all); context: as the editor sets them; bugtype: context + the true error_type; baseline: the no-marker model. */
@@ -48,6 +47,25 @@ export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, vari
 }
 
 /** The program to run for a fix: the fixed document + tests (variant "tests": the tests must still be in it, unchanged). */
+export function fixProgram(p: Problem, variant: FixVariant, fixed: string | null): Program | { pass: false; errorKind: ErrorKind } {
+  if (fixed === null) return { pass: false, errorKind: 'no_fix' };
+  if (variant === 'tests') {
+    if (!fixed.includes(p.test.trim())) return { pass: false, errorKind: 'test_modified' };
+    return programFor(p, fixed, '');
+  }
+  return programFor(p, fixed);
+}
+
+/** Runs the fixes' programs (Java compiled in batches); one judgement per fix, in order. */
+export async function judgeFixes(items: { p: Problem; variant: FixVariant; fixed: string | null }[], ctx: Pick<SuiteContext, 'limits' | 'jobs'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }[]> {
+  const progs = items.map((it) => fixProgram(it.p, it.variant, it.fixed));
+  const runnable = progs.map((x, i) => ({ x, i })).filter((y): y is { x: Program; i: number } => 'language' in y.x);
+  const rs = await runPrograms(runnable.map((y) => y.x), ctx.limits, ctx.jobs);
+  const out: { pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }[] = progs.map((x) => ('language' in x ? { pass: false } : x));
+  runnable.forEach((y, k) => { const r = rs[k]!; out[y.i] = { pass: r.pass, errorKind: r.kind, detail: r.detail, execMs: r.ms }; });
+  return out;
+}
+
 export async function judgeFix(p: Problem, variant: FixVariant, fixed: string | null, ctx: Pick<SuiteContext, 'limits'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }> {
   if (fixed === null) return { pass: false, errorKind: 'no_fix' };
   if (variant === 'tests') {
@@ -125,17 +143,16 @@ export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[
     for (const variant of opts.variants) {
       ctx.log(`humanevalfix ${mode}/${variant}: ${problems.length} problems (${engine.kind})`);
       const tick = progress(ctx.log, `fix ${mode}/${variant}`, problems.length);
-      // The model runs one request at a time; the tests of finished fixes run beside it.
-      const pending: Promise<FixRecord>[] = [];
-      const sem = semaphore(ctx.jobs);
-      let done = 0;
+      // The model answers one request at a time; then the tests run on all cores.
+      const fixes: Awaited<ReturnType<typeof fixOne>>[] = [];
       for (const p of problems) {
-        const f = await fixOne(engine, p, mode, variant, ctx);
-        tick(++done);
-        const { fixed, ...rest } = f;
-        pending.push(sem(() => judgeFix(p, variant, fixed, ctx)).then((j) => ({ ...rest, ...j })));
+        fixes.push(await fixOne(engine, p, mode, variant, ctx));
+        tick(fixes.length);
       }
-      records.push(...(await Promise.all(pending)));
+      const t1 = Date.now();
+      const judged = await judgeFixes(problems.map((p, i) => ({ p, variant, fixed: fixes[i]!.fixed })), ctx);
+      ctx.log(`  tests ${mode}/${variant}: ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+      fixes.forEach(({ fixed: _fixed, ...rest }, i) => records.push({ ...rest, ...judged[i]! }));
     }
   }
   const summary: Record<string, unknown> = {};

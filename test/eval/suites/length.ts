@@ -5,14 +5,13 @@
 //   baseline-text — the no-marker baseline with the plain-text request (the paper's comparison), with --baseline;
 //   none          — our model, no limit at all (how long answers are anyway).
 // Violation rate = share of outputs over N; closeness = mean |length - N| and mean length / N.
-// The outputs are also run against the tests, so a limit that is met by writing nothing shows up.
+// Empty outputs are counted (they meet any limit); with --length-tests the outputs also run against the tests.
 import type { EvalEngine } from '../engine-adapter.js';
 import { loadProblems, type Problem } from '../humanevalpack.js';
-import { semaphore } from '../proc.js';
 import { toolchain } from '../runner.js';
 import { answerLines } from '../truncate.js';
 import { groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
-import { generateOne, judgeGeneration } from './synthesis.js';
+import { generateOne, judgeGenerations } from './synthesis.js';
 
 export const LENGTH_CONDITIONS = ['marker', 'text', 'baseline-text', 'none'] as const;
 export type LengthCondition = (typeof LENGTH_CONDITIONS)[number];
@@ -28,7 +27,10 @@ export interface LengthRecord {
   violation: boolean;
   given: Record<string, string>;
   latencyMs: number;
-  pass: boolean;
+  /** nothing written (meets any limit) */
+  empty: boolean;
+  /** pass@1 of the output, with --length-tests */
+  pass?: boolean;
   reason?: string;
 }
 
@@ -43,13 +45,14 @@ export function summarizeLength(rs: LengthRecord[]) {
     violations: rate(rs.filter((r) => r.violation).length, rs.length) as Rate,
     meanAbsError: mean(rs.map((r) => Math.abs(r.length - r.target))),
     meanRatio: mean(rs.filter((r) => r.target > 0).map((r) => r.length / r.target)),
-    pass: rate(rs.filter((r) => r.pass).length, rs.length) as Rate,
+    pass: rs.some((r) => r.pass !== undefined) ? (rate(rs.filter((r) => r.pass).length, rs.length) as Rate) : undefined,
+    empty: rs.filter((r) => r.empty).length,
     meanTarget: mean(rs.map((r) => r.target)),
     meanLength: mean(rs.map((r) => r.length)),
   };
 }
 
-export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCondition[]; unit: LengthUnit }): Promise<SuiteResult> {
+export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCondition[]; unit: LengthUnit; runTests?: boolean }): Promise<SuiteResult> {
   const t0 = Date.now();
   const notes: string[] = [];
   const problems: Problem[] = [];
@@ -71,9 +74,8 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
     if (opts.unit === 'tokens' && !ours.countTokens) { notes.push(`length in tokens needs the model's tokenizer (${ours.kind} has none)`); break; }
     ctx.log(`length ${condition} (${opts.unit}): ${problems.length} requests (${engine.kind})`);
     const tick = progress(ctx.log, `length ${condition}`, problems.length);
-    const sem = semaphore(ctx.jobs);
-    const pending: Promise<LengthRecord>[] = [];
-    let done = 0;
+    const recs: LengthRecord[] = [];
+    const completions: string[] = [];
     for (const p of problems) {
       // N is measured with our model's tokenizer for both models, so the targets are the same.
       const target = Math.max(1, measure(ours, p.canonical) ?? 1);
@@ -81,14 +83,19 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
       const prompt = condition === 'text' || condition === 'baseline-text' ? textInstruction(p, target, opts.unit) + p.prompt : p.prompt;
       const mode = condition === 'baseline-text' ? 'baseline' : 'context';
       const g = await generateOne(engine, p, mode, ctx, prompt, condition === 'marker' ? marker : undefined);
-      tick(++done);
       const length = measure(ours, g.completion) ?? 0;
-      pending.push(sem(() => judgeGeneration(p, g.completion, ctx)).then((j) => ({
+      completions.push(g.completion);
+      recs.push({
         language: p.language, taskId: p.taskId, condition, unit: opts.unit, target, length, violation: length > target,
-        given: g.given, latencyMs: g.latencyMs, pass: j.pass, reason: g.reason,
-      })));
+        empty: g.completion.trim() === '', given: g.given, latencyMs: g.latencyMs, reason: g.reason,
+      });
+      tick(recs.length);
     }
-    records.push(...(await Promise.all(pending)));
+    if (opts.runTests) {
+      const judged = await judgeGenerations(problems.map((p, i) => ({ p, completion: completions[i]! })), ctx);
+      recs.forEach((r, i) => { r.pass = judged[i]!.pass; });
+    }
+    records.push(...recs);
   }
   const summary: Record<string, unknown> = { unit: opts.unit };
   const rows: string[][] = [];
@@ -97,12 +104,12 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
     const s = summarizeLength(rs);
     const byLang = groupBy(rs, (r) => r.language);
     summary[c] = { ...s, byLanguage: Object.fromEntries([...byLang].map(([l, x]) => [l, summarizeLength(x)])) };
-    rows.push([c, pct(s.violations), num(s.meanAbsError, 1), num(s.meanRatio, 2), num(s.meanLength, 1), num(s.meanTarget, 1), pct(s.pass),
+    rows.push([c, pct(s.violations), num(s.meanAbsError, 1), num(s.meanRatio, 2), num(s.meanLength, 1), num(s.meanTarget, 1), String(s.empty), pct(s.pass),
       ...langs.map((l) => pct(summarizeLength(byLang.get(l) ?? []).violations))]);
   }
   const md = [
     `## Length control (limit N ${opts.unit} = the canonical solution's length)`, '',
-    table(['condition', 'violations (> N)', 'mean |len − N|', 'mean len / N', `mean len (${opts.unit})`, 'mean N', 'pass@1', ...langs.map((l) => `violations ${l}`)], rows),
+    table(['condition', 'violations (> N)', 'mean |len − N|', 'mean len / N', `mean len (${opts.unit})`, 'mean N', 'empty', 'pass@1', ...langs.map((l) => `violations ${l}`)], rows),
   ].join('\n');
   return { suite: 'length', summary, records, markdown: md, notes, seconds: (Date.now() - t0) / 1000 };
 }

@@ -4,8 +4,7 @@
 // The harness check: prompt + canonical_solution + test must pass.
 import type { EvalEngine, MarkerMode } from '../engine-adapter.js';
 import { LANGUAGE_ID, loadProblems, type Problem } from '../humanevalpack.js';
-import { pool, semaphore } from '../proc.js';
-import { programFor, runProgram, toolchain, type ErrorKind } from '../runner.js';
+import { programFor, runProgram, runPrograms, toolchain, type ErrorKind } from '../runner.js';
 import { truncateGeneration } from '../truncate.js';
 import { counts, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
 
@@ -40,6 +39,15 @@ export async function generateOne(engine: EvalEngine, p: Problem, mode: GenMode,
   }
 }
 
+/** Runs prompt + continuation + tests for many generations (Java compiled in batches); in order. */
+export async function judgeGenerations(items: { p: Problem; completion: string }[], ctx: Pick<SuiteContext, 'limits' | 'jobs'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string }[]> {
+  const live = items.map((it, i) => ({ it, i })).filter((x) => x.it.completion.trim() !== '');
+  const rs = await runPrograms(live.map((x) => programFor(x.it.p, x.it.p.prompt + x.it.completion)), ctx.limits, ctx.jobs);
+  const out: { pass: boolean; errorKind?: ErrorKind; detail?: string }[] = items.map(() => ({ pass: false, errorKind: 'no_fix' as ErrorKind }));
+  live.forEach((x, k) => { const r = rs[k]!; out[x.i] = { pass: r.pass, errorKind: r.kind, detail: r.detail }; });
+  return out;
+}
+
 export async function judgeGeneration(p: Problem, completion: string, ctx: Pick<SuiteContext, 'limits'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string }> {
   if (completion.trim() === '') return { pass: false, errorKind: 'no_fix' };
   const r = await runProgram(programFor(p, p.prompt + completion), ctx.limits);
@@ -68,7 +76,7 @@ export async function runSynthesis(ctx: SuiteContext, opts: { modes: GenMode[] }
     problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
   }
   // Harness check: the canonical solution completes each prompt.
-  const canon = await pool(problems, ctx.jobs, (p) => runProgram(programFor(p, p.prompt + p.canonical), ctx.limits));
+  const canon = await runPrograms(problems.map((p) => programFor(p, p.prompt + p.canonical)), ctx.limits, ctx.jobs);
   const canonical = Object.fromEntries([...groupBy(problems.map((p, i) => ({ p, ok: canon[i]!.pass })), (x) => x.p.language)]
     .map(([l, xs]) => [l, rate(xs.filter((x) => x.ok).length, xs.length)]));
   const canonicalFailures = problems.filter((_, i) => !canon[i]!.pass).map((p) => p.taskId);
@@ -81,15 +89,13 @@ export async function runSynthesis(ctx: SuiteContext, opts: { modes: GenMode[] }
     } else engine = await ctx.engine();
     ctx.log(`synthesis ${mode}: ${problems.length} problems (${engine.kind})`);
     const tick = progress(ctx.log, `generate ${mode}`, problems.length);
-    const sem = semaphore(ctx.jobs);
-    const pending: Promise<GenRecord>[] = [];
-    let done = 0;
+    const gens: Awaited<ReturnType<typeof generateOne>>[] = [];
     for (const p of problems) {
-      const g = await generateOne(engine, p, mode, ctx);
-      tick(++done);
-      pending.push(sem(() => judgeGeneration(p, g.completion, ctx)).then((j) => ({ language: p.language, taskId: p.taskId, mode, ...g, ...j })));
+      gens.push(await generateOne(engine, p, mode, ctx));
+      tick(gens.length);
     }
-    records.push(...(await Promise.all(pending)));
+    const judged = await judgeGenerations(problems.map((p, i) => ({ p, completion: gens[i]!.completion })), ctx);
+    problems.forEach((p, i) => records.push({ language: p.language, taskId: p.taskId, mode, ...gens[i]!, ...judged[i]! }));
   }
   const summary: Record<string, unknown> = { canonical, canonicalFailures };
   const langs = [...new Set(problems.map((p) => p.language))];
