@@ -222,11 +222,26 @@ export class Engine {
     t0: number,
   ): Promise<FixOutcome> {
     const ms = () => Math.round(performance.now() - t0);
-    const { markers: given } = mergeMarkers({
-      explicit: layers.explicit,
-      settings: layers.settings,
-      context: contextMarkers(a, target, 'CodeFix'),
-    });
+    const context = contextMarkers(a, target, 'CodeFix');
+    const first = mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context }).markers;
+    // A second, cheaper-to-get-right try when the first answer fails the check: only the markers
+    // the user gave plus task and language; the model infers the rest itself.
+    const second = mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: { task: context.task, code_type: context.code_type } }).markers;
+    const tries = [first];
+    if (JSON.stringify(second) !== JSON.stringify(first)) tries.push(second);
+    let last: FixOutcome | undefined;
+    const reasons: string[] = [];
+    for (const given of tries) {
+      const o = await this.attempt(a, target, given, req, ms);
+      if (o.fix) return o;
+      last = o;
+      if (o.reason) reasons.push(o.reason);
+      if (!o.completion) break; // nothing was decoded (too long): another try would not help
+    }
+    return { ...last!, reason: [...new Set(reasons)].join('; then: '), latencyMs: ms() };
+  }
+
+  private async attempt(a: Analysis, target: FixTarget, given: Markers, req: FixRequest, ms: () => number): Promise<FixOutcome> {
     const task = given.task ?? 'CodeFix';
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     const code = regionText(a, target.region);

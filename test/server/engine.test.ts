@@ -73,3 +73,39 @@ test('generate: CodeGeneration with a length marker', async () => {
 test('a missing model is reported clearly', async () => {
   await assert.rejects(Engine.load({ modelDir: '/nonexistent/model' }), /no model at \/nonexistent\/model/);
 });
+
+test('a failed first answer gets a second try with only task and language given', async () => {
+  const text = sample('missing_colon.py');
+  const broken = 'def circle_area(radius)\n    return math.pi * radius ** 2';
+  const fixedFn = 'def circle_area(radius):\n    """Area of a circle of the given radius."""\n    return math.pi * radius ** 2';
+  const a = new ScriptedLogits(tok, serialize({ task: 'CodeFix', code_type: 'python', error_type: 'syntax_error', length_bucket: 'concise' }) + '\n' + broken + '<|end|>');
+  const b = new ScriptedLogits(tok, serialize({ task: 'CodeFix', code_type: 'python', error_type: 'syntax_error', length_bucket: 'concise' }) + '\n' + fixedFn + '<|end|>');
+  const prompts: string[] = [];
+  const model = {
+    vocabSize: tok.vocabSize,
+    contextLength: 4096,
+    start() {
+      let inner: ReturnType<ScriptedLogits['start']> | undefined;
+      return {
+        get length() { return inner?.length ?? 0; },
+        async feed(ids: readonly number[]) {
+          if (!inner) {
+            const prompt = tok.decode(ids);
+            prompts.push(prompt);
+            inner = (prompt.includes('<length_bucket>') ? a : b).start();
+          }
+          return inner.feed(ids);
+        },
+        dispose() {},
+      };
+    },
+  };
+  const engine = await Engine.load({ logits: model, tokenizer: tok });
+  const o = await engine.fixDetailed({ text, languageId: 'python' });
+  assert.equal(prompts.length, 2);
+  assert.match(prompts[0]!, /<MARKER_LIST> <task> CodeFix <\/task> <code_type> python <\/code_type> <error_type> syntax_error <\/error_type> <length_bucket> concise <\/length_bucket> <\/MARKER_LIST>/);
+  assert.match(prompts[1]!, /<MARKER_LIST> <task> CodeFix <\/task> <code_type> python <\/code_type> <\/MARKER_LIST>/);
+  assert.ok(o.fix, o.reason);
+  assert.deepEqual(o.fix.markers.given, { task: 'CodeFix', code_type: 'python' });
+  assert.deepEqual(o.fix.markers.inferred, { error_type: 'syntax_error', length_bucket: 'concise' });
+});
