@@ -30,7 +30,7 @@ const HELP = `Usage: npm run eval -- [options]
   --baseline DIR       the no-marker baseline model (enables the baseline mode/conditions)
   --out FILE.json      results (default build/eval/<suite>.json); the Markdown report goes beside it (.md)
   --modes M,M          humanevalfix modes: ${FIX_MODES.join(',')} (default none,context[,baseline])
-  --variants V,V       humanevalfix variants: ${FIX_VARIANTS.join(',')} (default plain,tests)
+  --variants V,V       humanevalfix variants: ${FIX_VARIANTS.join(',')} (default: plain for every mode, tests for context)
   --gen-modes M,M      synthesis modes: ${GEN_MODES.join(',')} (default none,context[,baseline])
   --length-conditions  ${LENGTH_CONDITIONS.join(',')} (default marker,text[,baseline-text],none)
   --length-unit U      lines | tokens (default lines)
@@ -171,6 +171,8 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
         results.push(await runHumanEvalFix(ctx, {
           modes: (o.modes ?? withBaseline(['none', 'context', 'baseline'])) as FixMode[],
           variants: (o.variants ?? ['plain', 'tests']) as FixVariant[],
+          // by default the "tests" variant is measured with the editor's markers only (time budget)
+          testsModes: o.variants ? undefined : ['context'],
         }));
       } else if (s === 'synthesis') {
         results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));

@@ -124,7 +124,8 @@ export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)
   return out.join('\n');
 }
 
-export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[]; variants: FixVariant[] }): Promise<SuiteResult> {
+/** testsModes: the modes the "tests" variant runs for (default: all of `modes`). */
+export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[]; variants: FixVariant[]; testsModes?: FixMode[] }): Promise<SuiteResult> {
   const t0 = Date.now();
   const notes: string[] = [];
   const problems: Problem[] = [];
@@ -141,6 +142,7 @@ export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[
       engine = await ctx.baseline();
     } else engine = await ctx.engine();
     for (const variant of opts.variants) {
+      if (variant === 'tests' && opts.testsModes && !opts.testsModes.includes(mode)) continue;
       ctx.log(`humanevalfix ${mode}/${variant}: ${problems.length} problems (${engine.kind})`);
       const tick = progress(ctx.log, `fix ${mode}/${variant}`, problems.length);
       // The model answers one request at a time; then the tests run on all cores.
