@@ -42,7 +42,8 @@ export async function build(o: BuildOptions): Promise<void> {
       console.log(`== stage tasks (${o.small ? 'small' : 'full'}) -> ${join(o.out, 'tasks')}`);
       const mod = (await import(pathToFileURL(tasksIndex).href)) as { buildTasks?: (opts: Record<string, unknown>) => Promise<unknown> };
       if (typeof mod.buildTasks !== 'function') throw new Error('models/data/tasks/index.ts has no export buildTasks');
-      await mod.buildTasks({ small: o.small, out: o.out, root: o.root, corpusDir: join(o.out, 'corpus'), workers: o.workers });
+      // A --small build writes its cards next to its output, never over the committed ones.
+      await mod.buildTasks({ small: o.small, out: o.out, root: o.root, corpusDir: join(o.out, 'corpus'), workers: o.workers, ...(o.small ? { cardDir: join(o.out, 'tasks') } : {}) });
     }
   }
   console.log(`== done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);

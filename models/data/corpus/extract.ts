@@ -1,9 +1,9 @@
-// Extraction without installing: `dpkg-deb -x` for binary packages, `dpkg-source -x` for source
-// packages (falling back to untarring the upstream tarball), `tar -xzf` for npm tarballs, and `unzip`
+// Extraction without installing: `dpkg-deb -x` for binary packages, `tar` for source packages
+// (upstream tarball + debian/copyright, see extractSourcePackage), `tar -xzf` for npm tarballs, and `unzip`
 // for source archives shipped inside a binary package (openjdk's src.zip). Extracted trees are cached
 // next to the downloads (a `.done` stamp marks a complete extraction).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, lstatSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SourceKind } from './types.js';
 
@@ -28,16 +28,7 @@ export function extract(kind: SourceKind, file: string, dest: string): string {
       rmSync(zip);
     }
   } else if (kind === 'deb-src') {
-    const r = spawnSync('dpkg-source', ['--no-check', '--skip-patches', '-x', file, join(dest, 'src')], { cwd: dirname(file), encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) {
-      rmSync(join(dest, 'src'), { recursive: true, force: true });
-      const orig = readdirSync(dirname(file)).filter((f) => /\.orig\.tar\.\w+$|\.tar\.(?:gz|xz|bz2)$/.test(f) && !/\.debian\.tar/.test(f)).sort();
-      if (!orig.length) throw new Error(`dpkg-source failed and no tarball: ${r.stderr.trim().split('\n').pop()}`);
-      mkdirSync(join(dest, 'src'), { recursive: true });
-      for (const t of orig) run('tar', ['-xf', join(dirname(file), t), '-C', join(dest, 'src'), '--no-same-owner']);
-      const deb = readdirSync(dirname(file)).find((f) => /\.debian\.tar\.\w+$/.test(f));
-      if (deb) run('tar', ['-xf', join(dirname(file), deb), '-C', join(dest, 'src'), '--no-same-owner']);
-    }
+    extractSourcePackage(file, join(dest, 'src'));
   } else if (kind === 'npm') {
     run('tar', ['-xzf', file, '-C', dest, '--no-same-owner']);
   } else {
@@ -45,6 +36,42 @@ export function extract(kind: SourceKind, file: string, dest: string): string {
   }
   writeFileSync(done, '');
   return dest;
+}
+
+/**
+ * A Debian source package without dpkg-source (a Perl program, slow to start): untar the upstream
+ * tarball(s) -- or the single tarball of a native package -- and take debian/copyright from the Debian
+ * tarball. Patches are not applied (the upstream source is what we want). Extra upstream components
+ * (`.orig-NAME.tar.*`) go to NAME/.
+ */
+export function extractSourcePackage(dsc: string, out: string): void {
+  const dir = dirname(dsc);
+  const files = readdirSync(dir).sort();
+  const tarballs = files.filter((f) => /\.tar\.(?:gz|xz|bz2|lzma|zst)$|\.tgz$/.test(f));
+  const debianTar = tarballs.find((f) => /\.debian\.tar\./.test(f));
+  const upstream = tarballs.filter((f) => f !== debianTar && !/\.asc$/.test(f));
+  if (!upstream.length) throw new Error(`no upstream tarball next to ${dsc}`);
+  const tmp = `${out}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const main = upstream.filter((f) => !/\.orig-[^.]+\.tar\./.test(f));
+  for (const t of main) run('tar', ['-xf', join(dir, t), '-C', tmp, '--no-same-owner', '--no-same-permissions']);
+  // The tree root: the single top-level directory of the tarball, if there is one.
+  const tops = readdirSync(tmp);
+  const rootDir = tops.length === 1 && lstatSync(join(tmp, tops[0]!)).isDirectory() ? join(tmp, tops[0]!) : tmp;
+  for (const t of upstream.filter((f) => /\.orig-[^.]+\.tar\./.test(f))) {
+    const comp = t.match(/\.orig-([^.]+)\.tar\./)![1]!;
+    const cdir = join(rootDir, comp);
+    mkdirSync(cdir, { recursive: true });
+    run('tar', ['-xf', join(dir, t), '-C', cdir, '--no-same-owner', '--no-same-permissions', '--strip-components=1']);
+  }
+  if (debianTar) {
+    const r = spawnSync('tar', ['-xf', join(dir, debianTar), '-C', rootDir, '--no-same-owner', 'debian/copyright'], { encoding: 'utf8' });
+    if (r.status !== 0 && !existsSync(join(rootDir, 'debian/copyright'))) { /* no copyright file: licence from upstream LICENSE */ }
+  }
+  rmSync(out, { recursive: true, force: true });
+  renameSync(rootDir, out);
+  rmSync(tmp, { recursive: true, force: true });
 }
 
 /** All regular files under `root` (relative paths, sorted, symlinks skipped). */
