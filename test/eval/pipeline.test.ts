@@ -106,6 +106,20 @@ test('CLI: --limit and --languages make a smoke run a one-liner; JSON and Markdo
   }
 });
 
+test('CLI without a model: the self-check still runs and is reported, the suite fails with exit status 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-nomodel-'));
+  try {
+    const o = parseArgs(['--suite', 'humanevalfix', '--languages', 'python', '--limit', '1', '--model', join(dir, 'no-model'), '--out', join(dir, 'r.json'), '--no-cache']);
+    const { results, exitCode } = await run(o, () => {});
+    assert.equal(exitCode, 2);
+    assert.equal(results.selfCheck[0]!.canonicalPass, 1);
+    assert.match(results.errors[0]!.message, /no model at/);
+    assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /\*\*humanevalfix failed:\*\* .*no model at/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('CLI arguments are checked', () => {
   assert.throws(() => parseArgs(['--suite', 'nope']), /unknown suite/);
   assert.throws(() => parseArgs(['--languages', 'cobol']), /unknown language/);
