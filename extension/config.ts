@@ -49,14 +49,16 @@ export class Config {
     );
     const problems: SettingProblem[] = [];
     const trusted = this.trusted;
+    // A .code-workspace file: folder settings are a layer of their own.
+    const multiRoot = vscode.workspace.workspaceFile !== undefined;
 
-    const markers = resolveMarkers(section.inspect<unknown>('markers') as Inspected<unknown> | undefined, scope.languageId);
+    const markers = resolveMarkers(section.inspect<unknown>('markers') as Inspected<unknown> | undefined, scope.languageId, multiRoot);
     problems.push(...markers.problems);
 
     // Model path is machine-scoped (VS Code ignores it in workspace settings); the device can be set
     // per workspace, but not by an untrusted one.
-    const device = restrictedValue<unknown>(section.inspect<unknown>('device') as Inspected<unknown>, trusted, DEFAULTS.device);
-    const modelPath = restrictedValue<unknown>(section.inspect<unknown>('model.path') as Inspected<unknown>, trusted, DEFAULTS.model.path);
+    const device = restrictedValue<unknown>(section.inspect<unknown>('device') as Inspected<unknown>, trusted, DEFAULTS.device, multiRoot);
+    const modelPath = restrictedValue<unknown>(section.inspect<unknown>('model.path') as Inspected<unknown>, trusted, DEFAULTS.model.path, multiRoot);
     for (const [name, r] of [['treasure.device', device], ['treasure.model.path', modelPath]] as const) {
       if (r.ignored) {
         problems.push({ setting: name, where: r.ignored, message: 'ignored: the workspace is not trusted (Restricted Mode)' });

@@ -96,11 +96,16 @@ export interface ResolvedMarkers {
   problems: SettingProblem[];
 }
 
-/** Merge the treasure.markers layers key by key (a higher layer overrides single markers, not the whole object). */
-export function resolveMarkers(inspected: Inspected<unknown> | undefined, languageId?: string): ResolvedMarkers {
+/**
+ * Merge the treasure.markers layers key by key (a higher layer overrides single markers, not the whole
+ * object). In a single-folder window VS Code reports .vscode/settings.json as both the workspace and the
+ * folder layer: then it is one layer, "workspace settings".
+ */
+export function resolveMarkers(inspected: Inspected<unknown> | undefined, languageId?: string, multiRoot = false): ResolvedMarkers {
   const out: ResolvedMarkers = { markers: {}, sources: {}, problems: [] };
   if (!inspected) return out;
   for (const [layer, label] of LAYERS) {
+    if (!multiRoot && (layer === 'workspaceFolderValue' || layer === 'workspaceFolderLanguageValue')) continue;
     const value = inspected[layer];
     if (value === undefined) continue;
     const where = layerName(layer, label, languageId);
@@ -118,11 +123,12 @@ export function resolveMarkers(inspected: Inspected<unknown> | undefined, langua
  * The value of a setting that an untrusted workspace must not change (model path, device):
  * with trust, the usual effective value; without it, only default and user settings count.
  */
-export function restrictedValue<T>(inspected: Inspected<T> | undefined, trusted: boolean, fallback: T): { value: T; ignored?: string } {
+export function restrictedValue<T>(inspected: Inspected<T> | undefined, trusted: boolean, fallback: T, multiRoot = false): { value: T; ignored?: string } {
   if (!inspected) return { value: fallback };
   let value: T = fallback;
   let ignored: string | undefined;
   for (const [layer, label] of LAYERS) {
+    if (!multiRoot && (layer === 'workspaceFolderValue' || layer === 'workspaceFolderLanguageValue')) continue;
     const v = inspected[layer];
     if (v === undefined) continue;
     if (!trusted && WORKSPACE_LAYERS.has(layer)) {

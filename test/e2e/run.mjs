@@ -42,7 +42,7 @@ async function main() {
   const cs = new CodeServer(join(dir, 'code-server'));
   let browser;
   try {
-    cs.writeUserSettings();
+    cs.writeUserSettings({ 'security.workspace.trust.enabled': false });
     log(`installed: ${await cs.installExtension(vsix)}`);
     const needsBrowser = selected.some((s) => s.kind !== 'nvim');
     if (needsBrowser) {

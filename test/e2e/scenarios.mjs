@@ -1,15 +1,182 @@
-// The end-to-end scenarios, in order.
+// The end-to-end scenarios, run in order by run.mjs. Each gets a fresh copy of its workspace
+// folder (test/e2e/workspace/<name>) and, for VS Code, a new browser tab on the shared code-server.
+// `shared` carries observations between scenarios (the quick fix title without team markers).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pythonParses, waitFor } from './lib/env.mjs';
 import { T } from './lib/workbench.mjs';
+import { runNeovim } from './nvim/run.mjs';
+
+const shared = {};
+
+const lines = (text) => text.replace(/\n+$/, '').split('\n');
+
+/** Opens the quick fix menu at a 1-based line/column; returns the Treasure row and its title. */
+async function treasureQuickFix(wb, line, column) {
+  await wb.goTo(line, column);
+  const row = wb.page.locator('.action-widget .monaco-list-row.action', { hasText: 'Treasure' }).first();
+  // Ctrl+. can land while focus is elsewhere (a notification appearing): ask again until the menu shows.
+  await waitFor('the Treasure quick fix in the menu', async () => {
+    if (await row.isVisible()) return true;
+    await wb.page.keyboard.press('Escape');
+    await wb.focusEditorArea();
+    await wb.page.keyboard.press('Control+.');
+    return row.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  }, T.model);
+  const title = (await row.locator('.title').innerText()).trim();
+  return { row, title };
+}
+
+async function saveAndRead(wb, file, ready) {
+  await wb.page.keyboard.press('Control+S');
+  return waitFor(`${file} saved to disk`, async () => {
+    const text = readFileSync(file, 'utf8');
+    return (await ready(text)) ? text : undefined;
+  }, T.ui);
+}
 
 export const scenarios = [
   {
-    name: 'loads',
-    async run({ wb, cs, workspace }) {
+    name: 'quickfix',
+    workspace: 'basic',
+    async run({ wb, cs, workspace, log }) {
+      const file = join(workspace, 'buggy.py');
+      const before = readFileSync(file, 'utf8');
+      assert.equal(await pythonParses(file), false, 'the fixture must start broken');
       await wb.open(cs.folderUrl(workspace));
       await wb.openFile('buggy.py');
-      await wb.command('Treasure: Show Output');
-      await wb.page.locator('.panel').getByText('starting', { exact: false }).first().waitFor({ timeout: T.server });
-      await wb.screenshot('extension-loaded');
+      // The server reports the syntax error (treasure.syntaxDiagnostics in the workspace settings).
+      await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+      await wb.screenshot('diagnostic');
+      const { row, title } = await treasureQuickFix(wb, 5, 10);
+      log(`quick fix title: ${title}`);
+      assert.match(title, /CodeFix/, 'the title shows the markers');
+      assert.match(title, /python/);
+      shared.basicTitle = title;
+      await wb.screenshot('quick-fix-menu');
+      await row.click();
+      await wb.page.locator('.tabs-container .tab.active.dirty').waitFor({ timeout: T.model });
+      // The fix is applied to the editor (the error is gone), then saved and read back from disk.
+      await waitFor('the syntax error to be fixed in the editor', async () => (await wb.page.locator('.squiggly-error').count()) === 0, T.model);
+      const after = await saveAndRead(wb, file, (t) => t !== before);
+      assert.ok(await pythonParses(file), `the fixed file parses:\n${after}`);
+      assert.match(after, /def average\(values\):/);
+      assert.match(after, /def largest\(values\):/, 'the rest of the file is kept');
+      await wb.screenshot('fixed');
+    },
+  },
+  {
+    name: 'team-markers',
+    workspace: 'team',
+    async run({ wb, cs, workspace, log }) {
+      await wb.open(cs.folderUrl(workspace));
+      await wb.openFile('buggy.py');
+      // The unknown marker in .vscode/settings.json is reported (warning + output) and ignored.
+      const warning = wb.notifications().filter({ hasText: 'unknown marker "flavour"' }).first();
+      await warning.waitFor({ timeout: T.server });
+      await wb.screenshot('invalid-marker-warning');
+      await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+      const { title } = await treasureQuickFix(wb, 5, 10);
+      log(`quick fix title with team markers: ${title}`);
+      assert.match(title, /Web/, 'the workspace marker domain=Web is in the title');
+      if (shared.basicTitle) assert.notEqual(title, shared.basicTitle, 'workspace markers change the title');
+      assert.doesNotMatch(title, /spicy|flavour/);
+      await wb.screenshot('quick-fix-team-markers');
+      await wb.page.keyboard.press('Escape');
+      // Show Markers at Cursor: each marker with where it came from.
+      await wb.command('Treasure: Show Markers at Cursor');
+      const rows = wb.quickInput().locator('.monaco-list-row');
+      await rows.filter({ hasText: 'domain: Web' }).first().waitFor({ timeout: T.model });
+      const text = await wb.quickInput().innerText();
+      log(`markers at cursor:\n${text}`);
+      assert.match(text, /domain: Web[\s\S]*workspace settings/);
+      assert.match(text, /source: Human[\s\S]*workspace settings \(\[python\]\)/);
+      assert.match(text, /quality_bucket: 1/);
+      await wb.screenshot('markers-at-cursor');
+      await wb.page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'generate',
+    workspace: 'basic',
+    async run({ wb, cs, workspace, log }) {
+      const file = join(workspace, 'generate.py');
+      const before = readFileSync(file, 'utf8');
+      await wb.open(cs.folderUrl(workspace));
+      await wb.openFile('generate.py');
+      for (const [length, max] of [['concise', 10], ['3', 3]]) {
+        await wb.goTo(lines(readFileSync(file, 'utf8')).length + 1, 1);
+        const current = readFileSync(file, 'utf8');
+        await wb.command('Treasure: Generate Code…');
+        await wb.quickPick('Return the n-th Fibonacci number, iteratively.', undefined, 'Generate Code (1/2)');
+        if (length === 'concise') {
+          await wb.quickPick('concise', 'concise', 'Generate Code (2/2)');
+        } else {
+          await wb.quickPick('Exact number of lines', 'Exact number of lines', 'Generate Code (2/2)');
+          await wb.quickPick(length, undefined, 'exact number of lines');
+        }
+        // Progress with Cancel while the model writes, then the insertion (the editor becomes dirty).
+        const progress = wb.notifications().filter({ hasText: 'generating code' }).first();
+        const dirty = wb.page.locator('.tabs-container .tab.active.dirty');
+        await progress.or(dirty).first().waitFor({ timeout: T.model });
+        if (await progress.isVisible()) {
+          assert.ok(await progress.getByRole('button', { name: 'Cancel' }).isVisible(), 'the progress offers Cancel');
+          await wb.screenshot(`generating-${length}`);
+        }
+        await dirty.waitFor({ timeout: T.model });
+        const after = await saveAndRead(wb, file, (t) => t !== current);
+        const inserted = lines(after).length - lines(current).length;
+        log(`generate (${length}): ${inserted} lines inserted:\n${after.slice(current.replace(/\n+$/, '').length)}`);
+        assert.ok(inserted >= 1 && inserted <= max, `${inserted} lines inserted, expected 1..${max}`);
+        await wb.screenshot(`generated-${length}`);
+      }
+      // One undoable edit per generation: undo twice restores the original file.
+      await wb.page.keyboard.press('Control+Z');
+      await wb.page.keyboard.press('Control+Z');
+      const undone = await saveAndRead(wb, file, (t) => t === before);
+      assert.equal(undone, before);
+    },
+  },
+  {
+    name: 'fix-all',
+    workspace: 'basic',
+    async run({ wb, cs, workspace }) {
+      const file = join(workspace, 'fixall.py');
+      const before = readFileSync(file, 'utf8');
+      await wb.open(cs.folderUrl(workspace));
+      await wb.openFile('fixall.py');
+      await waitFor('two syntax errors', async () => (await wb.page.locator('.squiggly-error').count()) >= 2, T.server);
+      await wb.command('Treasure: Fix All in File');
+      // The preview: nothing is applied until the user applies it.
+      const preview = wb.page.locator('.refactor-preview, [id="refactorPreview"]').first();
+      await preview.waitFor({ timeout: T.model });
+      await wb.page.getByRole('button', { name: 'Apply' }).first().waitFor({ timeout: T.ui });
+      await wb.screenshot('preview');
+      assert.equal(readFileSync(file, 'utf8'), before, 'nothing is applied before the preview is accepted');
+      assert.ok((await wb.page.locator('.squiggly-error').count()) >= 2);
+      // Model-written fixes need confirmation: each starts unchecked. Check the file (all its fixes), then apply.
+      const boxes = preview.locator(".edit-checkbox:visible");
+      assert.equal(await boxes.count(), 3, 'the file and its two fixes');
+      await boxes.first().click();
+      await waitFor('every fix checked', async () => (await preview.locator(".edit-checkbox[aria-checked=\"false\"]:visible").count()) === 0, T.ui);
+      await wb.screenshot('preview-checked');
+      await wb.page.getByRole('button', { name: 'Apply' }).first().click();
+      await wb.page.locator('.tabs-container .tab.active.dirty').waitFor({ timeout: T.ui });
+      await waitFor('both errors fixed in the editor', async () => (await wb.page.locator('.squiggly-error').count()) === 0, T.model);
+      await wb.focusEditorArea();
+      const after = await saveAndRead(wb, file, (t) => t !== before);
+      assert.ok(await pythonParses(file), `the fixed file parses:\n${after}`);
+      assert.match(after, /def square\(x\):\n    return x \* x/);
+      await wb.screenshot('applied');
+    },
+  },
+  {
+    name: 'neovim',
+    kind: 'nvim',
+    workspace: 'basic',
+    async run({ workspace, log }) {
+      await runNeovim({ workspace, log });
     },
   },
 ];

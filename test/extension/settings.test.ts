@@ -50,6 +50,7 @@ test('layers merge marker by marker; language-specific values beat every plain o
       workspaceLanguageValue: { domain: 'Science', nonsense: 'x' },
     },
     'python',
+    true,
   );
   assert.deepEqual(r.markers, { domain: 'Science', quality_bucket: '2', length_bucket: 'concise' });
   assert.deepEqual(r.sources, {
@@ -61,11 +62,17 @@ test('layers merge marker by marker; language-specific values beat every plain o
   assert.equal(r.problems[0]!.where, 'workspace settings ([python])');
 });
 
+test('in a single-folder window the folder layer is the workspace layer', () => {
+  const same = { domain: 'Web' };
+  const r = resolveMarkers({ workspaceValue: same, workspaceFolderValue: same, workspaceLanguageValue: { source: 'Human' }, workspaceFolderLanguageValue: { source: 'Human' } }, 'python');
+  assert.deepEqual(r.sources, { domain: 'workspace settings', source: 'workspace settings ([python])' });
+});
+
 test('an untrusted workspace cannot change a restricted setting; a trusted one can', () => {
   const device = { defaultValue: 'auto', globalValue: 'cpu', workspaceValue: 'gpu' };
   assert.deepEqual(restrictedValue(device, true, 'auto'), { value: 'gpu' });
   assert.deepEqual(restrictedValue(device, false, 'auto'), { value: 'cpu', ignored: 'workspace settings' });
-  assert.deepEqual(restrictedValue({ defaultValue: '', workspaceFolderValue: '/tmp/evil-model' }, false, ''), { value: '', ignored: 'folder settings' });
+  assert.deepEqual(restrictedValue({ defaultValue: '', workspaceFolderValue: '/tmp/evil-model' }, false, '', true), { value: '', ignored: 'folder settings' });
   assert.deepEqual(restrictedValue({ defaultValue: 'auto' }, false, 'auto'), { value: 'auto' });
 });
 

@@ -59,3 +59,25 @@ export function exec(cmd, args, opts = {}) {
     p.once('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr }));
   });
 }
+
+/** Polls `check` (sync or async) until it returns a truthy value; throws `what` after `timeoutMs`. */
+export async function waitFor(what, check, timeoutMs, intervalMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Whether a Python file parses (python3's ast), for "the file is fixed" checks read back from disk. */
+export async function pythonParses(file) {
+  const r = await exec('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]);
+  return r.code === 0;
+}

@@ -57,9 +57,13 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  /** Types into the quick input and waits until the first row shows `expect` (a regex on its label). */
-  async quickPick(text, expect) {
+  /**
+   * Types into the quick input and presses Enter. `expect`: wait until the focused row shows it first;
+   * `title`: wait for this step's title first (the widget is reused from one step to the next).
+   */
+  async quickPick(text, expect, title) {
     const input = this.quickInput().locator('input.input');
+    if (title) await this.quickInput().locator('.quick-input-title', { hasText: title }).waitFor({ timeout: T.ui });
     await input.waitFor({ state: 'visible', timeout: T.ui });
     await input.fill(text);
     if (expect) {
