@@ -128,15 +128,37 @@ function argmax(logits: Float32Array, allowed?: Iterable<number>, blocked?: Set<
   return best;
 }
 
-export class Decoder {
-  readonly vocab: MarkerVocab;
+/** The answer-phase tokens: <|end|> and the format tokens that never appear in an answer. */
+class AnswerVocab {
+  readonly end: number;
+  readonly notInAnswer = new Set<number>();
+  constructor(tok: TreasureTokenizer) {
+    const t = taxonomy();
+    this.end = tok.id(t.format.end);
+    for (const s of [t.format.prompt_open, t.format.completion_open, t.format.file_open, '<|pad|>']) {
+      const id = tok.tryId(s);
+      if (id !== undefined) this.notInAnswer.add(id);
+    }
+  }
+}
 
-  constructor(readonly model: LogitsSource, readonly tok: TreasureTokenizer) {
-    this.vocab = new MarkerVocab(tok);
+export class Decoder {
+  private markerVocab: MarkerVocab | undefined;
+  private readonly answerVocab: AnswerVocab;
+
+  /** `markers: false`: a model trained without markers (the baseline): no marker list at all. */
+  constructor(readonly model: LogitsSource, readonly tok: TreasureTokenizer, readonly markers = true) {
+    this.answerVocab = new AnswerVocab(tok);
+    if (markers) this.markerVocab = new MarkerVocab(tok);
+  }
+
+  get vocab(): MarkerVocab {
+    this.markerVocab ??= new MarkerVocab(this.tok);
+    return this.markerVocab;
   }
 
   async run(req: DecodeRequest): Promise<DecodeResult> {
-    const v = this.vocab;
+    const v = this.answerVocab;
     const session = this.model.start();
     const out: number[] = [];
     let steps = 0;
@@ -155,7 +177,7 @@ export class Decoder {
     let stop: DecodeResult['stop'] = 'limit';
     try {
       let logits = await feed(req.promptIds);
-      let markersDone = req.markerList === false;
+      let markersDone = req.markerList === false || !this.markers;
       if (!markersDone) {
         const r = await this.markerPhase(session, feed, logits, req.given, out, limit);
         if (r) {
@@ -265,6 +287,10 @@ export class Decoder {
   }
 
   private finish(ids: number[], stop: DecodeResult['stop'], steps: number): DecodeResult {
+    if (!this.markers) {
+      const endAt = ids.indexOf(this.answerVocab.end);
+      return { ids, markerText: '', markers: {}, answer: this.tok.decode(endAt >= 0 ? ids.slice(0, endAt) : ids), stop, steps };
+    }
     const v = this.vocab;
     const closeAt = ids.indexOf(v.listClose);
     const openAt = ids.indexOf(v.listOpen);

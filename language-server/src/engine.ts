@@ -5,6 +5,7 @@ import {
   analyze,
   chooseTarget,
   contextMarkers,
+  diagnosticTarget,
   functionTarget,
   regionText,
   type Analysis,
@@ -33,6 +34,8 @@ export interface EngineOptions {
   /** For tests: a logits source instead of the ONNX model (with a tokenizer). */
   logits?: LogitsSource;
   tokenizer?: TreasureTokenizer;
+  /** false: a model trained without markers (the no-marker baseline): no marker list in prompt or completion. */
+  markers?: boolean;
 }
 
 export interface MarkerReport { given: Markers; inferred: Markers }
@@ -51,6 +54,8 @@ export interface FixRequest {
   mode?: 'auto' | 'function';
   /** File path (domain inference from the path). */
   path?: string;
+  /** false: give the model only the explicit and settings markers (it infers the rest); default true. */
+  contextMarkers?: boolean;
   maxTokens?: number;
   signal?: AbortSignal;
 }
@@ -82,6 +87,8 @@ export interface GenerateRequest {
   prompt: string;
   markers?: Record<string, string>;
   settingsMarkers?: Record<string, string>;
+  /** false: give the model only the explicit and settings markers; default true. */
+  contextMarkers?: boolean;
   maxTokens?: number;
   signal?: AbortSignal;
 }
@@ -148,9 +155,10 @@ export class Engine {
     readonly device: string,
     readonly model: LogitsSource,
     readonly tokenizer: TreasureTokenizer,
+    readonly markers = true,
   ) {
     try {
-      this.decoder = new Decoder(model, tokenizer);
+      this.decoder = new Decoder(model, tokenizer, markers);
     } catch (e) {
       throw new ModelError(`the tokenizer does not fit the marker taxonomy: ${(e as Error).message}`);
     }
@@ -159,7 +167,7 @@ export class Engine {
   /** Loads the model (ModelError with a clear message when it is missing or broken). */
   static async load(opts: EngineOptions = {}): Promise<Engine> {
     const dir = resolve(opts.modelDir || defaultModelDir());
-    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer);
+    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false);
     if (!existsSync(dir)) {
       throw new ModelError(`no model at ${dir}: the shipped model (models/treasure/ with model.onnx, tokenizer.json, config.json) is missing`);
     }
@@ -177,7 +185,7 @@ export class Engine {
       throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
     }
     const model = await OrtModel.load(dir, opts.device ?? 'auto');
-    return new Engine(dir, model.device, model, tokenizer);
+    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false);
   }
 
   get contextLength(): number {
@@ -199,8 +207,16 @@ export class Engine {
     if (req.line !== undefined && (!Number.isInteger(req.line) || req.line < 0 || req.line >= a.lines.length)) {
       throw new InputError(`line ${req.line + 1} is out of range (the file has ${a.lines.length} lines)`);
     }
-    const target =
-      req.mode === 'function' && req.line !== undefined ? functionTarget(a, req.line) : chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
+    let target: FixTarget | null;
+    if (req.mode === 'function' && req.line !== undefined) {
+      target = functionTarget(a, req.line);
+      // a diagnostic given with a function rewrite goes into the prompt
+      const d = req.diagnostics?.[0];
+      if (target && d) {
+        const dt = diagnosticTarget(a, d);
+        target = { ...target, diagnostic: dt.diagnostic, errorType: dt.errorType };
+      }
+    } else target = chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
     const ms = () => Math.round(performance.now() - t0);
     if (!target) {
       const reason =
@@ -223,6 +239,10 @@ export class Engine {
   ): Promise<FixOutcome> {
     const ms = () => Math.round(performance.now() - t0);
     const context = contextMarkers(a, target, 'CodeFix');
+    if (!this.markers) return this.attempt(a, target, {}, req, ms);
+    if (req.contextMarkers === false) {
+      return this.attempt(a, target, mergeMarkers({ explicit: layers.explicit, settings: layers.settings }).markers, req, ms);
+    }
     const first = mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context }).markers;
     // A second, cheaper-to-get-right try when the first answer fails the check: only the markers
     // the user gave plus task and language; the model infers the rest itself.
@@ -244,6 +264,7 @@ export class Engine {
   private async attempt(a: Analysis, target: FixTarget, given: Markers, req: FixRequest, ms: () => number): Promise<FixOutcome> {
     const task = given.task ?? 'CodeFix';
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
+    if (!this.markers) given = {};
     const code = regionText(a, target.region);
     const prompt = buildPrompt({ task, code, diagnostic: target.diagnostic, given });
     const promptIds = this.tokenizer.encode(prompt, true);
@@ -288,8 +309,9 @@ export class Engine {
     const settings = sanitizeMarkers(req.settingsMarkers).markers;
     const context: Markers = { task: 'CodeGeneration', code_type: lang.codeType };
     if (explicit.length_lines && !explicit.length_bucket) context.length_bucket = lengthBucket(Number(explicit.length_lines));
-    const { markers: given } = mergeMarkers({ explicit, settings, context });
+    let { markers: given } = mergeMarkers({ explicit, settings, context: req.contextMarkers === false ? {} : context });
     const task = given.task ?? 'CodeGeneration';
+    if (!this.markers) given = {};
     const prompt = buildPrompt({ task, code: req.prompt, given });
     const promptIds = this.tokenizer.encode(prompt, true);
     const room = this.model.contextLength - promptIds.length;

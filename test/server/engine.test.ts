@@ -109,3 +109,42 @@ test('a failed first answer gets a second try with only task and language given'
   assert.deepEqual(o.fix.markers.given, { task: 'CodeFix', code_type: 'python' });
   assert.deepEqual(o.fix.markers.inferred, { error_type: 'syntax_error', length_bucket: 'concise' });
 });
+
+test('contextMarkers: false gives only the explicit markers; the model infers the rest', async () => {
+  const text = sample('below_zero.py');
+  const fixedFn = text.split('\n').slice(3, 15).join('\n').replace('balance == 0', 'balance < 0');
+  const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison', length_bucket: 'medium' }) + '\n' + fixedFn + '<|end|>');
+  const r = await engine.fix({ text, languageId: 'python', line: 12, mode: 'function', contextMarkers: false, markers: { error_type: 'operator_misuse' } });
+  assert.ok(r);
+  assert.deepEqual(r.markers.given, { error_type: 'operator_misuse' });
+  assert.deepEqual(r.markers.inferred, { task: 'CodeFix', code_type: 'python', length_bucket: 'medium' });
+});
+
+test('a baseline model (markers: false): no marker list in the prompt or the completion', async () => {
+  const text = sample('below_zero.py');
+  const fixedFn = text.split('\n').slice(3, 15).join('\n').replace('balance == 0', 'balance < 0');
+  const prompts: string[] = [];
+  const inner = new ScriptedLogits(tok, fixedFn + '<|end|>');
+  const model = {
+    vocabSize: tok.vocabSize,
+    contextLength: 4096,
+    start() {
+      const s = inner.start();
+      let first = true;
+      return {
+        get length() { return s.length; },
+        feed(ids: readonly number[]) {
+          if (first) { prompts.push(tok.decode(ids)); first = false; }
+          return s.feed(ids);
+        },
+        dispose() {},
+      };
+    },
+  };
+  const engine = await Engine.load({ logits: model, tokenizer: tok, markers: false });
+  const r = await engine.fix({ text, languageId: 'python', line: 12 });
+  assert.ok(r);
+  assert.doesNotMatch(prompts[0]!, /MARKER_LIST/);
+  assert.deepEqual(r.markers, { given: {}, inferred: {} });
+  assert.equal(r.edits[0]!.newText, '<');
+});
