@@ -3,7 +3,7 @@
 import type { Parser } from 'web-tree-sitter';
 import type { FnInfo } from './functions.js';
 import { withoutDocstring } from './explanation.js';
-import { mutate, prepare } from './mutate.js';
+import { allCandidates, mutate, prepare, type Prepared } from './mutate.js';
 import type { Rng } from './rng.js';
 import type { Settings } from './settings.js';
 
@@ -45,11 +45,23 @@ export function makeFix(parser: Parser, info: FnInfo, rng: Rng, s: Settings, for
       if (t !== null) text = t;
     }
   } else if (withDoc && info.commentText) prefix = info.commentText + '\n';
-  const p = prepare(parser, info.span.grammar, info.span.nodeType, text, info.span.start - info.span.regionStart);
+  const p = text === info.text ? fromInfo(info) : prepare(parser, info.span.grammar, info.span.nodeType, text, info.span.start - info.span.regionStart);
   if (!p) return null;
-  const order = forceType ? [forceType] : errorTypeOrder(rng, s.fix.errorTypeWeights);
-  for (const et of order.slice(0, forceType ? 1 : 5)) {
-    const m = mutate(parser, p, et, rng);
+  const cands = allCandidates(p, rng);
+  let order: string[];
+  if (forceType) order = [forceType];
+  else {
+    // a function with next to nothing to break (only its brackets) is not a CodeFix example
+    const usable = Object.keys(cands).filter((k) => cands[k]!.length > 0);
+    if (usable.filter((k) => k !== 'syntax_error').length < s.fix.minBugClasses) return null;
+    // classes that apply to few functions are drawn more often when they do apply, so that the
+    // shares come out near errorTypeWeights
+    const w: Record<string, number> = {};
+    for (const k of usable) w[k] = (s.fix.errorTypeWeights[k] ?? 0) / Math.max(0.02, s.fix.applicability[k] ?? 1);
+    order = errorTypeOrder(rng, w).slice(0, 4);
+  }
+  for (const et of order) {
+    const m = mutate(parser, p, et, rng, 12, cands[et]);
     if (!m) continue;
     const code = prefix + m.code;
     const answer = prefix + text;
@@ -57,4 +69,21 @@ export function makeFix(parser: Parser, info: FnInfo, rng: Rng, s: Settings, for
     return { code, answer, diagnostic: m.diagnostic, errorType: et, op: m.op, withDoc: withDoc && (prefix !== '' || (!!info.docstring && text === info.text)) };
   }
   return null;
+}
+
+/** The analysis' own parse, reused when the function text is unchanged. */
+function fromInfo(info: FnInfo): Prepared {
+  const off = info.sa.offset;
+  const body = info.bodyNode ?? (info.span.grammar === 'haskell' ? info.node.children.find((c) => c.field === 'match') : undefined) ?? info.node;
+  return {
+    grammar: info.span.grammar,
+    nodeType: info.span.nodeType,
+    text: info.text,
+    src: info.sa.text,
+    offset: off,
+    root: info.sa.root,
+    fn: info.node,
+    body,
+    protect: info.docstring ? [[info.docstring.start + off, info.docstring.end + off]] : [],
+  };
 }

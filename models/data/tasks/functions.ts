@@ -1,5 +1,5 @@
 // Finding functions, their docstrings and doc comments with tree-sitter, per language.
-import type { Parser } from 'web-tree-sitter';
+import type { Node, Parser } from 'web-tree-sitter';
 import { child, functionTypes, parseStandalone, hasError, walk, type PNode, type Standalone } from './parsers.js';
 
 const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment', 'doc_comment', 'haddock']);
@@ -23,109 +23,70 @@ export interface FnSpan {
   lines: number;
 }
 
-/** Functions of a file worth making examples of (nested small functions are not descended into). */
+/** Functions of a file worth making examples of (functions nested in small functions are left out). */
 export function findFunctions(parser: Parser, grammar: string, text: string, opts: { descendLines?: number } = {}): FnSpan[] {
   const tree = parser.parse(text);
   if (!tree) return [];
-  const fnTypes = functionTypes(grammar);
-  const descendLines = opts.descendLines ?? 80;
-  const out: FnSpan[] = [];
-  const c = tree.walk();
-  // Per depth: the current run of comment siblings; per node on the path: its preceding comments.
-  interface Frame { type: string; start: number; end: number; startRow: number; comments: [number, number][] }
-  const path: Frame[] = [];
-  const runs: [number, number][][] = [[]];
-  const visit = (): { descend: boolean; pushed: boolean } => {
-    const type = c.nodeType;
-    const depth = path.length;
-    const run = (runs[depth] ??= []);
-    if (COMMENT_TYPES.has(type)) {
-      run.push([c.startIndex, c.endIndex]);
-      return { descend: false, pushed: false };
-    }
-    const frame: Frame = { type, start: c.startIndex, end: c.endIndex, startRow: c.startPosition.row, comments: run.slice() };
-    runs[depth] = [];
-    const rows = c.endPosition.row - frame.startRow + 1;
-    let descend = true;
-    if (fnTypes.has(type)) {
-      descend = rows > descendLines;
-      let declStart = frame.start;
-      let declEnd = frame.end;
-      let owner: Frame = frame;
-      let i = depth - 1; // ancestors above the owner
-      let ok = true;
-      if (EXPRESSION_FUNCTIONS.has(type)) {
-        const p = path[depth - 1];
-        const gp = path[depth - 2];
-        if (p && gp && BINDING_PARENTS.has(p.type) && BINDING_DECLS.has(gp.type)) {
-          declStart = gp.start;
-          declEnd = gp.end;
-          owner = gp;
-          i = depth - 3;
-        } else ok = false;
-      }
-      if (ok) {
-        // wrappers starting on the same line (export ...) or decorators own the comment above
-        for (; i >= 0; i--) {
-          const a = path[i]!;
-          if (a.type === 'decorated_definition' || (a.start < declStart && a.end >= declEnd && !text.slice(a.start, declStart).includes('\n'))) owner = a;
-          else break;
-        }
-        // the example text starts with the outermost wrapper (`export`, decorators)
-        const textStart = Math.min(owner.start, declStart);
-        if (owner.end > declEnd && owner.type !== 'decorated_definition') declEnd = owner.end;
-        const ls = text.lastIndexOf('\n', textStart - 1) + 1;
-        const prefix = text.slice(ls, textStart);
-        const onlyIndent = /^[ \t]*$/.test(prefix);
-        let comment: FnSpan['comment'] = null;
-        const cs = owner.comments;
-        if (cs.length) {
-          // the adjacent tail of the run: no blank line between comments, nor before the declaration
-          let k = cs.length - 1;
-          const gap = text.slice(cs[k]![1], owner.start);
-          if (!/\n[ \t]*\n/.test(gap) && !gap.trim()) {
-            while (k > 0) {
-              const g = text.slice(cs[k - 1]![1], cs[k]![0]);
-              if (/\n[ \t]*\n/.test(g) || g.trim()) break;
-              k--;
-            }
-            comment = { start: cs[k]![0], end: cs[cs.length - 1]![1] };
-          }
-        }
-        out.push({
-          grammar,
-          nodeType: type,
-          start: declStart,
-          end: declEnd,
-          regionStart: onlyIndent ? ls : textStart,
-          indent: onlyIndent ? prefix : '',
-          comment,
-          lines: rows,
-        });
-      }
-    }
-    path.push(frame);
-    return { descend, pushed: true };
-  };
-  let r = visit();
-  outer: for (;;) {
-    if (r.descend && c.gotoFirstChild()) {
-      runs[path.length] = [];
-      r = visit();
-      continue;
-    }
-    if (r.pushed) path.pop();
-    for (;;) {
-      if (c.gotoNextSibling()) {
-        r = visit();
-        continue outer;
-      }
-      if (!c.gotoParent()) break outer;
-      path.pop();
-    }
+  try {
+    return findIn(tree.rootNode, grammar, text, opts.descendLines ?? 80);
+  } finally {
+    tree.delete();
   }
-  c.delete();
-  tree.delete();
+}
+
+function findIn(root: Node, grammar: string, text: string, descendLines: number): FnSpan[] {
+  const fnTypes = functionTypes(grammar);
+  const out: FnSpan[] = [];
+  const rowsOf = (n: Node) => n.endPosition.row - n.startPosition.row + 1;
+  for (const f of root.descendantsOfType([...fnTypes])) {
+    if (!f) continue;
+    const type = f.type;
+    // nested in a small function: not a unit of its own
+    let nested = false;
+    for (let a = f.parent; a; a = a.parent) {
+      if (fnTypes.has(a.type) && rowsOf(a) <= descendLines) { nested = true; break; }
+    }
+    if (nested) continue;
+    let decl: Node = f;
+    if (EXPRESSION_FUNCTIONS.has(type)) {
+      const p = f.parent;
+      const gp = p?.parent;
+      if (!p || !gp || !BINDING_PARENTS.has(p.type) || !BINDING_DECLS.has(gp.type)) continue;
+      decl = gp;
+    }
+    const declStart = decl.startIndex;
+    let declEnd = decl.endIndex;
+    // wrappers starting on the same line (export ...) or decorators own the comment above
+    let owner: Node = decl;
+    for (let a = decl.parent; a; a = a.parent) {
+      if (a.type === 'decorated_definition' || (a.startIndex < declStart && a.endIndex >= declEnd && !text.slice(a.startIndex, declStart).includes('\n') && a.parent)) owner = a;
+      else break;
+    }
+    const textStart = Math.min(owner.startIndex, declStart);
+    if (owner.endIndex > declEnd && owner.type !== 'decorated_definition') declEnd = owner.endIndex;
+    const ls = text.lastIndexOf('\n', textStart - 1) + 1;
+    const prefix = text.slice(ls, textStart);
+    const onlyIndent = /^[ \t]*$/.test(prefix);
+    // the adjacent run of comments just above: no blank line between them, nor before the owner
+    let comment: FnSpan['comment'] = null;
+    let next = owner.startIndex;
+    for (let sib = owner.previousSibling; sib && COMMENT_TYPES.has(sib.type); sib = sib.previousSibling) {
+      const gap = text.slice(sib.endIndex, next);
+      if (gap.trim() || /\n[ \t]*\n/.test(gap)) break;
+      comment = { start: sib.startIndex, end: comment ? comment.end : sib.endIndex };
+      next = sib.startIndex;
+    }
+    out.push({
+      grammar,
+      nodeType: type,
+      start: declStart,
+      end: declEnd,
+      regionStart: onlyIndent ? ls : textStart,
+      indent: onlyIndent ? prefix : '',
+      comment,
+      lines: rowsOf(f),
+    });
+  }
   return out;
 }
 

@@ -75,11 +75,11 @@ export function applyEdits(src: string, edits: Edit[]): string {
 const norm = (s: string) => s.replace(/\s+/g, '');
 
 /** One mutant of the given class, or null when no candidate of that class validates. */
-export function mutate(parser: Parser, p: Prepared, errorType: string, rng: Rng, maxTries = 12): Mutant | null {
+export function mutate(parser: Parser, p: Prepared, errorType: string, rng: Rng, maxTries = 12, candidates?: Candidate[]): Mutant | null {
   const op = OPERATORS[errorType];
   if (!op) throw new Error(`no operator for ${errorType}`);
   const ctx: MutCtx = { grammar: p.grammar, src: p.src, fn: p.fn, body: p.body, protect: p.protect, rng };
-  const cands = rng.shuffle(op(ctx));
+  const cands = rng.shuffle((candidates ?? op(ctx)).slice());
   let tries = 0;
   const fnEnd = p.offset + p.text.length;
   for (const c of cands) {
@@ -109,10 +109,15 @@ export function mutate(parser: Parser, p: Prepared, errorType: string, rng: Rng,
   return null;
 }
 
+/** The candidate edits of every class for a function. */
+export function allCandidates(p: Prepared, rng: Rng): Record<string, Candidate[]> {
+  const ctx: MutCtx = { grammar: p.grammar, src: p.src, fn: p.fn, body: p.body, protect: p.protect, rng };
+  const out: Record<string, Candidate[]> = {};
+  for (const [k, f] of Object.entries(OPERATORS)) out[k] = f(ctx);
+  return out;
+}
+
 /** How many candidates each class has for a function (for tests and the card). */
 export function candidateCounts(p: Prepared, rng: Rng): Record<string, number> {
-  const ctx: MutCtx = { grammar: p.grammar, src: p.src, fn: p.fn, body: p.body, protect: p.protect, rng };
-  const out: Record<string, number> = {};
-  for (const [k, f] of Object.entries(OPERATORS)) out[k] = f(ctx).length;
-  return out;
+  return Object.fromEntries(Object.entries(allCandidates(p, rng)).map(([k, v]) => [k, v.length]));
 }

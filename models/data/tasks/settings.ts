@@ -29,6 +29,8 @@ export interface Settings {
     maxChars: number;
     docShare: number;
     errorTypeWeights: Record<string, number>;
+    applicability: Record<string, number>;
+    minBugClasses: number;
   };
   explanation: { maxPerFile: number; minDocChars: number; maxDocChars: number; maxFunctionChars: number };
 }
