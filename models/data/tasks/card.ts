@@ -24,6 +24,8 @@ export class CardStats {
   kind: Table = {}; // task -> generation kind
   fixLanguage: Table = {}; // error_type -> code_type
   ops: Record<string, number> = {};
+  /** task -> code_type -> category -> value -> cell */
+  cube: Record<string, Record<string, Record<string, Record<string, Cell>>>> = {};
   fixWithDoc = 0;
   fixWithDiagnostic = 0;
 
@@ -38,6 +40,13 @@ export class CardStats {
     add(this.marker.quality_bucket!, task, quality || '-', chars);
     add(this.marker.source!, task, source, chars);
     add(this.kind, task, kind, chars);
+    const byLang = ((this.cube[task] ??= {})[codeType] ??= {});
+    for (const [cat, v] of [['domain', domain], ['error_type', errorType], ['length_bucket', lengthBucket], ['quality_bucket', quality], ['source', source]] as const) {
+      if (!v) continue;
+      const c = ((byLang[cat] ??= {})[v] ??= { examples: 0, chars: 0 });
+      c.examples++;
+      c.chars += chars;
+    }
     if (task === 'CodeFix') {
       add(this.marker.error_type!, task, errorType, chars);
       add(this.fixLanguage, errorType, codeType, chars);
@@ -88,6 +97,7 @@ export function writeCard(dir: string, st: CardStats, info: { seed: number; smal
     written: info.result.written,
     shards: info.result.shards.length,
     chars_per_token_estimate: CHARS_PER_TOKEN,
+    task_language_marker: st.cube,
     tables: { total: st.total, language: st.language, split: st.split, kind: st.kind, markers: st.marker, fix_error_type_by_language: st.fixLanguage },
     fix_operators: Object.fromEntries(Object.entries(st.ops).sort((a, b) => b[1] - a[1])),
     fix_with_doc: st.fixWithDoc,
@@ -121,6 +131,11 @@ export function writeCard(dir: string, st: CardStats, info: { seed: number; smal
     mdTable(st.kind, colsOf(st.kind), 'task'),
     '',
     ...['error_type', 'domain', 'length_bucket', 'quality_bucket', 'source'].flatMap((cat) => [`### Task × ${cat}`, '', mdTable(st.marker[cat]!, colsOf(st.marker[cat]!, cat), 'task'), '']),
+    ...Object.keys(st.cube).flatMap((task) => {
+      const t: Table = {};
+      for (const [lang, cats] of Object.entries(st.cube[task]!)) t[lang] = cats.length_bucket ?? {};
+      return [`### ${task}: language × length_bucket`, '', mdTable(t, colsOf(t, 'length_bucket'), 'code_type'), ''];
+    }),
     '### CodeFix: error_type × language',
     '',
     mdTable(st.fixLanguage, langCols, 'error_type'),

@@ -33,6 +33,12 @@ export function missingLogic(ctx: MutCtx): Candidate[] {
       const wl = wholeLines(ctx.src, n);
       if (siblings.length >= 2 && wl && !/\n/.test(t)) out.push({ op: 'missing:statement', edits: [{ start: wl.start, end: wl.end, text: '' }] });
     }
+    // shell: a command of a function body or loop
+    if (ctx.grammar === 'shell' && n.type === 'command' && n.parent && /compound_statement|do_group|if_statement|else_clause/.test(n.parent.type)) {
+      const siblings = n.parent.children.filter((c) => c.named && c.type !== 'comment');
+      const wl = wholeLines(ctx.src, n);
+      if (siblings.length >= 3 && wl && !/\n/.test(t)) out.push({ op: 'missing:statement', edits: [{ start: wl.start, end: wl.end, text: '' }] });
+    }
     // a term of a condition: `a && b` -> `a` (or `b`)
     if (isBinary(n)) {
       const tok = operatorToken(n);
