@@ -29,7 +29,7 @@ export interface BuildTasksOptions {
   mix?: Record<string, number>;
   workers?: number;
   smallFiles?: number;
-  /** where the card goes (default models/data); null: no card */
+  /** where the card goes (default models/data; for a small build, outDir); null: no card */
   cardDir?: string | null;
   log?: (s: string) => void;
 }
@@ -140,7 +140,7 @@ export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksRes
   const nWorkers = Math.max(1, opts.workers ?? Math.min(2, cpus().length));
   const smallFiles = opts.small ? (opts.smallFiles ?? 400) : Infinity;
   mkdirSync(outDir, { recursive: true });
-  for (const f of readdirSync(outDir)) if (/^\.?(train|valid|test)-\d+\.jsonl\.xz(\.tmp)?$/.test(f)) rmSync(join(outDir, f));
+  for (const f of readdirSync(outDir)) if (/^\.?(train|valid|test)-\d+\.jsonl\.xz(\.tmp)?$/.test(f) || f === 'TASKS.md' || f === 'tasks-card.json') rmSync(join(outDir, f));
   const tmpDir = join(outDir, '.tmp-tasks');
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
@@ -253,7 +253,8 @@ export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksRes
   const seconds = (Date.now() - t0) / 1000;
   log(`wrote ${JSON.stringify(written)} into ${shardsOut.length} shards in ${seconds.toFixed(1)}s`);
   const result: BuildTasksResult = { candidates, written, shards: shardsOut, files, errors, seconds };
-  const cardDir = opts.cardDir === undefined ? join(REPO_ROOT, 'models', 'data') : opts.cardDir;
+  // the full build's card is the committed one (models/data); a small build's stays with its output
+  const cardDir = opts.cardDir === undefined ? (opts.small ? outDir : join(REPO_ROOT, 'models', 'data')) : opts.cardDir;
   if (cardDir) writeCard(cardDir, stats, { seed, small: !!opts.small, settings, rates, result, corpusDir: opts.corpusDir });
   return result;
 }
