@@ -39,13 +39,18 @@ async function main() {
   const selected = scenarios.filter((s) => !values.only || values.only.includes(s.name));
   const dir = tempDir('run');
   const results = [];
+  // Two code-servers: workspaces trusted (Workspace Trust off), and one with Workspace Trust on
+  // where a new folder opens in Restricted Mode (started only for the scenarios that need it).
   const cs = new CodeServer(join(dir, 'code-server'));
+  const csRestricted = new CodeServer(join(dir, 'code-server-restricted'));
+  const servers = [cs, csRestricted];
   let browser;
   try {
     cs.writeUserSettings({ 'security.workspace.trust.enabled': false });
-    log(`installed: ${await cs.installExtension(vsix)}`);
+    csRestricted.writeUserSettings({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false });
     const needsBrowser = selected.some((s) => s.kind !== 'nvim');
     if (needsBrowser) {
+      log(`installed: ${await cs.installExtension(vsix)}`);
       log(`code-server at ${await cs.start()}`);
       browser = await launchBrowser();
     }
@@ -58,9 +63,17 @@ async function main() {
         if (s.kind === 'nvim') {
           await s.run({ workspace: ws, log });
         } else {
+          let server = cs;
+          if (s.restricted) {
+            server = csRestricted;
+            if (!server.url) {
+              await server.installExtension(vsix);
+              log(`code-server (Workspace Trust on) at ${await server.start()}`);
+            }
+          }
           const page = await browser.newPage();
           wb = new Workbench(page, s.name);
-          await s.run({ wb, cs, workspace: ws, log });
+          await s.run({ wb, cs: server, workspace: ws, log });
         }
         results.push({ name: s.name, ok: true, ms: Date.now() - t0 });
         console.log(`✔ ${s.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -74,8 +87,10 @@ async function main() {
     }
   } finally {
     await browser?.close().catch(() => undefined);
-    await cs.stop();
-    if (results.some((r) => !r.ok)) console.log(`[e2e] code-server log (last 4000 chars):\n${cs.log.slice(-4000)}`);
+    for (const server of servers) {
+      await server.stop();
+      if (server.url && results.some((r) => !r.ok)) console.log(`[e2e] code-server log (last 3000 chars):\n${server.log.slice(-3000)}`);
+    }
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
   }

@@ -12,9 +12,9 @@ const shared = {};
 
 const lines = (text) => text.replace(/\n+$/, '').split('\n');
 
-/** Opens the quick fix menu at a 1-based line/column; returns the Treasure row and its title. */
-async function treasureQuickFix(wb, line, column) {
-  await wb.goTo(line, column);
+/** Opens the quick fix menu at the first problem of the file; returns the Treasure row and its title. */
+async function treasureQuickFix(wb) {
+  const problem = await wb.firstProblem();
   const row = wb.page.locator('.action-widget .monaco-list-row.action', { hasText: 'Treasure' }).first();
   // Ctrl+. can land while focus is elsewhere (a notification appearing): ask again until the menu shows.
   await waitFor('the Treasure quick fix in the menu', async () => {
@@ -25,7 +25,7 @@ async function treasureQuickFix(wb, line, column) {
     return row.waitFor({ timeout: 10_000 }).then(() => true, () => false);
   }, T.model);
   const title = (await row.locator('.title').innerText()).trim();
-  return { row, title };
+  return { row, title, problem };
 }
 
 async function saveAndRead(wb, file, ready) {
@@ -49,7 +49,8 @@ export const scenarios = [
       // The server reports the syntax error (treasure.syntaxDiagnostics in the workspace settings).
       await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
       await wb.screenshot('diagnostic');
-      const { row, title } = await treasureQuickFix(wb, 5, 10);
+      const { row, title, problem } = await treasureQuickFix(wb);
+      log(`problem: ${problem}`);
       log(`quick fix title: ${title}`);
       assert.match(title, /CodeFix/, 'the title shows the markers');
       assert.match(title, /python/);
@@ -64,6 +65,13 @@ export const scenarios = [
       assert.match(after, /def average\(values\):/);
       assert.match(after, /def largest\(values\):/, 'the rest of the file is kept');
       await wb.screenshot('fixed');
+      // The language status: model, device, the last fix's latency.
+      const status = await wb.languageStatus('Treasure');
+      log(`language status: ${status.replace(/\s+/g, ' ')}`);
+      assert.match(status, /Treasure: \S+ · (CPU|GPU)/);
+      assert.match(status, /last fix \d+ ms/);
+      await wb.screenshot('language-status');
+      await wb.page.keyboard.press('Escape');
     },
   },
   {
@@ -77,7 +85,7 @@ export const scenarios = [
       await warning.waitFor({ timeout: T.server });
       await wb.screenshot('invalid-marker-warning');
       await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
-      const { title } = await treasureQuickFix(wb, 5, 10);
+      const { title } = await treasureQuickFix(wb);
       log(`quick fix title with team markers: ${title}`);
       assert.match(title, /Web/, 'the workspace marker domain=Web is in the title');
       if (shared.basicTitle) assert.notEqual(title, shared.basicTitle, 'workspace markers change the title');
@@ -169,6 +177,29 @@ export const scenarios = [
       assert.ok(await pythonParses(file), `the fixed file parses:\n${after}`);
       assert.match(after, /def square\(x\):\n    return x \* x/);
       await wb.screenshot('applied');
+    },
+  },
+  {
+    name: 'restricted',
+    workspace: 'untrusted',
+    restricted: true,
+    async run({ wb, cs, workspace, log }) {
+      // The folder's settings ask for another model and the GPU; in Restricted Mode both are ignored.
+      await wb.open(cs.folderUrl(workspace));
+      await wb.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: T.ui });
+      await wb.openFile('buggy.py');
+      await wb.command('Treasure: Show Output');
+      const output = wb.page.locator('.panel .view-lines').first();
+      await output.filter({ hasText: 'Restricted Mode' }).waitFor({ timeout: T.server });
+      await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+      await wb.screenshot('restricted-output');
+      // The server loads the model from the default folder, not the workspace's.
+      const status = await wb.languageStatus('Treasure');
+      log(`language status: ${status.replace(/\s+/g, ' ')}`);
+      assert.doesNotMatch(status, /not-a-model/);
+      assert.match(status, /Treasure: treasure\b/);
+      await wb.screenshot('restricted-status');
+      await wb.page.keyboard.press('Escape');
     },
   },
   {

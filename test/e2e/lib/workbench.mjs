@@ -103,6 +103,27 @@ export class Workbench {
     await this.quickPick(`:${line}:${column}`);
   }
 
+  /** Moves the cursor to the first problem in the file (Go to Next Problem, F8), then closes its peek. */
+  async firstProblem() {
+    await this.goTo(1, 1);
+    await this.page.keyboard.press('F8');
+    const peek = this.page.locator('.marker-widget').first();
+    await peek.waitFor({ timeout: T.ui });
+    const message = (await peek.locator('.descriptioncontainer, .message').first().innerText().catch(() => '')).trim();
+    await this.page.keyboard.press('Escape');
+    await peek.waitFor({ state: 'hidden', timeout: T.ui });
+    return message;
+  }
+
+  /** The language status hover ({} in the status bar) as text, left open for a screenshot. */
+  async languageStatus(expect) {
+    const item = this.page.locator('#status\\.languageStatus, .statusbar-item[id*="languageStatus"]').first();
+    await item.click();
+    const hover = this.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: expect }).first();
+    await hover.waitFor({ timeout: T.ui });
+    return hover.innerText();
+  }
+
   /** Output panel text for a channel (opened through the channel's own command or the picker). */
   async outputText() {
     const out = this.page.locator('.panel .output-view .view-lines, .panel [id="workbench.panel.output"] .view-lines').first();
