@@ -8,6 +8,7 @@ import { countLines, lengthBucket, markerList, markerProblems, parseMarkerList, 
 import { processFile, type Example } from '../../models/data/tasks/examples';
 import { loadSettings } from '../../models/data/tasks/settings';
 import { EXT } from '../../models/data/tasks/devcorpus';
+import * as shared from '../../language-server/src/markers';
 
 const FIX = join(__dirname, '..', 'fixtures', 'tasks');
 
@@ -23,6 +24,18 @@ test('marker list serialization follows markers.json (order, tags, single spaces
   assert.equal(lengthBucket(10), 'concise');
   assert.equal(lengthBucket(11), 'medium');
   assert.equal(lengthBucket(31), 'long');
+});
+
+test('the data build serializes markers exactly as the shared reader (language-server/src/markers.ts)', async () => {
+  const all = await fixtureExamples(2);
+  assert.ok(all.length > 20);
+  for (const { ex } of all) {
+    assert.equal(markerList(ex.markers), shared.serialize(ex.markers as shared.Markers));
+    const back = shared.parseMarkerList(markerList(ex.markers));
+    assert.deepEqual(back.errors, []);
+    assert.deepEqual(back.markers, ex.markers);
+  }
+  for (let n = 1; n <= 40; n++) assert.equal(lengthBucket(n), shared.lengthBucket(n));
 });
 
 test('an example renders to the prompt/completion layout of docs/CONTRACTS.md', () => {
