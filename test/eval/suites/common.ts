@@ -74,7 +74,8 @@ export function counts<T>(items: readonly T[], key: (t: T) => string | undefined
 }
 
 /** Progress lines every `every` items, with the rate so far. */
-export function progress(log: (m: string) => void, label: string, total: number, every = 25): (done: number) => void {
+export function progress(log: (m: string) => void, label: string, total: number, minEvery = 25): (done: number) => void {
+  const every = Math.max(minEvery, Math.ceil(total / 10));
   const t0 = Date.now();
   return (done) => {
     if (done % every !== 0 && done !== total) return;
