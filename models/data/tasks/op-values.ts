@@ -23,6 +23,8 @@ export function valueMisuse(ctx: MutCtx): Candidate[] {
     const t = txt(ctx, n);
     if (NUMBER_TYPES.has(n.type) && n.children.length === 0) {
       if (n.parent && /subscript|index/.test(n.parent.type) && ctx.grammar === 'shell') continue;
+      // `(0, f)(x)`: a discarded value; `>&2`: a file descriptor
+      if (n.parent && ((n.parent.type === 'sequence_expression' && n.parent.children[0] === n) || /redirect/.test(n.parent.type))) continue;
       for (const v of numberVariants(t)) out.push({ op: `value:number`, edits: [{ start: n.start, end: n.end, text: v }] });
     } else if (n.type === 'true' || n.type === 'false' || n.type === 'boolean_literal' || n.type === 'boolean') {
       const flip: Record<string, string> = { true: 'false', false: 'true', True: 'False', False: 'True', TRUE: 'FALSE', FALSE: 'TRUE' };
