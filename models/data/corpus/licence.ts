@@ -89,10 +89,19 @@ export function licenceFromText(text: string): string {
   return 'unknown';
 }
 
-export interface CopyrightStanza { files: RegExp[]; license: string }
+export interface CopyrightStanza { files: string[]; license: string }
+
+/**
+ * Glob index: a trie over the literal leading path segments of each glob; a node holds the globs whose
+ * literal part ends there, as anchored regexps over the rest of the path. Matching a path walks the trie
+ * once for each suffix of the path that starts at a segment boundary (binary packages install files under
+ * other prefixes than the source tree the globs describe), so only a handful of regexps are tested per file
+ * -- boost's copyright file has 1,645 stanzas.
+ */
+interface TrieNode { children: Map<string, TrieNode>; entries: { stanza: number; re: RegExp }[] }
 
 /** A parsed copyright file: the `Files:` stanzas (DEP-5), and the package-level licence. */
-export interface Copyright { stanzas: CopyrightStanza[]; license: string; dep5: boolean }
+export interface Copyright { stanzas: CopyrightStanza[]; license: string; dep5: boolean; index?: TrieNode }
 
 function globToRegExp(glob: string): RegExp {
   let re = '';
@@ -101,7 +110,45 @@ function globToRegExp(glob: string): RegExp {
     else if (ch === '?') re += '.';
     else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`(?:^|/)${re}$`);
+  return new RegExp(`^${re}$`);
+}
+
+const isStar = (g: string) => g === '*' || g === './*';
+
+function buildIndex(stanzas: CopyrightStanza[]): TrieNode {
+  const root: TrieNode = { children: new Map(), entries: [] };
+  stanzas.forEach((s, i) => {
+    for (const raw of s.files) {
+      if (isStar(raw)) continue; // the package default, applied last
+      const segs = raw.replace(/^\.\//, '').split('/');
+      let node = root, k = 0;
+      while (k < segs.length - 1 && !/[*?]/.test(segs[k]!)) {
+        let next = node.children.get(segs[k]!);
+        if (!next) node.children.set(segs[k]!, (next = { children: new Map(), entries: [] }));
+        node = next; k++;
+      }
+      node.entries.push({ stanza: i, re: globToRegExp(segs.slice(k).join('/')) });
+    }
+  });
+  return root;
+}
+
+/** Index of the last stanza with a glob matching `path` (or a suffix of it at a '/'), or -1. */
+function matchStanza(index: TrieNode, path: string): number {
+  const segs = path.split('/');
+  let best = -1;
+  for (let start = 0; start < segs.length; start++) {
+    let node: TrieNode | undefined = index;
+    for (let k = start; node; k++) {
+      if (node.entries.length) {
+        const rest = segs.slice(k).join('/');
+        for (const e of node.entries) if (e.stanza > best && e.re.test(rest)) best = e.stanza;
+      }
+      if (k >= segs.length - 1) break;
+      node = node.children.get(segs[k]!);
+    }
+  }
+  return best;
 }
 
 /** Parse a Debian copyright file. DEP-5 (machine-readable) or free text. */
@@ -130,7 +177,7 @@ export function parseCopyright(text: string): Copyright {
       }
       let id = normaliseLicence(first);
       if (id === 'unknown' && body.length) id = licenceFromText(body.join('\n'));
-      stanzas.push({ files: globs.map(globToRegExp), license: id === 'unknown' ? `?${first.trim()}` : id });
+      stanzas.push({ files: globs, license: id === 'unknown' ? `?${first.trim()}` : id });
     } else if (first.trim()) {
       standalone.set(first.trim(), body.join('\n'));
     }
@@ -143,9 +190,9 @@ export function parseCopyright(text: string): Copyright {
       s.license = body ? licenceFromText(body) : 'unknown';
     }
   }
-  const star = [...stanzas].reverse().find((s) => s.files.some((r) => r.source === '(?:^|/).*$'));
+  const star = [...stanzas].reverse().find((s) => s.files.some(isStar));
   const license = star?.license ?? stanzas[0]?.license ?? 'unknown';
-  return { stanzas, license, dep5: true };
+  return { stanzas, license, dep5: true, index: buildIndex(stanzas) };
 }
 
 /** A file's licence: SPDX header, else the last matching DEP-5 stanza, else the package's. */
@@ -155,10 +202,9 @@ export function fileLicence(path: string, head: string, pkg: Copyright): string 
     const n = normaliseLicence(m[1]!);
     if (n !== 'unknown') return n;
   }
-  for (let i = pkg.stanzas.length - 1; i >= 0; i--) {
-    const s = pkg.stanzas[i]!;
-    if (s.files.length === 1 && s.files[0]!.source === '(?:^|/).*$') continue;
-    if (s.files.some((r) => r.test(path))) return s.license;
+  if (pkg.index) {
+    const i = matchStanza(pkg.index, path);
+    if (i >= 0) return pkg.stanzas[i]!.license;
   }
   return pkg.license;
 }
