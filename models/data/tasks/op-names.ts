@@ -5,7 +5,7 @@ import type { PNode } from './parsers.js';
 import { walk } from './parsers.js';
 import { bodyNodes, callArgs, calleeName, CALL_TYPES, IDENT_TYPES, isBinary, operands, operatorToken, txt, type Candidate, type MutCtx } from './nodes.js';
 
-const RESERVED = new Set(['self', 'cls', 'this', 'super', 'true', 'false', 'null', 'nil', 'None', 'undefined', 'NaN', 'Infinity', 'console', 'Math', 'Object', 'Array', 'String', 'Number', 'JSON', 'System', 'fmt', 'std', 'os', 'sys', 'len', 'print', 'range', 'str', 'int', 'float', 'list', 'dict', 'set', 'tuple', 'err', '_', 'require', 'module', 'exports', 'window', 'document']);
+const RESERVED = new Set(['self', 'cls', 'this', 'super', 'true', 'false', 'null', 'nil', 'None', 'undefined', 'NaN', 'Infinity', 'console', 'Math', 'Object', 'Array', 'String', 'Number', 'JSON', 'System', 'fmt', 'std', 'os', 'sys', 'len', 'print', 'range', 'str', 'int', 'float', 'list', 'dict', 'set', 'tuple', 'err', '_', 'require', 'module', 'exports', 'window', 'document', 'return', 'pure', 'fmap', 'show', 'not', 'id', 'map', 'fst', 'snd', 'otherwise', 'mempty', 'error', 'when', 'unless']);
 
 function isDeclName(n: PNode): boolean {
   const p = n.parent;
@@ -17,7 +17,10 @@ function isDeclName(n: PNode): boolean {
 
 function isCalled(n: PNode): boolean {
   const p = n.parent;
-  return !!p && CALL_TYPES.has(p.type) && (n.field === 'function' || n.field === 'name' || n.field === 'method');
+  if (!p) return false;
+  // haskell: `f $ x`, `f . g`
+  if (p.type === 'infix' && n.field === 'left_operand' && p.children.some((c) => c.field === 'operator' && (c.end - c.start === 1) && (c.type === 'operator' || !c.named) && p.children.indexOf(c) === 1)) return true;
+  return (CALL_TYPES.has(p.type) || p.type === 'apply') && (n.field === 'function' || n.field === 'name' || n.field === 'method');
 }
 
 /** `pkg.f(...)` / `math.floor(...)`: the name qualifies a called member. */
