@@ -63,8 +63,16 @@ async function* readLines(path: string): AsyncGenerator<string> {
     input = child.stdout!;
   } else input = createReadStream(path);
   const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) if (line.trim()) yield line;
-  if (child && child.exitCode === null) await new Promise((r) => child!.once('close', r));
+  let complete = false;
+  try {
+    for await (const line of rl) if (line.trim()) yield line;
+    complete = true;
+  } finally {
+    // the caller may stop early (small builds): stop the decompressor too
+    if (!complete && child && child.exitCode === null) child.kill();
+    rl.close();
+  }
+  if (child && child.exitCode === null && child.signalCode === null) await new Promise((r) => child!.once('close', r));
   if (child && child.exitCode) throw new Error(`xz -dc ${path} failed (${child.exitCode})`);
 }
 
