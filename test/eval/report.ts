@@ -101,7 +101,7 @@ type Summ = Record<string, { pass?: Rate; violations?: Rate } | undefined>;
 
 const f3 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3));
 const rel = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || a === 0 ? '' : ` (${b >= a ? '+' : ''}${(100 * (b - a) / a).toFixed(1)}% relative)`);
-const p1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)}%`);
+const p1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(x > 0 && x < 0.1 ? 2 : 1)}%`);
 
 /** The command that reproduces a suite's numbers with this run's model/baseline/languages/limit. */
 export function reproduceCommand(meta: RunMeta, suite: string): string {
