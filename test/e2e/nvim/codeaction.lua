@@ -1,7 +1,7 @@
 -- Neovim (0.7, headless) as a second LSP client of the Treasure language server: start it with
 -- vim.lsp.start_client, wait for its diagnostics, ask for the code actions on a line, resolve the
 -- Treasure one, apply its edit and write the file. The outcome goes to $TREASURE_RESULT as JSON.
--- Env: TREASURE_LSP_CMD (JSON array), TREASURE_FILE, TREASURE_LINE (1-based), TREASURE_TIMEOUT_MS, TREASURE_RESULT.
+-- Env: TREASURE_LSP_CMD (JSON array), TREASURE_FILE, TREASURE_TIMEOUT_MS, TREASURE_RESULT. The line: the first diagnostic's.
 local result = { ok = false, log = {} }
 local function say(msg) table.insert(result.log, msg) end
 
@@ -17,7 +17,6 @@ end
 local function main()
   local cmd = vim.fn.json_decode(os.getenv('TREASURE_LSP_CMD'))
   local file = os.getenv('TREASURE_FILE')
-  local line = tonumber(os.getenv('TREASURE_LINE')) - 1
   local timeout = tonumber(os.getenv('TREASURE_TIMEOUT_MS'))
 
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
@@ -28,6 +27,9 @@ local function main()
     name = 'treasure',
     cmd = cmd,
     root_dir = vim.fn.fnamemodify(file, ':h'),
+    -- Neovim 0.7 does not advertise workspace/configuration: the server takes its settings from
+    -- initializationOptions (the same object the VS Code client sends).
+    init_options = { settings = { syntaxDiagnostics = true } },
     settings = { treasure = { syntaxDiagnostics = true } },
     on_exit = function(code, signal) say(('server exited: code %s signal %s'):format(code, signal)) end,
   })
@@ -39,7 +41,11 @@ local function main()
   if not vim.wait(timeout, function() return #vim.diagnostic.get(bufnr) > 0 end, 100) then
     return finish(false, 'no diagnostics from the server')
   end
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do say(('diagnostic line %d: %s'):format(d.lnum + 1, d.message)) end
+  local line
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    say(('diagnostic line %d: %s'):format(d.lnum + 1, d.message))
+    if not line or d.lnum < line then line = d.lnum end
+  end
 
   local diagnostics = vim.lsp.diagnostic.get_line_diagnostics(bufnr, line, nil, client_id)
   local params = {
@@ -49,10 +55,11 @@ local function main()
   }
   local resp, err = client.request_sync('textDocument/codeAction', params, timeout, bufnr)
   if not resp or resp.err then return finish(false, 'codeAction failed: ' .. vim.inspect(err or resp.err)) end
+  -- The quick fix for the problem (kind quickfix.treasure) before the whole-function rewrite.
   local action
   for _, a in ipairs(resp.result or {}) do
-    say('code action: ' .. a.title)
-    if not action and a.title:find('Treasure') then action = a end
+    say(('code action: %s [%s]'):format(a.title, a.kind or ''))
+    if a.title:find('Treasure') and (not action or (a.kind == 'quickfix.treasure' and action.kind ~= 'quickfix.treasure')) then action = a end
   end
   if not action then return finish(false, 'no Treasure code action') end
   result.title = action.title

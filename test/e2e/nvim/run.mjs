@@ -23,7 +23,6 @@ export async function runNeovim({ workspace, log }) {
     ...process.env,
     TREASURE_LSP_CMD: JSON.stringify(serverCommand()),
     TREASURE_FILE: file,
-    TREASURE_LINE: '5',
     TREASURE_TIMEOUT_MS: String(T.model),
     TREASURE_RESULT: resultFile,
   };
