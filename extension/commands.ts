@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Ctx } from './ctx';
 import { EXACT_LINES_LABEL, checkLineCount, insertionText, lengthChoices, lineCountMarkers } from './lengths';
+import { lineComment, resolveLanguage } from '../language-server/src/grammars';
 import { markerOrder } from '../language-server/src/markers';
 import {
   FixAllRequest,
@@ -18,6 +19,7 @@ import {
   type MarkersAtResult,
   type Range,
 } from '../language-server/src/protocol';
+import { generationPrompt } from './prompt';
 import type { MarkerValues } from './settings';
 
 type Command = (...args: unknown[]) => unknown;
@@ -71,8 +73,8 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
   const selection = editor.selection;
   const selected = selection.isEmpty ? '' : doc.getText(selection).trim();
 
-  let prompt = args?.prompt ?? selected;
-  if (!prompt) {
+  let request = args?.prompt;
+  if (!request && !selected) {
     const typed = await vscode.window.showInputBox({
       title: 'Treasure: Generate Code (1/2)',
       prompt: 'What should the code do? (or select a comment or signature first)',
@@ -81,7 +83,7 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
       validateInput: (v) => (v.trim() ? undefined : 'Describe the code to write'),
     });
     if (!typed) return;
-    prompt = typed.trim();
+    request = typed.trim();
   }
 
   let markers: MarkerValues | undefined;
@@ -114,13 +116,21 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
   // Generated code goes at the cursor (the end of the selection, when one was used as the request).
   const position = selection.active.isBefore(selection.anchor) ? selection.anchor : selection.active;
   const versionBefore = doc.version;
+  const grammar = resolveLanguage(doc.languageId)?.grammar;
+  const prompt = generationPrompt({
+    lines: doc.getText().split(/\r?\n/),
+    line: position.line,
+    character: position.character,
+    request,
+    lineComment: grammar ? lineComment(grammar) : '//',
+  });
   const params: GenerateParams = {
     textDocument: { uri: client.code2ProtocolConverter.asUri(doc.uri) },
     languageId: doc.languageId,
     prompt,
     markers,
   };
-  ctx.log.info(`generate: ${JSON.stringify(prompt)} with ${markerList(markers)}`);
+  ctx.log.info(`generate: ${request ? JSON.stringify(request) : 'from the selection'} with ${markerList(markers)}`);
   let result: GenerateResult;
   try {
     result = await vscode.window.withProgress(
