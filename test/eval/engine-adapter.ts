@@ -4,13 +4,13 @@
 // Marker modes of a request:
 //   'context'  — as the editor does: the engine sets task, code_type, domain, length_bucket, … from the
 //                document; explicit `markers` are added on top; the model infers the rest.
-//   'none'     — no markers given: the model infers all of them (paper's "no markers" setting).
-//   'baseline' — the no-marker baseline model: no marker list in prompt or completion.
-// The Engine API has no switch yet for 'none' and 'baseline' (fix/generate always merge the context
-// markers; the decoder always starts the completion with a marker list). The adapter asks for them with
-// two fields the engine may adopt — FixRequest/GenerateRequest `contextMarkers: false` and
-// EngineOptions `markers: false` — and checks the answer: when markers the harness did not ask for come back
-// as given, the record says so (`markersHonored: false`) and the report flags the mode as not measured.
+//   'none'     — no markers given (FixRequest/GenerateRequest `contextMarkers: false`): the model infers
+//                all of them, except explicit `markers` passed along.
+//   'baseline' — the no-marker baseline model (EngineOptions `markers: false`): no marker list in prompt
+//                or completion.
+// Every answer is checked against its mode: when markers the mode does not allow come back as given (or,
+// for the baseline, any marker at all), the record says so (`markersHonored: false`) and the report
+// flags the numbers as not measuring that mode.
 import type { DiagnosticLike } from '../../language-server/src/context';
 import type { Engine, EngineOptions, FixOutcome, FixRequest, GenerateRequest } from '../../language-server/src/engine';
 
@@ -80,7 +80,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
     modelDir: engine.modelDir,
     async fix(req) {
       const mode: MarkerMode = opts.baseline ? 'baseline' : req.mode;
-      const r: FixRequest & { contextMarkers?: boolean } = {
+      const r: FixRequest = {
         text: req.text, languageId: req.languageId, line: req.line, mode: 'function',
         markers: mode === 'baseline' ? undefined : req.markers,
         diagnostics: req.diagnostic ? [diagnosticAt(req.line, req.diagnostic)] : undefined,
@@ -98,7 +98,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
     },
     async generate(req) {
       const mode: MarkerMode = opts.baseline ? 'baseline' : req.mode;
-      const r: GenerateRequest & { contextMarkers?: boolean } = {
+      const r: GenerateRequest = {
         languageId: req.languageId, prompt: req.prompt, markers: mode === 'baseline' ? undefined : req.markers, maxTokens: req.maxTokens,
       };
       if (mode !== 'context') r.contextMarkers = false;
@@ -120,7 +120,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
 /** Loads the product's engine on a model folder (default models/treasure). */
 export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean }): Promise<EvalEngine> {
   const mod = await import('../../language-server/src/engine.js');
-  const load: EngineOptions & { markers?: boolean } = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
+  const load: EngineOptions = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
   if (opts.baseline) load.markers = false;
   const engine = await mod.Engine.load(load);
   return wrapEngine(engine, { baseline: opts.baseline });

@@ -49,14 +49,24 @@ test('the real Engine (scripted model) fixes Python/0 through the adapter; the f
   assert.match(buggyDocument(p).split('\n')[bodyLine(p)]!, /^\s+for idx, elem in enumerate/);
 });
 
-test('mode "none": a record says when the engine still gave context markers', async () => {
+test('mode "none" gives the model no markers; the baseline engine decodes none at all; both fixes pass', async () => {
   const p = loadProblems(dataDir, 'python', 1)[0]!;
   const fixedFn = (p.declaration.slice(p.declaration.indexOf('def ')) + p.canonical).replace(/\s+$/, '');
   const tok = tinyTokenizer();
-  const engine = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, serialize({ task: 'CodeFix' }) + '\n' + fixedFn + '<|end|>'), tokenizer: tok }));
+  const script = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'missing_logic' }) + '\n' + fixedFn + '<|end|>';
+  const engine = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, script), tokenizer: tok }));
   const f = await fixOne(engine, p, 'none', 'plain', {});
-  // Honored exactly when the engine gave no marker of its own.
-  assert.equal(f.markersHonored, Object.keys(f.given).length === 0);
+  assert.deepEqual(f.given, {});
+  assert.deepEqual(f.inferred, { task: 'CodeFix', code_type: 'python', error_type: 'missing_logic' });
+  assert.equal(f.markersHonored, true);
+  assert.equal((await judgeFix(p, 'plain', f.fixed, { limits })).pass, true);
+  // mode "bugtype": the true error_type is given on top of the context markers
+  const b = await fixOne(engine, p, 'bugtype', 'plain', {});
+  assert.equal(b.given.error_type, 'missing_logic');
+  const baseline = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, fixedFn + '<|end|>'), tokenizer: tok, markers: false }), { baseline: true });
+  const g = await fixOne(baseline, p, 'baseline', 'plain', {});
+  assert.deepEqual([g.given, g.inferred, g.markersHonored], [{}, {}, true]);
+  assert.equal((await judgeFix(p, 'plain', g.fixed, { limits })).pass, true, g.reason);
 });
 
 test('oracle stand-in: pass@1 equals the canonical rate; null stand-in: every problem fails as no_fix', async () => {
