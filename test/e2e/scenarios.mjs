@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pythonParses, waitFor } from './lib/env.mjs';
+import { descendants, pythonParses, waitFor } from './lib/env.mjs';
 import { T } from './lib/workbench.mjs';
 import { runNeovim } from './nvim/run.mjs';
 
@@ -200,6 +200,38 @@ export const scenarios = [
       assert.match(status, /Treasure: treasure\b/);
       await wb.screenshot('restricted-status');
       await wb.page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'crash-restart',
+    workspace: 'basic',
+    async run({ wb, cs, workspace, log }) {
+      await wb.open(cs.folderUrl(workspace));
+      await wb.openFile('buggy.py');
+      await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+      const serverPid = () => descendants(cs.proc.pid).find((p) => p.cmd.includes('treasure') && p.cmd.includes('dist/server.js'))?.pid;
+      await wb.command('Treasure: Show Output');
+      // The client restarts a crashed server (4 times within 3 minutes), then stops and says so.
+      let pid = await waitFor('the language server process', serverPid, T.server);
+      for (let crash = 1; crash <= 5; crash++) {
+        process.kill(pid, 'SIGKILL');
+        log(`killed the language server (pid ${pid}), crash ${crash}`);
+        if (crash === 5) break;
+        await wb.page.locator('.panel .view-lines').filter({ hasText: `(${crash} in this window): restarting it` }).first().waitFor({ timeout: T.server });
+        const old = pid;
+        pid = await waitFor('a new language server process', () => { const p = serverPid(); return p && p !== old ? p : undefined; }, T.server);
+        // Serving again: the syntax errors come back from the new server.
+        await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+      }
+      const message = wb.notifications().filter({ hasText: 'will not be restarted' }).first();
+      await message.waitFor({ timeout: T.server });
+      await wb.screenshot('gave-up');
+      assert.equal(serverPid(), undefined, 'no server after the last crash');
+      // "Restart Server" from the message starts it again.
+      await message.getByRole('button', { name: 'Restart Server' }).click();
+      await waitFor('the restarted language server', serverPid, T.server);
+      await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+      await wb.screenshot('restarted');
     },
   },
   {

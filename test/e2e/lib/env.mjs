@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const tools = join(root, 'build/e2e-tools');
@@ -80,4 +81,36 @@ export async function waitFor(what, check, timeoutMs, intervalMs = 200) {
 export async function pythonParses(file) {
   const r = await exec('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]);
   return r.code === 0;
+}
+
+/** Processes under `pid` (children, grandchildren, ...) with their command lines, from /proc. */
+export function descendants(pid) {
+  const { readdirSync, readFileSync } = require('node:fs');
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(d), ppid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [];
+  const walk = (p) => {
+    for (const [child, pp] of parent) {
+      if (pp !== p) continue;
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      } catch {
+        continue;
+      }
+      out.push({ pid: child, cmd });
+      walk(child);
+    }
+  };
+  walk(pid);
+  return out;
 }
