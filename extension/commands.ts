@@ -148,17 +148,23 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
     void vscode.window.showInformationMessage('Treasure: the model generated no code for this request.');
     return;
   }
-  ctx.status.latency(result.latencyMs);
   ctx.log.info(`generate: ${result.text.split('\n').length} lines in ${Math.round(result.latencyMs)} ms; markers given ${markerList(result.markers.given)}, inferred ${markerList(result.markers.inferred)}`);
   if (doc.version !== versionBefore) {
     const pick = await vscode.window.showWarningMessage('Treasure: the file changed while the code was generated. Insert it anyway?', 'Insert', 'Discard');
     if (pick !== 'Insert') return;
   }
-  const target = vscode.window.visibleTextEditors.find((e) => e.document === doc) ?? editor;
-  const lineText = doc.lineAt(position.line).text;
-  const text = insertionText(result.text, lineText, position.character);
-  // One edit, one undo step.
-  const ok = await target.edit((b) => b.insert(position, text), { undoStopBefore: true, undoStopAfter: true });
+  const at = doc.validatePosition(position);
+  const text = insertionText(result.text, doc.lineAt(at.line).text, at.character);
+  // One edit, one undo step: through the editor when it is still visible, else as a workspace edit.
+  const target = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  let ok: boolean;
+  if (target) {
+    ok = await target.edit((b) => b.insert(at, text), { undoStopBefore: true, undoStopAfter: true });
+  } else {
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, at, text);
+    ok = await vscode.workspace.applyEdit(edit);
+  }
   if (!ok) throw new Error('the generated code could not be inserted');
 }
 
