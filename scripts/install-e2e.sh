@@ -55,7 +55,6 @@ if [ "$(have "$cs_pkg")" != "$CODE_SERVER_VERSION" ] || [ "$(have "$pw_pkg")" !=
   # compile against Node 24's headers, not the system Node's (a user .npmrc may set nodedir).
   PATH="$node24/bin:$PATH" \
   npm_config_nodedir="$node24" \
-  npm_config_build_from_source=false \
   JOBS="$(nproc)" \
     npm install --prefix "$tools" --no-audit --no-fund --no-save \
       "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_CORE_VERSION"
