@@ -2,7 +2,7 @@
 // folder (test/e2e/workspace/<name>) and, for VS Code, a new browser tab on the shared code-server.
 // `shared` carries observations between scenarios (the quick fix title without team markers).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { descendants, pythonParses, waitFor } from './lib/env.mjs';
 import { T } from './lib/workbench.mjs';
@@ -229,9 +229,15 @@ export const scenarios = [
       assert.equal(serverPid(), undefined, 'no server after the last crash');
       // "Restart Server" from the message starts it again.
       await message.getByRole('button', { name: 'Restart Server' }).click();
-      await waitFor('the restarted language server', serverPid, T.server);
+      const restarted = await waitFor('the restarted language server', serverPid, T.server);
       await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
       await wb.screenshot('restarted');
+      // A setting the model is loaded with (the device) changes: the server is restarted for it.
+      const settingsFile = join(workspace, '.vscode/settings.json');
+      writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(readFileSync(settingsFile, 'utf8')), 'treasure.device': 'cpu' }, null, 2));
+      await wb.page.locator('.panel .view-lines').filter({ hasText: 'settings that need a new server changed' }).first().waitFor({ timeout: T.server });
+      await waitFor('a server started for the new settings', () => { const p = serverPid(); return p && p !== restarted ? p : undefined; }, T.server);
+      await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
     },
   },
   {
