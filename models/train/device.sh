@@ -7,9 +7,10 @@
 #   receive               join carried pieces (.carry/*) into $W/inbox; unpack data archives into $W/data
 #   tokenizer             train the BPE tokenizer on $W/data (once; kept in $W/tok/tokenizer.json)
 #   tokenize              tokenize corpus and tasks into $W/tok
-#   pretrain:MIN          pretrain (resumable) for a schedule of MIN minutes into $W/runs/base
+#   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT (markers | plain)
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
+#   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
 #   smoke                 a tiny end-to-end run of the whole path, incl. the Hugging Face init path
 set -euo pipefail
@@ -37,7 +38,7 @@ for step in "$@"; do
       python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" ;;
     pretrain)
       init=(); [ -f "$W/inbox/base.pt" ] && [ ! -f "$W/runs/base/last.pt" ] && init=(--init "$W/inbox/base.pt")
-      launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" \
+      launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" --stop-after "${b:-0}" \
         --batch ${BATCH:-32} --compile --config "${MODEL_CONFIG:-{\}}" "${init[@]}" ${TRAIN_ARGS:-} ;;
     finetune)
       launch $T/train.py --phase finetune --variant "$a" --data "$W/tok" --init "$W/runs/base/model.pt" \
@@ -45,6 +46,10 @@ for step in "$@"; do
         --mix-corpus ${MIX:-0.1} --compile ${TRAIN_ARGS:-} ;;
     export)
       python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 ;;
+    shrink)  # bf16 weights only, to bring a run home for the next session (train.py --init reads it)
+      mkdir -p "$W/back"
+      python3 -c "import torch,sys; c=torch.load(sys.argv[1],map_location='cpu'); c['model']={k:v.to(torch.bfloat16) for k,v in c['model'].items()}; c.pop('optimizer',None); torch.save(c,sys.argv[2])" \
+        "$W/runs/$a/model.pt" "$W/back/$a.pt"; ls -la "$W/back" ;;
     send)
       shift_paths=${step#send:}
       IFS=, read -ra paths <<<"$shift_paths"

@@ -12,6 +12,7 @@ Outputs (numpy):
 """
 import argparse
 import glob
+import hashlib
 import json
 import lzma
 import os
@@ -33,6 +34,23 @@ def read_jsonl_xz(pattern):
                     yield json.loads(line)
 
 
+def package_bucket(package):
+    return int(hashlib.sha256(package.encode()).hexdigest()[:8], 16) % 100
+
+
+def split_rows(data, kind, split):
+    """Rows of one split. A build that wrote only train shards (an early, partial build) is split
+    here by package: bucket 0 is valid, bucket 1 test, the rest train — never by file."""
+    if glob.glob(os.path.join(data, kind, "valid-*.jsonl.xz")):
+        yield from read_jsonl_xz(os.path.join(data, kind, f"{split}-*.jsonl.xz"))
+        return
+    want = {"valid": {0}, "test": {1}}.get(split)
+    for r in read_jsonl_xz(os.path.join(data, kind, "train-*.jsonl.xz")):
+        b = package_bucket(r.get("package", ""))
+        if (want is None and b > 1) or (want is not None and b in want):
+            yield r
+
+
 def train_tokenizer(args):
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 
@@ -41,14 +59,14 @@ def train_tokenizer(args):
     def texts():
         used = 0
         # Every language and the task answers take part, so markers, values and prompts tokenize well.
-        rows = list(read_jsonl_xz(os.path.join(args.data, "corpus", "train-*.jsonl.xz")))
+        rows = list(split_rows(args.data, "corpus", "train"))
         random.Random(0).shuffle(rows)
         for r in rows:
             if used > budget:
                 break
             used += len(r["text"])
             yield r["text"]
-        for i, ex in enumerate(read_jsonl_xz(os.path.join(args.data, "tasks", "train-*.jsonl.xz"))):
+        for i, ex in enumerate(split_rows(args.data, "tasks", "train")):
             if i >= 20000:
                 break
             p, c = M.render(ex)
@@ -93,7 +111,7 @@ def load_tokenizer(path, out_dir):
 def tokenize_corpus(args):
     tok = load_tokenizer(args.tokenizer, args.out)
     for split in ("train", "valid", "test"):
-        rows = read_jsonl_xz(os.path.join(args.data, "corpus", f"{split}-*.jsonl.xz"))
+        rows = split_rows(args.data, "corpus", split)
         out_path = os.path.join(args.out, f"{split}.bin")
         n_tok = n_doc = 0
         t0 = time.time()
@@ -128,7 +146,7 @@ def tokenize_tasks(args):
     os.makedirs(args.out, exist_ok=True)
     stats = {}
     for split in ("train", "valid", "test"):
-        examples = list(read_jsonl_xz(os.path.join(args.data, "tasks", f"{split}-*.jsonl.xz")))
+        examples = list(split_rows(args.data, "tasks", split))
         random.Random(args.seed).shuffle(examples)
         # length_tokens describes the answer under this tokenizer, so it is filled in here.
         answers = tok.encode_batch([ex["answer"] for ex in examples])

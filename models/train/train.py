@@ -39,6 +39,7 @@ def parse_args(argv=None):
     ap.add_argument("--hf-init", help="a local Hugging Face causal-LM folder to marker-tune instead of our model")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt (weights, optimizer, clock)")
     ap.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget of this run's schedule")
+    ap.add_argument("--stop-after", type=float, default=0, help="end this call after MIN minutes, checkpointed, schedule unchanged (0: at the schedule's end)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: time only)")
     ap.add_argument("--batch", type=int, default=32, help="sequences per GPU per step")
     ap.add_argument("--context", type=int, default=2048)
@@ -105,7 +106,7 @@ def build_model(args, device):
         ck = torch.load(args.init, map_location="cpu")
         cfg = Config(**ck["config"])
         model = Transformer(cfg)
-        model.load_state_dict(ck["model"])
+        model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     else:
         cfg = Config(context_length=args.context, **json.loads(args.config))
         model = Transformer(cfg)
@@ -199,10 +200,12 @@ def main(argv=None):
         n_params = sum(p.numel() for p in model.parameters())
         print(f"phase={args.phase} variant={args.variant} params={n_params / 1e6:.1f}M world={world} batch={args.batch}x{args.context}")
     t_start = time.time() - elapsed
+    t_call = time.time()
     t_log = time.time()
     while True:
         elapsed = time.time() - t_start
-        stop = elapsed >= budget or (args.max_steps and step >= args.max_steps)
+        stop = elapsed >= budget or (args.max_steps and step >= args.max_steps) or \
+            (args.stop_after and time.time() - t_call >= args.stop_after * 60)
         if ddp:  # every rank stops at the same step
             flag = torch.tensor([1.0 if stop else 0.0], device=device)
             dist.all_reduce(flag, op=dist.ReduceOp.MAX)

@@ -1,0 +1,79 @@
+"""Write the model card (models/treasure/MODEL.json + MODEL.md) from recorded facts, never by hand.
+
+    python3 models/train/card.py --model models/treasure --runs RUNS.json [--eval EVAL.json ...]
+
+RUNS.json (models/train/runs.json) is the log of every training run, failed ones too; export.json comes
+from export.py; eval files are the harness's JSON outputs (npm run eval -- --out FILE.json).
+"""
+import argparse
+import json
+import os
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def table(rows, headers):
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for r in rows:
+        out.append("| " + " | ".join(str(r.get(h, "")) for h in headers) + " |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--runs", required=True)
+    ap.add_argument("--eval", nargs="*", default=[])
+    args = ap.parse_args()
+    runs = load(args.runs)
+    config = load(os.path.join(args.model, "config.json"))
+    export = load(os.path.join(args.model, "export.json"))
+    evals = [load(p) for p in args.eval]
+    shipped = next((r for r in runs["runs"] if r.get("shipped")), None)
+    card = {
+        "name": runs.get("name", "treasure"),
+        "architecture": "decoder-only transformer, RMSNorm, rotary positions, SwiGLU, tied embeddings (models/train/model.py)",
+        "config": config,
+        "parameters": export.get("params"),
+        "files": {f: os.path.getsize(os.path.join(args.model, f)) for f in sorted(os.listdir(args.model))},
+        "export": export,
+        "data": runs.get("data"),
+        "runs": runs["runs"],
+        "shipped_run": shipped and shipped["id"],
+        "evaluation": evals,
+        "rebuild": runs.get("rebuild"),
+    }
+    with open(os.path.join(args.model, "MODEL.json"), "w") as f:
+        json.dump(card, f, indent=1)
+
+    md = [f"# {card['name']} — model card", "",
+          "A small code model trained with Treasure Hunt markers (../../README.md, ../../docs/CONTRACTS.md).", "",
+          "## Model", "",
+          f"- {card['architecture']}",
+          f"- {config['n_layer']} layers, d_model {config['d_model']}, {config['n_head']} heads, context {config['context_length']}, vocabulary {config['vocab_size']}",
+          f"- parameters: {card['parameters'] / 1e6:.1f}M" if card["parameters"] else "",
+          f"- shipped files: " + ", ".join(f"{k} ({v / 2**20:.1f} MiB)" for k, v in card["files"].items()),
+          f"- export: float32 ONNX vs PyTorch max |Δlogit| {export['fp32']['max_abs_logit_diff_prefill']:.2e}, greedy tokens equal: {export['fp32']['greedy_tokens_match']}",
+          ]
+    if "quantized" in export:
+        q = export["quantized"]
+        md.append(f"- quantization: {q['matmul']}, embedding {q['embedding']}; max |Δlogit| vs float {q['max_abs_logit_diff_prefill']:.3f}, "
+                  f"greedy prefix equal for {q['greedy_match_prefix']}/24 tokens")
+    md += ["", "## Data", "", runs.get("data", {}).get("summary", "see models/data/DATA.md"), "",
+           "## Training runs (every run, failed ones too)", "",
+           table(runs["runs"], ["id", "phase", "variant", "hardware", "minutes", "tokens", "steps", "final_valid_loss", "status", "notes"]), ""]
+    for e in evals:
+        if "markdown" in e:
+            md += [f"## Evaluation: {e.get('suite', '')}", "", e["markdown"], ""]
+    if runs.get("rebuild"):
+        md += ["## Rebuild", "", "```", *runs["rebuild"], "```", ""]
+    with open(os.path.join(args.model, "MODEL.md"), "w") as f:
+        f.write("\n".join(line for line in md if line is not None) + "\n")
+    print(f"wrote {args.model}/MODEL.json and MODEL.md")
+
+
+if __name__ == "__main__":
+    main()
