@@ -115,8 +115,10 @@ export function writeCard(dir: string, c: CardInput): void {
     shards: c.shards.map((s) => ({ file: s.file.slice(s.file.lastIndexOf('/') + 1), records: s.records, bytes: s.bytes, compressed_bytes: s.compressedBytes })),
     packages: pk.map((p) => ({ name: p.name, kind: p.kind, version: p.version, group: p.group, license: p.license, domain: p.domain, split: p.split, code_files: p.seen.files, kept_files: p.kept.files, kept_bytes: p.kept.bytes })),
   };
+  // Indented, except that each package / decontaminated file / shard is one line (thousands of them).
+  const text = JSON.stringify(json, null, 1).replace(/\{\n\s+("(?:name|package|file)": [^{}\[\]]*?)\n\s+\}/g, (_m, body: string) => `{${body.replace(/\n\s+/g, ' ')}}`);
   const tmp = join(dir, 'data-card.json.tmp');
-  writeFileSync(tmp, `${JSON.stringify(json, null, 1)}\n`);
+  writeFileSync(tmp, `${text}\n`);
   renameSync(tmp, join(dir, 'data-card.json'));
 
   const intro = readFileSync(join(__dirname, 'card-intro.md'), 'utf8');

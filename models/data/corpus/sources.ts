@@ -176,7 +176,13 @@ function fileDsc(batchDir: string, dsc: string, cache: string): string | null {
   const files = new Set([dsc]);
   const sec = text.match(/^Files:\n((?: .+\n?)+)/m)?.[1] ?? '';
   for (const l of sec.split('\n')) { const f = l.trim().split(/\s+/)[2]; if (f) files.add(f); }
-  for (const f of files) if (existsSync(join(batchDir, f))) renameSync(join(batchDir, f), join(dir, f));
+  let complete = true;
+  for (const f of files) {
+    if (existsSync(join(batchDir, f))) renameSync(join(batchDir, f), join(dir, f));
+    else if (!existsSync(join(dir, f))) complete = false;
+  }
+  // Only a package with every file the .dsc lists counts as downloaded (the mirror 404s some tarballs).
+  if (!complete) return null;
   writeFileSync(join(dir, '.done'), '');
   return name;
 }
