@@ -110,8 +110,14 @@ export class Workbench {
     const peek = this.page.locator('.marker-widget').first();
     await peek.waitFor({ timeout: T.ui });
     const message = (await peek.locator('.descriptioncontainer, .message').first().innerText().catch(() => '')).trim();
-    await this.page.keyboard.press('Escape');
-    await peek.waitFor({ state: 'hidden', timeout: T.ui });
+    // Escape closes the peek, unless a notification took it first: press it until the peek is gone.
+    const deadline = Date.now() + T.ui;
+    while (await peek.isVisible()) {
+      if (Date.now() > deadline) throw new Error('the problem peek did not close');
+      await this.focusEditorArea();
+      await this.page.keyboard.press('Escape');
+      await peek.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+    }
     return message;
   }
 
