@@ -17,7 +17,7 @@ import { Decoder, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { buildPrompt } from './prompt';
-import type { Device } from './protocol';
+import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
 import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, regionSpan, toTextEdits, type TextEdit } from './repair';
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
@@ -190,6 +190,11 @@ export class Engine {
 
   get contextLength(): number {
     return this.model.contextLength;
+  }
+
+  /** The execution provider choice (providers tried, chosen, why); undefined for a test logits source. */
+  get deviceInfo(): DeviceStatus | undefined {
+    return this.model instanceof OrtModel ? this.model.deviceReport : undefined;
   }
 
   async fix(req: FixRequest): Promise<FixResult | null> {

@@ -91,8 +91,38 @@ export interface StatusResult {
   modelDir: string;
   modelLoaded: boolean;
   device: string | null;
+  /** Which execution provider runs the model and why (the providers tried, a fallback's reason). */
+  deviceInfo?: DeviceStatus | null;
   error: string | null;
   languages: string[];
+}
+
+/** One execution provider tried for the model (language-server/src/device.ts). */
+export interface ProviderTry {
+  /** onnxruntime-node's name: 'cuda', 'webgpu', 'dml', 'coreml', 'cpu' */
+  provider: string;
+  ok: boolean;
+  /** not tried at all (not in this build, libraries missing) */
+  skipped?: boolean;
+  /** session start time */
+  ms?: number;
+  reason: string;
+}
+
+/** The device choice: requested setting, chosen provider, why, and every try. */
+export interface DeviceStatus {
+  requested: Device;
+  /** the provider in use ('cpu', 'webgpu', ...), 'none' when none works */
+  provider: string;
+  gpu: boolean;
+  /** 'auto' fell back to the CPU (reason says why) */
+  fallback: boolean;
+  /** the GPU behind the provider, when known ("NVIDIA (Vulkan, driver 550.54)") */
+  adapter?: string;
+  reason: string;
+  tried: ProviderTry[];
+  /** where the heavy ops run (GPU providers): "MatMulNBits 14/14 on WebGpuExecutionProvider; ..." */
+  placement?: string;
 }
 
 /** The `data` of an unresolved Treasure code action (codeAction/resolve). */

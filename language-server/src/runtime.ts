@@ -1,11 +1,12 @@
 // The model runtime: an onnxruntime-node session over models/treasure/model.onnx (docs/CONTRACTS.md
 // "Shipped model"), behind the small LogitsSource interface the decoder uses (a fake one in tests).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chooseProvider, DeviceError, probeHost, providerOrder, type HostInfo, type SessionOpener } from './device';
 import { repoRoot } from './paths';
-import type { Device } from './protocol';
+import type { Device, DeviceStatus } from './protocol';
 
 export class ModelError extends Error {}
 
@@ -54,21 +55,31 @@ export function readModelConfig(dir: string): ModelConfig {
 
 /**
  * Execution providers to try, in order, for a device setting. The one place that picks providers:
- * CPU for now ('gpu' asks for CUDA and fails clearly when this build of onnxruntime-node has none).
+ * the platform's GPU providers then the CPU for 'auto', GPU ones only for 'gpu', the CPU only for
+ * 'cpu' (language-server/src/device.ts: the order, the checks and the reasons).
  */
 export function executionProviders(device: Device): string[][] {
-  switch (device) {
-    case 'gpu':
-      return [['cuda']];
-    case 'auto':
-    case 'cpu':
-    default:
-      return [['cpu']];
-  }
+  return providerOrder(device).map((p) => [p]);
 }
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | undefined;
+
+/** onnxruntime-node's bin/napi-v6/<platform>/<arch> (where optional provider libraries go). */
+function ortBindingDir(): string | undefined {
+  try {
+    const req = typeof require === 'function' ? require : createRequire(join(repoRoot(), 'package.json'));
+    const main = req.resolve('onnxruntime-node');
+    return join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+}
+
+/** This machine as the device choice sees it (onnxruntime-node's providers, Vulkan drivers, GPU nodes). */
+export function hostInfo(): HostInfo {
+  return probeHost(loadOrt() as unknown as Parameters<typeof probeHost>[0], ortBindingDir());
+}
 
 function loadOrt(): Ort {
   if (!ortModule) {
@@ -92,6 +103,7 @@ export class OrtModel implements LogitsSource {
     private readonly session: import('onnxruntime-node').InferenceSession,
     readonly config: ModelConfig,
     readonly device: string,
+    readonly deviceReport: DeviceStatus,
   ) {}
 
   get vocabSize(): number { return this.config.vocab_size; }
@@ -102,23 +114,16 @@ export class OrtModel implements LogitsSource {
     if (!existsSync(file)) throw new ModelError(`model file ${file} is missing`);
     const config = readModelConfig(dir);
     const ort = loadOrt();
-    const errors: string[] = [];
-    for (const providers of executionProviders(device)) {
-      try {
-        const session = await ort.InferenceSession.create(file, {
-          executionProviders: providers,
-          graphOptimizationLevel: 'all',
-          intraOpNumThreads: Math.max(1, Math.min(8, availableParallelism())),
-        });
-        const model = new OrtModel(ort, session, config, providers.join('+'));
-        model.checkIO();
-        return model;
-      } catch (e) {
-        if (e instanceof ModelError) throw e;
-        errors.push(`${providers.join('+')}: ${(e as Error).message}`);
-      }
+    let chosen;
+    try {
+      chosen = await chooseProvider(device, ortOpener(ort, file, config), hostInfo());
+    } catch (e) {
+      if (e instanceof DeviceError) throw new ModelError(`cannot start the model ${file}: ${e.message}`);
+      throw e;
     }
-    throw new ModelError(`cannot start the model ${file} on device ${device}: ${errors.join('; ')}`);
+    const model = new OrtModel(ort, chosen.session, config, chosen.report.provider, chosen.report);
+    model.checkIO();
+    return model;
   }
 
   private checkIO(): void {
@@ -185,4 +190,58 @@ export class OrtModel implements LogitsSource {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+type OrtSession = import('onnxruntime-node').InferenceSession;
+
+/**
+ * Real sessions for device.ts's chooseProvider: a GPU session starts with profiling on, runs one
+ * token, and ends profiling (onnxruntime writes the profile to a temp folder, read and removed here).
+ */
+function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<OrtSession> {
+  const profileDirs = new WeakMap<OrtSession, string>();
+  return {
+    async open(provider, { profile }) {
+      const dir = profile ? mkdtempSync(join(tmpdir(), 'treasure-profile-')) : undefined;
+      try {
+        const session = await ort.InferenceSession.create(file, {
+          executionProviders: [provider],
+          graphOptimizationLevel: 'all',
+          intraOpNumThreads: Math.max(1, Math.min(8, availableParallelism())),
+          ...(dir ? { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } : {}),
+        });
+        if (dir) profileDirs.set(session, dir);
+        return session;
+      } catch (e) {
+        if (dir) rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    async profile(session) {
+      const dir = profileDirs.get(session);
+      if (!dir) throw new Error('profiling is off');
+      try {
+        const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+          input_ids: new ort.Tensor('int64', new BigInt64Array([0n]), [1, 1]),
+          position_ids: new ort.Tensor('int64', new BigInt64Array([0n]), [1, 1]),
+        };
+        for (let i = 0; i < config.n_layer; i++) {
+          for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.n_kv_head, 0, config.head_dim]);
+        }
+        await session.run(feeds);
+        session.endProfiling();
+        const f = readdirSync(dir).find((n) => n.endsWith('.json'));
+        if (!f) throw new Error('onnxruntime wrote no profile');
+        return JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown;
+      } finally {
+        profileDirs.delete(session);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    async close(session) {
+      const dir = profileDirs.get(session);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      await session.release();
+    },
+  };
 }

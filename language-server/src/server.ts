@@ -27,6 +27,7 @@ import {
   type FixTarget,
 } from './context';
 import { DecodeAbortedError } from './decode';
+import { describeDevice } from './device';
 import { Engine, InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
@@ -172,7 +173,7 @@ export function startServer(connection: Connection): void {
   const languagesOk = () => (languages ??= loadableGrammars());
 
   async function notifyStatus(dir: string, engine: Engine | null, error: string | null): Promise<void> {
-    const status: StatusResult = { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, error, languages: await languagesOk() };
+    const status: StatusResult = { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error, languages: await languagesOk() };
     await connection.sendNotification(StatusRequest, status).catch(() => undefined);
   }
 
@@ -188,6 +189,7 @@ export function startServer(connection: Connection): void {
         (eng) => {
           engineErrors.delete(key);
           log(`model loaded from ${eng.modelDir} on ${eng.device} in ${Math.round(performance.now() - t0)} ms`);
+          if (eng.deviceInfo) log(`device: ${describeDevice(eng.deviceInfo)}; tried ${eng.deviceInfo.tried.map((t) => `${t.provider} ${t.ok ? 'ok' : t.skipped ? 'skipped' : 'failed'}`).join(', ')}`);
           void notifyStatus(dir, eng, null);
         },
         (err: unknown) => {
@@ -495,7 +497,7 @@ export function startServer(connection: Connection): void {
     const dir = settings.model.path || defaultModelDir();
     const key = `${dir}\u0000${settings.device}`;
     const engine = loadedEngines.get(key) ?? null;
-    return { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, error: engineErrors.get(key) ?? null, languages: await languagesOk() };
+    return { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error: engineErrors.get(key) ?? null, languages: await languagesOk() };
   });
 
   connection.onInitialized(() => {

@@ -1,0 +1,381 @@
+// Which onnxruntime execution provider runs the model (treasure.device: auto | cpu | gpu), and why.
+// - the GPU providers onnxruntime-node can use on a platform, in the order they are tried;
+// - each try's outcome with a short reason (not in this build, libraries missing, no adapter, a
+//   software Vulkan driver that is no GPU, heavy ops placed on the CPU);
+// - the placement check: the model's matrix ops must run on the chosen GPU provider (read from an
+//   onnxruntime profile of one step, or from its verbose "Node placements" log).
+// Pure functions over injected host facts, so that CI (no GPU) tests every branch.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Device, DeviceStatus, ProviderTry } from './protocol';
+
+export type { DeviceStatus, ProviderTry };
+
+/** A device choice that cannot be honoured ('gpu' with no working GPU provider). */
+export class DeviceError extends Error {
+  constructor(message: string, readonly report: DeviceStatus) {
+    super(message);
+  }
+}
+
+/** onnxruntime's own names of the providers, as they appear in profiles and logs. */
+export const ORT_PROVIDER_NAMES: Record<string, string> = {
+  cpu: 'CPUExecutionProvider',
+  cuda: 'CUDAExecutionProvider',
+  tensorrt: 'TensorrtExecutionProvider',
+  webgpu: 'WebGpuExecutionProvider',
+  dml: 'DmlExecutionProvider',
+  coreml: 'CoreMLExecutionProvider',
+};
+
+export const PROVIDER_LABELS: Record<string, string> = {
+  cpu: 'CPU', cuda: 'CUDA', tensorrt: 'TensorRT', webgpu: 'WebGPU', dml: 'DirectML', coreml: 'CoreML',
+};
+
+/**
+ * GPU providers to try on a platform, best first. onnxruntime-node 1.30's prebuilt binaries carry:
+ * linux/x64 WebGPU (Vulkan) and CUDA only when its provider libraries were installed next to the
+ * binding; win32 DirectML and WebGPU (D3D12); darwin WebGPU (Metal) and CoreML. CoreML is last on
+ * macOS: it has no 4-bit MatMulNBits kernel, so the placement check is what decides for it.
+ */
+export function gpuProviders(platform: string = process.platform, arch: string = process.arch): string[] {
+  if (platform === 'linux') return arch === 'x64' ? ['cuda', 'webgpu'] : [];
+  if (platform === 'win32') return ['dml', 'webgpu'];
+  if (platform === 'darwin') return ['webgpu', 'coreml'];
+  return [];
+}
+
+/** Providers tried for a device setting, in order: 'cpu' never tries a GPU; 'gpu' never the CPU. */
+export function providerOrder(device: Device, platform: string = process.platform, arch: string = process.arch): string[] {
+  if (device === 'cpu') return ['cpu'];
+  const gpus = gpuProviders(platform, arch);
+  return device === 'gpu' ? gpus : [...gpus, 'cpu'];
+}
+
+// ---- host facts ------------------------------------------------------------------------------
+
+export interface VulkanDriver {
+  /** the ICD manifest (json) */
+  file: string;
+  library: string;
+  /** a CPU implementation (lavapipe/llvmpipe, SwiftShader): not a GPU */
+  software: boolean;
+}
+
+export interface HostInfo {
+  platform: string;
+  arch: string;
+  /** onnxruntime-node's listSupportedBackends() */
+  backends: { name: string; bundled: boolean }[];
+  /** bin/napi-v6/<platform>/<arch> of onnxruntime-node (provider libraries live there) */
+  bindingDir?: string;
+  /** linux: is libvulkan.so.1 findable */
+  vulkanLoader?: boolean;
+  vulkanDrivers?: VulkanDriver[];
+  /** linux: GPU device nodes (/dev/nvidia0, /dev/dri/renderD128, /dev/dxg) */
+  gpuDeviceNodes?: string[];
+  /** linux: /proc/driver/nvidia/version's first line */
+  nvidiaDriver?: string;
+}
+
+const SOFTWARE_ICD = /lvp|lavapipe|llvmpipe|swiftshader|softpipe/i;
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The Vulkan ICD manifests the loader would read (VK_DRIVER_FILES/VK_ICD_FILENAMES replace the search). */
+export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): VulkanDriver[] {
+  const files: string[] = [];
+  const addPath = (p: string) => {
+    if (p.endsWith('.json')) files.push(p);
+    else for (const f of listDir(p).sort()) if (f.endsWith('.json')) files.push(join(p, f));
+  };
+  const override = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
+  if (override) override.split(':').filter(Boolean).forEach(addPath);
+  else {
+    const home = env.HOME || homedir();
+    const config = [env.XDG_CONFIG_HOME || join(home, '.config'), ...(env.XDG_CONFIG_DIRS || '/etc/xdg').split(':'), '/etc'];
+    const data = [env.XDG_DATA_HOME || join(home, '.local/share'), ...(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':')];
+    for (const d of [...config, ...data]) if (d) addPath(join(d, 'vulkan/icd.d'));
+  }
+  if (env.VK_ADD_DRIVER_FILES) env.VK_ADD_DRIVER_FILES.split(':').filter(Boolean).forEach(addPath);
+  const out: VulkanDriver[] = [];
+  for (const file of [...new Set(files)]) {
+    let library = '';
+    try {
+      library = String((JSON.parse(readFileSync(file, 'utf8')) as { ICD?: { library_path?: string } }).ICD?.library_path ?? '');
+    } catch {
+      continue;
+    }
+    out.push({ file, library, software: SOFTWARE_ICD.test(library) || SOFTWARE_ICD.test(file) });
+  }
+  return out;
+}
+
+function linuxVulkanLoader(env: NodeJS.ProcessEnv): boolean {
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+  } catch {
+    return false;
+  }
+}
+
+/** Facts about this machine (cheap: a few stat/readdir calls). */
+export function probeHost(ort: { listSupportedBackends?: () => { name: string; bundled: boolean }[] }, bindingDir?: string, env: NodeJS.ProcessEnv = process.env): HostInfo {
+  const host: HostInfo = { platform: process.platform, arch: process.arch, backends: [], bindingDir };
+  try {
+    host.backends = ort.listSupportedBackends?.() ?? [];
+  } catch {
+    host.backends = [];
+  }
+  if (process.platform === 'linux') {
+    host.vulkanLoader = linuxVulkanLoader(env);
+    host.vulkanDrivers = vulkanDrivers(env);
+    host.gpuDeviceNodes = [
+      ...listDir('/dev').filter((f) => /^nvidia\d+$/.test(f) || f === 'dxg').map((f) => `/dev/${f}`),
+      ...listDir('/dev/dri').filter((f) => f.startsWith('renderD')).map((f) => `/dev/dri/${f}`),
+    ];
+    try {
+      host.nvidiaDriver = readFileSync('/proc/driver/nvidia/version', 'utf8').split('\n')[0]!.trim();
+    } catch {
+      /* no NVIDIA kernel driver */
+    }
+  }
+  return host;
+}
+
+/** Why a provider is not even tried here (undefined: try it). */
+export function preflight(provider: string, host: HostInfo): string | undefined {
+  if (provider === 'cpu') return undefined;
+  const b = host.backends.find((x) => x.name === provider);
+  if (!b) return `not in this onnxruntime-node build for ${host.platform}/${host.arch}`;
+  if (provider === 'cuda' && !b.bundled) {
+    const lib = host.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    if (!host.bindingDir || !existsSync(join(host.bindingDir, lib))) {
+      return `its provider libraries are not installed (${lib} is not in onnxruntime-node's bin folder; onnxruntime-node's install script downloads them for CUDA 12)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A GPU provider that started may still not be on a GPU: Dawn (WebGPU) can take a CPU Vulkan
+ * implementation such as lavapipe. Returns the reason to refuse it, or undefined plus a label.
+ */
+export function checkAdapter(provider: string, host: HostInfo): { refuse?: string; adapter?: string } {
+  if (provider !== 'webgpu' || host.platform !== 'linux') return { adapter: undefined };
+  const drivers = host.vulkanDrivers ?? [];
+  const hardware = drivers.filter((d) => !d.software);
+  const nodes = host.gpuDeviceNodes ?? [];
+  if (hardware.length === 0) {
+    const soft = drivers.map((d) => d.library).join(', ');
+    return { refuse: `the only Vulkan drivers are software renderers (${soft || 'none found'}): not a GPU` };
+  }
+  if (nodes.length === 0) return { refuse: `no GPU device node (/dev/nvidia*, /dev/dri/renderD*, /dev/dxg): the Vulkan adapter can only be a software one` };
+  const names = hardware.map((d) => (/nvidia/i.test(d.library + d.file) ? 'NVIDIA' : /radeon|amd/i.test(d.library + d.file) ? 'AMD' : /intel/i.test(d.library + d.file) ? 'Intel' : d.library));
+  return { adapter: `${[...new Set(names)].join('/')} (Vulkan${host.nvidiaDriver && names.includes('NVIDIA') ? `, ${host.nvidiaDriver.replace(/^.*Kernel Module\s+/, 'driver ').replace(/\s{2,}.*$/, '')}` : ''})` };
+}
+
+/** The useful line of an onnxruntime error ("Failed to get a WebGPU adapter: No supported adapters"). */
+export function shortError(message: string, provider: string, host?: HostInfo): string {
+  const m = /(Failed to [^\n]*)/.exec(message);
+  let s = (m ? m[1]! : message.replace(/^\/onnxruntime_src\/\S+\s+/, '')).trim();
+  if (s.length > 300) s = s.slice(0, 297) + '...';
+  if (provider === 'webgpu' && host?.platform === 'linux' && /adapter/i.test(s)) {
+    if (host.vulkanLoader === false) s += ' (the Vulkan loader libvulkan.so.1 is not installed: Debian/Ubuntu package libvulkan1)';
+    else if ((host.vulkanDrivers ?? []).every((d) => d.software)) s += ' (no GPU Vulkan driver found: the GPU vendor\'s Vulkan ICD, e.g. NVIDIA\'s nvidia_icd.json)';
+  }
+  return s;
+}
+
+// ---- placement ----------------------------------------------------------------------------------
+
+/** Ops that carry the model's arithmetic: the ones that must not fall back to the CPU. */
+export const HEAVY_OPS = new Set(['MatMulNBits', 'MatMul', 'FusedMatMul', 'Gemm', 'MatMulInteger', 'Attention', 'MultiHeadAttention', 'GroupQueryAttention']);
+
+export interface Placement {
+  /** op type -> onnxruntime provider name -> nodes */
+  byOp: Record<string, Record<string, number>>;
+  /** provider name -> nodes */
+  nodes: Record<string, number>;
+  /** provider name -> kernel microseconds (profile only) */
+  kernelUs?: Record<string, number>;
+}
+
+/** Node events of an onnxruntime profile (enableProfiling + endProfiling): which provider ran each node. */
+export function placementFromProfile(events: unknown): Placement {
+  const byOp: Placement['byOp'] = {};
+  const nodes: Placement['nodes'] = {};
+  const kernelUs: Record<string, number> = {};
+  if (!Array.isArray(events)) return { byOp, nodes, kernelUs };
+  const seen = new Set<string>();
+  for (const e of events as { cat?: string; name?: string; dur?: number; args?: { op_name?: string; provider?: string; node_index?: string } }[]) {
+    if (e?.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.provider || !e.args.op_name) continue;
+    const { provider, op_name: op } = e.args;
+    kernelUs[provider] = (kernelUs[provider] ?? 0) + (e.dur ?? 0);
+    const key = `${e.name}\u0000${e.args.node_index ?? ''}`;
+    if (seen.has(key)) continue; // a node run twice counts once
+    seen.add(key);
+    (byOp[op] ??= {})[provider] = (byOp[op]![provider] ?? 0) + 1;
+    nodes[provider] = (nodes[provider] ?? 0) + 1;
+  }
+  return { byOp, nodes, kernelUs };
+}
+
+/**
+ * onnxruntime's verbose log (session option logSeverityLevel: 0) lists the node placements:
+ *   "Node placements" / " All nodes placed on [CPUExecutionProvider]. Number of nodes: 166"
+ *   or " Node(s) placed on [WebGpuExecutionProvider]. Number of nodes: 120" then "  MatMulNBits (name)" lines.
+ */
+export function placementFromLog(log: string): Placement {
+  const byOp: Placement['byOp'] = {};
+  const nodes: Placement['nodes'] = {};
+  const lines = log.split(/\r?\n/);
+  const start = lines.findIndex((l) => l.includes('Node placements'));
+  if (start < 0) return { byOp, nodes };
+  let current: string | undefined;
+  for (const line of lines.slice(start + 1)) {
+    const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
+    if (all) {
+      nodes[all[1]!] = Number(all[2]);
+      break;
+    }
+    const head = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
+    if (head) {
+      current = head[1]!;
+      nodes[current] = Number(head[2]);
+      continue;
+    }
+    const node = current && /^(?:.*\] )?\s+(\w+) \((.*)\)\s*$/.exec(line);
+    if (node) {
+      (byOp[node[1]!] ??= {})[current!] = (byOp[node[1]!]![current!] ?? 0) + 1;
+      continue;
+    }
+    if (current && /\[[VIWEF]:onnxruntime/.test(line) && !/placed on|^\S*\s*$/.test(line)) break; // the next log record
+  }
+  return { byOp, nodes };
+}
+
+export interface PlacementVerdict {
+  ok: boolean;
+  heavyTotal: number;
+  heavyOnProvider: number;
+  /** "MatMulNBits 14/14, MatMul 2/2 on WebGpuExecutionProvider; 31 light nodes on CPUExecutionProvider" */
+  summary: string;
+}
+
+/** Are all the heavy ops on `provider` (its short name: 'webgpu')? */
+export function judgePlacement(p: Placement, provider: string): PlacementVerdict {
+  const ortName = ORT_PROVIDER_NAMES[provider] ?? provider;
+  let total = 0;
+  let on = 0;
+  const parts: string[] = [];
+  for (const [op, per] of Object.entries(p.byOp).sort()) {
+    if (!HEAVY_OPS.has(op)) continue;
+    const n = Object.values(per).reduce((a, b) => a + b, 0);
+    const k = per[ortName] ?? 0;
+    total += n;
+    on += k;
+    parts.push(`${op} ${k}/${n}`);
+  }
+  const others = Object.entries(p.nodes).filter(([name]) => name !== ortName).map(([name, n]) => `${n} nodes on ${name}`);
+  const share = p.kernelUs && Object.keys(p.kernelUs).length > 1
+    ? `; kernel time ${Math.round((100 * (p.kernelUs[ortName] ?? 0)) / Object.values(p.kernelUs).reduce((a, b) => a + b, 0))}% on ${ortName}`
+    : '';
+  const summary = total === 0
+    ? `no matrix ops seen (${Object.entries(p.nodes).map(([k, n]) => `${n} nodes on ${k}`).join(', ') || 'no nodes'})`
+    : `${parts.join(', ')} on ${ortName}${others.length ? `; ${others.join(', ')}` : ''}${share}`;
+  return { ok: total > 0 && on === total, heavyTotal: total, heavyOnProvider: on, summary };
+}
+
+// ---- the choice ---------------------------------------------------------------------------------
+
+/** How the runtime opens sessions: a real onnxruntime one, or a fake in tests. */
+export interface SessionOpener<S> {
+  /** Creates a session on one provider (profiling on: the placement check follows). */
+  open(provider: string, opts: { profile: boolean }): Promise<S>;
+  /** One short step, then the profile's node events (and profiling stops). */
+  profile(session: S): Promise<unknown>;
+  close(session: S): Promise<void>;
+}
+
+/**
+ * Tries the providers for `device` in order and returns the first that works, with the report of
+ * every try. A GPU provider works when its session starts, its adapter is a real GPU and the
+ * model's heavy ops run on it. 'auto' ends on the CPU with the reasons; 'gpu' throws DeviceError.
+ */
+export async function chooseProvider<S>(device: Device, opener: SessionOpener<S>, host: HostInfo): Promise<{ session: S; report: DeviceStatus }> {
+  const order = providerOrder(device, host.platform, host.arch);
+  const tried: ProviderTry[] = [];
+  for (const provider of order) {
+    const skip = preflight(provider, host);
+    if (skip) {
+      tried.push({ provider, ok: false, skipped: true, reason: skip });
+      continue;
+    }
+    const gpu = provider !== 'cpu';
+    const t0 = performance.now();
+    let session: S;
+    try {
+      session = await opener.open(provider, { profile: gpu });
+    } catch (e) {
+      tried.push({ provider, ok: false, ms: Math.round(performance.now() - t0), reason: shortError((e as Error).message ?? String(e), provider, host) });
+      continue;
+    }
+    const ms = Math.round(performance.now() - t0);
+    if (!gpu) {
+      const gpuTries = tried.filter((t) => t.provider !== 'cpu');
+      const reason = device === 'cpu'
+        ? 'treasure.device is "cpu"'
+        : gpuTries.length === 0
+          ? `no GPU provider for ${host.platform}/${host.arch} in onnxruntime-node`
+          : `no GPU provider works: ${gpuTries.map((t) => `${t.provider}: ${t.reason}`).join('; ')}`;
+      tried.push({ provider, ok: true, ms, reason: 'started' });
+      return { session, report: { requested: device, provider, gpu: false, fallback: device !== 'cpu', reason, tried } };
+    }
+    const adapter = checkAdapter(provider, host);
+    if (adapter.refuse) {
+      await opener.close(session).catch(() => undefined);
+      tried.push({ provider, ok: false, ms, reason: adapter.refuse });
+      continue;
+    }
+    let placement: PlacementVerdict | undefined;
+    let unverified: string | undefined;
+    try {
+      placement = judgePlacement(placementFromProfile(await opener.profile(session)), provider);
+    } catch (e) {
+      unverified = `placement not verified: ${(e as Error).message}`;
+    }
+    if (placement && !placement.ok) {
+      await opener.close(session).catch(() => undefined);
+      tried.push({ provider, ok: false, ms, reason: `heavy ops would run on the CPU: ${placement.summary}` });
+      continue;
+    }
+    tried.push({ provider, ok: true, ms, reason: placement ? 'started; heavy ops on the GPU' : unverified! });
+    const reason = `${PROVIDER_LABELS[provider] ?? provider} is the first GPU provider that works${tried.length > 1 ? ` (${tried.filter((t) => !t.ok).map((t) => `${t.provider}: ${t.reason}`).join('; ')})` : ''}`;
+    return {
+      session,
+      report: { requested: device, provider, gpu: true, fallback: false, adapter: adapter.adapter, reason, tried, placement: placement?.summary ?? unverified },
+    };
+  }
+  const why = tried.map((t) => `${t.provider}: ${t.reason}`).join('; ');
+  const report: DeviceStatus = { requested: device, provider: 'none', gpu: false, fallback: false, reason: why, tried };
+  if (device === 'gpu') {
+    throw new DeviceError(tried.length ? `treasure.device is "gpu" but no GPU provider works here: ${why}` : `treasure.device is "gpu" but onnxruntime-node has no GPU provider for ${host.platform}/${host.arch}`, report);
+  }
+  throw new DeviceError(`no execution provider works: ${why}`, report);
+}
+
+/** One line for logs and the status item. */
+export function describeDevice(r: DeviceStatus): string {
+  const name = r.gpu ? `GPU (${PROVIDER_LABELS[r.provider] ?? r.provider}${r.adapter ? `, ${r.adapter}` : ''})` : 'CPU';
+  return r.fallback ? `${name}: ${r.reason}` : `${name} (${r.reason})`;
+}
