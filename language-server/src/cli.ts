@@ -2,6 +2,7 @@
 //   treasure fix FILE [--line N] [--marker key=value]... [--json]
 //   treasure markers FILE [--line N] [--json]
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
+//   treasure doctor [--device D] [--model DIR] [--json]   (language-server/src/doctor.ts)
 // Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr).
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -9,12 +10,14 @@ import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './en
 import { languageForPath, resolveLanguage, type LanguageInfo } from './grammars';
 import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './markers';
 import { diffLines } from './repair';
+import { doctor } from './doctor';
 import type { Device } from './protocol';
 
 const USAGE = `usage:
   treasure fix FILE [--line N] [--marker key=value]... [--json]
   treasure markers FILE [--line N] [--json]
   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket concise|medium|long] [--marker key=value]... [--json]
+  treasure doctor [--device D] [--model DIR] [--json]   execution providers tried for the model, the one chosen and why
 options:
   --line N          1-based line: fix the diagnostic/syntax error there, else rewrite the function around it.
                     Without --line, fix takes the first syntax error; with none, the file's only function
@@ -247,6 +250,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'fix': return await cmdFix(args);
       case 'markers': return await cmdMarkers(args);
       case 'generate': return await cmdGenerate(args);
+      case 'doctor': return await doctor({ modelDir: args.model ?? process.env.TREASURE_MODEL_DIR, device: args.device, json: args.json });
       case '': throw new UsageError('no command given');
       default: throw new UsageError(`unknown command "${args.cmd}"`);
     }

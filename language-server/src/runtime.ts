@@ -118,7 +118,7 @@ export class OrtModel implements LogitsSource {
     try {
       chosen = await chooseProvider(device, ortOpener(ort, file, config), hostInfo());
     } catch (e) {
-      if (e instanceof DeviceError) throw new ModelError(`cannot start the model ${file}: ${e.message}`);
+      if (e instanceof DeviceError) throw Object.assign(new ModelError(`cannot start the model ${file}: ${e.message}`), { report: e.report });
       throw e;
     }
     const model = new OrtModel(ort, chosen.session, config, chosen.report.provider, chosen.report);
