@@ -11,6 +11,8 @@ export interface StatusView {
   model?: string;
   /** 'cpu', or the onnxruntime execution provider in use ('cuda', 'dml', ...). */
   device?: string;
+  /** Why this device: the GPU behind the provider, or why 'auto' fell back to the CPU. */
+  deviceNote?: string;
   lastFixLatencyMs?: number;
   message?: string;
 }
@@ -23,6 +25,7 @@ export function fromServer(s: StatusResult): Partial<StatusView> {
     state: 'ready',
     model,
     device: s.device ?? undefined,
+    deviceNote: s.deviceInfo ? (s.deviceInfo.fallback ? `CPU fallback: ${s.deviceInfo.reason}` : s.deviceInfo.adapter) : undefined,
     message: s.modelLoaded ? undefined : 'the model loads with the first request',
   };
 }
@@ -86,14 +89,15 @@ export class Status implements vscode.Disposable {
     }
     item.text = `Treasure: ${model} · ${s.device ? deviceLabel(s.device) : 'device chosen at first use'}`;
     const ms = s.lastFixLatencyMs;
+    const note = s.deviceNote ? ` — ${s.deviceNote}` : '';
     if (ms === undefined) {
-      item.detail = s.message ?? 'no fix yet';
+      item.detail = (s.message ?? 'no fix yet') + note;
       item.severity = vscode.LanguageStatusSeverity.Information;
     } else if (ms > FIX_LATENCY_BUDGET_MS) {
-      item.detail = `last fix ${Math.round(ms)} ms — over the ${FIX_LATENCY_BUDGET_MS} ms budget`;
+      item.detail = `last fix ${Math.round(ms)} ms — over the ${FIX_LATENCY_BUDGET_MS} ms budget${note}`;
       item.severity = vscode.LanguageStatusSeverity.Warning;
     } else {
-      item.detail = `last fix ${Math.round(ms)} ms`;
+      item.detail = `last fix ${Math.round(ms)} ms${note}`;
       item.severity = vscode.LanguageStatusSeverity.Information;
     }
   }
