@@ -171,6 +171,7 @@ export class OrtModel implements LogitsSource {
             next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
             next[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
           }
+          releaseDeviceTensors(past); // a KV cache kept on the GPU (kvOnDevice) is freed explicitly
           past = next;
           length += T;
           const logits = out.logits!;
@@ -182,6 +183,7 @@ export class OrtModel implements LogitsSource {
         }
       },
       dispose() {
+        releaseDeviceTensors(past);
         past = {};
       },
     };
@@ -193,6 +195,18 @@ export class OrtModel implements LogitsSource {
 }
 
 type OrtSession = import('onnxruntime-node').InferenceSession;
+
+function releaseDeviceTensors(ts: Record<string, import('onnxruntime-node').Tensor>): void {
+  for (const t of Object.values(ts)) if (t.location !== 'cpu') t.dispose();
+}
+
+/**
+ * WebGPU: the KV cache (present.*) stays in GPU buffers between steps instead of a round trip
+ * through the CPU each token; TREASURE_GPU_KV=0 turns that off (a check for the benchmark).
+ */
+export function kvOnDevice(provider: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return provider === 'webgpu' && env.TREASURE_GPU_KV !== '0';
+}
 
 /**
  * Real sessions for device.ts's chooseProvider: a GPU session starts with profiling on, runs one
@@ -209,6 +223,9 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
           graphOptimizationLevel: 'all',
           intraOpNumThreads: Math.max(1, Math.min(8, availableParallelism())),
           ...(dir ? { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } : {}),
+          ...(kvOnDevice(provider)
+            ? { preferredOutputLocation: Object.fromEntries(Array.from({ length: config.n_layer }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().map((n) => [n, 'gpu-buffer' as const])) }
+            : {}),
         });
         if (dir) profileDirs.set(session, dir);
         return session;
@@ -228,7 +245,7 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
         for (let i = 0; i < config.n_layer; i++) {
           for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.n_kv_head, 0, config.head_dim]);
         }
-        await session.run(feeds);
+        releaseDeviceTensors(await session.run(feeds) as Record<string, import('onnxruntime-node').Tensor>);
         session.endProfiling();
         const f = readdirSync(dir).find((n) => n.endsWith('.json'));
         if (!f) throw new Error('onnxruntime wrote no profile');
