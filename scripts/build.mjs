@@ -1,5 +1,5 @@
 // Build: copy the tree-sitter grammars named in grammars/grammars.json out of their npm packages,
-// then bundle the language server, the CLI and the VS Code client with esbuild.
+// then bundle the language server, the CLI, the VS Code client and the benchmark with esbuild.
 // Usage: node scripts/build.mjs [--grammars-only]
 import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,6 +40,11 @@ async function bundle() {
   const cliEntry = join(root, 'language-server/src/cli.ts');
   if (existsSync(cliEntry)) {
     jobs.push(esbuild.build({ ...common, entryPoints: { cli: cliEntry }, outdir: join(root, 'dist'), external: ['onnxruntime-node'] }));
+  }
+  const benchEntry = join(root, 'bench/gpu.ts');
+  if (existsSync(benchEntry)) {
+    // the CPU/GPU benchmark (bench/gpu-device.sh runs it where only onnxruntime-node is installed)
+    jobs.push(esbuild.build({ ...common, entryPoints: { bench: benchEntry }, outdir: join(root, 'dist'), external: ['onnxruntime-node'] }));
   }
   const clientEntry = join(root, 'extension/main.ts');
   if (existsSync(clientEntry)) {

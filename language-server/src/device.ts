@@ -208,6 +208,8 @@ export interface Placement {
   nodes: Record<string, number>;
   /** provider name -> kernel microseconds (profile only) */
   kernelUs?: Record<string, number>;
+  /** the log said "All nodes placed on [X]" (it lists no op types then) */
+  all?: string;
 }
 
 /** Node events of an onnxruntime profile (enableProfiling + endProfiling): which provider ran each node. */
@@ -246,7 +248,7 @@ export function placementFromLog(log: string): Placement {
     const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
     if (all) {
       nodes[all[1]!] = Number(all[2]);
-      break;
+      return { byOp, nodes, all: all[1]! };
     }
     const head = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
     if (head) {
@@ -290,6 +292,10 @@ export function judgePlacement(p: Placement, provider: string): PlacementVerdict
   const share = p.kernelUs && Object.keys(p.kernelUs).length > 1
     ? `; kernel time ${Math.round((100 * (p.kernelUs[ortName] ?? 0)) / Object.values(p.kernelUs).reduce((a, b) => a + b, 0))}% on ${ortName}`
     : '';
+  if (p.all) {
+    const ok = p.all === ortName;
+    return { ok, heavyTotal: NaN, heavyOnProvider: ok ? NaN : 0, summary: `all ${p.nodes[p.all] ?? '?'} nodes on ${p.all}` };
+  }
   const summary = total === 0
     ? `no matrix ops seen (${Object.entries(p.nodes).map(([k, n]) => `${n} nodes on ${k}`).join(', ') || 'no nodes'})`
     : `${parts.join(', ')} on ${ortName}${others.length ? `; ${others.join(', ')}` : ''}${share}`;

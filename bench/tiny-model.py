@@ -1,0 +1,86 @@
+"""A tiny randomly initialised Treasure model for trying the benchmark and the device code without
+the shipped model (its answers are noise; only the op set and the I/O match the shipped export).
+
+    /usr/bin/python3 bench/tiny-model.py --tokenizer TOKENIZER.json --out DIR [--d-model 64 --layers 2]
+
+Exports through models/train/export.py (int8 embedding), then rewrites every MatMul with a constant
+weight into a 4-bit symmetric MatMulNBits node (com.microsoft), as the shipped export does, with
+numpy only (no onnxruntime Python package needed).
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+import torch
+from onnx import helper, numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "train"))
+from export import export_onnx  # noqa: E402
+from model import Config, Transformer  # noqa: E402
+
+
+def to_matmul_nbits(model, block_size=32):
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    new_nodes, dropped = [], set()
+    for node in g.node:
+        w = inits.get(node.input[1]) if node.op_type == "MatMul" else None
+        if w is None or len(w.dims) != 2 or w.dims[0] % block_size:
+            new_nodes.append(node)
+            continue
+        b = numpy_helper.to_array(w).astype(np.float32)  # [K, N]
+        k, n = b.shape
+        blocks = b.T.reshape(n, k // block_size, block_size)
+        scale = np.abs(blocks).max(axis=2) / 7.0
+        scale[scale == 0] = 1.0
+        q = np.clip(np.round(blocks / scale[..., None]), -8, 7).astype(np.int32) + 8
+        packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)  # low nibble first
+        qn, sn = node.input[1] + "_Q4", node.input[1] + "_scales"
+        g.initializer.extend([numpy_helper.from_array(packed, qn), numpy_helper.from_array(scale.reshape(-1).astype(np.float32), sn)])
+        new_nodes.append(helper.make_node("MatMulNBits", [node.input[0], qn, sn], list(node.output), name=node.name + "_Q4",
+                                          domain="com.microsoft", K=k, N=n, bits=4, block_size=block_size))
+        dropped.add(node.input[1])
+    del g.node[:]
+    g.node.extend(new_nodes)
+    keep = [i for i in g.initializer if i.name not in dropped]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return model
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--d-model", type=int, default=64)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--context", type=int, default=2048)
+    args = ap.parse_args()
+    tok = json.load(open(args.tokenizer))
+    vocab = max([*tok["model"]["vocab"].values(), *(t["id"] for t in tok["added_tokens"])]) + 1
+    vocab = (vocab + 31) // 32 * 32
+    torch.manual_seed(0)
+    cfg = Config(vocab_size=vocab, context_length=args.context, d_model=args.d_model, n_layer=args.layers,
+                 n_head=4, n_kv_head=4, ffn_hidden=args.d_model * 2)
+    model = Transformer(cfg).float().eval()
+    os.makedirs(args.out, exist_ok=True)
+    tmp = os.path.join(args.out, "model.int8emb.onnx")
+    export_onnx(model, cfg, tmp, int8_embedding=True)
+    onnx.save(to_matmul_nbits(onnx.load(tmp)), os.path.join(args.out, "model.onnx"))
+    os.remove(tmp)
+    shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump({"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_kv_head": cfg.n_kv_head, "head_dim": cfg.head_dim,
+                   "d_model": cfg.d_model, "vocab_size": cfg.vocab_size, "context_length": cfg.context_length,
+                   "eos_token": "<|end|>", "dtype": "float32"}, f, indent=1)
+    print(f"tiny model (random, vocab {vocab}, d_model {args.d_model}, {args.layers} layers) in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
