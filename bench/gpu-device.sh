@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The CPU/GPU benchmark on a Linux machine with an NVIDIA GPU and no Node.js, from the repository
+# root (the working tree plus the ignored dist/, grammars/wasm/, models/treasure/ and .node/, .gl/):
+#
+#   bash bench/gpu-device.sh            # results in $OUT (default build/bench-out)
+#
+# Unpacks .node/node.xz (a node 20 binary), .node/ort-node.tar.xz and .node/ort-common.tar.xz into
+# node_modules/onnxruntime-{node,common}, the Vulkan loader from .gl/libvulkan1_*.deb (dpkg -x into /
+# when libvulkan.so.1 is missing), points the loader at NVIDIA's Vulkan driver manifest when the
+# standard folders lack one, then runs `treasure doctor` (auto, gpu, cpu) and dist/bench.js.
+# Every step prints what fails and the script goes on (the CPU figures come out regardless).
+# Env: BENCH_N (HumanEvalFix functions, default 30), BENCH_ARGS (more bench options).
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-build/bench-out}
+mkdir -p "$OUT"
+exec > >(tee "$OUT/gpu-device.log") 2>&1
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf '!! %s\n' "$*"; }
+
+step "node"
+if ! command -v node >/dev/null 2>&1; then
+  if [ -f .node/node.xz ]; then
+    mkdir -p .node/bin && xz -dc .node/node.xz > .node/bin/node && chmod +x .node/bin/node || fail "cannot unpack .node/node.xz"
+    export PATH="$PWD/.node/bin:$PATH"
+  else
+    fail "no node and no .node/node.xz"
+  fi
+fi
+node --version || { fail "node does not run: nothing more to do"; exit 1; }
+
+step "onnxruntime-node"
+if [ ! -f node_modules/onnxruntime-node/package.json ]; then
+  mkdir -p node_modules/onnxruntime-node && tar xJf .node/ort-node.tar.xz -C node_modules/onnxruntime-node || fail "cannot unpack .node/ort-node.tar.xz"
+fi
+if [ ! -f node_modules/onnxruntime-common/package.json ]; then
+  # onnxruntime-node's dist requires onnxruntime-common (a plain JS package)
+  mkdir -p node_modules/onnxruntime-common && tar xJf .node/ort-common.tar.xz -C node_modules/onnxruntime-common || fail "cannot unpack .node/ort-common.tar.xz"
+fi
+node -e "const o=require('onnxruntime-node'); console.log('onnxruntime-node', o.env.versions.node, JSON.stringify(o.listSupportedBackends()))" || fail "onnxruntime-node does not load"
+
+step "Vulkan loader and NVIDIA driver"
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+  deb=$(ls .gl/libvulkan1_*.deb 2>/dev/null | head -1)
+  if [ -n "$deb" ]; then
+    if dpkg -x "$deb" / 2>/dev/null && ldconfig 2>/dev/null; then echo "unpacked $deb into /"
+    else
+      # not root: unpack beside the repo and use LD_LIBRARY_PATH
+      mkdir -p .gl/root && dpkg -x "$deb" .gl/root && export LD_LIBRARY_PATH="$PWD/.gl/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}" && echo "unpacked $deb into .gl/root" || fail "cannot unpack $deb"
+    fi
+  else
+    fail "libvulkan.so.1 is missing and there is no .gl/libvulkan1_*.deb: WebGPU will not start"
+  fi
+fi
+ldconfig -p 2>/dev/null | grep 'libvulkan.so.1 ' || ls "$PWD"/.gl/root/usr/lib/x86_64-linux-gnu/libvulkan.so.1 2>/dev/null || true
+if [ -z "${VK_DRIVER_FILES:-}" ] && ! ls /etc/vulkan/icd.d/nvidia*.json /usr/share/vulkan/icd.d/nvidia*.json /usr/local/share/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
+  for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.x86_64.json /etc/vulkan/icd.d/nvidia_icd.x86_64.json; do
+    if [ -f "$f" ]; then export VK_DRIVER_FILES="$f"; echo "VK_DRIVER_FILES=$f"; break; fi
+  done
+  [ -n "${VK_DRIVER_FILES:-}" ] || fail "no NVIDIA Vulkan driver manifest (nvidia_icd.json) found"
+fi
+for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+  [ -d "$d" ] && export LD_LIBRARY_PATH="$d:${LD_LIBRARY_PATH:-}"
+done
+nvidia-smi -L 2>/dev/null || fail "nvidia-smi not found or no GPU"
+ls /dev/nvidia* /dev/dri 2>/dev/null | tr '\n' ' '; echo
+
+step "files"
+for f in dist/cli.js dist/bench.js grammars/wasm/python.wasm models/treasure/model.onnx models/treasure/tokenizer.json models/treasure/config.json; do
+  [ -f "$f" ] && echo "ok $f" || fail "missing $f (build with npm run build; carry dist/, grammars/wasm/, models/treasure/)"
+done
+
+step "treasure doctor (auto)"
+timeout 180 node dist/cli.js doctor || fail "doctor (auto) exit $?"
+step "treasure doctor --device gpu --json"
+timeout 180 node dist/cli.js doctor --device gpu --json > "$OUT/doctor-gpu.json"; rc=$?
+cat "$OUT/doctor-gpu.json"; [ $rc = 0 ] || fail "doctor --device gpu exit $rc (no GPU provider works: see its reasons)"
+timeout 120 node dist/cli.js doctor --device cpu --json > "$OUT/doctor-cpu.json" || fail "doctor --device cpu exit $?"
+
+step "benchmark: CPU and GPU (${BENCH_N:-30} HumanEvalFix functions)"
+# shellcheck disable=SC2086
+timeout 420 node dist/bench.js --n "${BENCH_N:-30}" --out "$OUT/bench-gpu.json" ${BENCH_ARGS:-} || fail "benchmark exit $?"
+if ! grep -q '"gpu": true' "$OUT/bench-gpu.json" 2>/dev/null || grep -q '"error"' "$OUT/bench-gpu.json" 2>/dev/null; then
+  step "benchmark again on the GPU with the KV cache through the CPU (TREASURE_GPU_KV=0, 10 functions)"
+  TREASURE_GPU_KV=0 timeout 240 node dist/bench.js --n 10 --devices gpu --out "$OUT/bench-gpu-kvcpu.json" || fail "benchmark (TREASURE_GPU_KV=0) exit $?"
+fi
+step "done: $OUT"
+ls -la "$OUT"
