@@ -271,6 +271,7 @@ async function main(): Promise<void> {
       if (r.deviceInfo.placement) log(`${d}: placement (runtime profile) ${r.deviceInfo.placement}`);
     }
     runs.push(r);
+    save(o, cases.length, runs, {}); // partial results survive a crash of a later device
   }
   const cpu = runs.find((r) => r.deviceInfo && !r.deviceInfo.gpu && r.decodeMsPerToken);
   const gpu = runs.find((r) => r.deviceInfo?.gpu && r.decodeMsPerToken);
@@ -288,15 +289,19 @@ async function main(): Promise<void> {
   }
   const text = table(runs, parity);
   process.stdout.write(text + '\n');
+  save(o, cases.length, runs, parity);
+  writeFileSync(o.out.replace(/\.json$/, '') + '.txt', text + '\n');
+  log(`wrote ${o.out}`);
+}
+
+function save(o: Options, n: number, runs: DeviceRun[], parity: Record<string, unknown>): void {
   mkdirSync(dirname(o.out), { recursive: true });
   const json = {
-    date: new Date().toISOString(), model: o.model, data: o.data, languages: o.languages, n: cases.length, decodeTokens: o.decode, reps: o.reps,
+    date: new Date().toISOString(), model: o.model, data: o.data, languages: o.languages, n, decodeTokens: o.decode, reps: o.reps,
     node: process.version, cpu: cpus()[0]?.model, threads: cpus().length, gpu: gpuName() ?? null,
     runs: runs.map(({ firstLogits: _l, greedy: _g, ...r }) => r), parity,
   };
   writeFileSync(o.out, JSON.stringify(json, null, 1) + '\n');
-  writeFileSync(o.out.replace(/\.json$/, '') + '.txt', text + '\n');
-  log(`wrote ${o.out}`);
 }
 
 main().catch((e: unknown) => {
