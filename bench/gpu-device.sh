@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CPU/GPU benchmark on a Linux machine with an NVIDIA GPU and no Node.js, from the repository
-# root (the working tree plus the ignored dist/, grammars/wasm/, models/treasure/ and .node/, .gl/):
+# root (the working tree plus the ignored models/treasure/, .node/ and .gl/; dist/ and grammars/wasm/
+# too, or .node/bench-kit.tar.xz from bench/make-kit.sh in their place):
 #
 #   bash bench/gpu-device.sh            # results in $OUT (default build/bench-out)
 #
@@ -66,8 +67,11 @@ nvidia-smi -L 2>/dev/null || fail "nvidia-smi not found or no GPU"
 ls /dev/nvidia* /dev/dri 2>/dev/null | tr '\n' ' '; echo
 
 step "files"
+if [ ! -f dist/bench.js ] && [ -f .node/bench-kit.tar.xz ]; then
+  tar xJf .node/bench-kit.tar.xz && echo "unpacked .node/bench-kit.tar.xz (dist/cli.js, dist/bench.js, the Python grammar)" || fail "cannot unpack .node/bench-kit.tar.xz"
+fi
 for f in dist/cli.js dist/bench.js grammars/wasm/python.wasm models/treasure/model.onnx models/treasure/tokenizer.json models/treasure/config.json; do
-  [ -f "$f" ] && echo "ok $f" || fail "missing $f (build with npm run build; carry dist/, grammars/wasm/, models/treasure/)"
+  [ -f "$f" ] && echo "ok $f" || fail "missing $f (bench/make-kit.sh, or carry dist/, grammars/wasm/; and models/treasure/)"
 done
 
 step "treasure doctor (auto)"
