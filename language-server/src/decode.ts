@@ -92,6 +92,11 @@ export interface DecodeRequest {
   signal?: AbortSignal;
   /** Whether to write a marker list at all (true for the marker-tuned model). */
   markerList?: boolean;
+  /** CodeFix: the code being rewritten. While the answer still copies it, the decoder records where
+   * the model came closest to writing something else (see DecodeResult.branches). */
+  original?: string;
+  /** Answer tokens forced before free decoding (a branch taken from an earlier run). */
+  answerPrefix?: readonly number[];
 }
 
 export interface DecodeResult {
@@ -106,6 +111,9 @@ export interface DecodeResult {
   stop: 'end' | 'limit' | 'context';
   /** Model steps run (calls into the model). */
   steps: number;
+  /** Where, while copying `original`, the runner-up token came closest to the copied one:
+   * answer-token prefix + that runner-up, closest first (at most 8). */
+  branches?: { prefix: number[]; margin: number }[];
 }
 
 const MAX_VALUE_TOKENS = 12;
@@ -175,6 +183,7 @@ export class Decoder {
     // Forced tokens are appended and fed together; returns false when the limit is reached.
     const room = () => limit - out.length;
     let stop: DecodeResult['stop'] = 'limit';
+    const branches: { prefix: number[]; margin: number }[] = [];
     try {
       let logits = await feed(req.promptIds);
       let markersDone = req.markerList === false || !this.markers;
@@ -186,9 +195,16 @@ export class Decoder {
         }
       }
       if (markersDone) {
+        const answerStart = out.length;
+        for (const id of req.answerPrefix ?? []) {
+          if (room() <= 0) break;
+          out.push(id);
+          logits = await feed([id]);
+        }
         // The answer: free greedy decoding until <|end|>.
         while (room() > 0) {
           const next = argmax(logits, undefined, v.notInAnswer);
+          if (req.original !== undefined) this.noteBranch(logits, next, out.slice(answerStart), req.original, branches);
           out.push(next);
           if (next === v.end) { stop = 'end'; break; }
           if (room() <= 0) break;
@@ -199,7 +215,22 @@ export class Decoder {
     } finally {
       session.dispose();
     }
-    return this.finish(out, stop, steps);
+    const result = this.finish(out, stop, steps);
+    if (req.original !== undefined) result.branches = branches.sort((a, b) => a.margin - b.margin).slice(0, 8);
+    return result;
+  }
+
+  /** Records the runner-up at this step while the answer so far is still a copy of `original`. */
+  private noteBranch(logits: Float32Array, chosen: number, answer: number[], original: string, branches: { prefix: number[]; margin: number }[]): void {
+    let text = this.tok.decode(answer);
+    if (text.startsWith('\n') && answer.length > 0) text = text.slice(1);
+    if (!original.startsWith(text)) return;
+    const blocked = new Set(this.answerVocab.notInAnswer);
+    blocked.add(chosen);
+    blocked.add(this.answerVocab.end);
+    const alt = argmax(logits, undefined, blocked);
+    if (alt < 0) return;
+    branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]! });
   }
 
   /**

@@ -24,6 +24,9 @@ import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runt
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
 
 /** Bad input (unsupported language, line out of range, unknown marker, ...): CLI exit 2. */
+/** Branches of a copied answer tried before giving up (each costs one decode). */
+const BRANCH_TRIES = 4;
+
 export class InputError extends Error {}
 export { ModelError };
 
@@ -280,13 +283,33 @@ export class Engine {
     if (room < Math.min(budget, 64 + codeTokens)) {
       return { fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() };
     }
-    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(budget, room), signal: req.signal });
+    const maxTokens = Math.min(budget, room);
+    let decoded = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, original: code });
+    let check = decoded.stop === 'end' ? await checkFix(a, target, decoded.answer) : undefined;
+    // A small model often copies the code it was asked to fix. The answer must differ, so when the
+    // greedy answer is the input unchanged (or fails the check), decoding branches at the points where
+    // the model was least sure it should copy, closest first, and the first checked answer wins.
+    // With an error position, the branches on (or just after) the error's line go first.
+    let branches = decoded.branches ?? [];
+    if (target.kind !== 'function') {
+      const errLine = target.line - target.region.startLine;
+      const near = (b: { prefix: number[] }) => {
+        const line = this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1;
+        return line === errLine || line === errLine + 1 ? 0 : 1;
+      };
+      branches = [...branches].sort((x, y) => near(x) - near(y));
+    }
+    for (let i = 0; i < Math.min(branches.length, BRANCH_TRIES) && !(check?.ok); i++) {
+      const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix });
+      if (d.stop !== 'end') continue;
+      const c = await checkFix(a, target, d.answer);
+      if (c.ok || !check) { decoded = d; check = c; }
+    }
     const report = reportOf(given, decoded);
     const base = { completion: this.tokenizer.decode(decoded.ids), markers: report, tokens: { prompt: promptIds.length, completion: decoded.ids.length, steps: decoded.steps } };
-    if (decoded.stop !== 'end') {
+    if (!check) {
       return { fix: null, reason: `the model did not finish its answer within ${decoded.ids.length} tokens`, latencyMs: ms(), ...base };
     }
-    const check = await checkFix(a, target, decoded.answer);
     if (!check.ok) return { fix: null, reason: check.reason, latencyMs: ms(), ...base };
     const starts = lineStarts(a.text);
     const span = regionSpan(a.text, starts, target.region.startLine, target.region.endLine);
