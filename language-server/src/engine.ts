@@ -39,6 +39,8 @@ export interface EngineOptions {
   tokenizer?: TreasureTokenizer;
   /** false: a model trained without markers (the no-marker baseline): no marker list in prompt or completion. */
   markers?: boolean;
+  /** Branch retries of a copied CodeFix answer (default BRANCH_TRIES; 0 turns branching off). */
+  branchTries?: number;
 }
 
 export interface MarkerReport { given: Markers; inferred: Markers }
@@ -152,6 +154,7 @@ export async function markersAt(req: MarkersAtRequest): Promise<MarkersAtResult>
 
 export class Engine {
   private readonly decoder: Decoder;
+  private branchTries = BRANCH_TRIES;
 
   private constructor(
     readonly modelDir: string,
@@ -170,7 +173,7 @@ export class Engine {
   /** Loads the model (ModelError with a clear message when it is missing or broken). */
   static async load(opts: EngineOptions = {}): Promise<Engine> {
     const dir = resolve(opts.modelDir || defaultModelDir());
-    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false);
+    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false).withBranches(opts.branchTries);
     if (!existsSync(dir)) {
       throw new ModelError(`no model at ${dir}: the shipped model (models/treasure/ with model.onnx, tokenizer.json, config.json) is missing`);
     }
@@ -188,7 +191,12 @@ export class Engine {
       throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
     }
     const model = await OrtModel.load(dir, opts.device ?? 'auto');
-    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false);
+    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false).withBranches(opts.branchTries);
+  }
+
+  private withBranches(n: number | undefined): this {
+    if (n !== undefined) this.branchTries = n;
+    return this;
   }
 
   get contextLength(): number {
@@ -299,7 +307,7 @@ export class Engine {
       };
       branches = [...branches].sort((x, y) => near(x) - near(y));
     }
-    for (let i = 0; i < Math.min(branches.length, BRANCH_TRIES) && !(check?.ok); i++) {
+    for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
       const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix });
       if (d.stop !== 'end') continue;
       const c = await checkFix(a, target, d.answer);
