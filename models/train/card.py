@@ -44,6 +44,7 @@ def main():
         "runs": runs["runs"],
         "shipped_run": shipped and shipped["id"],
         "evaluation": evals,
+        "quality_bars": runs.get("quality_bars"),
         "rebuild": runs.get("rebuild"),
     }
     with open(os.path.join(args.model, "MODEL.json"), "w") as f:
@@ -65,6 +66,8 @@ def main():
     md += ["", "## Data", "", runs.get("data", {}).get("summary", "see models/data/DATA.md"), "",
            "## Training runs (every run, failed ones too)", "",
            table(runs["runs"], ["id", "phase", "variant", "hardware", "minutes", "tokens", "steps", "final_valid_loss", "status", "notes"]), ""]
+    if runs.get("quality_bars"):
+        md += ["## Quality bars (the model issue's)", "", table(runs["quality_bars"], ["bar", "status", "measured", "tried"]), ""]
     for e in evals:
         if "markdown" in e:
             md += [f"## Evaluation: {e.get('suite', '')}", "", e["markdown"], ""]
