@@ -1,7 +1,7 @@
 // What every suite gets, what it returns, and the summary arithmetic they share.
 import type { EvalEngine } from '../engine-adapter.js';
-import type { HepLanguage } from '../humanevalpack.js';
-import type { RunLimits } from '../runner.js';
+import { loadProblems, type HepLanguage, type Problem } from '../humanevalpack.js';
+import { toolchain, type RunLimits } from '../runner.js';
 
 export interface SuiteContext {
   /** the product's engine on the model under test (loaded on first use) */
@@ -28,6 +28,28 @@ export interface SuiteResult {
   /** caveats that must travel with the numbers */
   notes: string[];
   seconds?: number;
+}
+
+/** The HumanEvalPack problems of the languages whose toolchain is here; a skipped language becomes a note. */
+export async function runnableProblems(ctx: SuiteContext, notes: string[], suite?: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const lang of ctx.languages) {
+    const tc = await toolchain(lang);
+    if (!tc.ok) {
+      notes.push(`${lang} skipped: ${tc.why}`);
+      if (suite) ctx.log(`${suite}: ${lang} skipped: ${tc.why}`);
+      continue;
+    }
+    problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
+  }
+  return problems;
+}
+
+/** The engine a mode runs on: the baseline model for 'baseline' (undefined, with a note, when none was given). */
+export async function engineForMode(ctx: SuiteContext, mode: string, notes: string[]): Promise<EvalEngine | undefined> {
+  if (mode !== 'baseline') return ctx.engine();
+  if (!ctx.baseline) { notes.push('mode baseline skipped: no --baseline DIR'); return undefined; }
+  return ctx.baseline();
 }
 
 export interface Rate { n: number; k: number; rate: number }

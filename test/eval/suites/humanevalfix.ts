@@ -2,9 +2,9 @@
 // problem's tests), the engine fixes the function around a line of its body, FixResult.fixed is run with
 // the tests. pass@1 per mode, language and bug type. No fix = failed (counted as no_fix).
 import type { EvalEngine, MarkerMap, MarkerMode } from '../engine-adapter.js';
-import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, type Problem } from '../humanevalpack.js';
-import { programFor, runProgram, runPrograms, toolchain, type ErrorKind, type Program } from '../runner.js';
-import { counts, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+import { bodyLine, buggyDocument, LANGUAGE_ID, type Problem } from '../humanevalpack.js';
+import { programFor, runProgram, runPrograms, type ErrorKind, type Program } from '../runner.js';
+import { counts, engineForMode, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 
 /** none: no markers (model infers all); context: as the editor sets them; bugtype: context + the true error_type; baseline: the no-marker model. */
 export const FIX_MODES = ['none', 'context', 'bugtype', 'baseline'] as const;
@@ -128,19 +128,11 @@ export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)
 export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[]; variants: FixVariant[]; testsModes?: FixMode[] }): Promise<SuiteResult> {
   const t0 = Date.now();
   const notes: string[] = [];
-  const problems: Problem[] = [];
-  for (const lang of ctx.languages) {
-    const tc = await toolchain(lang);
-    if (!tc.ok) { notes.push(`${lang} skipped: ${tc.why}`); ctx.log(`humanevalfix: ${lang} skipped: ${tc.why}`); continue; }
-    problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
-  }
+  const problems = await runnableProblems(ctx, notes, 'humanevalfix');
   const records: FixRecord[] = [];
   for (const mode of opts.modes) {
-    let engine: EvalEngine;
-    if (mode === 'baseline') {
-      if (!ctx.baseline) { notes.push('mode baseline skipped: no --baseline DIR'); continue; }
-      engine = await ctx.baseline();
-    } else engine = await ctx.engine();
+    const engine = await engineForMode(ctx, mode, notes);
+    if (!engine) continue;
     for (const variant of opts.variants) {
       if (variant === 'tests' && opts.testsModes && !opts.testsModes.includes(mode)) continue;
       ctx.log(`humanevalfix ${mode}/${variant}: ${problems.length} problems (${engine.kind})`);

@@ -7,10 +7,9 @@
 // Violation rate = share of outputs over N; closeness = mean |length - N| and mean length / N.
 // Empty outputs are counted (they meet any limit); with --length-tests the outputs also run against the tests.
 import type { EvalEngine } from '../engine-adapter.js';
-import { loadProblems, type Problem } from '../humanevalpack.js';
-import { toolchain } from '../runner.js';
+import { type Problem } from '../humanevalpack.js';
 import { answerLines } from '../truncate.js';
-import { groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+import { groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 import { generateOne, judgeGenerations } from './synthesis.js';
 
 export const LENGTH_CONDITIONS = ['marker', 'text', 'baseline-text', 'none'] as const;
@@ -55,12 +54,7 @@ export function summarizeLength(rs: LengthRecord[]) {
 export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCondition[]; unit: LengthUnit; runTests?: boolean }): Promise<SuiteResult> {
   const t0 = Date.now();
   const notes: string[] = [];
-  const problems: Problem[] = [];
-  for (const lang of ctx.languages) {
-    const tc = await toolchain(lang);
-    if (!tc.ok) { notes.push(`${lang} skipped: ${tc.why}`); continue; }
-    problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
-  }
+  const problems = await runnableProblems(ctx, notes);
   const records: LengthRecord[] = [];
   const ours = await ctx.engine();
   const measure = (engine: EvalEngine, text: string): number | undefined =>

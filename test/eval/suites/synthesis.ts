@@ -3,10 +3,10 @@
 // Modes: none (no markers), context (task/code_type as the editor sets them), baseline (no-marker model).
 // The harness check: prompt + canonical_solution + test must pass.
 import type { EvalEngine, MarkerMode } from '../engine-adapter.js';
-import { LANGUAGE_ID, loadProblems, type Problem } from '../humanevalpack.js';
-import { programFor, runProgram, runPrograms, toolchain, type ErrorKind } from '../runner.js';
+import { LANGUAGE_ID, type Problem } from '../humanevalpack.js';
+import { programFor, runProgram, runPrograms, type ErrorKind } from '../runner.js';
 import { truncateGeneration } from '../truncate.js';
-import { counts, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+import { counts, engineForMode, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 
 export const GEN_MODES = ['none', 'context', 'baseline'] as const;
 export type GenMode = (typeof GEN_MODES)[number];
@@ -69,12 +69,7 @@ function summarizeGen(rs: GenRecord[]) {
 export async function runSynthesis(ctx: SuiteContext, opts: { modes: GenMode[] }): Promise<SuiteResult> {
   const t0 = Date.now();
   const notes: string[] = [];
-  const problems: Problem[] = [];
-  for (const lang of ctx.languages) {
-    const tc = await toolchain(lang);
-    if (!tc.ok) { notes.push(`${lang} skipped: ${tc.why}`); continue; }
-    problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit));
-  }
+  const problems = await runnableProblems(ctx, notes);
   // Harness check: the canonical solution completes each prompt.
   const canon = await runPrograms(problems.map((p) => programFor(p, p.prompt + p.canonical)), ctx.limits, ctx.jobs);
   const canonical = Object.fromEntries([...groupBy(problems.map((p, i) => ({ p, ok: canon[i]!.pass })), (x) => x.p.language)]
@@ -82,11 +77,8 @@ export async function runSynthesis(ctx: SuiteContext, opts: { modes: GenMode[] }
   const canonicalFailures = problems.filter((_, i) => !canon[i]!.pass).map((p) => p.taskId);
   const records: GenRecord[] = [];
   for (const mode of opts.modes) {
-    let engine: EvalEngine;
-    if (mode === 'baseline') {
-      if (!ctx.baseline) { notes.push('mode baseline skipped: no --baseline DIR'); continue; }
-      engine = await ctx.baseline();
-    } else engine = await ctx.engine();
+    const engine = await engineForMode(ctx, mode, notes);
+    if (!engine) continue;
     ctx.log(`synthesis ${mode}: ${problems.length} problems (${engine.kind})`);
     const tick = progress(ctx.log, `generate ${mode}`, problems.length);
     const gens: Awaited<ReturnType<typeof generateOne>>[] = [];
