@@ -140,6 +140,8 @@ function argmax(logits: Float32Array, allowed?: Iterable<number>, blocked?: Set<
 class AnswerVocab {
   readonly end: number;
   readonly notInAnswer = new Set<number>();
+  /** A branch never takes one of these instead of the copied token (ending early is no fix). */
+  readonly notAnAlternative: Set<number>;
   constructor(tok: TreasureTokenizer) {
     const t = taxonomy();
     this.end = tok.id(t.format.end);
@@ -147,6 +149,7 @@ class AnswerVocab {
       const id = tok.tryId(s);
       if (id !== undefined) this.notInAnswer.add(id);
     }
+    this.notAnAlternative = new Set([...this.notInAnswer, this.end]);
   }
 }
 
@@ -196,6 +199,7 @@ export class Decoder {
       }
       if (markersDone) {
         const answerStart = out.length;
+        let copying = req.original !== undefined; // until the answer stops being a copy of it
         for (const id of req.answerPrefix ?? []) {
           if (room() <= 0) break;
           out.push(id);
@@ -204,7 +208,7 @@ export class Decoder {
         // The answer: free greedy decoding until <|end|>.
         while (room() > 0) {
           const next = argmax(logits, undefined, v.notInAnswer);
-          if (req.original !== undefined) this.noteBranch(logits, next, out.slice(answerStart), req.original, branches);
+          if (copying) copying = this.noteBranch(logits, next, out.slice(answerStart), req.original!, branches);
           out.push(next);
           if (next === v.end) { stop = 'end'; break; }
           if (room() <= 0) break;
@@ -220,17 +224,19 @@ export class Decoder {
     return result;
   }
 
-  /** Records the runner-up at this step while the answer so far is still a copy of `original`. */
-  private noteBranch(logits: Float32Array, chosen: number, answer: number[], original: string, branches: { prefix: number[]; margin: number }[]): void {
+  /** Records the runner-up at this step while the answer so far is still a copy of `original`;
+   * returns false once it is not (nothing later can be a copy point). */
+  private noteBranch(logits: Float32Array, chosen: number, answer: number[], original: string, branches: { prefix: number[]; margin: number }[]): boolean {
     let text = this.tok.decode(answer);
     if (text.startsWith('\n') && answer.length > 0) text = text.slice(1);
-    if (!original.startsWith(text)) return;
-    const blocked = new Set(this.answerVocab.notInAnswer);
-    blocked.add(chosen);
-    blocked.add(this.answerVocab.end);
-    const alt = argmax(logits, undefined, blocked);
-    if (alt < 0) return;
-    branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]! });
+    if (!original.startsWith(text)) return false;
+    const blocked = this.answerVocab.notAnAlternative;
+    let alt = -1;
+    for (let i = 0; i < logits.length; i++) {
+      if (i !== chosen && !blocked.has(i) && (alt < 0 || logits[i]! > logits[alt]!)) alt = i;
+    }
+    if (alt >= 0) branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]! });
+    return true;
   }
 
   /**

@@ -301,11 +301,13 @@ export class Engine {
     let branches = decoded.branches ?? [];
     if (target.kind !== 'function') {
       const errLine = target.line - target.region.startLine;
-      const near = (b: { prefix: number[] }) => {
+      const far = (b: { prefix: number[] }) => {
         const line = this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1;
         return line === errLine || line === errLine + 1 ? 0 : 1;
       };
-      branches = [...branches].sort((x, y) => near(x) - near(y));
+      // Decode each branch once, not once per comparison.
+      const keyed = branches.map((b) => ({ b, far: far(b) }));
+      branches = keyed.sort((x, y) => x.far - y.far).map((k) => k.b);
     }
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
       const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix });
