@@ -1,6 +1,8 @@
 // Build: copy the tree-sitter grammars named in grammars/grammars.json out of their npm packages,
 // then bundle the language server, the CLI, the VS Code client and the benchmark with esbuild.
-// Usage: node scripts/build.mjs [--grammars-only]
+// Usage: node scripts/build.mjs [--grammars-only | --data-kit]
+// --data-kit: the tasks build bundled (build/data-kit/tasks.js + tasks-worker.js), to run on a GPU
+// machine's many cores with only node there (models/train/device.sh step `tasks`).
 import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -53,7 +55,19 @@ async function bundle() {
   await Promise.all(jobs);
 }
 
+async function dataKit() {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
+    entryPoints: { tasks: join(root, 'models/data/tasks/cli.ts'), 'tasks-worker': join(root, 'models/data/tasks/worker.ts') },
+    outdir: join(root, 'build/data-kit'), external: ['tsx/cjs'],
+    // web-tree-sitter's ES module build finds its wasm through import.meta.url, which a CommonJS bundle lacks
+    alias: { 'web-tree-sitter': join(packageDir('web-tree-sitter'), 'web-tree-sitter.cjs') },
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   copyGrammars();
+  if (process.argv.includes('--data-kit')) { await dataKit(); process.exit(0); }
   if (!process.argv.includes('--grammars-only')) await bundle();
 }

@@ -6,9 +6,13 @@
 # Steps:
 #   receive               join carried pieces (.carry/*) into $W/inbox; unpack data archives into $W/data
 #   tokenizer             train the BPE tokenizer on $W/data (once; kept in $W/tok/tokenizer.json)
-#   tokenize              tokenize corpus and tasks into $W/tok
+#   kit                   unpack the carried .kit (node, bundled tasks build, grammar wasm) into /root/kit
+#   tasks:N               build the tasks from $W/data/corpus with N node workers into $W/data/tasks
+#   tokenize              tokenize corpus and tasks into $W/tok (tokenize-corpus, tokenize-tasks: one of them)
+#   bg:NAME:S1+S2...      run steps S1, S2, ... in the background (own session) with a log $W/logs/NAME.log
+#   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
-#   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT (markers | plain)
+#   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT (markers | plain); FT_STEPS=N schedules on steps
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
@@ -17,7 +21,7 @@ set -euo pipefail
 W=${TREASURE_WORK:-/root/treasure}
 T=models/train
 export PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
-mkdir -p "$W"/{inbox,data,tok,runs,export}
+mkdir -p "$W"/{inbox,data,tok,runs,export,logs}
 NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
 launch() { if [ "$NGPU" -gt 1 ]; then torchrun --standalone --nproc_per_node "$NGPU" "$@"; else python3 "$@"; fi; }
 
@@ -33,9 +37,36 @@ for step in "$@"; do
       [ -f "$W/tok/tokenizer.json" ] && [ -z "${FORCE:-}" ] && { echo "tokenizer exists"; continue; }
       if [ -f "$W/inbox/tokenizer.json" ]; then cp "$W/inbox/tokenizer.json" "$W/tok/"; else
         python3 $T/prepare.py tokenizer --data "$W/data" --out "$W/tok/tokenizer.json" --sample-mb ${SAMPLE_MB:-300}; fi ;;
-    tokenize)
-      python3 $T/prepare.py corpus --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok"
-      python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" ;;
+    kit)
+      mkdir -p /root/kit grammars/wasm
+      xz -dc .kit/node.xz >/root/kit/node && chmod +x /root/kit/node
+      tar -xJf .kit/grammars.tar.xz -C grammars/wasm
+      cp .kit/tasks.js .kit/tasks-worker.js /root/kit/ && /root/kit/node --version ;;
+    tasks)
+      TREASURE_ROOT=$PWD /root/kit/node /root/kit/tasks.js --corpus "$W/data/corpus" --out "$W/data/tasks" \
+        --workers "${a:-8}" --card "$W/tasks-card" ;;
+    tokenize|tokenize-corpus|tokenize-tasks)
+      [ "$name" = tokenize-tasks ] || python3 $T/prepare.py corpus --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok"
+      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" ;;
+    bg)  # survives the call (own session); the machine stays while calls keep coming
+      IFS=+ read -ra steps <<<"$b"
+      setsid nohup bash "$0" "${steps[@]}" >"$W/logs/$a.log" 2>&1 </dev/null &
+      echo $! >"$W/logs/$a.pid"; echo "started $a: ${steps[*]}" ;;
+    wait)
+      end=$((SECONDS + a)); declare -A seen=()
+      while :; do
+        alive=0
+        for pf in "$W"/logs/*.pid; do [ -e "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null && alive=1; done
+        for lf in "$W"/logs/*.log; do
+          [ -e "$lf" ] || continue
+          n=$(wc -l <"$lf"); from=${seen[$lf]:-0}
+          [ "$n" -gt "$from" ] && sed -n "$((from + 1)),${n}p" "$lf" | awk -v t="$(basename "$lf" .log)" '!/^step [0-9]+ loss/ || $2 % 500 == 0 { print "[" t "] " $0 }'
+          seen[$lf]=$n
+        done
+        [ $alive = 0 ] && { echo "all background jobs ended"; break; }
+        [ $SECONDS -ge $end ] && { echo "still running after ${a}s"; break; }
+        sleep 15
+      done ;;
     pretrain)
       init=(); [ -f "$W/inbox/base.pt" ] && [ ! -f "$W/runs/base/last.pt" ] && init=(--init "$W/inbox/base.pt")
       launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" --stop-after "${b:-0}" \
@@ -43,7 +74,7 @@ for step in "$@"; do
     finetune)
       launch $T/train.py --phase finetune --variant "$a" --data "$W/tok" --init "$W/runs/base/model.pt" \
         --out "$W/runs/ft-$a" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
-        --mix-corpus ${MIX:-0.1} --compile ${TRAIN_ARGS:-} ;;
+        --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} ${TRAIN_ARGS:-} ;;
     export)
       python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 ;;
     shrink)  # bf16 weights only, to bring a run home for the next session (train.py --init reads it)

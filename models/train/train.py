@@ -41,6 +41,7 @@ def parse_args(argv=None):
     ap.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget of this run's schedule")
     ap.add_argument("--stop-after", type=float, default=0, help="end this call after MIN minutes, checkpointed, schedule unchanged (0: at the schedule's end)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    ap.add_argument("--steps", type=int, default=0, help="schedule on steps instead of wall-clock (equal compute for runs sharing a GPU); --minutes stays a safety stop")
     ap.add_argument("--batch", type=int, default=32, help="sequences per GPU per step")
     ap.add_argument("--context", type=int, default=2048)
     ap.add_argument("--lr", type=float, default=1.5e-3)
@@ -204,7 +205,7 @@ def main(argv=None):
     t_log = time.time()
     while True:
         elapsed = time.time() - t_start
-        stop = elapsed >= budget or (args.max_steps and step >= args.max_steps) or \
+        stop = elapsed >= budget or (args.max_steps and step >= args.max_steps) or (args.steps and step >= args.steps) or \
             (args.stop_after and time.time() - t_call >= args.stop_after * 60)
         if ddp:  # every rank stops at the same step
             flag = torch.tensor([1.0 if stop else 0.0], device=device)
@@ -212,7 +213,7 @@ def main(argv=None):
             stop = flag.item() > 0
         if stop:
             break
-        lr = lr_at(args, step, elapsed / budget)
+        lr = lr_at(args, step, step / args.steps if args.steps else elapsed / budget)
         for g in opt.param_groups:
             g["lr"] = lr
         use_mix = mix is not None and rng.random() < args.mix_corpus

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from './settings.js';
-import { enumValues } from './taxonomy.js';
+import { enumValues, TASKS_DIR } from './taxonomy.js';
 
 export const CHARS_PER_TOKEN = 3.5;
 type Cell = { examples: number; chars: number };
@@ -108,7 +108,7 @@ export function writeCard(dir: string, st: CardStats, info: { seed: number; smal
   const total = Object.values(info.result.written).reduce((a, b) => a + b, 0);
   const share = (t: string) => (total ? (((info.result.written[t] ?? 0) / total) * 100).toFixed(1) + '%' : '-');
   const langCols = colsOf(st.language, 'code_type');
-  const intro = readFileSync(join(__dirname, 'card-intro.md'), 'utf8').trimEnd();
+  const intro = readFileSync(join(TASKS_DIR, 'card-intro.md'), 'utf8').trimEnd();
   const md = [
     intro,
     '',

@@ -60,6 +60,13 @@ function example(task: string, pair: { code: string; answer: string; diagnostic?
   return ex;
 }
 
+const warned = new Set<string>();
+function warnOnce(grammar: string, e: unknown): void {
+  if (warned.has(grammar)) return;
+  warned.add(grammar);
+  console.error(`[tasks] grammar ${grammar} not loaded: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 export async function processFile(rec: CorpusRecord, split: string, seed: number, s: Settings): Promise<{ examples: Example[]; meta: ExampleMeta[] }> {
   const examples: Example[] = [];
   const meta: ExampleMeta[] = [];
@@ -80,7 +87,8 @@ export async function processFile(rec: CorpusRecord, split: string, seed: number
   let parser;
   try {
     parser = await getParser(grammar);
-  } catch {
+  } catch (e) {
+    warnOnce(grammar, e); // that language then gets file continuation only, said once per worker
     return { examples, meta };
   }
   const spans = findFunctions(parser, grammar, text);

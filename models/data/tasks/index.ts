@@ -139,6 +139,14 @@ class ShardWriter {
   }
 }
 
+/** The worker: bundled beside this file (scripts/build.mjs --data-kit), else TypeScript through tsx's CommonJS hook. */
+function startWorker(workerData: unknown): Worker {
+  const bundled = join(__dirname, 'tasks-worker.js');
+  if (__filename.endsWith('.js') && existsSync(bundled)) return new Worker(bundled, { workerData });
+  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, 'worker.ts'))});`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
 export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksResult> {
   const t0 = Date.now();
   const outDir = opts.outDir ?? (opts.out ? join(opts.out, 'tasks') : join(REPO_ROOT, 'build', 'data', 'tasks'));
@@ -153,12 +161,9 @@ export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksRes
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
 
-  const workerFile = join(__dirname, 'worker.ts');
   let failed: Error | null = null as Error | null;
   let terminating = false;
-  // The worker is TypeScript: load it through tsx's CommonJS hook (the package is CommonJS).
-  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(workerFile)});`;
-  const workers = Array.from({ length: nWorkers }, () => new Worker(boot, { eval: true, workerData: { seed, settings, tmpDir } }));
+  const workers = Array.from({ length: nWorkers }, () => startWorker({ seed, settings, tmpDir }));
   const failures: ((e: Error) => void)[] = [];
   for (const w of workers) {
     const fail = (e: Error) => {

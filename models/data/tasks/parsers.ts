@@ -1,6 +1,6 @@
 // Tree-sitter grammars (the ones the language server uses, grammars/grammars.json) and a plain-JS
 // copy of syntax trees, so the bug operators can walk nodes without crossing into wasm each time.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { REPO_ROOT } from './taxonomy.js';
@@ -26,7 +26,11 @@ const parsers = new Map<string, Parser>();
 export async function getParser(grammar: string): Promise<Parser> {
   const have = parsers.get(grammar);
   if (have) return have;
-  if (!initDone) initDone = Parser.init();
+  if (!initDone) {
+    // The runtime wasm from grammars/wasm when there (a bundled build has no node_modules beside it).
+    const runtime = join(REPO_ROOT, 'grammars', 'wasm', 'web-tree-sitter.wasm');
+    initDone = Parser.init(existsSync(runtime) ? { locateFile: () => runtime } : undefined);
+  }
   await initDone;
   let lp = languages.get(grammar);
   if (!lp) {
@@ -47,8 +51,9 @@ export async function loadAll(): Promise<string[]> {
     try {
       await getParser(g);
       ok.push(g);
-    } catch {
-      /* missing wasm: that language gets only file continuation */
+    } catch (e) {
+      // A missing wasm: that language gets only file continuation (said, so a broken bundle is seen).
+      console.error(`[tasks] grammar ${g} not loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return ok;

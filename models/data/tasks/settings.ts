@@ -1,6 +1,7 @@
 // The tasks build's settings (manifest.json beside this file), with overrides from buildTasks' options.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TASKS_DIR } from './taxonomy.js';
 
 export interface Settings {
   mix: Record<string, number>;
@@ -36,7 +37,7 @@ export interface Settings {
 }
 
 export function loadSettings(overrides: Partial<Settings> = {}): Settings {
-  const base = JSON.parse(readFileSync(join(__dirname, 'manifest.json'), 'utf8')) as Settings & { $comment?: string };
+  const base = JSON.parse(readFileSync(join(TASKS_DIR, 'manifest.json'), 'utf8')) as Settings & { $comment?: string };
   delete base.$comment;
   return { ...base, ...overrides } as Settings;
 }

@@ -28,7 +28,9 @@ export interface Taxonomy {
 }
 
 // The package is CommonJS (no "type": "module"), so tsx gives every module __dirname.
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+// TREASURE_ROOT: where the repo is when this runs bundled (models/train/device.sh builds tasks on a GPU machine).
+export const REPO_ROOT = process.env.TREASURE_ROOT ?? join(__dirname, '..', '..', '..');
+export const TASKS_DIR = join(REPO_ROOT, 'models', 'data', 'tasks');
 
 let cached: Taxonomy | undefined;
 export function taxonomy(): Taxonomy {
