@@ -45,7 +45,7 @@ class StepModule(nn.Module):
 
     def forward(self, input_ids, position_ids, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        logits, presents = self.model.step(input_ids, position_ids, past)
+        logits, presents = self.model.step(input_ids, position_ids, past, all_logits=True)
         flat = [t for kv in presents for t in kv]
         return (logits, *flat)
 
@@ -75,7 +75,7 @@ def export_onnx(model, cfg, path, int8_embedding):
     ids = torch.randint(0, cfg.vocab_size, (1, T))
     pos = torch.arange(P, P + T).unsqueeze(0)
     past = [torch.zeros(1, cfg.n_kv_head, P, cfg.head_dim) for _ in past_names]
-    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}}
+    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, "logits": {1: "T"}}
     axes.update({n: {2: "P"} for n in past_names})
     axes.update({n: {2: "P_plus_T"} for n in present_names})
     kwargs = dict(input_names=["input_ids", "position_ids", *past_names], output_names=["logits", *present_names],
@@ -124,7 +124,7 @@ def ort_greedy(path, cfg, prompt_ids, n_new):
     for _ in range(n_new):
         pos = np.arange(pos0, pos0 + ids.shape[1], dtype=np.int64)[None]
         res = sess.run(None, {"input_ids": ids, "position_ids": pos, **feeds_past})
-        logits = res[0]
+        logits = res[0][:, -1, :]  # [1, T, V]: every input position's logits
         if first_logits is None:
             first_logits = logits
         feeds_past = {n: res[1 + i] for i, n in enumerate(past_names)}

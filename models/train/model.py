@@ -3,7 +3,8 @@
 One file, two entry points:
 - forward(idx) for training (full sequences, causal attention through PyTorch's SDPA);
 - step(input_ids, position_ids, past) for inference/export (explicit KV cache, plain ops that
-  onnxruntime runs on CPU and GPU providers; returns the last position's logits only).
+  onnxruntime runs on CPU and GPU providers; the last position's logits, or every input position's
+  when the caller verifies several drafted tokens at once).
 """
 import math
 from dataclasses import dataclass, asdict
@@ -171,9 +172,10 @@ class Transformer(nn.Module):
             x = block(x, cos, sin)
         return self.lm_head(self.norm(x))
 
-    def step(self, input_ids, position_ids, past):
+    def step(self, input_ids, position_ids, past, all_logits=False):
         """One decoding step (or a prefill): past is a list of (k, v) per layer, each [1, Hkv, P, hd].
-        Returns (last-position logits [1, V], list of present (k, v))."""
+        Returns (logits, list of present (k, v)): the last position's [1, V], or with all_logits every
+        input position's [1, T, V] (the ONNX export: the engine checks drafted tokens in one step)."""
         x = self.embed(input_ids)
         cos, sin = rope_cos_sin(position_ids, self.cfg.head_dim, self.cfg.rope_theta, x.dtype)
         # Query at absolute position p may see keys at positions <= p (keys are 0..P+T-1).
@@ -185,5 +187,5 @@ class Transformer(nn.Module):
         for block, (pk, pv) in zip(self.blocks, past):
             x, k, v = block.step(x, cos, sin, pk, pv, mask)
             presents.append((k, v))
-        logits = self.lm_head(self.norm(x[:, -1, :]))
+        logits = self.lm_head(self.norm(x if all_logits else x[:, -1, :]))
         return logits, presents
