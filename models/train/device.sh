@@ -10,6 +10,8 @@
 #   tasks:N               build the tasks from $W/data/corpus with N node workers into $W/data/tasks
 #   tokenize              tokenize corpus and tasks into $W/tok (tokenize-corpus, tokenize-tasks: one of them)
 #   bg:NAME:S1+S2...      run steps S1, S2, ... in the background (own session) with a log $W/logs/NAME.log
+#   after:NAME            block until background job NAME has ended; fail if it failed
+#   finetune-both:MIN     finetune markers and plain at once on the same GPU(s) (FT_STEPS each: equal compute)
 #   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT (markers | plain); FT_STEPS=N schedules on steps
@@ -22,7 +24,7 @@ W=${TREASURE_WORK:-/root/treasure}
 T=models/train
 export PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 mkdir -p "$W"/{inbox,data,tok,runs,export,logs}
-NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
+NGPU=${NGPU:-$(python3 -c 'import torch; print(torch.cuda.device_count())' 2>/dev/null || echo 0)}
 launch() { if [ "$NGPU" -gt 1 ]; then torchrun --standalone --nproc_per_node "$NGPU" "$@"; else python3 "$@"; fi; }
 
 for step in "$@"; do
@@ -48,6 +50,15 @@ for step in "$@"; do
     tokenize|tokenize-corpus|tokenize-tasks)
       [ "$name" = tokenize-tasks ] || python3 $T/prepare.py corpus --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok"
       [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" ;;
+    after)
+      while kill -0 "$(cat "$W/logs/$a.pid")" 2>/dev/null; do sleep 10; done
+      grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;
+    finetune-both)
+      bash "$0" "finetune:markers:$a" >"$W/logs/ft-markers.out" 2>&1 & pm=$!
+      bash "$0" "finetune:plain:$a" >"$W/logs/ft-plain.out" 2>&1 & pp=$!
+      rm=0; rp=0; wait $pm || rm=$?; wait $pp || rp=$?
+      grep -h "^final\|^phase" "$W"/logs/ft-*.out || true
+      [ $rm = 0 ] && [ $rp = 0 ] || { echo "finetune failed (markers $rm, plain $rp)"; tail -5 "$W"/logs/ft-*.out; exit 1; } ;;
     bg)  # survives the call (own session); the machine stays while calls keep coming
       IFS=+ read -ra steps <<<"$b"
       setsid nohup bash "$0" "${steps[@]}" >"$W/logs/$a.log" 2>&1 </dev/null &
@@ -57,7 +68,7 @@ for step in "$@"; do
       while :; do
         alive=0
         for pf in "$W"/logs/*.pid; do [ -e "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null && alive=1; done
-        for lf in "$W"/logs/*.log; do
+        for lf in "$W"/logs/*.log "$W"/logs/*.out; do
           [ -e "$lf" ] || continue
           n=$(wc -l <"$lf"); from=${seen[$lf]:-0}
           [ "$n" -gt "$from" ] && sed -n "$((from + 1)),${n}p" "$lf" | awk -v t="$(basename "$lf" .log)" '!/^step [0-9]+ loss/ || $2 % 500 == 0 { print "[" t "] " $0 }'
@@ -91,3 +102,4 @@ for step in "$@"; do
     *) echo "unknown step $step"; exit 2 ;;
   esac
 done
+echo "=== done $* ($(date +%T))"
