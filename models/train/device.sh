@@ -11,6 +11,7 @@
 #   tokenize              tokenize corpus and tasks into $W/tok (tokenize-corpus, tokenize-tasks: one of them)
 #   bg:NAME:S1+S2...      run steps S1, S2, ... in the background (own session) with a log $W/logs/NAME.log
 #   after:NAME            block until background job NAME has ended; fail if it failed
+#   waitfile:PATH         block until $W/PATH exists
 #   finetune-both:MIN     finetune markers and plain at once on the same GPU(s) (FT_STEPS each: equal compute)
 #   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
@@ -49,10 +50,12 @@ for step in "$@"; do
         --workers "${a:-8}" --card "$W/tasks-card" ;;
     tokenize|tokenize-corpus|tokenize-tasks)
       [ "$name" = tokenize-tasks ] || python3 $T/prepare.py corpus --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok"
-      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" ;;
+      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} ;;
     after)
       while kill -0 "$(cat "$W/logs/$a.pid")" 2>/dev/null; do sleep 10; done
       grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;
+    waitfile)  # until $W/PATH exists (a run's model.pt: written once its schedule ended)
+      until [ -e "$W/$a" ]; do sleep 5; done; echo "found $a" ;;
     finetune-both)
       bash "$0" "finetune:markers:$a" >"$W/logs/ft-markers.out" 2>&1 & pm=$!
       bash "$0" "finetune:plain:$a" >"$W/logs/ft-plain.out" 2>&1 & pp=$!
@@ -87,7 +90,7 @@ for step in "$@"; do
         --out "$W/runs/ft-$a" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
         --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} ${TRAIN_ARGS:-} ;;
     export)
-      python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 ;;
+      python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 --block-size ${BLOCK:-32} ;;
     shrink)  # bf16 weights only, to bring a run home for the next session (train.py --init reads it)
       mkdir -p "$W/back"
       python3 -c "import torch,sys; c=torch.load(sys.argv[1],map_location='cpu'); c['model']={k:v.to(torch.bfloat16) for k,v in c['model'].items()}; c.pop('optimizer',None); torch.save(c,sys.argv[2])" \

@@ -139,6 +139,15 @@ def write_ids(f, encodings):
     return n
 
 
+def encode_ids(tok, texts, chunk=20000):
+    """Token ids as uint16 arrays, encoded in chunks: a tokenizers Encoding is large (offsets, strings),
+    and a million of them at once ran a 128 GB machine out of memory."""
+    out = []
+    for i in range(0, len(texts), chunk):
+        out.extend(np.asarray(e.ids, dtype=np.uint16) for e in tok.encode_batch(texts[i:i + chunk]))
+    return out
+
+
 def tokenize_tasks(args):
     tok = load_tokenizer(args.tokenizer, args.out)
     ctx = args.context
@@ -148,17 +157,25 @@ def tokenize_tasks(args):
     for split in ("train", "valid", "test"):
         examples = list(split_rows(args.data, "tasks", split))
         random.Random(args.seed).shuffle(examples)
+        if split == "train" and args.max_train and len(examples) > args.max_train:
+            # A fine-tune sees only so many tokens: a random sample, the same for both variants, with
+            # CodeFix (the product's task) at --fix-share of it when the data has that many.
+            fix = [ex for ex in examples if ex["task"] == "CodeFix"][:int(args.fix_share * args.max_train)] if args.fix_share else []
+            rest = [ex for ex in examples if not (args.fix_share and ex["task"] == "CodeFix")][:args.max_train - len(fix)]
+            examples = fix + rest
+            random.Random(args.seed + 1).shuffle(examples)
+            print(f"tasks train sample: {len(examples)} examples, {sum(ex['task'] == 'CodeFix' for ex in examples)} CodeFix")
         # length_tokens describes the answer under this tokenizer, so it is filled in here.
-        answers = tok.encode_batch([ex["answer"] for ex in examples])
-        for ex, enc in zip(examples, answers):
-            ex["markers"]["length_tokens"] = max(1, len(enc.ids))
+        for ex, ids in zip(examples, encode_ids(tok, [ex["answer"] for ex in examples])):
+            ex["markers"]["length_tokens"] = max(1, len(ids))
         for variant in ("markers", "plain"):
             rng = random.Random(args.seed)
             pairs = [M.render(ex, rng=rng, use_markers=(variant == "markers")) for ex in examples]
-            prompts = tok.encode_batch([p for p, _ in pairs])
-            completions = tok.encode_batch([c for _, c in pairs])
+            prompts = encode_ids(tok, [p for p, _ in pairs])
+            completions = encode_ids(tok, [c for _, c in pairs])
+            del pairs
             # Greedy packing: examples never cross a row; the rest of a row is padding without loss.
-            lengths = [len(pe.ids) + len(ce.ids) for pe, ce in zip(prompts, completions)]
+            lengths = [len(pe) + len(ce) for pe, ce in zip(prompts, completions)]
             place, n_rows, used, dropped = [], 0, ctx, 0
             for n in lengths:
                 if n > ctx:
@@ -176,10 +193,10 @@ def tokenize_tasks(args):
                 if at is None:
                     continue
                 r, c = at
-                np_ = len(pe.ids)
-                nc = len(ce.ids)
-                tokens[r, c:c + np_] = pe.ids
-                tokens[r, c + np_:c + np_ + nc] = ce.ids
+                np_ = len(pe)
+                nc = len(ce)
+                tokens[r, c:c + np_] = pe
+                tokens[r, c + np_:c + np_ + nc] = ce
                 loss[r, c + np_:c + np_ + nc] = 1
             base = os.path.join(args.out, f"{split}-{variant}")
             tokens.tofile(base + ".tokens")
@@ -205,6 +222,8 @@ def main():
     ap.add_argument("--sample-mb", type=int, default=200)
     ap.add_argument("--context", type=int, default=2048)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--max-train", type=int, default=0, help="tasks: use at most N training examples (0: all)")
+    ap.add_argument("--fix-share", type=float, default=0, help="tasks: CodeFix share of the --max-train sample (0: as in the data)")
     args = ap.parse_args()
     {"tokenizer": train_tokenizer, "corpus": tokenize_corpus, "tasks": tokenize_tasks}[args.cmd](args)
 
