@@ -6,6 +6,16 @@
 //    every model step, so cancellation stops decoding within one step.
 // Marker tags are single tokens, so the constraints act at tag boundaries; the tokens between two
 // tags are computed by encoding a reference string, so they match the training tokenization.
+// Speculation (prompt lookup, greedy-exact): in the answer, when the tokens written so far match a
+// span of the prompt (a CodeFix answer mostly copies the function it fixes) or an earlier span of
+// the answer, the tokens that follow that span are drafted and fed with the token just chosen in ONE
+// model step; with a model that returns logits for every input position ([1, T, vocab]), each
+// drafted token comes with the logits that follow it. A model with the last position's only
+// ([1, vocab]), or a KV cache kept on the GPU, decodes without speculation, exactly as before.
+// The decoding loop itself is unchanged: it picks each token from the logits exactly as without
+// speculation (constraints, branches, stops); a drafted token it picks is already in the KV cache
+// (no model call), and at the first one it does not pick, the rest of the draft is cut from the
+// cache and the token it picked is fed (with a new draft). So the output is plain greedy decoding's.
 import { category, markerOrder, parseMarkerList, serialize, taxonomy, type MarkerKey, type Markers } from './markers';
 import type { LogitsSession, LogitsSource } from './runtime';
 import type { TreasureTokenizer } from './tokenizer';
@@ -99,6 +109,23 @@ export interface DecodeRequest {
   answerPrefix?: readonly number[];
 }
 
+export interface DecoderOptions {
+  /** false: a model trained without markers (the baseline): no marker list at all. Default true. */
+  markers?: boolean;
+  /**
+   * Prompt-lookup speculation in the answer (greedy-exact; only where the model gives every
+   * position's logits and the KV cache can be rolled back). Default: on unless TREASURE_SPECULATE=0.
+   */
+  speculate?: boolean;
+  /** Longest draft (tokens fed after the chosen one in one step); default 16. */
+  maxDraft?: number;
+}
+
+/** Speculation on unless TREASURE_SPECULATE=0 (or false/off): the A/B switch. */
+export function speculateFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(0|false|off|no)$/i.test(env.TREASURE_SPECULATE ?? '');
+}
+
 export interface DecodeResult {
   /** Completion token ids (marker list, answer, and <|end|> when reached). */
   ids: number[];
@@ -114,9 +141,16 @@ export interface DecodeResult {
   /** Where, while copying `original`, the runner-up token came closest to the copied one:
    * answer-token prefix + that runner-up, closest first (at most 8). */
   branches?: { prefix: number[]; margin: number }[];
+  /** When speculation ran: drafted tokens fed, and how many of them the model's greedy choice kept. */
+  speculation?: { drafted: number; accepted: number; drafts: number };
 }
 
 const MAX_VALUE_TOKENS = 12;
+/** Longest draft by default, and the first one's length (drafts grow while they are accepted). */
+const MAX_DRAFT = 16;
+const FIRST_DRAFT = 4;
+/** Longest n-gram of the answer's end looked up in the prompt. */
+const MAX_NGRAM = 4;
 
 function argmax(logits: Float32Array, allowed?: Iterable<number>, blocked?: Set<number>): number {
   let best = -1;
@@ -156,11 +190,18 @@ class AnswerVocab {
 export class Decoder {
   private markerVocab: MarkerVocab | undefined;
   private readonly answerVocab: AnswerVocab;
+  readonly markers: boolean;
+  readonly speculate: boolean;
+  readonly maxDraft: number;
 
-  /** `markers: false`: a model trained without markers (the baseline): no marker list at all. */
-  constructor(readonly model: LogitsSource, readonly tok: TreasureTokenizer, readonly markers = true) {
+  /** `markers: false` (or options.markers false): a model trained without markers (the baseline): no marker list at all. */
+  constructor(readonly model: LogitsSource, readonly tok: TreasureTokenizer, markers: boolean | DecoderOptions = true) {
+    const o: DecoderOptions = typeof markers === 'boolean' ? { markers } : markers;
+    this.markers = o.markers !== false;
+    this.speculate = o.speculate ?? speculateFromEnv();
+    this.maxDraft = Math.max(1, Math.floor(o.maxDraft ?? MAX_DRAFT));
     this.answerVocab = new AnswerVocab(tok);
-    if (markers) this.markerVocab = new MarkerVocab(tok);
+    if (this.markers) this.markerVocab = new MarkerVocab(tok);
   }
 
   get vocab(): MarkerVocab {
@@ -187,6 +228,7 @@ export class Decoder {
     const room = () => limit - out.length;
     let stop: DecodeResult['stop'] = 'limit';
     const branches: { prefix: number[]; margin: number }[] = [];
+    let spec: Speculator | undefined;
     try {
       let logits = await feed(req.promptIds);
       let markersDone = req.markerList === false || !this.markers;
@@ -200,10 +242,27 @@ export class Decoder {
       if (markersDone) {
         const answerStart = out.length;
         let copying = req.original !== undefined; // until the answer stops being a copy of it
-        for (const id of req.answerPrefix ?? []) {
-          if (room() <= 0) break;
-          out.push(id);
-          logits = await feed([id]);
+        spec = this.speculate && session.multiLogits === true && session.feedAll && session.truncate
+          ? new Speculator(session, feed, async (ids) => {
+            if (req.signal?.aborted) throw new DecodeAbortedError();
+            steps++;
+            return session.feedAll!(ids);
+          }, new PromptLookup(req.promptIds), this.model.contextLength, this.maxDraft, req.signal)
+          : undefined;
+        const prefix = req.answerPrefix ?? [];
+        if (spec) {
+          // forced tokens in one step (what feeding them one by one gives, in one model call)
+          const n = Math.min(prefix.length, room());
+          if (n > 0) {
+            out.push(...prefix.slice(0, n));
+            logits = await feed(prefix.slice(0, n));
+          }
+        } else {
+          for (const id of prefix) {
+            if (room() <= 0) break;
+            out.push(id);
+            logits = await feed([id]);
+          }
         }
         // The answer: free greedy decoding until <|end|>.
         while (room() > 0) {
@@ -212,8 +271,10 @@ export class Decoder {
           out.push(next);
           if (next === v.end) { stop = 'end'; break; }
           if (room() <= 0) break;
-          if (session.length >= this.model.contextLength) { stop = 'context'; break; }
-          logits = await feed([next]);
+          if ((spec ? spec.fed : session.length) >= this.model.contextLength) { stop = 'context'; break; }
+          // With speculation: the logits that follow `next` (no model call when it was drafted),
+          // room() - 1 the most tokens worth drafting (the last one needs no logits after it).
+          logits = spec ? await spec.advance(next, out, room() - 1) : await feed([next]);
         }
       }
     } finally {
@@ -221,6 +282,7 @@ export class Decoder {
     }
     const result = this.finish(out, stop, steps);
     if (req.original !== undefined) result.branches = branches.sort((a, b) => a.margin - b.margin).slice(0, 8);
+    if (spec) result.speculation = { drafted: spec.drafted, accepted: spec.accepted, drafts: spec.drafts };
     return result;
   }
 
@@ -340,6 +402,145 @@ export class Decoder {
     if (closeAt < 0 && openAt >= 0) answer = '';
     const { markers } = parseMarkerList(markerText);
     return { ids, markerText, markers, answer, stop, steps };
+  }
+}
+
+/**
+ * Prompt lookup: the tokens that followed, in the prompt, the longest n-gram (up to MAX_NGRAM tokens)
+ * that ends the tokens written so far. Among equally long matches it prefers the first one at or
+ * after where the previous draft was taken from (a copy moves forward through the prompt). The
+ * tokens written so far are a second source, used when they hold a longer match than the prompt
+ * (a repeated line, or a small model caught in a loop), earliest match first.
+ */
+export class PromptLookup {
+  private readonly at = new Map<number, number[]>();
+  private readonly seen = new Map<number, number[]>();
+  private indexed = 0; // history positions in `seen`
+  private cursor = 0;
+
+  constructor(readonly source: readonly number[], readonly maxNgram = MAX_NGRAM) {
+    source.forEach((id, i) => {
+      let list = this.at.get(id);
+      if (!list) this.at.set(id, (list = []));
+      list.push(i);
+    });
+  }
+
+  /** At most `k` drafted tokens to follow `history` (empty when its last token occurs nowhere before). */
+  draft(history: readonly number[], k: number): number[] {
+    if (k <= 0 || history.length === 0) return [];
+    const h = history.length - 1;
+    const last = history[h]!;
+    // the prompt
+    const src = this.source;
+    let best = -1;
+    let bestN = 0;
+    let bestAhead = false;
+    for (const p of this.at.get(last) ?? []) {
+      if (p + 1 >= src.length) continue; // nothing follows
+      let n = 1;
+      while (n < this.maxNgram && n <= h && p - n >= 0 && src[p - n] === history[h - n]) n++;
+      const ahead = p >= this.cursor;
+      // longer first; then at/after the cursor; then the earliest (positions are ascending)
+      if (n > bestN || (n === bestN && ahead && !bestAhead)) {
+        best = p;
+        bestN = n;
+        bestAhead = ahead;
+      }
+    }
+    // the tokens written so far (positions before the last one)
+    for (; this.indexed < h; this.indexed++) {
+      const id = history[this.indexed]!;
+      let list = this.seen.get(id);
+      if (!list) this.seen.set(id, (list = []));
+      list.push(this.indexed);
+    }
+    let own = -1;
+    let ownN = 0;
+    for (const q of this.seen.get(last) ?? []) {
+      if (q >= h) break;
+      let n = 1;
+      while (n < this.maxNgram && q - n >= 0 && history[q - n] === history[h - n]) n++;
+      if (n > ownN) {
+        own = q;
+        ownN = n;
+      }
+    }
+    if (own >= 0 && ownN > bestN) return history.slice(own + 1, Math.min(own + 1 + k, h + 1));
+    if (best < 0) return [];
+    this.cursor = best + 1;
+    return src.slice(best + 1, best + 1 + k);
+  }
+}
+
+/**
+ * The answer loop's "feed the chosen token" with speculation. advance(next) returns the logits that
+ * follow `next`, as feed([next]) would: from the last model step when `next` is the drafted token
+ * there (accepted: no call), else after cutting the rest of the draft from the KV cache, from a new
+ * step that feeds `next` with a new draft. The draft length adapts: doubled after a draft is taken
+ * whole, cut to what was accepted plus one after a miss; after drafts missed at their first token,
+ * none is tried for 1, 2, 4, ... 16 tokens.
+ */
+class Speculator {
+  drafted = 0;
+  accepted = 0;
+  drafts = 0;
+  /** Drafted tokens in the cache not yet reached by the decoder, each with the logits after it. */
+  private ahead: { id: number; logits: Float32Array }[] = [];
+  private k = FIRST_DRAFT;
+  private run = 0; // accepted tokens of the current draft
+  private pause = 0; // tokens to go without a draft
+  private backoff = 0;
+
+  constructor(
+    private readonly session: LogitsSession,
+    private readonly feed: (ids: readonly number[]) => Promise<Float32Array>,
+    private readonly feedAll: (ids: readonly number[]) => Promise<Float32Array[]>,
+    private readonly lookup: PromptLookup,
+    private readonly contextLength: number,
+    private readonly maxDraft: number,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.k = Math.min(FIRST_DRAFT, maxDraft);
+  }
+
+  /** Tokens the decoder has fed so far (what session.length is without speculation). */
+  get fed(): number {
+    return this.session.length - this.ahead.length;
+  }
+
+  async advance(next: number, history: readonly number[], room: number): Promise<Float32Array> {
+    // where decoding without speculation would call the model: cancellation acts at the same token
+    if (this.signal?.aborted) throw new DecodeAbortedError();
+    const head = this.ahead.shift();
+    if (head) {
+      if (head.id === next) {
+        this.accepted++;
+        this.run++;
+        this.backoff = 0;
+        if (this.ahead.length === 0) this.k = Math.min(this.maxDraft, this.k * 2); // all of it was right
+        return head.logits;
+      }
+      // The first drafted token the decoder did not choose: it and the rest leave the cache.
+      this.session.truncate!(this.session.length - 1 - this.ahead.length);
+      this.ahead = [];
+      this.k = Math.max(1, Math.min(this.maxDraft, this.run + 1));
+      // a draft missed at once: no drafts for a while (1, 2, 4, ... 16 tokens while that goes on)
+      if (this.run === 0) this.pause = this.backoff = Math.min(16, this.backoff * 2 || 1);
+    }
+    this.run = 0;
+    if (this.pause > 0) {
+      this.pause--;
+      return this.feed([next]);
+    }
+    const cap = Math.min(this.k, room, this.contextLength - this.session.length - 1);
+    const draft = cap > 0 ? this.lookup.draft(history, cap) : [];
+    if (draft.length === 0) return this.feed([next]);
+    const rows = await this.feedAll([next, ...draft]);
+    this.drafts++;
+    this.drafted += draft.length;
+    this.ahead = draft.map((id, i) => ({ id, logits: rows[i + 1]! }));
+    return rows[0]!;
   }
 }
 

@@ -41,6 +41,11 @@ export interface EngineOptions {
   markers?: boolean;
   /** Branch retries of a copied CodeFix answer (default BRANCH_TRIES; 0 turns branching off). */
   branchTries?: number;
+  /**
+   * Prompt-lookup speculative decoding (greedy-exact: the same answers in fewer model calls; used
+   * only with a model that returns every position's logits). Default: on unless TREASURE_SPECULATE=0.
+   */
+  speculate?: boolean;
 }
 
 export interface MarkerReport { given: Markers; inferred: Markers }
@@ -162,9 +167,10 @@ export class Engine {
     readonly model: LogitsSource,
     readonly tokenizer: TreasureTokenizer,
     readonly markers = true,
+    speculate?: boolean,
   ) {
     try {
-      this.decoder = new Decoder(model, tokenizer, markers);
+      this.decoder = new Decoder(model, tokenizer, { markers, speculate });
     } catch (e) {
       throw new ModelError(`the tokenizer does not fit the marker taxonomy: ${(e as Error).message}`);
     }
@@ -173,7 +179,7 @@ export class Engine {
   /** Loads the model (ModelError with a clear message when it is missing or broken). */
   static async load(opts: EngineOptions = {}): Promise<Engine> {
     const dir = resolve(opts.modelDir || defaultModelDir());
-    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false).withBranches(opts.branchTries);
+    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries);
     if (!existsSync(dir)) {
       throw new ModelError(`no model at ${dir}: the shipped model (models/treasure/ with model.onnx, tokenizer.json, config.json) is missing`);
     }
@@ -191,12 +197,17 @@ export class Engine {
       throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
     }
     const model = await OrtModel.load(dir, opts.device ?? 'auto');
-    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false).withBranches(opts.branchTries);
+    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries);
   }
 
   private withBranches(n: number | undefined): this {
     if (n !== undefined) this.branchTries = n;
     return this;
+  }
+
+  /** Whether the decoder speculates (where the model allows it). */
+  get speculate(): boolean {
+    return this.decoder.speculate;
   }
 
   get contextLength(): number {

@@ -26,6 +26,19 @@ export interface ModelConfig {
 export interface LogitsSession {
   /** Appends tokens (positions continue from what was fed before); returns next-token logits. */
   feed(ids: readonly number[]): Promise<Float32Array>;
+  /**
+   * Speculative decoding (optional): appends tokens like feed() and returns the logits after EVERY
+   * one of them (row t: the next-token logits after ids[0..t]). Only where `multiLogits` is true.
+   */
+  feedAll?(ids: readonly number[]): Promise<Float32Array[]>;
+  /** KV rollback (optional): keeps the first `length` positions of the cache, drops the rest. Only where `multiLogits` is true. */
+  truncate?(length: number): void;
+  /**
+   * Whether feedAll and truncate work in this session: the model gives logits for every input
+   * position ([1, T, vocab]) and the KV cache is on the CPU. Undefined while unknown (a model
+   * without output shape metadata: known after the first feed of several tokens, the prompt).
+   */
+  readonly multiLogits?: boolean;
   /** Tokens fed so far. */
   readonly length: number;
   dispose(): void;
@@ -34,7 +47,43 @@ export interface LogitsSession {
 export interface LogitsSource {
   readonly vocabSize: number;
   readonly contextLength: number;
+  /**
+   * true: the model returns logits for every input position ([1, T, vocab], the export since
+   * 2026-11-22); false: the last position only ([1, vocab]); undefined: not known before a feed.
+   */
+  readonly allPositions?: boolean;
   start(): LogitsSession;
+}
+
+/**
+ * Rows of a logits output: [1, T, vocab] gives T, anything else 1 (its last `vocab` values are the
+ * next-token logits, as before; for T = 1 both shapes look alike).
+ */
+export function logitsRows(data: Float32Array, vocab: number, fed: number): number {
+  return fed > 1 && data.length === vocab * fed ? fed : 1;
+}
+
+/** Whether output metadata says `logits` has a row per input position (rank 3), not one (rank 2). */
+export function allPositionsFromShape(shape: ReadonlyArray<number | string> | undefined): boolean | undefined {
+  if (!shape || shape.length === 0) return undefined;
+  if (shape.length === 3) return true;
+  if (shape.length === 2) return false;
+  return undefined;
+}
+
+/**
+ * A KV tensor's data [B, H, P, hd] cut to its first `keep` positions along dim 2 (a copy: each
+ * head's first keep*hd values).
+ */
+export function truncatePositions(data: Float32Array, dims: readonly number[], keep: number): Float32Array {
+  if (dims.length !== 4) throw new Error(`truncate: a KV tensor has 4 dimensions, not ${dims.length}`);
+  const [b, h, p, hd] = dims as [number, number, number, number];
+  if (keep < 0 || keep > p) throw new Error(`truncate: cannot keep ${keep} of ${p} positions`);
+  const rows = b * h;
+  const out = new Float32Array(rows * keep * hd);
+  if (keep === 0) return out;
+  for (let r = 0; r < rows; r++) out.set(data.subarray(r * p * hd, r * p * hd + keep * hd), r * keep * hd);
+  return out;
 }
 
 export function readModelConfig(dir: string): ModelConfig {
@@ -98,6 +147,9 @@ function loadOrt(): Ort {
 }
 
 export class OrtModel implements LogitsSource {
+  /** [1, T, vocab] logits (from the output metadata, else learnt at the first feed of several tokens). */
+  allPositions: boolean | undefined;
+
   private constructor(
     private readonly ort: Ort,
     private readonly session: import('onnxruntime-node').InferenceSession,
@@ -132,10 +184,24 @@ export class OrtModel implements LogitsSource {
     const need = ['input_ids', 'position_ids', 'past_key_values.0.key', 'past_key_values.0.value'];
     for (const n of need) if (!ins.has(n)) throw new ModelError(`model.onnx has no input ${n} (see docs/CONTRACTS.md)`);
     for (const n of ['logits', 'present.0.key']) if (!outs.has(n)) throw new ModelError(`model.onnx has no output ${n} (see docs/CONTRACTS.md)`);
+    let meta: readonly import('onnxruntime-node').InferenceSession.ValueMetadata[] = [];
+    try {
+      meta = this.session.outputMetadata ?? [];
+    } catch {
+      // older bindings: no metadata; the first feed of several tokens tells
+    }
+    const logits = meta.find((m) => m.name === 'logits');
+    this.allPositions = allPositionsFromShape(logits && logits.isTensor ? logits.shape : undefined);
+  }
+
+  /** Whether the KV cache stays on the device (WebGPU buffers), where this runtime does not roll it back. */
+  get kvOnDevice(): boolean {
+    return kvOnDevice(this.device);
   }
 
   start(): LogitsSession {
     const { ort, session, config } = this;
+    const model = this;
     const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, config.n_kv_head, 0, config.head_dim]);
     let past: Record<string, import('onnxruntime-node').Tensor> = {};
     for (let i = 0; i < config.n_layer; i++) {
@@ -145,42 +211,76 @@ export class OrtModel implements LogitsSource {
     let length = 0;
     let busy = false;
     const vocab = config.vocab_size;
+    // One model step: the logits of every fed position when the model gives them, else the last one's.
+    const run = async (ids: readonly number[]): Promise<{ data: Float32Array; rows: number }> => {
+      if (ids.length === 0) throw new Error('feed: no tokens');
+      if (busy) throw new Error('feed: a step is already running');
+      if (length + ids.length > config.context_length) throw new ModelError(`context length ${config.context_length} exceeded`);
+      busy = true;
+      try {
+        const T = ids.length;
+        const inputIds = new BigInt64Array(T);
+        const pos = new BigInt64Array(T);
+        for (let t = 0; t < T; t++) {
+          inputIds[t] = BigInt(ids[t]!);
+          pos[t] = BigInt(length + t);
+        }
+        const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+          input_ids: new ort.Tensor('int64', inputIds, [1, T]),
+          position_ids: new ort.Tensor('int64', pos, [1, T]),
+          ...past,
+        };
+        const out = await session.run(feeds);
+        const next: typeof past = {};
+        for (let i = 0; i < config.n_layer; i++) {
+          next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
+          next[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
+        }
+        releaseDeviceTensors(past); // a KV cache kept on the GPU (kvOnDevice) is freed explicitly
+        past = next;
+        length += T;
+        const data = out.logits!.data as Float32Array;
+        const rows = logitsRows(data, vocab, T);
+        if (T > 1 && model.allPositions === undefined) model.allPositions = rows === T;
+        return { data, rows };
+      } finally {
+        busy = false;
+      }
+    };
     return {
       get length() { return length; },
+      get multiLogits() {
+        return model.allPositions === undefined ? undefined : model.allPositions && !model.kvOnDevice;
+      },
       async feed(ids: readonly number[]): Promise<Float32Array> {
-        if (ids.length === 0) throw new Error('feed: no tokens');
-        if (busy) throw new Error('feed: a step is already running');
-        if (length + ids.length > config.context_length) throw new ModelError(`context length ${config.context_length} exceeded`);
-        busy = true;
-        try {
-          const T = ids.length;
-          const inputIds = new BigInt64Array(T);
-          const pos = new BigInt64Array(T);
-          for (let t = 0; t < T; t++) {
-            inputIds[t] = BigInt(ids[t]!);
-            pos[t] = BigInt(length + t);
-          }
-          const feeds: Record<string, import('onnxruntime-node').Tensor> = {
-            input_ids: new ort.Tensor('int64', inputIds, [1, T]),
-            position_ids: new ort.Tensor('int64', pos, [1, T]),
-            ...past,
-          };
-          const out = await session.run(feeds);
-          const next: typeof past = {};
-          for (let i = 0; i < config.n_layer; i++) {
-            next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
-            next[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
-          }
-          releaseDeviceTensors(past); // a KV cache kept on the GPU (kvOnDevice) is freed explicitly
-          past = next;
-          length += T;
-          const logits = out.logits!;
-          const data = logits.data as Float32Array;
-          // [1, vocab] (the contract), tolerating [1, T, vocab] by taking the last row.
-          return data.length === vocab ? data : data.subarray(data.length - vocab);
-        } finally {
-          busy = false;
+        // [1, vocab] (models before 2026-11-22) or [1, T, vocab]: the last row.
+        const { data } = await run(ids);
+        return data.length === vocab ? data : data.subarray(data.length - vocab);
+      },
+      async feedAll(ids: readonly number[]): Promise<Float32Array[]> {
+        const { data, rows } = await run(ids);
+        if (rows !== ids.length) {
+          // the tokens were fed all the same; only their logits are missing
+          throw new ModelError(`model.onnx returns the last position's logits only ([1, vocab]); feedAll needs [1, T, vocab] (docs/CONTRACTS.md)`);
         }
+        const all: Float32Array[] = [];
+        for (let t = 0; t < rows; t++) all.push(data.subarray(t * vocab, (t + 1) * vocab));
+        return all;
+      },
+      truncate(keep: number): void {
+        if (busy) throw new Error('truncate: a step is running');
+        if (!Number.isInteger(keep) || keep < 0 || keep > length) throw new Error(`truncate: cannot keep ${keep} of ${length} positions`);
+        if (keep === length) return;
+        for (const t of Object.values(past)) {
+          // GPU-resident KV (kvOnDevice): multiLogits is false there, so the decoder never asks
+          if (t.location !== 'cpu') throw new ModelError('truncate: the KV cache is on the device; rolling it back is not supported');
+        }
+        const cut: typeof past = {};
+        for (const [name, t] of Object.entries(past)) {
+          cut[name] = new ort.Tensor('float32', truncatePositions(t.data as Float32Array, t.dims, keep), [t.dims[0]!, t.dims[1]!, keep, t.dims[3]!]);
+        }
+        past = cut;
+        length = keep;
       },
       dispose() {
         releaseDeviceTensors(past);

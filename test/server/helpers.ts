@@ -114,3 +114,89 @@ export class ScriptedLogits implements LogitsSource {
     };
   }
 }
+
+/**
+ * A fake model with every position's logits ([1, T, vocab], feedAll) and a KV cache that can be
+ * rolled back (truncate), for speculative decoding. What it wants to write next is a pure function
+ * of ALL the tokens in its cache (the prompt, then the completion replayed with ScriptedLogits's
+ * rule), so a rollback that leaves a rejected token in the cache, or logits taken from the wrong
+ * row, change what it writes. The runner-up token and its score also depend on the whole cache, so
+ * that the decoder's branch bookkeeping (runner-up and margin at each copy point) is checked too.
+ * `multi: false` makes it a model with the last position's logits only (no feedAll, no truncate).
+ */
+export class ReplayLogits implements LogitsSource {
+  readonly vocabSize: number;
+  readonly allPositions: boolean;
+  /** Model calls, tokens fed (drafts included), and every truncate(length) asked for. */
+  calls = 0;
+  fed = 0;
+  readonly truncations: { from: number; to: number }[] = [];
+  private readonly script: number[];
+  private readonly unique = new Map<number, number>();
+  constructor(tok: TreasureTokenizer, completion: string, readonly contextLength = 4096, private readonly opts: { multi?: boolean; onCall?: (n: number) => void } = {}) {
+    this.vocabSize = tok.vocabSize;
+    this.allPositions = opts.multi !== false;
+    this.script = tok.encode(completion);
+    const count = new Map<number, number>();
+    for (const t of this.script) count.set(t, (count.get(t) ?? 0) + 1);
+    this.script.forEach((t, i) => { if (count.get(t) === 1) this.unique.set(t, i); });
+  }
+
+  /** Next-token logits after `tokens` (the first `promptLength` of them are the prompt). */
+  logitsAfter(tokens: readonly number[], promptLength: number): Float32Array {
+    let pos = 0;
+    let hash = 7;
+    for (let i = 0; i < tokens.length; i++) {
+      const id = tokens[i]!;
+      hash = (hash * 31 + id + 1) % 1000003;
+      if (i < promptLength) continue;
+      if (this.script[pos] === id) pos++;
+      else if (this.unique.has(id)) pos = this.unique.get(id)! + 1;
+    }
+    const logits = new Float32Array(this.vocabSize);
+    for (let i = 0; i < logits.length; i++) logits[i] = -i * 1e-6;
+    const want = this.script[Math.min(pos, this.script.length - 1)]!;
+    const runner = (want + 1 + (hash % (this.vocabSize - 1))) % this.vocabSize;
+    logits[runner] = 5 + (hash % 997) / 997; // a runner-up that depends on everything in the cache
+    logits[want] = 10;
+    return logits;
+  }
+
+  start(): LogitsSession {
+    const tokens: number[] = [];
+    let promptLength = -1;
+    const self = this;
+    const append = (ids: readonly number[]) => {
+      if (ids.length === 0) throw new Error('feed: no tokens');
+      if (tokens.length + ids.length > self.contextLength) throw new Error(`context length ${self.contextLength} exceeded`);
+      self.calls++;
+      self.opts.onCall?.(self.calls);
+      self.fed += ids.length;
+      const at = tokens.length;
+      tokens.push(...ids);
+      if (promptLength < 0) promptLength = tokens.length;
+      return at;
+    };
+    const session: LogitsSession = {
+      get length() { return tokens.length; },
+      get multiLogits() { return self.allPositions; },
+      async feed(ids) {
+        append(ids);
+        return self.logitsAfter(tokens, promptLength);
+      },
+      dispose() {},
+    };
+    if (this.allPositions) {
+      session.feedAll = async (ids) => {
+        const at = append(ids);
+        return ids.map((_, i) => self.logitsAfter(tokens.slice(0, at + i + 1), promptLength));
+      };
+      session.truncate = (n) => {
+        if (n < promptLength || n > tokens.length) throw new Error(`truncate(${n}): the cache holds ${tokens.length} tokens, the prompt ${promptLength}`);
+        self.truncations.push({ from: tokens.length, to: n });
+        tokens.length = n;
+      };
+    }
+    return session;
+  }
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { MarkerVocab } from '../../language-server/src/decode';
+import { Decoder, MarkerVocab } from '../../language-server/src/decode';
 import { markerOrder, taxonomy } from '../../language-server/src/markers';
 import { repoRoot } from '../../language-server/src/paths';
 import { buildPrompt } from '../../language-server/src/prompt';
@@ -50,5 +50,27 @@ test('the ONNX session: one prefill equals token-by-token decoding with the KV c
   }
   assert.equal(am1, am2);
   assert.ok(maxDiff < 1e-2, `max logit difference ${maxDiff}`);
+  await model.release();
+});
+
+test('the shipped model gives the last position\'s logits only ([1, vocab]): no feedAll, no speculation, decoding as before', async () => {
+  const model = await OrtModel.load(dir, 'cpu');
+  assert.equal(model.allPositions, false, 'from the output metadata');
+  const code = 'def add(a, b):\n    return a - b';
+  const ids = tok.encode(buildPrompt({ task: 'CodeFix', code }), true);
+  const s = model.start();
+  assert.equal(s.multiLogits, false);
+  await assert.rejects(s.feedAll!(ids), /last position's logits only/);
+  s.dispose();
+  const given = { task: 'CodeFix', code_type: 'python' };
+  const promptIds = tok.encode(buildPrompt({ task: 'CodeFix', code, given }), true);
+  const req = { promptIds, given, maxTokens: 40, original: code };
+  const plain = await new Decoder(model, tok, { speculate: false }).run(req);
+  const spec = await new Decoder(model, tok, { speculate: true }).run(req);
+  assert.equal(spec.speculation, undefined, 'speculation never starts');
+  assert.deepEqual(spec.ids, plain.ids);
+  assert.equal(spec.steps, plain.steps);
+  assert.deepEqual(spec.branches, plain.branches);
+  assert.equal(plain.ids.length, 40);
   await model.release();
 });
