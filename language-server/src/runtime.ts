@@ -301,6 +301,16 @@ function releaseDeviceTensors(ts: Record<string, import('onnxruntime-node').Tens
 }
 
 /**
+ * Intra-op threads of a session: all cores up to 8, or TREASURE_ORT_THREADS (the evaluation harness runs
+ * several engines side by side, each with a few threads: test/eval --gen-workers N --threads K).
+ */
+export function intraOpThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.TREASURE_ORT_THREADS);
+  if (Number.isInteger(n) && n > 0) return n;
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/**
  * WebGPU: the KV cache (present.*) stays in GPU buffers between steps instead of a round trip
  * through the CPU each token; TREASURE_GPU_KV=0 turns that off (a check for the benchmark).
  */
@@ -321,7 +331,7 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
         const session = await ort.InferenceSession.create(file, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
-          intraOpNumThreads: Math.max(1, Math.min(8, availableParallelism())),
+          intraOpNumThreads: intraOpThreads(),
           ...(dir ? { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } : {}),
           ...(kvOnDevice(provider)
             ? { preferredOutputLocation: Object.fromEntries(Array.from({ length: config.n_layer }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().map((n) => [n, 'gpu-buffer' as const])) }

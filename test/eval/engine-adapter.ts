@@ -54,12 +54,16 @@ export interface EvalEngine {
   /** 'engine' for the product's engine; test stand-ins say what they are */
   readonly kind: string;
   readonly modelDir: string;
+  /** the execution provider the model runs on (e.g. cpu), where known */
+  readonly device?: string;
   fix(req: EvalFixRequest): Promise<EvalFixResult>;
   generate(req: EvalGenerateRequest): Promise<EvalGenerateResult>;
   /** the markers the editor would send for a position (no model call) */
   markersAt(req: { text: string; languageId: string; line?: number }): Promise<MarkerMap>;
   /** tokens of a text under the model's tokenizer (length_tokens) */
   countTokens?(text: string): number;
+  /** ends what the engine started (worker processes); the engine is not used afterwards */
+  close?(): Promise<void>;
 }
 
 /** Given markers the mode allows: in 'none' only the explicit ones, in 'baseline' none at all. */
@@ -78,6 +82,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
   return {
     kind: opts.baseline ? 'engine (baseline)' : 'engine',
     modelDir: engine.modelDir,
+    device: engine.device,
     async fix(req) {
       const mode: MarkerMode = opts.baseline ? 'baseline' : req.mode;
       const r: FixRequest = {

@@ -5,7 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { intraOpThreads } from '../../language-server/src/runtime';
+import { TreasureTokenizer } from '../../language-server/src/tokenizer';
 import { loadEngine, type EvalEngine } from './engine-adapter.js';
+import { cachedEngine, GenerationStore, kitInfo, modelIdentity, thisMachine, type ModelIdentity } from './generations.js';
 import { HEP_LANGUAGES, loadProblems, parseLanguages, type Problem } from './humanevalpack.js';
 import { defaultModelDir, humanEvalPackDir, repoRoot, tasksDir } from './paths.js';
 import { headlineTable, markdownPathFor, renderMarkdown, selfCheckMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from './report.js';
@@ -18,6 +21,7 @@ import { LENGTH_CONDITIONS, runLength, type LengthCondition, type LengthUnit } f
 import { runMarkers } from './suites/markers.js';
 import { GEN_MODES, runSynthesis, type GenMode } from './suites/synthesis.js';
 import { runTail } from './suites/tail.js';
+import { startPool } from './workers.js';
 import { readFileSync, existsSync } from 'node:fs';
 
 export const SUITES = ['humanevalfix', 'synthesis', 'length', 'markers', 'tail'] as const;
@@ -44,6 +48,14 @@ const HELP = `Usage: npm run eval -- [options]
   --jobs N             parallel test executions (default: CPU count)
   --timeout S          seconds per test execution (default 10)
   --no-cache           do not read/write build/eval-cache/results
+  --generations FILE   engine outputs (JSON lines) keyed by model identity and request: read what is
+                       there, run the engine only for what is missing, append it (test/eval/README.md)
+  --generate-only      only the engine calls of the chosen suites/languages/limits, into --generations FILE:
+                       no self-check, no tests, no toolchains needed (e.g. on a machine with many cores)
+  --gen-workers N      N worker processes, each with its own engine (onnxruntime session), answer the
+                       suites' requests side by side (default: one engine in this process)
+  --threads K          intra-op threads per engine (default: CPU count / N with --gen-workers, else up to 8)
+  --gen-label TEXT     names this machine in the generations file's entries (default $TREASURE_GEN_LABEL)
   --headline FILE.json print the README headline table of an earlier run and exit
 Exit status: 0 ok; 2 a suite could not run (e.g. no model); 3 the self-check failed (results not trustworthy).`;
 
@@ -69,6 +81,11 @@ export interface Options {
   jobs: number;
   timeoutS: number;
   cache: boolean;
+  generations?: string;
+  generateOnly?: boolean;
+  genWorkers?: number;
+  threads?: number;
+  genLabel?: string;
   headline?: string;
   help?: boolean;
 }
@@ -109,12 +126,19 @@ export function parseArgs(argv: string[]): Options {
       case '--jobs': o.jobs = Math.max(1, int(flag, val())); break;
       case '--timeout': o.timeoutS = Math.max(1, int(flag, val())); break;
       case '--no-cache': o.cache = false; break;
+      case '--generations': o.generations = val(); break;
+      case '--generate-only': o.generateOnly = true; break;
+      case '--gen-workers': o.genWorkers = Math.max(1, int(flag, val())); break;
+      case '--threads': o.threads = Math.max(1, int(flag, val())); break;
+      case '--gen-label': o.genLabel = val(); break;
       case '--headline': o.headline = val(); break;
       case '-h': case '--help': o.help = true; break;
       default: throw new Error(`unknown argument "${a}" (see --help)`);
     }
   }
   if (![...SUITES, 'all', 'selfcheck'].includes(o.suite)) throw new Error(`unknown suite "${o.suite}" (${[...SUITES, 'all', 'selfcheck'].join(', ')})`);
+  if (o.generateOnly && !o.generations) throw new Error('--generate-only needs --generations FILE (where the engine outputs go)');
+  if (o.generateOnly && o.suite === 'selfcheck') throw new Error('--generate-only: the self-check makes no engine calls');
   const check = (name: string, vals: string[] | undefined, allowed: readonly string[]) => {
     for (const v of vals ?? []) if (!allowed.includes(v)) throw new Error(`${name}: unknown "${v}" (${allowed.join(', ')})`);
   };
@@ -126,6 +150,8 @@ export function parseArgs(argv: string[]): Options {
 }
 
 function gitCommit(): string | undefined {
+  const kit = kitInfo(); // the bundle (make-device-kit.sh): the commit it was built from
+  if (kit) return kit.gitCommit;
   try { return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return undefined; }
 }
 
@@ -140,78 +166,138 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   const problems: Problem[] = [];
   for (const l of languages) problems.push(...loadProblems(dataDir, l, o.limit));
 
-  const once = (f: () => Promise<EvalEngine>) => { let p: Promise<EvalEngine> | undefined; return () => (p ??= f()); };
+  // The engines: loaded on first use; with --gen-workers N, N worker processes each with its own engine;
+  // with --generations FILE, answered from the file where it has the request (the engine loads on a miss).
+  const made: Promise<EvalEngine>[] = [];
+  const once = (f: () => Promise<EvalEngine>) => {
+    let p: Promise<EvalEngine> | undefined;
+    return () => { if (!p) { p = f(); made.push(p); } return p; };
+  };
   const modelDir = o.model ? resolve(o.model) : defaultModelDir;
-  const engine = once(async () => {
-    if (o.engine === 'oracle') return oracleEngine(problems);
-    if (o.engine === 'null') return nullEngine();
-    log(`loading the engine on ${modelDir}`);
-    return loadEngine({ modelDir, device: o.device });
-  });
-  const baseline = o.baseline ? once(() => (o.engine === 'engine' ? loadEngine({ modelDir: resolve(o.baseline!), device: o.device, baseline: true }) : engine())) : undefined;
+  const workers = o.genWorkers;
+  const threads = o.threads ?? (workers ? Math.max(1, Math.floor(availableParallelism() / workers)) : intraOpThreads());
+  if (o.threads && !workers) process.env.TREASURE_ORT_THREADS = String(o.threads);
+  const store = o.generations ? GenerationStore.open(resolve(o.generations)) : undefined;
+  if (store) log(`generations: ${store.size} entries in ${store.file}${store.stats.badLines ? ` (${store.stats.badLines} unreadable lines skipped)` : ''}`);
+  const commit = gitCommit();
+  const identities: ModelIdentity[] = [];
+  const rawEngine = async (dir: string, baseline: boolean): Promise<EvalEngine> => {
+    if (o.engine !== 'engine') {
+      if (workers) return startPool({ engine: o.engine, dataDir, languages, limit: o.limit }, { workers, threads, log });
+      return o.engine === 'oracle' ? oracleEngine(problems) : nullEngine();
+    }
+    log(`loading the engine on ${dir}${workers ? ` in ${workers} worker processes x ${threads} threads` : ''}`);
+    if (workers) return startPool({ engine: 'engine', modelDir: dir, device: o.device, baseline }, { workers, threads, log });
+    return loadEngine({ modelDir: dir, device: o.device, baseline });
+  };
+  const engineFor = (dir: string, baseline: boolean) => async (): Promise<EvalEngine> => {
+    if (!store) return rawEngine(dir, baseline);
+    let model: string;
+    let kind: string;
+    let countTokens: ((text: string) => number) | undefined;
+    if (o.engine === 'engine') {
+      const id = modelIdentity(dir, { baseline });
+      if (!id) return rawEngine(dir, baseline); // a file is missing: the engine says which
+      identities.push(id);
+      model = id.id;
+      kind = baseline ? 'engine (baseline)' : 'engine';
+      let tok: TreasureTokenizer | undefined;
+      countTokens = (text) => (tok ??= TreasureTokenizer.fromFile(join(dir, 'tokenizer.json'))).encode(text).length;
+    } else {
+      kind = (o.engine === 'oracle' ? oracleEngine([]) : nullEngine()).kind;
+      model = `stand-in:${o.engine}`;
+    }
+    return cachedEngine({
+      store, model, kind, modelDir: dir, countTokens,
+      inner: () => rawEngine(dir, baseline),
+      origin: (e) => ({ ...thisMachine({ label: o.genLabel ?? process.env.TREASURE_GEN_LABEL, workers: workers ?? 1, threads, gitCommit: commit }), provider: e.device }),
+    });
+  };
+  const engine = once(engineFor(modelDir, false));
+  const baseline = o.baseline ? (o.engine === 'engine' ? once(engineFor(resolve(o.baseline), true)) : engine) : undefined;
   const ctx: SuiteContext = {
     engine, baseline, languages, limit: o.limit, dataDir, tasksDir: tasksDir(o.tasks), limits, jobs: o.jobs, maxTokens: o.maxTokens, log,
+    engineJobs: workers ?? 1, generateOnly: o.generateOnly,
   };
 
-  // 1. The harness checks itself.
-  log(`self-check: ${problems.length} problems x (canonical, buggy) in ${languages.join(', ')}`);
+  // 1. The harness checks itself (not with --generate-only: nothing runs there, the scoring run checks).
   const unavailable: string[] = [];
-  for (const l of languages) { const t = await toolchain(l); if (!t.ok) unavailable.push(`${l}: ${t.why}`); }
-  const sc = await selfCheck(problems, { limits, jobs: o.jobs });
-  log(selfCheckMarkdown(sc.summaries));
+  let sc: Awaited<ReturnType<typeof selfCheck>> = { records: new Map(), summaries: [] };
+  if (!o.generateOnly) {
+    log(`self-check: ${problems.length} problems x (canonical, buggy) in ${languages.join(', ')}`);
+    for (const l of languages) { const t = await toolchain(l); if (!t.ok) unavailable.push(`${l}: ${t.why}`); }
+    sc = await selfCheck(problems, { limits, jobs: o.jobs });
+    log(selfCheckMarkdown(sc.summaries));
+  }
 
   // 2. The suites.
   const withBaseline = (xs: string[]) => (o.baseline ? xs : xs.filter((x) => !x.startsWith('baseline')));
   const results: SuiteResult[] = [];
   const errors: { suite: string; message: string }[] = [];
-  for (const s of suites) {
-    log(`suite ${s}`);
-    try {
-      if (s === 'humanevalfix') {
-        results.push(await runHumanEvalFix(ctx, {
-          modes: (o.modes ?? withBaseline(['none', 'context', 'baseline'])) as FixMode[],
-          variants: (o.variants ?? ['plain', 'tests']) as FixVariant[],
-          // by default the "tests" variant is measured with the editor's markers only (time budget)
-          testsModes: o.variants ? undefined : ['context'],
-        }));
-      } else if (s === 'synthesis') {
-        results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));
-      } else if (s === 'length') {
-        results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
-      } else if (s === 'markers') {
-        results.push(await runMarkers(ctx, { perBucket: o.perBucket ?? o.limit ?? 20 }));
-      } else if (s === 'tail') {
-        results.push(await runTail(ctx, { perLanguage: o.perBucket ?? o.limit ?? 20 }));
+  const bySuite: Record<string, { cached: number; computed: number; seconds: number; perSecond: number }> = {};
+  try {
+    for (const s of suites) {
+      log(`suite ${s}${o.generateOnly ? ' (engine calls only)' : ''}`);
+      const before = store ? { ...store.stats } : undefined;
+      const ts = Date.now();
+      try {
+        if (s === 'humanevalfix') {
+          results.push(await runHumanEvalFix(ctx, {
+            modes: (o.modes ?? withBaseline(['none', 'context', 'baseline'])) as FixMode[],
+            variants: (o.variants ?? ['plain', 'tests']) as FixVariant[],
+            // by default the "tests" variant is measured with the editor's markers only (time budget)
+            testsModes: o.variants ? undefined : ['context'],
+          }));
+        } else if (s === 'synthesis') {
+          results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));
+        } else if (s === 'length') {
+          results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
+        } else if (s === 'markers') {
+          results.push(await runMarkers(ctx, { perBucket: o.perBucket ?? o.limit ?? 20 }));
+        } else if (s === 'tail') {
+          results.push(await runTail(ctx, { perLanguage: o.perBucket ?? o.limit ?? 20 }));
+        }
+      } catch (e) {
+        const message = (e as Error).message;
+        log(`suite ${s} failed: ${message}`);
+        errors.push({ suite: s, message });
       }
-    } catch (e) {
-      const message = (e as Error).message;
-      log(`suite ${s} failed: ${message}`);
-      errors.push({ suite: s, message });
+      if (store && before) {
+        const seconds = (Date.now() - ts) / 1000;
+        const computed = store.stats.computed - before.computed;
+        bySuite[s] = { cached: store.stats.cached - before.cached, computed, seconds, perSecond: computed / Math.max(seconds, 1e-3) };
+        log(`  ${s}: ${bySuite[s]!.cached} engine calls from the file, ${computed} computed (${bySuite[s]!.perSecond.toFixed(2)}/s)`);
+      }
     }
+  } finally {
+    for (const p of made) await (await p.catch(() => undefined))?.close?.();
   }
   const eng = await engine().then((e) => e.kind, () => 'engine (not loaded)');
-  const out = resolve(repoRoot, o.out ?? join('build', 'eval', `${o.suite}.json`));
+  const out = resolve(repoRoot, o.out ?? join('build', 'eval', `${o.suite}${o.generateOnly ? '-generations' : ''}.json`));
   const res: RunResults = {
     meta: {
-      command: `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim(),
+      command: `${kitInfo() ? 'node eval.js' : 'npm run eval --'} ${process.argv.slice(2).join(' ')}`.trim(),
       args: process.argv.slice(2),
       startedAt: new Date(t0).toISOString(),
       seconds: (Date.now() - t0) / 1000,
-      gitCommit: gitCommit(),
+      gitCommit: commit,
       engine: o.engine === 'engine' ? (suites.length ? eng : 'none (self-check only)') : eng,
       model: o.engine === 'engine' ? modelDir : undefined,
       baseline: o.baseline ? resolve(o.baseline) : undefined,
       languages,
       limit: o.limit,
       machine: { cpus: availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version },
+      engineProcesses: workers ? { workers, threads } : { workers: 0, threads },
+      generations: store ? { ...store.summary(), generateOnly: !!o.generateOnly, models: identities, bySuite } : undefined,
     },
     selfCheck: sc.summaries,
-    suites: results,
+    // --generate-only: the suites' records hold no test results (the scoring run makes them)
+    suites: o.generateOnly ? [] : results,
     errors: [...errors, ...unavailable.map((m) => ({ suite: 'toolchain', message: m }))],
   };
   writeJson(out, res);
   writeMarkdown(markdownPathFor(out), res);
-  const exitCode = !selfCheckOk(sc.summaries) ? 3 : errors.length ? 2 : 0;
+  const exitCode = !o.generateOnly && !selfCheckOk(sc.summaries) ? 3 : errors.length ? 2 : 0;
   return { results: res, exitCode, out };
 }
 

@@ -1,9 +1,12 @@
 // Where the harness finds things. Everything is resolved from the repository root, never from the cwd.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { repoRoot as findRoot } from '../../language-server/src/paths';
 
-// test/eval/ -> the repository (tsx runs these files as CommonJS, which has __dirname).
-export const repoRoot = resolve(__dirname, '..', '..');
+// The repository: found the way the product finds it (the folder with models/markers.json and
+// grammars/grammars.json, walking up from this file; TREASURE_ROOT overrides), so that the same code
+// works from test/eval/ under tsx and from the bundle in build/eval-kit/ (make-device-kit.sh).
+export const repoRoot = findRoot();
 
 /** HumanEvalPack: --data DIR, else $TREASURE_HUMANEVALPACK, else ../shared/data/humanevalpack from the repo root. */
 export function humanEvalPackDir(flag?: string): string {

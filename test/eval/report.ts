@@ -3,6 +3,7 @@
 // (ours beside the paper's figures from shared/PAPER.md, with the command that reproduces each number).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { GenOrigin, ModelIdentity, StoreStats } from './generations.js';
 import type { SelfCheckSummary } from './selfcheck.js';
 import { num, pct, rate, table, type Rate, type SuiteResult } from './suites/common.js';
 
@@ -19,6 +20,38 @@ export interface RunMeta {
   languages: string[];
   limit?: number;
   machine: { cpus: number; platform: string; node: string };
+  /** --gen-workers N (0: the engine in this process) and the intra-op threads of each engine */
+  engineProcesses?: { workers: number; threads: number };
+  /** --generations FILE: how many engine calls came from the file, how many were computed, and where the file's entries came from */
+  generations?: GenerationsMeta;
+}
+
+export interface GenerationsMeta extends StoreStats {
+  file: string;
+  entries: number;
+  generateOnly: boolean;
+  origins: (GenOrigin & { entries: number })[];
+  models: ModelIdentity[];
+  bySuite: Record<string, { cached: number; computed: number; seconds: number; perSecond: number }>;
+}
+
+export function generationsMarkdown(m: RunMeta): string {
+  const g = m.generations;
+  if (!g) return '';
+  const lines = [
+    '## Engine outputs (--generations)', '',
+    `- file: \`${g.file}\` (${g.entries} entries${g.badLines ? `, ${g.badLines} unreadable lines skipped` : ''})`,
+    `- engine calls: ${g.cached} answered from the file, ${g.computed} computed here${g.computed && m.engineProcesses ? ` (${m.engineProcesses.workers || 1} engine${(m.engineProcesses.workers || 1) > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : ''}${g.generateOnly ? '; --generate-only: no tests ran' : ''}`,
+  ];
+  for (const o of g.origins) {
+    lines.push(`- ${o.entries} from ${o.label ? `${o.label}, ` : ''}${o.host} (${o.cpu}, ${o.cpus} CPUs, ${o.platform}, node ${o.node}${o.bundle ? ', bundle' : ''}): ${o.workers} worker${o.workers > 1 ? 's' : ''} x ${o.threads} threads on ${o.provider ?? '?'}${o.gitCommit ? `, commit ${o.gitCommit.slice(0, 10)}` : ''}`);
+  }
+  if (g.cached) lines.push(`- latencies in the tables below are those of the machine that made each output`);
+  if (g.engineSourceMismatch) lines.push('', `**Warning:** ${g.engineSourceMismatch} engine outputs from the file were made by other engine sources (language-server/src, grammars, markers.json) than these: they measure that engine, not this one.`);
+  const rows = Object.entries(g.bySuite);
+  if (rows.length) lines.push('', table(['suite', 'from the file', 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)])));
+  if (g.generateOnly) lines.push('', 'Self-check and tests: not run here (--generate-only); run the same command without it, with `--generations FILE`, where the toolchains are.');
+  return lines.join('\n');
 }
 
 export interface RunResults {
@@ -74,8 +107,9 @@ export function renderMarkdown(r: RunResults): string {
     `- languages: ${m.languages.join(', ')}${m.limit !== undefined ? `; first ${m.limit} problems per language` : ''}`,
     `- run: ${m.startedAt}, ${num(m.seconds / 60, 1)} min on ${m.machine.cpus} CPUs (${m.machine.platform}, node ${m.machine.node})${m.gitCommit ? `, commit ${m.gitCommit.slice(0, 10)}` : ''}`,
     '',
-    selfCheckMarkdown(r.selfCheck), '',
   ];
+  if (m.generations) out.push(generationsMarkdown(m), '');
+  if (!m.generations?.generateOnly) out.push(selfCheckMarkdown(r.selfCheck), '');
   for (const s of r.suites) {
     out.push(s.markdown, '');
     if (s.seconds !== undefined) out.push(`_${s.suite}: ${num(s.seconds / 60, 1)} min_`, '');

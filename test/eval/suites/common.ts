@@ -1,6 +1,7 @@
 // What every suite gets, what it returns, and the summary arithmetic they share.
 import type { EvalEngine } from '../engine-adapter.js';
 import { loadProblems, type HepLanguage, type Problem } from '../humanevalpack.js';
+import { pool } from '../proc.js';
 import { toolchain, type RunLimits } from '../runner.js';
 
 export interface SuiteContext {
@@ -17,6 +18,10 @@ export interface SuiteContext {
   jobs: number;
   maxTokens?: number;
   log: (msg: string) => void;
+  /** engine requests a suite keeps in flight (the generation workers, --gen-workers N); default 1 */
+  engineJobs?: number;
+  /** --generate-only: make the engine calls and nothing else (no toolchain checks, no test executions) */
+  generateOnly?: boolean;
 }
 
 export interface SuiteResult {
@@ -30,10 +35,14 @@ export interface SuiteResult {
   seconds?: number;
 }
 
-/** The HumanEvalPack problems of the languages whose toolchain is here; a skipped language becomes a note. */
+/**
+ * The HumanEvalPack problems of the languages whose toolchain is here; a skipped language becomes a note.
+ * With --generate-only every language's problems (nothing runs here: the tests run where the toolchains are).
+ */
 export async function runnableProblems(ctx: SuiteContext, notes: string[], suite?: string): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const lang of ctx.languages) {
+    if (ctx.generateOnly) { problems.push(...loadProblems(ctx.dataDir, lang, ctx.limit)); continue; }
     const tc = await toolchain(lang);
     if (!tc.ok) {
       notes.push(`${lang} skipped: ${tc.why}`);
@@ -51,6 +60,22 @@ export async function engineForMode(ctx: SuiteContext, mode: string, notes: stri
   if (!ctx.baseline) { notes.push('mode baseline skipped: no --baseline DIR'); return undefined; }
   return ctx.baseline();
 }
+
+/**
+ * A suite's engine calls over its items, ctx.engineJobs at a time (1: one after the other, as before);
+ * results in the items' order, `tick` after each.
+ */
+export async function engineMap<T, R>(ctx: Pick<SuiteContext, 'engineJobs'>, items: readonly T[], fn: (item: T, index: number) => Promise<R>, tick?: (done: number) => void): Promise<R[]> {
+  let done = 0;
+  return pool(items, Math.max(1, ctx.engineJobs ?? 1), async (item, i) => {
+    const r = await fn(item, i);
+    tick?.(++done);
+    return r;
+  });
+}
+
+/** What a test execution gives back under --generate-only (nothing ran). */
+export const NOT_RUN = { pass: false, detail: 'not run (--generate-only)' } as const;
 
 export interface Rate { n: number; k: number; rate: number }
 export const rate = (k: number, n: number): Rate => ({ n, k, rate: n === 0 ? 0 : k / n });

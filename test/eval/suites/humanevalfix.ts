@@ -4,7 +4,7 @@
 import type { EvalEngine, MarkerMap, MarkerMode } from '../engine-adapter.js';
 import { bodyLine, buggyDocument, LANGUAGE_ID, type Problem } from '../humanevalpack.js';
 import { programFor, runProgram, runPrograms, type ErrorKind, type Program } from '../runner.js';
-import { counts, engineForMode, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
+import { counts, engineForMode, engineMap, groupBy, mean, median, NOT_RUN, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 
 /** none: no markers (model infers all); context: as the editor sets them; bugtype: context + the true error_type; baseline: the no-marker model. */
 export const FIX_MODES = ['none', 'context', 'bugtype', 'baseline'] as const;
@@ -57,7 +57,8 @@ export function fixProgram(p: Problem, variant: FixVariant, fixed: string | null
 }
 
 /** Runs the fixes' programs (Java compiled in batches); one judgement per fix, in order. */
-export async function judgeFixes(items: { p: Problem; variant: FixVariant; fixed: string | null }[], ctx: Pick<SuiteContext, 'limits' | 'jobs'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }[]> {
+export async function judgeFixes(items: { p: Problem; variant: FixVariant; fixed: string | null }[], ctx: Pick<SuiteContext, 'limits' | 'jobs' | 'generateOnly'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }[]> {
+  if (ctx.generateOnly) return items.map(() => ({ ...NOT_RUN }));
   const progs = items.map((it) => fixProgram(it.p, it.variant, it.fixed));
   const runnable = progs.map((x, i) => ({ x, i })).filter((y): y is { x: Program; i: number } => 'language' in y.x);
   const rs = await runPrograms(runnable.map((y) => y.x), ctx.limits, ctx.jobs);
@@ -137,12 +138,8 @@ export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[
       if (variant === 'tests' && opts.testsModes && !opts.testsModes.includes(mode)) continue;
       ctx.log(`humanevalfix ${mode}/${variant}: ${problems.length} problems (${engine.kind})`);
       const tick = progress(ctx.log, `fix ${mode}/${variant}`, problems.length);
-      // The model answers one request at a time; then the tests run on all cores.
-      const fixes: Awaited<ReturnType<typeof fixOne>>[] = [];
-      for (const p of problems) {
-        fixes.push(await fixOne(engine, p, mode, variant, ctx));
-        tick(fixes.length);
-      }
+      // The model answers ctx.engineJobs requests at a time (one engine: one); then the tests run on all cores.
+      const fixes = await engineMap(ctx, problems, (p) => fixOne(engine, p, mode, variant, ctx), tick);
       const t1 = Date.now();
       const judged = await judgeFixes(problems.map((p, i) => ({ p, variant, fixed: fixes[i]!.fixed })), ctx);
       ctx.log(`  tests ${mode}/${variant}: ${((Date.now() - t1) / 1000).toFixed(0)} s`);

@@ -9,7 +9,7 @@
 import type { EvalEngine } from '../engine-adapter.js';
 import { type Problem } from '../humanevalpack.js';
 import { answerLines } from '../truncate.js';
-import { groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
+import { engineMap, groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 import { generateOne, judgeGenerations } from './synthesis.js';
 
 export const LENGTH_CONDITIONS = ['marker', 'text', 'baseline-text', 'none'] as const;
@@ -68,9 +68,7 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
     if (opts.unit === 'tokens' && !ours.countTokens) { notes.push(`length in tokens needs the model's tokenizer (${ours.kind} has none)`); break; }
     ctx.log(`length ${condition} (${opts.unit}): ${problems.length} requests (${engine.kind})`);
     const tick = progress(ctx.log, `length ${condition}`, problems.length);
-    const recs: LengthRecord[] = [];
-    const completions: string[] = [];
-    for (const p of problems) {
+    const outs = await engineMap(ctx, problems, async (p) => {
       // N is measured with our model's tokenizer for both models, so the targets are the same.
       const target = Math.max(1, measure(ours, p.canonical) ?? 1);
       const marker: Record<string, string> = opts.unit === 'lines' ? { length_lines: String(target) } : { length_tokens: String(target) };
@@ -78,13 +76,14 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
       const mode = condition === 'baseline-text' ? 'baseline' : 'context';
       const g = await generateOne(engine, p, mode, ctx, prompt, condition === 'marker' ? marker : undefined);
       const length = measure(ours, g.completion) ?? 0;
-      completions.push(g.completion);
-      recs.push({
+      const rec: LengthRecord = {
         language: p.language, taskId: p.taskId, condition, unit: opts.unit, target, length, violation: length > target,
         empty: g.completion.trim() === '', given: g.given, latencyMs: g.latencyMs, reason: g.reason,
-      });
-      tick(recs.length);
-    }
+      };
+      return { rec, completion: g.completion };
+    }, tick);
+    const recs = outs.map((o) => o.rec);
+    const completions = outs.map((o) => o.completion);
     if (opts.runTests) {
       const judged = await judgeGenerations(problems.map((p, i) => ({ p, completion: completions[i]! })), ctx);
       recs.forEach((r, i) => { r.pass = judged[i]!.pass; });

@@ -5,7 +5,7 @@
 // A category the engine gave (instead of letting the model infer it) is counted as "given", not scored.
 import type { EvalEngine, MarkerMap } from '../engine-adapter.js';
 import { exampleLine, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
-import { groupBy, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+import { engineMap, groupBy, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
 
 export const SCORED = ['task', 'code_type', 'domain', 'length_bucket', 'error_type'] as const;
 
@@ -84,11 +84,7 @@ export async function runMarkers(ctx: SuiteContext, opts: { perBucket: number })
   const engine = await ctx.engine();
   ctx.log(`markers: ${examples.length} held-out examples (${engine.kind})`);
   const tick = progress(ctx.log, 'markers', examples.length);
-  const records: MarkerRecord[] = [];
-  for (const ex of examples) {
-    records.push(await inferMarkers(engine, ex));
-    tick(records.length);
-  }
+  const records: MarkerRecord[] = await engineMap(ctx, examples, (ex) => inferMarkers(engine, ex), tick);
   const scores = scoreMarkers(records);
   const byTask = Object.fromEntries([...groupBy(records, (r) => r.task)].map(([t, rs]) => [t, scoreMarkers(rs)]));
   const conf = taskConfusion(records);

@@ -6,7 +6,7 @@ import type { EvalEngine, MarkerMode } from '../engine-adapter.js';
 import { LANGUAGE_ID, type Problem } from '../humanevalpack.js';
 import { programFor, runProgram, runPrograms, type ErrorKind } from '../runner.js';
 import { truncateGeneration } from '../truncate.js';
-import { counts, engineForMode, groupBy, mean, median, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
+import { counts, engineForMode, engineMap, groupBy, mean, median, NOT_RUN, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 
 export const GEN_MODES = ['none', 'context', 'baseline'] as const;
 export type GenMode = (typeof GEN_MODES)[number];
@@ -40,7 +40,8 @@ export async function generateOne(engine: EvalEngine, p: Problem, mode: GenMode,
 }
 
 /** Runs prompt + continuation + tests for many generations (Java compiled in batches); in order. */
-export async function judgeGenerations(items: { p: Problem; completion: string }[], ctx: Pick<SuiteContext, 'limits' | 'jobs'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string }[]> {
+export async function judgeGenerations(items: { p: Problem; completion: string }[], ctx: Pick<SuiteContext, 'limits' | 'jobs' | 'generateOnly'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string }[]> {
+  if (ctx.generateOnly) return items.map(() => ({ ...NOT_RUN }));
   const live = items.map((it, i) => ({ it, i })).filter((x) => x.it.completion.trim() !== '');
   const rs = await runPrograms(live.map((x) => programFor(x.it.p, x.it.p.prompt + x.it.completion)), ctx.limits, ctx.jobs);
   const out: { pass: boolean; errorKind?: ErrorKind; detail?: string }[] = items.map(() => ({ pass: false, errorKind: 'no_fix' as ErrorKind }));
@@ -70,8 +71,8 @@ export async function runSynthesis(ctx: SuiteContext, opts: { modes: GenMode[] }
   const t0 = Date.now();
   const notes: string[] = [];
   const problems = await runnableProblems(ctx, notes);
-  // Harness check: the canonical solution completes each prompt.
-  const canon = await runPrograms(problems.map((p) => programFor(p, p.prompt + p.canonical)), ctx.limits, ctx.jobs);
+  // Harness check: the canonical solution completes each prompt (not with --generate-only: nothing runs).
+  const canon = ctx.generateOnly ? problems.map(() => ({ pass: false })) : await runPrograms(problems.map((p) => programFor(p, p.prompt + p.canonical)), ctx.limits, ctx.jobs);
   const canonical = Object.fromEntries([...groupBy(problems.map((p, i) => ({ p, ok: canon[i]!.pass })), (x) => x.p.language)]
     .map(([l, xs]) => [l, rate(xs.filter((x) => x.ok).length, xs.length)]));
   const canonicalFailures = problems.filter((_, i) => !canon[i]!.pass).map((p) => p.taskId);
@@ -81,11 +82,7 @@ export async function runSynthesis(ctx: SuiteContext, opts: { modes: GenMode[] }
     if (!engine) continue;
     ctx.log(`synthesis ${mode}: ${problems.length} problems (${engine.kind})`);
     const tick = progress(ctx.log, `generate ${mode}`, problems.length);
-    const gens: Awaited<ReturnType<typeof generateOne>>[] = [];
-    for (const p of problems) {
-      gens.push(await generateOne(engine, p, mode, ctx));
-      tick(gens.length);
-    }
+    const gens = await engineMap(ctx, problems, (p) => generateOne(engine, p, mode, ctx), tick);
     const judged = await judgeGenerations(problems.map((p, i) => ({ p, completion: gens[i]!.completion })), ctx);
     problems.forEach((p, i) => records.push({ language: p.language, taskId: p.taskId, mode, ...gens[i]!, ...judged[i]! }));
   }

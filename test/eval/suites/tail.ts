@@ -8,7 +8,7 @@
 // These examples have no tests; match metrics are what can be measured for every language.
 import type { EvalEngine } from '../engine-adapter.js';
 import { exampleLine, isHeadLanguage, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
-import { groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
+import { engineMap, groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
 
 export interface TailRecord {
   kind: 'fix' | 'generation';
@@ -106,11 +106,7 @@ export async function runTail(ctx: SuiteContext, opts: { perLanguage: number }):
   const engine = await ctx.engine();
   ctx.log(`tail: ${examples.length} held-out examples (${engine.kind})`);
   const tick = progress(ctx.log, 'tail', examples.length);
-  const records: TailRecord[] = [];
-  for (const ex of examples) {
-    records.push(await tailOne(engine, ex, ctx.maxTokens));
-    tick(records.length);
-  }
+  const records: TailRecord[] = await engineMap(ctx, examples, (ex) => tailOne(engine, ex, ctx.maxTokens), tick);
   const summary: Record<string, unknown> = {};
   const md: string[] = ['## Long tail: head vs tail languages (held-out split)', ''];
   for (const [kind, rs] of groupBy(records, (r) => r.kind)) {
