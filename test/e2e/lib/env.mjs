@@ -83,6 +83,40 @@ export async function pythonParses(file) {
   return r.code === 0;
 }
 
+/** The fixed version of a workspace file (test/e2e/expected/<workspace>/<file>): what a correct fix leaves on disk. */
+export function expectedFile(workspace, file) {
+  return join(root, 'test/e2e/expected', workspace, file);
+}
+
+/** A line diff (changed lines only, 1-based numbers) for failure messages. */
+export function lineDiff(expected, actual) {
+  const e = expected.split('\n');
+  const a = actual.split('\n');
+  const out = [];
+  for (let i = 0; i < Math.max(e.length, a.length); i++) {
+    if (e[i] === a[i]) continue;
+    if (i < e.length) out.push(`  ${i + 1} expected: ${JSON.stringify(e[i])}`);
+    if (i < a.length) out.push(`  ${i + 1} got:      ${JSON.stringify(a[i])}`);
+  }
+  return out.join('\n');
+}
+
+/**
+ * "The file is fixed", read back from disk: it parses (python3's ast) and equals the expected file,
+ * i.e. the buggy line reads as it should and no other line changed. The sample bugs have one correct
+ * fix (a missing colon), so the comparison is exact. Throws with what is wrong and the line diff.
+ */
+export async function assertFixed(file, expected, what = 'the fixed file') {
+  const { readFileSync } = require('node:fs');
+  const actual = readFileSync(file, 'utf8');
+  const want = readFileSync(expected, 'utf8');
+  const problems = [];
+  if (!(await pythonParses(file))) problems.push('it does not parse (python3 -c "import ast; ast.parse(...)")');
+  if (actual !== want) problems.push(`it differs from the expected fix:\n${lineDiff(want, actual)}`);
+  if (problems.length) throw new Error(`${what} is not fixed: ${problems.join('; ')}\n--- on disk:\n${actual}`);
+  return actual;
+}
+
 /** Processes under `pid` (children, grandchildren, ...) with their command lines, from /proc. */
 export function descendants(pid) {
   const { readdirSync, readFileSync } = require('node:fs');

@@ -1,11 +1,26 @@
 -- Neovim (0.7, headless) as a second LSP client of the Treasure language server: start it with
 -- vim.lsp.start_client, wait for its diagnostics, ask for the code actions on a line, resolve the
--- Treasure one, apply its edit and write the file. The outcome goes to $TREASURE_RESULT as JSON.
--- Env: TREASURE_LSP_CMD (JSON array), TREASURE_FILE, TREASURE_TIMEOUT_MS, TREASURE_RESULT. The line: the first diagnostic's.
-local result = { ok = false, log = {} }
+-- Treasure one, apply its edit and write the file, then wait for the diagnostics to clear. The outcome
+-- (with Neovim's screen as text, before and after) goes to $TREASURE_RESULT as JSON.
+-- Env: TREASURE_LSP_CMD (JSON array), TREASURE_FILE, TREASURE_TIMEOUT_MS, TREASURE_SETTLE_MS (diagnostics after the
+-- fix), TREASURE_RESULT. The line: the first diagnostic's.
+local result = { ok = false, log = {}, screens = {} }
 local function say(msg) table.insert(result.log, msg) end
 
+-- What Neovim shows (its screen grid, kept in headless mode too): the text of every cell, row by row.
+local function screen(label)
+  vim.cmd('redraw!')
+  local rows = {}
+  for r = 1, vim.o.lines do
+    local cells = {}
+    for c = 1, vim.o.columns do cells[#cells + 1] = vim.fn.screenstring(r, c) end
+    rows[#rows + 1] = table.concat(cells)
+  end
+  table.insert(result.screens, { label = label, text = table.concat(rows, '\n') })
+end
+
 local function finish(ok, err)
+  if not ok then pcall(screen, 'failure') end
   result.ok = ok
   result.error = err
   local f = io.open(os.getenv('TREASURE_RESULT'), 'w')
@@ -41,6 +56,7 @@ local function main()
   if not vim.wait(timeout, function() return #vim.diagnostic.get(bufnr) > 0 end, 100) then
     return finish(false, 'no diagnostics from the server')
   end
+  screen('diagnostics')
   local line
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
     say(('diagnostic line %d: %s'):format(d.lnum + 1, d.message))
@@ -73,6 +89,13 @@ local function main()
   vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding or 'utf-16')
   vim.api.nvim_buf_call(bufnr, function() vim.cmd('write') end)
   say('applied and written')
+  -- The server checks the changed document again: its syntax diagnostics go away when the fix is right.
+  local settle = tonumber(os.getenv('TREASURE_SETTLE_MS'))
+  local cleared = vim.wait(settle, function() return #vim.diagnostic.get(bufnr) == 0 end, 100)
+  result.diagnostics_after = #vim.diagnostic.get(bufnr)
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do say(('diagnostic after the fix, line %d: %s'):format(d.lnum + 1, d.message)) end
+  if cleared then say('no diagnostics after the fix') end
+  screen('applied')
   finish(true)
 end
 

@@ -1,11 +1,12 @@
 // Runs Neovim headless with codeaction.lua against the language server's stdio entry point
-// (bin/treasure-language-server --stdio), then checks the file it wrote.
+// (bin/treasure-language-server --stdio), then checks the file it wrote. Artifacts: the transcript,
+// and Neovim's screen before and after the fix (its screen grid as text, and that text drawn as a PNG).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { artifacts, nvimPath, pythonParses, root } from '../lib/env.mjs';
+import { artifacts, assertFixed, expectedFile, nvimPath, root } from '../lib/env.mjs';
 import { T } from '../lib/workbench.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,7 +16,25 @@ export function serverCommand() {
   return [join(root, 'bin/treasure-language-server'), '--stdio'];
 }
 
-export async function runNeovim({ workspace, log }) {
+const escapeHtml = (t) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
+
+/** Neovim's screen text drawn in a terminal-like page and captured by the browser (no browser: text only). */
+async function saveScreen(browser, name, screen) {
+  const base = join(artifacts, `${name}-${screen.label}`);
+  writeFileSync(`${base}.txt`, screen.text + '\n');
+  if (!browser) return;
+  const page = await browser.newPage();
+  try {
+    await page.setContent(
+      `<body style="margin:0;background:#1e1e1e"><pre id="screen" style="margin:0;padding:8px;display:inline-block;color:#d4d4d4;font:14px/1.25 monospace">${escapeHtml(screen.text)}</pre></body>`,
+    );
+    await page.locator('#screen').screenshot({ path: `${base}.png` });
+  } finally {
+    await page.close();
+  }
+}
+
+export async function runNeovim({ workspace, log, browser, name = 'neovim' }) {
   const file = join(workspace, 'buggy.py');
   const before = readFileSync(file, 'utf8');
   const resultFile = join(workspace, 'nvim-result.json');
@@ -24,12 +43,14 @@ export async function runNeovim({ workspace, log }) {
     TREASURE_LSP_CMD: JSON.stringify(serverCommand()),
     TREASURE_FILE: file,
     TREASURE_TIMEOUT_MS: String(T.model),
+    TREASURE_SETTLE_MS: String(T.ui),
     TREASURE_RESULT: resultFile,
   };
   const nvim = spawn(nvimPath, ['--headless', '--clean', '-n', '-c', `luafile ${join(here, 'codeaction.lua')}`], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   nvim.stdout.on('data', (d) => (output += d));
   nvim.stderr.on('data', (d) => (output += d));
+  // An upper bound on the whole run (the script's own waits are condition waits), not a sleep.
   const limit = setTimeout(() => nvim.kill('SIGKILL'), 2 * T.model + T.server);
   const code = await new Promise((r) => nvim.once('exit', (c, s) => r(c ?? s)));
   clearTimeout(limit);
@@ -40,12 +61,13 @@ export async function runNeovim({ workspace, log }) {
     throw new Error(`nvim exited (${code}) without a result:\n${output}`);
   }
   for (const l of result.log) log(`nvim: ${l}`);
-  // The transcript is the artifact of this (screenless) scenario.
   mkdirSync(artifacts, { recursive: true });
   const after = readFileSync(file, 'utf8');
-  writeFileSync(join(artifacts, 'neovim-transcript.txt'), [...result.log, `title: ${result.title ?? ''}`, '--- before', before, '--- after', after].join('\n'));
+  writeFileSync(join(artifacts, `${name}-transcript.txt`), [...result.log, `title: ${result.title ?? ''}`, '--- before', before, '--- after', after].join('\n'));
+  for (const screen of result.screens ?? []) await saveScreen(browser, name, screen);
   assert.ok(result.ok, `neovim: ${result.error}`);
   assert.match(result.title, /CodeFix/);
-  assert.notEqual(after, before, 'the file changed on disk');
-  assert.ok(await pythonParses(file), `the file neovim wrote parses:\n${after}`);
+  // The file Neovim wrote: it parses and is the expected fix (nothing else changed).
+  await assertFixed(file, expectedFile('basic', 'buggy.py'), 'the file neovim wrote');
+  assert.equal(result.diagnostics_after, 0, 'the server reports no problem in the fixed buffer');
 }

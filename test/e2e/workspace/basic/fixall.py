@@ -1,9 +1,16 @@
-def mean(xs):
-    return sum(xs) / len(xs
+def average(values):
+    total = 0
+    for v in values
+        total += v
+    return total / len(values)
 
 
-def clamp(x, lo, hi):
-    return max(lo, min(x, hi)
+def count_positive(xs):
+    n = 0
+    for x in xs
+        if x > 0:
+            n += 1
+    return n
 
 
 def square(x):
