@@ -41,25 +41,25 @@ fi
 node -e "const o=require('onnxruntime-node'); console.log('onnxruntime-node', o.env.versions.node, JSON.stringify(o.listSupportedBackends()))" || fail "onnxruntime-node does not load"
 
 step "Vulkan loader and NVIDIA driver"
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
-  deb=$(ls .gl/libvulkan1_*.deb 2>/dev/null | head -1)
-  if [ -n "$deb" ]; then
-    if dpkg -x "$deb" / 2>/dev/null && ldconfig 2>/dev/null; then echo "unpacked $deb into /"
-    else
-      # not root: unpack beside the repo and use LD_LIBRARY_PATH
-      mkdir -p .gl/root && dpkg -x "$deb" .gl/root && export LD_LIBRARY_PATH="$PWD/.gl/root/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}" && echo "unpacked $deb into .gl/root" || fail "cannot unpack $deb"
-    fi
-  else
-    fail "libvulkan.so.1 is missing and there is no .gl/libvulkan1_*.deb: WebGPU will not start"
-  fi
+# The device README's recipe: the Vulkan loader AND the glvnd libraries (libGLX_nvidia.so.0, the
+# NVIDIA Vulkan driver, needs libGLdispatch/libGLX from glvnd), unpacked into / with ldconfig, and the
+# loader pointed at NVIDIA's driver manifests. With libvulkan1 alone the driver did not start (session 1).
+debs=$(ls .gl/*.deb 2>/dev/null)
+if [ -n "$debs" ]; then
+  for deb in $debs; do dpkg -x "$deb" / 2>/dev/null || fail "cannot unpack $deb into /"; done
+  ldconfig 2>/dev/null && echo "unpacked $(echo $debs | wc -w) packages from .gl into /"
+elif ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+  fail "libvulkan.so.1 is missing and there is no .gl/*.deb: WebGPU will not start"
 fi
-ldconfig -p 2>/dev/null | grep 'libvulkan.so.1 ' || ls "$PWD"/.gl/root/usr/lib/x86_64-linux-gnu/libvulkan.so.1 2>/dev/null || true
-if [ -z "${VK_DRIVER_FILES:-}" ] && ! ls /etc/vulkan/icd.d/nvidia*.json /usr/share/vulkan/icd.d/nvidia*.json /usr/local/share/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
-  for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.x86_64.json /etc/vulkan/icd.d/nvidia_icd.x86_64.json; do
+ldconfig -p 2>/dev/null | grep -E 'libvulkan.so.1 |libGLdispatch.so.0 |libGLX.so.0 ' || true
+if [ -z "${VK_DRIVER_FILES:-}" ]; then
+  for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.x86_64.json; do
     if [ -f "$f" ]; then export VK_DRIVER_FILES="$f"; echo "VK_DRIVER_FILES=$f"; break; fi
   done
   [ -n "${VK_DRIVER_FILES:-}" ] || fail "no NVIDIA Vulkan driver manifest (nvidia_icd.json) found"
 fi
+egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+[ -f "$egl" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"
 for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
   [ -d "$d" ] && export LD_LIBRARY_PATH="$d:${LD_LIBRARY_PATH:-}"
 done

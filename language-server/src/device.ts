@@ -163,6 +163,11 @@ export function preflight(provider: string, host: HostInfo): string | undefined 
       return `its provider libraries are not installed (${lib} is not in onnxruntime-node's bin folder; onnxruntime-node's install script downloads them for CUDA 12)`;
     }
   }
+  // Linux WebGPU runs on Vulkan: without the loader it cannot find an adapter, and trying anyway costs
+  // a session start and prints Dawn's warnings on the user's terminal.
+  if (provider === 'webgpu' && host.platform === 'linux' && host.vulkanLoader === false) {
+    return 'the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu package libvulkan1)';
+  }
   return undefined;
 }
 

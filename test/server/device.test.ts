@@ -84,7 +84,7 @@ const ADAPTER_ERROR = '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu
 
 test('auto: the GPU provider fails to start -> CPU, with the reason (CUDA skipped: its libraries are not installed)', async () => {
   const opener = new FakeOpener({ webgpu: { fail: ADAPTER_ERROR }, cpu: {} });
-  const { session, report } = await chooseProvider('auto', opener, linuxHost({ vulkanLoader: false }));
+  const { session, report } = await chooseProvider('auto', opener, linuxHost({ vulkanLoader: true }));
   assert.equal(session, 'session:cpu');
   assert.deepEqual(opener.opened, ['webgpu', 'cpu']);
   assert.equal(report.provider, 'cpu');
@@ -93,9 +93,18 @@ test('auto: the GPU provider fails to start -> CPU, with the reason (CUDA skippe
   assert.deepEqual(report.tried.map((t) => [t.provider, t.ok, !!t.skipped]), [['cuda', false, true], ['webgpu', false, false], ['cpu', true, false]]);
   assert.match(report.tried[0]!.reason, /libonnxruntime_providers_cuda\.so/);
   assert.equal(report.tried[1]!.reason.startsWith('Failed to get a WebGPU adapter: No supported adapters'), true);
-  assert.match(report.tried[1]!.reason, /libvulkan\.so\.1 is not installed/);
   assert.match(report.reason, /^no GPU provider works: cuda: .*; webgpu: Failed to get a WebGPU adapter/);
   assert.match(describeDevice(report), /^CPU: no GPU provider works/);
+});
+
+test('auto without the Vulkan loader: WebGPU is skipped before any session starts (no Dawn warnings), with the package to install', async () => {
+  const opener = new FakeOpener({ webgpu: { fail: ADAPTER_ERROR }, cpu: {} });
+  const { session, report } = await chooseProvider('auto', opener, linuxHost({ vulkanLoader: false }));
+  assert.equal(session, 'session:cpu');
+  assert.deepEqual(opener.opened, ['cpu']);
+  assert.deepEqual(report.tried.map((t) => [t.provider, t.ok, !!t.skipped]), [['cuda', false, true], ['webgpu', false, true], ['cpu', true, false]]);
+  assert.match(report.tried[1]!.reason, /libvulkan\.so\.1 is not installed \(Debian\/Ubuntu package libvulkan1\)/);
+  assert.match(report.reason, /webgpu: the Vulkan loader libvulkan\.so\.1 is not installed/);
 });
 
 test('cpu never tries a GPU provider', async () => {
@@ -281,7 +290,7 @@ test('real onnxruntime-node: cpu runs the model; auto says why it is (or is not)
     if (process.platform === 'linux' && process.arch === 'x64') {
       const web = r.tried.find((t) => t.provider === 'webgpu')!;
       assert.equal(web.ok, false);
-      assert.match(web.reason, /WebGPU adapter|software renderers|no GPU device node|heavy ops/);
+      assert.match(web.reason, /WebGPU adapter|software renderers|no GPU device node|heavy ops|libvulkan\.so\.1 is not installed/);
       assert.match(r.reason, /^no GPU provider works: .*webgpu: /);
     }
   }
