@@ -66,7 +66,7 @@ function needModel(): void {
   assert.ok(existsSync(join(root, 'models/treasure/model.onnx')), 'the shipped model models/treasure/ is missing');
 }
 
-test('fix with the shipped model: a def without its colon gets a checked fix (--json)', { todo: 'quality bar not met by the pilot model shipped 2026-11-21 (it copies the function unchanged); see models/treasure/MODEL.md' }, async () => {
+test('fix with the shipped model: a def without its colon gets a checked fix (--json)', async () => {
   needModel();
   const file = sample('missing_colon.py');
   const text = readFileSync(file, 'utf8');
@@ -82,7 +82,7 @@ test('fix with the shipped model: a def without its colon gets a checked fix (--
   assert.equal(typeof out.latencyMs, 'number');
 });
 
-test('fix with the shipped model: the human-readable output shows the edit and the markers', { todo: 'quality bar not met by the pilot model shipped 2026-11-21 (it copies the function unchanged); see models/treasure/MODEL.md' }, () => {
+test('fix with the shipped model: the human-readable output shows the edit and the markers', () => {
   needModel();
   const r = treasure('fix', sample('missing_colon.py'));
   assert.equal(r.status, 0, r.stderr);

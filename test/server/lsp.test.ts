@@ -176,7 +176,7 @@ test('a stale action (document changed) resolves to no edit; a missing model is 
   client.notify('workspace/didChangeConfiguration', { settings: {} });
 });
 
-test('with the shipped model: the fix for a def without its colon resolves to an edit that applies cleanly', { todo: 'quality bar not met by the pilot model shipped 2026-11-21 (it copies the function unchanged); see models/treasure/MODEL.md' }, async () => {
+test('with the shipped model: the fix for a def without its colon resolves to an edit that applies cleanly', async () => {
   assert.ok(existsSync(join(root, 'models/treasure/model.onnx')), 'the shipped model models/treasure/ is missing');
   const name = 'missing_colon.py';
   const text = readFileSync(join(samples, name), 'utf8');
