@@ -28,6 +28,8 @@ export interface Analysis {
   functions: FunctionSpan[];
   modules: string[];
   domain?: string;
+  /** 0-based lines that hold only comments or docstrings: an edit confined to them fixes no behaviour. */
+  docRows?: ReadonlySet<number>;
 }
 
 /** A place to fix and why. */
@@ -109,10 +111,35 @@ export async function analyze(text: string, language: LanguageInfo, path?: strin
     const functions = collectFunctions(tree, language.grammar);
     const modules = await importedModules(language.grammar, tree);
     const domain = inferDomain(modules, path);
-    return { language, text, lines, path, issues, functions, modules, domain };
+    return { language, text, lines, path, issues, functions, modules, domain, docRows: documentationRows(tree, lines) };
   } finally {
     tree.delete();
   }
+}
+
+/** Python: a string statement first in a module, class or function body. */
+function isDocstring(n: Node): boolean {
+  if (n.type !== 'expression_statement' || n.namedChildCount !== 1 || n.namedChild(0)?.type !== 'string') return false;
+  const body = n.parent;
+  if (!body || body.firstNamedChild?.id !== n.id) return false;
+  return body.type === 'module' || ((body.type === 'block') && !!body.parent && /^(function|class)_definition$/.test(body.parent.type));
+}
+
+/** Lines whose only content is comments or docstrings (a node's first/last line counts when nothing else is on it). */
+function documentationRows(tree: Tree, lines: string[]): Set<number> {
+  const rows = new Set<number>();
+  const nodes = tree.rootNode.descendantsOfType(['comment', 'line_comment', 'block_comment', 'expression_statement']).filter((n): n is Node => !!n && (n.type !== 'expression_statement' || isDocstring(n)));
+  for (const n of nodes) {
+    const s = n.startPosition;
+    const e = n.endPosition;
+    for (let r = s.row; r <= e.row; r++) {
+      const line = lines[r] ?? '';
+      const before = r === s.row ? line.slice(0, s.column) : '';
+      const after = r === e.row ? line.slice(e.column) : '';
+      if (before.trim() === '' && after.trim() === '') rows.add(r);
+    }
+  }
+  return rows;
 }
 
 const regionLines = (r: LineRegion) => r.endLine - r.startLine + 1;

@@ -19,7 +19,7 @@ import { lengthBucket, mergeMarkers, sanitizeMarkers, validateMarkers, type Mark
 import { buildPrompt } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
-import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, regionSpan, toTextEdits, type TextEdit } from './repair';
+import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, positionAt, regionSpan, toTextEdits, type TextEdit } from './repair';
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
 
@@ -391,6 +391,13 @@ export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok:
  * Checks an answer for a target: it must be non-empty, change the region, and add no syntax error
  * (the patched document is re-parsed); a syntax-error fix must also remove errors in its region.
  */
+/** The original lines an offset edit touches (an insertion touches the line it is on). */
+function editRows(starts: number[], e: { start: number; end: number }): number[] {
+  const a = positionAt(starts, e.start).line;
+  const b = positionAt(starts, Math.max(e.start, e.end - (e.end > e.start ? 1 : 0))).line;
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
 export async function checkFix(a: Analysis, target: FixTarget, answer: string): Promise<CheckResult> {
   const eol = eolOf(a.text);
   const replacement = cleanAnswer(answer, eol);
@@ -406,6 +413,10 @@ export async function checkFix(a: Analysis, target: FixTarget, answer: string): 
   if (rel.length === 0) return { ok: false, reason: 'the model returned the code unchanged' };
   const fixed = applyOffsetEdits(a.text, rel);
   if (fixed === a.text) return { ok: false, reason: 'the model returned the code unchanged' };
+  if (a.docRows && a.docRows.size > 0 && rel.every((e) => editRows(starts, e).every((r) => a.docRows!.has(r)))) {
+    // an honest fix changes code: a reworded comment or an edited docstring example fixes nothing
+    return { ok: false, reason: 'the fix changes only comments or documentation' };
+  }
   const after = await analyze(fixed, a.language, a.path);
   const { startLine, endLine } = target.region;
   const newEndLine = startLine + newLines - 1;

@@ -88,3 +88,23 @@ test('the fix check on a function rewrite: adds no syntax error, minimal edit', 
   const broken = await checkFix(a, t, text.replace('balance == 0:', 'balance < 0'));
   assert.equal(broken.ok, false);
 });
+
+test('the fix check refuses an answer that changes only comments or docstrings (it fixes no behaviour)', async () => {
+  const py = 'def below_zero(ops):\n    """True if the balance falls below zero.\n    >>> below_zero([1, 2, -4, 5])\n    True\n    """\n    balance = 0  # running total\n    for op in ops:\n        # add the next operation\n        balance += op\n        if balance == 0:\n            return True\n    return False\n';
+  const a = await analyze(py, resolveLanguage('python')!);
+  assert.deepEqual([...a.docRows!].sort((x, y) => x - y), [1, 2, 3, 4, 7]);
+  const t = functionTarget(a, 9)!;
+  const doc = await checkFix(a, t, py.replace('[1, 2, -4, 5]', '[1, 2, -4]'));
+  assert.deepEqual(doc, { ok: false, reason: 'the fix changes only comments or documentation' });
+  const comment = await checkFix(a, t, py.replace('# add the next operation', '# add the next op'));
+  assert.deepEqual(comment, { ok: false, reason: 'the fix changes only comments or documentation' });
+  // a line with code and a trailing comment is code: changing it is a real edit
+  assert.ok((await checkFix(a, t, py.replace('balance = 0  # running total', 'balance = 1  # running total'))).ok);
+  // a real fix plus a docstring edit is still a fix
+  assert.ok((await checkFix(a, t, py.replace('balance == 0', 'balance < 0').replace('[1, 2, -4, 5]', '[1, 2, -4]'))).ok);
+  const js = 'function add(a, b) {\n  // sum of a and b\n  return a - b;\n}\n';
+  const j = await analyze(js, resolveLanguage('javascript')!);
+  const jt = functionTarget(j, 2)!;
+  assert.deepEqual(await checkFix(j, jt, js.replace('sum of', 'the sum of')), { ok: false, reason: 'the fix changes only comments or documentation' });
+  assert.ok((await checkFix(j, jt, js.replace('a - b', 'a + b'))).ok);
+});
