@@ -7,8 +7,8 @@ def average(values):
 
 def count_positive(xs):
     n = 0
-    for x in xs
-        if x > 0:
+    for x in xs:
+        if x > 0
             n += 1
     return n
 
