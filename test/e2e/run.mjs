@@ -104,11 +104,11 @@ async function main() {
           wb = new Workbench(page, s.name);
           await s.run({ wb, cs: server, workspace: ws, log });
         }
-        results.push({ name: s.name, ok: true, ms: Date.now() - t0 });
+        results.push({ name: s.name, ok: true, ms: Date.now() - t0, todo: s.todo });
         console.log(`✔ ${s.name} (${secs(Date.now() - t0)})`);
       } catch (e) {
         if (wb) await wb.screenshot('failure').catch(() => undefined);
-        results.push({ name: s.name, ok: false, ms: Date.now() - t0, error: e });
+        results.push({ name: s.name, ok: false, ms: Date.now() - t0, error: e, todo: s.todo });
         console.log(`✖ ${s.name} (${secs(Date.now() - t0)})\n  ${(e && e.stack) || e}`);
       } finally {
         await wb?.close();
@@ -123,19 +123,23 @@ async function main() {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
   }
+  // A scenario marked `todo` (a known product gap, with its reason) runs and reports like any other, but
+  // its failure does not fail the run, as node:test's todo; when it passes, the mark should go.
   const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
+  const todo = results.filter((r) => !r.ok && r.todo).length;
+  const failed = results.length - passed - todo;
   writeFileSync(
     join(artifacts, 'results.json'),
-    JSON.stringify({ passed, failed, ms: Date.now() - t0, scenarios: results.map((r) => ({ name: r.name, ok: r.ok, ms: r.ms, error: r.error ? (r.error.message ?? String(r.error)) : undefined })) }, null, 2) + '\n',
+    JSON.stringify({ passed, failed, todo, ms: Date.now() - t0, scenarios: results.map((r) => ({ name: r.name, ok: r.ok, todo: r.todo, ms: r.ms, error: r.error ? (r.error.message ?? String(r.error)) : undefined })) }, null, 2) + '\n',
   );
   const files = readdirSync(artifacts);
   console.log(`\n[e2e] results (${secs(Date.now() - t0)} in all; artifacts in ${artifacts}):`);
   for (const r of results) {
     const shots = files.filter((f) => f.startsWith(`${r.name}-`) && f.endsWith('.png')).length;
-    console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(14)} ${secs(r.ms).padStart(8)}  ${shots} screenshot(s)${r.ok ? '' : `  ${reason(r.error)}`}`);
+    const status = r.ok ? 'PASS' : r.todo ? 'TODO' : 'FAIL';
+    console.log(`  ${status}  ${r.name.padEnd(14)} ${secs(r.ms).padStart(8)}  ${shots} screenshot(s)${r.ok ? '' : `  ${reason(r.error)}`}${r.todo ? `  [todo: ${r.todo}]${r.ok ? ' — it passes now: remove the todo mark' : ''}` : ''}`);
   }
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed${todo ? `, ${todo} todo (known gaps, failing as expected)` : ''}`);
   process.exit(failed || results.length === 0 ? 1 : 0);
 }
 

