@@ -15,6 +15,14 @@ def load(path):
         return json.load(f)
 
 
+def load_any(path):
+    if path.endswith(".xz"):
+        import lzma
+        with lzma.open(path, "rt") as f:
+            return json.load(f)
+    return load(path)
+
+
 def table(rows, headers):
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for r in rows:
@@ -31,7 +39,15 @@ def main():
     runs = load(args.runs)
     config = load(os.path.join(args.model, "config.json"))
     export = load(os.path.join(args.model, "export.json"))
-    evals = [load(p) for p in args.eval]
+    # Each eval: the harness's JSON (per-problem records stay there, out of models/) and its Markdown
+    # report beside it (FILE.md); the card keeps the run's meta and the report.
+    evals = []
+    for p in args.eval:
+        e = load_any(p)
+        base = p[:-3] if p.endswith(".xz") else p
+        md_path = (base[:-5] if base.endswith(".json") else base) + ".md"
+        evals.append({"file": p, "meta": e.get("meta"), "selfCheck": e.get("selfCheck"),
+                      "markdown": e.get("markdown") or (open(md_path).read() if os.path.exists(md_path) else None)})
     shipped = next((r for r in runs["runs"] if r.get("shipped")), None)
     card = {
         "name": runs.get("name", "treasure"),
@@ -69,8 +85,10 @@ def main():
     if runs.get("quality_bars"):
         md += ["## Quality bars (the model issue's)", "", table(runs["quality_bars"], ["bar", "status", "measured", "tried"]), ""]
     for e in evals:
-        if "markdown" in e:
-            md += [f"## Evaluation: {e.get('suite', '')}", "", e["markdown"], ""]
+        if e.get("markdown"):
+            body = e["markdown"].replace("\n# ", "\n### ").lstrip("# ").split("\n", 1)
+            rest = ("\n" + body[1]).replace("\n## ", "\n### ").lstrip("\n") if len(body) > 1 else ""
+            md += [f"## Evaluation ({e['file']}): {body[0]}", "", rest, ""]
     if runs.get("rebuild"):
         md += ["## Rebuild", "", "```", *runs["rebuild"], "```", ""]
     with open(os.path.join(args.model, "MODEL.md"), "w") as f:
