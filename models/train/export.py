@@ -36,6 +36,11 @@ class Int8Embedding(nn.Module):
         return F.embedding(ids, self.q).float() * F.embedding(ids, self.scale.unsqueeze(1))
 
 
+# Every input position's logits (the contract since 2026-11-22); False gives the older last-position
+# output, kept for the runtime's test of models exported before (test/fixtures/make-tiny-model.py --last-only).
+ALL_LOGITS = True
+
+
 class StepModule(nn.Module):
     """ONNX-facing wrapper: flat past/present tensors, names as in the contract."""
 
@@ -45,7 +50,7 @@ class StepModule(nn.Module):
 
     def forward(self, input_ids, position_ids, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        logits, presents = self.model.step(input_ids, position_ids, past, all_logits=True)
+        logits, presents = self.model.step(input_ids, position_ids, past, all_logits=ALL_LOGITS)
         flat = [t for kv in presents for t in kv]
         return (logits, *flat)
 
@@ -75,7 +80,7 @@ def export_onnx(model, cfg, path, int8_embedding):
     ids = torch.randint(0, cfg.vocab_size, (1, T))
     pos = torch.arange(P, P + T).unsqueeze(0)
     past = [torch.zeros(1, cfg.n_kv_head, P, cfg.head_dim) for _ in past_names]
-    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, "logits": {1: "T"}}
+    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, **({"logits": {1: "T"}} if ALL_LOGITS else {})}
     axes.update({n: {2: "P"} for n in past_names})
     axes.update({n: {2: "P_plus_T"} for n in present_names})
     kwargs = dict(input_names=["input_ids", "position_ids", *past_names], output_names=["logits", *present_names],
