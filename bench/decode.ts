@@ -10,8 +10,8 @@
 //
 //   npm run bench:decode -- [--model DIR] [--data DIR] [--n 10] [--languages python] [--reps 1]
 //                           [--skip-fix] [--max-draft 16] [--out FILE]
-//   A model with [1, T, vocab] logits from the shipped one: /usr/bin/python3 bench/all-logits.py
-//   --model models/treasure --out build/treasure-all-logits
+//   The shipped model gives [1, T, vocab] logits (export since 2026-11-22); an older export gets them
+//   with /usr/bin/python3 bench/all-logits.py --model OLD --out build/old-all-logits
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';

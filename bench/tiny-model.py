@@ -19,7 +19,7 @@ import torch
 from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "train"))
-from export import export_onnx  # noqa: E402
+from export import export_onnx, write_config  # noqa: E402
 from model import Config, Transformer  # noqa: E402
 
 
@@ -54,6 +54,19 @@ def to_matmul_nbits(model, block_size=32):
     return model
 
 
+def write_model_dir(model, cfg, out, tokenizer, all_logits=True):
+    """A model folder as the runtime reads it: model.onnx (int8 embedding, 4-bit MatMulNBits),
+    config.json, and a copy of `tokenizer` unless it is None."""
+    os.makedirs(out, exist_ok=True)
+    tmp = os.path.join(out, "model.int8emb.onnx")
+    export_onnx(model, cfg, tmp, int8_embedding=True, all_logits=all_logits)
+    onnx.save(to_matmul_nbits(onnx.load(tmp)), os.path.join(out, "model.onnx"))
+    os.remove(tmp)
+    if tokenizer:
+        shutil.copy(tokenizer, os.path.join(out, "tokenizer.json"))
+    write_config(cfg, out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizer", required=True)
@@ -69,16 +82,7 @@ def main():
     cfg = Config(vocab_size=vocab, context_length=args.context, d_model=args.d_model, n_layer=args.layers,
                  n_head=4, n_kv_head=4, ffn_hidden=args.d_model * 2)
     model = Transformer(cfg).float().eval()
-    os.makedirs(args.out, exist_ok=True)
-    tmp = os.path.join(args.out, "model.int8emb.onnx")
-    export_onnx(model, cfg, tmp, int8_embedding=True)
-    onnx.save(to_matmul_nbits(onnx.load(tmp)), os.path.join(args.out, "model.onnx"))
-    os.remove(tmp)
-    shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump({"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_kv_head": cfg.n_kv_head, "head_dim": cfg.head_dim,
-                   "d_model": cfg.d_model, "vocab_size": cfg.vocab_size, "context_length": cfg.context_length,
-                   "eos_token": "<|end|>", "dtype": "float32"}, f, indent=1)
+    write_model_dir(model, cfg, args.out, args.tokenizer)
     print(f"tiny model (random, vocab {vocab}, d_model {args.d_model}, {args.layers} layers) in {args.out}")
 
 

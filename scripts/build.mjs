@@ -31,9 +31,12 @@ export function copyGrammars() {
   }
 }
 
+// esbuild options of every bundle here (node 20, CommonJS)
+const COMMON = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+
 async function bundle() {
   const esbuild = await import('esbuild');
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+  const common = { ...COMMON, sourcemap: true };
   const jobs = [];
   const serverEntry = join(root, 'language-server/src/server.ts');
   if (existsSync(serverEntry)) {
@@ -58,7 +61,7 @@ async function bundle() {
 async function dataKit() {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
+    ...COMMON,
     entryPoints: { tasks: join(root, 'models/data/tasks/cli.ts'), 'tasks-worker': join(root, 'models/data/tasks/worker.ts') },
     outdir: join(root, 'build/data-kit'), external: ['tsx/cjs'],
     // web-tree-sitter's ES module build finds its wasm through import.meta.url, which a CommonJS bundle lacks

@@ -117,18 +117,25 @@ export async function analyze(text: string, language: LanguageInfo, path?: strin
   }
 }
 
-/** Python: a string statement first in a module, class or function body. */
-function isDocstring(n: Node): boolean {
-  if (n.type !== 'expression_statement' || n.namedChildCount !== 1 || n.namedChild(0)?.type !== 'string') return false;
-  const body = n.parent;
-  if (!body || body.firstNamedChild?.id !== n.id) return false;
-  return body.type === 'module' || ((body.type === 'block') && !!body.parent && /^(function|class)_definition$/.test(body.parent.type));
+/** Python: the string statement that opens a module, class or function body, if there is one. */
+function docstringOf(body: Node | null): Node | null {
+  const first = body?.firstNamedChild;
+  return first?.type === 'expression_statement' && first.namedChildCount === 1 && first.namedChild(0)?.type === 'string' ? first : null;
 }
 
 /** Lines whose only content is comments or docstrings (a node's first/last line counts when nothing else is on it). */
 function documentationRows(tree: Tree, lines: string[]): Set<number> {
+  const root = tree.rootNode;
+  const nodes: Node[] = root.descendantsOfType(['comment', 'line_comment', 'block_comment']).filter((n): n is Node => !!n);
+  // Python docstrings: only the first statement of each body is looked at, not every statement
+  if (root.type === 'module') {
+    const bodies = root.descendantsOfType(['function_definition', 'class_definition']).map((d) => d?.childForFieldName('body') ?? null);
+    for (const body of [root, ...bodies.filter((b) => b?.type === 'block')]) {
+      const doc = docstringOf(body);
+      if (doc) nodes.push(doc);
+    }
+  }
   const rows = new Set<number>();
-  const nodes = tree.rootNode.descendantsOfType(['comment', 'line_comment', 'block_comment', 'expression_statement']).filter((n): n is Node => !!n && (n.type !== 'expression_statement' || isDocstring(n)));
   for (const n of nodes) {
     const s = n.startPosition;
     const e = n.endPosition;

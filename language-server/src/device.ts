@@ -195,8 +195,8 @@ export function shortError(message: string, provider: string, host?: HostInfo): 
   let s = (m ? m[1]! : message.replace(/^\/onnxruntime_src\/\S+\s+/, '')).trim();
   if (s.length > 300) s = s.slice(0, 297) + '...';
   if (provider === 'webgpu' && host?.platform === 'linux' && /adapter/i.test(s)) {
-    if (host.vulkanLoader === false) s += ' (the Vulkan loader libvulkan.so.1 is not installed: Debian/Ubuntu package libvulkan1)';
-    else if ((host.vulkanDrivers ?? []).every((d) => d.software)) s += ' (no GPU Vulkan driver found: the GPU vendor\'s Vulkan ICD, e.g. NVIDIA\'s nvidia_icd.json)';
+    // (a missing Vulkan loader never gets here: preflight skips WebGPU before a session starts)
+    if ((host.vulkanDrivers ?? []).every((d) => d.software)) s += ' (no GPU Vulkan driver found: the GPU vendor\'s Vulkan ICD, e.g. NVIDIA\'s nvidia_icd.json)';
   }
   return s;
 }

@@ -387,10 +387,6 @@ function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {
 
 export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok: false; reason: string };
 
-/**
- * Checks an answer for a target: it must be non-empty, change the region, and add no syntax error
- * (the patched document is re-parsed); a syntax-error fix must also remove errors in its region.
- */
 /** The original lines an offset edit touches (an insertion touches the line it is on). */
 function editRows(starts: number[], e: { start: number; end: number }): number[] {
   const a = positionAt(starts, e.start).line;
@@ -398,6 +394,11 @@ function editRows(starts: number[], e: { start: number; end: number }): number[]
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
 
+/**
+ * Checks an answer for a target: it must be non-empty, change the region, change code (not only
+ * comments or docstrings), and add no syntax error (the patched document is re-parsed); a
+ * syntax-error fix must also remove errors in its region.
+ */
 export async function checkFix(a: Analysis, target: FixTarget, answer: string): Promise<CheckResult> {
   const eol = eolOf(a.text);
   const replacement = cleanAnswer(answer, eol);

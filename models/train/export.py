@@ -36,21 +36,16 @@ class Int8Embedding(nn.Module):
         return F.embedding(ids, self.q).float() * F.embedding(ids, self.scale.unsqueeze(1))
 
 
-# Every input position's logits (the contract since 2026-11-22); False gives the older last-position
-# output, kept for the runtime's test of models exported before (test/fixtures/make-tiny-model.py --last-only).
-ALL_LOGITS = True
-
-
 class StepModule(nn.Module):
     """ONNX-facing wrapper: flat past/present tensors, names as in the contract."""
 
-    def __init__(self, model):
+    def __init__(self, model, all_logits):
         super().__init__()
-        self.model = model
+        self.model, self.all_logits = model, all_logits
 
     def forward(self, input_ids, position_ids, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        logits, presents = self.model.step(input_ids, position_ids, past, all_logits=ALL_LOGITS)
+        logits, presents = self.model.step(input_ids, position_ids, past, all_logits=self.all_logits)
         flat = [t for kv in presents for t in kv]
         return (logits, *flat)
 
@@ -69,18 +64,20 @@ def names(cfg):
     return past, present
 
 
-def export_onnx(model, cfg, path, int8_embedding):
+def export_onnx(model, cfg, path, int8_embedding, all_logits=True):
+    """all_logits: every input position's logits [1, T, vocab] (the contract since 2026-11-22); False
+    gives the older last-position output, kept for the runtime's test of such models."""
     if int8_embedding:
         # Untie first: the output projection keeps the float weight (quantized to 4-bit later).
         model.lm_head.weight = nn.Parameter(model.embed.weight.detach().clone())
         model.embed = Int8Embedding(model.embed.weight.detach())
-    wrapper = StepModule(model).eval()
+    wrapper = StepModule(model, all_logits).eval()
     past_names, present_names = names(cfg)
     P, T = 3, 2
     ids = torch.randint(0, cfg.vocab_size, (1, T))
     pos = torch.arange(P, P + T).unsqueeze(0)
     past = [torch.zeros(1, cfg.n_kv_head, P, cfg.head_dim) for _ in past_names]
-    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, **({"logits": {1: "T"}} if ALL_LOGITS else {})}
+    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, **({"logits": {1: "T"}} if all_logits else {})}
     axes.update({n: {2: "P"} for n in past_names})
     axes.update({n: {2: "P_plus_T"} for n in present_names})
     kwargs = dict(input_names=["input_ids", "position_ids", *past_names], output_names=["logits", *present_names],
@@ -89,6 +86,14 @@ def export_onnx(model, cfg, path, int8_embedding):
         kwargs["dynamo"] = False  # the TorchScript exporter: plain ops, stable names
     with torch.no_grad():
         torch.onnx.export(wrapper, (ids, pos, *past), path, **kwargs)
+
+
+def write_config(cfg, out_dir):
+    """config.json, what the runtime reads beside model.onnx (docs/CONTRACTS.md)."""
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump({"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_kv_head": cfg.n_kv_head, "head_dim": cfg.head_dim,
+                   "d_model": cfg.d_model, "vocab_size": cfg.vocab_size, "context_length": cfg.context_length,
+                   "eos_token": "<|end|>", "dtype": "float32"}, f, indent=1)
 
 
 def quantize_4bit(src, dst, block_size):
@@ -187,10 +192,7 @@ def main():
     else:
         os.replace(fp32_path, final)
     shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump({"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_kv_head": cfg.n_kv_head, "head_dim": cfg.head_dim,
-                   "d_model": cfg.d_model, "vocab_size": cfg.vocab_size, "context_length": cfg.context_length,
-                   "eos_token": "<|end|>", "dtype": "float32"}, f, indent=1)
+    write_config(cfg, args.out)
     with open(os.path.join(args.out, "export.json"), "w") as f:
         json.dump(report, f, indent=1)
     print(json.dumps(report, indent=1))
