@@ -36,23 +36,32 @@ def pieces(path, size):
 
 
 def pack(args):
+    """Fills each batch to --max-mb: a file is cut wherever a batch ends, so no call carries less than it may."""
     size = int(args.max_mb * 1024 * 1024)
     batch, used, n = None, size, 0
     for path in args.files:
         name = os.path.basename(path)
         meta = {"parts": 0, "sha256": sha256(path), "bytes": os.path.getsize(path)}
-        for i, data in pieces(path, size):
-            if used + len(data) > size:
-                n += 1
-                batch = os.path.join(args.out, f"b{n:02d}")
-                os.makedirs(batch, exist_ok=True)
-                used = 0
-            with open(os.path.join(batch, f"{name}.p{i:03d}"), "wb") as f:
-                f.write(data)
-            used += len(data)
-            meta["parts"] = i + 1
-        with open(os.path.join(batch, f"{name}.json"), "w") as f:
-            json.dump(meta, f)
+        with open(path, "rb") as f:
+            i = 0
+            while True:
+                if used >= size:
+                    n += 1
+                    batch = os.path.join(args.out, f"b{n:02d}")
+                    os.makedirs(batch, exist_ok=True)
+                    used = 0
+                data = f.read(size - used)
+                if not data and i > 0:
+                    break
+                with open(os.path.join(batch, f"{name}.p{i:03d}"), "wb") as g:
+                    g.write(data)
+                used += len(data)
+                i += 1
+                meta["parts"] = i
+                if not data:
+                    break
+        with open(os.path.join(batch, f"{name}.json"), "w") as g:
+            json.dump(meta, g)
     print(f"{n} batches in {args.out}")
 
 

@@ -12,11 +12,13 @@
 #   bg:NAME:S1+S2...      run steps S1, S2, ... in the background (own session) with a log $W/logs/NAME.log
 #   after:NAME            block until background job NAME has ended; fail if it failed
 #   waitfile:PATH         block until $W/PATH exists
-#   finetune-both:MIN     finetune markers and plain at once on the same GPU(s) (FT_STEPS each: equal compute)
+#   finetune-both:MIN     finetune markers and plain at once (FT_STEPS each: equal compute), each on half of the
+#                         GPUs (both on the one GPU of a 1-GPU machine)
 #   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT (markers | plain); FT_STEPS=N schedules on steps
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
+#   fp32dir:NAME          $W/export/NAME-fp32: the float32 export of NAME as a model folder (quantization loss)
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
 #   smoke                 a tiny end-to-end run of the whole path, incl. the Hugging Face init path
@@ -26,7 +28,14 @@ T=models/train
 export PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 mkdir -p "$W"/{inbox,data,tok,runs,export,logs}
 NGPU=${NGPU:-$(python3 -c 'import torch; print(torch.cuda.device_count())' 2>/dev/null || echo 0)}
-launch() { if [ "$NGPU" -gt 1 ]; then torchrun --standalone --nproc_per_node "$NGPU" "$@"; else python3 "$@"; fi; }
+# GPUS=0,1 runs on those GPUs only (finetune-both gives each variant half of a machine's GPUs)
+launch() {
+  local n=$NGPU
+  if [ -n "${GPUS:-}" ]; then export CUDA_VISIBLE_DEVICES=$GPUS; n=$(tr ',' '\n' <<<"$GPUS" | wc -l); fi
+  if [ "$n" -gt 1 ]; then torchrun --standalone --nproc_per_node "$n" "$@"; else python3 "$@"; fi
+}
+# the first and second half of the GPUs, as CUDA_VISIBLE_DEVICES lists ("" with one GPU: both share it)
+half() { [ "$NGPU" -ge 2 ] || return 0; local h=$((NGPU / 2)); if [ "$1" = 1 ]; then seq -s, 0 $((h - 1)); else seq -s, "$h" $((NGPU - 1)); fi; }
 
 for step in "$@"; do
   IFS=: read -r name a b <<<"$step"
@@ -57,8 +66,8 @@ for step in "$@"; do
     waitfile)  # until $W/PATH exists (a run's model.pt: written once its schedule ended)
       until [ -e "$W/$a" ]; do sleep 5; done; echo "found $a" ;;
     finetune-both)
-      bash "$0" "finetune:markers:$a" >"$W/logs/ft-markers.out" 2>&1 & pm=$!
-      bash "$0" "finetune:plain:$a" >"$W/logs/ft-plain.out" 2>&1 & pp=$!
+      GPUS=$(half 1) bash "$0" "finetune:markers:$a" >"$W/logs/ft-markers.out" 2>&1 & pm=$!
+      GPUS=$(half 2) bash "$0" "finetune:plain:$a" >"$W/logs/ft-plain.out" 2>&1 & pp=$!
       rm=0; rp=0; wait $pm || rm=$?; wait $pp || rp=$?
       grep -h "^final\|^phase" "$W"/logs/ft-*.out || true
       [ $rm = 0 ] && [ $rp = 0 ] || { echo "finetune failed (markers $rm, plain $rp)"; tail -5 "$W"/logs/ft-*.out; exit 1; } ;;
@@ -83,7 +92,7 @@ for step in "$@"; do
       done ;;
     pretrain)
       init=(); [ -f "$W/inbox/base.pt" ] && [ ! -f "$W/runs/base/last.pt" ] && init=(--init "$W/inbox/base.pt")
-      launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" --stop-after "${b:-0}" \
+      launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" --stop-after "${b:-0}" --lr ${PT_LR:-1.5e-3} \
         --batch ${BATCH:-32} --compile --config "${MODEL_CONFIG:-{\}}" "${init[@]}" ${TRAIN_ARGS:-} ;;
     finetune)
       launch $T/train.py --phase finetune --variant "$a" --data "$W/tok" --init "$W/runs/base/model.pt" \
@@ -91,6 +100,10 @@ for step in "$@"; do
         --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} ${TRAIN_ARGS:-} ;;
     export)
       python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 --block-size ${BLOCK:-32} ;;
+    fp32dir)
+      d="$W/export/$a-fp32"; mkdir -p "$d"
+      for f in tokenizer.json config.json export.json; do cp "$W/export/$a/$f" "$d/"; done
+      ln -f "$W/export/$a/model.fp32.onnx" "$d/model.onnx"; ls -la "$d" ;;
     shrink)  # bf16 weights only, to bring a run home for the next session (train.py --init reads it)
       mkdir -p "$W/back"
       python3 -c "import torch,sys; c=torch.load(sys.argv[1],map_location='cpu'); c['model']={k:v.to(torch.bfloat16) for k,v in c['model'].items()}; c.pop('optimizer',None); torch.save(c,sys.argv[2])" \

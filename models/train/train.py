@@ -50,6 +50,7 @@ def parse_args(argv=None):
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--mix-corpus", type=float, default=0.0, help="finetune: share of batches of plain code")
     ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--save-every", type=float, default=3.0, help="minutes between resumable checkpoints (last.pt)")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--config", default="{}", help="JSON overrides of model.Config for a fresh model")
@@ -147,6 +148,15 @@ def lr_at(args, step, frac):
     return args.lr * (args.min_lr_frac + (1 - args.min_lr_frac) * cos)
 
 
+def save_last(model, opt, step, elapsed, tokens_seen, history, cfg, last):
+    """The resumable checkpoint (weights, optimizer, clock), written under a temporary name first."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"model": state, "optimizer": opt.state_dict(), "step": step, "elapsed": elapsed,
+                "tokens": tokens_seen, "history": history, "config": cfg}, last + ".tmp")
+    os.replace(last + ".tmp", last)
+    return state
+
+
 def main(argv=None):
     args = parse_args(argv)
     ddp = "RANK" in os.environ
@@ -203,16 +213,22 @@ def main(argv=None):
     t_start = time.time() - elapsed
     t_call = time.time()
     t_log = time.time()
+    t_saved = time.time()
     while True:
         elapsed = time.time() - t_start
+        if ddp:  # one clock for every rank: the same learning rate, the same last step
+            clock = torch.tensor([elapsed, time.time() - t_call], device=device, dtype=torch.float64)
+            dist.all_reduce(clock, op=dist.ReduceOp.MAX)
+            elapsed, since_call = clock.tolist()
+        else:
+            since_call = time.time() - t_call
         stop = elapsed >= budget or (args.max_steps and step >= args.max_steps) or (args.steps and step >= args.steps) or \
-            (args.stop_after and time.time() - t_call >= args.stop_after * 60)
-        if ddp:  # every rank stops at the same step
-            flag = torch.tensor([1.0 if stop else 0.0], device=device)
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            stop = flag.item() > 0
+            (args.stop_after and since_call >= args.stop_after * 60)
         if stop:
             break
+        if master and args.save_every and time.time() - t_saved >= args.save_every * 60:
+            save_last(model, opt, step, elapsed, tokens_seen, history, cfg, last)  # a lost machine loses minutes, not the run
+            t_saved = time.time()
         lr = lr_at(args, step, step / args.steps if args.steps else elapsed / budget)
         for g in opt.param_groups:
             g["lr"] = lr
@@ -243,10 +259,7 @@ def main(argv=None):
         v = evaluate(model, valid, device, n=50)
         history.append({"step": step, "minutes": round(elapsed / 60, 2), "tokens": tokens_seen, "valid_loss": round(v, 4), "final": True})
         print(f"final step {step} valid_loss {v:.4f} tokens {tokens_seen / 1e6:.1f}M minutes {elapsed / 60:.1f}")
-        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        torch.save({"model": state, "optimizer": opt.state_dict(), "step": step, "elapsed": elapsed,
-                    "tokens": tokens_seen, "history": history, "config": cfg}, last + ".tmp")
-        os.replace(last + ".tmp", last)
+        state = save_last(model, opt, step, elapsed, tokens_seen, history, cfg, last)
         torch.save({"model": state, "config": cfg, "history": history, "args": vars(args)}, os.path.join(args.out, "model.pt"))
         with open(os.path.join(args.out, "run.json"), "w") as f:
             json.dump({"args": vars(args), "config": cfg, "steps": step, "tokens": tokens_seen,
