@@ -107,6 +107,8 @@ export interface DecodeRequest {
   original?: string;
   /** Answer tokens forced before free decoding (a branch taken from an earlier run). */
   answerPrefix?: readonly number[];
+  /** Generation: stop once the answer repeats a block of lines (see repeatCut); the answer keeps one copy. */
+  stopOnRepeat?: boolean;
 }
 
 export interface DecoderOptions {
@@ -135,7 +137,8 @@ export interface DecodeResult {
   markers: Markers;
   /** The answer text (after the marker list and its line break; without <|end|>). */
   answer: string;
-  stop: 'end' | 'limit' | 'context';
+  /** 'repeat': the answer started to loop (stopOnRepeat) and was cut after the block's first copy. */
+  stop: 'end' | 'limit' | 'context' | 'repeat';
   /** Model steps run (calls into the model). */
   steps: number;
   /** Where, while copying `original`, the runner-up token came closest to the copied one:
@@ -227,6 +230,7 @@ export class Decoder {
     // Forced tokens are appended and fed together; returns false when the limit is reached.
     const room = () => limit - out.length;
     let stop: DecodeResult['stop'] = 'limit';
+    let kept: string | undefined; // the answer's text when a loop was cut
     const branches: { prefix: number[]; margin: number }[] = [];
     let spec: Speculator | undefined;
     try {
@@ -270,6 +274,11 @@ export class Decoder {
           if (copying) copying = this.noteBranch(logits, next, out.slice(answerStart), req.original!, branches);
           out.push(next);
           if (next === v.end) { stop = 'end'; break; }
+          if (req.stopOnRepeat && this.tok.decode([next]).includes('\n')) {
+            const text = this.tok.decode(out.slice(answerStart));
+            const cut = repeatCut(text.slice(0, text.lastIndexOf('\n') + 1));
+            if (cut !== undefined) { stop = 'repeat'; kept = text.slice(0, cut); break; }
+          }
           if (room() <= 0) break;
           if ((spec ? spec.fed : session.length) >= this.model.contextLength) { stop = 'context'; break; }
           // With speculation: the logits that follow `next` (no model call when it was drafted),
@@ -281,6 +290,8 @@ export class Decoder {
       session.dispose();
     }
     const result = this.finish(out, stop, steps);
+    // finish() drops the line break after the marker list: the same text, maybe without its first "\n"
+    if (kept !== undefined) result.answer = result.answer.startsWith(kept) || !kept.startsWith('\n') ? kept : kept.slice(1);
     if (req.original !== undefined) result.branches = branches.sort((a, b) => a.margin - b.margin).slice(0, 8);
     if (spec) result.speculation = { drafted: spec.drafted, accepted: spec.accepted, drafts: spec.drafts };
     return result;
@@ -547,4 +558,40 @@ class Speculator {
 /** The marker list a decode result would have been trained on (for tests and logs). */
 export function markerListOf(markers: Markers): string {
   return serialize(markers);
+}
+
+/** Shortest non-blank line block that counts as a loop: enough text that closing braces or `end`s never do. */
+const REPEAT_MIN_CHARS = 8;
+const REPEAT_MAX_BLOCK = 6;
+const REPEAT_COPIES = 3;
+
+/**
+ * Where a looping generation should end: when its complete lines end with REPEAT_COPIES copies in a row
+ * of the same block of 1..REPEAT_MAX_BLOCK non-blank lines (blank lines between them ignored), the length
+ * of the text up to the end of the first copy; otherwise undefined. A small model decoding greedily
+ * falls into such loops (the same `if` over and over) and would run to the token limit; real code almost
+ * never holds three identical blocks in a row.
+ */
+export function repeatCut(text: string): number | undefined {
+  const lines: { text: string; end: number }[] = [];
+  let start = 0;
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+    const line = text.slice(start, nl).replace(/\r$/, '');
+    if (line.trim() !== '') lines.push({ text: line, end: nl + 1 });
+    start = nl + 1;
+  }
+  for (let k = 1; k <= REPEAT_MAX_BLOCK; k++) {
+    const n = lines.length;
+    if (n < k * REPEAT_COPIES) break;
+    const block = lines.slice(n - k);
+    if (block.reduce((a, l) => a + l.text.trim().length, 0) < REPEAT_MIN_CHARS) continue;
+    let same = true;
+    for (let c = 1; c < REPEAT_COPIES && same; c++) {
+      for (let i = 0; i < k; i++) {
+        if (lines[n - k - c * k + i]!.text !== block[i]!.text) { same = false; break; }
+      }
+    }
+    if (same) return lines[n - REPEAT_COPIES * k + k - 1]!.end;
+  }
+  return undefined;
 }

@@ -365,7 +365,7 @@ export class Engine {
     const promptIds = this.tokenizer.encode(prompt, true);
     const room = this.model.contextLength - promptIds.length;
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
-    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal });
+    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true });
     let text = decoded.answer;
     if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
     return { text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DecodeAbortedError, Decoder, MarkerVocab } from '../../language-server/src/decode';
+import { DecodeAbortedError, Decoder, MarkerVocab, repeatCut } from '../../language-server/src/decode';
 import { serialize } from '../../language-server/src/markers';
 import { buildPrompt } from '../../language-server/src/prompt';
 import { ScriptedLogits, tinyTokenizer } from './helpers';
@@ -68,4 +68,33 @@ test('context length: a prompt that does not fit is not decoded', async () => {
   const r = await d.run({ promptIds: prompt, given: {}, maxTokens: 100 });
   assert.equal(r.stop, 'context');
   assert.equal(r.ids.length, 0);
+});
+
+test('repeatCut: three copies in a row of a line block end a generation after the first copy', () => {
+  const loop = '    if n < 0:\n        return 0\n';
+  const head = '    x = 1\n';
+  assert.equal(repeatCut(head + loop + loop), undefined, 'two copies may be real code');
+  assert.equal(repeatCut(head + loop + loop + loop), (head + loop).length);
+  // blank lines between copies do not hide a loop; the cut keeps the first copy and its line break
+  const spaced = head + loop + '\n' + loop + '\n' + loop;
+  assert.equal(spaced.slice(0, repeatCut(spaced)), head + loop);
+  // closing braces and short lines repeat in real code: never a loop
+  assert.equal(repeatCut('  x();\n}\n}\n}\n'), undefined);
+  assert.equal(repeatCut('a\nend\nend\nend\n'), undefined);
+  // indentation is part of the line: nested closers differ
+  assert.equal(repeatCut('      return value\n    return value\n  return value\n'), undefined);
+  // only complete lines count
+  assert.equal(repeatCut('foo(bar)\nfoo(bar)\nfoo(ba'), undefined);
+});
+
+test('stopOnRepeat: a looping generation stops with stop "repeat" and keeps one copy', async () => {
+  const body = '    if n < 0:\n        return 0\n';
+  const looping = '<MARKER_LIST> <task> CodeGeneration </task> </MARKER_LIST>\n' + body.repeat(12) + '<|end|>';
+  const plain = await new Decoder(new ScriptedLogits(tok, looping), tok).run({ promptIds: prompt, given: {}, maxTokens: 400 });
+  assert.equal(plain.stop, 'end');
+  assert.equal(plain.answer, body.repeat(12));
+  const cut = await new Decoder(new ScriptedLogits(tok, looping), tok).run({ promptIds: prompt, given: {}, maxTokens: 400, stopOnRepeat: true });
+  assert.equal(cut.stop, 'repeat');
+  assert.equal(cut.answer, body);
+  assert.ok(cut.ids.length < plain.ids.length, 'decoding stopped early');
 });
