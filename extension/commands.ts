@@ -144,8 +144,11 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
     }
     throw e;
   }
+  if (result?.droppedLines) ctx.log.info(`generate: ${result.droppedLines} generated lines left out: they add a syntax error`);
   if (!result || !result.text.trim()) {
-    void vscode.window.showInformationMessage('Treasure: the model generated no code for this request.');
+    void vscode.window.showInformationMessage(result?.droppedLines
+      ? `Treasure: the model's code did not parse (${result.droppedLines} lines); nothing was inserted.`
+      : 'Treasure: the model generated no code for this request.');
     return;
   }
   ctx.log.info(`generate: ${result.text.split('\n').length} lines in ${Math.round(result.latencyMs)} ms; markers given ${markerList(result.markers.given)}, inferred ${markerList(result.markers.inferred)}`);

@@ -238,6 +238,7 @@ async function cmdGenerate(args: Args): Promise<number> {
   else {
     process.stdout.write(r.text.endsWith('\n') ? r.text : r.text + '\n');
     process.stderr.write(`markers given: ${fmt(r.markers.given)}; inferred: ${fmt(r.markers.inferred) || '(none)'}; ${r.latencyMs} ms\n`);
+    if (r.droppedLines) process.stderr.write(`${r.droppedLines} generated lines left out: they add a syntax error\n`);
   }
   return 0;
 }

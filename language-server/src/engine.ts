@@ -103,7 +103,13 @@ export interface GenerateRequest {
   signal?: AbortSignal;
 }
 
-export interface GenerateResult { text: string; markers: MarkerReport; latencyMs: number }
+export interface GenerateResult {
+  text: string;
+  markers: MarkerReport;
+  latencyMs: number;
+  /** Lines of the model's output left out because they added a syntax error (the text is what parses). */
+  droppedLines?: number;
+}
 
 export interface MarkersAtRequest {
   text: string;
@@ -368,7 +374,11 @@ export class Engine {
     const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true });
     let text = decoded.answer;
     if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
-    return { text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
+    // Checked like a fix: code that breaks the file is not offered (the lines that parse are).
+    const kept = await parseablePrefix(lang, req.prompt, text);
+    const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
+    if (kept.dropped > 0) result.droppedLines = kept.dropped;
+    return result;
   }
 
   /** Context markers at a line (no model call). */
@@ -383,6 +393,26 @@ function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {
     if (given[k] === undefined) inferred[k] = v;
   }
   return { given: { ...given }, inferred };
+}
+
+/**
+ * The longest run of whole lines from the start of a generation that adds no syntax error to the
+ * prompt it continues (tree-sitter issues counted before and after), and how many lines were left out.
+ * Not monotonic in general (a later line can close what an earlier one opened), hence the scan from the end.
+ */
+export async function parseablePrefix(lang: LanguageInfo, prompt: string, text: string): Promise<{ text: string; dropped: number }> {
+  if (!lang.grammar || text.trim() === '') return { text, dropped: 0 };
+  const head = prompt === '' || prompt.endsWith('\n') ? prompt : prompt + '\n';
+  const before = (await analyze(head, lang)).issues.length;
+  const lines = text.split('\n');
+  const content = (n: number) => lines.slice(0, n).some((l) => l.trim() !== '');
+  for (let n = lines.length; n > 0; n--) {
+    if (n < lines.length && lines[n - 1]!.trim() === '' && content(n)) continue; // same code as n - 1 lines
+    if (!content(n)) break;
+    const cand = lines.slice(0, n).join('\n');
+    if ((await analyze(head + cand, lang)).issues.length <= before) return { text: cand + (n < lines.length ? '\n' : ''), dropped: lines.slice(n).filter((l) => l.trim() !== '').length };
+  }
+  return { text: '', dropped: lines.filter((l) => l.trim() !== '').length };
 }
 
 export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok: false; reason: string };

@@ -73,7 +73,13 @@ export interface GenerateParams {
   markers?: Record<string, string>;
   maxTokens?: number;
 }
-export interface GenerateResult { text: string; markers: MarkerReport; latencyMs: number }
+export interface GenerateResult {
+  text: string;
+  markers: MarkerReport;
+  latencyMs: number;
+  /** Lines of the model's output left out because they added a syntax error (the text is what parses). */
+  droppedLines?: number;
+}
 
 /** `treasure/fixAll`: fixes for every syntax error/diagnostic target of a document (one fix per region). */
 export const FixAllRequest = 'treasure/fixAll';

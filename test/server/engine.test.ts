@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Engine, InputError } from '../../language-server/src/engine';
+import { Engine, InputError, parseablePrefix } from '../../language-server/src/engine';
+import { resolveLanguage } from '../../language-server/src/grammars';
 import { serialize } from '../../language-server/src/markers';
 import { repoRoot } from '../../language-server/src/paths';
 import { applyTextEdits } from '../../language-server/src/repair';
@@ -68,6 +69,25 @@ test('generate: CodeGeneration with a length marker', async () => {
   const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):', markers: { length_lines: '1' } });
   assert.equal(r.text, '    return a + b\n');
   assert.deepEqual(r.markers.given, { task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '1' });
+});
+
+test('generate: lines that add a syntax error are left out, and the result says how many', async () => {
+  const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n    x = foo(\n<|end|>');
+  const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):\n' });
+  assert.equal(r.text, '    return a + b\n');
+  assert.equal(r.droppedLines, 1);
+});
+
+test('parseablePrefix: the longest run of whole lines that adds no syntax error', async () => {
+  const py = resolveLanguage('python')!;
+  assert.deepEqual(await parseablePrefix(py, 'def f(x):\n', '    return x + 1\n'), { text: '    return x + 1\n', dropped: 0 });
+  assert.deepEqual(await parseablePrefix(py, 'import a\n', 'x = [1,\ny = )\n'), { text: '', dropped: 2 });
+  // a later line may close what an earlier one opened: the whole text is kept
+  const js = resolveLanguage('javascript')!;
+  const body = '  if (x) {\n    return 1;\n  }\n  return 2;\n}\n';
+  assert.deepEqual(await parseablePrefix(js, 'function f(x) {\n', body), { text: body, dropped: 0 });
+  // errors already in the prompt are not the generation's
+  assert.deepEqual(await parseablePrefix(py, 'x = (\n', 'y = 1\n'), { text: 'y = 1\n', dropped: 0 });
 });
 
 test('a missing model is reported clearly', async () => {
