@@ -206,3 +206,17 @@ test('report writers: JSON keeps every record; Markdown has the self-check and e
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('fix examples: the cursor goes inside the function, past a doc comment; PHP gets its opener', async () => {
+  const { exampleLine, fixInput } = await import('./tasks-data.js');
+  assert.equal(exampleLine('def f(x):\n    return x'), 1);
+  assert.equal(exampleLine('/**\n * Adds.\n */\nfunction f(x) {\n  return x;\n}'), 4);
+  assert.equal(exampleLine('-- | Doc\nf x = do\n  pure x'), 2);
+  const php = { task: 'CodeFix', code: 'public function f($x) {\n    return $x;\n}', answer: '', markers: { code_type: 'php' } } as never;
+  const input = fixInput(php);
+  assert.equal(input.text, '<?php\npublic function f($x) {\n    return $x;\n}');
+  assert.equal(input.text.split('\n')[input.line], '    return $x;');
+  assert.equal(input.unwrap('<?php\nfixed'), 'fixed');
+  const py = fixInput({ task: 'CodeFix', code: 'def f(x):\n    return x', answer: '', markers: { code_type: 'python' } } as never);
+  assert.equal(py.text, 'def f(x):\n    return x');
+});

@@ -77,9 +77,28 @@ export function languageIdFor(codeType: string): string {
 export function isHeadLanguage(codeType: string): boolean { return cat().head.includes(codeType); }
 export function codeTypes(): string[] { return [...cat().values]; }
 
-/** 0-based line inside the example's function: its second line when there is one (the first is the signature). */
+/** A line that opens or continues a comment (any of the taxonomy's languages): never where a user fixing the function stands. */
+const COMMENT_LINE = /^\s*(\/\*|\*|\/\/|#|--|;;)/;
+
+/** 0-based line inside the example's function: the first non-blank line after its signature (past a leading doc comment). */
 export function exampleLine(code: string): number {
   const lines = code.split('\n');
-  for (let i = 1; i < lines.length; i++) if (lines[i]!.trim()) return i;
-  return 0;
+  let sig = 0;
+  while (sig < lines.length - 1 && (COMMENT_LINE.test(lines[sig]!) || !lines[sig]!.trim())) sig++;
+  for (let i = sig + 1; i < lines.length; i++) if (lines[i]!.trim()) return i;
+  return sig;
+}
+
+/**
+ * What the editor holds for an example to fix: its code, where a PHP function gets the `<?php` opener its
+ * file had (without it the grammar reads the snippet as HTML text), a cursor line inside the function, and
+ * how to take the opener off the fixed text again.
+ */
+export function fixInput(ex: TaskExample): { text: string; line: number; unwrap(fixed: string): string } {
+  const opener = ex.markers.code_type === 'php' && !/^\s*<\?php/.test(ex.code) ? '<?php\n' : '';
+  return {
+    text: opener + ex.code,
+    line: exampleLine(ex.code) + (opener ? 1 : 0),
+    unwrap: (fixed) => (opener && fixed.startsWith(opener) ? fixed.slice(opener.length) : fixed),
+  };
 }

@@ -4,7 +4,7 @@
 // CodeExplanation has no Engine API call and is counted as skipped.
 // A category the engine gave (instead of letting the model infer it) is counted as "given", not scored.
 import type { EvalEngine, MarkerMap } from '../engine-adapter.js';
-import { exampleLine, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
+import { fixInput, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
 import { engineMap, groupBy, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
 
 export const SCORED = ['task', 'code_type', 'domain', 'length_bucket', 'error_type'] as const;
@@ -29,7 +29,8 @@ export async function inferMarkers(engine: EvalEngine, ex: TaskExample, maxToken
   const languageId = languageIdFor(codeType);
   try {
     if (ex.task === 'CodeFix') {
-      const r = await engine.fix({ text: ex.code, languageId, line: exampleLine(ex.code), mode: 'none', diagnostic: ex.diagnostic, maxTokens });
+      const input = fixInput(ex);
+      const r = await engine.fix({ text: input.text, languageId, line: input.line, mode: 'none', diagnostic: ex.diagnostic, maxTokens });
       return { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
     }
     if (ex.task === 'CodeGeneration') {

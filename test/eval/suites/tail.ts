@@ -7,7 +7,7 @@
 //                exact, character edit similarity.
 // These examples have no tests; match metrics are what can be measured for every language.
 import type { EvalEngine } from '../engine-adapter.js';
-import { exampleLine, isHeadLanguage, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
+import { fixInput, isHeadLanguage, languageIdFor, sampleTasks, type TaskExample } from '../tasks-data.js';
 import { engineMap, groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult } from './common.js';
 
 export interface TailRecord {
@@ -56,8 +56,9 @@ export async function tailOne(engine: EvalEngine, ex: TaskExample, maxTokens?: n
   const languageId = languageIdFor(codeType);
   try {
     if (ex.task === 'CodeFix') {
-      const r = await engine.fix({ text: ex.code, languageId, line: exampleLine(ex.code), mode: 'context', diagnostic: ex.diagnostic, maxTokens });
-      const out = r.fixed ?? '';
+      const input = fixInput(ex);
+      const r = await engine.fix({ text: input.text, languageId, line: input.line, mode: 'context', diagnostic: ex.diagnostic, maxTokens });
+      const out = r.fixed !== null ? input.unwrap(r.fixed) : '';
       return { kind: 'fix', codeType, head, answered: r.fixed !== null, exact: r.fixed !== null && normalizeCode(out) === normalizeCode(ex.answer), similarity: r.fixed !== null ? editSimilarity(normalizeCode(out), normalizeCode(ex.answer)) : 0, latencyMs: r.latencyMs, reason: r.reason };
     }
     const g = await engine.generate({ languageId, prompt: ex.code, mode: 'context', maxTokens });
