@@ -5,9 +5,10 @@
 // - the placement check: the model's matrix ops must run on the chosen GPU provider (read from an
 //   onnxruntime profile of one step, or from its verbose "Node placements" log).
 // Pure functions over injected host facts, so that CI (no GPU) tests every branch.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { elfNeeded, elfSectionIncludes } from './elf';
 import type { Device, DeviceStatus, ProviderTry } from './protocol';
 
 export type { DeviceStatus, ProviderTry };
@@ -36,8 +37,9 @@ export const PROVIDER_LABELS: Record<string, string> = {
 /**
  * GPU providers to try on a platform, best first. onnxruntime-node 1.30's prebuilt binaries carry:
  * linux/x64 WebGPU (Vulkan) and CUDA only when its provider libraries were installed next to the
- * binding; win32 DirectML and WebGPU (D3D12); darwin WebGPU (Metal) and CoreML. CoreML is last on
- * macOS: it has no 4-bit MatMulNBits kernel, so the placement check is what decides for it.
+ * binding (and then only when they fit: probeCuda, preflight); win32 DirectML and WebGPU (D3D12);
+ * darwin WebGPU (Metal) and CoreML. CoreML is last on macOS: it has no 4-bit MatMulNBits kernel, so
+ * the placement check is what decides for it.
  */
 export function gpuProviders(platform: string = process.platform, arch: string = process.arch): string[] {
   if (platform === 'linux') return arch === 'x64' ? ['cuda', 'webgpu'] : [];
@@ -77,6 +79,31 @@ export interface HostInfo {
   gpuDeviceNodes?: string[];
   /** linux: /proc/driver/nvidia/version's first line */
   nvidiaDriver?: string;
+  /** linux/x64: onnxruntime-node's CUDA provider libraries and what they need (probeCuda) */
+  cuda?: CudaFacts;
+}
+
+/**
+ * onnxruntime-node's CUDA provider, as found in its bin folder. onnxruntime loads
+ * libonnxruntime_providers_cuda.so (through libonnxruntime_providers_shared.so) from the folder of
+ * its own libonnxruntime.so.1; the provider calls back into that core through a C++ interface that
+ * changes between onnxruntime releases, with no version check: a provider library of another
+ * version can crash the process. Its CUDA libraries are found by the dynamic loader
+ * (LD_LIBRARY_PATH, ld.so.cache); cuDNN it opens itself (libcudnn.so.9) when the provider starts.
+ */
+export interface CudaFacts {
+  /** libonnxruntime_providers_cuda.so is in the bin folder */
+  provider: boolean;
+  /** libonnxruntime_providers_shared.so is beside it */
+  shared: boolean;
+  /** onnxruntime-node's version (env.versions.node) */
+  ortVersion?: string;
+  /** the provider library carries that version string (false: another onnxruntime's; undefined: not checked) */
+  versionMatch?: boolean;
+  /** the CUDA/cuDNN libraries it needs: its DT_NEEDED entries of CUDA, and cuDNN */
+  needs?: string[];
+  /** the ones the dynamic loader would not find */
+  missing?: string[];
 }
 
 const SOFTWARE_ICD = /lvp|lavapipe|llvmpipe|swiftshader|softpipe/i;
@@ -118,18 +145,65 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): VulkanDrive
   return out;
 }
 
-function linuxVulkanLoader(env: NodeJS.ProcessEnv): boolean {
+let ldCache: Buffer | null | undefined;
+
+/** Would the dynamic loader find a library by this name (LD_LIBRARY_PATH, the usual folders, ld.so.cache)? */
+export function linuxLibraryFound(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
-  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
-  try {
-    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
-  } catch {
-    return false;
+  if (dirs.some((d) => existsSync(join(d, name)))) return true;
+  if (ldCache === undefined) {
+    try {
+      ldCache = readFileSync('/etc/ld.so.cache');
+    } catch {
+      ldCache = null;
+    }
   }
+  return ldCache !== null && ldCache.includes(`${name}\0`);
+}
+
+function linuxVulkanLoader(env: NodeJS.ProcessEnv): boolean {
+  return linuxLibraryFound('libvulkan.so.1', env);
+}
+
+const CUDA_PROVIDER = 'libonnxruntime_providers_cuda.so';
+const SHARED_PROVIDER = 'libonnxruntime_providers_shared.so';
+/** cuDNN, which onnxruntime's CUDA provider (1.19 and later) opens itself instead of naming it as needed */
+const CUDNN = 'libcudnn.so.9';
+
+/** provider file, size, mtime, onnxruntime version -> does the provider carry that version (a 26 MB read) */
+const versionChecks = new Map<string, boolean | undefined>();
+
+/**
+ * onnxruntime-node's CUDA provider libraries in its bin folder: present, of its own version, and with
+ * the CUDA libraries they need findable. Cheap unless the provider library is there: then its ELF
+ * headers are read, and its .rodata (~26 MB) once per file and version.
+ */
+export function probeCuda(bindingDir: string | undefined, ortVersion: string | undefined, env: NodeJS.ProcessEnv = process.env): CudaFacts {
+  const file = bindingDir ? join(bindingDir, CUDA_PROVIDER) : undefined;
+  const facts: CudaFacts = { provider: !!file && existsSync(file), shared: !!bindingDir && existsSync(join(bindingDir, SHARED_PROVIDER)), ortVersion };
+  if (!facts.provider || !file) return facts;
+  if (ortVersion) {
+    let key = '';
+    try {
+      const st = statSync(file);
+      key = `${file}\0${st.size}\0${st.mtimeMs}\0${ortVersion}`;
+    } catch {
+      /* read below, uncached */
+    }
+    if (!versionChecks.has(key)) versionChecks.set(key, elfSectionIncludes(file, '.rodata', Buffer.from(`\0${ortVersion}\0`, 'latin1')));
+    facts.versionMatch = versionChecks.get(key);
+  }
+  const needed = elfNeeded(file);
+  if (needed) {
+    const cuda = needed.filter((n) => /^lib(cuda|cudart|cublas|cublasLt|curand|cufft|cudnn|nvrtc|nvJitLink)\.so/.test(n));
+    facts.needs = cuda.some((n) => n.startsWith('libcudnn')) ? cuda : [...cuda, CUDNN];
+    facts.missing = facts.needs.filter((n) => !linuxLibraryFound(n, env));
+  }
+  return facts;
 }
 
 /** Facts about this machine (cheap: a few stat/readdir calls). */
-export function probeHost(ort: { listSupportedBackends?: () => { name: string; bundled: boolean }[] }, bindingDir?: string, env: NodeJS.ProcessEnv = process.env): HostInfo {
+export function probeHost(ort: { listSupportedBackends?: () => { name: string; bundled: boolean }[]; env?: { versions?: Record<string, string> } }, bindingDir?: string, env: NodeJS.ProcessEnv = process.env): HostInfo {
   const host: HostInfo = { platform: process.platform, arch: process.arch, backends: [], bindingDir };
   try {
     host.backends = ort.listSupportedBackends?.() ?? [];
@@ -148,6 +222,9 @@ export function probeHost(ort: { listSupportedBackends?: () => { name: string; b
     } catch {
       /* no NVIDIA kernel driver */
     }
+    if (process.arch === 'x64' && host.backends.some((b) => b.name === 'cuda' && !b.bundled)) {
+      host.cuda = probeCuda(bindingDir, ort.env?.versions?.node, env);
+    }
   }
   return host;
 }
@@ -158,9 +235,23 @@ export function preflight(provider: string, host: HostInfo): string | undefined 
   const b = host.backends.find((x) => x.name === provider);
   if (!b) return `not in this onnxruntime-node build for ${host.platform}/${host.arch}`;
   if (provider === 'cuda' && !b.bundled) {
-    const lib = host.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    if (!host.bindingDir || !existsSync(join(host.bindingDir, lib))) {
-      return `its provider libraries are not installed (${lib} is not in onnxruntime-node's bin folder; onnxruntime-node's install script downloads them for CUDA 12)`;
+    const lib = host.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : CUDA_PROVIDER;
+    const c = host.cuda ?? { provider: !!host.bindingDir && existsSync(join(host.bindingDir, lib)), shared: true };
+    if (!c.provider) {
+      return `its provider libraries are not installed (${lib} is not in onnxruntime-node's bin folder: onnxruntime-node's install script downloads them, which this repository's .npmrc turns off; docs/GPU.md)`;
+    }
+    if (!c.shared) return `${SHARED_PROVIDER} is missing beside ${lib} (onnxruntime loads the provider through it)`;
+    if (c.versionMatch === false) {
+      return `${lib} is not onnxruntime ${c.ortVersion}'s (the installed onnxruntime-node): a provider library of another onnxruntime version can crash the process, so it is not loaded`;
+    }
+    const nodes = host.gpuDeviceNodes;
+    if (host.platform === 'linux' && nodes && !nodes.some((n) => /^\/dev\/(nvidia\d+|dxg)$/.test(n))) {
+      return 'no NVIDIA GPU device node (/dev/nvidia0, or /dev/dxg under WSL): CUDA has no GPU here';
+    }
+    if (c.missing?.length) {
+      const major = /^libcudart\.so\.(\d+)/.exec(c.needs?.find((n) => n.startsWith('libcudart')) ?? '')?.[1];
+      const runtime = major ? `CUDA ${major}` : 'CUDA';
+      return `CUDA libraries not found: ${c.missing.join(', ')} (its provider needs the ${runtime} runtime and cuDNN 9, e.g. the lib folders of PyTorch's nvidia-* packages, site-packages/nvidia/*/lib, on LD_LIBRARY_PATH)`;
     }
   }
   // Linux WebGPU runs on Vulkan: without the loader it cannot find an adapter, and trying anyway costs
@@ -191,9 +282,12 @@ export function checkAdapter(provider: string, host: HostInfo): { refuse?: strin
 
 /** The useful line of an onnxruntime error ("Failed to get a WebGPU adapter: No supported adapters"). */
 export function shortError(message: string, provider: string, host?: HostInfo): string {
-  const m = /(Failed to [^\n]*)/.exec(message);
+  const m = (provider === 'cuda' && /(CUDA failure \d+: [^;\n]*)/.exec(message)) || /(Failed to [^\n]*)/.exec(message);
   let s = (m ? m[1]! : message.replace(/^\/onnxruntime_src\/\S+\s+/, '')).trim();
   if (s.length > 300) s = s.slice(0, 297) + '...';
+  if (provider === 'cuda' && /Failed to load shared library/.test(s)) {
+    s += " (onnxruntime's error log above names the library that did not load)";
+  }
   if (provider === 'webgpu' && host?.platform === 'linux' && /adapter/i.test(s)) {
     // (a missing Vulkan loader never gets here: preflight skips WebGPU before a session starts)
     if ((host.vulkanDrivers ?? []).every((d) => d.software)) s += ' (no GPU Vulkan driver found: the GPU vendor\'s Vulkan ICD, e.g. NVIDIA\'s nvidia_icd.json)';

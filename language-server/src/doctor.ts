@@ -3,7 +3,7 @@
 // Exit status: 0 the model starts on some provider, 2 it does not ('gpu' with no working GPU provider,
 // no model, no onnxruntime-node).
 import { resolve } from 'node:path';
-import type { HostInfo } from './device';
+import type { CudaFacts, HostInfo } from './device';
 import { PROVIDER_LABELS } from './device';
 import { defaultModelDir } from './engine';
 import type { Device, DeviceStatus } from './protocol';
@@ -58,6 +58,7 @@ export function formatDoctor(r: DoctorReport, requested: Device): string {
       row('vulkan drivers', drivers.length ? drivers[0]! : 'none found (VK_DRIVER_FILES names a driver manifest)');
       for (const d of drivers.slice(1)) row('', d);
       row('gpu devices', `${(h.gpuDeviceNodes ?? []).join(' ') || 'none'}${h.nvidiaDriver ? `; ${h.nvidiaDriver}` : ''}`);
+      if (h.cuda) row('cuda provider', cudaLine(h.cuda));
     }
   }
   row('model', r.modelDir);
@@ -76,6 +77,17 @@ export function formatDoctor(r: DoctorReport, requested: Device): string {
   }
   if (r.error) row('error', r.error);
   return out.join('\n');
+}
+
+/** onnxruntime-node's CUDA provider libraries, in one line (device.ts probeCuda). */
+export function cudaLine(c: CudaFacts): string {
+  if (!c.provider) return 'libonnxruntime_providers_cuda.so not installed (docs/GPU.md)';
+  const version = c.versionMatch === true ? `onnxruntime ${c.ortVersion}'s` : c.versionMatch === false ? `not onnxruntime ${c.ortVersion}'s: not loaded` : 'version not checked';
+  const parts = [`libonnxruntime_providers_cuda.so (${version})`];
+  if (!c.shared) parts.push('libonnxruntime_providers_shared.so missing');
+  if (c.needs?.length) parts.push(`needs ${c.needs.join(' ')}`);
+  if (c.missing) parts.push(c.missing.length ? `not found: ${c.missing.join(' ')}` : 'all found');
+  return parts.join('; ');
 }
 
 /** The CLI command; returns the exit status. */

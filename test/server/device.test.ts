@@ -2,22 +2,31 @@
 // platform, CPU fallback with reasons, 'gpu' failing loudly, 'cpu' never trying a GPU, software
 // Vulkan adapters and CPU-placed heavy ops refused; then the real onnxruntime-node on this machine.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import {
   chooseProvider,
   DeviceError,
   describeDevice,
   judgePlacement,
+  linuxLibraryFound,
   placementFromLog,
   placementFromProfile,
+  preflight,
+  probeCuda,
   providerOrder,
+  shortError,
   vulkanDrivers,
+  type CudaFacts,
   type HostInfo,
   type SessionOpener,
 } from '../../language-server/src/device';
+import { cudaLine } from '../../language-server/src/doctor';
+import { elfNeeded, elfSectionIncludes } from '../../language-server/src/elf';
+import { repoRoot } from '../../language-server/src/paths';
 import { executionProviders, ModelError, OrtModel } from '../../language-server/src/runtime';
 
 test('provider order per device setting and platform', () => {
@@ -170,6 +179,93 @@ test('a profile that cannot be taken leaves the GPU provider in use, marked unve
   const { report } = await chooseProvider('gpu', opener, linuxHost());
   assert.equal(report.provider, 'webgpu');
   assert.equal(report.placement, 'placement not verified: onnxruntime wrote no profile');
+});
+
+// ---- CUDA: onnxruntime-node's separately installed provider libraries --------------------------
+
+/** A Linux host whose onnxruntime-node bin folder holds a CUDA provider that fits, CUDA libraries found. */
+function cudaHost(cuda: Partial<CudaFacts> = {}, over: Partial<HostInfo> = {}): HostInfo {
+  return linuxHost({
+    cuda: { provider: true, shared: true, ortVersion: '1.29.0', versionMatch: true, needs: ['libcublasLt.so.13', 'libcublas.so.13', 'libcurand.so.10', 'libcudart.so.13', 'libcuda.so.1', 'libcudnn.so.9'], missing: [], ...cuda },
+    ...over,
+  });
+}
+
+test('CUDA preflight: each missing piece is named, and a provider library of another onnxruntime version is never loaded', () => {
+  assert.equal(preflight('cuda', cudaHost()), undefined);
+  assert.match(preflight('cuda', cudaHost({ provider: false }))!, /its provider libraries are not installed \(libonnxruntime_providers_cuda\.so is not in onnxruntime-node's bin folder.*docs\/GPU\.md\)/);
+  assert.match(preflight('cuda', cudaHost({ shared: false }))!, /^libonnxruntime_providers_shared\.so is missing beside libonnxruntime_providers_cuda\.so/);
+  assert.match(preflight('cuda', cudaHost({ versionMatch: false, ortVersion: '1.30.0' }))!, /libonnxruntime_providers_cuda\.so is not onnxruntime 1\.30\.0's .*can crash the process, so it is not loaded/);
+  // the version is checked before anything else is said about the libraries
+  assert.match(preflight('cuda', cudaHost({ versionMatch: false, missing: ['libcudnn.so.9'] }))!, /not onnxruntime/);
+  assert.equal(preflight('cuda', cudaHost({ versionMatch: undefined })), undefined, 'a version that could not be read does not block');
+  assert.match(preflight('cuda', cudaHost({}, { gpuDeviceNodes: ['/dev/dri/renderD128'] }))!, /^no NVIDIA GPU device node/);
+  assert.equal(preflight('cuda', cudaHost({}, { gpuDeviceNodes: ['/dev/dxg'] })), undefined, 'WSL');
+  assert.equal(
+    preflight('cuda', cudaHost({ missing: ['libcublasLt.so.13', 'libcudnn.so.9'] })),
+    "CUDA libraries not found: libcublasLt.so.13, libcudnn.so.9 (its provider needs the CUDA 13 runtime and cuDNN 9, e.g. the lib folders of PyTorch's nvidia-* packages, site-packages/nvidia/*/lib, on LD_LIBRARY_PATH)",
+  );
+  // hosts without CUDA facts (hand-made, other platforms): only the provider library's presence is checked
+  assert.match(preflight('cuda', linuxHost())!, /its provider libraries are not installed/);
+});
+
+test('auto with a CUDA provider that fits: CUDA is tried first and chosen when the heavy ops run on it', async () => {
+  const opener = new FakeOpener({ cuda: { profile: profile('CUDAExecutionProvider') }, webgpu: { profile: profile('WebGpuExecutionProvider') }, cpu: {} });
+  const { session, report } = await chooseProvider('auto', opener, cudaHost());
+  assert.equal(session, 'session:cuda');
+  assert.deepEqual(opener.opened, ['cuda']);
+  assert.equal(report.provider, 'cuda');
+  assert.equal(report.gpu, true);
+  assert.equal(report.reason, 'CUDA is the first GPU provider that works');
+  assert.match(report.placement!, /^MatMulNBits 3\/3 on CUDAExecutionProvider/);
+  assert.equal(describeDevice(report), 'GPU (CUDA) (CUDA is the first GPU provider that works)');
+});
+
+test('a CUDA provider that fails to start (a library onnxruntime could not load, no device): WebGPU next, with a short reason', async () => {
+  const loadError = 'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library';
+  const deviceError = "/onnxruntime_src/onnxruntime/core/providers/cuda/cuda_call.cc:154 std::conditional_t<THRW, void, onnxruntime::common::Status> onnxruntime::CudaCall(...) CUDA failure 100: no CUDA-capable device is detected ; GPU=-1 ; hostname=vm ; file=/onnxruntime_src/onnxruntime/core/providers/cuda/cuda_execution_provider.cc ; line=345 ; expr=cudaSetDevice(info_.device_id); ";
+  assert.equal(shortError(loadError, 'cuda'), "Failed to load shared library (onnxruntime's error log above names the library that did not load)");
+  assert.equal(shortError(deviceError, 'cuda'), 'CUDA failure 100: no CUDA-capable device is detected');
+  const opener = new FakeOpener({ cuda: { fail: deviceError }, webgpu: { profile: profile('WebGpuExecutionProvider') }, cpu: {} });
+  const { report } = await chooseProvider('auto', opener, cudaHost());
+  assert.equal(report.provider, 'webgpu');
+  assert.deepEqual(opener.opened, ['cuda', 'webgpu']);
+  assert.match(report.reason, /^WebGPU is the first GPU provider that works \(cuda: CUDA failure 100: no CUDA-capable device is detected\)$/);
+});
+
+test('treasure doctor: the CUDA provider line', () => {
+  assert.equal(cudaLine({ provider: false, shared: false }), 'libonnxruntime_providers_cuda.so not installed (docs/GPU.md)');
+  assert.equal(
+    cudaLine({ provider: true, shared: true, ortVersion: '1.29.0', versionMatch: true, needs: ['libcudart.so.13', 'libcudnn.so.9'], missing: ['libcudnn.so.9'] }),
+    "libonnxruntime_providers_cuda.so (onnxruntime 1.29.0's); needs libcudart.so.13 libcudnn.so.9; not found: libcudnn.so.9",
+  );
+  assert.equal(cudaLine({ provider: true, shared: false, ortVersion: '1.30.0', versionMatch: false, needs: [], missing: [] }), "libonnxruntime_providers_cuda.so (not onnxruntime 1.30.0's: not loaded); libonnxruntime_providers_shared.so missing; all found");
+});
+
+test('probeCuda reads the provider library without loading it: its version string and the CUDA libraries it needs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-cuda-probe-'));
+  assert.deepEqual(probeCuda(dir, '1.30.0'), { provider: false, shared: false, ortVersion: '1.30.0' });
+  assert.deepEqual(probeCuda(undefined, '1.30.0'), { provider: false, shared: false, ortVersion: '1.30.0' });
+  if (process.platform !== 'linux') return;
+  // stand-in for a provider library: onnxruntime-node's own core (an ELF file with onnxruntime's version
+  // in .rodata and no CUDA library among its DT_NEEDED entries)
+  const req = createRequire(join(repoRoot(), 'package.json'));
+  const ort = req('onnxruntime-node') as { env: { versions: { node: string } } };
+  const core = join(dirname(req.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime.so.1');
+  symlinkSync(core, join(dir, 'libonnxruntime_providers_cuda.so'));
+  const libs = mkdtempSync(join(tmpdir(), 'treasure-cuda-libs-'));
+  writeFileSync(join(libs, 'libcudnn.so.9'), '');
+  const facts = probeCuda(dir, ort.env.versions.node, { LD_LIBRARY_PATH: libs });
+  assert.deepEqual(facts, { provider: true, shared: false, ortVersion: ort.env.versions.node, versionMatch: true, needs: ['libcudnn.so.9'], missing: [] });
+  assert.equal(probeCuda(dir, '0.0.1').versionMatch, false);
+  assert.ok(linuxLibraryFound('libcudnn.so.9', { LD_LIBRARY_PATH: libs }));
+  assert.equal(linuxLibraryFound('libtreasure-no-such-library.so.7', { LD_LIBRARY_PATH: libs }), false);
+  // elf.ts on this very node binary (a dynamically linked program) and on files that are no ELF
+  assert.ok(elfNeeded(process.execPath)!.includes('libc.so.6'));
+  assert.equal(elfNeeded(join(libs, 'libcudnn.so.9')), undefined);
+  assert.equal(elfNeeded(join(libs, 'none.so')), undefined);
+  assert.equal(elfSectionIncludes(core, '.rodata', Buffer.from(`\0${ort.env.versions.node}\0`, 'latin1')), true);
+  assert.equal(elfSectionIncludes(core, '.no-such-section', Buffer.from('x')), false);
 });
 
 test('providers missing from the build are skipped with the reason; Windows tries DirectML first', async () => {
