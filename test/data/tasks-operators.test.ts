@@ -14,6 +14,7 @@ import { Rng } from '../../models/data/tasks/rng';
 import { EXT } from '../../models/data/tasks/devcorpus';
 import { enumValues } from '../../models/data/tasks/taxonomy';
 import type { MutCtx } from '../../models/data/tasks/nodes';
+import type { PNode } from '../../models/data/tasks/parsers';
 
 const FIX = join(__dirname, '..', 'fixtures', 'tasks');
 const ERROR_TYPES = Object.keys(OPERATORS);
@@ -125,4 +126,33 @@ test('syntax errors carry a parser-style or compiler-style message', async () =>
   }
   assert.ok([...msgs].some((m) => m.startsWith('Syntax error: ')), [...msgs].join(' | '));
   assert.ok([...msgs].some((m) => m === "expected ':'" || m === "'(' was never closed" || m === 'invalid syntax'), [...msgs].join(' | '));
+});
+
+test('plainTree copies what the tree-sitter API says of every node (ERROR and MISSING nodes included)', async () => {
+  // plainTree reads named-ness from the type id and asks "missing?" only of zero-width nodes (speed):
+  // compare every field with the Node API, on clean and broken code of several grammars
+  const cases: [string, string][] = [
+    ['python', 'def f(a):\n    if a > 1:\n        return g(a\n    return [x for x in a if x]\n'],
+    ['javascript', 'function g(s) {\n  const p = s.split(",";\n  return {a: 1, b: [2, 3]};\n}\n'],
+    ['c', 'int h(int a) {\n  int b = a + 1\n  return b;\n}\n#include "x.h" \n'],
+    ['rust', 'fn k(v: &[i32]) -> i32 {\n    let n = v.len()\n    v.iter().sum::<i32>() + n as i32\n}\n'],
+    ['go', 'func h(a []int) int {\n\tfor _, v := range a {\n\t\tif v >= 0 {\n\t\t\tn++\n\t}\n\treturn n\n}\n'],
+  ];
+  let missing = 0;
+  let errors = 0;
+  for (const [grammar, src] of cases) {
+    const parser = await getParser(grammar);
+    const tree = parser.parse(src)!;
+    const copy = plainTree(tree);
+    const check = (n: import('web-tree-sitter').Node, p: PNode, field: string | null) => {
+      assert.deepEqual([p.type, p.named, p.start, p.end, p.field, p.missing, p.error], [n.type, n.isNamed, n.startIndex, n.endIndex, field, n.isMissing, n.type === 'ERROR' || n.isMissing], `${grammar} ${n.type} at ${n.startIndex}`);
+      assert.equal(p.children.length, n.childCount);
+      if (p.missing) missing++;
+      if (p.type === 'ERROR') errors++;
+      for (let i = 0; i < n.childCount; i++) check(n.child(i)!, p.children[i]!, n.fieldNameForChild(i));
+    };
+    check(tree.rootNode, copy, null);
+    tree.delete();
+  }
+  assert.ok(missing > 0 && errors > 0, `the cases have MISSING (${missing}) and ERROR (${errors}) nodes`);
 });

@@ -82,27 +82,33 @@ export function mutate(parser: Parser, p: Prepared, errorType: string, rng: Rng,
   const cands = rng.shuffle((candidates ?? op(ctx)).slice());
   let tries = 0;
   const fnEnd = p.offset + p.text.length;
+  const original = norm(p.text);
   for (const c of cands) {
     if (tries++ >= maxTries) break;
     if (!c.edits.every((e) => e.start >= p.offset && e.end <= fnEnd)) continue;
     const mutated = applyEdits(p.src, c.edits);
     const delta = mutated.length - p.src.length;
     const code = mutated.slice(p.offset, fnEnd + delta);
-    if (code === p.text || norm(code) === norm(p.text)) continue;
+    if (code === p.text || norm(code) === original) continue;
     const tree = parser.parse(mutated);
     if (!tree) continue;
     const bad = tree.rootNode.hasError;
-    let errRoot: PNode | null = null;
-    if (errorType === 'syntax_error' && bad) errRoot = plainTree(tree);
-    tree.delete();
     if (errorType === 'syntax_error') {
-      if (!bad) continue;
+      if (!bad) {
+        tree.delete();
+        continue;
+      }
+      const r = rng.next();
+      // the error tree is copied only for the tree-sitter wording, the half of the messages with r < 0.5
+      const errRoot = r < 0.5 ? plainTree(tree) : null;
+      tree.delete();
       const e = c.edits[0]!;
       const removed = p.src.slice(e.start, e.end);
       const next = nextToken(mutated, e.start + e.text.length);
-      const diagnostic = syntaxMessage(p.grammar, c.op, removed, e.text, next, errRoot, mutated, rng.next());
+      const diagnostic = syntaxMessage(p.grammar, c.op, removed, e.text, next, errRoot, mutated, r);
       return { errorType, op: c.op, code, diagnostic };
     }
+    tree.delete();
     if (bad) continue;
     return { errorType, op: c.op, code };
   }

@@ -40,8 +40,13 @@ export const STATEMENT_BLOCKS = new Set(['block', 'statement_block', 'compound_s
 export const FUNCTION_NODE = /function|method|lambda|arrow|closure|func_literal|^method$|singleton_method|local_function/;
 export const RETURN_TYPES = new Set(['return_statement', 'return_expression', 'return']);
 
-/** Nodes of the body, not inside nested functions, not in protected ranges. */
+/**
+ * Nodes of the body, not inside nested functions, not in protected ranges. Every operator asks for
+ * them, so they are computed once per (body, protect) and shared: callers only read the array.
+ */
 export function bodyNodes(ctx: MutCtx): PNode[] {
+  const hit = bodyNodesCache.get(ctx.body);
+  if (hit && hit.protect === ctx.protect) return hit.nodes;
   const out: PNode[] = [];
   const stack: PNode[] = [ctx.body];
   while (stack.length) {
@@ -53,8 +58,10 @@ export function bodyNodes(ctx: MutCtx): PNode[] {
     } else out.push(n);
     for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
   }
+  bodyNodesCache.set(ctx.body, { protect: ctx.protect, nodes: out });
   return out;
 }
+const bodyNodesCache = new WeakMap<PNode, { protect: [number, number][]; nodes: PNode[] }>();
 
 /** Operator token of a binary-like node: its anonymous child (or shell/haskell named operator). */
 export function operatorToken(n: PNode): PNode | undefined {

@@ -49,9 +49,17 @@ const COMPARE: Record<string, string[]> = {
   '<=>': [],
 };
 
-function opNodes(ctx: MutCtx): { tok: PNode; text: string; parent: PNode }[] {
-  const out: { tok: PNode; text: string; parent: PNode }[] = [];
-  for (const n of bodyNodes(ctx)) {
+type OpNode = { tok: PNode; text: string; parent: PNode };
+/** Operator tokens of the body; both operators here use them, so they are found once per node list. */
+const opNodesCache = new WeakMap<PNode[], OpNode[]>();
+
+function opNodes(ctx: MutCtx): OpNode[] {
+  const nodes = bodyNodes(ctx);
+  const hit = opNodesCache.get(nodes);
+  if (hit) return hit;
+  const out: OpNode[] = [];
+  opNodesCache.set(nodes, out);
+  for (const n of nodes) {
     const isAssign = /augmented|compound_assign|assignment/.test(n.type);
     if (!isBinary(n) && !isAssign && n.type !== 'binary') continue;
     if (n.type === 'comparison_operator') {

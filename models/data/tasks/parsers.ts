@@ -76,28 +76,38 @@ export interface PNode {
   parent: PNode | null;
 }
 
-/** Copies a tree (or the part of it within [from, to)) into plain objects. */
+/** Named-ness of each node type id, per language (a property of the symbol, so asked once). */
+const namedTypes = new WeakMap<Language, boolean[]>();
+
+/**
+ * Copies a tree (or the part of it within [from, to)) into plain objects.
+ * Every cursor read is a call into wasm (this copy was an eighth of a worker's time), so a node costs
+ * four reads (type id, start, end, field): named-ness comes from the type id, and only a zero-width
+ * node can be MISSING (test/data/tasks-operators.test.ts checks both against the Node API).
+ */
 export function plainTree(tree: Tree, from = 0, to = Infinity): PNode {
+  const lang = tree.language;
+  const types = lang.types;
+  let named = namedTypes.get(lang);
+  if (!named) namedTypes.set(lang, (named = []));
   const c = tree.walk();
-  const mk = (parent: PNode | null): PNode => ({
-    type: c.nodeType,
-    named: c.nodeIsNamed,
-    start: c.startIndex,
-    end: c.endIndex,
-    field: c.currentFieldName,
-    error: c.nodeType === 'ERROR' || c.nodeIsMissing,
-    missing: c.nodeIsMissing,
-    children: [],
-    parent,
-  });
-  const root = mk(null);
+  const mk = (parent: PNode | null, start: number, end: number): PNode => {
+    const id = c.nodeTypeId;
+    const type = types[id] || 'ERROR';
+    const isNamed = (named[id] ??= lang.nodeTypeIsNamed(id));
+    const missing = start === end && c.nodeIsMissing;
+    return { type, named: isNamed, start, end, field: c.currentFieldName, error: type === 'ERROR' || missing, missing, children: [], parent };
+  };
+  const root = mk(null, c.startIndex, c.endIndex);
   const stack: PNode[] = [root];
   if (c.gotoFirstChild()) {
     for (;;) {
       const parent = stack[stack.length - 1]!;
       let descended = false;
-      if (c.endIndex > from && c.startIndex < to) {
-        const n = mk(parent);
+      const start = c.startIndex;
+      const end = c.endIndex;
+      if (end > from && start < to) {
+        const n = mk(parent, start, end);
         parent.children.push(n);
         if (c.gotoFirstChild()) {
           stack.push(n);
@@ -128,8 +138,14 @@ export function* walk(n: PNode): Generator<PNode> {
   }
 }
 
+/** Any ERROR or MISSING node (a plain loop: it runs on every analyzed function). */
 export function hasError(n: PNode): boolean {
-  for (const x of walk(n)) if (x.error) return true;
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.error) return true;
+    for (const c of x.children) stack.push(c);
+  }
   return false;
 }
 
