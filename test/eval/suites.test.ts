@@ -144,6 +144,13 @@ test('tail suite: head vs tail languages, exact match and edit similarity', asyn
     assert.equal(recs.length, 4); // CodeExplanation is not part of the tail suite
     assert.deepEqual(recs.map((x) => [x.kind, x.codeType, x.head, x.exact]), [['fix', 'python', true, true], ['fix', 'rust', true, true], ['generation', 'python', true, true], ['generation', 'haskell', false, true]]);
     assert.match(r.markdown, /\| tail \| 1 \| 1 \| 100\.0% \(1\/1\)/);
+    assert.ok(r.notes?.some((n) => /no-marker baseline was not run/.test(n)));
+    // with --baseline the same examples run on it, side by side (here a baseline that writes nothing)
+    const silent: EvalEngine = { ...scriptedHeldOut(), fix: async () => ({ fixed: null, reason: 'none', given: {}, inferred: {}, latencyMs: 1, markersHonored: true }), generate: async () => ({ text: '', given: {}, inferred: {}, latencyMs: 1, markersHonored: true }) };
+    const both = await runTail({ ...heldOutCtx(scriptedHeldOut(), dir), baseline: async () => silent }, { perLanguage: 5 });
+    assert.equal((both.records as TailRecord[]).length, 8);
+    assert.match(both.markdown, /\| fix \| head \| 2 \| 100\.0% \(1\.000\) \| 0\.0% \(0\.000\) \|/);
+    assert.ok((both.summary as { baseline?: unknown }).baseline);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
