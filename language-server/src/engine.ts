@@ -16,6 +16,7 @@ import {
 import { Decoder, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
+import { syntaxIssues, withTree } from './parsing';
 import { buildPrompt } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
@@ -401,18 +402,19 @@ function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {
  * Not monotonic in general (a later line can close what an earlier one opened), hence the scan from the end.
  */
 export async function parseablePrefix(lang: LanguageInfo, prompt: string, text: string): Promise<{ text: string; dropped: number }> {
-  if (!lang.grammar || text.trim() === '') return { text, dropped: 0 };
+  const grammar = lang.grammar;
+  if (!grammar || text.trim() === '') return { text, dropped: 0 };
   const head = prompt === '' || prompt.endsWith('\n') ? prompt : prompt + '\n';
-  const before = (await analyze(head, lang)).issues.length;
+  const issues = (code: string) => withTree(grammar, head + code, (t) => syntaxIssues(t).length);
+  const before = await issues('');
   const lines = text.split('\n');
-  const content = (n: number) => lines.slice(0, n).some((l) => l.trim() !== '');
-  for (let n = lines.length; n > 0; n--) {
-    if (n < lines.length && lines[n - 1]!.trim() === '' && content(n)) continue; // same code as n - 1 lines
-    if (!content(n)) break;
+  const content = lines.flatMap((l, i) => (l.trim() !== '' ? [i] : [])); // the non-blank lines
+  // candidates: the whole text, then cuts after each non-blank line, longest first
+  for (const n of [lines.length, ...content.map((i) => i + 1).filter((n) => n < lines.length).reverse()]) {
     const cand = lines.slice(0, n).join('\n');
-    if ((await analyze(head + cand, lang)).issues.length <= before) return { text: cand + (n < lines.length ? '\n' : ''), dropped: lines.slice(n).filter((l) => l.trim() !== '').length };
+    if ((await issues(cand)) <= before) return { text: cand + (n < lines.length ? '\n' : ''), dropped: content.filter((i) => i >= n).length };
   }
-  return { text: '', dropped: lines.filter((l) => l.trim() !== '').length };
+  return { text: '', dropped: content.length };
 }
 
 export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok: false; reason: string };
