@@ -161,11 +161,7 @@ export function linuxLibraryFound(name: string, env: NodeJS.ProcessEnv = process
   return ldCache !== null && ldCache.includes(`${name}\0`);
 }
 
-function linuxVulkanLoader(env: NodeJS.ProcessEnv): boolean {
-  return linuxLibraryFound('libvulkan.so.1', env);
-}
-
-const CUDA_PROVIDER = 'libonnxruntime_providers_cuda.so';
+export const CUDA_PROVIDER = 'libonnxruntime_providers_cuda.so';
 const SHARED_PROVIDER = 'libonnxruntime_providers_shared.so';
 /** cuDNN, which onnxruntime's CUDA provider (1.19 and later) opens itself instead of naming it as needed */
 const CUDNN = 'libcudnn.so.9';
@@ -183,15 +179,19 @@ export function probeCuda(bindingDir: string | undefined, ortVersion: string | u
   const facts: CudaFacts = { provider: !!file && existsSync(file), shared: !!bindingDir && existsSync(join(bindingDir, SHARED_PROVIDER)), ortVersion };
   if (!facts.provider || !file) return facts;
   if (ortVersion) {
-    let key = '';
+    const check = () => elfSectionIncludes(file, '.rodata', Buffer.from(`\0${ortVersion}\0`, 'latin1'));
+    let key: string | undefined;
     try {
       const st = statSync(file);
       key = `${file}\0${st.size}\0${st.mtimeMs}\0${ortVersion}`;
     } catch {
-      /* read below, uncached */
+      /* not cached: a file that cannot be stat'ed has no identity to cache under */
     }
-    if (!versionChecks.has(key)) versionChecks.set(key, elfSectionIncludes(file, '.rodata', Buffer.from(`\0${ortVersion}\0`, 'latin1')));
-    facts.versionMatch = versionChecks.get(key);
+    if (key === undefined) facts.versionMatch = check();
+    else {
+      if (!versionChecks.has(key)) versionChecks.set(key, check());
+      facts.versionMatch = versionChecks.get(key);
+    }
   }
   const needed = elfNeeded(file);
   if (needed) {
@@ -211,7 +211,7 @@ export function probeHost(ort: { listSupportedBackends?: () => { name: string; b
     host.backends = [];
   }
   if (process.platform === 'linux') {
-    host.vulkanLoader = linuxVulkanLoader(env);
+    host.vulkanLoader = linuxLibraryFound('libvulkan.so.1', env);
     host.vulkanDrivers = vulkanDrivers(env);
     host.gpuDeviceNodes = [
       ...listDir('/dev').filter((f) => /^nvidia\d+$/.test(f) || f === 'dxg').map((f) => `/dev/${f}`),

@@ -4,7 +4,7 @@
 // no model, no onnxruntime-node).
 import { resolve } from 'node:path';
 import type { CudaFacts, HostInfo } from './device';
-import { PROVIDER_LABELS } from './device';
+import { CUDA_PROVIDER, PROVIDER_LABELS } from './device';
 import { defaultModelDir } from './engine';
 import type { Device, DeviceStatus } from './protocol';
 import { hostInfo, ModelError, OrtModel } from './runtime';
@@ -81,9 +81,9 @@ export function formatDoctor(r: DoctorReport, requested: Device): string {
 
 /** onnxruntime-node's CUDA provider libraries, in one line (device.ts probeCuda). */
 export function cudaLine(c: CudaFacts): string {
-  if (!c.provider) return 'libonnxruntime_providers_cuda.so not installed (docs/GPU.md)';
+  if (!c.provider) return `${CUDA_PROVIDER} not installed (docs/GPU.md)`;
   const version = c.versionMatch === true ? `onnxruntime ${c.ortVersion}'s` : c.versionMatch === false ? `not onnxruntime ${c.ortVersion}'s: not loaded` : 'version not checked';
-  const parts = [`libonnxruntime_providers_cuda.so (${version})`];
+  const parts = [`${CUDA_PROVIDER} (${version})`];
   if (!c.shared) parts.push('libonnxruntime_providers_shared.so missing');
   if (c.needs?.length) parts.push(`needs ${c.needs.join(' ')}`);
   if (c.missing) parts.push(c.missing.length ? `not found: ${c.missing.join(' ')}` : 'all found');

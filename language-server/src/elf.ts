@@ -34,23 +34,35 @@ function header(fd: number): Buffer | undefined {
   return h;
 }
 
+/** A header table (program headers at 0x20/0x36/0x38, section headers at 0x28/0x3a/0x3c); undefined if short. */
+function headerTable(fd: number, h: Buffer, offAt: number, sizeAt: number, countAt: number): { buf: Buffer; size: number; count: number } | undefined {
+  const size = h.readUInt16LE(sizeAt);
+  const count = h.readUInt16LE(countAt);
+  const buf = readAt(fd, Number(h.readBigUInt64LE(offAt)), size * count);
+  return buf.length < size * count ? undefined : { buf, size, count };
+}
+
+/** The NUL-terminated string at `at` of a string table. */
+function cString(table: Buffer, at: number): string {
+  const end = table.indexOf(0, at);
+  return table.toString('latin1', at, end < 0 ? table.length : end);
+}
+
 /** The libraries a shared library or program needs (DT_NEEDED), in order; undefined if it cannot be read. */
 export function elfNeeded(path: string): string[] | undefined {
   return withFile(path, (fd) => {
     const h = header(fd);
     if (!h) return undefined;
-    const phoff = Number(h.readBigUInt64LE(0x20));
-    const phentsize = h.readUInt16LE(0x36);
-    const phnum = h.readUInt16LE(0x38);
-    const ph = readAt(fd, phoff, phentsize * phnum);
+    const ph = headerTable(fd, h, 0x20, 0x36, 0x38);
+    if (!ph) return undefined;
     const loads: { vaddr: number; offset: number; filesz: number }[] = [];
     let dyn: { offset: number; size: number } | undefined;
-    for (let i = 0; i < phnum; i++) {
-      const o = i * phentsize;
-      const type = ph.readUInt32LE(o);
-      const offset = Number(ph.readBigUInt64LE(o + 8));
-      const vaddr = Number(ph.readBigUInt64LE(o + 16));
-      const filesz = Number(ph.readBigUInt64LE(o + 32));
+    for (let i = 0; i < ph.count; i++) {
+      const o = i * ph.size;
+      const type = ph.buf.readUInt32LE(o);
+      const offset = Number(ph.buf.readBigUInt64LE(o + 8));
+      const vaddr = Number(ph.buf.readBigUInt64LE(o + 16));
+      const filesz = Number(ph.buf.readBigUInt64LE(o + 32));
       if (type === 1) loads.push({ vaddr, offset, filesz });
       if (type === 2) dyn = { offset, size: filesz };
     }
@@ -71,7 +83,7 @@ export function elfNeeded(path: string): string[] | undefined {
     const seg = loads.find((l) => strtab >= l.vaddr && strtab < l.vaddr + l.filesz);
     if (!seg) return undefined;
     const s = readAt(fd, strtab - seg.vaddr + seg.offset, strsz);
-    return needed.map((n) => s.toString('latin1', n, s.indexOf(0, n) < 0 ? s.length : s.indexOf(0, n)));
+    return needed.map((n) => cString(s, n));
   });
 }
 
@@ -80,18 +92,13 @@ export function elfSectionIncludes(path: string, name: string, needle: Buffer): 
   return withFile(path, (fd) => {
     const h = header(fd);
     if (!h) return undefined;
-    const shoff = Number(h.readBigUInt64LE(0x28));
-    const shentsize = h.readUInt16LE(0x3a);
-    const shnum = h.readUInt16LE(0x3c);
+    const sh = headerTable(fd, h, 0x28, 0x3a, 0x3c);
     const shstrndx = h.readUInt16LE(0x3e);
-    const sh = readAt(fd, shoff, shentsize * shnum);
-    if (sh.length < shentsize * shnum || shstrndx >= shnum) return undefined;
-    const field = (i: number, at: number) => Number(sh.readBigUInt64LE(i * shentsize + at));
+    if (!sh || shstrndx >= sh.count) return undefined;
+    const field = (i: number, at: number) => Number(sh.buf.readBigUInt64LE(i * sh.size + at));
     const names = readAt(fd, field(shstrndx, 0x18), field(shstrndx, 0x20));
-    for (let i = 0; i < shnum; i++) {
-      const n = sh.readUInt32LE(i * shentsize);
-      const end = names.indexOf(0, n);
-      if (names.toString('latin1', n, end < 0 ? names.length : end) !== name) continue;
+    for (let i = 0; i < sh.count; i++) {
+      if (cString(names, sh.buf.readUInt32LE(i * sh.size)) !== name) continue;
       const offset = field(i, 0x18);
       const size = field(i, 0x20);
       const piece = 4 << 20;
