@@ -20,6 +20,8 @@ export interface TailRecord {
   answered: boolean;
   latencyMs: number;
   reason?: string;
+  /** made by the no-marker baseline (--baseline), not the marker model */
+  baseline?: boolean;
 }
 
 /** Whitespace-insensitive at line ends and around the text; blank lines dropped. */
@@ -115,20 +117,18 @@ export async function runTail(ctx: SuiteContext, opts: { perLanguage: number }):
   } else notes.push('no --baseline DIR: the no-marker baseline was not run');
   const summary: Record<string, unknown> = {};
   const md: string[] = ['## Long tail: head vs tail languages (held-out split)', ''];
+  const ours = [...groupBy(records, (r) => r.kind)].map(([kind, rs]) => ({ kind, rs, ht: headTail(rs) }));
   if (baseline) {
-    const ours = groupBy(records, (r) => r.kind);
-    const theirs = groupBy(baseline, (r) => r.kind);
-    summary.baseline = Object.fromEntries([...theirs].map(([k, rs]) => [k, headTail(rs)]));
+    const theirs = new Map([...groupBy(baseline, (r) => r.kind)].map(([k, rs]) => [k, headTail(rs)]));
+    summary.baseline = Object.fromEntries(theirs);
+    const cell = (s: { macroExact: number; macroSimilarity: number }) => `${num(100 * s.macroExact, 1)}% (${num(s.macroSimilarity, 3)})`;
     md.push('Marker model (context markers) vs the no-marker baseline, exact match, mean over languages (edit similarity):', '');
-    md.push(table(['task', 'group', 'languages', 'markers', 'baseline'], [...ours].flatMap(([kind, rs]) => {
-      const a = headTail(rs);
-      const b = headTail(theirs.get(kind) ?? []);
-      return (['head', 'tail'] as const).map((g) => [kind, g, String(a[g].languages),
-        `${num(100 * a[g].macroExact, 1)}% (${num(a[g].macroSimilarity, 3)})`, `${num(100 * b[g].macroExact, 1)}% (${num(b[g].macroSimilarity, 3)})`]);
+    md.push(table(['task', 'group', 'languages', 'markers', 'baseline'], ours.flatMap(({ kind, ht }) => {
+      const b = theirs.get(kind) ?? headTail([]);
+      return (['head', 'tail'] as const).map((g) => [kind, g, String(ht[g].languages), cell(ht[g]), cell(b[g])]);
     })), '', 'The marker model alone, in detail:', '');
   }
-  for (const [kind, rs] of groupBy(records, (r) => r.kind)) {
-    const ht = headTail(rs);
+  for (const { kind, rs, ht } of ours) {
     const byLang = [...groupBy(rs, (r) => r.codeType)].sort(([a], [b]) => a.localeCompare(b));
     summary[kind] = { ...ht, byLanguage: Object.fromEntries(byLang.map(([l, x]) => [l, summarizeTail(x)])) };
     const label = kind === 'fix' ? 'Fix (synthetic bugs): exact match of the fixed function' : 'Generation: exact match of the continuation';
