@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # onnxruntime-node on CUDA, on a Linux x64 machine with an NVIDIA GPU (H100/H200: sm_90), PyTorch for
 # CUDA 13 (its nvidia-* packages hold the CUDA 13 runtime, cuBLAS, cuRAND, cuFFT and cuDNN 9) and no
-# Node.js. The kit comes from bench/make-cuda-kit.sh in pieces, .cuda/b1, .cuda/b2, ... (each within one
+# Node.js. The kit comes from bench/make-cuda-kit.sh in pieces, .cuda/b01, .cuda/b02, ... (each within one
 # call's carry, next to the working tree); this script is copied into each piece, so it runs from the
 # piece's folder whatever the checkout holds. From the repository root there:
 #
-#   call 1, carry [".cuda/b1"]:   bash .cuda/b1/cuda-device.sh receive
-#   call 2, carry [".cuda/b2"]:   bash .cuda/b2/cuda-device.sh receive all
+#   call 1, carry [".cuda/b01"]:   bash .cuda/b01/cuda-device.sh receive
+#   call 2, carry [".cuda/b02"]:   bash .cuda/b02/cuda-device.sh receive all
 #   (right after each other: the pieces wait in $TREASURE_CUDA_HOME, /root/treasure-cuda, only while
 #    the machine stays warm, 30 s after a call; call 2 says which pieces are missing if it was not)
 #
 # Steps (in the order given; `all` = unpack libs check doctor bench):
-#   receive   copy the carried pieces (.cuda/b*/kit.tar.part*) into $TREASURE_CUDA_HOME/parts
-#   unpack    join and verify the pieces (sha256), unpack: node, onnxruntime-node 1.29.0 and -common
+#   receive   the carried pieces into $TREASURE_CUDA_HOME/inbox (models/train/carry.py receive: kept until
+#             kit.tar is complete, then joined and its sha256 checked)
+#   unpack    unpack the joined kit: node, onnxruntime-node 1.29.0 and -common
 #             into ./node_modules, the CUDA provider libraries into onnxruntime-node's bin folder,
 #             dist/cli.js, dist/bench.js, the Python grammar and .node/humanevalpack (the benchmark's)
 #   libs      where each CUDA library comes from (LD_LIBRARY_PATH: PyTorch's nvidia/*/lib first), ldd of
@@ -29,7 +30,7 @@ cd "$REPO" || exit 1
 HERE=$(cd "$(dirname "$0")" && pwd)
 H=${TREASURE_CUDA_HOME:-/root/treasure-cuda}
 OUT=${OUT:-$REPO/build/cuda-out}
-mkdir -p "$H/parts" "$OUT"
+mkdir -p "$H" "$OUT"
 exec > >(tee -a "$OUT/cuda-device.log") 2>&1
 NODE=$H/node/bin/node
 ORTBIN=$REPO/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
@@ -39,28 +40,15 @@ export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVL
 
 step_receive() {
   say "receive"
-  local n=0 f
-  for f in "$REPO"/.cuda/b*/kit.tar.part* "$REPO"/.cuda/b*/kit.json; do
-    [ -f "$f" ] || continue
-    cp -f "$f" "$H/parts/" && n=$((n + 1))
-  done
-  echo "$n files from .cuda/b*/ into $H/parts"
-  ls -la "$H/parts"
+  python3 "$REPO/models/train/carry.py" receive --src "$REPO/.cuda" --dst "$H/inbox"
 }
 
 step_unpack() {
   say "unpack"
-  [ -f "$H/parts/kit.json" ] || { fail "no kit.json in $H/parts: receive the pieces first (call 1, then call 2 right after it)"; return 1; }
-  local parts sha missing=0 p
-  parts=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["parts"]))' "$H/parts/kit.json")
-  sha=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sha256"])' "$H/parts/kit.json")
-  for p in $parts; do [ -f "$H/parts/$p" ] || { fail "missing piece $p (the machine was not warm any more: carry every .cuda/b* again, one call each, right after each other)"; missing=1; }; done
-  [ $missing = 0 ] || return 1
-  if [ ! -f "$H/kit/.sha256" ] || [ "$(cat "$H/kit/.sha256")" != "$sha" ]; then
-    (cd "$H/parts" && cat $parts) > "$H/kit.tar"
-    [ "$(sha256sum "$H/kit.tar" | cut -d' ' -f1)" = "$sha" ] || { fail "kit.tar sha256 differs from kit.json's"; return 1; }
-    rm -rf "$H/kit" && mkdir -p "$H/kit" && tar -xf "$H/kit.tar" -C "$H/kit" && rm -f "$H/kit.tar" && echo "$sha" > "$H/kit/.sha256"
+  if [ -f "$H/inbox/kit.tar" ]; then  # a newly completed kit replaces an unpacked one
+    rm -rf "$H/kit" && mkdir -p "$H/kit" && tar -xf "$H/inbox/kit.tar" -C "$H/kit" && rm -f "$H/inbox/kit.tar"
   fi
+  [ -f "$H/kit/MANIFEST.txt" ] || { fail "no complete kit yet (pieces so far: $(ls "$H/inbox.spool" 2>/dev/null | grep -c '\.p[0-9]')): the machine was not warm any more: carry every .cuda/b* again, one call each, right after each other"; return 1; }
   cat "$H/kit/MANIFEST.txt" 2>/dev/null | head -40
   if ! "$NODE" --version >/dev/null 2>&1; then
     mkdir -p "$H/node/bin" && xz -dc "$H/kit/node.xz" > "$NODE" && chmod +x "$NODE"

@@ -12,8 +12,9 @@
 #   - this machine's node, stripped; dist/cli.js and dist/bench.js (npm run build), the Python grammar
 #     and HumanEvalPack's python.jsonl (the benchmark's functions).
 # The members are packed into one tar, cut into pieces that each fit one device call next to the
-# working tree (64 MiB minus the tracked files, minus a margin), in .cuda/b1, .cuda/b2, ...; each piece
-# folder also holds cuda-device.sh, cuda-check.mjs and kit.json (the piece names and the sha256).
+# working tree (64 MiB minus the tracked files, minus a margin), in .cuda/b01, .cuda/b02, ... by
+# models/train/carry.py pack (pieces and a sha256, as the training data travels); each piece folder also
+# holds cuda-device.sh and cuda-check.mjs.
 #
 #   bash bench/make-cuda-kit.sh          # then the calls it prints (bench/cuda-device.sh's header)
 #
@@ -127,31 +128,18 @@ SCRIPTS=$(stat -c %s bench/cuda-device.sh bench/cuda-check.mjs | awk '{s += $1} 
 BUDGET=$(( 64 * 1048576 - TREE - SCRIPTS - MARGIN_MIB * 1048576 ))
 echo "working tree $((TREE / 1048576)) MiB -> at most $((BUDGET / 1048576)) MiB of kit per call"
 [ "$BUDGET" -gt 1048576 ] || { echo "no room left next to the working tree" >&2; exit 1; }
-rm -rf .cuda && mkdir -p .cuda
-# as few pieces as the budget allows, of equal size (the same margin in every call)
-KIT_BYTES=$(stat -c %s "$W/kit.tar")
-N=$(( (KIT_BYTES + BUDGET - 1) / BUDGET ))
-split -b $(( (KIT_BYTES + N - 1) / N )) -d -a 2 "$W/kit.tar" "$W/kit.tar.part"
-SHA=$(sha256sum "$W/kit.tar" | cut -d' ' -f1)
-PARTS=$(cd "$W" && ls kit.tar.part*)
-python3 - "$SHA" "$(stat -c %s "$W/kit.tar")" $PARTS > "$W/kit.json" <<'EOF'
-import json, sys
-print(json.dumps({'sha256': sys.argv[1], 'bytes': int(sys.argv[2]), 'parts': sys.argv[3:]}))
-EOF
-i=0
-for p in $PARTS; do
-  i=$((i + 1))
-  mkdir -p ".cuda/b$i"
-  mv "$W/$p" ".cuda/b$i/"
-  cp bench/cuda-device.sh bench/cuda-check.mjs "$W/kit.json" ".cuda/b$i/"
-done
+rm -rf .cuda
+python3 models/train/carry.py pack --max-mb "$(awk -v b="$BUDGET" 'BEGIN { printf "%.3f", b / 1048576 }')" --out .cuda "$W/kit.tar"
+for b in .cuda/b*; do cp bench/cuda-device.sh bench/cuda-check.mjs "$b/"; done
 rm -f "$W/kit.tar"
 du -sh --apparent-size .cuda/b*
-echo "kit: $(du -s --apparent-size --block-size=1 .cuda | cut -f1 | awk '{printf "%.1f MiB", $1 / 1048576}') in $i pieces"
-git check-ignore -q .cuda/b1/kit.json || echo "!! .cuda/ is not ignored here: it would travel with every call (echo /.cuda/ >> .git/info/exclude)"
+PIECES=$(cd .cuda && ls -d b*)
+echo "kit: $(du -s --apparent-size --block-size=1 .cuda | cut -f1 | awk '{printf "%.1f MiB", $1 / 1048576}') in $(echo $PIECES | wc -w) pieces"
+git check-ignore -q .cuda || echo "!! .cuda/ is not ignored here: it would travel with every call (echo /.cuda/ >> .git/info/exclude)"
 echo
 echo "On the GPU machine (device run, from the repository root), one call per piece, right after each other:"
-for j in $(seq 1 "$i"); do
-  if [ "$j" -lt "$i" ]; then echo "  carry [\".cuda/b$j\"]: bash .cuda/b$j/cuda-device.sh receive"
-  else echo "  carry [\".cuda/b$j\"], timeout_s 600: bash .cuda/b$j/cuda-device.sh receive all"; fi
+LAST=$(echo $PIECES | tr ' ' '\n' | tail -1)
+for j in $PIECES; do
+  if [ "$j" != "$LAST" ]; then echo "  carry [\".cuda/$j\"]: bash .cuda/$j/cuda-device.sh receive"
+  else echo "  carry [\".cuda/$j\"], timeout_s 600: bash .cuda/$j/cuda-device.sh receive all"; fi
 done
