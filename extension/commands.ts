@@ -145,6 +145,7 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
     throw e;
   }
   if (result?.droppedLines) ctx.log.info(`generate: ${result.droppedLines} generated lines left out: they add a syntax error`);
+  if (result?.cutAtLines) ctx.log.info(`generate: the model went past the ${result.cutAtLines}-line limit; its answer was cut there`);
   if (!result || !result.text.trim()) {
     void vscode.window.showInformationMessage(result?.droppedLines
       ? `Treasure: the model's code did not parse (${result.droppedLines} lines); nothing was inserted.`

@@ -38,14 +38,6 @@ export function lineCountMarkers(text: string): MarkerValues {
   return { length_lines: String(Number(text.trim())) };
 }
 
-/** Largest number of lines a request with these markers may produce (undefined: no bound). */
-export function maxLines(markers: MarkerValues): number | undefined {
-  if (markers.length_lines) return Number(markers.length_lines);
-  const bounds = category('length_bucket').bounds;
-  const b = markers.length_bucket ? bounds?.[markers.length_bucket] : undefined;
-  return b && b[1] < 100000 ? b[1] : undefined;
-}
-
 /**
  * The text to insert at the cursor: generated code goes on its own line(s). When the cursor is at
  * the end of a non-blank line it starts a new line; the inserted block ends with a newline unless

@@ -109,6 +109,8 @@ export interface DecodeRequest {
   answerPrefix?: readonly number[];
   /** Generation: stop once the answer repeats a block of lines (see repeatCut); the answer keeps one copy. */
   stopOnRepeat?: boolean;
+  /** Generation: stop once the answer has this many lines (the length guard); the answer keeps them. */
+  maxLines?: number;
 }
 
 export interface DecoderOptions {
@@ -137,8 +139,9 @@ export interface DecodeResult {
   markers: Markers;
   /** The answer text (after the marker list and its line break; without <|end|>). */
   answer: string;
-  /** 'repeat': the answer started to loop (stopOnRepeat) and was cut after the block's first copy. */
-  stop: 'end' | 'limit' | 'context' | 'repeat';
+  /** 'repeat': the answer started to loop (stopOnRepeat) and was cut after the block's first copy;
+   * 'lines': the answer reached maxLines lines and went on (cut after them). */
+  stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines';
   /** Model steps run (calls into the model). */
   steps: number;
   /** Where, while copying `original`, the runner-up token came closest to the copied one:
@@ -274,10 +277,12 @@ export class Decoder {
           if (copying) copying = this.noteBranch(logits, next, out.slice(answerStart), req.original!, branches);
           out.push(next);
           if (next === v.end) { stop = 'end'; break; }
-          if (req.stopOnRepeat && this.tok.decode([next]).includes('\n')) {
+          if ((req.stopOnRepeat || req.maxLines) && this.tok.decode([next]).includes('\n')) {
             const text = this.tok.decode(out.slice(answerStart));
-            const cut = repeatCut(text.slice(0, text.lastIndexOf('\n') + 1));
+            const cut = req.stopOnRepeat ? repeatCut(text.slice(0, text.lastIndexOf('\n') + 1)) : undefined;
             if (cut !== undefined) { stop = 'repeat'; kept = text.slice(0, cut); break; }
+            const over = req.maxLines ? lineLimitCut(text, req.maxLines) : undefined;
+            if (over !== undefined) { stop = 'lines'; kept = text.slice(0, over); break; }
           }
           if (room() <= 0) break;
           if ((spec ? spec.fed : session.length) >= this.model.contextLength) { stop = 'context'; break; }
@@ -564,6 +569,22 @@ export function markerListOf(markers: Markers): string {
 const REPEAT_MIN_CHARS = 8;
 const REPEAT_MAX_BLOCK = 6;
 const REPEAT_COPIES = 3;
+
+/**
+ * Where a generation stops under a limit of n lines: the end of its n-th line (leading line breaks
+ * are not lines; blank lines inside are), once text has started a line after it; else undefined.
+ * As the length suite counts (answerLines): an answer of exactly n lines and a line break is not cut.
+ */
+export function lineLimitCut(text: string, n: number): number | undefined {
+  const lead = text.length - text.replace(/^\n+/, '').length;
+  let end = lead - 1;
+  for (let i = 0; i < n; i++) {
+    end = text.indexOf('\n', end + 1);
+    if (end < 0) return undefined;
+  }
+  // the n lines end at `end`; cut only when something other than whitespace follows
+  return /\S/.test(text.slice(end + 1)) ? end + 1 : undefined;
+}
 
 /**
  * Where a looping generation should end: when its complete lines end with REPEAT_COPIES copies in a row

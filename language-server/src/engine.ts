@@ -13,9 +13,9 @@ import {
   type FixTarget,
   type LineRegion,
 } from './context';
-import { Decoder, type DecodeResult } from './decode';
+import { Decoder, lineLimitCut, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
-import { lengthBucket, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
+import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
 import { buildPrompt } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
@@ -101,6 +101,11 @@ export interface GenerateRequest {
   /** false: give the model only the explicit and settings markers; default true. */
   contextMarkers?: boolean;
   maxTokens?: number;
+  /**
+   * The length guard: with a line limit among the markers (length_lines, or a length_bucket's upper
+   * bound) the answer is cut after that many lines. Default true; false measures the model alone.
+   */
+  lengthGuard?: boolean;
   signal?: AbortSignal;
 }
 
@@ -110,6 +115,8 @@ export interface GenerateResult {
   latencyMs: number;
   /** Lines of the model's output left out because they added a syntax error (the text is what parses). */
   droppedLines?: number;
+  /** The line limit the model's answer ran past: the answer was cut there (the length guard). */
+  cutAtLines?: number;
 }
 
 export interface MarkersAtRequest {
@@ -372,13 +379,18 @@ export class Engine {
     const promptIds = this.tokenizer.encode(prompt, true);
     const room = this.model.contextLength - promptIds.length;
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
-    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true });
+    // The length guard: the model aims at the length marker; the user's limit holds whatever it writes.
+    const limit = req.lengthGuard === false ? undefined : lineLimit(given);
+    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit });
     let text = decoded.answer;
     if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
+    const over = limit === undefined ? undefined : lineLimitCut(text, limit); // a last line written right before <|end|>
+    if (over !== undefined) text = text.slice(0, over);
     // Checked like a fix: code that breaks the file is not offered (the lines that parse are).
     const kept = await parseablePrefix(lang, req.prompt, text);
     const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
     if (kept.dropped > 0) result.droppedLines = kept.dropped;
+    if (limit !== undefined && (decoded.stop === 'lines' || over !== undefined)) result.cutAtLines = limit;
     return result;
   }
 

@@ -144,6 +144,17 @@ export function lengthBucket(lines: number): string {
   return lines < 1 ? 'concise' : 'long';
 }
 
+/**
+ * The most lines a generation with these markers may have: length_lines itself, else the upper bound
+ * of length_bucket (none for the open-ended bucket). Shared by the server's length guard and the client.
+ */
+export function lineLimit(markers: Partial<Record<string, string>>): number | undefined {
+  const n = Number(markers.length_lines);
+  if (markers.length_lines !== undefined && Number.isInteger(n) && n > 0) return n;
+  const b = markers.length_bucket ? category('length_bucket').bounds?.[markers.length_bucket] : undefined;
+  return b && b[1] < 100000 ? b[1] : undefined;
+}
+
 /** The code_type for a VS Code language id (or a code_type itself), or undefined. */
 export function codeTypeFor(languageId: string): string | undefined {
   const cat = category('code_type');

@@ -79,6 +79,8 @@ export interface GenerateResult {
   latencyMs: number;
   /** Lines of the model's output left out because they added a syntax error (the text is what parses). */
   droppedLines?: number;
+  /** The line limit the model's answer ran past: the answer was cut there (the length guard). */
+  cutAtLines?: number;
 }
 
 /** `treasure/fixAll`: fixes for every syntax error/diagnostic target of a document (one fix per region). */

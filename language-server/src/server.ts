@@ -448,7 +448,10 @@ export function startServer(connection: Connection): void {
       const r = await serialized(() =>
         engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
       );
-      return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs };
+      const out: GenerateResult = { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs };
+      if (r.droppedLines) out.droppedLines = r.droppedLines;
+      if (r.cutAtLines) out.cutAtLines = r.cutAtLines;
+      return out;
     } catch (e) {
       report('generate', e);
       return null;

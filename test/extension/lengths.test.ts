@@ -1,7 +1,7 @@
 // The length marker of "Generate Code…" (extension/lengths.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXACT_LINES_LABEL, checkLineCount, countLines, insertionText, lengthChoices, lineCountMarkers, maxLines } from '../../extension/lengths';
+import { EXACT_LINES_LABEL, checkLineCount, countLines, insertionText, lengthChoices, lineCountMarkers } from '../../extension/lengths';
 
 test('one choice per length_bucket value with its bounds, then an exact line count', () => {
   const choices = lengthChoices();
@@ -24,13 +24,6 @@ test('an exact line count must be a whole number within length_lines bounds', ()
   assert.match(checkLineCount('five')!, /whole number/);
   assert.match(checkLineCount('2.5')!, /whole number/);
   assert.deepEqual(lineCountMarkers(' 07 '), { length_lines: '7' });
-});
-
-test('the most lines a choice allows', () => {
-  assert.equal(maxLines({ length_bucket: 'concise' }), 10);
-  assert.equal(maxLines({ length_bucket: 'medium' }), 30);
-  assert.equal(maxLines({ length_bucket: 'long' }), undefined);
-  assert.equal(maxLines({ length_lines: '4' }), 4);
 });
 
 test('generated code goes on its own lines at the cursor', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DecodeAbortedError, Decoder, MarkerVocab, repeatCut } from '../../language-server/src/decode';
+import { DecodeAbortedError, Decoder, MarkerVocab, lineLimitCut, repeatCut } from '../../language-server/src/decode';
 import { serialize } from '../../language-server/src/markers';
 import { buildPrompt } from '../../language-server/src/prompt';
 import { ScriptedLogits, tinyTokenizer } from './helpers';
@@ -97,4 +97,24 @@ test('stopOnRepeat: a looping generation stops with stop "repeat" and keeps one 
   assert.equal(cut.stop, 'repeat');
   assert.equal(cut.answer, body);
   assert.ok(cut.ids.length < plain.ids.length, 'decoding stopped early');
+});
+
+test('lineLimitCut: the end of the n-th line, once another line has started', () => {
+  assert.equal(lineLimitCut('a\nb\n', 2), undefined, 'exactly n lines is within the limit');
+  assert.equal(lineLimitCut('a\nb\n\n  \n', 2), undefined, 'trailing blank lines are not lines');
+  assert.equal(lineLimitCut('a\nb\nc', 2), 4);
+  assert.equal(lineLimitCut('\n\na\nb\nc\n', 2), 6, 'leading line breaks do not count');
+  assert.equal(lineLimitCut('a\n\nb\n', 1), 2, 'blank lines inside count');
+  assert.equal(lineLimitCut('a\n\nb\n', 2), 3);
+});
+
+test('maxLines: decoding stops after n lines with stop "lines"', async () => {
+  const body = '    x = 1\n    y = 2\n    z = 3\n    return x\n';
+  const script = '<MARKER_LIST> <task> CodeGeneration </task> </MARKER_LIST>\n' + body + '<|end|>';
+  const whole = await new Decoder(new ScriptedLogits(tok, script), tok).run({ promptIds: prompt, given: {}, maxTokens: 400, maxLines: 4 });
+  assert.equal(whole.stop, 'end');
+  assert.equal(whole.answer, body);
+  const cut = await new Decoder(new ScriptedLogits(tok, script), tok).run({ promptIds: prompt, given: {}, maxTokens: 400, maxLines: 2 });
+  assert.equal(cut.stop, 'lines');
+  assert.equal(cut.answer, '    x = 1\n    y = 2\n');
 });

@@ -71,6 +71,21 @@ test('generate: CodeGeneration with a length marker', async () => {
   assert.deepEqual(r.markers.given, { task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '1' });
 });
 
+test('generate: the length guard keeps the answer within the line limit, and says when it cut', async () => {
+  const answer = '\n    s = a + b\n    t = s * 2\n    u = t - 1\n    return u\n<|end|>';
+  const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '2' }) + answer);
+  const r = await engine.generate({ languageId: 'python', prompt: 'def f(a, b):\n', markers: { length_lines: '2' } });
+  assert.equal(r.text, '    s = a + b\n    t = s * 2\n');
+  assert.equal(r.cutAtLines, 2);
+  const raw = await (await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '2' }) + answer))
+    .generate({ languageId: 'python', prompt: 'def f(a, b):\n', markers: { length_lines: '2' }, lengthGuard: false });
+  assert.equal(raw.text.trim().split('\n').length, 4, 'lengthGuard: false gives the model alone');
+  assert.equal(raw.cutAtLines, undefined);
+  const within = await (await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python' }) + answer))
+    .generate({ languageId: 'python', prompt: 'def f(a, b):\n', markers: { length_bucket: 'concise' } });
+  assert.equal(within.cutAtLines, undefined, 'four lines are within "concise" (<= 10)');
+});
+
 test('generate: lines that add a syntax error are left out, and the result says how many', async () => {
   const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n    x = foo(\n<|end|>');
   const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):\n' });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   lengthBucket,
+  lineLimit,
   markerOrder,
   mergeMarkers,
   parseMarkerArgs,
@@ -87,4 +88,13 @@ test('length buckets follow the taxonomy bounds', () => {
   assert.equal(lengthBucket(10), 'concise');
   assert.equal(lengthBucket(11), 'medium');
   assert.equal(lengthBucket(31), 'long');
+});
+
+test('the line limit of a request: length_lines, else the bucket bound (none for long)', () => {
+  assert.equal(lineLimit({ length_bucket: 'concise' }), 10);
+  assert.equal(lineLimit({ length_bucket: 'medium' }), 30);
+  assert.equal(lineLimit({ length_bucket: 'long' }), undefined);
+  assert.equal(lineLimit({ length_lines: '4', length_bucket: 'medium' }), 4);
+  assert.equal(lineLimit({ length_lines: 'x' }), undefined);
+  assert.equal(lineLimit({}), undefined);
 });
