@@ -59,7 +59,7 @@ for step in "$@"; do
         --workers "${a:-8}" --card "$W/tasks-card" ;;
     tokenize|tokenize-corpus|tokenize-tasks)
       [ "$name" = tokenize-tasks ] || python3 $T/prepare.py corpus --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok"
-      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} ;;
+      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ;;
     after)
       while kill -0 "$(cat "$W/logs/$a.pid")" 2>/dev/null; do sleep 10; done
       grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;

@@ -148,6 +148,33 @@ def encode_ids(tok, texts, chunk=20000):
     return out
 
 
+def take(examples, k, alpha):
+    """k of the (shuffled) examples. alpha > 0: languages (code_type) in proportion to count**alpha, as in
+    multilingual sampling: the rare languages get a larger share than their natural one (alpha 1), a language
+    with too few examples gives all it has and the rest goes to the others."""
+    if alpha <= 0 or len(examples) <= k:
+        return examples[:k]
+    by_lang = {}
+    for ex in examples:
+        by_lang.setdefault(ex["markers"].get("code_type", "?"), []).append(ex)
+    quota, left, open_ = {}, k, dict(by_lang)
+    while open_ and left > 0:
+        weight = {l: len(xs) ** alpha for l, xs in open_.items()}
+        total = sum(weight.values())
+        full = {l for l, xs in open_.items() if len(xs) - quota.get(l, 0) <= left * weight[l] / total}
+        if not full:  # every open language can give its share
+            for l in open_:
+                quota[l] = quota.get(l, 0) + int(left * weight[l] / total)
+            break
+        for l in full:  # these give all they have; share the rest among the others
+            left -= len(open_[l]) - quota.get(l, 0)
+            quota[l] = len(open_[l])
+            del open_[l]
+    out = [ex for l, xs in by_lang.items() for ex in xs[:quota.get(l, 0)]]
+    print("  sample by language: " + ", ".join(f"{l} {quota.get(l, 0)}/{len(xs)}" for l, xs in sorted(by_lang.items(), key=lambda x: -len(x[1]))))
+    return out
+
+
 def tokenize_tasks(args):
     tok = load_tokenizer(args.tokenizer, args.out)
     ctx = args.context
@@ -160,8 +187,8 @@ def tokenize_tasks(args):
         if split == "train" and args.max_train and len(examples) > args.max_train:
             # A fine-tune sees only so many tokens: a random sample, the same for both variants, with
             # CodeFix (the product's task) at --fix-share of it when the data has that many.
-            fix = [ex for ex in examples if ex["task"] == "CodeFix"][:int(args.fix_share * args.max_train)] if args.fix_share else []
-            rest = [ex for ex in examples if not (args.fix_share and ex["task"] == "CodeFix")][:args.max_train - len(fix)]
+            fix = take([ex for ex in examples if ex["task"] == "CodeFix"], int(args.fix_share * args.max_train), args.lang_alpha) if args.fix_share else []
+            rest = take([ex for ex in examples if not (args.fix_share and ex["task"] == "CodeFix")], args.max_train - len(fix), args.lang_alpha)
             examples = fix + rest
             random.Random(args.seed + 1).shuffle(examples)
             print(f"tasks train sample: {len(examples)} examples, {sum(ex['task'] == 'CodeFix' for ex in examples)} CodeFix")
@@ -224,6 +251,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--max-train", type=int, default=0, help="tasks: use at most N training examples (0: all)")
     ap.add_argument("--fix-share", type=float, default=0, help="tasks: CodeFix share of the --max-train sample (0: as in the data)")
+    ap.add_argument("--lang-alpha", type=float, default=0, help="tasks: languages in the --max-train sample in proportion to count**alpha (0: as in the data)")
     args = ap.parse_args()
     {"tokenizer": train_tokenizer, "corpus": tokenize_corpus, "tasks": tokenize_tasks}[args.cmd](args)
 

@@ -46,9 +46,15 @@ export interface EvalGenerateRequest {
   mode: MarkerMode;
   markers?: MarkerMap;
   maxTokens?: number;
+  /** false: the engine's length guard off (the model alone); absent: the product's default (on) */
+  lengthGuard?: false;
 }
 
-export interface EvalGenerateResult { text: string; given: MarkerMap; inferred: MarkerMap; latencyMs: number; markersHonored: boolean }
+export interface EvalGenerateResult {
+  text: string; given: MarkerMap; inferred: MarkerMap; latencyMs: number; markersHonored: boolean;
+  /** the model went past this line limit and the length guard cut its answer there */
+  cutAtLines?: number;
+}
 
 export interface EvalEngine {
   /** 'engine' for the product's engine; test stand-ins say what they are */
@@ -107,10 +113,13 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
         languageId: req.languageId, prompt: req.prompt, markers: mode === 'baseline' ? undefined : req.markers, maxTokens: req.maxTokens,
       };
       if (mode !== 'context') r.contextMarkers = false;
+      if (req.lengthGuard === false) r.lengthGuard = false;
       const g = await engine.generate(r);
       const given = { ...g.markers.given } as MarkerMap;
       const inferred = { ...g.markers.inferred } as MarkerMap;
-      return { text: g.text, given, inferred, latencyMs: g.latencyMs, markersHonored: honored(mode, req.markers, given, inferred) };
+      const out: EvalGenerateResult = { text: g.text, given, inferred, latencyMs: g.latencyMs, markersHonored: honored(mode, req.markers, given, inferred) };
+      if (g.cutAtLines) out.cutAtLines = g.cutAtLines;
+      return out;
     },
     async markersAt(req) {
       const m = await engine.markersAt({ text: req.text, languageId: req.languageId, line: req.line });

@@ -36,7 +36,7 @@ const HELP = `Usage: npm run eval -- [options]
   --modes M,M          humanevalfix modes: ${FIX_MODES.join(',')} (default none,context[,baseline])
   --variants V,V       humanevalfix variants: ${FIX_VARIANTS.join(',')} (default: plain for every mode, tests for context)
   --gen-modes M,M      synthesis modes: ${GEN_MODES.join(',')} (default none,context[,baseline])
-  --length-conditions  ${LENGTH_CONDITIONS.join(',')} (default marker,text[,baseline-text],none)
+  --length-conditions  ${LENGTH_CONDITIONS.join(',')} (default marker,marker-raw,text[,baseline-text],none)
   --length-unit U      lines | tokens (default lines)
   --length-tests       also run the length suite's outputs against the tests (pass@1)
   --per-bucket N       markers/tail: examples per task and language (default: --limit, else 20)
@@ -251,7 +251,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
         } else if (s === 'synthesis') {
           results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));
         } else if (s === 'length') {
-          results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
+          results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'marker-raw', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
         } else if (s === 'markers') {
           results.push(await runMarkers(ctx, { perBucket: o.perBucket ?? o.limit ?? 20 }));
         } else if (s === 'tail') {

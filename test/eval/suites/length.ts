@@ -1,6 +1,8 @@
 // Suite 3, length control: HumanEval generation requests with a limit of N (N = the canonical solution's
 // length), asked for in two ways:
-//   marker        — our model, the length marker the command palette sends (length_lines / length_tokens N);
+//   marker        — our model, the length marker the command palette sends (length_lines / length_tokens N),
+//                   through the product's engine with its length guard (answers cut after N lines);
+//   marker-raw    — the same request with the guard off: the model's own length control;
 //   text          — our model, the same request in plain text ("in at most N lines") on top of the prompt;
 //   baseline-text — the no-marker baseline with the plain-text request (the paper's comparison), with --baseline;
 //   none          — our model, no limit at all (how long answers are anyway).
@@ -12,7 +14,7 @@ import { answerLines } from '../truncate.js';
 import { engineMap, groupBy, mean, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 import { generateOne, judgeGenerations } from './synthesis.js';
 
-export const LENGTH_CONDITIONS = ['marker', 'text', 'baseline-text', 'none'] as const;
+export const LENGTH_CONDITIONS = ['marker', 'marker-raw', 'text', 'baseline-text', 'none'] as const;
 export type LengthCondition = (typeof LENGTH_CONDITIONS)[number];
 export type LengthUnit = 'lines' | 'tokens';
 
@@ -28,6 +30,8 @@ export interface LengthRecord {
   latencyMs: number;
   /** nothing written (meets any limit) */
   empty: boolean;
+  /** the engine's length guard cut the model's answer (it went past the limit) */
+  cut?: boolean;
   /** pass@1 of the output, with --length-tests */
   pass?: boolean;
   reason?: string;
@@ -46,6 +50,7 @@ export function summarizeLength(rs: LengthRecord[]) {
     meanRatio: mean(rs.filter((r) => r.target > 0).map((r) => r.length / r.target)),
     pass: rs.some((r) => r.pass !== undefined) ? (rate(rs.filter((r) => r.pass).length, rs.length) as Rate) : undefined,
     empty: rs.filter((r) => r.empty).length,
+    cut: rs.filter((r) => r.cut).length,
     meanTarget: mean(rs.map((r) => r.target)),
     meanLength: mean(rs.map((r) => r.length)),
   };
@@ -74,12 +79,14 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
       const marker: Record<string, string> = opts.unit === 'lines' ? { length_lines: String(target) } : { length_tokens: String(target) };
       const prompt = condition === 'text' || condition === 'baseline-text' ? textInstruction(p, target, opts.unit) + p.prompt : p.prompt;
       const mode = condition === 'baseline-text' ? 'baseline' : 'context';
-      const g = await generateOne(engine, p, mode, ctx, prompt, condition === 'marker' ? marker : undefined);
+      const withMarker = condition === 'marker' || condition === 'marker-raw';
+      const g = await generateOne(engine, p, mode, ctx, prompt, withMarker ? marker : undefined, condition === 'marker-raw' ? { lengthGuard: false } : {});
       const length = measure(ours, g.completion) ?? 0;
       const rec: LengthRecord = {
         language: p.language, taskId: p.taskId, condition, unit: opts.unit, target, length, violation: length > target,
         empty: g.completion.trim() === '', given: g.given, latencyMs: g.latencyMs, reason: g.reason,
       };
+      if (g.cutAtLines) rec.cut = true;
       return { rec, completion: g.completion };
     }, tick);
     const recs = outs.map((o) => o.rec);
@@ -97,12 +104,12 @@ export async function runLength(ctx: SuiteContext, opts: { conditions: LengthCon
     const s = summarizeLength(rs);
     const byLang = groupBy(rs, (r) => r.language);
     summary[c] = { ...s, byLanguage: Object.fromEntries([...byLang].map(([l, x]) => [l, summarizeLength(x)])) };
-    rows.push([c, pct(s.violations), num(s.meanAbsError, 1), num(s.meanRatio, 2), num(s.meanLength, 1), num(s.meanTarget, 1), String(s.empty), pct(s.pass),
+    rows.push([c, pct(s.violations), num(s.meanAbsError, 1), num(s.meanRatio, 2), num(s.meanLength, 1), num(s.meanTarget, 1), String(s.empty), String(s.cut), pct(s.pass),
       ...langs.map((l) => pct(summarizeLength(byLang.get(l) ?? []).violations))]);
   }
   const md = [
     `## Length control (limit N ${opts.unit} = the canonical solution's length)`, '',
-    table(['condition', 'violations (> N)', 'mean |len − N|', 'mean len / N', `mean len (${opts.unit})`, 'mean N', 'empty', 'pass@1', ...langs.map((l) => `violations ${l}`)], rows),
+    table(['condition', 'violations (> N)', 'mean |len − N|', 'mean len / N', `mean len (${opts.unit})`, 'mean N', 'empty', 'cut by the guard', 'pass@1', ...langs.map((l) => `violations ${l}`)], rows),
   ].join('\n');
   return { suite: 'length', summary, records, markdown: md, notes, seconds: (Date.now() - t0) / 1000 };
 }

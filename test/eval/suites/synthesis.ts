@@ -2,7 +2,7 @@
 // is continued by engine.generate, cut where the function closes, and run as prompt + continuation + test.
 // Modes: none (no markers), context (task/code_type as the editor sets them), baseline (no-marker model).
 // The harness check: prompt + canonical_solution + test must pass.
-import type { EvalEngine, MarkerMode } from '../engine-adapter.js';
+import type { EvalEngine, EvalGenerateRequest, MarkerMode } from '../engine-adapter.js';
 import { LANGUAGE_ID, type Problem } from '../humanevalpack.js';
 import { programFor, runProgram, runPrograms, type ErrorKind } from '../runner.js';
 import { truncateGeneration } from '../truncate.js';
@@ -28,14 +28,16 @@ export interface GenRecord {
   detail?: string;
 }
 
-export async function generateOne(engine: EvalEngine, p: Problem, mode: GenMode, ctx: Pick<SuiteContext, 'maxTokens'>, prompt = p.prompt, markers?: Record<string, string>) {
+export async function generateOne(engine: EvalEngine, p: Problem, mode: GenMode, ctx: Pick<SuiteContext, 'maxTokens'>, prompt = p.prompt, markers?: Record<string, string>, opts: { lengthGuard?: false } = {}) {
   const engineMode: MarkerMode = mode === 'none' ? 'none' : mode === 'baseline' ? 'baseline' : 'context';
   try {
-    const g = await engine.generate({ languageId: LANGUAGE_ID[p.language], prompt, mode: engineMode, markers, maxTokens: ctx.maxTokens });
+    const req: EvalGenerateRequest = { languageId: LANGUAGE_ID[p.language], prompt, mode: engineMode, markers, maxTokens: ctx.maxTokens };
+    if (opts.lengthGuard === false) req.lengthGuard = false;
+    const g = await engine.generate(req);
     const t = truncateGeneration(p.language, prompt, g.text);
-    return { given: g.given, inferred: g.inferred, markersHonored: g.markersHonored, latencyMs: g.latencyMs, completion: t.text, truncated: t.truncated, reason: undefined as string | undefined };
+    return { given: g.given, inferred: g.inferred, markersHonored: g.markersHonored, latencyMs: g.latencyMs, completion: t.text, truncated: t.truncated, cutAtLines: g.cutAtLines, reason: undefined as string | undefined };
   } catch (e) {
-    return { given: {}, inferred: {}, markersHonored: true, latencyMs: 0, completion: '', truncated: false, reason: `engine error: ${(e as Error).message}` };
+    return { given: {}, inferred: {}, markersHonored: true, latencyMs: 0, completion: '', truncated: false, cutAtLines: undefined, reason: `engine error: ${(e as Error).message}` };
   }
 }
 
