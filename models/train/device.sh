@@ -21,6 +21,8 @@
 #   fp32dir:NAME          $W/export/NAME-fp32: the float32 export of NAME as a model folder (quantization loss)
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
+#   home:NAME:DIR         tar $W/DIR (without model.fp32.onnx: fp32dir makes the float folder) and cut it into <= 15.9 MiB pieces in $W/home/NAME (for the way back)
+#   sendpieces:NAME:A-B   pieces A..B of home:NAME into $OUT (8 files a call; the .json goes with the last)
 #   smoke                 a tiny end-to-end run of the whole path, incl. the Hugging Face init path
 set -euo pipefail
 W=${TREASURE_WORK:-/root/treasure}
@@ -112,6 +114,14 @@ for step in "$@"; do
       shift_paths=${step#send:}
       IFS=, read -ra paths <<<"$shift_paths"
       for p in "${paths[@]}"; do python3 $T/carry.py split --max-mb 15 --out "$OUT" "$W/$p"; done
+      ls -la "$OUT" ;;
+    home)  # home:NAME:DIR -- a model folder (or any dir under $W) as one tar cut into <= 15.9 MiB pieces
+      mkdir -p "$W/home/$a" && tar -cf "$W/home/$a.tar" --exclude=model.fp32.onnx -C "$W/$b" . && rm -f "$W/home/$a"/*
+      python3 $T/carry.py split --max-mb 15.9 --out "$W/home/$a" "$W/home/$a.tar" && ls "$W/home/$a" ;;
+    sendpieces)  # sendpieces:NAME:FROM-TO -- pieces FROM..TO of home:NAME into $OUT (the .json rides with the last)
+      IFS=- read -r from to <<<"$b"; n=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['parts'])" "$W/home/$a/$a.tar.json")
+      for ((i = from; i <= to && i < n; i++)); do cp "$W/home/$a/$a.tar.p$(printf %03d $i)" "$OUT/"; done
+      [ "$to" -ge $((n - 1)) ] && cp "$W/home/$a/$a.tar.json" "$OUT/"
       ls -la "$OUT" ;;
     smoke)
       bash $T/smoke.sh ;;
