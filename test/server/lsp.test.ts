@@ -194,6 +194,18 @@ test('with the shipped model: the fix for a def without its colon resolves to an
   assert.match(resolved.title, /^Fix with Treasure — CodeFix · python · syntax_error · concise/);
 });
 
+test('with the shipped model: treasure/generate keeps a length_lines limit and reports a cut over the wire', async () => {
+  const prompt = 'def fibonacci(n):\n    """Return the n-th Fibonacci number, iteratively."""\n';
+  const r = await client.request<{ text: string; latencyMs: number; cutAtLines?: number; droppedLines?: number }>('treasure/generate', {
+    languageId: 'python', prompt, markers: { length_lines: '1' },
+  });
+  assert.ok(r, `no result; server log:\n${client.logs()}`);
+  const kept = r.text.replace(/^\n+/, '').replace(/\s+$/, '');
+  assert.ok(kept === '' || kept.split('\n').length <= 1, `more than 1 line:\n${r.text}`);
+  if (r.cutAtLines !== undefined) assert.equal(r.cutAtLines, 1);
+  assert.ok(r.droppedLines === undefined || r.droppedLines > 0);
+});
+
 test('untrusted workspace: the model path comes from the client, not the workspace; status is notified', async () => {
   const c = new LspClient(process.execPath, [join(root, 'bin/treasure-language-server'), '--stdio']);
   try {
