@@ -22,7 +22,7 @@
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
 #   home:NAME:DIR         tar $W/DIR (without model.fp32.onnx: fp32dir makes the float folder) and cut it into <= 15.9 MiB pieces in $W/home/NAME (for the way back)
-#   sendpieces:NAME:A-B   pieces A..B of home:NAME into $OUT (8 files a call; the .json goes with the last)
+#   sendpieces:NAME:A-B   pieces A..B of home:NAME into $OUT (4 pieces a call: 64 MiB come back; the .json goes with the last)
 #   smoke                 a tiny end-to-end run of the whole path, incl. the Hugging Face init path
 set -euo pipefail
 W=${TREASURE_WORK:-/root/treasure}
