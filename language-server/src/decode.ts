@@ -276,14 +276,16 @@ export class Decoder {
           const next = argmax(logits, undefined, v.notInAnswer);
           if (copying) copying = this.noteBranch(logits, next, out.slice(answerStart), req.original!, branches);
           out.push(next);
-          if (next === v.end) { stop = 'end'; break; }
-          if ((req.stopOnRepeat || req.maxLines) && this.tok.decode([next]).includes('\n')) {
-            const text = this.tok.decode(out.slice(answerStart));
-            const cut = req.stopOnRepeat ? repeatCut(text.slice(0, text.lastIndexOf('\n') + 1)) : undefined;
+          const ended = next === v.end;
+          // The line limit is checked at each line break and at the end (a last line written right before <|end|>).
+          if ((req.stopOnRepeat || req.maxLines) && (ended || this.tok.decode([next]).includes('\n'))) {
+            const text = this.tok.decode(out.slice(answerStart, ended ? -1 : undefined));
+            const cut = req.stopOnRepeat && !ended ? repeatCut(text.slice(0, text.lastIndexOf('\n') + 1)) : undefined;
             if (cut !== undefined) { stop = 'repeat'; kept = text.slice(0, cut); break; }
             const over = req.maxLines ? lineLimitCut(text, req.maxLines) : undefined;
             if (over !== undefined) { stop = 'lines'; kept = text.slice(0, over); break; }
           }
+          if (ended) { stop = 'end'; break; }
           if (room() <= 0) break;
           if ((spec ? spec.fed : session.length) >= this.model.contextLength) { stop = 'context'; break; }
           // With speculation: the logits that follow `next` (no model call when it was drafted),
@@ -576,8 +578,7 @@ const REPEAT_COPIES = 3;
  * As the length suite counts (answerLines): an answer of exactly n lines and a line break is not cut.
  */
 export function lineLimitCut(text: string, n: number): number | undefined {
-  const lead = text.length - text.replace(/^\n+/, '').length;
-  let end = lead - 1;
+  let end = /^\n*/.exec(text)![0].length - 1; // leading line breaks are not lines
   for (let i = 0; i < n; i++) {
     end = text.indexOf('\n', end + 1);
     if (end < 0) return undefined;

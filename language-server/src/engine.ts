@@ -13,7 +13,7 @@ import {
   type FixTarget,
   type LineRegion,
 } from './context';
-import { Decoder, lineLimitCut, type DecodeResult } from './decode';
+import { Decoder, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
@@ -384,13 +384,11 @@ export class Engine {
     const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit });
     let text = decoded.answer;
     if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
-    const over = limit === undefined ? undefined : lineLimitCut(text, limit); // a last line written right before <|end|>
-    if (over !== undefined) text = text.slice(0, over);
     // Checked like a fix: code that breaks the file is not offered (the lines that parse are).
     const kept = await parseablePrefix(lang, req.prompt, text);
     const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
     if (kept.dropped > 0) result.droppedLines = kept.dropped;
-    if (limit !== undefined && (decoded.stop === 'lines' || over !== undefined)) result.cutAtLines = limit;
+    if (decoded.stop === 'lines') result.cutAtLines = limit;
     return result;
   }
 

@@ -448,10 +448,8 @@ export function startServer(connection: Connection): void {
       const r = await serialized(() =>
         engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
       );
-      const out: GenerateResult = { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs };
-      if (r.droppedLines) out.droppedLines = r.droppedLines;
-      if (r.cutAtLines) out.cutAtLines = r.cutAtLines;
-      return out;
+      // undefined members (no dropped lines, no cut) are left out of the JSON
+      return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines };
     } catch (e) {
       report('generate', e);
       return null;

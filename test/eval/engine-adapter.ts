@@ -117,9 +117,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
       const g = await engine.generate(r);
       const given = { ...g.markers.given } as MarkerMap;
       const inferred = { ...g.markers.inferred } as MarkerMap;
-      const out: EvalGenerateResult = { text: g.text, given, inferred, latencyMs: g.latencyMs, markersHonored: honored(mode, req.markers, given, inferred) };
-      if (g.cutAtLines) out.cutAtLines = g.cutAtLines;
-      return out;
+      return { text: g.text, given, inferred, latencyMs: g.latencyMs, markersHonored: honored(mode, req.markers, given, inferred), cutAtLines: g.cutAtLines };
     },
     async markersAt(req) {
       const m = await engine.markersAt({ text: req.text, languageId: req.languageId, line: req.line });
