@@ -146,7 +146,7 @@ export function lengthBucket(lines: number): string {
 
 /**
  * The most lines a generation with these markers may have: length_lines itself, else the upper bound
- * of length_bucket (none for the open-ended bucket). Shared by the server's length guard and the client.
+ * of length_bucket (none for the open-ended bucket): what the engine's length guard holds a generation to.
  */
 export function lineLimit(markers: Partial<Record<string, string>>): number | undefined {
   const n = Number(markers.length_lines);
