@@ -12,11 +12,11 @@
 #   bg:NAME:S1+S2...      run steps S1, S2, ... in the background (own session) with a log $W/logs/NAME.log
 #   after:NAME            block until background job NAME has ended; fail if it failed
 #   waitfile:PATH         block until $W/PATH exists
-#   finetune-both:MIN     finetune markers and plain at once (FT_STEPS each: equal compute), each on half of the
-#                         GPUs (both on the one GPU of a 1-GPU machine)
+#   finetune-both:MIN[:SEEDS] finetune markers and plain at once (FT_STEPS each: equal compute), each on half of the
+#                         GPUs (all on the one GPU of a 1-GPU machine); SEEDS=1234,7: a pair per seed (ft-markers-s7, ...)
 #   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
-#   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT (markers | plain); FT_STEPS=N schedules on steps
+#   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT$FT_TAG (markers | plain); FT_STEPS=N schedules on steps, FT_SEED seeds
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
 #   fp32dir:NAME          $W/export/NAME-fp32: the float32 export of NAME as a model folder (quantization loss)
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
@@ -67,12 +67,19 @@ for step in "$@"; do
       grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;
     waitfile)  # until $W/PATH exists (a run's model.pt: written once its schedule ended)
       until [ -e "$W/$a" ]; do sleep 5; done; echo "found $a" ;;
-    finetune-both)
-      GPUS=$(half 1) bash "$0" "finetune:markers:$a" >"$W/logs/ft-markers.out" 2>&1 & pm=$!
-      GPUS=$(half 2) bash "$0" "finetune:plain:$a" >"$W/logs/ft-plain.out" 2>&1 & pp=$!
-      rm=0; rp=0; wait $pm || rm=$?; wait $pp || rp=$?
-      grep -h "^final\|^phase" "$W"/logs/ft-*.out || true
-      [ $rm = 0 ] && [ $rp = 0 ] || { echo "finetune failed (markers $rm, plain $rp)"; tail -5 "$W"/logs/ft-*.out; exit 1; } ;;
+    finetune-both)  # finetune-both:MIN[:SEED,SEED...] -- markers and plain per seed, all at once (equal compute);
+      # the first seed's runs are ft-markers/ft-plain, the others ft-markers-sSEED/ft-plain-sSEED
+      IFS=, read -ra seeds <<<"${b:-1234}"; pids=(); names=()
+      for i in "${!seeds[@]}"; do
+        tag=""; [ "$i" -gt 0 ] && tag="-s${seeds[$i]}"
+        for v in markers plain; do
+          g=$(half $([ $v = markers ] && echo 1 || echo 2))
+          GPUS=$g FT_SEED=${seeds[$i]} FT_TAG=$tag bash "$0" "finetune:$v:$a" >"$W/logs/ft-$v$tag.out" 2>&1 & pids+=($!); names+=("$v$tag")
+        done
+      done
+      failed=""; for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed="$failed ${names[$i]}"; done
+      grep -H "^final\|^phase" "$W"/logs/ft-*.out || true
+      [ -z "$failed" ] || { echo "finetune failed:$failed"; tail -5 "$W"/logs/ft-*.out; exit 1; } ;;
     bg)  # survives the call (own session); the machine stays while calls keep coming
       IFS=+ read -ra steps <<<"$b"
       setsid nohup bash "$0" "${steps[@]}" >"$W/logs/$a.log" 2>&1 </dev/null &
@@ -98,8 +105,8 @@ for step in "$@"; do
         --batch ${BATCH:-32} --compile --config "${MODEL_CONFIG:-{\}}" "${init[@]}" ${TRAIN_ARGS:-} ;;
     finetune)
       launch $T/train.py --phase finetune --variant "$a" --data "$W/tok" --init "$W/runs/base/model.pt" \
-        --out "$W/runs/ft-$a" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
-        --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} ${TRAIN_ARGS:-} ;;
+        --out "$W/runs/ft-$a${FT_TAG:-}" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
+        --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} --seed ${FT_SEED:-1234} ${TRAIN_ARGS:-} ;;
     export)
       python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 --block-size ${BLOCK:-32} ;;
     fp32dir)

@@ -81,6 +81,14 @@ test('examples of real files: complete, valid marker lists and answers where the
       assert.equal(ex.diagnostic !== undefined, ex.markers.error_type === 'syntax_error');
       // whole function out: the original text of the file (python docstrings may be left out of both)
       if (!text.includes(ex.answer)) assert.equal(ex.markers.code_type, 'python', `${file}: ${ex.answer}`);
+    } else if (kind === 'doc_to_function') {
+      // the request is a comment ending the prompt; the answer is the whole function as in the file
+      const t = text.replace(/\r\n?/g, '\n');
+      const last = ex.code.split('\n').at(-1)!.trim();
+      assert.ok(/^(#|\/\/|\/\*|\*|--|;)/.test(last), `${file}: the prompt ends in a comment: ${last}`);
+      assert.ok(/^\s*[@\w]/.test(ex.answer) && !/^\s*(#|\/\/|\/\*)/.test(ex.answer), `${file}: the answer starts with the function, not a comment: ${ex.answer.split('\n')[0]}`);
+      assert.ok(t.includes(ex.answer), `${file}: the function is the file's text`);
+      if (!(ex.markers.code_type === 'python' && !t.includes(ex.code + '\n' + ex.answer))) assert.ok(t.includes(ex.code + '\n' + ex.answer), `${file}: comment + function is the file's text`);
     } else if (ex.task === 'CodeGeneration') {
       assert.ok(text.replace(/\r\n?/g, '\n').includes(ex.code + '\n' + ex.answer), `${file} ${kind}: code + answer is the file's text`);
     } else {
@@ -93,6 +101,8 @@ test('examples of real files: complete, valid marker lists and answers where the
   for (const l of ['python', 'javascript', 'typescript', 'java', 'go', 'rust', 'c', 'cpp', 'csharp', 'php', 'ruby']) assert.ok(fixLangs.has(l), `CodeFix for ${l}`);
   assert.ok(all.some((x) => x.kind === 'doc_to_body' && x.ex.markers.code_type === 'python'));
   assert.ok(all.some((x) => x.kind === 'doc_to_body' && x.ex.markers.code_type === 'go'));
+  assert.ok(all.some((x) => x.kind === 'doc_to_function' && x.ex.markers.code_type === 'python'));
+  assert.ok(all.some((x) => x.kind === 'doc_to_function' && x.ex.markers.code_type !== 'python'));
   assert.ok(taxonomy().order.includes('error_type'));
 });
 

@@ -1,6 +1,6 @@
 // One corpus file -> its examples (CodeGeneration, CodeFix, CodeExplanation), markers included.
 import { analyze, findFunctions, type FnInfo } from './functions.js';
-import { docToBody, continuations, type Pair } from './generation.js';
+import { docToBody, docToFunction, continuations, type Pair } from './generation.js';
 import { explain } from './explanation.js';
 import { fixable, fixWeight, makeFix } from './fix.js';
 import { getParser, grammarName } from './parsers.js';
@@ -111,7 +111,8 @@ export async function processFile(rec: CorpusRecord, split: string, seed: number
     const f = info(i);
     if (!f || !f.doc) continue;
     if (nDoc < s.generation.maxDocFunctionsPerFile) {
-      const p = docToBody(f, s);
+      // a share of documented functions teach "comment -> whole function" (the Generate Code prompt)
+      const p = rng.next() < s.generation.docToFunctionShare ? docToFunction(f, spans[i]!, text, rng, s) : docToBody(f, s);
       if (p) { push('CodeGeneration', p, { kind: p.kind }); nDoc++; }
     }
     if (nExpl < s.explanation.maxPerFile) {

@@ -1,5 +1,6 @@
-// CodeGeneration examples: signature + docstring/comment -> body, and plain file continuation.
-import type { FnInfo } from './functions.js';
+// CodeGeneration examples: signature + docstring/comment -> body, comment -> whole function (what
+// "Treasure: Generate Code…" sends: the file so far and the request as a comment), and plain file continuation.
+import type { FnInfo, FnSpan } from './functions.js';
 import type { Rng } from './rng.js';
 import type { Settings } from './settings.js';
 
@@ -27,6 +28,46 @@ export function docToBody(info: FnInfo, s: Settings): Pair | null {
   if (!answer.trim() || lineCount(answer) < 1 || lineCount(answer) > g.maxBodyLines || answer.length > g.maxBodyChars) return null;
   if (head.length + answer.length > s.maxExampleChars) return null;
   return { code: head, answer, kind: 'doc_to_body' };
+}
+
+/** The first paragraph of a docstring as line comments (at most 3 lines), or null when there is none. */
+function requestComment(doc: string, indent: string, token: string): string | null {
+  const para = doc.trim().split(/\n\s*\n/)[0]!.split('\n').map((l) => l.trim()).filter((l) => l && !/^(>>>|[-=]{3,}|@|:param|Args:|Returns:)/.test(l));
+  if (!para.length) return null;
+  return para.slice(0, 3).map((l) => `${indent}${token} ${l}`).join('\n');
+}
+
+/**
+ * The file before a documented function, then its comment -> the whole function. The comment is the
+ * one above the function, or (python) the docstring's first paragraph written as `#` lines; the
+ * function keeps its docstring. Some prompts have no file before the comment (a new file).
+ */
+export function docToFunction(info: FnInfo, span: FnSpan, text: string, rng: Rng, s: Settings): Pair | null {
+  if (!info.doc) return null;
+  const g = s.generation;
+  let before = text.slice(0, span.regionStart);
+  let comment: string | null;
+  let answer = info.text;
+  if (span.comment && info.commentText) {
+    // the comment above is the request: it ends the prompt, the answer starts at the signature
+    const at = text.lastIndexOf('\n', span.comment.start) + 1;
+    comment = text.slice(at, span.regionStart).replace(/\n$/, '');
+    before = text.slice(0, at);
+  } else if (span.grammar === 'python' && info.docstring) {
+    comment = requestComment(info.doc, span.indent, '#');
+  } else return null;
+  if (!comment || !answer.trim()) return null;
+  answer = answer.replace(/\n+$/, '');
+  if (lineCount(answer) > g.maxBodyLines || answer.length > g.maxBodyChars) return null;
+  let prefix = '';
+  if (rng.next() >= 0.3) {
+    let from = Math.max(0, before.length - Math.min(g.maxPromptChars, s.maxExampleChars - answer.length - comment.length - 2));
+    if (from > 0) from = before.indexOf('\n', from) + 1;
+    prefix = before.slice(from > 0 ? from : 0);
+  }
+  const code = prefix + comment;
+  if (code.length + answer.length > s.maxExampleChars) return null;
+  return { code, answer, kind: 'doc_to_function' };
 }
 
 /** File prefix (up to maxPromptChars, from a line start) -> the next 5..60 lines (<= maxAnswerChars). */

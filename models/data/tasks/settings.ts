@@ -21,6 +21,7 @@ export interface Settings {
     maxDocFunctionsPerFile: number;
     maxBodyLines: number;
     maxBodyChars: number;
+    docToFunctionShare: number;
   };
   fix: {
     maxFunctionsPerFile: number;
