@@ -375,7 +375,9 @@ export class Engine {
     let { markers: given } = mergeMarkers({ explicit, settings, context: req.contextMarkers === false ? {} : context });
     const task = given.task ?? 'CodeGeneration';
     if (!this.markers) given = {};
-    const prompt = buildPrompt({ task, code: req.prompt, given });
+    // Training prompts end with the last line of code and the answer starts on the next line: a prompt
+    // that ends with a line break (the cursor on a new line) must not show the model an extra blank line.
+    const prompt = buildPrompt({ task, code: req.prompt.replace(/\r?\n$/, ''), given });
     const promptIds = this.tokenizer.encode(prompt, true);
     const room = this.model.contextLength - promptIds.length;
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);

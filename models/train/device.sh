@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One training session on a GPU machine, as named steps run from the repo root there:
 #   bash models/train/device.sh STEP [STEP...]
-# State lives in $TREASURE_WORK (default /root/treasure), which survives between calls while the
-# machine stays warm; anything bigger than one call's 64 MiB comes in pieces (carry.py).
+# State lives in $TREASURE_WORK (default /root/treasure), which survives between calls only while the
+# machine stays warm (30 s after a call: issue the next call at once, and end each waiting call with the
+# sendpieces steps of what may be ready; session 5 lost a whole run to a 2-minute pause); anything bigger than one call's 64 MiB comes in pieces (carry.py).
 # Steps:
 #   receive               join carried pieces (.carry/*) into $W/inbox; unpack data archives into $W/data
 #   tokenizer             train the BPE tokenizer on $W/data (once; kept in $W/tok/tokenizer.json)
@@ -126,6 +127,8 @@ for step in "$@"; do
       mkdir -p "$W/home/$a" && tar -cf "$W/home/$a.tar" --exclude=model.fp32.onnx -C "$W/$b" . && rm -f "$W/home/$a"/*
       python3 $T/carry.py split --max-mb 15.9 --out "$W/home/$a" "$W/home/$a.tar" && ls "$W/home/$a" ;;
     sendpieces)  # sendpieces:NAME:FROM-TO -- pieces FROM..TO of home:NAME into $OUT (the .json rides with the last)
+      # not made yet: say so and go on, so a waiting call can end with the sendpieces of whatever is ready
+      [ -f "$W/home/$a/$a.tar.json" ] || { echo "home:$a is not made yet"; continue; }
       IFS=- read -r from to <<<"$b"; n=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['parts'])" "$W/home/$a/$a.tar.json")
       for ((i = from; i <= to && i < n; i++)); do cp "$W/home/$a/$a.tar.p$(printf %03d $i)" "$OUT/"; done
       [ "$to" -ge $((n - 1)) ] && cp "$W/home/$a/$a.tar.json" "$OUT/"

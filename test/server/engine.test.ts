@@ -86,6 +86,17 @@ test('generate: the length guard keeps the answer within the line limit, and say
   assert.equal(within.cutAtLines, undefined, 'four lines are within "concise" (<= 10)');
 });
 
+test('generate: a prompt ending in a line break is laid out as in training (no blank line before the answer)', async () => {
+  const logits = new ScriptedLogits(tok, serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n<|end|>');
+  const engine = await Engine.load({ logits, tokenizer: tok });
+  await engine.generate({ languageId: 'python', prompt: 'def add(a, b):\n' });
+  await engine.generate({ languageId: 'python', prompt: 'def add(a, b):' });
+  assert.equal(logits.prompts.length, 2);
+  const [withBreak, without] = logits.prompts.map((ids) => tok.decode(ids));
+  assert.equal(withBreak, without);
+  assert.match(withBreak!, /def add\(a, b\):\n<MARKER_LIST>/);
+});
+
 test('generate: lines that add a syntax error are left out, and the result says how many', async () => {
   const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n    x = foo(\n<|end|>');
   const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):\n' });

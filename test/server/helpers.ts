@@ -78,6 +78,8 @@ export function tinyTokenizer(): TreasureTokenizer {
 export class ScriptedLogits implements LogitsSource {
   readonly vocabSize: number;
   feeds = 0;
+  /** the prompt of each session (its first feed) */
+  readonly prompts: (readonly number[])[] = [];
   private readonly script: number[];
   private readonly unique = new Map<number, number>();
   constructor(tok: TreasureTokenizer, completion: string, readonly contextLength = 4096, private readonly onFeed?: (n: number) => void) {
@@ -98,7 +100,7 @@ export class ScriptedLogits implements LogitsSource {
         self.feeds++;
         self.onFeed?.(self.feeds);
         length += ids.length;
-        if (first) first = false; // the prompt
+        if (first) { first = false; self.prompts.push([...ids]); } // the prompt
         else {
           for (const id of ids) {
             if (self.script[pos] === id) pos++;
