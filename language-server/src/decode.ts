@@ -111,6 +111,8 @@ export interface DecodeRequest {
   stopOnRepeat?: boolean;
   /** Generation: stop once the answer has this many lines (the length guard); the answer keeps them. */
   maxLines?: number;
+  /** Generation: where the answer's lines have finished what the prompt asked for (blocks.ts), or undefined. */
+  blockEnd?: (text: string) => number | undefined;
 }
 
 export interface DecoderOptions {
@@ -140,8 +142,9 @@ export interface DecodeResult {
   /** The answer text (after the marker list and its line break; without <|end|>). */
   answer: string;
   /** 'repeat': the answer started to loop (stopOnRepeat) and was cut after the block's first copy;
-   * 'lines': the answer reached maxLines lines and went on (cut after them). */
-  stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines';
+   * 'lines': the answer reached maxLines lines and went on (cut after them);
+   * 'block': the answer finished the block the prompt opened, or one it opened itself, and went on (cut there). */
+  stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines' | 'block';
   /** Model steps run (calls into the model). */
   steps: number;
   /** Where, while copying `original`, the runner-up token came closest to the copied one:
@@ -278,11 +281,14 @@ export class Decoder {
           out.push(next);
           const ended = next === v.end;
           // The line limit is checked at each line break and at the end (a last line written right before <|end|>).
-          if ((req.stopOnRepeat || req.maxLines) && (ended || this.tok.decode([next]).includes('\n'))) {
+          if ((req.stopOnRepeat || req.maxLines || req.blockEnd) && (ended || this.tok.decode([next]).includes('\n'))) {
             const text = this.tok.decode(out.slice(answerStart, ended ? -1 : undefined));
             const cut = req.stopOnRepeat && !ended ? repeatCut(text.slice(0, text.lastIndexOf('\n') + 1)) : undefined;
             if (cut !== undefined) { stop = 'repeat'; kept = text.slice(0, cut); break; }
             const over = req.maxLines ? lineLimitCut(text, req.maxLines) : undefined;
+            const done = req.blockEnd?.(text);
+            // the earlier of the two; a block that ends with the text's last line is not a cut
+            if (done !== undefined && done < text.length && (over === undefined || done <= over) && /\S/.test(text.slice(done))) { stop = 'block'; kept = text.slice(0, done); break; }
             if (over !== undefined) { stop = 'lines'; kept = text.slice(0, over); break; }
           }
           if (ended) { stop = 'end'; break; }

@@ -13,6 +13,7 @@ import {
   type FixTarget,
   type LineRegion,
 } from './context';
+import { blockEndRule } from './blocks';
 import { Decoder, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
@@ -383,7 +384,9 @@ export class Engine {
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
     // The length guard: the model aims at the length marker; the user's limit holds whatever it writes.
     const limit = req.lengthGuard === false ? undefined : lineLimit(given);
-    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit });
+    // and it stops where the code it was asked for is finished (the function closed), not at the token limit
+    const blockEnd = blockEndRule(lang.codeType, req.prompt);
+    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit, blockEnd });
     let text = decoded.answer;
     if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
     // Checked like a fix: code that breaks the file is not offered (the lines that parse are).

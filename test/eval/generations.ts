@@ -174,7 +174,13 @@ export class GenerationStore {
   private readonly used = new Map<string, { origin: GenOrigin; entries: number }>();
   private readonly here = engineSourceHash();
 
+  /** file '' (memory()): entries live only in this process */
   private constructor(readonly file: string) {}
+
+  /** A store of this run only: identical requests within the run are computed once. */
+  static memory(): GenerationStore {
+    return new GenerationStore('');
+  }
 
   /** Reads FILE when it exists (JSON lines; later duplicates win); new entries are appended to it. */
   static open(file: string): GenerationStore {
@@ -212,6 +218,7 @@ export class GenerationStore {
     const e: GenerationEntry = { v: GENERATIONS_VERSION, key, op, model, request: storedRequest(op, req), ...out, origin, at: new Date().toISOString() };
     this.entries.set(key, e);
     this.stats.computed++;
+    if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
     appendFileSync(this.file, JSON.stringify(e) + '\n');
   }

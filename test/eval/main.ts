@@ -36,7 +36,8 @@ const HELP = `Usage: npm run eval -- [options]
   --modes M,M          humanevalfix modes: ${FIX_MODES.join(',')} (default none,context[,baseline])
   --variants V,V       humanevalfix variants: ${FIX_VARIANTS.join(',')} (default: plain for every mode, tests for context)
   --gen-modes M,M      synthesis modes: ${GEN_MODES.join(',')} (default none,context[,baseline])
-  --length-conditions  ${LENGTH_CONDITIONS.join(',')} (default marker,marker-raw,text[,baseline-text],none)
+  --length-conditions  ${LENGTH_CONDITIONS.join(',')} (default marker[,baseline-text],none: the issue's
+                       comparison and how long answers are anyway; marker-raw and text on request)
   --length-unit U      lines | tokens (default lines)
   --length-tests       also run the length suite's outputs against the tests (pass@1)
   --per-bucket N       markers/tail: examples per task and language (default: --limit, else 20)
@@ -53,7 +54,8 @@ const HELP = `Usage: npm run eval -- [options]
   --generate-only      only the engine calls of the chosen suites/languages/limits, into --generations FILE:
                        no self-check, no tests, no toolchains needed (e.g. on a machine with many cores)
   --gen-workers N      N worker processes, each with its own engine (onnxruntime session), answer the
-                       suites' requests side by side (default: one engine in this process)
+                       suites' requests side by side (default: one per CPU, 1 thread each: 1.6x one
+                       engine with all threads on 2 cores; 0: one engine in this process)
   --threads K          intra-op threads per engine (default: CPU count / N with --gen-workers, else up to 8)
   --gen-label TEXT     names this machine in the generations file's entries (default $TREASURE_GEN_LABEL)
   --headline FILE.json print the README headline table of an earlier run and exit
@@ -128,7 +130,7 @@ export function parseArgs(argv: string[]): Options {
       case '--no-cache': o.cache = false; break;
       case '--generations': o.generations = val(); break;
       case '--generate-only': o.generateOnly = true; break;
-      case '--gen-workers': o.genWorkers = Math.max(1, int(flag, val())); break;
+      case '--gen-workers': o.genWorkers = Math.max(0, int(flag, val())); break;
       case '--threads': o.threads = Math.max(1, int(flag, val())); break;
       case '--gen-label': o.genLabel = val(); break;
       case '--headline': o.headline = val(); break;
@@ -174,11 +176,14 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
     return () => { if (!p) { p = f(); made.push(p); } return p; };
   };
   const modelDir = o.model ? resolve(o.model) : defaultModelDir;
-  const workers = o.genWorkers;
+  // batch-1 decoding uses a second thread poorly: one single-thread engine per CPU by default
+  const workers = (o.genWorkers ?? (o.engine === 'engine' ? availableParallelism() : 0)) || undefined;
   const threads = o.threads ?? (workers ? Math.max(1, Math.floor(availableParallelism() / workers)) : intraOpThreads());
   if (o.threads && !workers) process.env.TREASURE_ORT_THREADS = String(o.threads);
-  const store = o.generations ? GenerationStore.open(resolve(o.generations)) : undefined;
-  if (store) log(`generations: ${store.size} entries in ${store.file}${store.stats.badLines ? ` (${store.stats.badLines} unreadable lines skipped)` : ''}`);
+  // Without a file, a memo of this run: a request asked twice (synthesis "context" is the length suite's
+  // "none") is computed once.
+  const store = o.generations ? GenerationStore.open(resolve(o.generations)) : o.engine === 'engine' ? GenerationStore.memory() : undefined;
+  if (store?.file) log(`generations: ${store.size} entries in ${store.file}${store.stats.badLines ? ` (${store.stats.badLines} unreadable lines skipped)` : ''}`);
   const commit = gitCommit();
   const identities: ModelIdentity[] = [];
   const rawEngine = async (dir: string, baseline: boolean): Promise<EvalEngine> => {
@@ -251,7 +256,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
         } else if (s === 'synthesis') {
           results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));
         } else if (s === 'length') {
-          results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'marker-raw', 'text', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
+          results.push(await runLength(ctx, { conditions: (o.lengthConditions ?? withBaseline(['marker', 'baseline-text', 'none'])) as LengthCondition[], unit: o.lengthUnit, runTests: o.lengthTests }));
         } else if (s === 'markers') {
           results.push(await runMarkers(ctx, { perBucket: o.perBucket ?? o.limit ?? 20 }));
         } else if (s === 'tail') {

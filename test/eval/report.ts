@@ -38,6 +38,12 @@ export interface GenerationsMeta extends StoreStats {
 export function generationsMarkdown(m: RunMeta): string {
   const g = m.generations;
   if (!g) return '';
+  if (!g.file) {
+    // the run's own memo (no --generations): only what it saved is worth a line
+    const rows = Object.entries(g.bySuite);
+    return ['## Engine calls', '', `- ${g.computed} computed here${m.engineProcesses ? ` (${m.engineProcesses.workers || 1} engine${(m.engineProcesses.workers || 1) > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : ''}; ${g.cached} answered from an identical request earlier in this run`,
+      ...(rows.length ? ['', table(['suite', 'from earlier in the run', 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)]))] : [])].join('\n');
+  }
   const lines = [
     '## Engine outputs (--generations)', '',
     `- file: \`${g.file}\` (${g.entries} entries${g.badLines ? `, ${g.badLines} unreadable lines skipped` : ''})`,

@@ -1,47 +1,12 @@
 // Where a generated continuation of a HumanEval prompt ends: the function the prompt opened is closed.
 // python: the first non-blank line back at column 0 ends the body.
 // brace languages: the braces the prompt left open are closed (strings, chars and comments skipped).
-import type { HepLanguage } from './humanevalpack.js';
+import { braceScan as scanBraces } from '../../language-server/src/blocks';
+import { LANGUAGE_ID, type HepLanguage } from './humanevalpack.js';
 
-/** Net `{` minus `}` of code, outside strings and comments; `at` = index just after the brace that brought depth to `stopAt`. */
+/** Net `{` minus `}` of code, outside strings and comments (the language server's scanner, language-server/src/blocks.ts). */
 export function braceScan(lang: HepLanguage, code: string, startDepth = 0, stopAt?: number): { depth: number; at?: number } {
-  let depth = startDepth;
-  let i = 0;
-  const n = code.length;
-  while (i < n) {
-    const c = code[i]!;
-    const d = code[i + 1];
-    if (c === '/' && d === '/') { while (i < n && code[i] !== '\n') i++; continue; }
-    if (c === '/' && d === '*') { const e = code.indexOf('*/', i + 2); i = e < 0 ? n : e + 2; continue; }
-    if (c === '"' || (c === '`' && (lang === 'js' || lang === 'go'))) {
-      const q = c;
-      i++;
-      while (i < n && code[i] !== q) { if (code[i] === '\\' && q !== '`') i++; if (code[i] === '\n' && q === '"' && lang !== 'rust') break; i++; }
-      i++;
-      continue;
-    }
-    if (c === "'") {
-      if (lang === 'rust') {
-        // char literal ('x', '\n', '\u{1F600}') or a lifetime ('a): only the former is skipped
-        const m = /^'(?:\\(?:u\{[0-9a-fA-F]+\}|x[0-9a-fA-F]{2}|.)|[^\\'\n])'/.exec(code.slice(i, i + 12));
-        if (m) { i += m[0].length; continue; }
-        i++;
-        continue;
-      }
-      i++;
-      while (i < n && code[i] !== "'" && code[i] !== '\n') { if (code[i] === '\\') i++; i++; }
-      i++;
-      continue;
-    }
-    if (lang === 'python' && c === '#') { while (i < n && code[i] !== '\n') i++; continue; }
-    if (c === '{') depth++;
-    else if (c === '}') {
-      depth--;
-      if (stopAt !== undefined && depth === stopAt) return { depth, at: i + 1 };
-    }
-    i++;
-  }
-  return { depth };
+  return scanBraces(LANGUAGE_ID[lang], code, startDepth, stopAt);
 }
 
 export interface Truncated { text: string; truncated: boolean }

@@ -97,6 +97,15 @@ test('generate: a prompt ending in a line break is laid out as in training (no b
   assert.match(withBreak!, /def add\(a, b\):\n<MARKER_LIST>/);
 });
 
+test('generate: stops where the function it was asked for is finished', async () => {
+  const fn = 'def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n';
+  const logits = new ScriptedLogits(tok, serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n' + fn + 'print(fib(10))\nprint(fib(20))\n<|end|>');
+  const engine = await Engine.load({ logits, tokenizer: tok });
+  const r = await engine.generate({ languageId: 'python', prompt: '# Return the n-th Fibonacci number.\n' });
+  assert.equal(r.text, fn);
+  assert.equal(r.cutAtLines, undefined, 'not a length cut');
+});
+
 test('generate: lines that add a syntax error are left out, and the result says how many', async () => {
   const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n    x = foo(\n<|end|>');
   const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):\n' });
