@@ -26,7 +26,8 @@ def load_any(path):
 def table(rows, headers):
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for r in rows:
-        out.append("| " + " | ".join(str(r.get(h, "")) for h in headers) + " |")
+        # None: not known (a lost run's figures that never came home)
+        out.append("| " + " | ".join("–" if r.get(h) is None and h in r else str(r.get(h, "")) for h in headers) + " |")
     return "\n".join(out)
 
 
