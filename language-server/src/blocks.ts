@@ -12,9 +12,11 @@ const HASH_COMMENTS = new Set(['python', 'php']);
 
 /**
  * Net `{` minus `}` of code in a language (a code_type), outside strings and comments, from `startDepth`;
- * with `stopAt`, `at` is the index just after the `}` that brought the depth down to it.
+ * with `stopAt`, `at` is the index just after the `}` that brought the depth down to it; with `lineEnd`,
+ * called at each line break outside strings and block comments with the depth there, `at` is the index
+ * just after the first line break it returns true for.
  */
-export function braceScan(codeType: string, code: string, startDepth = 0, stopAt?: number): { depth: number; at?: number } {
+export function braceScan(codeType: string, code: string, startDepth = 0, stopAt?: number, lineEnd?: (depth: number) => boolean): { depth: number; at?: number } {
   let depth = startDepth;
   let i = 0;
   const n = code.length;
@@ -44,6 +46,7 @@ export function braceScan(codeType: string, code: string, startDepth = 0, stopAt
       continue;
     }
     if (c === '#' && HASH_COMMENTS.has(codeType)) { while (i < n && code[i] !== '\n') i++; continue; }
+    if (c === '\n' && lineEnd?.(depth)) return { depth, at: i + 1 };
     if (c === '{') depth++;
     else if (c === '}') {
       depth--;
@@ -107,13 +110,11 @@ export function blockEndRule(codeType: string, prompt: string): ((text: string) 
   if (!BRACE_LANGUAGES.has(codeType)) return undefined;
   const open = Math.max(0, braceScan(codeType, prompt).depth);
   return (text) => {
-    // depth at each line end; a block counts once it spans lines (`import { a } from 'b'` does not)
+    // the depth at each line end; a block counts once it spans lines (`import { a } from 'b'` does not)
     let opened = open > 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
-      const depth = braceScan(codeType, text.slice(0, nl), open).depth;
+    return braceScan(codeType, text, open, undefined, (depth) => {
       if (depth > 0) opened = true;
-      else if (opened) return nl + 1; // the line that closes the block is kept whole
-    }
-    return undefined;
+      return depth <= 0 && opened; // the line that closes the block is kept whole
+    }).at;
   };
 }
