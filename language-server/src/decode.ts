@@ -288,7 +288,7 @@ export class Decoder {
             const over = req.maxLines ? lineLimitCut(text, req.maxLines) : undefined;
             const done = req.blockEnd?.(text);
             // the earlier of the two; a block that ends with the text's last line is not a cut
-            if (done !== undefined && done < text.length && (over === undefined || done <= over) && /\S/.test(text.slice(done))) { stop = 'block'; kept = text.slice(0, done); break; }
+            if (done !== undefined && (over === undefined || done <= over) && /\S/.test(text.slice(done))) { stop = 'block'; kept = text.slice(0, done); break; }
             if (over !== undefined) { stop = 'lines'; kept = text.slice(0, over); break; }
           }
           if (ended) { stop = 'end'; break; }

@@ -38,24 +38,26 @@ export interface GenerationsMeta extends StoreStats {
 export function generationsMarkdown(m: RunMeta): string {
   const g = m.generations;
   if (!g) return '';
+  const w = m.engineProcesses?.workers || 1;
+  const engines = m.engineProcesses ? ` (${w} engine${w > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : '';
+  const rows = Object.entries(g.bySuite);
+  const suiteTable = (from: string) => table(['suite', from, 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)]));
   if (!g.file) {
     // the run's own memo (no --generations): only what it saved is worth a line
-    const rows = Object.entries(g.bySuite);
-    return ['## Engine calls', '', `- ${g.computed} computed here${m.engineProcesses ? ` (${m.engineProcesses.workers || 1} engine${(m.engineProcesses.workers || 1) > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : ''}; ${g.cached} answered from an identical request earlier in this run`,
-      ...(rows.length ? ['', table(['suite', 'from earlier in the run', 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)]))] : [])].join('\n');
+    return ['## Engine calls', '', `- ${g.computed} computed here${engines}; ${g.cached} answered from an identical request earlier in this run`,
+      ...(rows.length ? ['', suiteTable('from earlier in the run')] : [])].join('\n');
   }
   const lines = [
     '## Engine outputs (--generations)', '',
     `- file: \`${g.file}\` (${g.entries} entries${g.badLines ? `, ${g.badLines} unreadable lines skipped` : ''})`,
-    `- engine calls: ${g.cached} answered from the file, ${g.computed} computed here${g.computed && m.engineProcesses ? ` (${m.engineProcesses.workers || 1} engine${(m.engineProcesses.workers || 1) > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : ''}${g.generateOnly ? '; --generate-only: no tests ran' : ''}`,
+    `- engine calls: ${g.cached} answered from the file, ${g.computed} computed here${g.computed ? engines : ''}${g.generateOnly ? '; --generate-only: no tests ran' : ''}`,
   ];
   for (const o of g.origins) {
     lines.push(`- ${o.entries} from ${o.label ? `${o.label}, ` : ''}${o.host} (${o.cpu}, ${o.cpus} CPUs, ${o.platform}, node ${o.node}${o.bundle ? ', bundle' : ''}): ${o.workers} worker${o.workers > 1 ? 's' : ''} x ${o.threads} threads on ${o.provider ?? '?'}${o.gitCommit ? `, commit ${o.gitCommit.slice(0, 10)}` : ''}`);
   }
   if (g.cached) lines.push(`- latencies in the tables below are those of the machine that made each output`);
   if (g.engineSourceMismatch) lines.push('', `**Warning:** ${g.engineSourceMismatch} engine outputs from the file were made by other engine sources (language-server/src, grammars, markers.json) than these: they measure that engine, not this one.`);
-  const rows = Object.entries(g.bySuite);
-  if (rows.length) lines.push('', table(['suite', 'from the file', 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)])));
+  if (rows.length) lines.push('', suiteTable('from the file'));
   if (g.generateOnly) lines.push('', 'Self-check and tests: not run here (--generate-only); run the same command without it, with `--generations FILE`, where the toolchains are.');
   return lines.join('\n');
 }

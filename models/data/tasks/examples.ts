@@ -112,7 +112,7 @@ export async function processFile(rec: CorpusRecord, split: string, seed: number
     if (!f || !f.doc) continue;
     if (nDoc < s.generation.maxDocFunctionsPerFile) {
       // a share of documented functions teach "comment -> whole function" (the Generate Code prompt)
-      const p = rng.next() < s.generation.docToFunctionShare ? docToFunction(f, spans[i]!, text, rng, s) : docToBody(f, s);
+      const p = rng.next() < s.generation.docToFunctionShare ? docToFunction(f, text, rng, s) : docToBody(f, s);
       if (p) { push('CodeGeneration', p, { kind: p.kind }); nDoc++; }
     }
     if (nExpl < s.explanation.maxPerFile) {

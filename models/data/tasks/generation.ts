@@ -1,6 +1,6 @@
 // CodeGeneration examples: signature + docstring/comment -> body, comment -> whole function (what
 // "Treasure: Generate Code…" sends: the file so far and the request as a comment), and plain file continuation.
-import type { FnInfo, FnSpan } from './functions.js';
+import type { FnInfo } from './functions.js';
 import type { Rng } from './rng.js';
 import type { Settings } from './settings.js';
 
@@ -42,12 +42,12 @@ function requestComment(doc: string, indent: string, token: string): string | nu
  * one above the function, or (python) the docstring's first paragraph written as `#` lines; the
  * function keeps its docstring. Some prompts have no file before the comment (a new file).
  */
-export function docToFunction(info: FnInfo, span: FnSpan, text: string, rng: Rng, s: Settings): Pair | null {
+export function docToFunction(info: FnInfo, text: string, rng: Rng, s: Settings): Pair | null {
   if (!info.doc) return null;
+  const { span } = info;
   const g = s.generation;
   let before = text.slice(0, span.regionStart);
   let comment: string | null;
-  let answer = info.text;
   if (span.comment && info.commentText) {
     // the comment above is the request: it ends the prompt, the answer starts at the signature
     const at = text.lastIndexOf('\n', span.comment.start) + 1;
@@ -56,14 +56,14 @@ export function docToFunction(info: FnInfo, span: FnSpan, text: string, rng: Rng
   } else if (span.grammar === 'python' && info.docstring) {
     comment = requestComment(info.doc, span.indent, '#');
   } else return null;
+  const answer = info.text.replace(/\n+$/, '');
   if (!comment || !answer.trim()) return null;
-  answer = answer.replace(/\n+$/, '');
   if (lineCount(answer) > g.maxBodyLines || answer.length > g.maxBodyChars) return null;
   let prefix = '';
   if (rng.next() >= 0.3) {
     let from = Math.max(0, before.length - Math.min(g.maxPromptChars, s.maxExampleChars - answer.length - comment.length - 2));
-    if (from > 0) from = before.indexOf('\n', from) + 1;
-    prefix = before.slice(from > 0 ? from : 0);
+    if (from > 0) from = before.indexOf('\n', from) + 1; // from a line start (0: no line break after it, the whole file)
+    prefix = before.slice(from);
   }
   const code = prefix + comment;
   if (code.length + answer.length > s.maxExampleChars) return null;
