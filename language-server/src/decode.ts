@@ -113,6 +113,9 @@ export interface DecodeRequest {
   maxLines?: number;
   /** Generation: where the answer's lines have finished what the prompt asked for (blocks.ts), or undefined. */
   blockEnd?: (text: string) => number | undefined;
+  /** Generation: record the runner-up token at the start of each answer line (within maxLines) as a
+   * branch (DecodeResult.branches), for a retry when the greedy answer does not fit the line limit. */
+  lineBranches?: boolean;
 }
 
 export interface DecoderOptions {
@@ -147,9 +150,9 @@ export interface DecodeResult {
   stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines' | 'block';
   /** Model steps run (calls into the model). */
   steps: number;
-  /** Where, while copying `original`, the runner-up token came closest to the copied one:
-   * answer-token prefix + that runner-up, closest first (at most 8). */
-  branches?: { prefix: number[]; margin: number }[];
+  /** Where, while copying `original` (or at line starts, lineBranches), the runner-up token came closest
+   * to the chosen one: answer-token prefix + that runner-up, closest first (at most 8). */
+  branches?: { prefix: number[]; margin: number; line?: number }[];
   /** When speculation ran: drafted tokens fed, and how many of them the model's greedy choice kept. */
   speculation?: { drafted: number; accepted: number; drafts: number };
 }
@@ -158,6 +161,8 @@ const MAX_VALUE_TOKENS = 12;
 /** Longest draft by default, and the first one's length (drafts grow while they are accepted). */
 const MAX_DRAFT = 16;
 const FIRST_DRAFT = 4;
+/** Line branches (lineBranches): the largest logit gap between the chosen token and its runner-up. */
+const MAX_LINE_BRANCH_MARGIN = 5;
 /** Longest n-gram of the answer's end looked up in the prompt. */
 const MAX_NGRAM = 4;
 
@@ -237,7 +242,7 @@ export class Decoder {
     const room = () => limit - out.length;
     let stop: DecodeResult['stop'] = 'limit';
     let kept: string | undefined; // the answer's text when a loop was cut
-    const branches: { prefix: number[]; margin: number }[] = [];
+    const branches: { prefix: number[]; margin: number; line?: number }[] = [];
     let spec: Speculator | undefined;
     try {
       let logits = await feed(req.promptIds);
@@ -278,6 +283,7 @@ export class Decoder {
         while (room() > 0) {
           const next = argmax(logits, undefined, v.notInAnswer);
           if (copying) copying = this.noteBranch(logits, next, out.slice(answerStart), req.original!, branches);
+          else if (req.lineBranches) this.noteLineBranch(logits, next, out.slice(answerStart), req.maxLines, branches);
           out.push(next);
           const ended = next === v.end;
           // The line limit is checked at each line break and at the end (a last line written right before <|end|>).
@@ -305,7 +311,7 @@ export class Decoder {
     const result = this.finish(out, stop, steps);
     // finish() drops the line break after the marker list: the same text, maybe without its first "\n"
     if (kept !== undefined) result.answer = result.answer.startsWith(kept) || !kept.startsWith('\n') ? kept : kept.slice(1);
-    if (req.original !== undefined) result.branches = branches.sort((a, b) => a.margin - b.margin).slice(0, 8);
+    if (req.original !== undefined || req.lineBranches) result.branches = branches.sort((a, b) => a.margin - b.margin).slice(0, 8);
     if (spec) result.speculation = { drafted: spec.drafted, accepted: spec.accepted, drafts: spec.drafts };
     return result;
   }
@@ -323,6 +329,26 @@ export class Decoder {
     }
     if (alt >= 0) branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]! });
     return true;
+  }
+
+  /** Records the runner-up when `chosen` begins an answer line's content (the first non-blank token of
+   * a line) within the first maxLines lines: where a line could have begun differently. */
+  private noteLineBranch(logits: Float32Array, chosen: number, answer: number[], maxLines: number | undefined, branches: { prefix: number[]; margin: number; line?: number }[]): void {
+    // cheap checks first: the last token is blank (a line break, indentation) and `chosen` is not
+    if (answer.length > 0 && /\S/.test(this.tok.decode(answer.slice(-1)))) return;
+    if (!/\S/.test(this.tok.decode([chosen]))) return;
+    const text = this.tok.decode(answer).replace(/^\n/, '');
+    if (/\S/.test(text.slice(text.lastIndexOf('\n') + 1))) return; // mid-line
+    if (maxLines !== undefined && text.split('\n').length > maxLines) return;
+    const blocked = this.answerVocab.notAnAlternative;
+    let alt = -1;
+    for (let i = 0; i < logits.length; i++) {
+      if (i !== chosen && !blocked.has(i) && (alt < 0 || logits[i]! > logits[alt]!)) alt = i;
+    }
+    // a runner-up the model found far less likely (below ~1/150 of the chosen) is no real alternative
+    if (alt >= 0 && logits[chosen]! - logits[alt]! <= MAX_LINE_BRANCH_MARGIN) {
+      branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]!, line: text.split('\n').length });
+    }
   }
 
   /**

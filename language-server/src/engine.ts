@@ -386,11 +386,34 @@ export class Engine {
     const limit = req.lengthGuard === false ? undefined : lineLimit(given);
     // and it stops where the code it was asked for is finished (the function closed), not at the token limit
     const blockEnd = blockEndRule(lang.codeType, req.prompt);
-    const decoded = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit, blockEnd });
-    let text = decoded.answer;
-    if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
-    // Checked like a fix: code that breaks the file is not offered (the lines that parse are).
-    const kept = await parseablePrefix(lang, req.prompt, text);
+    const run = async (answerPrefix?: number[]) => {
+      const decoded = await this.decoder.run({
+        promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit, blockEnd,
+        lineBranches: answerPrefix === undefined, answerPrefix,
+      });
+      let text = decoded.answer;
+      if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
+      // Checked like a fix: code that breaks the file is not offered (the lines that parse are).
+      const kept = await parseablePrefix(lang, req.prompt, text);
+      // 2: finished within the limit and parses; 1: cut at the line limit where it still parses; 0: neither
+      const clean = kept.dropped === 0 && kept.text.trim() !== '';
+      const grade = !clean ? 0 : decoded.stop === 'end' || decoded.stop === 'block' ? 2 : decoded.stop === 'lines' ? 1 : 0;
+      return { decoded, kept, grade };
+    };
+    let best = await run();
+    // An answer cut at the line limit, or left with lines that do not parse (a docstring cut in half,
+    // a header without its body), is not what was asked: decoding branches where a line could have
+    // begun differently, closest call first (the first line last: it decides what kind of code this
+    // is). The first finished answer wins, else the first one cut cleanly at the limit, else greedy's.
+    const branches = best.grade === 2 ? [] : [...(best.decoded.branches ?? [])]
+      .sort((x, y) => Number(x.line === 1) - Number(y.line === 1) || x.margin - y.margin)
+      .slice(0, this.branchTries);
+    for (const b of branches) {
+      const next = await run(b.prefix);
+      if (next.grade > best.grade) best = next;
+      if (best.grade === 2) break;
+    }
+    const { decoded, kept } = best;
     const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
     if (kept.dropped > 0) result.droppedLines = kept.dropped;
     if (decoded.stop === 'lines') result.cutAtLines = limit;
@@ -420,14 +443,21 @@ export async function parseablePrefix(lang: LanguageInfo, prompt: string, text: 
   const grammar = lang.grammar;
   if (!grammar || text.trim() === '') return { text, dropped: 0 };
   const head = prompt === '' || prompt.endsWith('\n') ? prompt : prompt + '\n';
-  const issues = (code: string) => withTree(grammar, head + code, (t) => syntaxIssues(t).length);
+  // Counted apart: errors, and Python blocks left empty. A prompt that ends in a header (`def f():`)
+  // has an empty block the generation is meant to fill: that must not excuse an error it adds.
+  const issues = (code: string) => withTree(grammar, head + code, (t) => {
+    const all = syntaxIssues(t);
+    const empty = all.filter((i) => i.kind === 'empty_block').length;
+    return [all.length - empty, empty] as const;
+  });
   const before = await issues('');
+  const noWorse = ([errors, empty]: readonly [number, number]) => errors <= before[0] && empty <= before[1];
   const lines = text.split('\n');
   const content = lines.flatMap((l, i) => (l.trim() !== '' ? [i] : [])); // the non-blank lines
   // candidates: the whole text, then cuts after each non-blank line, longest first
   for (const n of [lines.length, ...content.map((i) => i + 1).filter((n) => n < lines.length).reverse()]) {
     const cand = lines.slice(0, n).join('\n');
-    if ((await issues(cand)) <= before) return { text: cand + (n < lines.length ? '\n' : ''), dropped: content.filter((i) => i >= n).length };
+    if (noWorse(await issues(cand))) return { text: cand + (n < lines.length ? '\n' : ''), dropped: content.filter((i) => i >= n).length };
   }
   return { text: '', dropped: content.length };
 }

@@ -106,7 +106,8 @@ export interface Point { row: number; column: number }
 
 /** One syntax error: an innermost ERROR node or a MISSING node. Columns are UTF-16 code units. */
 export interface SyntaxIssue {
-  kind: 'error' | 'missing';
+  /** empty_block: Python's `def f():` with no statement after it (tree-sitter accepts it) */
+  kind: 'error' | 'missing' | 'empty_block';
   start: Point;
   end: Point;
   startIndex: number;
@@ -149,7 +150,25 @@ export function syntaxIssues(tree: Tree): SyntaxIssue[] {
     const found = visit(root);
     if (!found && root.isError) out.push(issue(root, 'error'));
   }
+  if (tree.language.name === 'python') out.push(...emptyPythonBlocks(root));
   out.sort((a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex);
+  return out;
+}
+
+/**
+ * Python needs at least one statement in a block (`def f():` alone is a SyntaxError), but
+ * tree-sitter-python accepts an empty block without an ERROR or MISSING node: found here, so a
+ * generation cut after a header, or a fix that leaves a body empty, does not pass for valid code.
+ */
+function emptyPythonBlocks(root: Node): SyntaxIssue[] {
+  const out: SyntaxIssue[] = [];
+  for (const b of root.descendantsOfType('block')) {
+    if (!b || b.namedChildren.some((c) => c && c.type !== 'comment')) continue;
+    // reported at the end of the header the block belongs to (the block itself is empty)
+    const at = b.parent ?? b;
+    const end = b.startIndex > at.startIndex ? b : at;
+    out.push({ kind: 'empty_block', start: { ...end.startPosition }, end: { ...end.startPosition }, startIndex: end.startIndex, endIndex: end.startIndex, message: 'missing indented block' });
+  }
   return out;
 }
 

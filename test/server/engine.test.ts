@@ -113,6 +113,53 @@ test('generate: lines that add a syntax error are left out, and the result says 
   assert.equal(r.droppedLines, 1);
 });
 
+/** A stand-in model with two answers sharing a start: it writes `first`, with `second`'s next token as
+ * the runner-up where they part; once fed that token it writes `second`. */
+class TwoAnswers extends ScriptedLogits {
+  private readonly a: number[];
+  private readonly b: number[];
+  constructor(first: string, second: string) {
+    super(tok, first);
+    this.a = tok.encode(first);
+    this.b = tok.encode(second);
+  }
+  override start() {
+    const fed: number[] = [];
+    let prompt = true;
+    const { a, b } = this;
+    const size = this.vocabSize;
+    const prefixOf = (s: number[]) => fed.length < s.length && fed.every((t, i) => s[i] === t);
+    return {
+      get length() { return fed.length; },
+      async feed(ids: readonly number[]) {
+        if (prompt) prompt = false; else fed.push(...ids);
+        const logits = new Float32Array(size).fill(-10);
+        if (prefixOf(a)) logits[a[fed.length]!] = 10;
+        if (prefixOf(b)) logits[b[fed.length]!] = Math.max(logits[b[fed.length]!]!, prefixOf(a) ? 9 : 10);
+        return logits;
+      },
+      dispose() {},
+    };
+  }
+}
+
+test('generate: an answer that does not fit the line limit is retried from where a line could have begun differently', async () => {
+  const markers = serialize({ task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '3' });
+  // greedy writes a docstring that the 3-line limit cuts in half; the runner-up at line 2 is code
+  const doc = '\ndef fib(n):\n    """Return the n-th\n    Fibonacci number."""\n    return n\n<|end|>';
+  const code = '\ndef fib(n):\n    a = n\n    return a\n<|end|>';
+  const engine = await Engine.load({ logits: new TwoAnswers(markers + doc, markers + code), tokenizer: tok });
+  const r = await engine.generate({ languageId: 'python', prompt: '# Return the n-th Fibonacci number.\n', markers: { length_lines: '3' } });
+  assert.equal(r.text, 'def fib(n):\n    a = n\n    return a\n');
+  assert.equal(r.cutAtLines, undefined, 'finished within the limit');
+  assert.equal(r.droppedLines, undefined);
+  // with room for the docstring, greedy's answer stands (no retry)
+  const six = serialize({ task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '6' });
+  const roomy = await Engine.load({ logits: new TwoAnswers(six + doc, six + code), tokenizer: tok });
+  const r2 = await roomy.generate({ languageId: 'python', prompt: '# Return the n-th Fibonacci number.\n', markers: { length_lines: '6' } });
+  assert.equal(r2.text, 'def fib(n):\n    """Return the n-th\n    Fibonacci number."""\n    return n\n');
+});
+
 test('parseablePrefix: the longest run of whole lines that adds no syntax error', async () => {
   const py = resolveLanguage('python')!;
   assert.deepEqual(await parseablePrefix(py, 'def f(x):\n', '    return x + 1\n'), { text: '    return x + 1\n', dropped: 0 });
@@ -123,6 +170,9 @@ test('parseablePrefix: the longest run of whole lines that adds no syntax error'
   assert.deepEqual(await parseablePrefix(js, 'function f(x) {\n', body), { text: body, dropped: 0 });
   // errors already in the prompt are not the generation's
   assert.deepEqual(await parseablePrefix(py, 'x = (\n', 'y = 1\n'), { text: 'y = 1\n', dropped: 0 });
+  // a header without its body is a Python syntax error that tree-sitter does not flag by itself
+  assert.deepEqual(await parseablePrefix(py, '# c\n', 'def f(x):\n'), { text: '', dropped: 1 });
+  assert.deepEqual(await parseablePrefix(py, '# c\n', 'def f(x):\n    # body to come\n'), { text: '', dropped: 2 });
 });
 
 test('a missing model is reported clearly', async () => {
