@@ -14,7 +14,8 @@
 #   after:NAME            block until background job NAME has ended; fail if it failed
 #   waitfile:PATH         block until $W/PATH exists
 #   finetune-both:MIN[:SEEDS] finetune markers and plain at once (FT_STEPS each: equal compute), each on half of the
-#                         GPUs (all on the one GPU of a 1-GPU machine); SEEDS=1234,7: a pair per seed (ft-markers-s7, ...)
+#                         GPUs (all on the one GPU of a 1-GPU machine); SEEDS=1234,7: a pair per seed (ft-markers-s7, ...);
+#                         FT_DATA=$W/tok-X fine-tunes on the tasks sample of TASKS_OUT=$W/tok-X, FT_SUFFIX=-X names its runs
 #   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT$FT_TAG (markers | plain); FT_STEPS=N schedules on steps, FT_SEED seeds
@@ -62,7 +63,10 @@ for step in "$@"; do
         --workers "${a:-8}" --card "$W/tasks-card" ;;
     tokenize|tokenize-corpus|tokenize-tasks)
       [ "$name" = tokenize-tasks ] || python3 $T/prepare.py corpus --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok"
-      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$W/tok" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ;;
+      # TASKS_OUT=$W/tok-X: a second tasks sample (e.g. another FIX_SHARE) beside the corpus tokens, which it links
+      to=${TASKS_OUT:-$W/tok}; mkdir -p "$to"
+      [ "$to" = "$W/tok" ] || ln -sf "$W/tok/train.bin" "$W/tok/valid.bin" "$to/"
+      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$to" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ;;
     after)
       while kill -0 "$(cat "$W/logs/$a.pid")" 2>/dev/null; do sleep 10; done
       grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;
@@ -72,7 +76,7 @@ for step in "$@"; do
       # the first seed's runs are ft-markers/ft-plain, the others ft-markers-sSEED/ft-plain-sSEED
       IFS=, read -ra seeds <<<"${b:-1234}"; pids=(); names=()
       for i in "${!seeds[@]}"; do
-        tag=""; [ "$i" -gt 0 ] && tag="-s${seeds[$i]}"
+        tag=${FT_SUFFIX:-}; [ "$i" -gt 0 ] && tag="$tag-s${seeds[$i]}"
         for v in markers plain; do
           g=$(half $([ $v = markers ] && echo 1 || echo 2))
           GPUS=$g FT_SEED=${seeds[$i]} FT_TAG=$tag bash "$0" "finetune:$v:$a" >"$W/logs/ft-$v$tag.out" 2>&1 & pids+=($!); names+=("$v$tag")
@@ -105,7 +109,7 @@ for step in "$@"; do
       launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" --stop-after "${b:-0}" --lr ${PT_LR:-1.5e-3} \
         --batch ${BATCH:-32} --compile --config "${MODEL_CONFIG:-{\}}" "${init[@]}" ${TRAIN_ARGS:-} ;;
     finetune)
-      launch $T/train.py --phase finetune --variant "$a" --data "$W/tok" --init "$W/runs/base/model.pt" \
+      launch $T/train.py --phase finetune --variant "$a" --data "${FT_DATA:-$W/tok}" --init "$W/runs/base/model.pt" \
         --out "$W/runs/ft-$a${FT_TAG:-}" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
         --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} --seed ${FT_SEED:-1234} ${TRAIN_ARGS:-} ;;
     export)
