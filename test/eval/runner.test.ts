@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buggyDocument, canonicalDocument, HEP_LANGUAGES, loadProblems } from './humanevalpack.js';
 import { humanEvalPackDir } from './paths.js';
-import { assembleGo, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from './runner.js';
+import { assembleGo, cppPrelude, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from './runner.js';
 
 const noCache: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
 const short: RunLimits = { ...noCache, runTimeoutMs: 1500 };
@@ -134,4 +134,20 @@ test('java: programs compiled in one javac batch get the same verdicts as one by
   const rs = await runPrograms(progs, short, 2);
   assert.deepEqual(rs.map((r) => [r.pass, r.kind]), [[true, undefined], [false, 'assertion'], [false, 'compile_error'], [true, undefined], [false, 'timeout']]);
   assert.match(rs[2]!.detail!, /Main\.java:\d+: error/);
+});
+
+test('cpp: the precompiled header is the program’s own leading includes, so a header it lacks stays missing', async (t) => {
+  const src = '#include<stdio.h>\n\n#include<math.h>\nusing namespace std;\n#include<algorithm>\nint f(){ return 1; }\n#include<string>\n';
+  assert.equal(cppPrelude(src), '#include<stdio.h>\n\n#include<math.h>\nusing namespace std;\n#include<algorithm>\n');
+  assert.equal(cppPrelude('int main(){}\n#include<stdio.h>\n'), undefined);
+  assert.equal(cppPrelude('#include "local.h"\nint x;\n'), undefined); // only <system> headers
+  const tc = await toolchain('cpp');
+  if (!tc.ok) { t.skip(tc.why); return; }
+  const cpp = (code: string): Program => ({ language: 'cpp', code, test: 'int main(){ assert(f() == 3); }\n' });
+  const body = 'int f(){ std::vector<int> v{1, 2}; return v[0] + v[1]; }\n';
+  // the same prelude twice: the second compile reuses the PCH the first one built
+  assert.deepEqual([(await runProgram(cpp('#include<assert.h>\n#include<vector>\n' + body), noCache)).pass,
+    (await runProgram(cpp('#include<assert.h>\n#include<vector>\n' + body.replace('v[1]', 'v[1] + 0')), noCache)).pass], [true, true]);
+  const missing = await runProgram(cpp('#include<assert.h>\n' + body), noCache); // <vector> not included: the PCH must not supply it
+  assert.equal(missing.kind, 'compile_error');
 });
