@@ -323,17 +323,11 @@ export class Engine {
     // A small model often copies the code it was asked to fix. The answer must differ, so when the
     // greedy answer is the input unchanged (or fails the check), decoding branches at the points where
     // the model was least sure it should copy, closest first, and the first checked answer wins.
-    // With an error position, the branches on (or just after) the error's line go first.
+    // With an error position, the branches near the error's line go first (nearErrorFirst).
     let branches = decoded.branches ?? [];
     if (target.kind !== 'function') {
       const errLine = target.line - target.region.startLine;
-      const far = (b: { prefix: number[] }) => {
-        const line = this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1;
-        return line === errLine || line === errLine + 1 ? 0 : 1;
-      };
-      // Decode each branch once, not once per comparison.
-      const keyed = branches.map((b) => ({ b, far: far(b) }));
-      branches = keyed.sort((x, y) => x.far - y.far).map((k) => k.b);
+      branches = nearErrorFirst(branches, (b) => this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1, errLine);
     }
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
       const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix });
@@ -432,6 +426,14 @@ function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {
     if (given[k] === undefined) inferred[k] = v;
   }
   return { given: { ...given }, inferred };
+}
+
+/** Branches on the error's line, the line before it (a colon or bracket missing at a line's end is an
+ * error where the next line begins) and the line after it first, each group in its given order. */
+export function nearErrorFirst<T>(branches: T[], lineOf: (b: T) => number, errLine: number): T[] {
+  // each branch's line computed once, not once per comparison
+  const keyed = branches.map((b) => ({ b, far: Math.abs(lineOf(b) - errLine) <= 1 ? 0 : 1 }));
+  return keyed.sort((x, y) => x.far - y.far).map((k) => k.b);
 }
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Engine, InputError, parseablePrefix } from '../../language-server/src/engine';
+import { Engine, InputError, nearErrorFirst, parseablePrefix } from '../../language-server/src/engine';
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { serialize } from '../../language-server/src/markers';
 import { repoRoot } from '../../language-server/src/paths';
@@ -158,6 +158,22 @@ test('generate: an answer that does not fit the line limit is retried from where
   const roomy = await Engine.load({ logits: new TwoAnswers(six + doc, six + code), tokenizer: tok });
   const r2 = await roomy.generate({ languageId: 'python', prompt: '# Return the n-th Fibonacci number.\n', markers: { length_lines: '6' } });
   assert.equal(r2.text, 'def fib(n):\n    """Return the n-th\n    Fibonacci number."""\n    return n\n');
+});
+
+test('fix: a colon missing at a line\'s end (an error where the next line begins) is found by a retry from the line before', async () => {
+  // tree-sitter reports `for v in values` without its colon at the start of the next line; greedy copies
+  // the code unchanged and the runner-up (the colon) is on the line before the error's
+  const at = (line: number, margin: number) => ({ line, margin });
+  // closest first as the decoder gives them; the error on line 3: lines 2-4 go first, in that order
+  const order = nearErrorFirst([at(0, 0.1), at(2, 0.5), at(6, 0.6), at(3, 2), at(4, 3)], (b) => b.line, 3);
+  assert.deepEqual(order.map((b) => b.line), [2, 3, 4, 0, 6]);
+  const text = 'def average(values):\n    total = 0\n    for v in values\n        total += v\n    return total / len(values)\n';
+  const markers = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'syntax_error', length_bucket: 'concise' }) + '\n';
+  const fn = text.trimEnd();
+  const engine = await Engine.load({ logits: new TwoAnswers(markers + fn + '<|end|>', markers + fn.replace('in values\n', 'in values:\n') + '<|end|>'), tokenizer: tok });
+  const r = await engine.fixDetailed({ text, languageId: 'python' });
+  assert.ok(r.fix, r.reason);
+  assert.deepEqual(r.fix.edits, [{ range: { start: { line: 2, character: 19 }, end: { line: 2, character: 19 } }, newText: ':' }]);
 });
 
 test('parseablePrefix: the longest run of whole lines that adds no syntax error', async () => {
