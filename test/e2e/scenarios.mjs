@@ -122,8 +122,6 @@ export const scenarios = [
   },
   {
     name: 'generate',
-    // The check stays as strict as it was; the model is what falls short (models/treasure/MODEL.md, length bar).
-    todo: 'the shipped model answers the request comment with more comments (an import line before session 5), not the requested function: its training had no comment -> function examples (models/data: doc_to_function, from session 5 on; test/e2e/README.md)',
     workspace: 'basic',
     async run({ wb, cs, workspace, log }) {
       const file = join(workspace, 'generate.py');
