@@ -322,11 +322,7 @@ export class Decoder {
     let text = this.tok.decode(answer);
     if (text.startsWith('\n') && answer.length > 0) text = text.slice(1);
     if (!original.startsWith(text)) return false;
-    const blocked = this.answerVocab.notAnAlternative;
-    let alt = -1;
-    for (let i = 0; i < logits.length; i++) {
-      if (i !== chosen && !blocked.has(i) && (alt < 0 || logits[i]! > logits[alt]!)) alt = i;
-    }
+    const alt = this.runnerUp(logits, chosen);
     if (alt >= 0) branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]! });
     return true;
   }
@@ -339,16 +335,23 @@ export class Decoder {
     if (!/\S/.test(this.tok.decode([chosen]))) return;
     const text = this.tok.decode(answer).replace(/^\n/, '');
     if (/\S/.test(text.slice(text.lastIndexOf('\n') + 1))) return; // mid-line
-    if (maxLines !== undefined && text.split('\n').length > maxLines) return;
+    const lines = text.split('\n').length;
+    if (maxLines !== undefined && lines > maxLines) return;
+    const alt = this.runnerUp(logits, chosen);
+    // a runner-up the model found far less likely (below ~1/150 of the chosen) is no real alternative
+    if (alt >= 0 && logits[chosen]! - logits[alt]! <= MAX_LINE_BRANCH_MARGIN) {
+      branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]!, line: lines });
+    }
+  }
+
+  /** The best token after `chosen` that may stand in the answer (-1 when none). */
+  private runnerUp(logits: Float32Array, chosen: number): number {
     const blocked = this.answerVocab.notAnAlternative;
     let alt = -1;
     for (let i = 0; i < logits.length; i++) {
       if (i !== chosen && !blocked.has(i) && (alt < 0 || logits[i]! > logits[alt]!)) alt = i;
     }
-    // a runner-up the model found far less likely (below ~1/150 of the chosen) is no real alternative
-    if (alt >= 0 && logits[chosen]! - logits[alt]! <= MAX_LINE_BRANCH_MARGIN) {
-      branches.push({ prefix: [...answer, alt], margin: logits[chosen]! - logits[alt]!, line: text.split('\n').length });
-    }
+    return alt;
   }
 
   /**
