@@ -20,6 +20,13 @@ export interface ModelConfig {
   context_length: number;
   eos_token: string;
   dtype: string;
+  /**
+   * Who keeps the KV cache (docs/CONTRACTS.md): 'caller' (exports since 2026-12-04) -- the runtime keeps
+   * a buffer the model only reads (`attention_bias` says which slots count) and the model returns the new
+   * positions' keys and values; 'present' (older exports, the default) -- the model returns the whole cache
+   * (present.*, past + new), copied every step.
+   */
+  kv_cache: 'caller' | 'present';
 }
 
 /** One decoding run: feed tokens, get the logits that follow the last one. */
@@ -99,7 +106,10 @@ export function readModelConfig(dir: string): ModelConfig {
     if (typeof c[k] !== 'number' || !(c[k]! > 0)) throw new ModelError(`model config ${p}: "${k}" must be a positive number`);
   }
   if (c.dtype && c.dtype !== 'float32') throw new ModelError(`model config ${p}: dtype ${c.dtype} is not supported (float32 only)`);
-  return { eos_token: '<|end|>', dtype: 'float32', n_head: c.n_kv_head!, d_model: 0, ...c } as ModelConfig;
+  if (c.kv_cache !== undefined && c.kv_cache !== 'caller' && c.kv_cache !== 'present') {
+    throw new ModelError(`model config ${p}: kv_cache "${String(c.kv_cache)}" is not "caller" or "present"`);
+  }
+  return { eos_token: '<|end|>', dtype: 'float32', n_head: c.n_kv_head!, d_model: 0, kv_cache: 'present', ...c } as ModelConfig;
 }
 
 /**
@@ -181,9 +191,11 @@ export class OrtModel implements LogitsSource {
   private checkIO(): void {
     const ins = new Set(this.session.inputNames);
     const outs = new Set(this.session.outputNames);
-    const need = ['input_ids', 'position_ids', 'past_key_values.0.key', 'past_key_values.0.value'];
+    const caller = this.config.kv_cache === 'caller';
+    const need = ['input_ids', 'position_ids', 'past_key_values.0.key', 'past_key_values.0.value', ...(caller ? ['attention_bias'] : [])];
     for (const n of need) if (!ins.has(n)) throw new ModelError(`model.onnx has no input ${n} (see docs/CONTRACTS.md)`);
-    for (const n of ['logits', 'present.0.key']) if (!outs.has(n)) throw new ModelError(`model.onnx has no output ${n} (see docs/CONTRACTS.md)`);
+    for (const n of ['logits', caller ? 'new_key_values.0.key' : 'present.0.key']) if (!outs.has(n)) throw new ModelError(`model.onnx has no output ${n} (see docs/CONTRACTS.md)`);
+    if (!caller && ins.has('attention_bias')) throw new ModelError('model.onnx takes attention_bias but config.json does not say "kv_cache": "caller" (see docs/CONTRACTS.md)');
     let meta: readonly import('onnxruntime-node').InferenceSession.ValueMetadata[] = [];
     try {
       meta = this.session.outputMetadata ?? [];
@@ -196,18 +208,13 @@ export class OrtModel implements LogitsSource {
 
   /** Whether the KV cache stays on the device (WebGPU buffers), where this runtime does not roll it back. */
   get kvOnDevice(): boolean {
-    return kvOnDevice(this.device);
+    return this.config.kv_cache === 'present' && kvOnDevice(this.device);
   }
 
   start(): LogitsSession {
-    const { ort, session, config } = this;
+    const { config } = this;
     const model = this;
-    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, config.n_kv_head, 0, config.head_dim]);
-    let past: Record<string, import('onnxruntime-node').Tensor> = {};
-    for (let i = 0; i < config.n_layer; i++) {
-      past[`past_key_values.${i}.key`] = empty();
-      past[`past_key_values.${i}.value`] = empty();
-    }
+    const steps = config.kv_cache === 'caller' ? this.callerCache() : this.presentCache();
     let length = 0;
     let busy = false;
     const vocab = config.vocab_size;
@@ -218,30 +225,10 @@ export class OrtModel implements LogitsSource {
       if (length + ids.length > config.context_length) throw new ModelError(`context length ${config.context_length} exceeded`);
       busy = true;
       try {
-        const T = ids.length;
-        const inputIds = new BigInt64Array(T);
-        const pos = new BigInt64Array(T);
-        for (let t = 0; t < T; t++) {
-          inputIds[t] = BigInt(ids[t]!);
-          pos[t] = BigInt(length + t);
-        }
-        const feeds: Record<string, import('onnxruntime-node').Tensor> = {
-          input_ids: new ort.Tensor('int64', inputIds, [1, T]),
-          position_ids: new ort.Tensor('int64', pos, [1, T]),
-          ...past,
-        };
-        const out = await session.run(feeds);
-        const next: typeof past = {};
-        for (let i = 0; i < config.n_layer; i++) {
-          next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
-          next[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
-        }
-        releaseDeviceTensors(past); // a KV cache kept on the GPU (kvOnDevice) is freed explicitly
-        past = next;
-        length += T;
-        const data = out.logits!.data as Float32Array;
-        const rows = logitsRows(data, vocab, T);
-        if (T > 1 && model.allPositions === undefined) model.allPositions = rows === T;
+        const data = await steps.run(ids, length);
+        length += ids.length;
+        const rows = logitsRows(data, vocab, ids.length);
+        if (ids.length > 1 && model.allPositions === undefined) model.allPositions = rows === ids.length;
         return { data, rows };
       } finally {
         busy = false;
@@ -271,6 +258,100 @@ export class OrtModel implements LogitsSource {
         if (busy) throw new Error('truncate: a step is running');
         if (!Number.isInteger(keep) || keep < 0 || keep > length) throw new Error(`truncate: cannot keep ${keep} of ${length} positions`);
         if (keep === length) return;
+        steps.truncate(keep);
+        length = keep;
+      },
+      dispose() {
+        steps.dispose();
+      },
+    };
+  }
+
+  /**
+   * kv_cache 'caller': per layer a key and a value buffer [1, H, capacity, hd] that the model only reads;
+   * attention_bias [1, 1, T, capacity + T] lets each new token see the slots in use and the new tokens up
+   * to itself. After a step the new positions' keys and values go into their slots, so a step copies T
+   * positions, not the whole cache, and a rollback (truncate) only moves the length. The buffers grow in
+   * chunks (a copy each time), up to the context length.
+   */
+  private callerCache(): CacheSteps {
+    const { ort, session, config } = this;
+    const H = config.n_kv_head;
+    const D = config.head_dim;
+    const CHUNK = 128;
+    let capacity = 0;
+    let buffers: Float32Array[] = []; // layer i: [2i] keys, [2i + 1] values
+    const grow = (need: number, length: number) => {
+      const next = Math.min(config.context_length, Math.ceil(need / CHUNK) * CHUNK);
+      const fresh = Array.from({ length: 2 * config.n_layer }, () => new Float32Array(H * next * D));
+      for (let b = 0; b < buffers.length; b++) {
+        for (let h = 0; h < H; h++) fresh[b]!.set(buffers[b]!.subarray(h * capacity * D, (h * capacity + length) * D), h * next * D);
+      }
+      buffers = fresh;
+      capacity = next;
+    };
+    return {
+      async run(ids, length) {
+        const T = ids.length;
+        if (length + T > capacity) grow(length + T, length);
+        // a first feed (the prompt) reads no cache: one zero slot, left out by the bias, instead of all of them
+        const S = length === 0 ? 1 : capacity;
+        const past = (b: number) => (S === capacity ? buffers[b]! : new Float32Array(H * D));
+        const bias = new Float32Array(T * (S + T)).fill(-Infinity);
+        for (let t = 0; t < T; t++) {
+          bias.fill(0, t * (S + T), t * (S + T) + length);
+          bias.fill(0, t * (S + T) + S, t * (S + T) + S + t + 1);
+        }
+        const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+          ...positionFeeds(ort, ids, length),
+          attention_bias: new ort.Tensor('float32', bias, [1, 1, T, S + T]),
+        };
+        for (let i = 0; i < config.n_layer; i++) {
+          feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', past(2 * i), [1, H, S, D]);
+          feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', past(2 * i + 1), [1, H, S, D]);
+        }
+        const out = await session.run(feeds);
+        for (let i = 0; i < config.n_layer; i++) {
+          for (const [j, kv] of ['key', 'value'].entries()) {
+            const src = out[`new_key_values.${i}.${kv}`]!.data as Float32Array;
+            const dst = buffers[2 * i + j]!;
+            for (let h = 0; h < H; h++) dst.set(src.subarray(h * T * D, (h + 1) * T * D), (h * capacity + length) * D);
+          }
+        }
+        return out.logits!.data as Float32Array;
+      },
+      truncate() {
+        // slots past the new length are stale; the bias of the next step leaves them out
+      },
+      dispose() {
+        buffers = [];
+        capacity = 0;
+      },
+    };
+  }
+
+  /** kv_cache 'present': the model takes the cache and returns it grown by the new positions (present.*). */
+  private presentCache(): CacheSteps {
+    const { ort, session, config } = this;
+    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, config.n_kv_head, 0, config.head_dim]);
+    let past: Record<string, import('onnxruntime-node').Tensor> = {};
+    for (let i = 0; i < config.n_layer; i++) {
+      past[`past_key_values.${i}.key`] = empty();
+      past[`past_key_values.${i}.value`] = empty();
+    }
+    return {
+      async run(ids, length) {
+        const out = await session.run({ ...positionFeeds(ort, ids, length), ...past });
+        const next: typeof past = {};
+        for (let i = 0; i < config.n_layer; i++) {
+          next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
+          next[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
+        }
+        releaseDeviceTensors(past); // a KV cache kept on the GPU (kvOnDevice) is freed explicitly
+        past = next;
+        return out.logits!.data as Float32Array;
+      },
+      truncate(keep) {
         for (const t of Object.values(past)) {
           // GPU-resident KV (kvOnDevice): multiLogits is false there, so the decoder never asks
           if (t.location !== 'cpu') throw new ModelError('truncate: the KV cache is on the device; rolling it back is not supported');
@@ -280,7 +361,6 @@ export class OrtModel implements LogitsSource {
           cut[name] = new ort.Tensor('float32', truncatePositions(t.data as Float32Array, t.dims, keep), [t.dims[0]!, t.dims[1]!, keep, t.dims[3]!]);
         }
         past = cut;
-        length = keep;
       },
       dispose() {
         releaseDeviceTensors(past);
@@ -295,6 +375,26 @@ export class OrtModel implements LogitsSource {
 }
 
 type OrtSession = import('onnxruntime-node').InferenceSession;
+
+/** How a session steps the model and keeps its KV cache (one per kv_cache contract). */
+interface CacheSteps {
+  /** Feeds ids at positions length..length+T-1; returns the logits output's data. */
+  run(ids: readonly number[], length: number): Promise<Float32Array>;
+  /** Drops every position from keep on (the caller checked keep). */
+  truncate(keep: number): void;
+  dispose(): void;
+}
+
+function positionFeeds(ort: Ort, ids: readonly number[], length: number): Record<string, import('onnxruntime-node').Tensor> {
+  const T = ids.length;
+  const inputIds = new BigInt64Array(T);
+  const pos = new BigInt64Array(T);
+  for (let t = 0; t < T; t++) {
+    inputIds[t] = BigInt(ids[t]!);
+    pos[t] = BigInt(length + t);
+  }
+  return { input_ids: new ort.Tensor('int64', inputIds, [1, T]), position_ids: new ort.Tensor('int64', pos, [1, T]) };
+}
 
 function releaseDeviceTensors(ts: Record<string, import('onnxruntime-node').Tensor>): void {
   for (const t of Object.values(ts)) if (t.location !== 'cpu') t.dispose();
@@ -333,7 +433,7 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
           graphOptimizationLevel: 'all',
           intraOpNumThreads: intraOpThreads(),
           ...(dir ? { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } : {}),
-          ...(kvOnDevice(provider)
+          ...(config.kv_cache === 'present' && kvOnDevice(provider)
             ? { preferredOutputLocation: Object.fromEntries(Array.from({ length: config.n_layer }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().map((n) => [n, 'gpu-buffer' as const])) }
             : {}),
         });
@@ -348,12 +448,14 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
       const dir = profileDirs.get(session);
       if (!dir) throw new Error('profiling is off');
       try {
+        // one token, no past (a 'caller' cache: one unused slot, left out by the bias)
+        const slots = config.kv_cache === 'caller' ? 1 : 0;
         const feeds: Record<string, import('onnxruntime-node').Tensor> = {
-          input_ids: new ort.Tensor('int64', new BigInt64Array([0n]), [1, 1]),
-          position_ids: new ort.Tensor('int64', new BigInt64Array([0n]), [1, 1]),
+          ...positionFeeds(ort, [0], 0),
+          ...(slots ? { attention_bias: new ort.Tensor('float32', new Float32Array([-Infinity, 0]), [1, 1, 1, 2]) } : {}),
         };
         for (let i = 0; i < config.n_layer; i++) {
-          for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.n_kv_head, 0, config.head_dim]);
+          for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(slots * config.n_kv_head * config.head_dim), [1, config.n_kv_head, slots, config.head_dim]);
         }
         releaseDeviceTensors(await session.run(feeds) as Record<string, import('onnxruntime-node').Tensor>);
         session.endProfiling();

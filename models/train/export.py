@@ -1,4 +1,5 @@
-"""Export a trained model to ONNX with a KV cache (I/O in docs/CONTRACTS.md), check it, quantize it.
+"""Export a trained model to ONNX with a KV cache the runtime keeps (I/O in docs/CONTRACTS.md, kv_cache
+"caller"), check it, quantize it.
 
     python3 export.py --ckpt RUN/model.pt --tokenizer TOK/tokenizer.json --out DIR [--quantize]
 
@@ -20,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Transformer  # noqa: E402
+from model import Config, Transformer, causal_bias  # noqa: E402
 
 
 class Int8Embedding(nn.Module):
@@ -37,16 +38,16 @@ class Int8Embedding(nn.Module):
 
 
 class StepModule(nn.Module):
-    """ONNX-facing wrapper: flat past/present tensors, names as in the contract."""
+    """ONNX-facing wrapper: flat past/new tensors, names as in the contract."""
 
     def __init__(self, model, all_logits):
         super().__init__()
         self.model, self.all_logits = model, all_logits
 
-    def forward(self, input_ids, position_ids, *past_flat):
+    def forward(self, input_ids, position_ids, attention_bias, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        logits, presents = self.model.step(input_ids, position_ids, past, all_logits=self.all_logits)
-        flat = [t for kv in presents for t in kv]
+        logits, news = self.model.step(input_ids, position_ids, past, attention_bias, all_logits=self.all_logits)
+        flat = [t for kv in news for t in kv]
         return (logits, *flat)
 
 
@@ -60,8 +61,8 @@ def load(ckpt_path):
 
 def names(cfg):
     past = [f"past_key_values.{i}.{kv}" for i in range(cfg.n_layer) for kv in ("key", "value")]
-    present = [f"present.{i}.{kv}" for i in range(cfg.n_layer) for kv in ("key", "value")]
-    return past, present
+    new = [f"new_key_values.{i}.{kv}" for i in range(cfg.n_layer) for kv in ("key", "value")]
+    return past, new
 
 
 def export_onnx(model, cfg, path, int8_embedding, all_logits=True):
@@ -72,20 +73,23 @@ def export_onnx(model, cfg, path, int8_embedding, all_logits=True):
         model.lm_head.weight = nn.Parameter(model.embed.weight.detach().clone())
         model.embed = Int8Embedding(model.embed.weight.detach())
     wrapper = StepModule(model, all_logits).eval()
-    past_names, present_names = names(cfg)
-    P, T = 3, 2
-    ids = torch.randint(0, cfg.vocab_size, (1, T))
-    pos = torch.arange(P, P + T).unsqueeze(0)
-    past = [torch.zeros(1, cfg.n_kv_head, P, cfg.head_dim) for _ in past_names]
-    axes = {"input_ids": {1: "T"}, "position_ids": {1: "T"}, **({"logits": {1: "T"}} if all_logits else {})}
-    axes.update({n: {2: "P"} for n in past_names})
-    axes.update({n: {2: "P_plus_T"} for n in present_names})
-    kwargs = dict(input_names=["input_ids", "position_ids", *past_names], output_names=["logits", *present_names],
+    past_names, new_names = names(cfg)
+    # Traced with B=2 rows, S=5 cache slots (3 in use), T=2 new tokens, so no size is taken for a constant.
+    B, S, P, T = 2, 5, 3, 2
+    ids = torch.randint(0, cfg.vocab_size, (B, T))
+    pos = torch.arange(P, P + T).unsqueeze(0).expand(B, T).contiguous()
+    bias = causal_bias(P, T, S).expand(B, 1, T, S + T).contiguous()
+    past = [torch.zeros(B, cfg.n_kv_head, S, cfg.head_dim) for _ in past_names]
+    axes = {"input_ids": {0: "B", 1: "T"}, "position_ids": {0: "B", 1: "T"}, "attention_bias": {0: "B", 2: "T", 3: "S_plus_T"},
+            "logits": {0: "B", 1: "T"} if all_logits else {0: "B"}}
+    axes.update({n: {0: "B", 2: "S"} for n in past_names})
+    axes.update({n: {0: "B", 2: "T"} for n in new_names})
+    kwargs = dict(input_names=["input_ids", "position_ids", "attention_bias", *past_names], output_names=["logits", *new_names],
                   dynamic_axes=axes, opset_version=17, do_constant_folding=True)
     if "dynamo" in torch.onnx.export.__code__.co_varnames:
         kwargs["dynamo"] = False  # the TorchScript exporter: plain ops, stable names
     with torch.no_grad():
-        torch.onnx.export(wrapper, (ids, pos, *past), path, **kwargs)
+        torch.onnx.export(wrapper, (ids, pos, bias, *past), path, **kwargs)
 
 
 def write_config(cfg, out_dir):
@@ -93,7 +97,7 @@ def write_config(cfg, out_dir):
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         json.dump({"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_kv_head": cfg.n_kv_head, "head_dim": cfg.head_dim,
                    "d_model": cfg.d_model, "vocab_size": cfg.vocab_size, "context_length": cfg.context_length,
-                   "eos_token": "<|end|>", "dtype": "float32"}, f, indent=1)
+                   "eos_token": "<|end|>", "dtype": "float32", "kv_cache": "caller"}, f, indent=1)
 
 
 def quantize_4bit(src, dst, block_size):
@@ -106,21 +110,38 @@ def quantize_4bit(src, dst, block_size):
     q.model.save_model_to_file(dst, use_external_data_format=False)
 
 
+def greedy(step, cfg, prompt_ids, n_new):
+    """Greedy decoding the way the runtime does it: a cache buffer of slots the model only reads, the
+    new positions' k, v written into it after each step. step(ids, pos, bias, past) -> (logits [1, T, V],
+    news). Returns the tokens, the prefill's last logits and seconds per step."""
+    S = len(prompt_ids) + n_new
+    cache = [np.zeros((1, cfg.n_kv_head, S, cfg.head_dim), np.float32) for _ in range(2 * cfg.n_layer)]
+    ids, out, first_logits, length = list(prompt_ids), [], None, 0
+    t0 = time.time()
+    for _ in range(n_new):
+        T = len(ids)
+        pos = np.arange(length, length + T, dtype=np.int64)[None]
+        bias = causal_bias(length, T, S).numpy()
+        logits, news = step(np.array([ids], np.int64), pos, bias, cache)
+        for c, n in zip(cache, news):
+            c[:, :, length:length + T] = n
+        length += T
+        last = logits[:, -1, :]
+        if first_logits is None:
+            first_logits = last
+        ids = [int(last.argmax(-1)[0])]
+        out.append(ids[0])
+    return out, first_logits, (time.time() - t0) / n_new
+
+
 def torch_greedy(model, cfg, prompt_ids, n_new):
-    past = [(torch.zeros(1, cfg.n_kv_head, 0, cfg.head_dim), torch.zeros(1, cfg.n_kv_head, 0, cfg.head_dim)) for _ in range(cfg.n_layer)]
-    ids, out, first_logits = torch.tensor([prompt_ids]), [], None
-    pos0 = 0
-    with torch.no_grad():
-        for _ in range(n_new):
-            pos = torch.arange(pos0, pos0 + ids.shape[1]).unsqueeze(0)
-            logits, past = model.step(ids, pos, past)
-            if first_logits is None:
-                first_logits = logits.numpy()
-            pos0 += ids.shape[1]
-            nxt = int(logits.argmax(-1))
-            out.append(nxt)
-            ids = torch.tensor([[nxt]])
-    return out, first_logits
+    def step(ids, pos, bias, cache):
+        past = [(torch.from_numpy(cache[2 * i]), torch.from_numpy(cache[2 * i + 1])) for i in range(cfg.n_layer)]
+        with torch.no_grad():
+            logits, news = model.step(torch.from_numpy(ids), torch.from_numpy(pos), past, torch.from_numpy(bias), all_logits=True)
+        return logits.numpy(), [t.numpy() for kv in news for t in kv]
+    out, first, _ = greedy(step, cfg, prompt_ids, n_new)
+    return out, first
 
 
 def ort_greedy(path, cfg, prompt_ids, n_new):
@@ -128,21 +149,11 @@ def ort_greedy(path, cfg, prompt_ids, n_new):
 
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     past_names, _ = names(cfg)
-    feeds_past = {n: np.zeros((1, cfg.n_kv_head, 0, cfg.head_dim), np.float32) for n in past_names}
-    ids, out, first_logits, pos0 = np.array([prompt_ids], np.int64), [], None, 0
-    t0 = time.time()
-    for _ in range(n_new):
-        pos = np.arange(pos0, pos0 + ids.shape[1], dtype=np.int64)[None]
-        res = sess.run(None, {"input_ids": ids, "position_ids": pos, **feeds_past})
-        logits = res[0][:, -1, :]  # [1, T, V]: every input position's logits
-        if first_logits is None:
-            first_logits = logits
-        feeds_past = {n: res[1 + i] for i, n in enumerate(past_names)}
-        pos0 += ids.shape[1]
-        nxt = int(logits.argmax(-1)[0])
-        out.append(nxt)
-        ids = np.array([[nxt]], np.int64)
-    return out, first_logits, (time.time() - t0) / n_new
+
+    def step(ids, pos, bias, cache):
+        res = sess.run(None, {"input_ids": ids, "position_ids": pos, "attention_bias": bias, **dict(zip(past_names, cache))})
+        return res[0], res[1:]
+    return greedy(step, cfg, prompt_ids, n_new)
 
 
 def main():

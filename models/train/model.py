@@ -2,9 +2,10 @@
 
 One file, two entry points:
 - forward(idx) for training (full sequences, causal attention through PyTorch's SDPA);
-- step(input_ids, position_ids, past) for inference/export (explicit KV cache, plain ops that
-  onnxruntime runs on CPU and GPU providers; the last position's logits, or every input position's
-  when the caller verifies several drafted tokens at once).
+- step(input_ids, position_ids, past, bias) for inference/export (a KV cache the caller keeps and
+  only the new positions' keys and values returned, plain ops that onnxruntime runs on CPU and GPU
+  providers; the last position's logits, or every input position's when the caller verifies several
+  drafted tokens at once).
 """
 import math
 from dataclasses import dataclass, asdict
@@ -93,17 +94,21 @@ class Attention(nn.Module):
             y = att.masked_fill(~causal, float("-inf")).softmax(-1) @ v
         return self.wo(y.transpose(1, 2).reshape(B, T, -1))
 
-    def step(self, x, cos, sin, past_k, past_v, mask):
-        """Explicit attention with a KV cache; mask [T, P+T] is additive (0 or -inf)."""
+    def step(self, x, cos, sin, past_k, past_v, bias):
+        """Attention against a KV cache the caller keeps (the export's contract, docs/CONTRACTS.md):
+        past_k/v [B, Hkv, S, hd] is the caller's cache buffer as it stands (S slots, unused ones too) and
+        bias [B, 1, T, S+T] (0 or -inf) says which slots and which new positions each query sees. The past
+        is only read -- no concat, no present copy, the cost of a step does not grow with copies of the
+        cache -- and the new positions' k, v [B, Hkv, T, hd] come back for the caller to store."""
         B, T, _ = x.shape
         q, k, v = self._qkv(x, cos, sin)
-        k = torch.cat([past_k, k], dim=2)
-        v = torch.cat([past_v, v], dim=2)
         rep = self.cfg.n_head // self.cfg.n_kv_head
-        kk = k.repeat_interleave(rep, dim=1) if rep > 1 else k
-        vv = v.repeat_interleave(rep, dim=1) if rep > 1 else v
-        att = (q @ kk.transpose(-2, -1)) * (1.0 / math.sqrt(self.cfg.head_dim)) + mask
-        y = att.softmax(dim=-1) @ vv
+        kp, vp, kn, vn = (t.repeat_interleave(rep, dim=1) if rep > 1 else t for t in (past_k, past_v, k, v))
+        scale = 1.0 / math.sqrt(self.cfg.head_dim)
+        att = torch.cat([(q @ kp.transpose(-2, -1)) * scale, (q @ kn.transpose(-2, -1)) * scale], dim=-1) + bias
+        att = att.softmax(dim=-1)
+        S = past_k.shape[2]
+        y = att[..., :S] @ vp + att[..., S:] @ vn
         return self.wo(y.transpose(1, 2).reshape(B, T, -1)), k, v
 
 
@@ -130,8 +135,8 @@ class Block(nn.Module):
         x = x + self.attn(self.attn_norm(x), cos, sin)
         return x + self.mlp(self.mlp_norm(x))
 
-    def step(self, x, cos, sin, past_k, past_v, mask):
-        a, k, v = self.attn.step(self.attn_norm(x), cos, sin, past_k, past_v, mask)
+    def step(self, x, cos, sin, past_k, past_v, bias):
+        a, k, v = self.attn.step(self.attn_norm(x), cos, sin, past_k, past_v, bias)
         x = x + a
         return x + self.mlp(self.mlp_norm(x)), k, v
 
@@ -172,20 +177,26 @@ class Transformer(nn.Module):
             x = block(x, cos, sin)
         return self.lm_head(self.norm(x))
 
-    def step(self, input_ids, position_ids, past, all_logits=False):
-        """One decoding step (or a prefill): past is a list of (k, v) per layer, each [1, Hkv, P, hd].
-        Returns (logits, list of present (k, v)): the last position's [1, V], or with all_logits every
-        input position's [1, T, V] (the ONNX export: the engine checks drafted tokens in one step)."""
+    def step(self, input_ids, position_ids, past, bias, all_logits=False):
+        """One decoding step (or a prefill) of B rows against the caller's KV cache: past is a list of
+        (k, v) per layer, each [B, Hkv, S, hd], bias [B, 1, T, S+T] (see Attention.step). Returns (logits,
+        the new positions' (k, v) per layer [B, Hkv, T, hd]): logits of the last position [B, V], or
+        with all_logits every input position's [B, T, V] (the export: drafted tokens checked in one step)."""
         x = self.embed(input_ids)
         cos, sin = rope_cos_sin(position_ids, self.cfg.head_dim, self.cfg.rope_theta, x.dtype)
-        # Query at absolute position p may see keys at positions <= p (keys are 0..P+T-1).
-        total = past[0][0].shape[2] + input_ids.shape[1]
-        key_pos = torch.arange(total, device=input_ids.device)
-        allowed = key_pos.unsqueeze(0) <= position_ids[0].unsqueeze(1)  # [T, P+T]
-        mask = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device).masked_fill(~allowed, float("-inf"))
-        presents = []
+        news = []
         for block, (pk, pv) in zip(self.blocks, past):
-            x, k, v = block.step(x, cos, sin, pk, pv, mask)
-            presents.append((k, v))
+            x, k, v = block.step(x, cos, sin, pk, pv, bias)
+            news.append((k, v))
         logits = self.lm_head(self.norm(x if all_logits else x[:, -1, :]))
-        return logits, presents
+        return logits, news
+
+
+def causal_bias(past_len, T, S=None, dtype=torch.float32):
+    """The bias of one row whose cache holds past_len positions in slots 0..past_len-1 of S slots and
+    whose T new tokens follow: [1, 1, T, S+T], 0 where a query may look, -inf elsewhere."""
+    S = past_len if S is None else S
+    slots = torch.arange(S).unsqueeze(0) < past_len  # [1, S]
+    causal = torch.ones(T, T, dtype=torch.bool).tril()
+    allowed = torch.cat([slots.expand(T, S), causal], dim=1)
+    return torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, float("-inf"))[None, None]
