@@ -12,7 +12,8 @@ import { wrapEngine, type EvalEngine } from './engine-adapter.js';
 import { bodyLine, buggyDocument, loadProblems, parseLanguages } from './humanevalpack.js';
 import { parseArgs, run } from './main.js';
 import { humanEvalPackDir } from './paths.js';
-import { headlineTable } from './report.js';
+import { headlineTable, selfCheckMarkdown, selfCheckOk } from './report.js';
+import { selfCheck } from './selfcheck.js';
 import type { RunLimits } from './runner.js';
 import { nullEngine, oracleEngine } from './stand-ins.js';
 import type { SuiteContext } from './suites/common.js';
@@ -137,4 +138,29 @@ test('CLI arguments are checked', () => {
   assert.throws(() => parseArgs(['--limit']), /needs a value/);
   assert.equal(parseArgs(['--limit=5']).limit, 5);
   assert.deepEqual(parseArgs(['--languages', 'javascript,rust']).languages, ['js', 'rust']);
+});
+
+test('self-check: a program that gives both verdicts over reruns counts as meant and is listed as flaky; one wrong every run still fails the check', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-flaky-'));
+  try {
+    const counter = join(dir, 'runs');
+    // passes from its second run on (a stand-in for Go/95, whose canonical solution depends on map order)
+    const flakyCanonical = `import os\ndef f():\n    n = int(open(${JSON.stringify(counter)}).read()) if os.path.exists(${JSON.stringify(counter)}) else 0\n    open(${JSON.stringify(counter)}, 'w').write(str(n + 1))\n    return n > 0\n`;
+    const base = { language: 'python' as const, index: 0, prompt: '', declaration: '', test: 'assert f()\n', entryPoint: 'f', bugType: 'value_misuse' };
+    const problems = [
+      { ...base, taskId: 'Python/flaky', canonical: flakyCanonical, buggy: 'def f():\n    return False\n' },
+      { ...base, taskId: 'Python/wrong', canonical: 'def f():\n    return False\n', buggy: 'def f():\n    return False\n' },
+    ];
+    const { records, summaries } = await selfCheck(problems, { limits, jobs: 1 });
+    assert.deepEqual(records.get('Python/flaky')!.flaky, { which: 'canonical', passes: 1, runs: 2 });
+    assert.equal(records.get('Python/flaky')!.canonicalPass, true);
+    assert.equal(records.get('Python/wrong')!.canonicalPass, false);
+    assert.equal(records.get('Python/wrong')!.flaky, undefined, 'failed every one of its runs: not flaky, wrong');
+    assert.equal(summaries[0]!.canonicalPass, 1);
+    assert.deepEqual(summaries[0]!.flaky, ['Python/flaky (canonical passed 1 of 2 runs)']);
+    assert.equal(selfCheckOk(summaries), false);
+    assert.match(selfCheckMarkdown(summaries), /Flaky \(both verdicts over reruns.*\): Python\/flaky \(canonical passed 1 of 2 runs\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

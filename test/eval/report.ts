@@ -98,6 +98,8 @@ export function selfCheckMarkdown(rows: SelfCheckSummary[]): string {
       ['all', pct(rate(total((s) => s.canonicalPass), total((s) => s.n))), '100%', pct(rate(total((s) => s.buggyFail), total((s) => s.n))), '100%', String(total((s) => s.infra)), '', ''],
     ]),
   ];
+  const flaky = rows.flatMap((s) => s.flaky ?? []);
+  if (flaky.length) lines.push('', `Flaky (both verdicts over reruns with the result cache off, counted as meant): ${flaky.join('; ')}`);
   if (!selfCheckOk(rows)) lines.push('', '**The self-check failed: the harness cannot be trusted on this machine for the languages above; model results below are not valid for them.**');
   return lines.join('\n');
 }
