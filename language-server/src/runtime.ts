@@ -212,9 +212,35 @@ export class OrtModel implements LogitsSource {
   }
 
   start(): LogitsSession {
+    return this.open(this.config.kv_cache === 'caller' ? this.callerCache() : this.presentCache());
+  }
+
+  /**
+   * A source whose sessions share one model call per decoding step: up to `rows` sessions at once, each a
+   * row of one KV buffer ([rows, H, capacity, hd], 'caller' models on the CPU). Single-token steps of
+   * the sessions waiting at the same moment run as one batch of rows (the weights read once for all of
+   * them); a feed of several tokens (a prompt, a speculative draft) runs alone. Made for throughput over
+   * many independent requests (the evaluation harness); a batch always has at least two rows, so a row's
+   * numbers do not depend on which others share its step (onnxruntime's single-row kernels round
+   * differently: logits within ~1e-5 of the unbatched ones).
+   */
+  batched(rows: number): LogitsSource & { readonly stats: BatchStats } {
+    if (this.config.kv_cache !== 'caller') throw new ModelError('batched decoding needs a model exported with kv_cache "caller" (docs/CONTRACTS.md)');
+    if (this.device !== 'cpu') throw new ModelError(`batched decoding runs on the CPU, not ${this.device}`);
+    const pool = new RowPool(this.ort, this.session, this.config, Math.max(2, Math.floor(rows)));
+    return {
+      vocabSize: this.vocabSize,
+      contextLength: this.contextLength,
+      allPositions: this.allPositions,
+      start: () => this.open(pool.row()),
+      stats: pool.stats,
+    };
+  }
+
+  /** A decoding session over one way of stepping the model (the checks, the length, feedAll rows). */
+  private open(steps: CacheSteps): LogitsSession {
     const { config } = this;
     const model = this;
-    const steps = config.kv_cache === 'caller' ? this.callerCache() : this.presentCache();
     let length = 0;
     let busy = false;
     const vocab = config.vocab_size;
@@ -375,6 +401,180 @@ export class OrtModel implements LogitsSource {
 }
 
 type OrtSession = import('onnxruntime-node').InferenceSession;
+
+/**
+ * The rows of OrtModel.batched: one key and one value buffer per layer, [rows, H, capacity, hd], a row per
+ * session; the steps the sessions ask for wait in a queue that one loop runs, one model call at a time.
+ */
+export interface BatchStats {
+  /** model calls, and the single-token steps they ran (rowSteps / batchedCalls: rows per batched call) */
+  batchedCalls: number; rowSteps: number;
+  /** feeds of several tokens run alone */
+  aloneCalls: number;
+}
+
+class RowPool {
+  readonly stats: BatchStats = { batchedCalls: 0, rowSteps: 0, aloneCalls: 0 };
+  private capacity = 0;
+  private buffers: Float32Array[] = [];
+  private readonly lengths: number[];
+  private readonly free: number[];
+  private readonly queue: { row: number; ids: readonly number[]; length: number; resolve: (d: Float32Array) => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+  private readonly H: number;
+  private readonly D: number;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly session: OrtSession,
+    private readonly config: ModelConfig,
+    private readonly rows: number,
+  ) {
+    this.H = config.n_kv_head;
+    this.D = config.head_dim;
+    this.lengths = new Array<number>(rows).fill(0);
+    this.free = Array.from({ length: rows }, (_, i) => rows - 1 - i); // pop() gives the lowest row
+  }
+
+  row(): CacheSteps {
+    const r = this.free.pop();
+    if (r === undefined) throw new ModelError(`all ${this.rows} rows of the batched model are in use`);
+    let open = true;
+    return {
+      run: (ids, length) => new Promise<Float32Array>((resolve, reject) => {
+        this.queue.push({ row: r, ids, length, resolve, reject });
+        void this.pump();
+      }),
+      truncate: () => {},
+      dispose: () => {
+        if (!open) return;
+        open = false;
+        this.lengths[r] = 0;
+        this.free.push(r);
+        this.free.sort((a, b) => b - a);
+      },
+    };
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length) {
+        // the sessions whose step just ended ask for their next one before this runs
+        await new Promise<void>((res) => setImmediate(res));
+        // feeds of several tokens first (one at a time): a prompt fed is a session that joins the batches
+        const many = this.queue.find((q) => q.ids.length > 1);
+        const ones = many ? [] : this.queue.filter((q) => q.ids.length === 1);
+        const group = many ? [many] : ones;
+        for (const q of group) this.queue.splice(this.queue.indexOf(q), 1);
+        try {
+          const out = ones.length ? await this.stepRows(group) : [await this.stepAlone(group[0]!)];
+          group.forEach((q, i) => q.resolve(out[i]!));
+        } catch (e) {
+          for (const q of group) q.reject(e);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Grows every row to hold `need` positions (between steps: nothing reads the buffers now). */
+  private ensure(need: number): void {
+    if (need <= this.capacity) return;
+    const { H, D } = this;
+    const next = Math.min(this.config.context_length, Math.ceil(need / 128) * 128);
+    const fresh = Array.from({ length: 2 * this.config.n_layer }, () => new Float32Array(this.rows * H * next * D));
+    for (let b = 0; b < this.buffers.length; b++) {
+      for (let r = 0; r < this.rows; r++) {
+        for (let h = 0; h < H; h++) {
+          const from = (r * H + h) * this.capacity * D;
+          fresh[b]!.set(this.buffers[b]!.subarray(from, from + this.lengths[r]! * D), (r * H + h) * next * D);
+        }
+      }
+    }
+    this.buffers = fresh;
+    this.capacity = next;
+  }
+
+  private pastFeeds(feeds: Record<string, import('onnxruntime-node').Tensor>, firstRow: number, n: number, slots: number): void {
+    const { H, D } = this;
+    for (let i = 0; i < this.config.n_layer; i++) {
+      for (const [j, kv] of ['key', 'value'].entries()) {
+        const data = slots === this.capacity
+          ? new Float32Array(this.buffers[2 * i + j]!.buffer, firstRow * H * slots * D * 4, n * H * slots * D)
+          : new Float32Array(n * H * slots * D);
+        feeds[`past_key_values.${i}.${kv}`] = new this.ort.Tensor('float32', data, [n, H, slots, D]);
+      }
+    }
+  }
+
+  private store(out: Record<string, import('onnxruntime-node').Tensor>, outRow: number, T: number, row: number, at: number): void {
+    const { H, D } = this;
+    for (let i = 0; i < this.config.n_layer; i++) {
+      for (const [j, kv] of ['key', 'value'].entries()) {
+        const src = out[`new_key_values.${i}.${kv}`]!.data as Float32Array;
+        const dst = this.buffers[2 * i + j]!;
+        for (let h = 0; h < H; h++) dst.set(src.subarray(((outRow * H + h) * T) * D, ((outRow * H + h) * T + T) * D), ((row * H + h) * this.capacity + at) * D);
+      }
+    }
+  }
+
+  /** Single-token steps of several rows: rows 0..hi in one call (at least two; rows not asking see one slot and are not stored). */
+  private async stepRows(group: { row: number; ids: readonly number[]; length: number }[]): Promise<Float32Array[]> {
+    this.ensure(Math.max(...group.map((q) => q.length + 1)));
+    const S = this.capacity;
+    const B = Math.max(2, ...group.map((q) => q.row + 1));
+    const ids = new BigInt64Array(B);
+    const pos = new BigInt64Array(B);
+    const bias = new Float32Array(B * (S + 1)).fill(-Infinity);
+    for (let b = 0; b < B; b++) bias[b * (S + 1) + S] = 0; // every row sees its own new token
+    for (const q of group) {
+      ids[q.row] = BigInt(q.ids[0]!);
+      pos[q.row] = BigInt(q.length);
+      bias.fill(0, q.row * (S + 1), q.row * (S + 1) + q.length);
+    }
+    const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+      input_ids: new this.ort.Tensor('int64', ids, [B, 1]),
+      position_ids: new this.ort.Tensor('int64', pos, [B, 1]),
+      attention_bias: new this.ort.Tensor('float32', bias, [B, 1, 1, S + 1]),
+    };
+    this.pastFeeds(feeds, 0, B, S);
+    const out = await this.session.run(feeds);
+    this.stats.batchedCalls++;
+    this.stats.rowSteps += group.length;
+    const V = this.config.vocab_size;
+    const logits = out.logits!.data as Float32Array;
+    return group.map((q) => {
+      this.store(out, q.row, 1, q.row, q.length);
+      this.lengths[q.row] = q.length + 1;
+      return logits.slice(q.row * V, (q.row + 1) * V);
+    });
+  }
+
+  /** A feed of several tokens (a prompt: no cache read; a draft: the row's own slots), its row alone. */
+  private async stepAlone(q: { row: number; ids: readonly number[]; length: number }): Promise<Float32Array> {
+    const T = q.ids.length;
+    this.ensure(q.length + T);
+    const S = q.length === 0 ? 1 : this.capacity;
+    const bias = new Float32Array(T * (S + T)).fill(-Infinity);
+    for (let t = 0; t < T; t++) {
+      bias.fill(0, t * (S + T), t * (S + T) + q.length);
+      bias.fill(0, t * (S + T) + S, t * (S + T) + S + t + 1);
+    }
+    const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+      ...positionFeeds(this.ort, q.ids, q.length),
+      attention_bias: new this.ort.Tensor('float32', bias, [1, 1, T, S + T]),
+    };
+    this.pastFeeds(feeds, q.row, 1, S);
+    const out = await this.session.run(feeds);
+    this.stats.aloneCalls++;
+    this.store(out, 0, T, q.row, q.length);
+    this.lengths[q.row] = q.length + T;
+    return out.logits!.data as Float32Array;
+  }
+}
 
 /** How a session steps the model and keeps its KV cache (one per kv_cache contract). */
 interface CacheSteps {
