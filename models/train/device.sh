@@ -3,7 +3,9 @@
 #   bash models/train/device.sh STEP [STEP...]
 # State lives in $TREASURE_WORK (default /root/treasure), which survives between calls only while the
 # machine stays warm (30 s after a call: issue the next call at once, and end each waiting call with the
-# sendpieces steps of what may be ready; session 5 lost a whole run to a 2-minute pause); anything bigger than one call's 64 MiB comes in pieces (carry.py).
+# sendpieces steps of what may be ready; session 5 lost a whole run to a 2-minute pause, session 8 one to the
+# gap between a waiting call and the next: a call that trains must itself end with waitfile + sendpieces of
+# what has to come back, sized to fit its 600 s); anything bigger than one call's 64 MiB comes in pieces (carry.py).
 # Steps:
 #   receive               join carried pieces (.carry/*) into $W/inbox; unpack data archives into $W/data
 #   tokenizer             train the BPE tokenizer on $W/data (once; kept in $W/tok/tokenizer.json)
