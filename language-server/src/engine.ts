@@ -48,12 +48,6 @@ export interface EngineOptions {
    * only with a model that returns every position's logits). Default: on unless TREASURE_SPECULATE=0.
    */
   speculate?: boolean;
-  /**
-   * More than 1: up to this many requests decode at once, their single-token steps batched into one
-   * model call (OrtModel.batched; a 'caller'-cache model on the CPU). For throughput over many
-   * requests in flight (the evaluation harness's --batch), not for one editor's latency.
-   */
-  rows?: number;
 }
 
 export interface MarkerReport { given: Markers; inferred: Markers }
@@ -189,10 +183,9 @@ export class Engine {
     readonly tokenizer: TreasureTokenizer,
     readonly markers = true,
     speculate?: boolean,
-    decodeWith: LogitsSource = model,
   ) {
     try {
-      this.decoder = new Decoder(decodeWith, tokenizer, { markers, speculate });
+      this.decoder = new Decoder(model, tokenizer, { markers, speculate });
     } catch (e) {
       throw new ModelError(`the tokenizer does not fit the marker taxonomy: ${(e as Error).message}`);
     }
@@ -219,8 +212,7 @@ export class Engine {
       throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
     }
     const model = await OrtModel.load(dir, opts.device ?? 'auto');
-    const decodeWith = opts.rows !== undefined && opts.rows > 1 ? model.batched(opts.rows) : model;
-    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate, decodeWith).withBranches(opts.branchTries);
+    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries);
   }
 
   private withBranches(n: number | undefined): this {

@@ -130,9 +130,9 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
 }
 
 /** Loads the product's engine on a model folder (default models/treasure). */
-export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean; rows?: number }): Promise<EvalEngine> {
+export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean }): Promise<EvalEngine> {
   const mod = await import('../../language-server/src/engine.js');
-  const load: EngineOptions = { modelDir: opts.modelDir, device: opts.device ?? 'cpu', rows: opts.rows };
+  const load: EngineOptions = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
   if (opts.baseline) load.markers = false;
   const engine = await mod.Engine.load(load);
   return wrapEngine(engine, { baseline: opts.baseline });

@@ -1,5 +1,5 @@
 // One generation worker (workers.ts starts N of them): loads the product's engine (or a stand-in), then
-// answers the parent's requests over the IPC channel (one at a time, or --batch R at once). Bundled as build/eval-kit/eval-worker.js.
+// answers the parent's requests one at a time over the IPC channel. Bundled as build/eval-kit/eval-worker.js.
 import type { EvalEngine } from './engine-adapter.js';
 import { loadEngine } from './engine-adapter.js';
 import { loadProblems, type Problem } from './humanevalpack.js';
@@ -22,7 +22,7 @@ process.on('message', (m: WorkerRequest) => {
     if (m.type === 'init') {
       try {
         const i = m.init;
-        if (i.engine === 'engine') engine = await loadEngine({ modelDir: i.modelDir, device: i.device, baseline: i.baseline, rows: i.rows });
+        if (i.engine === 'engine') engine = await loadEngine({ modelDir: i.modelDir, device: i.device, baseline: i.baseline });
         else if (i.engine === 'oracle') {
           const problems: Problem[] = [];
           for (const l of i.languages) problems.push(...loadProblems(i.dataDir, l, i.limit));

@@ -118,19 +118,17 @@ export interface GenOrigin {
   workers: number;
   /** intra-op threads of each worker's session */
   threads: number;
-  /** --batch: requests decoded at once per engine (absent: 1) */
-  rows?: number;
   engineSource: string;
   gitCommit?: string;
   bundle: boolean;
 }
 
-export function thisMachine(o: { label?: string; workers: number; threads: number; rows?: number; gitCommit?: string }): GenOrigin {
+export function thisMachine(o: { label?: string; workers: number; threads: number; gitCommit?: string }): GenOrigin {
   const kit = kitInfo();
   return {
     host: hostname(), label: o.label, cpu: cpus()[0]?.model?.trim() ?? '?', cpus: availableParallelism(),
     platform: `${process.platform}-${process.arch}`, node: process.version, workers: o.workers, threads: o.threads,
-    ...(o.rows !== undefined && o.rows > 1 ? { rows: o.rows } : {}), engineSource: engineSourceHash(), gitCommit: kit?.gitCommit ?? o.gitCommit, bundle: kit !== undefined,
+    engineSource: engineSourceHash(), gitCommit: kit?.gitCommit ?? o.gitCommit, bundle: kit !== undefined,
   };
 }
 

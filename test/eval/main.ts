@@ -57,9 +57,6 @@ const HELP = `Usage: npm run eval -- [options]
                        suites' requests side by side (default: one per CPU, 1 thread each: 1.6x one
                        engine with all threads on 2 cores; 0: one engine in this process)
   --threads K          intra-op threads per engine (default: CPU count / N with --gen-workers, else up to 8)
-  --batch R            R requests in flight per engine, their single-token decoding steps batched into one
-                       model call (OrtModel.batched; a model with kv_cache "caller"); default 1: each
-                       request decoded alone, as the language server does (test/eval/README.md "Batched")
   --gen-label TEXT     names this machine in the generations file's entries (default $TREASURE_GEN_LABEL)
   --headline FILE.json print the README headline table of an earlier run and exit
 Exit status: 0 ok; 2 a suite could not run (e.g. no model); 3 the self-check failed (results not trustworthy).`;
@@ -90,7 +87,6 @@ export interface Options {
   generateOnly?: boolean;
   genWorkers?: number;
   threads?: number;
-  batch?: number;
   genLabel?: string;
   headline?: string;
   help?: boolean;
@@ -136,7 +132,6 @@ export function parseArgs(argv: string[]): Options {
       case '--generate-only': o.generateOnly = true; break;
       case '--gen-workers': o.genWorkers = Math.max(0, int(flag, val())); break;
       case '--threads': o.threads = Math.max(1, int(flag, val())); break;
-      case '--batch': o.batch = Math.max(1, int(flag, val())); break;
       case '--gen-label': o.genLabel = val(); break;
       case '--headline': o.headline = val(); break;
       case '-h': case '--help': o.help = true; break;
@@ -185,7 +180,6 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   const workers = (o.genWorkers ?? (o.engine === 'engine' ? availableParallelism() : 0)) || undefined;
   const threads = o.threads ?? (workers ? Math.max(1, Math.floor(availableParallelism() / workers)) : intraOpThreads());
   if (o.threads && !workers) process.env.TREASURE_ORT_THREADS = String(o.threads);
-  const rows = o.engine === 'engine' ? o.batch ?? 1 : 1;
   // Without a file, a memo of this run: a request asked twice (synthesis "context" is the length suite's
   // "none") is computed once.
   const store = o.generations ? GenerationStore.open(resolve(o.generations)) : o.engine === 'engine' ? GenerationStore.memory() : undefined;
@@ -197,9 +191,9 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       if (workers) return startPool({ engine: o.engine, dataDir, languages, limit: o.limit }, { workers, threads, log });
       return o.engine === 'oracle' ? oracleEngine(problems) : nullEngine();
     }
-    log(`loading the engine on ${dir}${workers ? ` in ${workers} worker processes x ${threads} threads` : ''}${rows > 1 ? `, ${rows} requests batched per engine` : ''}`);
-    if (workers) return startPool({ engine: 'engine', modelDir: dir, device: o.device, baseline, rows: rows > 1 ? rows : undefined }, { workers, threads, log, inFlight: rows });
-    return loadEngine({ modelDir: dir, device: o.device, baseline, rows: rows > 1 ? rows : undefined });
+    log(`loading the engine on ${dir}${workers ? ` in ${workers} worker processes x ${threads} threads` : ''}`);
+    if (workers) return startPool({ engine: 'engine', modelDir: dir, device: o.device, baseline }, { workers, threads, log });
+    return loadEngine({ modelDir: dir, device: o.device, baseline });
   };
   const engineFor = (dir: string, baseline: boolean) => async (): Promise<EvalEngine> => {
     if (!store) return rawEngine(dir, baseline);
@@ -221,14 +215,14 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
     return cachedEngine({
       store, model, kind, modelDir: dir, countTokens,
       inner: () => rawEngine(dir, baseline),
-      origin: (e) => ({ ...thisMachine({ label: o.genLabel ?? process.env.TREASURE_GEN_LABEL, workers: workers ?? 1, threads, rows, gitCommit: commit }), provider: e.device }),
+      origin: (e) => ({ ...thisMachine({ label: o.genLabel ?? process.env.TREASURE_GEN_LABEL, workers: workers ?? 1, threads, gitCommit: commit }), provider: e.device }),
     });
   };
   const engine = once(engineFor(modelDir, false));
   const baseline = o.baseline ? (o.engine === 'engine' ? once(engineFor(resolve(o.baseline), true)) : engine) : undefined;
   const ctx: SuiteContext = {
     engine, baseline, languages, limit: o.limit, dataDir, tasksDir: tasksDir(o.tasks), limits, jobs: o.jobs, maxTokens: o.maxTokens, log,
-    engineJobs: (workers ?? 1) * rows, generateOnly: o.generateOnly,
+    engineJobs: workers ?? 1, generateOnly: o.generateOnly,
   };
 
   // 1. The harness checks itself (not with --generate-only: nothing runs there, the scoring run checks).
@@ -298,7 +292,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       languages,
       limit: o.limit,
       machine: { cpus: availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version },
-      engineProcesses: { workers: workers ?? 0, threads, ...(rows > 1 ? { rows } : {}) },
+      engineProcesses: workers ? { workers, threads } : { workers: 0, threads },
       generations: store ? { ...store.summary(), generateOnly: !!o.generateOnly, models: identities, bySuite } : undefined,
     },
     selfCheck: sc.summaries,

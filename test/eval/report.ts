@@ -21,7 +21,7 @@ export interface RunMeta {
   limit?: number;
   machine: { cpus: number; platform: string; node: string };
   /** --gen-workers N (0: the engine in this process) and the intra-op threads of each engine */
-  engineProcesses?: { workers: number; threads: number; rows?: number };
+  engineProcesses?: { workers: number; threads: number };
   /** --generations FILE: how many engine calls came from the file, how many were computed, and where the file's entries came from */
   generations?: GenerationsMeta;
 }
@@ -39,8 +39,7 @@ export function generationsMarkdown(m: RunMeta): string {
   const g = m.generations;
   if (!g) return '';
   const w = m.engineProcesses?.workers || 1;
-  const inFlight = m.engineProcesses?.rows ?? 1;
-  const engines = m.engineProcesses ? ` (${w} engine${w > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads${inFlight > 1 ? `, ${inFlight} requests batched per engine` : ''})` : '';
+  const engines = m.engineProcesses ? ` (${w} engine${w > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : '';
   const rows = Object.entries(g.bySuite);
   const suiteTable = (from: string) => table(['suite', from, 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)]));
   if (!g.file) {

@@ -12,7 +12,7 @@ import { repoRoot } from './paths.js';
 
 /** What a worker loads: the engine on a model folder, or a stand-in over the HumanEvalPack problems. */
 export type WorkerInit =
-  | { engine: 'engine'; modelDir: string; device: 'cpu' | 'gpu' | 'auto'; baseline?: boolean; rows?: number }
+  | { engine: 'engine'; modelDir: string; device: 'cpu' | 'gpu' | 'auto'; baseline?: boolean }
   | { engine: 'oracle' | 'null'; dataDir: string; languages: HepLanguage[]; limit?: number };
 
 export type WorkerRequest =
@@ -32,7 +32,7 @@ function workerEntry(): { file: string; execArgv: string[] } {
   return { file: join(__dirname, 'eval-worker.js'), execArgv: [] };
 }
 
-interface Slot { child: ChildProcess; busy: number; dead: boolean; id: number }
+interface Slot { child: ChildProcess; busy: boolean; dead: boolean; id: number }
 interface Job { id: number; op: 'fix' | 'generate' | 'markersAt'; req: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void; slot?: Slot }
 
 export interface PoolEngine extends EvalEngine {
@@ -44,9 +44,7 @@ export interface PoolEngine extends EvalEngine {
 }
 
 /** Starts N workers and waits until each has loaded its engine (rejects with the first worker's error). */
-/** opts.inFlight: requests a worker answers at once (its engine batches them: --batch), default 1. */
-export async function startPool(init: WorkerInit, opts: { workers: number; threads: number; inFlight?: number; log?: (m: string) => void }): Promise<PoolEngine> {
-  const inFlight = Math.max(1, opts.inFlight ?? 1);
+export async function startPool(init: WorkerInit, opts: { workers: number; threads: number; log?: (m: string) => void }): Promise<PoolEngine> {
   const { file, execArgv } = workerEntry();
   const n = Math.max(1, opts.workers);
   const slots: Slot[] = [];
@@ -59,14 +57,13 @@ export async function startPool(init: WorkerInit, opts: { workers: number; threa
 
   const pump = () => {
     for (const s of slots) {
-      while (s.busy < inFlight && !s.dead) {
-        const job = queue.shift();
-        if (!job) return;
-        s.busy++;
-        job.slot = s;
-        inflight.set(job.id, job);
-        s.child.send({ type: 'call', id: job.id, op: job.op, req: job.req } satisfies WorkerRequest);
-      }
+      if (s.busy || s.dead) continue;
+      const job = queue.shift();
+      if (!job) return;
+      s.busy = true;
+      job.slot = s;
+      inflight.set(job.id, job);
+      s.child.send({ type: 'call', id: job.id, op: job.op, req: job.req } satisfies WorkerRequest);
     }
     if (queue.length && slots.every((s) => s.dead)) for (const j of queue.splice(0)) j.reject(new Error('every generation worker has exited'));
   };
@@ -78,7 +75,7 @@ export async function startPool(init: WorkerInit, opts: { workers: number; threa
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
-    const slot: Slot = { child, busy: 0, dead: false, id: i };
+    const slot: Slot = { child, busy: false, dead: false, id: i };
     let up = false;
     child.on('message', (m: WorkerReply) => {
       if (m.type === 'ready') { up = true; ready ??= m; resolveSlot(slot); return; }
@@ -86,7 +83,7 @@ export async function startPool(init: WorkerInit, opts: { workers: number; threa
       const job = inflight.get(m.id);
       if (!job) return;
       inflight.delete(m.id);
-      slot.busy--;
+      slot.busy = false;
       answered[i]!++;
       if (m.ok) job.resolve(m.value);
       else job.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
