@@ -80,6 +80,11 @@ def main():
         q = export["quantized"]
         md.append(f"- quantization: {q['matmul']}, embedding {q['embedding']}; max |Δlogit| vs float {q['max_abs_logit_diff_prefill']:.3f}, "
                   f"greedy prefix equal for {q['greedy_match_prefix']}/24 tokens")
+    md.append(f"- KV cache: kv_cache \"{config.get('kv_cache', 'present')}\" (docs/CONTRACTS.md)")
+    if "recontract" in export:
+        r = export["recontract"]
+        md.append(f"- re-exported by models/train/recontract.py from {r['from']} (sha256 {r['sha256_old'][:12]}...): {r['note']}; "
+                  f"{r['weights_reused']} 4-bit weights reused" + (f"; {r['checked']}" if r.get("checked") else ""))
     md += ["", "## Data", "", runs.get("data", {}).get("summary", "see models/data/DATA.md"), "",
            "## Training runs (every run, failed ones too)", "",
            table(runs["runs"], ["id", "phase", "variant", "hardware", "minutes", "tokens", "steps", "final_valid_loss", "status", "notes"]), ""]
