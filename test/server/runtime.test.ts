@@ -75,3 +75,22 @@ test('a model exported with the last position\'s logits only ([1, vocab], before
   assert.equal(plain.ids.length, 40);
   await model.release();
 });
+
+test('config.json kv_cache: "caller" or "present" (absent: present); anything else, or a graph that does not match it, is refused clearly', async () => {
+  const { mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const tmp = mkdtempSync(join(tmpdir(), 'treasure-kvcache-'));
+  try {
+    const base = JSON.parse(readFileSync(join(repoRoot(), 'test/fixtures/tiny-model-caller/config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...base, kv_cache: 'gpu' }));
+    assert.throws(() => readModelConfig(tmp), /kv_cache "gpu" is not "caller" or "present"/);
+    const { kv_cache: _, ...older } = base;
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(older));
+    assert.equal(readModelConfig(tmp).kv_cache, 'present');
+    // the caller graph with a config that says nothing of it: the runtime would feed the wrong inputs
+    copyFileSync(join(repoRoot(), 'test/fixtures/tiny-model-caller/model.onnx'), join(tmp, 'model.onnx'));
+    await assert.rejects(OrtModel.load(tmp, 'cpu'), /no output present\.0\.key|takes attention_bias/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
