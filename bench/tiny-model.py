@@ -16,41 +16,25 @@ import sys
 import numpy as np
 import onnx
 import torch
-from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "train"))
 from export import export_onnx, write_config  # noqa: E402
+from nbits import swap_matmuls  # noqa: E402
 from model import Config, Transformer  # noqa: E402
 
 
 def to_matmul_nbits(model, block_size=32):
-    g = model.graph
-    inits = {i.name: i for i in g.initializer}
-    new_nodes, dropped = [], set()
-    for node in g.node:
-        w = inits.get(node.input[1]) if node.op_type == "MatMul" else None
-        if w is None or len(w.dims) != 2 or w.dims[0] % block_size:
-            new_nodes.append(node)
-            continue
-        b = numpy_helper.to_array(w).astype(np.float32)  # [K, N]
+    def quantize(b):  # [K, N]
         k, n = b.shape
-        blocks = b.T.reshape(n, k // block_size, block_size)
+        if k % block_size:
+            return None
+        blocks = b.astype(np.float32).T.reshape(n, k // block_size, block_size)
         scale = np.abs(blocks).max(axis=2) / 7.0
         scale[scale == 0] = 1.0
         q = np.clip(np.round(blocks / scale[..., None]), -8, 7).astype(np.int32) + 8
         packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)  # low nibble first
-        qn, sn = node.input[1] + "_Q4", node.input[1] + "_scales"
-        g.initializer.extend([numpy_helper.from_array(packed, qn), numpy_helper.from_array(scale.reshape(-1).astype(np.float32), sn)])
-        new_nodes.append(helper.make_node("MatMulNBits", [node.input[0], qn, sn], list(node.output), name=node.name + "_Q4",
-                                          domain="com.microsoft", K=k, N=n, bits=4, block_size=block_size))
-        dropped.add(node.input[1])
-    del g.node[:]
-    g.node.extend(new_nodes)
-    keep = [i for i in g.initializer if i.name not in dropped]
-    del g.initializer[:]
-    g.initializer.extend(keep)
-    if not any(o.domain == "com.microsoft" for o in model.opset_import):
-        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+        return packed, scale.reshape(-1).astype(np.float32), dict(K=k, N=n, bits=4, block_size=block_size)
+    swap_matmuls(model, quantize)
     return model
 
 

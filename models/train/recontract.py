@@ -26,6 +26,7 @@ from onnx import helper, numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export import Int8Embedding, export_onnx, write_config  # noqa: E402
 from model import Config, Transformer  # noqa: E402
+from nbits import swap_matmuls  # noqa: E402
 
 LINEAR = re.compile(r"^/(?:mlp/)?(wq|wk|wv|wo|w1|w2|w3|lm_head)(?:_(\d+))?/MatMul_Q4$")
 NORM = re.compile(r"^/(attn_norm|mlp_norm|norm)(?:_(\d+))?/Mul_1$")
@@ -99,31 +100,9 @@ def requantize(path, linears):
     """Each MatMul of the new float graph back to the old MatMulNBits initializers (found by value)."""
     by_value = {key(w.T): (packed, scales, at) for w, packed, scales, at in linears.values()}
     m = onnx.load(path)
-    g = m.graph
-    inits = {i.name: i for i in g.initializer}
-    nodes, dropped, reused = [], set(), 0
-    for node in g.node:
-        w = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) > 1 else None
-        hit = by_value.get(key(numpy_helper.to_array(w))) if w is not None else None
-        if hit is None:
-            nodes.append(node)
-            continue
-        packed, scales, at = hit
-        qn, sn = node.input[1] + "_Q4", node.input[1] + "_scales"
-        g.initializer.extend([numpy_helper.from_array(packed, qn), numpy_helper.from_array(scales, sn)])
-        nodes.append(helper.make_node("MatMulNBits", [node.input[0], qn, sn], list(node.output), name=node.name + "_Q4",
-                                      domain="com.microsoft", **at))
-        dropped.add(node.input[1])
-        reused += 1
+    reused = swap_matmuls(m, lambda w: by_value.get(key(w)))
     if reused != len(linears):
         raise SystemExit(f"reused {reused} of {len(linears)} 4-bit weights: the new graph does not hold them all")
-    del g.node[:]
-    g.node.extend(nodes)
-    keep = [i for i in g.initializer if i.name not in dropped]
-    del g.initializer[:]
-    g.initializer.extend(keep)
-    if not any(o.domain == "com.microsoft" for o in m.opset_import):
-        m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return m, reused
 
 
