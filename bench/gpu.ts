@@ -16,7 +16,7 @@ import { defaultModelDir, Engine } from '../language-server/src/engine';
 import { repoRoot } from '../language-server/src/paths';
 import { buildPrompt } from '../language-server/src/prompt';
 import type { Device, DeviceStatus } from '../language-server/src/protocol';
-import { kvOnDevice } from '../language-server/src/runtime';
+import { OrtModel } from '../language-server/src/runtime';
 
 const LANGUAGE_ID: Record<string, [string, string]> = {
   python: ['python', 'py'], js: ['javascript', 'js'], java: ['java', 'java'], go: ['go', 'go'], cpp: ['cpp', 'cpp'], rust: ['rust', 'rs'],
@@ -148,7 +148,7 @@ async function runDevice(device: Device, o: Options, cases: FixCase[]): Promise<
   run.loadMs = performance.now() - t0;
   run.deviceInfo = engine.deviceInfo;
   const provider = engine.device;
-  run.kvOnGpu = kvOnDevice(provider);
+  run.kvOnGpu = engine.model instanceof OrtModel && engine.model.kvOnDevice;
   run.name = provider === 'cpu' ? `CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} threads)` : `${PROVIDER_LABELS[provider] ?? provider}: ${gpuName() ?? engine.deviceInfo?.adapter ?? 'GPU'}`;
   log(`${device}: loaded on ${provider} in ${Math.round(run.loadMs)} ms — ${engine.deviceInfo?.reason ?? ''}`);
 

@@ -208,7 +208,7 @@ export class OrtModel implements LogitsSource {
 
   /** Whether the KV cache stays on the device (WebGPU buffers), where this runtime does not roll it back. */
   get kvOnDevice(): boolean {
-    return this.config.kv_cache === 'present' && kvOnDevice(this.device);
+    return kvOnDevice(this.device, this.config.kv_cache);
   }
 
   start(): LogitsSession {
@@ -411,11 +411,12 @@ export function intraOpThreads(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * WebGPU: the KV cache (present.*) stays in GPU buffers between steps instead of a round trip
- * through the CPU each token; TREASURE_GPU_KV=0 turns that off (a check for the benchmark).
+ * WebGPU with a model that returns the whole cache (kv_cache 'present'): the cache (present.*) stays in
+ * GPU buffers between steps instead of a round trip through the CPU each token; TREASURE_GPU_KV=0 turns
+ * that off (a check for the benchmark). A 'caller' cache lives in the runtime's CPU buffers.
  */
-export function kvOnDevice(provider: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return provider === 'webgpu' && env.TREASURE_GPU_KV !== '0';
+export function kvOnDevice(provider: string, kvCache: ModelConfig['kv_cache'], env: NodeJS.ProcessEnv = process.env): boolean {
+  return kvCache === 'present' && provider === 'webgpu' && env.TREASURE_GPU_KV !== '0';
 }
 
 /**
@@ -433,7 +434,7 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
           graphOptimizationLevel: 'all',
           intraOpNumThreads: intraOpThreads(),
           ...(dir ? { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } : {}),
-          ...(config.kv_cache === 'present' && kvOnDevice(provider)
+          ...(kvOnDevice(provider, config.kv_cache)
             ? { preferredOutputLocation: Object.fromEntries(Array.from({ length: config.n_layer }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().map((n) => [n, 'gpu-buffer' as const])) }
             : {}),
         });

@@ -192,10 +192,9 @@ class Transformer(nn.Module):
         return logits, news
 
 
-def causal_bias(past_len, T, S=None, dtype=torch.float32):
+def causal_bias(past_len, T, S, dtype=torch.float32):
     """The bias of one row whose cache holds past_len positions in slots 0..past_len-1 of S slots and
     whose T new tokens follow: [1, 1, T, S+T], 0 where a query may look, -inf elsewhere."""
-    S = past_len if S is None else S
     slots = torch.arange(S).unsqueeze(0) < past_len  # [1, S]
     causal = torch.ones(T, T, dtype=torch.bool).tril()
     allowed = torch.cat([slots.expand(T, S), causal], dim=1)

@@ -7,7 +7,7 @@ norm weights are copied from the old model.onnx), only the graph around them is 
 Made for the cache change of 2026-12-04 (docs/CONTRACTS.md): exports before it returned the whole KV cache
 (present.*, past + new, copied every step); the current graph reads the caller's cache buffer and returns
 only the new positions. Needs torch and onnx (Debian's python3-torch and python3-onnx do), no onnxruntime:
-the runtime's test compares the two graphs' logits (test/server/recontract.test.ts).
+the runtime's test compares the two graphs' logits and tokens on the tiny fixture (test/server/speculate-onnx.test.ts).
 """
 import argparse
 import hashlib
@@ -20,7 +20,6 @@ import sys
 import numpy as np
 import onnx
 import torch
-import torch.nn as nn
 from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
