@@ -3,7 +3,7 @@
 Here:   python3 carry.py pack --max-mb 40 --out .carry FILE...   -> .carry/b01/, .carry/b02/, ... (one per call)
 There:  python3 carry.py receive --src .carry --dst /root/treasure/inbox  (joins files once all pieces came)
 There:  python3 carry.py split --max-mb 15 --out $OUT FILE...          (for the way back)
-Here:   python3 carry.py join --src DIR --dst DIR                       (joins returned pieces, checks sha256)
+Here:   python3 carry.py join --src DIR [DIR...] --dst DIR              (joins returned pieces, checks sha256)
 Each file travels as NAME.pNNN pieces plus NAME.json {"parts", "sha256", "bytes"}.
 """
 import argparse
@@ -137,7 +137,8 @@ def main():
     elif args.cmd == "receive":
         receive(args)
     else:
-        print("joined:", ", ".join(join([args.src], args.dst)) or "nothing")
+        # pieces of one file may come back over several calls: every folder named is searched
+        print("joined:", ", ".join(join(([args.src] if args.src else []) + args.files, args.dst)) or "nothing")
 
 
 if __name__ == "__main__":
