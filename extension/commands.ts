@@ -145,6 +145,7 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
     throw e;
   }
   if (result?.droppedLines) ctx.log.info(`generate: ${result.droppedLines} generated lines left out: they add a syntax error`);
+  if (result?.promptLinesLeftOut) ctx.log.info(`generate: the file before the cursor is longer than the model's context; its first ${result.promptLinesLeftOut} lines were left out`);
   if (result?.cutAtLines) ctx.log.info(`generate: the model went past the ${result.cutAtLines}-line limit; its answer was cut there`);
   if (!result || !result.text.trim()) {
     void vscode.window.showInformationMessage(result?.droppedLines

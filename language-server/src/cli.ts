@@ -239,6 +239,7 @@ async function cmdGenerate(args: Args): Promise<number> {
     process.stdout.write(r.text.endsWith('\n') ? r.text : r.text + '\n');
     process.stderr.write(`markers given: ${fmt(r.markers.given)}; inferred: ${fmt(r.markers.inferred) || '(none)'}; ${r.latencyMs} ms\n`);
     if (r.droppedLines) process.stderr.write(`${r.droppedLines} generated lines left out: they add a syntax error\n`);
+    if (r.promptLinesLeftOut) process.stderr.write(`the prompt is longer than the model's context: its first ${r.promptLinesLeftOut} lines were left out\n`);
     if (r.cutAtLines) process.stderr.write(`the model went past the ${r.cutAtLines}-line limit: its answer was cut there\n`);
   }
   return 0;

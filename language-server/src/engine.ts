@@ -28,6 +28,8 @@ import { TokenizerError, TreasureTokenizer } from './tokenizer';
 /** Bad input (unsupported language, line out of range, unknown marker, ...): CLI exit 2. */
 /** Branches of a copied answer tried before giving up (each costs one decode). */
 const BRANCH_TRIES = 4;
+/** Tokens of room an answer keeps when a long Generate prompt must lose its first lines to fit the context. */
+const ANSWER_ROOM = 512;
 
 export class InputError extends Error {}
 export { ModelError };
@@ -118,6 +120,8 @@ export interface GenerateResult {
   droppedLines?: number;
   /** The line limit the model's answer ran past: the answer was cut there (the length guard). */
   cutAtLines?: number;
+  /** Lines at the start of the prompt the model did not see: the prompt and the answer's room did not fit its context. */
+  promptLinesLeftOut?: number;
 }
 
 export interface MarkersAtRequest {
@@ -372,8 +376,25 @@ export class Engine {
     if (!this.markers) given = {};
     // Training prompts end with the last line of code and the answer starts on the next line: a prompt
     // that ends with a line break (the cursor on a new line) must not show the model an extra blank line.
-    const prompt = buildPrompt({ task, code: req.prompt.replace(/\r?\n$/, ''), given });
-    const promptIds = this.tokenizer.encode(prompt, true);
+    // A prompt too long for the context (Generate at the end of a long file) keeps its last lines: the
+    // code nearest the cursor matters most, and the answer keeps room for up to ANSWER_ROOM tokens.
+    const code = req.prompt.replace(/\r?\n$/, '');
+    const want = Math.min(req.maxTokens ?? 256, ANSWER_ROOM);
+    const encodeFrom = (line: number) => this.tokenizer.encode(buildPrompt({ task, code: line === 0 ? code : code.split('\n').slice(line).join('\n'), given }), true);
+    let promptIds = encodeFrom(0);
+    let leftOut = 0;
+    if (promptIds.length + want > this.model.contextLength) {
+      // the fewest leading lines to leave out (binary search: fewer lines, fewer tokens)
+      let lo = 1;
+      let hi = code.split('\n').length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (encodeFrom(mid).length + want <= this.model.contextLength) hi = mid;
+        else lo = mid + 1;
+      }
+      leftOut = lo;
+      promptIds = encodeFrom(leftOut);
+    }
     const room = this.model.contextLength - promptIds.length;
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
     // The length guard: the model aims at the length marker; the user's limit holds whatever it writes.
@@ -411,6 +432,7 @@ export class Engine {
     const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
     if (kept.dropped > 0) result.droppedLines = kept.dropped;
     if (decoded.stop === 'lines') result.cutAtLines = limit;
+    if (leftOut > 0) result.promptLinesLeftOut = leftOut;
     return result;
   }
 

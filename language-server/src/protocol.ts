@@ -81,6 +81,8 @@ export interface GenerateResult {
   droppedLines?: number;
   /** The line limit the model's answer ran past: the answer was cut there (the length guard). */
   cutAtLines?: number;
+  /** Lines at the start of the prompt the model did not see (the prompt did not fit its context). */
+  promptLinesLeftOut?: number;
 }
 
 /** `treasure/fixAll`: fixes for every syntax error/diagnostic target of a document (one fix per region). */

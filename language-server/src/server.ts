@@ -449,7 +449,7 @@ export function startServer(connection: Connection): void {
         engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
       );
       // undefined members (no dropped lines, no cut) are left out of the JSON
-      return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines };
+      return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
     } catch (e) {
       report('generate', e);
       return null;

@@ -42,8 +42,10 @@ export async function build(o: BuildOptions): Promise<void> {
       console.log(`== stage tasks (${o.small ? 'small' : 'full'}) -> ${join(o.out, 'tasks')}`);
       const mod = (await import(pathToFileURL(tasksIndex).href)) as { buildTasks?: (opts: Record<string, unknown>) => Promise<unknown> };
       if (typeof mod.buildTasks !== 'function') throw new Error('models/data/tasks/index.ts has no export buildTasks');
-      // A --small build writes its cards next to its output, never over the committed ones.
-      await mod.buildTasks({ small: o.small, out: o.out, root: o.root, corpusDir: join(o.out, 'corpus'), workers: o.workers, ...(o.small ? { cardDir: join(o.out, 'tasks') } : {}) });
+      // A --small build, or one into another --out (a held-out set), writes its cards next to its output,
+      // never over the committed ones (those describe the full build in build/data).
+      const ownCard = o.small || o.out !== join(o.root, 'build/data');
+      await mod.buildTasks({ small: o.small, out: o.out, root: o.root, corpusDir: join(o.out, 'corpus'), workers: o.workers, ...(ownCard ? { cardDir: join(o.out, 'tasks') } : {}) });
     }
   }
   console.log(`== done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);

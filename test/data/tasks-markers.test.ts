@@ -113,3 +113,17 @@ test('the examples of a file are a function of the seed', async () => {
   assert.equal(a, b);
   assert.notEqual(a, c);
 });
+
+test("a file its grammar cannot read is not in its label's language: no examples from it", async () => {
+  const s = loadSettings();
+  // capstone's assembler test vectors are named *.s.cs and were labelled C#
+  const vectors = ['# CS_ARCH_ARM, CS_MODE_THUMB, None', ...Array.from({ length: 40 }, (_, i) => `0x${(i + 16).toString(16)},0x42 = cmp r${i % 8}, r2`)].join('\n') + '\n';
+  const asm = await processFile({ text: vectors, code_type: 'csharp', package: 'capstone', path: 'suite/MC/ARM/thumb.s.cs' }, 'train', 1, s);
+  assert.equal(asm.notLanguage, true);
+  assert.equal(asm.examples.length, 0);
+  // the real C# fixture is read and keeps its examples
+  const name = readdirSync(FIX).find((f) => f.endsWith('.cs'))!;
+  const cs = await processFile({ text: readFileSync(join(FIX, name), 'utf8'), code_type: 'csharp', package: 'fixtures', path: name }, 'train', 1, s);
+  assert.notEqual(cs.notLanguage, true);
+  assert.ok(cs.examples.length > 0, `${name} gives examples`);
+});

@@ -86,6 +86,23 @@ test('generate: the length guard keeps the answer within the line limit, and say
   assert.equal(within.cutAtLines, undefined, 'four lines are within "concise" (<= 10)');
 });
 
+test('generate: a prompt longer than the context keeps its last lines and room for the answer, and says how many it left out', async () => {
+  const logits = new ScriptedLogits(tok, serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n<|end|>', 1024);
+  const engine = await Engine.load({ logits, tokenizer: tok });
+  const lines = Array.from({ length: 400 }, (_, i) => `value_${i} = ${i} * 2`);
+  const prompt = [...lines, 'def add(a, b):'].join('\n');
+  const r = await engine.generate({ languageId: 'python', prompt });
+  assert.equal(r.text, '    return a + b\n');
+  assert.ok(r.promptLinesLeftOut && r.promptLinesLeftOut > 0 && r.promptLinesLeftOut < 400, `left out ${r.promptLinesLeftOut}`);
+  const seen = tok.decode([...logits.prompts[0]!]);
+  assert.ok(seen.includes('value_399 = 399 * 2\ndef add(a, b):'), 'the lines nearest the cursor are kept');
+  assert.ok(!seen.includes(`value_${r.promptLinesLeftOut! - 1} =`), 'the lines left out are not in the prompt');
+  assert.ok(logits.prompts[0]!.length + 256 <= 1024, 'room for a 256-token answer');
+  // a prompt that fits loses nothing
+  const short = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):' });
+  assert.equal(short.promptLinesLeftOut, undefined);
+});
+
 test('generate: a prompt ending in a line break is laid out as in training (no blank line before the answer)', async () => {
   const logits = new ScriptedLogits(tok, serialize({ task: 'CodeGeneration', code_type: 'python' }) + '\n    return a + b\n<|end|>');
   const engine = await Engine.load({ logits, tokenizer: tok });

@@ -1,9 +1,10 @@
 // One corpus file -> its examples (CodeGeneration, CodeFix, CodeExplanation), markers included.
-import { analyze, findFunctions, type FnInfo } from './functions.js';
+import type { Parser } from 'web-tree-sitter';
+import { analyze, functionsIn, type FnInfo, type FnSpan } from './functions.js';
 import { docToBody, docToFunction, continuations, type Pair } from './generation.js';
 import { explain } from './explanation.js';
 import { fixable, fixWeight, makeFix } from './fix.js';
-import { getParser, grammarName } from './parsers.js';
+import { errorShare, getParser, grammarName } from './parsers.js';
 import { Rng } from './rng.js';
 import type { Settings } from './settings.js';
 import { countLines, enumValues, lengthBucket, markerProblems, type Markers } from './taxonomy.js';
@@ -67,7 +68,8 @@ function warnOnce(grammar: string, e: unknown): void {
   console.error(`[tasks] grammar ${grammar} not loaded: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-export async function processFile(rec: CorpusRecord, split: string, seed: number, s: Settings): Promise<{ examples: Example[]; meta: ExampleMeta[] }> {
+/** `notLanguage`: the file was dropped, its grammar could not read most of it (Settings.maxErrorShare). */
+export async function processFile(rec: CorpusRecord, split: string, seed: number, s: Settings): Promise<{ examples: Example[]; meta: ExampleMeta[]; notLanguage?: boolean }> {
   const examples: Example[] = [];
   const meta: ExampleMeta[] = [];
   const base = baseMarkers(rec);
@@ -80,19 +82,29 @@ export async function processFile(rec: CorpusRecord, split: string, seed: number
     examples.push(ex);
     meta.push(m);
   };
+  const grammar = grammarName(rec.code_type, rec.path);
+  let parser: Parser | undefined;
+  if (grammar && text.length <= s.maxFileChars) {
+    try {
+      parser = await getParser(grammar);
+    } catch (e) {
+      warnOnce(grammar!, e); // that language then gets file continuation only, said once per worker
+    }
+  }
+  let spans: FnSpan[] = [];
+  if (parser) {
+    const tree = parser.parse(text);
+    try {
+      // a file its grammar mostly cannot read is not written in its label's language: no examples at all
+      if (tree && errorShare(tree.rootNode, text.length) > s.maxErrorShare) return { examples, meta, notLanguage: true };
+      if (tree) spans = functionsIn(tree.rootNode, grammar!, text);
+    } finally {
+      tree?.delete();
+    }
+  }
   // plain continuation: every language
   for (const p of continuations(text, new Rng(seed, 'cont', key), s)) push('CodeGeneration', p, { kind: p.kind });
-  const grammar = grammarName(rec.code_type, rec.path);
-  if (!grammar || text.length > s.maxFileChars) return { examples, meta };
-  let parser;
-  try {
-    parser = await getParser(grammar);
-  } catch (e) {
-    warnOnce(grammar, e); // that language then gets file continuation only, said once per worker
-    return { examples, meta };
-  }
-  const spans = findFunctions(parser, grammar, text);
-  if (!spans.length) return { examples, meta };
+  if (!parser || !spans.length) return { examples, meta };
   const rng = new Rng(seed, 'fn', key);
   // analyze lazily: only functions that a task may use
   const infos = new Map<number, FnInfo | null>();

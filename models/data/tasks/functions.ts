@@ -28,13 +28,14 @@ export function findFunctions(parser: Parser, grammar: string, text: string, opt
   const tree = parser.parse(text);
   if (!tree) return [];
   try {
-    return findIn(tree.rootNode, grammar, text, opts.descendLines ?? 80);
+    return functionsIn(tree.rootNode, grammar, text, opts.descendLines ?? 80);
   } finally {
     tree.delete();
   }
 }
 
-function findIn(root: Node, grammar: string, text: string, descendLines: number): FnSpan[] {
+/** findFunctions on a tree already parsed (the tasks build parses each file once). */
+export function functionsIn(root: Node, grammar: string, text: string, descendLines = 80): FnSpan[] {
   const fnTypes = functionTypes(grammar);
   const out: FnSpan[] = [];
   const rowsOf = (n: Node) => n.endPosition.row - n.startPosition.row + 1;

@@ -40,6 +40,8 @@ export interface BuildTasksResult {
   shards: string[];
   files: number;
   errors: number;
+  /** files dropped: not in their label's language (Settings.maxErrorShare) */
+  notLanguage: number;
   seconds: number;
 }
 
@@ -233,12 +235,14 @@ export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksRes
 
   const candidates: Record<string, number> = {};
   let errors = 0;
+  let notLanguage = 0;
   for (const d of results.values()) {
     errors += d.errors;
+    notLanguage += d.notLanguage;
     for (const [t, n] of Object.entries(d.counts)) candidates[t] = (candidates[t] ?? 0) + n;
   }
   const rates = keepRates(candidates, settings.mix, settings.mixSlack ?? 0);
-  log(`${files} files -> candidates ${JSON.stringify(candidates)} in ${((tExamples - t0) / 1000).toFixed(1)}s; keep rates ${JSON.stringify(rates)}`);
+  log(`${files} files (${notLanguage} not in their label's language: dropped) -> candidates ${JSON.stringify(candidates)} in ${((tExamples - t0) / 1000).toFixed(1)}s; keep rates ${JSON.stringify(rates)}`);
 
   const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(outDir, s, settings.shardMaxBytes, settings.xzLevel ?? 3)])) as Record<string, ShardWriter>;
   const stats = new CardStats();
@@ -265,7 +269,7 @@ export async function buildTasks(opts: BuildTasksOptions): Promise<BuildTasksRes
   const shardsOut = Object.values(writers).flatMap((w) => w.written).sort();
   const seconds = (Date.now() - t0) / 1000;
   log(`wrote ${JSON.stringify(written)} into ${shardsOut.length} shards in ${seconds.toFixed(1)}s`);
-  const result: BuildTasksResult = { candidates, written, shards: shardsOut, files, errors, seconds };
+  const result: BuildTasksResult = { candidates, written, shards: shardsOut, files, errors, notLanguage, seconds };
   // the full build's card is the committed one (models/data); a small build's stays with its output
   const cardDir = opts.cardDir === undefined ? (opts.small ? outDir : join(REPO_ROOT, 'models', 'data')) : opts.cardDir;
   if (cardDir) writeCard(cardDir, stats, { seed, small: !!opts.small, settings, rates, result, corpusDir: opts.corpusDir });

@@ -2,7 +2,7 @@
 // copy of syntax trees, so the bug operators can walk nodes without crossing into wasm each time.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
 import { REPO_ROOT } from './taxonomy.js';
 
 interface GrammarEntry { functions: string[] }
@@ -136,6 +136,23 @@ export function* walk(n: PNode): Generator<PNode> {
     yield x;
     for (let i = x.children.length - 1; i >= 0; i--) stack.push(x.children[i]!);
   }
+}
+
+/**
+ * The share of a file's characters that its grammar could not read (inside ERROR nodes). A file named
+ * like one language but written in another (capstone's `*.s.cs` assembler test vectors labelled C#,
+ * literate Haskell) is mostly ERROR; real code with a few unknown macros is not.
+ */
+export function errorShare(root: Node, length: number): number {
+  if (length === 0 || !root.hasError) return 0;
+  let err = 0;
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'ERROR') { err += n.endIndex - n.startIndex; continue; }
+    if (n.hasError) for (const c of n.children) if (c) stack.push(c);
+  }
+  return err / length;
 }
 
 /** Any ERROR or MISSING node (a plain loop: it runs on every analyzed function). */

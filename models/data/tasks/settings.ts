@@ -8,6 +8,8 @@ export interface Settings {
   mixSlack?: number;
   maxExampleChars: number;
   maxFileChars: number;
+  /** files whose grammar leaves more than this share of characters in ERROR nodes are dropped */
+  maxErrorShare: number;
   shardMaxBytes: number;
   xzLevel?: number;
   chunkRecords: number;

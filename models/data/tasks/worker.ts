@@ -7,7 +7,7 @@ import { processFile, type CorpusRecord } from './examples.js';
 import type { Settings } from './settings.js';
 
 export interface ChunkMsg { id: number; split: string; lines: string[] }
-export interface ChunkDone { id: number; counts: Record<string, number>; errors: number; files: number; ms: number }
+export interface ChunkDone { id: number; counts: Record<string, number>; errors: number; notLanguage: number; files: number; ms: number }
 
 const { seed, settings, tmpDir } = workerData as { seed: number; settings: Settings; tmpDir: string };
 
@@ -20,10 +20,12 @@ parentPort!.on('message', async (msg: ChunkMsg) => {
   const t0 = Date.now();
   const out: Record<string, string[]> = {};
   let errors = 0;
+  let notLanguage = 0;
   for (const line of msg.lines) {
     try {
       const rec = JSON.parse(line) as CorpusRecord;
-      const { examples, meta } = await processFile(rec, msg.split, seed, settings);
+      const { examples, meta, notLanguage: dropped } = await processFile(rec, msg.split, seed, settings);
+      if (dropped) notLanguage++;
       for (let i = 0; i < examples.length; i++) {
         const ex = examples[i]!;
         (out[ex.task] ??= []).push(JSON.stringify(statsOf(ex, meta[i]!)) + '\t' + JSON.stringify(ex));
@@ -37,6 +39,6 @@ parentPort!.on('message', async (msg: ChunkMsg) => {
     counts[task] = lines.length;
     writeFileSync(join(tmpDir, `${msg.id}.${task}.tsv`), lines.join('\n') + '\n');
   }
-  const done: ChunkDone = { id: msg.id, counts, errors, files: msg.lines.length, ms: Date.now() - t0 };
+  const done: ChunkDone = { id: msg.id, counts, errors, notLanguage, files: msg.lines.length, ms: Date.now() - t0 };
   parentPort!.postMessage(done);
 });

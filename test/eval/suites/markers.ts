@@ -18,6 +18,8 @@ export interface MarkerRecord {
   latencyMs: number;
   skipped?: string;
   error?: string;
+  /** why the engine answered without a model call (then no marker was written) */
+  noModelCall?: string;
 }
 
 /** Markers are decoded before the answer: a short budget is enough to read them. */
@@ -31,7 +33,9 @@ export async function inferMarkers(engine: EvalEngine, ex: TaskExample, maxToken
     if (ex.task === 'CodeFix') {
       const input = fixInput(ex);
       const r = await engine.fix({ text: input.text, languageId, line: input.line, mode: 'none', diagnostic: ex.diagnostic, maxTokens });
-      return { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
+      const rec: MarkerRecord = { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
+      if (Object.keys(r.inferred).length === 0 && Object.keys(r.given).length === 0 && r.reason) rec.noModelCall = r.reason;
+      return rec;
     }
     if (ex.task === 'CodeGeneration') {
       const r = await engine.generate({ languageId, prompt: ex.code, mode: 'none', maxTokens });
@@ -73,6 +77,19 @@ export function taskConfusion(records: MarkerRecord[]): { labels: string[]; rows
   return { labels: [...labels].sort(), rows };
 }
 
+/** The engine's reasons for answering without a model call (its markers then count as not written). */
+export function noModelCallLines(records: MarkerRecord[]): string[] {
+  const why = new Map<string, string[]>();
+  for (const r of records) {
+    if (!r.noModelCall) continue;
+    const reason = r.noModelCall.replace(/\d+/g, 'N'); // one row per kind of reason, not per line number
+    why.set(reason, [...(why.get(reason) ?? []), r.codeType]);
+  }
+  if (why.size === 0) return [];
+  return ['', 'Answered without a model call (no markers written; counted as wrong above):', '',
+    table(['engine reason', 'examples', 'languages'], [...why].map(([k, v]) => [k, String(v.length), [...new Set(v)].sort().join(', ')]))];
+}
+
 export async function runMarkers(ctx: SuiteContext, opts: { perBucket: number }): Promise<SuiteResult> {
   const t0 = Date.now();
   const notes: string[] = [];
@@ -98,6 +115,7 @@ export async function runMarkers(ctx: SuiteContext, opts: { perBucket: number })
     '', 'Task confusion (rows: label, columns: the model\'s task marker):', '',
     table(['label \\ predicted', ...conf.labels], Object.entries(conf.rows).map(([t, row]) => [t, ...conf.labels.map((l) => String(row[l] ?? 0))])),
     '', `${records.length} examples (${opts.perBucket} per task and language at most); ${skipped} skipped (no Engine API call for the task), ${errors} engine errors.`,
+    ...noModelCallLines(records),
   ].join('\n');
   if (Object.values(scores).some((s) => s.given > 0)) {
     notes.push('the engine gave some markers from context although none were asked for: those categories are not scored (see engine-adapter.ts)');
