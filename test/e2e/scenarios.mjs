@@ -212,7 +212,7 @@ export const scenarios = [
       await wb.open(cs.folderUrl(workspace));
       await wb.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: T.ui });
       await wb.openFile('buggy.py');
-      await wb.command('Treasure: Show Output');
+      await wb.showOutput('Treasure: Show Output');
       const output = wb.page.locator('.panel .view-lines').first();
       await output.filter({ hasText: 'Restricted Mode' }).waitFor({ timeout: T.server });
       await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
@@ -240,7 +240,7 @@ export const scenarios = [
       await wb.openFile('buggy.py');
       await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
       const serverPid = () => descendants(cs.proc.pid).find((p) => p.cmd.includes('treasure') && p.cmd.includes('dist/server.js'))?.pid;
-      await wb.command('Treasure: Show Output');
+      await wb.showOutput('Treasure: Show Output');
       // The client restarts a crashed server (4 times within 3 minutes), then stops and says so.
       let pid = await waitFor('the language server process', serverPid, T.server);
       for (let crash = 1; crash <= 5; crash++) {

@@ -83,6 +83,25 @@ export class Workbench {
     await this.quickPick(`>${title}`, title);
   }
 
+  /**
+   * Runs a command that opens an output channel and waits until the panel shows its text. A palette
+   * command typed while the workbench is still busy can be lost (seen once in CI: the panel never
+   * opened), so it is run again, up to three times, before giving up.
+   */
+  async showOutput(title) {
+    const lines = this.page.locator('.panel .view-lines').first();
+    for (let attempt = 1; ; attempt++) {
+      await this.command(title);
+      try {
+        await lines.waitFor({ state: 'visible', timeout: 10_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw new Error(`"${title}" did not open the output panel (3 tries): ${err.message}`);
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
   async focusEditorArea() {
     const editor = this.page.locator('.editor-instance .monaco-editor textarea, .monaco-editor .native-edit-context').first();
     if (await editor.count()) await editor.focus().catch(() => undefined);
