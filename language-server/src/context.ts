@@ -252,6 +252,16 @@ export function issuesOn(a: Analysis, fromLine: number, toLine: number): SyntaxI
 }
 
 /**
+ * The syntax error nearest to `line` within `within` lines of it (ties: the earlier one), as a target: for
+ * a function rewrite asked where no function parses (a method cut out of its class) but the code is broken.
+ */
+export function nearestSyntaxTarget(a: Analysis, line: number, within: number): FixTarget | null {
+  const dist = (i: SyntaxIssue) => (line < i.start.row ? i.start.row - line : line > i.end.row ? line - i.end.row : 0);
+  const near = issuesOn(a, line - within, line + within).sort((x, y) => dist(x) - dist(y) || x.start.row - y.start.row);
+  return near[0] ? syntaxTarget(a, near[0]) : null;
+}
+
+/**
  * Chooses the fix target: a diagnostic on `line` (or the first one), else a syntax error on `line`
  * (or the first one), else the function around `line`. Without `line` and with no error: the file's
  * only function, if it has exactly one.

@@ -7,6 +7,8 @@ import {
   contextMarkers,
   diagnosticTarget,
   functionTarget,
+  MAX_FUNCTION_LINES,
+  nearestSyntaxTarget,
   regionText,
   type Analysis,
   type DiagnosticLike,
@@ -262,6 +264,9 @@ export class Engine {
         const dt = diagnosticTarget(a, d);
         target = { ...target, diagnostic: dt.diagnostic, errorType: dt.errorType };
       }
+      // no function parses around the line (a method cut out of its class, a broken header) but the code
+      // near it is broken: that is what there is to fix
+      target ??= chooseTarget(a, { line: req.line, diagnostics: req.diagnostics }) ?? nearestSyntaxTarget(a, req.line, MAX_FUNCTION_LINES);
     } else target = chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
     const ms = () => Math.round(performance.now() - t0);
     if (!target) {

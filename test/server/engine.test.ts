@@ -64,6 +64,19 @@ test('bad input is an InputError with a clear message', async () => {
   await assert.rejects(engine.fix({ text: 'x = 1\n', languageId: 'lua' }), /no grammar/);
 });
 
+test('a function rewrite where no function parses (a method cut out of its class) fixes the syntax error near the line', async () => {
+  const text = '  _render(dom: AnyNode): string {\n    return render(dom, this.options;\n  }\n';
+  const logits = new ScriptedLogits(tok, serialize({ task: 'CodeFix', code_type: 'typescript' }) + '\n    return render(dom, this.options);<|end|>');
+  const engine = await Engine.load({ logits, tokenizer: tok });
+  const o = await engine.fixDetailed({ text, languageId: 'typescript', line: 0, mode: 'function' });
+  assert.ok(logits.feeds > 0, `the model was asked (${o.fix ? 'fixed' : o.reason})`);
+  assert.doesNotMatch(o.fix ? '' : o.reason ?? '', /nothing to fix/);
+  // far from any error and outside any function there is still nothing to fix
+  const far = await engine.fixDetailed({ text: text + '\n'.repeat(100) + 'let x = 1;\n', languageId: 'typescript', line: 103, mode: 'function' });
+  assert.equal(far.fix, null);
+  assert.match(far.reason ?? '', /nothing to fix at line 104/);
+});
+
 test('generate: CodeGeneration with a length marker', async () => {
   const engine = await engineWriting(serialize({ task: 'CodeGeneration', code_type: 'python', length_bucket: 'concise', length_lines: '1' }) + '\n    return a + b\n<|end|>');
   const r = await engine.generate({ languageId: 'python', prompt: 'def add(a, b):', markers: { length_lines: '1' } });
