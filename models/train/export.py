@@ -100,12 +100,13 @@ def write_config(cfg, out_dir):
                    "eos_token": "<|end|>", "dtype": "float32", "kv_cache": "caller"}, f, indent=1)
 
 
-def quantize_4bit(src, dst, block_size):
+def quantize_4bit(src, dst, block_size, accuracy_level=None):
     import onnx
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
     model = onnx.load(src)
-    q = MatMulNBitsQuantizer(model, block_size=block_size, is_symmetric=True)
+    # accuracy_level 4: int8 activations on CPU (models/train/compute_level.py says why); None: the default
+    q = MatMulNBitsQuantizer(model, block_size=block_size, is_symmetric=True, accuracy_level=accuracy_level)
     q.process()
     q.model.save_model_to_file(dst, use_external_data_format=False)
 
@@ -164,6 +165,7 @@ def main():
     ap.add_argument("--quantize", action="store_true")
     ap.add_argument("--block-size", type=int, default=32)
     ap.add_argument("--keep-fp32", action="store_true", help="keep model.fp32.onnx beside the quantized model")
+    ap.add_argument("--accuracy-level", type=int, default=None, help="MatMulNBits accuracy_level (4: int8 activations on CPU)")
     ap.add_argument("--prompt", default="<|prompt|>Fix the bug in this code.\ndef add(a, b):\n    return a - b\n<|completion|>")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -191,13 +193,15 @@ def main():
         # 2. shipped export: int8 embedding table + 4-bit MatMulNBits weights (quality is measured by the eval).
         tmp = os.path.join(args.out, "model.int8emb.onnx")
         export_onnx(copy.deepcopy(model), cfg, tmp, int8_embedding=True)
-        quantize_4bit(tmp, final, args.block_size)
+        quantize_4bit(tmp, final, args.block_size, args.accuracy_level)
         os.remove(tmp)
         tokens, logits, sec = ort_greedy(final, cfg, prompt_ids, 24)
         report["quantized"] = {"matmul": f"MatMulNBits 4-bit symmetric, block {args.block_size}", "embedding": "int8 per row",
                                "max_abs_logit_diff_prefill": float(np.abs(logits - ref_logits).max()),
                                "greedy_match_prefix": next((i for i, (a, b) in enumerate(zip(tokens, ref_tokens)) if a != b), len(tokens)),
                                "ort_cpu_ms_per_token": round(sec * 1000, 2), "bytes": os.path.getsize(final)}
+        if args.accuracy_level is not None:
+            report["quantized"]["accuracy_level"] = args.accuracy_level
         if not args.keep_fp32:
             os.remove(fp32_path)
     else:
