@@ -1,7 +1,7 @@
 // The runtime on the real shipped model (models/treasure/): tokenizer.json through
 // @huggingface/tokenizers, and the ONNX session with its KV cache.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { Decoder, MarkerVocab } from '../../language-server/src/decode';
@@ -49,7 +49,12 @@ test('the ONNX session: one prefill equals token-by-token decoding with the KV c
     if (step[i]! > step[am2]!) am2 = i;
   }
   assert.equal(am1, am2);
-  assert.ok(maxDiff < 1e-2, `max logit difference ${maxDiff}`);
+  // With int8 activations (MatMulNBits accuracy_level 4, models/train/compute_level.py) a 4-token step and
+  // single-token steps round the activations in different kernels: the logits agree to about 0.1, not 1e-5
+  // (the greedy token above must still agree); with float activations they agree to well under 1e-2.
+  const level = (JSON.parse(readFileSync(join(dir, 'export.json'), 'utf8')) as { quantized?: { accuracy_level?: number } }).quantized?.accuracy_level ?? 0;
+  const tolerance = level === 4 ? 0.5 : 1e-2;
+  assert.ok(maxDiff < tolerance, `max logit difference ${maxDiff} (accuracy_level ${level})`);
   await model.release();
 });
 
