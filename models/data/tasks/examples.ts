@@ -88,7 +88,7 @@ export async function processFile(rec: CorpusRecord, split: string, seed: number
     try {
       parser = await getParser(grammar);
     } catch (e) {
-      warnOnce(grammar!, e); // that language then gets file continuation only, said once per worker
+      warnOnce(grammar, e); // that language then gets file continuation only, said once per worker
     }
   }
   let spans: FnSpan[] = [];
