@@ -385,20 +385,22 @@ export class Engine {
     // code nearest the cursor matters most, and the answer keeps room for up to ANSWER_ROOM tokens.
     const code = req.prompt.replace(/\r?\n$/, '');
     const want = Math.min(req.maxTokens ?? 256, ANSWER_ROOM);
-    const encodeFrom = (line: number) => this.tokenizer.encode(buildPrompt({ task, code: line === 0 ? code : code.split('\n').slice(line).join('\n'), given }), true);
+    const codeLines = code.split('\n');
+    const encodeFrom = (line: number) => this.tokenizer.encode(buildPrompt({ task, code: codeLines.slice(line).join('\n'), given }), true);
     let promptIds = encodeFrom(0);
     let leftOut = 0;
     if (promptIds.length + want > this.model.contextLength) {
-      // the fewest leading lines to leave out (binary search: fewer lines, fewer tokens)
+      // the fewest leading lines to leave out (binary search: fewer lines, fewer tokens); `fits` is hi's prompt
       let lo = 1;
-      let hi = code.split('\n').length - 1;
+      let hi = codeLines.length - 1;
+      let fits = encodeFrom(hi);
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (encodeFrom(mid).length + want <= this.model.contextLength) hi = mid;
-        else lo = mid + 1;
+        const ids = encodeFrom(mid);
+        if (ids.length + want <= this.model.contextLength) { hi = mid; fits = ids; } else lo = mid + 1;
       }
-      leftOut = lo;
-      promptIds = encodeFrom(leftOut);
+      leftOut = hi;
+      promptIds = fits;
     }
     const room = this.model.contextLength - promptIds.length;
     if (room < 8) throw new InputError(`the prompt is too long for the model's context of ${this.model.contextLength} tokens`);
