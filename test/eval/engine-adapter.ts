@@ -130,10 +130,11 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
 }
 
 /** Loads the product's engine on a model folder (default models/treasure). */
-export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean }): Promise<EvalEngine> {
+export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean; branchTries?: number }): Promise<EvalEngine> {
   const mod = await import('../../language-server/src/engine.js');
   const load: EngineOptions = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
   if (opts.baseline) load.markers = false;
+  if (opts.branchTries !== undefined) load.branchTries = opts.branchTries;
   const engine = await mod.Engine.load(load);
   return wrapEngine(engine, { baseline: opts.baseline });
 }

@@ -22,7 +22,7 @@ process.on('message', (m: WorkerRequest) => {
     if (m.type === 'init') {
       try {
         const i = m.init;
-        if (i.engine === 'engine') engine = await loadEngine({ modelDir: i.modelDir, device: i.device, baseline: i.baseline });
+        if (i.engine === 'engine') engine = await loadEngine({ modelDir: i.modelDir, device: i.device, baseline: i.baseline, branchTries: i.branchTries });
         else if (i.engine === 'oracle') {
           const problems: Problem[] = [];
           for (const l of i.languages) problems.push(...loadProblems(i.dataDir, l, i.limit));

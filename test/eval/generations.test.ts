@@ -178,6 +178,9 @@ test('CLI round trip (oracle stand-in, 2 generation workers): --generate-only, t
     assert.ok((scored.results.suites[0]!.records as FixRecord[]).every((r) => r.pass));
     assert.match(readFileSync(join(dir, 'scored.md'), 'utf8'), /16 answered from the file, 0 computed here/);
     assert.throws(() => parseArgs(['--generate-only']), /needs --generations FILE/);
+    assert.equal(parseArgs(['--branch-tries', '0']).branchTries, 0);
+    assert.equal(parseArgs([]).branchTries, undefined); // the product's retry budget unless asked
+    assert.throws(() => parseArgs(['--branch-tries', '-1']), /whole number/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

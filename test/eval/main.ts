@@ -42,6 +42,8 @@ const HELP = `Usage: npm run eval -- [options]
   --length-tests       also run the length suite's outputs against the tests (pass@1)
   --per-bucket N       markers/tail: examples per task and language (default: --limit, else 20)
   --max-tokens N       answer budget passed to the engine
+  --branch-tries N     the engine's retries from its least-sure decoding points (default: the product's, 4);
+                       a separate model identity in the generations file (a speed/quality trade-off study)
   --device D           cpu | gpu | auto (default cpu)
   --engine E           engine (default) | oracle | null: stand-ins that check the harness itself
   --data DIR           HumanEvalPack folder (default ../shared/data/humanevalpack, env TREASURE_HUMANEVALPACK)
@@ -86,6 +88,7 @@ export interface Options {
   generations?: string;
   generateOnly?: boolean;
   genWorkers?: number;
+  branchTries?: number;
   threads?: number;
   genLabel?: string;
   headline?: string;
@@ -131,6 +134,7 @@ export function parseArgs(argv: string[]): Options {
       case '--generations': o.generations = val(); break;
       case '--generate-only': o.generateOnly = true; break;
       case '--gen-workers': o.genWorkers = Math.max(0, int(flag, val())); break;
+      case '--branch-tries': o.branchTries = int(flag, val()); break;
       case '--threads': o.threads = Math.max(1, int(flag, val())); break;
       case '--gen-label': o.genLabel = val(); break;
       case '--headline': o.headline = val(); break;
@@ -192,8 +196,8 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       return o.engine === 'oracle' ? oracleEngine(problems) : nullEngine();
     }
     log(`loading the engine on ${dir}${workers ? ` in ${workers} worker processes x ${threads} threads` : ''}`);
-    if (workers) return startPool({ engine: 'engine', modelDir: dir, device: o.device, baseline }, { workers, threads, log });
-    return loadEngine({ modelDir: dir, device: o.device, baseline });
+    if (workers) return startPool({ engine: 'engine', modelDir: dir, device: o.device, baseline, branchTries: o.branchTries }, { workers, threads, log });
+    return loadEngine({ modelDir: dir, device: o.device, baseline, branchTries: o.branchTries });
   };
   const engineFor = (dir: string, baseline: boolean) => async (): Promise<EvalEngine> => {
     if (!store) return rawEngine(dir, baseline);
@@ -204,7 +208,8 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       const id = modelIdentity(dir, { baseline });
       if (!id) return rawEngine(dir, baseline); // a file is missing: the engine says which
       identities.push(id);
-      model = id.id;
+      // another retry budget is another engine: its outputs are kept apart
+      model = o.branchTries === undefined ? id.id : `${id.id}+branchTries=${o.branchTries}`;
       kind = baseline ? 'engine (baseline)' : 'engine';
       let tok: TreasureTokenizer | undefined;
       countTokens = (text) => (tok ??= TreasureTokenizer.fromFile(join(dir, 'tokenizer.json'))).encode(text).length;
@@ -293,6 +298,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       limit: o.limit,
       machine: { cpus: availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version },
       engineProcesses: workers ? { workers, threads } : { workers: 0, threads },
+      ...(o.branchTries !== undefined ? { branchTries: o.branchTries } : {}),
       generations: store ? { ...store.summary(), generateOnly: !!o.generateOnly, models: identities, bySuite } : undefined,
     },
     selfCheck: sc.summaries,

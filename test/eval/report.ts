@@ -22,6 +22,8 @@ export interface RunMeta {
   machine: { cpus: number; platform: string; node: string };
   /** --gen-workers N (0: the engine in this process) and the intra-op threads of each engine */
   engineProcesses?: { workers: number; threads: number };
+  /** --branch-tries N: the engine's retry budget when not the product's */
+  branchTries?: number;
   /** --generations FILE: how many engine calls came from the file, how many were computed, and where the file's entries came from */
   generations?: GenerationsMeta;
 }
@@ -39,7 +41,8 @@ export function generationsMarkdown(m: RunMeta): string {
   const g = m.generations;
   if (!g) return '';
   const w = m.engineProcesses?.workers || 1;
-  const engines = m.engineProcesses ? ` (${w} engine${w > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads)` : '';
+  const tries = m.branchTries !== undefined ? `, ${m.branchTries} branch tries` : '';
+  const engines = m.engineProcesses ? ` (${w} engine${w > 1 ? 's' : ''} x ${m.engineProcesses.threads} threads${tries})` : '';
   const rows = Object.entries(g.bySuite);
   const suiteTable = (from: string) => table(['suite', from, 'computed', 'seconds', 'computed per second'], rows.map(([s, x]) => [s, String(x.cached), String(x.computed), num(x.seconds, 1), num(x.perSecond, 2)]));
   if (!g.file) {

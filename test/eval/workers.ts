@@ -12,7 +12,7 @@ import { repoRoot } from './paths.js';
 
 /** What a worker loads: the engine on a model folder, or a stand-in over the HumanEvalPack problems. */
 export type WorkerInit =
-  | { engine: 'engine'; modelDir: string; device: 'cpu' | 'gpu' | 'auto'; baseline?: boolean }
+  | { engine: 'engine'; modelDir: string; device: 'cpu' | 'gpu' | 'auto'; baseline?: boolean; branchTries?: number }
   | { engine: 'oracle' | 'null'; dataDir: string; languages: HepLanguage[]; limit?: number };
 
 export type WorkerRequest =
