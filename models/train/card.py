@@ -1,6 +1,7 @@
 """Write the model card (models/treasure/MODEL.json + MODEL.md) from recorded facts, never by hand.
 
     python3 models/train/card.py --model models/treasure --runs RUNS.json [--eval EVAL.json ...]
+(without --eval: the evaluations listed in RUNS.json under "card_evals", repo-relative)
 
 RUNS.json (models/train/runs.json) is the log of every training run, failed ones too; export.json comes
 from export.py; eval files are the harness's JSON outputs (npm run eval -- --out FILE.json).
@@ -35,7 +36,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--runs", required=True)
-    ap.add_argument("--eval", nargs="*", default=[])
+    ap.add_argument("--eval", nargs="*", default=None)
     args = ap.parse_args()
     runs = load(args.runs)
     config = load(os.path.join(args.model, "config.json"))
@@ -43,11 +44,13 @@ def main():
     # Each eval: the harness's JSON (per-problem records stay there, out of models/) and its Markdown
     # report beside it (FILE.md); the card keeps the run's meta and the report.
     evals = []
-    for p in args.eval:
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    paths = args.eval if args.eval is not None else [os.path.join(root, p) for p in runs.get("card_evals", [])]
+    for p in paths:
         e = load_any(p)
         base = p[:-3] if p.endswith(".xz") else p
         md_path = (base[:-5] if base.endswith(".json") else base) + ".md"
-        evals.append({"file": p, "meta": e.get("meta"), "selfCheck": e.get("selfCheck"),
+        evals.append({"file": os.path.relpath(os.path.abspath(p), root), "meta": e.get("meta"), "selfCheck": e.get("selfCheck"),
                       "markdown": e.get("markdown") or (open(md_path).read() if os.path.exists(md_path) else None)})
     shipped = next((r for r in runs["runs"] if r.get("shipped")), None)
     card = {
