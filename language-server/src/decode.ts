@@ -19,6 +19,11 @@
 // (Exactly so with float activations; a model with int8 activations, MatMulNBits accuracy_level 4, rounds
 // a several-token step differently from single-token steps, so a near tie can go the other way: measured
 // on HumanEvalFix, 976 of 984 verdicts as with float activations, models/treasure/MODEL.md.)
+// Retries (the engine's branches) decode again on the same prompt: the marker list, which greedy,
+// constrained decoding derives from the prompt and the given markers alone, is fed with the prompt in
+// one step (DecodeRequest.markerPrefix) instead of being written again token by token; it was ~80% of
+// a quick fix's model steps. In the list itself, a token that needs no decision (a value's forced
+// spelling, its close tag) is fed together with the next one that does (two steps per category).
 import { category, markerOrder, parseMarkerList, serialize, taxonomy, type MarkerKey, type Markers } from './markers';
 import type { LogitsSession, LogitsSource } from './runtime';
 import type { TreasureTokenizer } from './tokenizer';
@@ -110,6 +115,11 @@ export interface DecodeRequest {
   original?: string;
   /** Answer tokens forced before free decoding (a branch taken from an earlier run). */
   answerPrefix?: readonly number[];
+  /** The completion's marker list from an earlier run on the same prompt and given markers
+   * (DecodeResult.markerPrefix): fed with the prompt in one step instead of written again. Greedy,
+   * constrained marker decoding depends only on the prompt and the given markers, so a retry would
+   * write the same list; this saves its ~30 model steps per retry. */
+  markerPrefix?: readonly number[];
   /** Generation: stop once the answer repeats a block of lines (see repeatCut); the answer keeps one copy. */
   stopOnRepeat?: boolean;
   /** Generation: stop once the answer has this many lines (the length guard); the answer keeps them. */
@@ -153,6 +163,8 @@ export interface DecodeResult {
   stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines' | 'block';
   /** Model steps run (calls into the model). */
   steps: number;
+  /** The completion's ids through </MARKER_LIST> (when the list was closed): a retry's DecodeRequest.markerPrefix. */
+  markerPrefix?: number[];
   /** Where, while copying `original` (or at line starts, lineBranches), the runner-up token came closest
    * to the chosen one: answer-token prefix + that runner-up, closest first (at most 8). */
   branches?: { prefix: number[]; margin: number; line?: number }[];
@@ -248,8 +260,15 @@ export class Decoder {
     const branches: { prefix: number[]; margin: number; line?: number }[] = [];
     let spec: Speculator | undefined;
     try {
-      let logits = await feed(req.promptIds);
       let markersDone = req.markerList === false || !this.markers;
+      const reuse = !markersDone && req.markerPrefix !== undefined && req.markerPrefix.length > 0 && req.markerPrefix.length < limit
+        && req.markerPrefix[req.markerPrefix.length - 1] === this.vocab.listClose;
+      let logits: Float32Array;
+      if (reuse) {
+        out.push(...req.markerPrefix!);
+        logits = await feed([...req.promptIds, ...req.markerPrefix!]);
+        markersDone = true;
+      } else logits = await feed(req.promptIds);
       if (!markersDone) {
         const r = await this.markerPhase(session, feed, logits, req.given, out, limit);
         if (r) {
@@ -409,11 +428,13 @@ export class Decoder {
         continue;
       }
       // The model writes this category's value.
-      if (!push([tag])) return null;
-      logits = await feed([tag]);
       const cat = category(key);
       const closeId = v.close.get(key)!;
       const value: number[] = [];
+      // tokens chosen but not yet written or fed (the tag, value tokens): a token that needs no decision
+      // (the only one the value can go on with) is fed together with what follows it, in the next step
+      // that needs logits
+      let unfed: number[] = [tag];
       if (cat.kind === 'enum' && cat.values) {
         const candidates = cat.values.map((val) => v.valueTokens(key, val));
         for (;;) {
@@ -421,13 +442,24 @@ export class Decoder {
           const options = new Set<number>();
           for (const c of live) options.add(c.length === value.length ? closeId : c[value.length]!);
           if (options.size === 0) options.add(closeId);
-          const next = options.size === 1 ? [...options][0]! : argmax(logits, options);
+          let next: number;
+          if (options.size === 1) next = [...options][0]!;
+          else {
+            if (unfed.length > 0) {
+              if (!push(unfed)) return null;
+              logits = await feed(unfed);
+              unfed = [];
+            }
+            next = argmax(logits, options);
+          }
           if (next === closeId) break;
           value.push(next);
-          if (!push([next])) return null;
-          logits = await feed([next]);
+          unfed.push(next);
         }
       } else {
+        if (!push(unfed)) return null;
+        logits = await feed(unfed);
+        unfed = [];
         for (;;) {
           const next = value.length >= MAX_VALUE_TOKENS ? closeId : argmax(logits, undefined, v.structural);
           const choice = next === closeId || logits[closeId]! >= logits[next]! ? closeId : next;
@@ -437,7 +469,7 @@ export class Decoder {
           logits = await feed([choice]);
         }
       }
-      pending = [closeId, ...v.sep];
+      pending = [...unfed, closeId, ...v.sep];
     }
   }
 
@@ -457,7 +489,9 @@ export class Decoder {
     if (closeAt >= 0 && answer.startsWith('\n')) answer = answer.slice(1);
     if (closeAt < 0 && openAt >= 0) answer = '';
     const { markers } = parseMarkerList(markerText);
-    return { ids, markerText, markers, answer, stop, steps };
+    const result: DecodeResult = { ids, markerText, markers, answer, stop, steps };
+    if (closeAt >= 0) result.markerPrefix = ids.slice(0, closeAt + 1);
+    return result;
   }
 }
 

@@ -334,12 +334,13 @@ export class Engine {
     // the model was least sure it should copy, closest first, and the first checked answer wins.
     // With an error position, the branches near the error's line go first (nearErrorFirst).
     let branches = decoded.branches ?? [];
+    const markerPrefix = decoded.markerPrefix; // every retry writes the same marker list: fed, not decoded again
     if (target.kind !== 'function') {
       const errLine = target.line - target.region.startLine;
       branches = nearErrorFirst(branches, (b) => this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1, errLine);
     }
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
-      const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix });
+      const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix });
       if (d.stop !== 'end') continue;
       const c = await checkFix(a, target, d.answer);
       if (c.ok || !check) { decoded = d; check = c; }
@@ -408,10 +409,10 @@ export class Engine {
     const limit = req.lengthGuard === false ? undefined : lineLimit(given);
     // and it stops where the code it was asked for is finished (the function closed), not at the token limit
     const blockEnd = blockEndRule(lang.codeType, req.prompt);
-    const run = async (answerPrefix?: number[]) => {
+    const run = async (answerPrefix?: number[], markerPrefix?: number[]) => {
       const decoded = await this.decoder.run({
         promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit, blockEnd,
-        lineBranches: answerPrefix === undefined, answerPrefix,
+        lineBranches: answerPrefix === undefined, answerPrefix, markerPrefix,
       });
       let text = decoded.answer;
       if (decoded.stop !== 'end') text = text.replace(/\n[^\n]*$/, '\n'); // drop a cut-off last line
@@ -430,8 +431,9 @@ export class Engine {
     const branches = best.grade === 2 ? [] : [...(best.decoded.branches ?? [])]
       .sort((x, y) => Number(x.line === 1) - Number(y.line === 1) || x.margin - y.margin)
       .slice(0, this.branchTries);
+    const markerPrefix = best.decoded.markerPrefix; // every retry writes the same marker list: fed, not decoded again
     for (const b of branches) {
-      const next = await run(b.prefix);
+      const next = await run(b.prefix, markerPrefix);
       if (next.grade > best.grade) best = next;
       if (best.grade === 2) break;
     }

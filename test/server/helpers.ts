@@ -135,8 +135,11 @@ export class ReplayLogits implements LogitsSource {
   readonly truncations: { from: number; to: number }[] = [];
   private readonly script: number[];
   private readonly unique = new Map<number, number>();
+  /** The prompt ends with <|completion|>: what follows it is the completion, whether fed with the prompt or after it. */
+  private readonly completionOpen: number | undefined;
   constructor(tok: TreasureTokenizer, completion: string, readonly contextLength = 4096, private readonly opts: { multi?: boolean; onCall?: (n: number) => void } = {}) {
     this.vocabSize = tok.vocabSize;
+    this.completionOpen = tok.tryId('<|completion|>');
     this.allPositions = opts.multi !== false;
     this.script = tok.encode(completion);
     const count = new Map<number, number>();
@@ -176,7 +179,10 @@ export class ReplayLogits implements LogitsSource {
       self.fed += ids.length;
       const at = tokens.length;
       tokens.push(...ids);
-      if (promptLength < 0) promptLength = tokens.length;
+      if (promptLength < 0) {
+        const k = self.completionOpen === undefined ? -1 : tokens.indexOf(self.completionOpen);
+        promptLength = k >= 0 ? k + 1 : tokens.length;
+      }
       return at;
     };
     const session: LogitsSession = {

@@ -118,6 +118,49 @@ test('branches: decoding again from a recorded copy point (answer prefix) is ide
   }
 });
 
+test('retries feed the first run\'s marker list with the prompt (markerPrefix): the same answers, fewer model calls', async () => {
+  const model = new ReplayLogits(tok, scripts.copy!);
+  const given: Markers = { task: 'CodeFix' };
+  const promptIds = promptFor(given);
+  const first = await new Decoder(model, tok, { speculate: false }).run({ promptIds, given, maxTokens: 400, original: buggy });
+  const markerPrefix = first.markerPrefix!;
+  assert.ok(markerPrefix, 'a closed marker list is reported');
+  assert.equal(tok.decode(markerPrefix).trim(), list.trim(), 'the list through </MARKER_LIST>');
+  for (const speculate of [false, true]) {
+    for (const b of first.branches!) {
+      const dec = new Decoder(model, tok, { speculate });
+      const c0 = model.calls;
+      const again = await dec.run({ promptIds, given, maxTokens: 400, answerPrefix: b.prefix });
+      const c1 = model.calls;
+      const reused = await dec.run({ promptIds, given, maxTokens: 400, answerPrefix: b.prefix, markerPrefix });
+      same(reused, again, `speculate=${speculate}, branch ${tok.decode(b.prefix).length} chars`);
+      assert.equal(reused.steps, model.calls - c1);
+      assert.ok(reused.steps < c1 - c0, `fewer calls: ${reused.steps} vs ${c1 - c0}`);
+    }
+  }
+  // a prefix that is not a closed list (cut by the token limit) is not reused: the list is decoded
+  const cut = await new Decoder(model, tok).run({ promptIds, given, maxTokens: 400, markerPrefix: markerPrefix.slice(0, -1) });
+  const plain = await new Decoder(model, tok).run({ promptIds, given, maxTokens: 400 });
+  same(cut, plain, 'unclosed prefix');
+});
+
+test('the marker list: a token that needs no decision is fed with the next step, not alone', async () => {
+  // the model writes code_type, error_type and length_bucket itself (task is given): each value is a few
+  // tokens, but only the first needs the model's choice; the rest go with the close tag in one step.
+  // Calls: prompt, list start, the given task (tag, value, close), then per written category its tag (with
+  // a leading space the value must have) and its value + close (2 each), </MARKER_LIST>, and the answer's
+  // line break before <|end|>: 1 + 1 + 1 + 3 x 2 + 1 + 1 = 11 (43 with every token fed alone: this tokenizer spells values letter by letter)
+  const model = new ReplayLogits(tok, `${list}\n<|end|>`);
+  const given: Markers = { task: 'CodeFix' };
+  for (const speculate of [false, true]) {
+    const c0 = model.calls;
+    const r = await new Decoder(model, tok, { speculate }).run({ promptIds: promptFor(given), given, maxTokens: 200 });
+    assert.equal(r.markerText.trim(), list.trim());
+    assert.equal(r.answer, '');
+    assert.equal(model.calls - c0, 11, `speculate=${speculate}`);
+  }
+});
+
 test('cancellation: both decoders stop at the next token after the abort, with no further model call', async () => {
   const promptIds = promptFor({});
   for (const speculate of [false, true]) {
