@@ -9,7 +9,7 @@ import { resolveLanguage } from '../../language-server/src/grammars';
 import { serialize } from '../../language-server/src/markers';
 import { repoRoot } from '../../language-server/src/paths';
 import { applyTextEdits } from '../../language-server/src/repair';
-import { ScriptedLogits, tinyTokenizer } from './helpers';
+import { completionStart, ScriptedLogits, tinyTokenizer } from './helpers';
 
 const tok = tinyTokenizer();
 const sample = (f: string) => readFileSync(join(repoRoot(), 'test/fixtures/samples', f), 'utf8');
@@ -158,13 +158,11 @@ class TwoAnswers extends ScriptedLogits {
     let prompt = true;
     const { a, b } = this;
     const size = this.vocabSize;
-    const open = tok.id('<|completion|>');
     const prefixOf = (s: number[]) => fed.length < s.length && fed.every((t, i) => s[i] === t);
     return {
       get length() { return fed.length; },
       async feed(ids: readonly number[]) {
-        // the prompt ends with <|completion|>: a retry feeds the marker list with it (markerPrefix)
-        if (prompt) { prompt = false; const k = ids.indexOf(open); if (k >= 0) fed.push(...ids.slice(k + 1)); } else fed.push(...ids);
+        if (prompt) { prompt = false; fed.push(...ids.slice(completionStart(tok, ids))); } else fed.push(...ids);
         const logits = new Float32Array(size).fill(-10);
         if (prefixOf(a)) logits[a[fed.length]!] = 10;
         if (prefixOf(b)) logits[b[fed.length]!] = Math.max(logits[b[fed.length]!]!, prefixOf(a) ? 9 : 10);

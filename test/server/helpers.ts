@@ -126,6 +126,15 @@ export class ScriptedLogits implements LogitsSource {
  * that the decoder's branch bookkeeping (runner-up and margin at each copy point) is checked too.
  * `multi: false` makes it a model with the last position's logits only (no feedAll, no truncate).
  */
+/** Where the completion starts in a session's first feed: after the prompt's closing <|completion|>
+ * (a retry feeds its marker list with the prompt, DecodeRequest.markerPrefix); the whole feed is prompt
+ * when it has none. */
+export function completionStart(tok: TreasureTokenizer, firstFeed: readonly number[]): number {
+  const open = tok.tryId('<|completion|>');
+  const k = open === undefined ? -1 : firstFeed.indexOf(open);
+  return k >= 0 ? k + 1 : firstFeed.length;
+}
+
 export class ReplayLogits implements LogitsSource {
   readonly vocabSize: number;
   readonly allPositions: boolean;
@@ -135,11 +144,10 @@ export class ReplayLogits implements LogitsSource {
   readonly truncations: { from: number; to: number }[] = [];
   private readonly script: number[];
   private readonly unique = new Map<number, number>();
-  /** The prompt ends with <|completion|>: what follows it is the completion, whether fed with the prompt or after it. */
-  private readonly completionOpen: number | undefined;
+  private readonly tok: TreasureTokenizer;
   constructor(tok: TreasureTokenizer, completion: string, readonly contextLength = 4096, private readonly opts: { multi?: boolean; onCall?: (n: number) => void } = {}) {
     this.vocabSize = tok.vocabSize;
-    this.completionOpen = tok.tryId('<|completion|>');
+    this.tok = tok;
     this.allPositions = opts.multi !== false;
     this.script = tok.encode(completion);
     const count = new Map<number, number>();
@@ -179,10 +187,7 @@ export class ReplayLogits implements LogitsSource {
       self.fed += ids.length;
       const at = tokens.length;
       tokens.push(...ids);
-      if (promptLength < 0) {
-        const k = self.completionOpen === undefined ? -1 : tokens.indexOf(self.completionOpen);
-        promptLength = k >= 0 ? k + 1 : tokens.length;
-      }
+      if (promptLength < 0) promptLength = completionStart(self.tok, tokens);
       return at;
     };
     const session: LogitsSession = {
