@@ -181,6 +181,8 @@ test('CLI round trip (oracle stand-in, 2 generation workers): --generate-only, t
     assert.equal(parseArgs(['--branch-tries', '0']).branchTries, 0);
     assert.equal(parseArgs([]).branchTries, undefined); // the product's retry budget unless asked
     assert.throws(() => parseArgs(['--branch-tries', '-1']), /whole number/);
+    assert.deepEqual(parseArgs(['--given', 'quality_bucket=1,source=Human']).given, { quality_bucket: '1', source: 'Human' });
+    assert.throws(() => parseArgs(['--given', 'quality_bucket=9']), /quality_bucket/); // checked against the taxonomy
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

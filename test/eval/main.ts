@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseMarkerArgs } from '../../language-server/src/markers';
 import { intraOpThreads } from '../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
 import { loadEngine, type EvalEngine } from './engine-adapter.js';
@@ -44,6 +45,8 @@ const HELP = `Usage: npm run eval -- [options]
   --max-tokens N       answer budget passed to the engine
   --branch-tries N     the engine's retries from its least-sure decoding points (default: the product's, 4);
                        a separate model identity in the generations file (a speed/quality trade-off study)
+  --given K=V,K=V      humanevalfix: markers given with every request of the marker modes (none, context, bugtype),
+                       as a workspace's default markers would be; the baseline gets none (a lever study)
   --device D           cpu | gpu | auto (default cpu)
   --engine E           engine (default) | oracle | null: stand-ins that check the harness itself
   --data DIR           HumanEvalPack folder (default ../shared/data/humanevalpack, env TREASURE_HUMANEVALPACK)
@@ -89,6 +92,8 @@ export interface Options {
   generateOnly?: boolean;
   genWorkers?: number;
   branchTries?: number;
+  /** --given: markers given with every HumanEvalFix request of a marker mode (as a workspace's defaults) */
+  given?: Record<string, string>;
   threads?: number;
   genLabel?: string;
   headline?: string;
@@ -135,6 +140,7 @@ export function parseArgs(argv: string[]): Options {
       case '--generate-only': o.generateOnly = true; break;
       case '--gen-workers': o.genWorkers = Math.max(0, int(flag, val())); break;
       case '--branch-tries': o.branchTries = int(flag, val()); break;
+      case '--given': o.given = { ...parseMarkerArgs(list(val())) } as Record<string, string>; break;
       case '--threads': o.threads = Math.max(1, int(flag, val())); break;
       case '--gen-label': o.genLabel = val(); break;
       case '--headline': o.headline = val(); break;
@@ -226,7 +232,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   const engine = once(engineFor(modelDir, false));
   const baseline = o.baseline ? (o.engine === 'engine' ? once(engineFor(resolve(o.baseline), true)) : engine) : undefined;
   const ctx: SuiteContext = {
-    engine, baseline, languages, limit: o.limit, dataDir, tasksDir: tasksDir(o.tasks), limits, jobs: o.jobs, maxTokens: o.maxTokens, log,
+    engine, baseline, languages, limit: o.limit, dataDir, tasksDir: tasksDir(o.tasks), limits, jobs: o.jobs, maxTokens: o.maxTokens, given: o.given, log,
     engineJobs: workers ?? 1, generateOnly: o.generateOnly,
   };
 
@@ -299,6 +305,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       machine: { cpus: availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version },
       engineProcesses: workers ? { workers, threads } : { workers: 0, threads },
       ...(o.branchTries !== undefined ? { branchTries: o.branchTries } : {}),
+      ...(o.given ? { given: o.given } : {}),
       generations: store ? { ...store.summary(), generateOnly: !!o.generateOnly, models: identities, bySuite } : undefined,
     },
     selfCheck: sc.summaries,

@@ -64,8 +64,13 @@ test('mode "none" gives the model no markers; the baseline engine decodes none a
   // mode "bugtype": the true error_type is given on top of the context markers
   const b = await fixOne(engine, p, 'bugtype', 'plain', {});
   assert.equal(b.given.error_type, 'missing_logic');
+  // --given: workspace-style markers on top of every marker mode, never for the baseline
+  const q = await fixOne(engine, p, 'none', 'plain', { given: { quality_bucket: '1' } });
+  assert.deepEqual(q.given, { quality_bucket: '1' });
+  const qb = await fixOne(engine, p, 'bugtype', 'plain', { given: { quality_bucket: '1' } });
+  assert.deepEqual([qb.given.quality_bucket, qb.given.error_type, qb.given.task], ['1', 'missing_logic', 'CodeFix']);
   const baseline = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, fixedFn + '<|end|>'), tokenizer: tok, markers: false }), { baseline: true });
-  const g = await fixOne(baseline, p, 'baseline', 'plain', {});
+  const g = await fixOne(baseline, p, 'baseline', 'plain', { given: { quality_bucket: '1' } });
   assert.deepEqual([g.given, g.inferred, g.markersHonored], [{}, {}, true]);
   assert.equal((await judgeFix(p, 'plain', g.fixed, { limits })).pass, true, g.reason);
 });

@@ -24,6 +24,8 @@ export interface RunMeta {
   engineProcesses?: { workers: number; threads: number };
   /** --branch-tries N: the engine's retry budget when not the product's */
   branchTries?: number;
+  /** --given: markers given with every HumanEvalFix request of a marker mode */
+  given?: Record<string, string>;
   /** --generations FILE: how many engine calls came from the file, how many were computed, and where the file's entries came from */
   generations?: GenerationsMeta;
 }
@@ -116,7 +118,7 @@ export function renderMarkdown(r: RunResults): string {
   const out = [
     '# Treasure evaluation', '',
     `- command: \`${m.command}\``,
-    `- engine: ${m.engine}${m.model ? `, model \`${m.model}\`` : ''}${m.baseline ? `, baseline \`${m.baseline}\`` : ''}`,
+    `- engine: ${m.engine}${m.model ? `, model \`${m.model}\`` : ''}${m.baseline ? `, baseline \`${m.baseline}\`` : ''}${m.given ? `; given with every HumanEvalFix request of a marker mode: ${Object.entries(m.given).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`,
     `- languages: ${m.languages.join(', ')}${m.limit !== undefined ? `; first ${m.limit} problems per language` : ''}`,
     `- run: ${m.startedAt}, ${num(m.seconds / 60, 1)} min on ${m.machine.cpus} CPUs (${m.machine.platform}, node ${m.machine.node})${m.gitCommit ? `, commit ${m.gitCommit.slice(0, 10)}` : ''}`,
     '',

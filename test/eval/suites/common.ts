@@ -17,6 +17,8 @@ export interface SuiteContext {
   limits: RunLimits;
   jobs: number;
   maxTokens?: number;
+  /** markers given with every HumanEvalFix request of a marker mode (--given; baseline: never) */
+  given?: Record<string, string>;
   log: (msg: string) => void;
   /** engine requests a suite keeps in flight (the generation workers, --gen-workers N); default 1 */
   engineJobs?: number;
