@@ -1,4 +1,5 @@
 // The Engine API (docs/CONTRACTS.md), shared by the language server, the CLI and the eval harness.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -16,7 +17,7 @@ import {
   type LineRegion,
 } from './context';
 import { blockEndRule } from './blocks';
-import { Decoder, type DecodeResult } from './decode';
+import { Decoder, type DecodeRequest, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
@@ -27,12 +28,14 @@ import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, positio
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
 
-/** Bad input (unsupported language, line out of range, unknown marker, ...): CLI exit 2. */
 /** Branches of a copied answer tried before giving up (each costs one decode). */
 const BRANCH_TRIES = 4;
+/** Fix decodes remembered by their exact input (see Engine.decodeFix). */
+const FIX_MEMO_ENTRIES = 256;
 /** Tokens of room an answer keeps when a long Generate prompt must lose its first lines to fit the context. */
 const ANSWER_ROOM = 512;
 
+/** Bad input (unsupported language, line out of range, unknown marker, ...): CLI exit 2. */
 export class InputError extends Error {}
 export { ModelError };
 
@@ -52,6 +55,8 @@ export interface EngineOptions {
    * only with a model that returns every position's logits). Default: on unless TREASURE_SPECULATE=0.
    */
   speculate?: boolean;
+  /** Fix decodes remembered by their exact input (default FIX_MEMO_ENTRIES; 0 remembers none). */
+  fixMemo?: number;
 }
 
 export interface MarkerReport { given: Markers; inferred: Markers }
@@ -181,6 +186,9 @@ export async function markersAt(req: MarkersAtRequest): Promise<MarkersAtResult>
 export class Engine {
   private readonly decoder: Decoder;
   private branchTries = BRANCH_TRIES;
+  private fixMemoEntries = FIX_MEMO_ENTRIES;
+  /** Least recently used first (Map keeps insertion order; a hit moves its entry to the end). */
+  private readonly fixMemo = new Map<string, DecodeResult>();
 
   private constructor(
     readonly modelDir: string,
@@ -200,7 +208,7 @@ export class Engine {
   /** Loads the model (ModelError with a clear message when it is missing or broken). */
   static async load(opts: EngineOptions = {}): Promise<Engine> {
     const dir = resolve(opts.modelDir || defaultModelDir());
-    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries);
+    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries).withMemo(opts.fixMemo);
     if (!existsSync(dir)) {
       throw new ModelError(`no model at ${dir}: the shipped model (models/treasure/ with model.onnx, tokenizer.json, config.json) is missing`);
     }
@@ -218,12 +226,39 @@ export class Engine {
       throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
     }
     const model = await OrtModel.load(dir, opts.device ?? 'auto');
-    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries);
+    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries).withMemo(opts.fixMemo);
   }
 
   private withBranches(n: number | undefined): this {
     if (n !== undefined) this.branchTries = n;
     return this;
+  }
+
+  private withMemo(n: number | undefined): this {
+    if (n !== undefined) this.fixMemoEntries = Math.max(0, Math.floor(n));
+    return this;
+  }
+
+  /**
+   * A fix decode, remembered by its exact input (prompt ids, given markers, budget, forced prefixes):
+   * greedy decoding gives the same answer for the same input, so a quick fix asked for again after an
+   * edit elsewhere in the file (a new document version, the same function) costs no model call. Only
+   * the decode is remembered; the check against the document runs every time. A hit reports 0 steps.
+   */
+  private async decodeFix(req: DecodeRequest): Promise<DecodeResult> {
+    if (this.fixMemoEntries === 0) return this.decoder.run(req);
+    const { signal: _signal, ...input } = req;
+    const key = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    const hit = this.fixMemo.get(key);
+    if (hit) {
+      this.fixMemo.delete(key);
+      this.fixMemo.set(key, hit);
+      return { ...hit, steps: 0 };
+    }
+    const r = await this.decoder.run(req); // an aborted decode throws: nothing is remembered
+    this.fixMemo.set(key, r);
+    if (this.fixMemo.size > this.fixMemoEntries) this.fixMemo.delete(this.fixMemo.keys().next().value!);
+    return r;
   }
 
   /** Whether the decoder speculates (where the model allows it). */
@@ -327,7 +362,7 @@ export class Engine {
       return { fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() };
     }
     const maxTokens = Math.min(budget, room);
-    let decoded = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, original: code });
+    let decoded = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, original: code });
     let check = decoded.stop === 'end' ? await checkFix(a, target, decoded.answer) : undefined;
     // A small model often copies the code it was asked to fix. The answer must differ, so when the
     // greedy answer is the input unchanged (or fails the check), decoding branches at the points where
@@ -340,7 +375,7 @@ export class Engine {
       branches = nearErrorFirst(branches, (b) => this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1, errLine);
     }
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
-      const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix });
+      const d = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix });
       if (d.stop !== 'end') continue;
       const c = await checkFix(a, target, d.answer);
       if (c.ok || !check) { decoded = d; check = c; }

@@ -301,3 +301,32 @@ test('a baseline model (markers: false): no marker list in the prompt or the com
   assert.deepEqual(r.markers, { given: {}, inferred: {} });
   assert.equal(r.edits[0]!.newText, '<');
 });
+
+test('a fix asked for again (same function, same markers) is answered from the memo, checked against the new document', async () => {
+  const text = sample('below_zero.py');
+  const fixedFn = text.split('\n').slice(3, 15).join('\n').replace('balance == 0', 'balance < 0');
+  const completion = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison' }) + '\n' + fixedFn + '<|end|>';
+  const logits = new ScriptedLogits(tok, completion);
+  const engine = await Engine.load({ logits, tokenizer: tok });
+  const first = await engine.fixDetailed({ text, languageId: 'python', line: 12 });
+  assert.ok(first.fix);
+  const feeds = logits.feeds;
+  assert.ok(feeds > 0 && first.tokens!.steps > 0);
+  // an edit elsewhere in the file (a new line at its end): the function's prompt is the same
+  const edited = text + '\nprint(below_zero([1, -2]))\n';
+  const again = await engine.fixDetailed({ text: edited, languageId: 'python', line: 12 });
+  assert.equal(logits.feeds, feeds, 'no model call for the same prompt');
+  assert.equal(again.tokens!.steps, 0);
+  assert.deepEqual(again.fix!.edits, first.fix.edits);
+  assert.equal(again.fix!.fixed, applyTextEdits(edited, first.fix.edits)); // the edit checked against the edited document
+  // other markers: another prompt, so the model runs
+  await engine.fixDetailed({ text, languageId: 'python', line: 12, markers: { error_type: 'operator_misuse' } });
+  assert.ok(logits.feeds > feeds);
+  // fixMemo: 0 remembers nothing
+  const logits0 = new ScriptedLogits(tok, completion);
+  const engine0 = await Engine.load({ logits: logits0, tokenizer: tok, fixMemo: 0 });
+  await engine0.fixDetailed({ text, languageId: 'python', line: 12 });
+  const feeds0 = logits0.feeds;
+  await engine0.fixDetailed({ text, languageId: 'python', line: 12 });
+  assert.equal(logits0.feeds, 2 * feeds0);
+});

@@ -34,9 +34,10 @@ function inputDocument(p: Problem, variant: FixVariant): string {
   return variant === 'tests' ? buggyDocument(p) + '\n' + p.test : buggyDocument(p);
 }
 
-export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {
+export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens' | 'given'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {
   const base = { language: p.language, taskId: p.taskId, bugType: p.bugType, mode, variant };
-  const markers: MarkerMap | undefined = mode === 'bugtype' ? { error_type: p.bugType } : undefined;
+  const explicit: MarkerMap = { ...ctx.given, ...(mode === 'bugtype' ? { error_type: p.bugType } : {}) };
+  const markers: MarkerMap | undefined = Object.keys(explicit).length ? explicit : undefined;
   const engineMode: MarkerMode = mode === 'none' ? 'none' : mode === 'baseline' ? 'baseline' : 'context';
   try {
     const r = await engine.fix({ text: inputDocument(p, variant), languageId: LANGUAGE_ID[p.language], line: bodyLine(p), mode: engineMode, markers, maxTokens: ctx.maxTokens });
@@ -134,17 +135,25 @@ export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[
   for (const mode of opts.modes) {
     const engine = await engineForMode(ctx, mode, notes);
     if (!engine) continue;
-    for (const variant of opts.variants) {
-      if (variant === 'tests' && opts.testsModes && !opts.testsModes.includes(mode)) continue;
-      ctx.log(`humanevalfix ${mode}/${variant}: ${problems.length} problems (${engine.kind})`);
-      const tick = progress(ctx.log, `fix ${mode}/${variant}`, problems.length);
-      // The model answers ctx.engineJobs requests at a time (one engine: one); then the tests run on all cores.
-      const fixes = await engineMap(ctx, problems, (p) => fixOne(engine, p, mode, variant, ctx), tick);
-      const t1 = Date.now();
-      const judged = await judgeFixes(problems.map((p, i) => ({ p, variant, fixed: fixes[i]!.fixed })), ctx);
-      ctx.log(`  tests ${mode}/${variant}: ${((Date.now() - t1) / 1000).toFixed(0)} s`);
-      fixes.forEach(({ fixed: _fixed, ...rest }, i) => records.push({ ...rest, ...judged[i]! }));
-    }
+    const variants = opts.variants.filter((v) => v !== 'tests' || !opts.testsModes || opts.testsModes.includes(mode));
+    if (!variants.length) continue;
+    if (variants.length > 1) notes.push(`${mode}: the variants of a problem ran one after the other on one engine; where their prompts are the same function, the later one was answered from the engine's fix memo (its latency is the memo's, not a model's)`);
+    const label = `${mode}/${variants.join('+')}`;
+    ctx.log(`humanevalfix ${label}: ${problems.length} problems (${engine.kind})`);
+    const tick = progress(ctx.log, `fix ${label}`, problems.length);
+    // A problem's variants one after the other, on the engine that just answered it: the "tests"
+    // variant's prompt is the same function, so the engine's fix memo answers it without the model.
+    // ctx.engineJobs problems at a time (one engine: one); then the tests run on all cores.
+    const fixes = await engineMap(ctx, problems, async (p) => {
+      const out = [];
+      for (const variant of variants) out.push(await fixOne(engine, p, mode, variant, ctx));
+      return out;
+    }, tick);
+    const t1 = Date.now();
+    const items = variants.flatMap((variant, v) => problems.map((p, i) => ({ p, variant, fix: fixes[i]![v]! })));
+    const judged = await judgeFixes(items.map(({ p, variant, fix }) => ({ p, variant, fixed: fix.fixed })), ctx);
+    ctx.log(`  tests ${label}: ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+    items.forEach(({ fix: { fixed: _fixed, ...rest } }, k) => records.push({ ...rest, ...judged[k]! }));
   }
   const summary: Record<string, unknown> = {};
   for (const [c, rs] of groupBy(records, (r) => `${r.mode}/${r.variant}`)) {
