@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buggyDocument, canonicalDocument, HEP_LANGUAGES, loadProblems } from './humanevalpack.js';
 import { humanEvalPackDir } from './paths.js';
-import { assembleGo, cppPrelude, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from './runner.js';
+import { assembleGo, cppPrelude, goBatches, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from './runner.js';
 
 const noCache: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
 const short: RunLimits = { ...noCache, runTimeoutMs: 1500 };
@@ -134,6 +134,35 @@ test('java: programs compiled in one javac batch get the same verdicts as one by
   const rs = await runPrograms(progs, short, 2);
   assert.deepEqual(rs.map((r) => [r.pass, r.kind]), [[true, undefined], [false, 'assertion'], [false, 'compile_error'], [true, undefined], [false, 'timeout']]);
   assert.match(rs[2]!.detail!, /Main\.java:\d+: error/);
+});
+
+test('go: programs that share a package in one `go test -c` get the verdicts they get alone; programs that could see each other do not share', async (t) => {
+  const ps = loadProblems(humanEvalPackDir(), 'go', 5);
+  const doc = (i: number) => canonicalDocument(ps[i]!);
+  const progs: Program[] = [
+    programFor(ps[0]!, doc(0)),
+    programFor(ps[0]!, buggyDocument(ps[0]!)), // the same names as the one before: another batch
+    programFor(ps[1]!, doc(1).replace('return', 'retrun')), // compile error
+    programFor(ps[1]!, doc(1)),
+    programFor(ps[2]!, doc(2).replace(/(func \w+\([^\n]*\{\n)/, '$1    for {}\n')), // loops forever
+    programFor(ps[3]!, doc(3).replace(/(func \w+\([^\n]*\{\n)/, '$1    var a []int\n    _ = a[3]\n')), // panics
+    programFor(ps[4]!, doc(4).replace(/(func \w+\([^\n]*\{\n)/, '$1    _ = HasCloseElements\n')), // another problem's function: undefined alone
+    programFor(ps[2]!, doc(2)),
+    programFor(ps[3]!, doc(3)),
+  ];
+  const items = progs.map((p, i) => ({ i, src: assembleGo(p), test: p.test }));
+  const batches = goBatches(items);
+  assert.ok(batches.some((b) => b.length >= 4), 'programs were batched');
+  for (const b of batches) assert.equal(new Set(b.map((m) => m.testName)).size, b.length, 'no two programs with the same names share a package');
+  assert.equal(goBatches([...items, { i: 99, src: items[7]!.src.replace('package main', 'package main\n\nfunc init() {}'), test: progs[7]!.test }]).flat().some((m) => m.i === 99), false);
+  const tc = await toolchain('go');
+  if (!tc.ok) { t.skip(tc.why); return; }
+  const batched = await runPrograms(progs, short, 2);
+  const alone = await Promise.all(progs.map((p) => runProgram(p, short)));
+  assert.deepEqual(batched.map((r) => [r.pass, r.kind]), alone.map((r) => [r.pass, r.kind]));
+  assert.deepEqual(batched.map((r) => [r.pass, r.kind]), [[true, undefined], [false, 'assertion'], [false, 'compile_error'], [true, undefined], [false, 'timeout'], [false, 'runtime_error'], [false, 'compile_error'], [true, undefined], [true, undefined]]);
+  const noTmp = (d?: string) => d?.replace(/treasure-eval-go-\w+/g, 'DIR');
+  assert.equal(noTmp(batched[2]!.detail), noTmp(alone[2]!.detail)); // a compile error reads the same: compiled alone
 });
 
 test('cpp: the precompiled header is the program’s own leading includes, so a header it lacks stays missing', async (t) => {

@@ -9,7 +9,7 @@
 //         leading #include block is a precompiled header (cache dir), plus -pipe and gold.
 //   go    GOPATH mode with Debian's /usr/share/gocode (testify offline); one import block, unused imports
 //         dropped and missing standard-library imports added (as goimports would in the editor); go test -c
-//         (linked with -s -w), then run.
+//         (linked with -s -w), then run; many programs per go test -c where they cannot see each other.
 //   rust  rand/regex/md5 built once with cargo from Debian's /usr/share/cargo/registry (build/eval-cache/rust-deps),
 //         then rustc --test per problem with --extern (the real rustc, not rustup's proxy; strip=debuginfo),
 //         and the test binary is run.
@@ -142,7 +142,7 @@ function writeCache(key: string, r: ExecResult): void {
 // ---------------------------------------------------------------------------------------------------
 // Running
 
-export async function runProgram(prog: Program, limits: RunLimits = defaultLimits, pre?: JavaCompiled): Promise<ExecResult> {
+export async function runProgram(prog: Program, limits: RunLimits = defaultLimits, pre?: JavaCompiled | GoCompiled): Promise<ExecResult> {
   const key = cacheKey(prog, limits);
   if (limits.cache) {
     const hit = readCache(key);
@@ -154,7 +154,7 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
   const started = Date.now();
   let r: ExecResult;
   try {
-    r = pre ? await runJavaCompiled(pre, dir, limits) : await LANG_RUNNERS[prog.language](prog, dir, limits);
+    r = pre ? ('classpath' in pre ? await runJavaCompiled(pre, dir, limits) : await runGoCompiled(pre, dir, limits)) : await LANG_RUNNERS[prog.language](prog, dir, limits);
   } catch (e) {
     r = { pass: false, kind: 'infra', ms: 0, detail: String((e as Error).stack ?? e) };
   } finally {
@@ -167,7 +167,8 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
 
 /**
  * Runs many programs, `jobs` at a time; results in input order. Cached results are returned first; Java
- * programs are compiled in batches by one javac (a JVM start per batch instead of per program).
+ * programs are compiled in batches by one javac (a JVM start per batch instead of per program), Go
+ * programs in batches by one `go test -c` (one go command and one link per batch).
  */
 export async function runPrograms(progs: readonly Program[], limits: RunLimits = defaultLimits, jobs = 2): Promise<ExecResult[]> {
   const out = new Array<ExecResult | undefined>(progs.length);
@@ -176,9 +177,9 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
     const hit = limits.cache ? readCache(cacheKey(p, limits)) : undefined;
     if (hit) out[i] = hit; else todo.push(i);
   });
+  const pre = new Map<number, JavaCompiled | GoCompiled>();
+  const dirs: string[] = [];
   const java = todo.filter((i) => progs[i]!.language === 'java');
-  const pre = new Map<number, JavaCompiled>();
-  const batches: { dir: string; members: number[] }[] = [];
   if (java.length > 1 && (await toolchain('java')).ok) {
     const size = Math.max(2, Math.ceil(java.length / Math.max(1, Math.ceil(java.length / JAVA_BATCH))));
     const chunks: number[][] = [];
@@ -186,7 +187,7 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
     const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileJavaBatch(chunk.map((i) => progs[i]!), limits));
     chunks.forEach((chunk, c) => {
       const b = compiled[c]!;
-      batches.push({ dir: b.dir, members: chunk });
+      dirs.push(b.dir);
       chunk.forEach((i, k) => {
         const r = b.results[k];
         if (r === undefined) return; // left to runProgram
@@ -195,12 +196,21 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
       });
     });
   }
+  const go = todo.filter((i) => progs[i]!.language === 'go');
+  if (go.length > 1 && (await toolchain('go')).ok) {
+    const chunks = goBatches(go.map((i) => ({ i, src: assembleGo(progs[i]!), test: progs[i]!.test })));
+    const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileGoBatch(chunk, limits));
+    for (const b of compiled) {
+      dirs.push(b.dir);
+      for (const [i, c] of b.compiled) pre.set(i, c);
+    }
+  }
   try {
     const rest = todo.filter((i) => out[i] === undefined);
     const rs = await pool(rest, jobs, (i) => runProgram(progs[i]!, limits, pre.get(i)));
     rest.forEach((i, k) => { out[i] = rs[k]; });
   } finally {
-    for (const b of batches) rmSync(b.dir, { recursive: true, force: true });
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   return out as ExecResult[];
 }
@@ -470,10 +480,89 @@ const runGo: LangRunner = async (prog, dir, limits) => {
   const cf = compileFailure(c);
   if (cf) return cf;
   const r = await runProc('./prog.test', ['-test.timeout', `${Math.ceil(limits.runTimeoutMs / 1000) + 5}s`], { cwd: dir, timeoutMs: limits.runTimeoutMs, env });
+  return goOutcome(r);
+};
+
+function goOutcome(r: ProcResult): ExecResult {
   const out = r.stderr + '\n' + r.stdout;
   if (!r.timedOut && r.code !== 0 && /^panic: /m.test(out) && !/panic: test timed out/.test(out)) return { pass: false, kind: 'runtime_error', ms: r.ms, detail: tail(out) };
   return runOutcome(r, (o) => /--- FAIL/.test(o));
-};
+}
+
+// --- Go batches
+// `go test -c` costs ~0.9 s a program here, mostly the go command and the link, not the compile: many
+// programs share one package (one file each), one compile and one link, and each program's run selects
+// its own test (-test.run). Exact only while the programs cannot see each other: a batch never holds two
+// programs declaring the same top-level name, a program that uses a name another member declares (and
+// it does not) runs alone, and so does one whose top level this scan cannot list (grouped or indented
+// declarations, init/main, package variables set at start-up: every run of a shared binary would run
+// them). Files the compiler blames leave the batch and compile alone, so a compile error reads the same.
+
+const GO_BATCH = 40;
+
+export interface GoCompiled { binary: string; testName: string; compileMs: number }
+
+/** Top-level names a Go file declares, or undefined when this simple scan cannot list them all. */
+export function goTopLevelNames(src: string): Set<string> | undefined {
+  if (/^[ \t]+func\s+\w+\s*\(/m.test(src)) return undefined; // a named func is top level wherever it is indented
+  if (/^(?:var|const|type)\s*\(/m.test(src)) return undefined; // grouped declarations
+  if (/^func\s+(?:init|main|TestMain)\s*\(/m.test(src)) return undefined;
+  if (/^var\s[^\n]*=/m.test(src)) return undefined; // package state set at start-up
+  return new Set([...src.matchAll(/^(?:func|type|var|const)\s+(\w+)/gm)].map((m) => m[1]!));
+}
+
+/** Batches of programs that may share a package (see above); the rest compile alone. */
+export function goBatches(items: { i: number; src: string; test: string }[]): { i: number; src: string; testName: string; names: Set<string> }[][] {
+  const batches: { members: { i: number; src: string; testName: string; names: Set<string> }[]; names: Set<string> }[] = [];
+  for (const it of items) {
+    const tests = [...it.test.matchAll(/^func\s+(Test\w+)\s*\(/gm)].map((m) => m[1]!);
+    const names = goTopLevelNames(it.src);
+    if (tests.length !== 1 || !names) continue;
+    const b = batches.find((x) => x.members.length < GO_BATCH && ![...names].some((n) => x.names.has(n)));
+    const m = { i: it.i, src: it.src, testName: tests[0]!, names };
+    if (b) { b.members.push(m); for (const n of names) b.names.add(n); } else batches.push({ members: [m], names: new Set(names) });
+  }
+  return batches.filter((b) => b.members.length > 1).map((b) => b.members);
+}
+
+async function compileGoBatch(members: { i: number; src: string; testName: string; names: Set<string> }[], limits: RunLimits): Promise<{ dir: string; compiled: Map<number, GoCompiled> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-gobatch-'));
+  const compiled = new Map<number, GoCompiled>();
+  let live = members.map((_, k) => k);
+  for (let attempt = 0; attempt < 2 && live.length > 1; attempt++) {
+    const pkg = join(dir, `b${attempt}`);
+    mkdirSync(pkg);
+    for (const k of live) writeFileSync(join(pkg, `p${k}_test.go`), members[k]!.src);
+    const t0 = Date.now();
+    const c = await runProc('go', ['test', '-c', '-vet=off', '-gcflags=-e', '-ldflags=-s -w', '-o', 'batch.test', '.'],
+      { cwd: pkg, timeoutMs: limits.compileTimeoutMs * 4, env: goEnv(), maxOutput: 4 << 20 });
+    if (c.code === 0 && !c.timedOut) {
+      const each = Math.round((Date.now() - t0) / live.length);
+      for (const k of live) {
+        // a name this program uses, declares not, and another member declares: it might compile here only
+        const own = members[k]!.names;
+        const used = new Set(goCodeOnly(members[k]!.src).match(/[A-Za-z_]\w*/g) ?? []);
+        const borrowed = live.some((o) => o !== k && [...members[o]!.names].some((n) => used.has(n) && !own.has(n)));
+        if (!borrowed) compiled.set(members[k]!.i, { binary: join(pkg, 'batch.test'), testName: members[k]!.testName, compileMs: each });
+      }
+      break;
+    }
+    if (c.timedOut || c.spawnError) break;
+    const blamed = new Set([...(c.stderr + c.stdout).matchAll(/\bp(\d+)_test\.go:\d+/g)].map((m) => Number(m[1])));
+    if (blamed.size === 0) break; // an error the compiler pinned on no file: each compiles alone
+    live = live.filter((k) => !blamed.has(k));
+  }
+  return { dir, compiled };
+}
+
+async function runGoCompiled(pre: GoCompiled, dir: string, limits: RunLimits): Promise<ExecResult> {
+  const r = await runProc(pre.binary, ['-test.run', `^${pre.testName}$`, '-test.v', '-test.timeout', `${Math.ceil(limits.runTimeoutMs / 1000) + 5}s`],
+    { cwd: dir, timeoutMs: limits.runTimeoutMs, env: goEnv() });
+  const res = goOutcome(r);
+  // a pass must be this program's test having run and passed
+  if (res.pass && !new RegExp(`^--- PASS: ${pre.testName} `, 'm').test(r.stdout)) return { pass: false, kind: 'infra', ms: r.ms, detail: `${pre.testName} did not run` };
+  return res;
+}
 
 // --- Rust
 
