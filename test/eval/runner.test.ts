@@ -165,6 +165,30 @@ test('go: programs that share a package in one `go test -c` get the verdicts the
   assert.equal(noTmp(batched[2]!.detail), noTmp(alone[2]!.detail)); // a compile error reads the same: compiled alone
 });
 
+test('rust: programs compiled as modules of one crate get the verdicts they get alone', async (t) => {
+  const tc = await toolchain('rust');
+  if (!tc.ok) { t.skip(tc.why); return; }
+  const ps = loadProblems(humanEvalPackDir(), 'rust', 4);
+  const doc = (i: number) => canonicalDocument(ps[i]!);
+  const first = (i: number, add: string) => doc(i).replace(/(fn \w+\([^\n]*\{\n)/, `$1${add}`);
+  const progs: Program[] = [
+    programFor(ps[0]!, doc(0)),
+    programFor(ps[0]!, buggyDocument(ps[0]!)),
+    programFor(ps[1]!, doc(1).replace(/return/, 'retrun')), // compile error
+    programFor(ps[1]!, doc(1)),
+    programFor(ps[2]!, first(2, '    loop {}\n')), // loops forever
+    programFor(ps[3]!, first(3, '    let v: Vec<i32> = vec![];\n    let _ = v[3];\n')), // panics (not an assertion)
+    programFor(ps[2]!, '#![allow(unused)]\n' + doc(2)), // a crate attribute: compiled alone
+    programFor(ps[3]!, doc(3)),
+  ];
+  const batched = await runPrograms(progs, short, 2);
+  const alone = await Promise.all(progs.map((p) => runProgram(p, short)));
+  assert.deepEqual(batched.map((r) => [r.pass, r.kind]), alone.map((r) => [r.pass, r.kind]));
+  assert.deepEqual(batched.map((r) => [r.pass, r.kind]), [[true, undefined], [false, 'assertion'], [false, 'compile_error'], [true, undefined], [false, 'timeout'], [false, 'runtime_error'], [true, undefined], [true, undefined]]);
+  const noTmp = (d?: string) => d?.replace(/treasure-eval-rust-\w+/g, 'DIR');
+  assert.equal(noTmp(batched[2]!.detail), noTmp(alone[2]!.detail));
+});
+
 test('cpp: the precompiled header is the program’s own leading includes, so a header it lacks stays missing', async (t) => {
   const src = '#include<stdio.h>\n\n#include<math.h>\nusing namespace std;\n#include<algorithm>\nint f(){ return 1; }\n#include<string>\n';
   assert.equal(cppPrelude(src), '#include<stdio.h>\n\n#include<math.h>\nusing namespace std;\n#include<algorithm>\n');

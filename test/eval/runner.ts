@@ -11,8 +11,8 @@
 //         dropped and missing standard-library imports added (as goimports would in the editor); go test -c
 //         (linked with -s -w), then run; many programs per go test -c where they cannot see each other.
 //   rust  rand/regex/md5 built once with cargo from Debian's /usr/share/cargo/registry (build/eval-cache/rust-deps),
-//         then rustc --test per problem with --extern (the real rustc, not rustup's proxy; strip=debuginfo),
-//         and the test binary is run.
+//         then rustc --test with --extern (the real rustc, not rustup's proxy; strip=debuginfo), many programs
+//         per rustc as modules of one crate, and the test binary is run with the program's module as filter.
 // CPU s per program, compile + run (`npx tsx scripts/eval-cpu-profile.ts --limit 40`: the self-check's first
 // 40 problems x canonical/buggy, one at a time, warm go/rust/PCH caches; user+sys, +-10% between runs on this
 // shared 2-core VM), before -> after the PCH/-pipe/gold, -s -w and rustc changes: python 0.13, js 0.21-0.24,
@@ -142,7 +142,7 @@ function writeCache(key: string, r: ExecResult): void {
 // ---------------------------------------------------------------------------------------------------
 // Running
 
-export async function runProgram(prog: Program, limits: RunLimits = defaultLimits, pre?: JavaCompiled | GoCompiled): Promise<ExecResult> {
+export async function runProgram(prog: Program, limits: RunLimits = defaultLimits, pre?: JavaCompiled | GoCompiled | RustCompiled): Promise<ExecResult> {
   const key = cacheKey(prog, limits);
   if (limits.cache) {
     const hit = readCache(key);
@@ -154,7 +154,10 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
   const started = Date.now();
   let r: ExecResult;
   try {
-    r = pre ? ('classpath' in pre ? await runJavaCompiled(pre, dir, limits) : await runGoCompiled(pre, dir, limits)) : await LANG_RUNNERS[prog.language](prog, dir, limits);
+    r = !pre ? await LANG_RUNNERS[prog.language](prog, dir, limits)
+      : 'classpath' in pre ? await runJavaCompiled(pre, dir, limits)
+      : 'testName' in pre ? await runGoCompiled(pre, dir, limits)
+      : await runRustCompiled(pre, dir, limits);
   } catch (e) {
     r = { pass: false, kind: 'infra', ms: 0, detail: String((e as Error).stack ?? e) };
   } finally {
@@ -177,7 +180,7 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
     const hit = limits.cache ? readCache(cacheKey(p, limits)) : undefined;
     if (hit) out[i] = hit; else todo.push(i);
   });
-  const pre = new Map<number, JavaCompiled | GoCompiled>();
+  const pre = new Map<number, JavaCompiled | GoCompiled | RustCompiled>();
   const dirs: string[] = [];
   const java = todo.filter((i) => progs[i]!.language === 'java');
   if (java.length > 1 && (await toolchain('java')).ok) {
@@ -200,6 +203,17 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
   if (go.length > 1 && (await toolchain('go')).ok) {
     const chunks = goBatches(go.map((i) => ({ i, src: assembleGo(progs[i]!), test: progs[i]!.test })));
     const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileGoBatch(chunk, limits));
+    for (const b of compiled) {
+      dirs.push(b.dir);
+      for (const [i, c] of b.compiled) pre.set(i, c);
+    }
+  }
+  const rust = todo.filter((i) => progs[i]!.language === 'rust');
+  if (rust.length > 1 && (await toolchain('rust')).ok) {
+    const size = Math.max(2, Math.ceil(rust.length / Math.max(1, Math.ceil(rust.length / RUST_BATCH))));
+    const chunks: number[][] = [];
+    for (let k = 0; k < rust.length; k += size) chunks.push(rust.slice(k, k + size));
+    const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileRustBatch(chunk.map((i) => ({ i, prog: progs[i]! })), limits));
     for (const b of compiled) {
       dirs.push(b.dir);
       for (const [i, c] of b.compiled) pre.set(i, c);
@@ -687,17 +701,77 @@ function rustcExe(): Promise<string> {
   return rustcPath;
 }
 
-const runRust: LangRunner = async (prog, dir, limits) => {
+async function rustc(dir: string, src: string, out: string, timeoutMs: number): Promise<ProcResult> {
   const deps = await rustDeps();
-  writeFileSync(join(dir, 'prog.rs'), prog.code + '\n' + prog.test + '\n');
   const externs = Object.entries(deps.externs).flatMap(([n, f]) => ['--extern', `${n}=${f}`]);
   // strip=debuginfo: the link copies no DWARF of std (panic locations are compiled in, not read from it).
-  const c = await runProc(await rustcExe(), ['--edition', '2021', '--test', '-A', 'warnings', '-C', 'strip=debuginfo', '-o', 'prog', 'prog.rs', '-L', `dependency=${deps.depsDir}`, ...externs],
-    { cwd: dir, timeoutMs: limits.compileTimeoutMs });
-  const cf = compileFailure(c);
+  return runProc(await rustcExe(), ['--edition', '2021', '--test', '-A', 'warnings', '-C', 'strip=debuginfo', '-o', out, src, '-L', `dependency=${deps.depsDir}`, ...externs],
+    { cwd: dir, timeoutMs, maxOutput: 4 << 20 });
+}
+
+const rustOutcome = (r: ProcResult) => runOutcome(r, (o) => /panicked at[\s\S]*assertion/.test(o));
+
+const runRust: LangRunner = async (prog, dir, limits) => {
+  writeFileSync(join(dir, 'prog.rs'), prog.code + '\n' + prog.test + '\n');
+  const cf = compileFailure(await rustc(dir, 'prog.rs', 'prog', limits.compileTimeoutMs));
   if (cf) return cf;
-  const r = await runProc('sh', ['-c', ulimit('exec ./prog -q --test-threads=1')], { cwd: dir, timeoutMs: limits.runTimeoutMs });
-  return runOutcome(r, (o) => /panicked at[\s\S]*assertion/.test(o));
+  return rustOutcome(await runProc('sh', ['-c', ulimit('exec ./prog -q --test-threads=1')], { cwd: dir, timeoutMs: limits.runTimeoutMs }));
 };
+
+// --- Rust batches
+// One rustc per program costs its start and a link; programs in modules of one crate (`mod pN { code
+// tests }`) are compiled and linked once and each run filters its own module's tests. Modules keep their
+// names apart (no program names another's module). A program whose lines the compiler blames compiles
+// alone, so its compile error reads the same; so does one with crate-level attributes or `mod pN` names.
+
+const RUST_BATCH = 40;
+
+export interface RustCompiled { binary: string; module: string; compileMs: number }
+
+async function compileRustBatch(items: { i: number; prog: Program }[], limits: RunLimits): Promise<{ dir: string; compiled: Map<number, RustCompiled> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-rustbatch-'));
+  const compiled = new Map<number, RustCompiled>();
+  let live = items.map((_, k) => k).filter((k) => {
+    const src = items[k]!.prog.code + '\n' + items[k]!.prog.test;
+    return !/^\s*#!\[/m.test(src) && !/\b(?:crate|super)\s*::\s*p\d+\b|\bmod\s+p\d+\b/.test(src);
+  });
+  for (let attempt = 0; attempt < 2 && live.length > 1; attempt++) {
+    const ranges: { k: number; from: number; to: number }[] = [];
+    const lines: string[] = [];
+    for (const k of live) {
+      const body = (items[k]!.prog.code + '\n' + items[k]!.prog.test).split('\n');
+      lines.push(`mod p${k} {`);
+      ranges.push({ k, from: lines.length + 1, to: lines.length + body.length });
+      lines.push(...body, '}');
+    }
+    const src = `batch${attempt}.rs`;
+    writeFileSync(join(dir, src), lines.join('\n') + '\n');
+    const t0 = Date.now();
+    const c = await rustc(dir, src, `batch${attempt}`, limits.compileTimeoutMs * 4);
+    if (c.code === 0 && !c.timedOut) {
+      const each = Math.round((Date.now() - t0) / live.length);
+      for (const k of live) compiled.set(items[k]!.i, { binary: join(dir, `batch${attempt}`), module: `p${k}`, compileMs: each });
+      break;
+    }
+    if (c.timedOut || c.spawnError) break;
+    const blamed = new Set<number>();
+    for (const m of (c.stderr + c.stdout).matchAll(new RegExp(`${src.replace('.', '\\.')}:(\\d+):\\d+`, 'g'))) {
+      const line = Number(m[1]);
+      const r = ranges.find((x) => line >= x.from && line <= x.to);
+      if (r) blamed.add(r.k);
+    }
+    if (blamed.size === 0) break; // an error pinned on no program: each compiles alone
+    live = live.filter((k) => !blamed.has(k));
+  }
+  return { dir, compiled };
+}
+
+async function runRustCompiled(pre: RustCompiled, dir: string, limits: RunLimits): Promise<ExecResult> {
+  const r = await runProc('sh', ['-c', ulimit(`exec '${pre.binary}' -q --test-threads=1 '${pre.module}::'`)], { cwd: dir, timeoutMs: limits.runTimeoutMs });
+  const res = rustOutcome(r);
+  // a pass must be this program's tests having run
+  if (res.pass && !/test result: ok\. [1-9]\d* passed/.test(r.stdout)) return { pass: false, kind: 'infra', ms: r.ms, detail: `no test of ${pre.module} ran` };
+  return res;
+}
 
 const LANG_RUNNERS: Record<HepLanguage, LangRunner> = { python: runPython, js: runJs, java: runJava, cpp: runCpp, go: runGo, rust: runRust };
