@@ -17,7 +17,7 @@ import { selfCheck } from './selfcheck.js';
 import type { RunLimits } from './runner.js';
 import { nullEngine, oracleEngine } from './stand-ins.js';
 import type { SuiteContext } from './suites/common.js';
-import { fixOne, judgeFix, runHumanEvalFix, type FixRecord } from './suites/humanevalfix.js';
+import { fixOne, fixProgram, judgeFix, runHumanEvalFix, type FixRecord } from './suites/humanevalfix.js';
 import { runSynthesis } from './suites/synthesis.js';
 
 const limits: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
@@ -45,6 +45,8 @@ test('the real Engine (scripted model) fixes Python/0 through the adapter; the f
   // "tests" variant: the same fix with the tests in the document; the tests stay and still pass
   const ft = await fixOne(engine, p, 'context', 'tests', {});
   assert.ok(ft.fixed?.includes(p.test.trim()));
+  // the "tests" document still ends with the tests: the same program as the plain variant's (run once)
+  assert.deepEqual(fixProgram(p, 'tests', ft.fixed), fixProgram(p, 'plain', f.fixed));
   assert.equal((await judgeFix(p, 'tests', ft.fixed, { limits })).pass, true);
   // the line the harness points at is inside the function body
   assert.match(buggyDocument(p).split('\n')[bodyLine(p)]!, /^\s+for idx, elem in enumerate/);

@@ -2,7 +2,7 @@
 // there; java/cpp/go/rust cases run where their toolchains are installed (scripts/install-eval-toolchains.sh)
 // and are skipped otherwise.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -73,6 +73,23 @@ test('results are cached by content hash (timeouts are not)', async () => {
     assert.equal((await runProgram(loop, limits)).cached, undefined);
   } finally {
     if (saved === undefined) delete process.env.TREASURE_EVAL_CACHE; else process.env.TREASURE_EVAL_CACHE = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a program given twice in one call runs once (a timeout runs again)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-runs-'));
+  try {
+    const counter = join(dir, 'runs');
+    const once = py(`open(${JSON.stringify(counter)}, 'a').write('x')\n`, 'assert True\n');
+    const rs = await runPrograms([once, { ...once }, py('x = 2\n', 'assert x == 2\n')], noCache, 2);
+    assert.deepEqual(rs.map((r) => r.pass), [true, true, true]);
+    assert.equal(readFileSync(counter, 'utf8'), 'x');
+    const loop = py(`open(${JSON.stringify(counter)}, 'a').write('y')\nwhile True: pass\n`);
+    const ts = await runPrograms([loop, { ...loop }], short, 2);
+    assert.deepEqual(ts.map((r) => r.kind), ['timeout', 'timeout']);
+    assert.equal(readFileSync(counter, 'utf8'), 'xyy');
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -176,9 +176,15 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
 export async function runPrograms(progs: readonly Program[], limits: RunLimits = defaultLimits, jobs = 2): Promise<ExecResult[]> {
   const out = new Array<ExecResult | undefined>(progs.length);
   const todo: number[] = [];
+  // A program given twice runs once (its copies share the result, except a timeout: those run again).
+  const first = new Map<string, number>();
+  const copies: [number, number][] = [];
   progs.forEach((p, i) => {
-    const hit = limits.cache ? readCache(cacheKey(p, limits)) : undefined;
-    if (hit) out[i] = hit; else todo.push(i);
+    const key = cacheKey(p, limits);
+    const hit = limits.cache ? readCache(key) : undefined;
+    if (hit) { out[i] = hit; return; }
+    const f = first.get(key);
+    if (f === undefined) { first.set(key, i); todo.push(i); } else copies.push([i, f]);
   });
   const pre = new Map<number, JavaCompiled | GoCompiled | RustCompiled>();
   const dirs: string[] = [];
@@ -223,6 +229,10 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
     const rest = todo.filter((i) => out[i] === undefined);
     const rs = await pool(rest, jobs, (i) => runProgram(progs[i]!, limits, pre.get(i)));
     rest.forEach((i, k) => { out[i] = rs[k]; });
+    const again = copies.filter(([, f]) => out[f]!.kind === 'timeout').map(([i]) => i);
+    for (const [i, f] of copies) if (out[f]!.kind !== 'timeout') out[i] = { ...out[f]! };
+    const ra = await pool(again, jobs, (i) => runProgram(progs[i]!, limits));
+    again.forEach((i, k) => { out[i] = ra[k]; });
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
