@@ -257,6 +257,12 @@ export class Decoder {
       steps++;
       return session.feed(ids);
     };
+    // every position's logits (speculation: the marker-list draft, the answer's drafts)
+    const feedAll = async (ids: readonly number[]): Promise<Float32Array[]> => {
+      if (req.signal?.aborted) throw new DecodeAbortedError();
+      steps++;
+      return session.feedAll!(ids);
+    };
     // Forced tokens are appended and fed together; returns false when the limit is reached.
     const room = () => limit - out.length;
     let stop: DecodeResult['stop'] = 'limit';
@@ -278,7 +284,7 @@ export class Decoder {
         const draftKey = JSON.stringify(Object.entries(req.given).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
         const draft = this.speculate && session.multiLogits === true && session.feedAll && session.truncate ? this.listDrafts.get(draftKey) : undefined;
         const drafted = draft && draft.length < limit && req.promptIds.length + draft.length < this.model.contextLength
-          ? await this.draftedFeed(session, feed, draft, () => { steps++; }, req.signal)
+          ? await this.draftedFeed(session, feed, feedAll, draft, req.signal)
           : undefined;
         const r = await this.markerPhase(session, drafted?.feed ?? feed, logits, req.given, out, limit);
         drafted?.settle();
@@ -295,11 +301,7 @@ export class Decoder {
         const answerStart = out.length;
         let copying = req.original !== undefined; // until the answer stops being a copy of it
         spec = this.speculate && session.multiLogits === true && session.feedAll && session.truncate
-          ? new Speculator(session, feed, async (ids) => {
-            if (req.signal?.aborted) throw new DecodeAbortedError();
-            steps++;
-            return session.feedAll!(ids);
-          }, new PromptLookup(req.promptIds), this.model.contextLength, this.maxDraft, req.signal)
+          ? new Speculator(session, feed, feedAll, new PromptLookup(req.promptIds), this.model.contextLength, this.maxDraft, req.signal)
           : undefined;
         const prefix = req.answerPrefix ?? [];
         if (spec) {
@@ -402,14 +404,12 @@ export class Decoder {
   private async draftedFeed(
     session: LogitsSession,
     feed: (ids: readonly number[]) => Promise<Float32Array>,
+    feedAll: (ids: readonly number[]) => Promise<Float32Array[]>,
     draft: readonly number[],
-    countStep: () => void,
     signal?: AbortSignal,
   ): Promise<{ feed: (ids: readonly number[]) => Promise<Float32Array>; settle: () => void }> {
     const base = session.length;
-    if (signal?.aborted) throw new DecodeAbortedError();
-    countStep();
-    const rows = await session.feedAll!(draft);
+    const rows = await feedAll(draft);
     let pos = 0;
     let left = false;
     const leave = () => {

@@ -168,10 +168,18 @@ export async function runProgram(prog: Program, limits: RunLimits = defaultLimit
   return r;
 }
 
+/** `idx` cut into nearly equal chunks of at most `max`. */
+function chunked(idx: number[], max: number): number[][] {
+  const size = Math.max(2, Math.ceil(idx.length / Math.max(1, Math.ceil(idx.length / max))));
+  const chunks: number[][] = [];
+  for (let k = 0; k < idx.length; k += size) chunks.push(idx.slice(k, k + size));
+  return chunks;
+}
+
 /**
  * Runs many programs, `jobs` at a time; results in input order. Cached results are returned first; Java
  * programs are compiled in batches by one javac (a JVM start per batch instead of per program), Go
- * programs in batches by one `go test -c` (one go command and one link per batch).
+ * programs by one `go test -c` and Rust programs by one rustc per batch (one link each).
  */
 export async function runPrograms(progs: readonly Program[], limits: RunLimits = defaultLimits, jobs = 2): Promise<ExecResult[]> {
   const out = new Array<ExecResult | undefined>(progs.length);
@@ -190,9 +198,7 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
   const dirs: string[] = [];
   const java = todo.filter((i) => progs[i]!.language === 'java');
   if (java.length > 1 && (await toolchain('java')).ok) {
-    const size = Math.max(2, Math.ceil(java.length / Math.max(1, Math.ceil(java.length / JAVA_BATCH))));
-    const chunks: number[][] = [];
-    for (let k = 0; k < java.length; k += size) chunks.push(java.slice(k, k + size));
+    const chunks = chunked(java, JAVA_BATCH);
     const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileJavaBatch(chunk.map((i) => progs[i]!), limits));
     chunks.forEach((chunk, c) => {
       const b = compiled[c]!;
@@ -216,10 +222,7 @@ export async function runPrograms(progs: readonly Program[], limits: RunLimits =
   }
   const rust = todo.filter((i) => progs[i]!.language === 'rust');
   if (rust.length > 1 && (await toolchain('rust')).ok) {
-    const size = Math.max(2, Math.ceil(rust.length / Math.max(1, Math.ceil(rust.length / RUST_BATCH))));
-    const chunks: number[][] = [];
-    for (let k = 0; k < rust.length; k += size) chunks.push(rust.slice(k, k + size));
-    const compiled = await pool(chunks, Math.min(jobs, 2), (chunk) => compileRustBatch(chunk.map((i) => ({ i, prog: progs[i]! })), limits));
+    const compiled = await pool(chunked(rust, RUST_BATCH), Math.min(jobs, 2), (chunk) => compileRustBatch(chunk.map((i) => ({ i, prog: progs[i]! })), limits));
     for (const b of compiled) {
       dirs.push(b.dir);
       for (const [i, c] of b.compiled) pre.set(i, c);
@@ -525,6 +528,7 @@ function goOutcome(r: ProcResult): ExecResult {
 const GO_BATCH = 40;
 
 export interface GoCompiled { binary: string; testName: string; compileMs: number }
+interface GoMember { i: number; src: string; testName: string; names: Set<string> }
 
 /** Top-level names a Go file declares, or undefined when this simple scan cannot list them all. */
 export function goTopLevelNames(src: string): Set<string> | undefined {
@@ -536,20 +540,20 @@ export function goTopLevelNames(src: string): Set<string> | undefined {
 }
 
 /** Batches of programs that may share a package (see above); the rest compile alone. */
-export function goBatches(items: { i: number; src: string; test: string }[]): { i: number; src: string; testName: string; names: Set<string> }[][] {
-  const batches: { members: { i: number; src: string; testName: string; names: Set<string> }[]; names: Set<string> }[] = [];
+export function goBatches(items: { i: number; src: string; test: string }[]): GoMember[][] {
+  const batches: { members: GoMember[]; names: Set<string> }[] = [];
   for (const it of items) {
     const tests = [...it.test.matchAll(/^func\s+(Test\w+)\s*\(/gm)].map((m) => m[1]!);
     const names = goTopLevelNames(it.src);
     if (tests.length !== 1 || !names) continue;
     const b = batches.find((x) => x.members.length < GO_BATCH && ![...names].some((n) => x.names.has(n)));
-    const m = { i: it.i, src: it.src, testName: tests[0]!, names };
+    const m: GoMember = { i: it.i, src: it.src, testName: tests[0]!, names };
     if (b) { b.members.push(m); for (const n of names) b.names.add(n); } else batches.push({ members: [m], names: new Set(names) });
   }
   return batches.filter((b) => b.members.length > 1).map((b) => b.members);
 }
 
-async function compileGoBatch(members: { i: number; src: string; testName: string; names: Set<string> }[], limits: RunLimits): Promise<{ dir: string; compiled: Map<number, GoCompiled> }> {
+async function compileGoBatch(members: GoMember[], limits: RunLimits): Promise<{ dir: string; compiled: Map<number, GoCompiled> }> {
   const dir = mkdtempSync(join(tmpdir(), 'treasure-eval-gobatch-'));
   const compiled = new Map<number, GoCompiled>();
   let live = members.map((_, k) => k);

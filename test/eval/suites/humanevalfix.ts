@@ -72,13 +72,9 @@ export async function judgeFixes(items: { p: Problem; variant: FixVariant; fixed
 }
 
 export async function judgeFix(p: Problem, variant: FixVariant, fixed: string | null, ctx: Pick<SuiteContext, 'limits'>): Promise<{ pass: boolean; errorKind?: ErrorKind; detail?: string; execMs?: number }> {
-  if (fixed === null) return { pass: false, errorKind: 'no_fix' };
-  if (variant === 'tests') {
-    if (!fixed.includes(p.test.trim())) return { pass: false, errorKind: 'test_modified' };
-    const r = await runProgram(programFor(p, fixed, ''), ctx.limits);
-    return { pass: r.pass, errorKind: r.kind, detail: r.detail, execMs: r.ms };
-  }
-  const r = await runProgram(programFor(p, fixed), ctx.limits);
+  const prog = fixProgram(p, variant, fixed);
+  if (!('language' in prog)) return prog;
+  const r = await runProgram(prog, ctx.limits);
   return { pass: r.pass, errorKind: r.kind, detail: r.detail, execMs: r.ms };
 }
 
