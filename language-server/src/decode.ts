@@ -120,6 +120,10 @@ export interface DecodeRequest {
    * constrained marker decoding depends only on the prompt and the given markers, so a retry would
    * write the same list; this saves its ~30 model steps per retry. */
   markerPrefix?: readonly number[];
+  /** Stop once the marker list is closed (stop 'markers'): the model's own markers, no answer. */
+  markersOnly?: boolean;
+  /** The engine request this run belongs to: runs of one scope reuse each other's KV cache (runtime.ts). */
+  scope?: object;
   /** Generation: stop once the answer repeats a block of lines (see repeatCut); the answer keeps one copy. */
   stopOnRepeat?: boolean;
   /** Generation: stop once the answer has this many lines (the length guard); the answer keeps them. */
@@ -159,8 +163,9 @@ export interface DecodeResult {
   answer: string;
   /** 'repeat': the answer started to loop (stopOnRepeat) and was cut after the block's first copy;
    * 'lines': the answer reached maxLines lines and went on (cut after them);
-   * 'block': the answer finished the block the prompt opened, or one it opened itself, and went on (cut there). */
-  stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines' | 'block';
+   * 'block': the answer finished the block the prompt opened, or one it opened itself, and went on (cut there);
+   * 'markers': the marker list was closed and markersOnly asked for nothing more. */
+  stop: 'end' | 'limit' | 'context' | 'repeat' | 'lines' | 'block' | 'markers';
   /** Model steps run (calls into the model). */
   steps: number;
   /** The completion's ids through </MARKER_LIST> (when the list was closed): a retry's DecodeRequest.markerPrefix. */
@@ -244,7 +249,7 @@ export class Decoder {
 
   async run(req: DecodeRequest): Promise<DecodeResult> {
     const v = this.answerVocab;
-    const session = this.model.start();
+    const session = this.model.start(req.scope);
     const out: number[] = [];
     let steps = 0;
     const limit = Math.max(1, Math.min(req.maxTokens, this.model.contextLength - req.promptIds.length));
@@ -297,7 +302,8 @@ export class Decoder {
           if (this.listDrafts.size > MAX_LIST_DRAFTS) this.listDrafts.delete(this.listDrafts.keys().next().value!);
         }
       }
-      if (markersDone) {
+      if (markersDone && req.markersOnly) stop = 'markers';
+      else if (markersDone) {
         const answerStart = out.length;
         let copying = req.original !== undefined; // until the answer stops being a copy of it
         spec = this.speculate && session.multiLogits === true && session.feedAll && session.truncate

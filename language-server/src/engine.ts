@@ -78,6 +78,9 @@ export interface FixRequest {
   /** false: give the model only the explicit and settings markers (it infers the rest); default true. */
   contextMarkers?: boolean;
   maxTokens?: number;
+  /** Only the marker list the model writes for this request (FixOutcome.markers), no answer: it comes
+   * before the answer, so it is the list a whole fix would write, in a fraction of the time. */
+  markersOnly?: boolean;
   signal?: AbortSignal;
 }
 
@@ -116,6 +119,8 @@ export interface GenerateRequest {
    * bound) the answer is cut after that many lines. Default true; false measures the model alone.
    */
   lengthGuard?: boolean;
+  /** Only the marker list the model writes (GenerateResult.markers; the text is empty), as FixRequest.markersOnly. */
+  markersOnly?: boolean;
   signal?: AbortSignal;
 }
 
@@ -247,7 +252,7 @@ export class Engine {
    */
   private async decodeFix(req: DecodeRequest): Promise<DecodeResult> {
     if (this.fixMemoEntries === 0) return this.decoder.run(req);
-    const { signal: _signal, ...input } = req;
+    const { signal: _signal, scope: _scope, ...input } = req;
     const key = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     const hit = this.fixMemo.get(key);
     if (hit) {
@@ -325,9 +330,10 @@ export class Engine {
   ): Promise<FixOutcome> {
     const ms = () => Math.round(performance.now() - t0);
     const context = contextMarkers(a, target, 'CodeFix');
-    if (!this.markers) return this.attempt(a, target, {}, req, ms);
+    const scope = {}; // this request's decodes share their KV cache (runtime.ts start)
+    if (!this.markers) return this.attempt(a, target, {}, req, ms, scope);
     if (req.contextMarkers === false) {
-      return this.attempt(a, target, mergeMarkers({ explicit: layers.explicit, settings: layers.settings }).markers, req, ms);
+      return this.attempt(a, target, mergeMarkers({ explicit: layers.explicit, settings: layers.settings }).markers, req, ms, scope);
     }
     const first = mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context }).markers;
     // A second, cheaper-to-get-right try when the first answer fails the check: only the markers
@@ -338,7 +344,7 @@ export class Engine {
     let last: FixOutcome | undefined;
     const reasons: string[] = [];
     for (const given of tries) {
-      const o = await this.attempt(a, target, given, req, ms);
+      const o = await this.attempt(a, target, given, req, ms, scope);
       if (o.fix) return o;
       last = o;
       if (o.reason) reasons.push(o.reason);
@@ -347,7 +353,7 @@ export class Engine {
     return { ...last!, reason: [...new Set(reasons)].join('; then: '), latencyMs: ms() };
   }
 
-  private async attempt(a: Analysis, target: FixTarget, given: Markers, req: FixRequest, ms: () => number): Promise<FixOutcome> {
+  private async attempt(a: Analysis, target: FixTarget, given: Markers, req: FixRequest, ms: () => number, scope: object): Promise<FixOutcome> {
     const task = given.task ?? 'CodeFix';
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     if (!this.markers) given = {};
@@ -362,7 +368,11 @@ export class Engine {
       return { fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() };
     }
     const maxTokens = Math.min(budget, room);
-    let decoded = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, original: code });
+    if (req.markersOnly) {
+      const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, markersOnly: true });
+      return { fix: null, markers: reportOf(given, d), latencyMs: ms(), completion: this.tokenizer.decode(d.ids), tokens: { prompt: promptIds.length, completion: d.ids.length, steps: d.steps } };
+    }
+    let decoded = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, original: code, scope });
     let check = decoded.stop === 'end' ? await checkFix(a, target, decoded.answer) : undefined;
     // A small model often copies the code it was asked to fix. The answer must differ, so when the
     // greedy answer is the input unchanged (or fails the check), decoding branches at the points where
@@ -375,7 +385,7 @@ export class Engine {
       branches = nearErrorFirst(branches, (b) => this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1, errLine);
     }
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
-      const d = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix });
+      const d = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix, scope });
       if (d.stop !== 'end') continue;
       const c = await checkFix(a, target, d.answer);
       if (c.ok || !check) { decoded = d; check = c; }
@@ -444,9 +454,10 @@ export class Engine {
     const limit = req.lengthGuard === false ? undefined : lineLimit(given);
     // and it stops where the code it was asked for is finished (the function closed), not at the token limit
     const blockEnd = blockEndRule(lang.codeType, req.prompt);
+    const scope = {}; // this request's decodes share their KV cache (runtime.ts start)
     const run = async (answerPrefix?: number[], markerPrefix?: number[]) => {
       const decoded = await this.decoder.run({
-        promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit, blockEnd,
+        promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, stopOnRepeat: true, maxLines: limit, blockEnd, scope,
         lineBranches: answerPrefix === undefined, answerPrefix, markerPrefix,
       });
       let text = decoded.answer;
@@ -458,6 +469,10 @@ export class Engine {
       const grade = !clean ? 0 : decoded.stop === 'end' || decoded.stop === 'block' ? 2 : decoded.stop === 'lines' ? 1 : 0;
       return { decoded, kept, grade };
     };
+    if (req.markersOnly) {
+      const d = await this.decoder.run({ promptIds, given, maxTokens: Math.min(req.maxTokens ?? 256, room), signal: req.signal, markersOnly: true });
+      return { text: '', markers: reportOf(given, d), latencyMs: Math.round(performance.now() - t0) };
+    }
     let best = await run();
     // An answer cut at the line limit, or left with lines that do not parse (a docstring cut in half,
     // a header without its body), is not what was asked: decoding branches where a line could have

@@ -48,6 +48,8 @@ export interface LogitsSession {
   readonly multiLogits?: boolean;
   /** Tokens fed so far. */
   readonly length: number;
+  /** Of those, how many feed() found already in the cache and did not run again (prefix reuse). */
+  readonly reused?: number;
   dispose(): void;
 }
 
@@ -59,7 +61,9 @@ export interface LogitsSource {
    * 2026-11-22); false: the last position only ([1, vocab]); undefined: not known before a feed.
    */
   readonly allPositions?: boolean;
-  start(): LogitsSession;
+  /** A decoding run. `scope` (one object per engine request): a run may start on the KV cache the
+   * scope's last run left, so tokens it feeds again (a retry's prompt) are not computed again. */
+  start(scope?: object): LogitsSession;
 }
 
 /**
@@ -159,6 +163,10 @@ function loadOrt(): Ort {
 export class OrtModel implements LogitsSource {
   /** [1, T, vocab] logits (from the output metadata, else learnt at the first feed of several tokens). */
   allPositions: boolean | undefined;
+  /** The KV slots the last disposed session of a scope left (kv_cache 'caller'): the scope's next session starts on them. */
+  private spare: { scope: object; slots: CallerSlots } | undefined;
+  /** Whether sessions reuse the slots a feed's leading tokens already fill (TREASURE_PREFIX_CACHE=0: off, the A/B switch). */
+  readonly prefixReuse = prefixReuseFromEnv();
 
   private constructor(
     private readonly ort: Ort,
@@ -211,11 +219,12 @@ export class OrtModel implements LogitsSource {
     return kvOnDevice(this.device, this.config.kv_cache);
   }
 
-  start(): LogitsSession {
+  start(scope?: object): LogitsSession {
     const { config } = this;
     const model = this;
-    const steps = config.kv_cache === 'caller' ? this.callerCache() : this.presentCache();
+    const steps = config.kv_cache === 'caller' ? this.callerCache(scope) : this.presentCache();
     let length = 0;
+    let reused = 0;
     let busy = false;
     const vocab = config.vocab_size;
     // One model step: the logits of every fed position when the model gives them, else the last one's.
@@ -236,12 +245,22 @@ export class OrtModel implements LogitsSource {
     };
     return {
       get length() { return length; },
+      get reused() { return reused; },
       get multiLogits() {
         return model.allPositions === undefined ? undefined : model.allPositions && !model.kvOnDevice;
       },
       async feed(ids: readonly number[]): Promise<Float32Array> {
+        // Leading tokens whose keys and values the slots already hold at these positions are not run
+        // again (the last one always is: its logits are the answer). A retry's prompt and marker list,
+        // a request again after an edit below the function: only what differs is computed.
+        const skip = model.prefixReuse && steps.reusable ? Math.min(steps.reusable(ids, length), ids.length - 1) : 0;
+        if (skip > 0) {
+          if (length + ids.length > config.context_length) throw new ModelError(`context length ${config.context_length} exceeded`);
+          length += skip;
+          reused += skip;
+        }
         // [1, vocab] (models before 2026-11-22) or [1, T, vocab]: the last row.
-        const { data } = await run(ids);
+        const { data } = await run(skip > 0 ? ids.slice(skip) : ids);
         return data.length === vocab ? data : data.subarray(data.length - vocab);
       },
       async feedAll(ids: readonly number[]): Promise<Float32Array[]> {
@@ -274,26 +293,37 @@ export class OrtModel implements LogitsSource {
    * positions, not the whole cache, and a rollback (truncate) only moves the length. The buffers grow in
    * chunks (a copy each time), up to the context length.
    */
-  private callerCache(): CacheSteps {
+  private callerCache(scope: object | undefined): CacheSteps {
     const { ort, session, config } = this;
     const H = config.n_kv_head;
     const D = config.head_dim;
     const CHUNK = 128;
-    let capacity = 0;
-    let buffers: Float32Array[] = []; // layer i: [2i] keys, [2i + 1] values
-    const grow = (need: number, length: number) => {
+    // The slots an earlier session of the same scope (one engine request) left: what they hold stays
+    // valid for a feed that begins the same way. Only within a scope: a slot's values depend, in the
+    // last bits, on how its tokens were split into steps, and 4-bit/int8 matmuls can turn that into
+    // another token; within one request the splits are the request's own, so its answer does not
+    // depend on what was asked before it.
+    const inherited = this.prefixReuse && scope !== undefined && this.spare?.scope === scope ? this.spare.slots : undefined;
+    if (inherited) this.spare = undefined;
+    let { capacity, buffers, held } = inherited ?? { capacity: 0, buffers: [] as Float32Array[], held: [] as number[] };
+    const grow = (need: number) => {
       const next = Math.min(config.context_length, Math.ceil(need / CHUNK) * CHUNK);
       const fresh = Array.from({ length: 2 * config.n_layer }, () => new Float32Array(H * next * D));
       for (let b = 0; b < buffers.length; b++) {
-        for (let h = 0; h < H; h++) fresh[b]!.set(buffers[b]!.subarray(h * capacity * D, (h * capacity + length) * D), h * next * D);
+        for (let h = 0; h < H; h++) fresh[b]!.set(buffers[b]!.subarray(h * capacity * D, (h * capacity + held.length) * D), h * next * D);
       }
       buffers = fresh;
       capacity = next;
     };
     return {
+      reusable(ids, length) {
+        let n = 0;
+        while (n < ids.length && length + n < held.length && held[length + n] === ids[n]) n++;
+        return n;
+      },
       async run(ids, length) {
         const T = ids.length;
-        if (length + T > capacity) grow(length + T, length);
+        if (length + T > capacity) grow(length + T);
         // a first feed (the prompt) reads no cache: one zero slot, left out by the bias, instead of all of them
         const S = length === 0 ? 1 : capacity;
         const past = (b: number) => (S === capacity ? buffers[b]! : new Float32Array(H * D));
@@ -318,13 +348,25 @@ export class OrtModel implements LogitsSource {
             for (let h = 0; h < H; h++) dst.set(src.subarray(h * T * D, (h + 1) * T * D), (h * capacity + length) * D);
           }
         }
+        // A slot's keys and values depend on the tokens up to it: past the first new token that differs
+        // from what a slot held, the slots after it no longer match their ids.
+        for (let t = 0; t < T; t++) {
+          if (held[length + t] !== ids[t]) {
+            held.length = length + t;
+            for (let u = t; u < T; u++) held.push(ids[u]!);
+            break;
+          }
+        }
         return out.logits!.data as Float32Array;
       },
       truncate() {
-        // slots past the new length are stale; the bias of the next step leaves them out
+        // slots past the new length keep their ids (held): the bias of the next step leaves them out,
+        // and a later feed of the same tokens reuses them
       },
-      dispose() {
+      dispose: () => {
+        if (this.prefixReuse && scope !== undefined && capacity > 0) this.spare = { scope, slots: { capacity, buffers, held } };
         buffers = [];
+        held = [];
         capacity = 0;
       },
     };
@@ -370,6 +412,7 @@ export class OrtModel implements LogitsSource {
   }
 
   async release(): Promise<void> {
+    this.spare = undefined;
     await this.session.release();
   }
 }
@@ -380,6 +423,9 @@ type OrtSession = import('onnxruntime-node').InferenceSession;
 interface CacheSteps {
   /** Feeds ids at positions length..length+T-1; returns the logits output's data. */
   run(ids: readonly number[], length: number): Promise<Float32Array>;
+  /** How many leading ids the cache already holds at positions length.. (kept from before a truncate, or
+   * from the last disposed session), so feeding them again can be skipped. */
+  reusable?(ids: readonly number[], length: number): number;
   /** Drops every position from keep on (the caller checked keep). */
   truncate(keep: number): void;
   dispose(): void;
@@ -398,6 +444,19 @@ function positionFeeds(ort: Ort, ids: readonly number[], length: number): Record
 
 function releaseDeviceTensors(ts: Record<string, import('onnxruntime-node').Tensor>): void {
   for (const t of Object.values(ts)) if (t.location !== 'cpu') t.dispose();
+}
+
+/** KV slots of a disposed session (kv_cache 'caller'): per layer keys and values, and the token id each
+ * slot was computed for (held[p]; slot p's keys and values depend on held[0..p] only). */
+interface CallerSlots {
+  capacity: number;
+  buffers: Float32Array[];
+  held: number[];
+}
+
+/** Prefix reuse on unless TREASURE_PREFIX_CACHE=0 (or false/off): the A/B switch. */
+export function prefixReuseFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(0|false|off|no)$/i.test(env.TREASURE_PREFIX_CACHE ?? '');
 }
 
 /**

@@ -23,7 +23,8 @@
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT$FT_TAG (markers | plain); FT_STEPS=N schedules on steps, FT_SEED seeds
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
 #   fp32dir:NAME          $W/export/NAME-fp32: the float32 export of NAME as a model folder (quantization loss)
-#   level:NAME            $W/export/NAME-i8: NAME with int8 activations (compute_level.py --level 4, as shipped)
+#   level:NAME            $W/export/NAME-i8: NAME with int8 activations (compute_level.py --level 4) in the
+#                         compact graph (compact.py: fused onnxruntime ops, the same weights), as shipped
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
 #   home:NAME:DIR         tar $W/DIR (without model.fp32.onnx: fp32dir makes the float folder) and cut it into <= 15.9 MiB pieces in $W/home/NAME (for the way back)
@@ -122,7 +123,8 @@ for step in "$@"; do
       for f in tokenizer.json config.json export.json; do cp "$W/export/$a/$f" "$d/"; done
       ln -f "$W/export/$a/model.fp32.onnx" "$d/model.onnx"; ls -la "$d" ;;
     level)
-      python3 $T/compute_level.py --model "$W/export/$a" --out "$W/export/$a-i8" --level 4 ;;
+      python3 $T/compute_level.py --model "$W/export/$a" --out "$W/export/$a-l4" --level 4 &&
+        python3 $T/compact.py --model "$W/export/$a-l4" --out "$W/export/$a-i8" && rm -rf "$W/export/$a-l4" ;;
     shrink)  # bf16 weights only, to bring a run home for the next session (train.py --init reads it)
       mkdir -p "$W/back"
       python3 -c "import torch,sys; c=torch.load(sys.argv[1],map_location='cpu'); c['model']={k:v.to(torch.bfloat16) for k,v in c['model'].items()}; c.pop('optimizer',None); torch.save(c,sys.argv[2])" \

@@ -27,6 +27,8 @@ export interface EvalFixRequest {
   markers?: MarkerMap;
   diagnostic?: string;
   maxTokens?: number;
+  /** only the model's marker list (the markers suite): FixRequest.markersOnly */
+  markersOnly?: boolean;
 }
 
 export interface EvalFixResult {
@@ -48,6 +50,8 @@ export interface EvalGenerateRequest {
   maxTokens?: number;
   /** false: the engine's length guard off (the model alone); absent: the product's default (on) */
   lengthGuard?: false;
+  /** only the model's marker list (the markers suite): GenerateRequest.markersOnly */
+  markersOnly?: boolean;
 }
 
 export interface EvalGenerateResult {
@@ -98,6 +102,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
         maxTokens: req.maxTokens,
       };
       if (mode !== 'context') r.contextMarkers = false;
+      if (req.markersOnly) r.markersOnly = true;
       const o: FixOutcome = await engine.fixDetailed(r);
       const given = { ...(o.markers?.given ?? o.fix?.markers.given ?? {}) } as MarkerMap;
       const inferred = { ...(o.markers?.inferred ?? o.fix?.markers.inferred ?? {}) } as MarkerMap;
@@ -114,6 +119,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
       };
       if (mode !== 'context') r.contextMarkers = false;
       if (req.lengthGuard === false) r.lengthGuard = false;
+      if (req.markersOnly) r.markersOnly = true;
       const g = await engine.generate(r);
       const given = { ...g.markers.given } as MarkerMap;
       const inferred = { ...g.markers.inferred } as MarkerMap;

@@ -22,7 +22,8 @@ export interface MarkerRecord {
   noModelCall?: string;
 }
 
-/** Markers are decoded before the answer: a short budget is enough to read them. */
+/** Markers are decoded before the answer: the engine stops when the list is closed (markersOnly), and
+ * the list fits this budget. The answer after it cannot change a greedy list, so it is not decoded. */
 const MARKER_BUDGET = 64;
 
 export async function inferMarkers(engine: EvalEngine, ex: TaskExample, maxTokens = MARKER_BUDGET): Promise<MarkerRecord> {
@@ -32,13 +33,13 @@ export async function inferMarkers(engine: EvalEngine, ex: TaskExample, maxToken
   try {
     if (ex.task === 'CodeFix') {
       const input = fixInput(ex);
-      const r = await engine.fix({ text: input.text, languageId, line: input.line, mode: 'none', diagnostic: ex.diagnostic, maxTokens });
+      const r = await engine.fix({ text: input.text, languageId, line: input.line, mode: 'none', diagnostic: ex.diagnostic, maxTokens, markersOnly: true });
       const rec: MarkerRecord = { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
       if (Object.keys(r.inferred).length === 0 && Object.keys(r.given).length === 0 && r.reason) rec.noModelCall = r.reason;
       return rec;
     }
     if (ex.task === 'CodeGeneration') {
-      const r = await engine.generate({ languageId, prompt: ex.code, mode: 'none', maxTokens });
+      const r = await engine.generate({ languageId, prompt: ex.code, mode: 'none', maxTokens, markersOnly: true });
       return { ...base, given: r.given, inferred: r.inferred, latencyMs: r.latencyMs };
     }
     return { ...base, skipped: `no Engine API call for ${ex.task}` };
