@@ -178,8 +178,6 @@ export interface DecodeResult {
 }
 
 const MAX_VALUE_TOKENS = 12;
-/** Marker-list drafts kept (one per set of given markers). */
-const MAX_LIST_DRAFTS = 32;
 /** Longest draft by default, and the first one's length (drafts grow while they are accepted). */
 const MAX_DRAFT = 16;
 const FIRST_DRAFT = 4;
@@ -225,8 +223,6 @@ class AnswerVocab {
 
 export class Decoder {
   private markerVocab: MarkerVocab | undefined;
-  /** The last marker list written for each set of given markers: the next list's draft (see draftedFeed). */
-  private readonly listDrafts = new Map<string, number[]>();
   private readonly answerVocab: AnswerVocab;
   readonly markers: boolean;
   readonly speculate: boolean;
@@ -262,7 +258,7 @@ export class Decoder {
       steps++;
       return session.feed(ids);
     };
-    // every position's logits (speculation: the marker-list draft, the answer's drafts)
+    // every position's logits (speculation: the answer's drafts)
     const feedAll = async (ids: readonly number[]): Promise<Float32Array[]> => {
       if (req.signal?.aborted) throw new DecodeAbortedError();
       steps++;
@@ -285,21 +281,12 @@ export class Decoder {
         markersDone = true;
       } else logits = await feed(req.promptIds);
       if (!markersDone) {
-        // With speculation: the list written last time for the same given markers, checked in one step
-        const draftKey = JSON.stringify(Object.entries(req.given).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-        const draft = this.speculate && session.multiLogits === true && session.feedAll && session.truncate ? this.listDrafts.get(draftKey) : undefined;
-        const drafted = draft && draft.length < limit && req.promptIds.length + draft.length < this.model.contextLength
-          ? await this.draftedFeed(session, feed, feedAll, draft, req.signal)
-          : undefined;
-        const r = await this.markerPhase(session, drafted?.feed ?? feed, logits, req.given, out, limit);
-        drafted?.settle();
+        // Token by token (a drafted list would be cheaper, but the only draft there is, the list written
+        // for an earlier request, makes this request's numbers depend on that one: see runtime.ts start)
+        const r = await this.markerPhase(session, feed, logits, req.given, out, limit);
         if (r) {
           logits = r;
           markersDone = true;
-          const list = out.slice(0, out.indexOf(this.vocab.listClose) + 1);
-          this.listDrafts.delete(draftKey);
-          this.listDrafts.set(draftKey, list);
-          if (this.listDrafts.size > MAX_LIST_DRAFTS) this.listDrafts.delete(this.listDrafts.keys().next().value!);
         }
       }
       if (markersDone && req.markersOnly) stop = 'markers';
@@ -397,42 +384,6 @@ export class Decoder {
       if (i !== chosen && !blocked.has(i) && (alt < 0 || logits[i]! > logits[alt]!)) alt = i;
     }
     return alt;
-  }
-
-  /**
-   * Speculation over the marker list: `draft` (an earlier list) is fed after the prompt in one step
-   * (feedAll: the logits after each of its tokens). The returned feed answers the marker phase's feeds
-   * from those rows while they follow the draft, without a model call; at the first feed that leaves
-   * it, the rest of the draft leaves the KV cache and the model runs from there. The marker phase makes
-   * the same decisions either way (greedy-exact), a right draft costs 1 step instead of ~2 per category.
-   * settle() drops a part of the draft the list did not reach (the cache then holds prompt + list).
-   */
-  private async draftedFeed(
-    session: LogitsSession,
-    feed: (ids: readonly number[]) => Promise<Float32Array>,
-    feedAll: (ids: readonly number[]) => Promise<Float32Array[]>,
-    draft: readonly number[],
-    signal?: AbortSignal,
-  ): Promise<{ feed: (ids: readonly number[]) => Promise<Float32Array>; settle: () => void }> {
-    const base = session.length;
-    const rows = await feedAll(draft);
-    let pos = 0;
-    let left = false;
-    const leave = () => {
-      if (!left) { left = true; if (session.length > base + pos) session.truncate!(base + pos); }
-    };
-    return {
-      feed: async (ids) => {
-        if (!left && pos + ids.length <= draft.length && ids.every((t, i) => draft[pos + i] === t)) {
-          if (signal?.aborted) throw new DecodeAbortedError();
-          pos += ids.length;
-          return rows[pos - 1]!;
-        }
-        leave();
-        return feed(ids);
-      },
-      settle: leave,
-    };
   }
 
   /**

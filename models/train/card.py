@@ -88,6 +88,13 @@ def main():
         r = export["recontract"]
         md.append(f"- re-exported by models/train/recontract.py from {r['from']} (sha256 {r['sha256_old'][:12]}...): {r['note']}; "
                   f"{r['weights_reused']} 4-bit weights reused" + (f"; {r['checked']}" if r.get("checked") else ""))
+    if "compute_level" in export:
+        c = export["compute_level"]
+        md.append(f"- MatMulNBits accuracy_level {c['level']} (models/train/compute_level.py, {c['nodes']} nodes, from sha256 {c['from_sha256'][:12]}...): {c['note']}")
+    if "compact" in export:
+        c = export["compact"]
+        md.append(f"- graph compacted by models/train/compact.py (from sha256 {c['from_sha256'][:12]}...): {c['nodes_before']} -> {c['nodes_after']} nodes, "
+                  f"{c['matmul_nbits']} MatMulNBits as they were; {c['note']}" + (f"; {c['checked']}" if c.get("checked") else ""))
     md += ["", "## Data", "", runs.get("data", {}).get("summary", "see models/data/DATA.md"), "",
            "## Training runs (every run, failed ones too)", "",
            table(runs["runs"], ["id", "phase", "variant", "hardware", "minutes", "tokens", "steps", "final_valid_loss", "status", "notes"]), ""]

@@ -105,7 +105,7 @@ for (const [contract, dir] of [['present', presentDir], ['caller', callerDir]] a
     let drafted = 0;
     let accepted = 0;
     let fewer = 0;
-    // one decoder across all requests: each marker list is drafted from the last one for the same given markers
+    // one decoder across all requests: it must decode each one as a fresh decoder does (no state between requests)
     const shared = new Decoder(model, tok, { speculate: true });
     for (const code of codes) {
       for (const given of [{ task: 'CodeFix', code_type: 'python' }, {}]) {
@@ -119,9 +119,7 @@ for (const [contract, dir] of [['present', presentDir], ['caller', callerDir]] a
           assert.equal(spec.stop, plain.stop, what);
           assert.deepEqual(spec.branches, plain.branches, what);
           const again = await shared.run(req);
-          // the list's cache rows come from one batched step: the same tokens, margins equal to float precision
-          assert.deepEqual([again.ids, again.stop, again.branches?.map((b) => b.prefix)], [plain.ids, plain.stop, plain.branches?.map((b) => b.prefix)], `${what} (list drafted)`);
-          again.branches?.forEach((b, i) => assert.ok(Math.abs(b.margin - plain.branches![i]!.margin) < 1e-4, `${what} (list drafted): margin ${b.margin} vs ${plain.branches![i]!.margin}`));
+          assert.deepEqual([again.ids, again.stop, again.branches], [spec.ids, spec.stop, spec.branches], `${what} (a decoder used before)`);
           assert.equal(plain.speculation, undefined);
           assert.ok(spec.speculation, what);
           drafted += spec.speculation.drafted;
