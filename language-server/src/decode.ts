@@ -22,7 +22,9 @@
 // Retries (the engine's branches) decode again on the same prompt: the marker list, which greedy,
 // constrained decoding derives from the prompt and the given markers alone, is fed with the prompt in
 // one step (DecodeRequest.markerPrefix) instead of being written again token by token; it was ~80% of
-// a quick fix's model steps. In the list itself, a token that needs no decision (a value's forced
+// a quick fix's model steps. Within one engine request (DecodeRequest.scope) the runtime finds the prompt,
+// that list and the answer prefix already in the KV cache the last run left, so a retry computes only
+// from its branch point on (runtime.ts). In the list itself, a token that needs no decision (a value's forced
 // spelling, its close tag) is fed together with the next one that does (two steps per category).
 import { category, markerOrder, parseMarkerList, serialize, taxonomy, type MarkerKey, type Markers } from './markers';
 import type { LogitsSession, LogitsSource } from './runtime';
