@@ -249,6 +249,8 @@ export class Engine {
    * greedy decoding gives the same answer for the same input, so a quick fix asked for again after an
    * edit elsewhere in the file (a new document version, the same function) costs no model call. Only
    * the decode is remembered; the check against the document runs every time. A hit reports 0 steps.
+   * (A retry computed after its first decode came from here starts on an empty KV cache instead of the
+   * first decode's: the same tokens except at a near tie. It happens only when the memo dropped the retry.)
    */
   private async decodeFix(req: DecodeRequest): Promise<DecodeResult> {
     if (this.fixMemoEntries === 0) return this.decoder.run(req);

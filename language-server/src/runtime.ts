@@ -251,8 +251,8 @@ export class OrtModel implements LogitsSource {
       },
       async feed(ids: readonly number[]): Promise<Float32Array> {
         // Leading tokens whose keys and values the slots already hold at these positions are not run
-        // again (the last one always is: its logits are the answer). A retry's prompt and marker list,
-        // a request again after an edit below the function: only what differs is computed.
+        // again (the last one always is: its logits are the answer). A retry's prompt, marker list and
+        // answer prefix (runs of one request's scope): only what differs is computed.
         const skip = model.prefixReuse && steps.reusable ? Math.min(steps.reusable(ids, length), ids.length - 1) : 0;
         if (skip > 0) {
           if (length + ids.length > config.context_length) throw new ModelError(`context length ${config.context_length} exceeded`);
@@ -304,7 +304,7 @@ export class OrtModel implements LogitsSource {
     // another token; within one request the splits are the request's own, so its answer does not
     // depend on what was asked before it.
     const inherited = this.prefixReuse && scope !== undefined && this.spare?.scope === scope ? this.spare.slots : undefined;
-    if (inherited) this.spare = undefined;
+    this.spare = undefined; // taken, or another request's: no use to anyone now (up to ~80 MB at 2048 slots)
     let { capacity, buffers, held } = inherited ?? { capacity: 0, buffers: [] as Float32Array[], held: [] as number[] };
     const grow = (need: number) => {
       const next = Math.min(config.context_length, Math.ceil(need / CHUNK) * CHUNK);
