@@ -342,7 +342,8 @@ export class Engine {
     // the user gave plus task and language; the model infers the rest itself.
     const second = mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: { task: context.task, code_type: context.code_type } }).markers;
     const tries = [first];
-    if (JSON.stringify(second) !== JSON.stringify(first)) tries.push(second);
+    // markersOnly: the list for the editor's markers is the answer; a second try would only decode another list
+    if (!req.markersOnly && JSON.stringify(second) !== JSON.stringify(first)) tries.push(second);
     let last: FixOutcome | undefined;
     const reasons: string[] = [];
     for (const given of tries) {

@@ -17,15 +17,15 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from carry import sha256  # noqa: E402
+from compute_level import copy_beside  # noqa: E402
 
 LINEAR = re.compile(r"^/(?:mlp/)?(wq|wk|wv|wo|w1|w2|w3|lm_head)(?:_(\d+))?/MatMul_Q4$")
 NORM = re.compile(r"^/(attn_norm|mlp_norm|norm)(?:_(\d+))?/Mul_1$")
@@ -161,10 +161,7 @@ def main():
         raise SystemExit(f"{args.model}: compact.py writes the caller-cache contract; run recontract.py first")
     old = onnx.load(src)
     new, n_mm = build(old, cfg)
-    os.makedirs(args.out, exist_ok=True)
-    for f in os.listdir(args.model):
-        if f not in ("model.onnx", "export.json", "MODEL.json", "MODEL.md") and os.path.isfile(os.path.join(args.model, f)):
-            shutil.copy2(os.path.join(args.model, f), os.path.join(args.out, f))
+    copy_beside(args.model, args.out)
     onnx.save(new, os.path.join(args.out, "model.onnx"))
     export_path = os.path.join(args.model, "export.json")
     export = json.load(open(export_path)) if os.path.exists(export_path) else {}

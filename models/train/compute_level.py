@@ -22,6 +22,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from carry import sha256  # noqa: E402
 
 
+def copy_beside(src, dst):
+    """A new model folder: the files beside model.onnx (config, tokenizer) copied; the graph, its export
+    report and the card are the caller's to write."""
+    os.makedirs(dst, exist_ok=True)
+    for f in os.listdir(src):
+        if f not in ("model.onnx", "export.json", "MODEL.json", "MODEL.md") and os.path.isfile(os.path.join(src, f)):
+            shutil.copy2(os.path.join(src, f), os.path.join(dst, f))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -40,10 +49,7 @@ def main():
         n += 1
     if n == 0:
         raise SystemExit(f"{src} has no MatMulNBits node: nothing to set")
-    os.makedirs(args.out, exist_ok=True)
-    for f in os.listdir(args.model):
-        if f not in ("model.onnx", "export.json", "MODEL.json", "MODEL.md") and os.path.isfile(os.path.join(args.model, f)):
-            shutil.copy2(os.path.join(args.model, f), os.path.join(args.out, f))
+    copy_beside(args.model, args.out)
     onnx.save(model, os.path.join(args.out, "model.onnx"))
     with open(os.path.join(args.model, "export.json")) as f:
         export = json.load(f)

@@ -99,7 +99,12 @@ export function toolchain(lang: HepLanguage): Promise<Toolchain> {
         }
         case 'js': return { ok: true }; // node runs the harness itself
         case 'java': return (await probe('javac', ['-version'])) && (await probe('java', ['-version'])) ? { ok: true } : { ok: false, why: `javac/java not found (${hint})` };
-        case 'cpp': return (await probe('g++', ['--version'])) ? { ok: true } : { ok: false, why: `g++ not found (${hint})` };
+        case 'cpp': {
+          if (!(await probe('g++', ['--version']))) return { ok: false, why: `g++ not found (${hint})` };
+          // some problems include these headers (CPP/22, 38, 137: boost::any; CPP/162: openssl md5)
+          const missing = ['boost/any.hpp', 'openssl/md5.h'].filter((h) => !existsSync(join('/usr/include', h)));
+          return missing.length ? { ok: false, why: `headers ${missing.join(', ')} not found (${hint})` } : { ok: true };
+        }
         case 'go':
           if (!(await probe('go', ['version']))) return { ok: false, why: `go not found (${hint})` };
           if (!existsSync(join(GOPATH, 'src/github.com/stretchr/testify/assert'))) return { ok: false, why: `testify not in ${GOPATH} (${hint})` };

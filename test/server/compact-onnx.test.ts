@@ -10,17 +10,12 @@ import { repoRoot } from '../../language-server/src/paths';
 import { buildPrompt } from '../../language-server/src/prompt';
 import { OrtModel } from '../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+import { maxDiff } from './helpers';
 
 const callerDir = join(repoRoot(), 'test/fixtures/tiny-model-caller');
 const compactDir = join(repoRoot(), 'test/fixtures/tiny-model-compact');
 const tok = TreasureTokenizer.fromFile(join(callerDir, 'tokenizer.json'));
 
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  return d;
-}
 const argmax = (a: Float32Array) => a.reduce((best, v, i) => (v > a[best]! ? i : best), 0);
 
 let caller: OrtModel;

@@ -1,6 +1,7 @@
 // Test helpers: a tiny byte-level BPE tokenizer.json built in memory (the same layout as the shipped
 // one: byte-level pre-tokenizer and decoder, format tokens special, marker tags plain added tokens)
 // and a deterministic fake LogitsSource for the decoder.
+import assert from 'node:assert/strict';
 import { markerOrder, taxonomy } from '../../language-server/src/markers';
 import type { LogitsSession, LogitsSource } from '../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
@@ -212,4 +213,12 @@ export class ReplayLogits implements LogitsSource {
     }
     return session;
   }
+}
+
+/** Largest |a[i] - b[i]| of two logit rows of the same length (the ONNX tests' tolerance checks). */
+export function maxDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
 }

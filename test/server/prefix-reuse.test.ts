@@ -12,18 +12,12 @@ import { repoRoot } from '../../language-server/src/paths';
 import { buildPrompt } from '../../language-server/src/prompt';
 import { OrtModel, type LogitsSession, type LogitsSource } from '../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+import { maxDiff } from './helpers';
 
 const dir = join(repoRoot(), 'test/fixtures/tiny-model-caller');
 const tok = TreasureTokenizer.fromFile(join(dir, 'tokenizer.json'));
 const code = 'def below_zero(operations):\n    balance = 0\n    for op in operations:\n        balance += op\n        if balance == 0:\n            return True\n    return False';
 const prompt = (c = code) => tok.encode(buildPrompt({ task: 'CodeFix', code: c }), true);
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  return d;
-}
 
 let model: OrtModel;
 before(async () => {

@@ -15,17 +15,11 @@ import { repoRoot } from '../../language-server/src/paths';
 import { buildPrompt } from '../../language-server/src/prompt';
 import { OrtModel } from '../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+import { maxDiff } from './helpers';
 
 const presentDir = join(repoRoot(), 'test/fixtures/tiny-model');
 const callerDir = join(repoRoot(), 'test/fixtures/tiny-model-caller');
 const tok = TreasureTokenizer.fromFile(join(presentDir, 'tokenizer.json'));
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  return d;
-}
 
 const prompt = () => tok.encode(buildPrompt({ task: 'CodeFix', code: 'def add(a, b):\n    return a - b' }), true);
 
