@@ -17,6 +17,7 @@ import { runMarkers, scoreMarkers, taskConfusion, type MarkerRecord } from './su
 import { editSimilarity, normalizeCode, runTail, type TailRecord } from './suites/tail.js';
 import { languageIdFor, readTasks, sampleTasks, type TaskExample } from './tasks-data.js';
 import { answerLines, braceScan, truncateGeneration } from './truncate.js';
+import { fixMarkdown, mcnemarP, pairedVsBaseline, type FixRecord } from './suites/humanevalfix.js';
 
 test('python generations end where the function ends', () => {
   const t = truncateGeneration('python', 'def f(x):\n    """doc"""\n', '    y = x + 1\n\n    return y\n\ndef g():\n    pass\nprint(f(1))\n');
@@ -226,4 +227,31 @@ test('fix examples: the cursor goes inside the function, past a doc comment; PHP
   assert.equal(input.unwrap('<?php\nfixed'), 'fixed');
   const py = fixInput({ task: 'CodeFix', code: 'def f(x):\n    return x', answer: '', markers: { code_type: 'python' } } as never);
   assert.equal(py.text, 'def f(x):\n    return x');
+});
+
+test('paired comparison with the baseline: the counts, the relative gain over languages and an exact McNemar p', () => {
+  // values from the binomial sums (python: 2 * sum(comb(n, k) for k <= min) / 2**n)
+  assert.equal(mcnemarP(0, 0), 1);
+  assert.equal(mcnemarP(5, 0), 0.0625);
+  assert.ok(Math.abs(mcnemarP(10, 3) - 0.09228515625) < 1e-12);
+  assert.ok(Math.abs(mcnemarP(37, 42) - 0.6529643755164596) < 1e-9);
+  assert.ok(Math.abs(mcnemarP(500, 400) - 0.0009564441369189461) < 1e-9);
+  const rec = (mode: 'context' | 'baseline', language: string, taskId: string, pass: boolean): FixRecord => ({
+    language, taskId, bugType: 'value_misuse', mode, variant: 'plain', given: {}, inferred: {}, markersHonored: true, latencyMs: 1, fixReturned: true, pass,
+  });
+  // python: context fixes P/0 and P/1, the baseline P/1 and P/2; go: context G/0, the baseline nothing
+  const records = [
+    rec('context', 'python', 'P/0', true), rec('context', 'python', 'P/1', true), rec('context', 'python', 'P/2', false), rec('context', 'python', 'P/3', false),
+    rec('baseline', 'python', 'P/0', false), rec('baseline', 'python', 'P/1', true), rec('baseline', 'python', 'P/2', true), rec('baseline', 'python', 'P/3', false),
+    rec('context', 'go', 'G/0', true), rec('context', 'go', 'G/1', false), rec('baseline', 'go', 'G/0', false), rec('baseline', 'go', 'G/1', false),
+  ];
+  const [c, ...rest] = pairedVsBaseline(records);
+  assert.equal(rest.length, 0);
+  assert.deepEqual({ condition: c!.condition, problems: c!.problems, both: c!.both, onlyCondition: c!.onlyCondition, onlyBaseline: c!.onlyBaseline },
+    { condition: 'context/plain', problems: 6, both: 1, onlyCondition: 2, onlyBaseline: 1 });
+  // languages' means: context (2/4 + 1/2) / 2 = 0.5, baseline (2/4 + 0) / 2 = 0.25: +100%
+  assert.ok(Math.abs(c!.relativeOverLanguages! - 1) < 1e-12);
+  assert.equal(c!.mcnemarP, 1);
+  assert.match(fixMarkdown(records), /\| context\/plain \| 6 \| 1 \| 2 \| 1 \| \+100\.0% \| 1\.000 \|/);
+  assert.deepEqual(pairedVsBaseline(records.filter((r) => r.mode === 'context')), []);
 });

@@ -99,6 +99,49 @@ export function summarizeFix(records: FixRecord[]): FixGroupSummary {
   };
 }
 
+/** Exact two-sided McNemar (sign) test: the chance of a split at least this uneven among the
+ * problems only one side fixed, were both sides equally good. */
+export function mcnemarP(onlyA: number, onlyB: number): number {
+  const n = onlyA + onlyB;
+  if (n === 0) return 1;
+  let logC = 0; // log C(n, k), built up term by term (C(984, k) overflows a double)
+  let tail = 0;
+  for (let k = 0; k <= Math.min(onlyA, onlyB); k++) {
+    if (k > 0) logC += Math.log((n - k + 1) / k);
+    tail += Math.exp(logC - n * Math.LN2);
+  }
+  return Math.min(1, 2 * tail);
+}
+
+export interface PairedComparison {
+  condition: string; baseline: string; problems: number;
+  both: number; onlyCondition: number; onlyBaseline: number;
+  /** relative difference of pass@1 averaged over the languages: (mean of condition - mean of baseline) / mean of baseline */
+  relativeOverLanguages: number | null;
+  mcnemarP: number;
+}
+
+/** Each condition against the baseline of the same variant, problem by problem (the headline's comparison):
+ * a relative gain is only as good as the split of the problems one side alone fixed. */
+export function pairedVsBaseline(records: FixRecord[]): PairedComparison[] {
+  const out: PairedComparison[] = [];
+  for (const variant of new Set(records.map((r) => r.variant))) {
+    const base = new Map(records.filter((r) => r.mode === 'baseline' && r.variant === variant).map((r) => [r.taskId, r]));
+    if (!base.size) continue;
+    for (const mode of new Set(records.filter((r) => r.mode !== 'baseline' && r.variant === variant).map((r) => r.mode))) {
+      const pairs = records.filter((r) => r.mode === mode && r.variant === variant && base.has(r.taskId)).map((r) => [r, base.get(r.taskId)!] as const);
+      const onlyC = pairs.filter(([c, b]) => c.pass && !b.pass).length;
+      const onlyB = pairs.filter(([c, b]) => !c.pass && b.pass).length;
+      const langs = [...new Set(pairs.map(([c]) => c.language))];
+      const meanRate = (side: 0 | 1) => mean(langs.map((l) => { const ps = pairs.filter(([c]) => c.language === l); return ps.filter((p) => p[side].pass).length / ps.length; }));
+      const mb = meanRate(1);
+      out.push({ condition: `${mode}/${variant}`, baseline: `baseline/${variant}`, problems: pairs.length, both: pairs.filter(([c, b]) => c.pass && b.pass).length,
+        onlyCondition: onlyC, onlyBaseline: onlyB, relativeOverLanguages: mb > 0 ? (meanRate(0) - mb) / mb : null, mcnemarP: mcnemarP(onlyC, onlyB) });
+    }
+  }
+  return out;
+}
+
 export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)'): string {
   const out: string[] = [`## ${title}`, ''];
   const conds = groupBy(records, (r) => `${r.mode}/${r.variant}`);
@@ -118,6 +161,13 @@ export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)
   out.push('', 'Failures by kind:', '');
   const kinds = ['no_fix', 'compile_error', 'assertion', 'runtime_error', 'timeout', 'test_modified', 'infra'];
   out.push(table(['mode/variant', ...kinds], [...conds].map(([c, rs]) => { const k = summarizeFix(rs).errorKinds; return [c, ...kinds.map((x) => String(k[x] ?? 0))]; })));
+  const paired = pairedVsBaseline(records);
+  if (paired.length) {
+    out.push('', 'Paired against the no-marker baseline (the same problems; relative: pass@1 averaged over the languages; p: exact McNemar test on the problems one side alone fixed):', '');
+    out.push(table(['condition', 'problems', 'fixed by both', 'only this condition', 'only the baseline', 'relative', 'p'], paired.map((c) =>
+      [c.condition, String(c.problems), String(c.both), String(c.onlyCondition), String(c.onlyBaseline),
+        c.relativeOverLanguages === null ? '–' : `${c.relativeOverLanguages >= 0 ? '+' : ''}${(100 * c.relativeOverLanguages).toFixed(1)}%`, c.mcnemarP.toFixed(3)])));
+  }
   const bad = [...conds].filter(([, rs]) => summarizeFix(rs).markersNotHonored > 0);
   if (bad.length) {
     out.push('', ...bad.map(([c, rs]) => `**Warning:** ${c}: the engine gave markers this mode does not allow in ${summarizeFix(rs).markersNotHonored}/${rs.length} requests — these numbers do not measure "${c.split('/')[0]}" as specified (see test/eval/engine-adapter.ts).`));
