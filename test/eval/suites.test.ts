@@ -12,12 +12,12 @@ import { humanEvalPackDir } from './paths.js';
 import { headlineTable, renderMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from './report.js';
 import { oracleEngine } from './stand-ins.js';
 import type { SuiteContext } from './suites/common.js';
+import { fixMarkdown, mcnemarP, pairedVsBaseline, type FixRecord } from './suites/humanevalfix.js';
 import { runLength, textInstruction, type LengthRecord } from './suites/length.js';
 import { runMarkers, scoreMarkers, taskConfusion, type MarkerRecord } from './suites/markers.js';
 import { editSimilarity, normalizeCode, runTail, type TailRecord } from './suites/tail.js';
 import { languageIdFor, readTasks, sampleTasks, type TaskExample } from './tasks-data.js';
 import { answerLines, braceScan, truncateGeneration } from './truncate.js';
-import { fixMarkdown, mcnemarP, pairedVsBaseline, type FixRecord } from './suites/humanevalfix.js';
 
 test('python generations end where the function ends', () => {
   const t = truncateGeneration('python', 'def f(x):\n    """doc"""\n', '    y = x + 1\n\n    return y\n\ndef g():\n    pass\nprint(f(1))\n');

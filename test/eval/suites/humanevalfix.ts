@@ -114,7 +114,7 @@ export function mcnemarP(onlyA: number, onlyB: number): number {
 }
 
 export interface PairedComparison {
-  condition: string; baseline: string; problems: number;
+  condition: string; problems: number;
   both: number; onlyCondition: number; onlyBaseline: number;
   /** relative difference of pass@1 averaged over the languages: (mean of condition - mean of baseline) / mean of baseline */
   relativeOverLanguages: number | null;
@@ -130,13 +130,14 @@ export function pairedVsBaseline(records: FixRecord[]): PairedComparison[] {
     if (!base.size) continue;
     for (const mode of new Set(records.filter((r) => r.mode !== 'baseline' && r.variant === variant).map((r) => r.mode))) {
       const pairs = records.filter((r) => r.mode === mode && r.variant === variant && base.has(r.taskId)).map((r) => [r, base.get(r.taskId)!] as const);
+      const both = pairs.filter(([c, b]) => c.pass && b.pass).length;
       const onlyC = pairs.filter(([c, b]) => c.pass && !b.pass).length;
       const onlyB = pairs.filter(([c, b]) => !c.pass && b.pass).length;
-      const langs = [...new Set(pairs.map(([c]) => c.language))];
-      const meanRate = (side: 0 | 1) => mean(langs.map((l) => { const ps = pairs.filter(([c]) => c.language === l); return ps.filter((p) => p[side].pass).length / ps.length; }));
+      const byLang = [...groupBy(pairs, ([c]) => c.language).values()];
+      const meanRate = (side: 0 | 1) => mean(byLang.map((ps) => ps.filter((p) => p[side].pass).length / ps.length));
       const mb = meanRate(1);
-      out.push({ condition: `${mode}/${variant}`, baseline: `baseline/${variant}`, problems: pairs.length, both: pairs.filter(([c, b]) => c.pass && b.pass).length,
-        onlyCondition: onlyC, onlyBaseline: onlyB, relativeOverLanguages: mb > 0 ? (meanRate(0) - mb) / mb : null, mcnemarP: mcnemarP(onlyC, onlyB) });
+      out.push({ condition: `${mode}/${variant}`, problems: pairs.length, both, onlyCondition: onlyC, onlyBaseline: onlyB,
+        relativeOverLanguages: mb > 0 ? (meanRate(0) - mb) / mb : null, mcnemarP: mcnemarP(onlyC, onlyB) });
     }
   }
   return out;
