@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathFilter, contentFilter } from '../../models/data/corpus/filters';
-import { codeTypeFromName, codeTypeFromShebang, headerCodeType } from '../../models/data/corpus/lang';
+import { codeTypeFromName, codeTypeFromShebang, headerCodeType, headerLanguageNearby } from '../../models/data/corpus/lang';
 import { exactKey, minhash, jaccardEstimate, NearDupIndex } from '../../models/data/corpus/dedup';
 import { splitOf } from '../../models/data/corpus/split';
 import { packageDomain, fileDomain, qualityScore, qualityBucket } from '../../models/data/corpus/labels';
@@ -57,6 +57,24 @@ test('language detection by extension, header content and shebang', () => {
   assert.equal(codeTypeFromShebang('hello'), null);
   assert.equal(headerCodeType('namespace foo { template <typename T> class X {}; }'), 'cpp');
   assert.equal(headerCodeType('#ifndef X_H\nint add(int a, int b);\n#endif\n'), 'c');
+  // C++ words in comments or strings do not make a C header C++ (capstone's ARMBaseInfo.h, RISCVBaseInfo.h)
+  assert.equal(headerCodeType('/// ARMII - This namespace holds all of the target specific flags\nstatic inline bool isLow(unsigned r)\n{\n\t//using namespace ARM;\n\treturn r < 8;\n}\n'), 'c');
+  assert.equal(headerCodeType('/* template <class T> is C++ */\nconst char *s = "std::string // class X {";\nchar q = \'"\';\n'), 'c');
+  assert.equal(headerCodeType('const char *s = "a // b"; namespace x { }\n'), 'cpp');
+  assert.equal(headerCodeType('// a comment\n#include <vector>\n'), 'cpp');
+  // A header with no C++-only code takes the language of the sources nearest to it.
+  const nearby = headerLanguageNearby([
+    'src/world.cpp', 'src/body.cpp', 'src/joint.cpp', 'src/contact.cpp', 'src/shape.h', 'src/detail/aabb.h', 'include/api.h',
+    'third_party/zlib/inflate.c', 'third_party/zlib/deflate.c', 'third_party/zlib/zlib.h', 'tools/gen.c',
+  ]);
+  assert.equal(nearby('src/shape.h'), 'cpp');
+  assert.equal(nearby('src/detail/aabb.h'), 'cpp'); // the nearest folder with sources: src/
+  assert.equal(nearby('third_party/zlib/zlib.h'), 'c'); // a bundled C library inside a C++ project
+  assert.equal(nearby('include/api.h'), 'cpp'); // no sources under include/: the whole package's (4 C++, 3 C)
+  assert.equal(headerLanguageNearby(['a.c', 'b.cc', 'x.h'])('x.h'), 'c'); // as many of each: C
+  assert.equal(headerLanguageNearby(['README'])('x.h'), 'c'); // no sources at all
+  assert.equal(headerCodeType('struct aabb { float lo[3], hi[3]; };\n', nearby('src/shape.h')), 'cpp');
+  assert.equal(headerCodeType('namespace b2 { struct v { float x; }; }\n', 'c'), 'cpp'); // C++ code wins over its folder
   // Every code type we can produce is a markers.json value.
   const values = new Set(markers.categories.code_type!.values);
   for (const p of ['a.py', 'a.js', 'a.ts', 'a.java', 'a.go', 'a.rs', 'a.c', 'a.cpp', 'a.cs', 'a.php', 'a.rb', 'a.sh', 'a.lua', 'a.pl', 'a.hs']) {

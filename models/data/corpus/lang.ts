@@ -53,7 +53,44 @@ export function codeTypeFromShebang(firstLine: string): string | null {
 
 const CPP_HINT = /\b(?:namespace\s+\w+|template\s*<|class\s+\w+\s*(?::\s*(?:public|private|protected)|\{)|std::|public:|private:|constexpr|nullptr)\b|#include\s*<(?:vector|string|memory|map|iostream|algorithm|utility|type_traits)>/;
 
-/** A `.h` file is C++ if it uses C++-only syntax, else C. */
-export function headerCodeType(text: string): string {
-  return CPP_HINT.test(text) ? 'cpp' : 'c';
+// Comments and string/char literals, earliest match first (a `//` inside a string stays in the string).
+const NOT_CODE = /\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+
+/**
+ * A `.h` file is C++ if its code (not its comments or strings) uses C++-only syntax: C headers ported
+ * from C++ say "namespace" in their comments (capstone's ARMBaseInfo.h: `//using namespace ARM;`).
+ * Otherwise it is the language of the sources around it (`nearby`, from headerLanguageNearby): a plain
+ * struct header in bullet or grpc is C++, one in cmake's bundled curl is C.
+ */
+export function headerCodeType(text: string, nearby: 'c' | 'cpp' = 'c'): string {
+  return CPP_HINT.test(text.replace(NOT_CODE, ' ')) ? 'cpp' : nearby;
+}
+
+const C_SOURCE = /\.c$/;
+const CPP_SOURCE = /\.(?:cc|cpp|cxx|c\+\+)$/i;
+
+/**
+ * For a package's file list: a header's language by the C and C++ sources nearest to it, i.e. in the
+ * smallest folder above it whose tree holds any (the package root last); C when there are none or as many.
+ */
+export function headerLanguageNearby(paths: string[]): (header: string) => 'c' | 'cpp' {
+  const counts = new Map<string, { c: number; cpp: number }>();
+  for (const p of paths) {
+    const kind = C_SOURCE.test(p) ? 'c' : CPP_SOURCE.test(p) ? 'cpp' : null;
+    if (!kind) continue;
+    for (let dir = p; dir !== '';) {
+      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+      const n = counts.get(dir) ?? { c: 0, cpp: 0 };
+      n[kind]++;
+      counts.set(dir, n);
+    }
+  }
+  return (header) => {
+    for (let dir = header; dir !== '';) {
+      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+      const n = counts.get(dir);
+      if (n) return n.cpp > n.c ? 'cpp' : 'c';
+    }
+    return 'c';
+  };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, statSync, openSync, readSync, cl
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { extract, walk } from './extract.js';
-import { codeTypeFromName, codeTypeFromShebang, headerCodeType } from './lang.js';
+import { codeTypeFromName, codeTypeFromShebang, headerCodeType, headerLanguageNearby } from './lang.js';
 import { parseCopyright, fileLicence, npmLicence, licenceAllowed, licenceFromText, type Copyright } from './licence.js';
 import { pathFilter, contentFilter } from './filters.js';
 import { isContaminated, type DecontamIndex } from './decontaminate.js';
@@ -94,6 +94,7 @@ export function processPackage(pkg: FetchedPackage, cfg: ProcessConfig, decon: D
     const skipDir = (rel: string) => (pkg.kind === 'deb' && DEB_SKIP.test(rel)) || (pkg.kind === 'deb-src' && /^(?:debian|\.pc|\.git)$/.test(rel)) || rel.endsWith('/.git') || rel === 'node_modules' || rel.endsWith('/node_modules');
     const files = walk(root, skipDir);
     const hasTests = files.some((f) => TEST_PATH.test(f));
+    const headerNearby = headerLanguageNearby(files);
     const npmSrcTree = pkg.kind === 'npm' && files.some((f) => /^src\/.+\.(?:[cm]?[jt]sx?)$/.test(f) && !/\.d\.[cm]?ts$/.test(f));
     const limits = cfg.limits;
     interface Pending { path: string; text: string; codeType: string; license: string; bytes: number }
@@ -121,7 +122,7 @@ export function processPackage(pkg: FetchedPackage, cfg: ProcessConfig, decon: D
       } catch { drop('not_utf8', size); continue; }
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       text = text.replace(/\r\n?/g, '\n');
-      if (ct === '?h') ct = headerCodeType(text);
+      if (ct === '?h') ct = headerCodeType(text, headerNearby(path));
       if (pkg.languages && !pkg.languages.includes(ct)) { drop('lock_or_data_name', size); continue; }
       const cr2 = contentFilter(text, ct, limits);
       if (cr2) { drop(cr2, size); continue; }
