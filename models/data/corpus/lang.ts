@@ -78,19 +78,23 @@ export function headerLanguageNearby(paths: string[]): (header: string) => 'c' |
   for (const p of paths) {
     const kind = C_SOURCE.test(p) ? 'c' : CPP_SOURCE.test(p) ? 'cpp' : null;
     if (!kind) continue;
-    for (let dir = p; dir !== '';) {
-      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+    for (const dir of foldersAbove(p)) {
       const n = counts.get(dir) ?? { c: 0, cpp: 0 };
       n[kind]++;
       counts.set(dir, n);
     }
   }
   return (header) => {
-    for (let dir = header; dir !== '';) {
-      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+    for (const dir of foldersAbove(header)) {
       const n = counts.get(dir);
       if (n) return n.cpp > n.c ? 'cpp' : 'c';
     }
     return 'c';
   };
+}
+
+/** The folders holding a package-relative path, innermost first, ending with the root (''). */
+function* foldersAbove(path: string): Generator<string> {
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) yield path.slice(0, i);
+  yield '';
 }
