@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './engine';
 import { languageForPath, resolveLanguage, type LanguageInfo } from './grammars';
 import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './markers';
-import { diffLines } from './repair';
+import { diffLines } from './repair/text';
 import { doctor } from './doctor';
 import type { Device } from './protocol';
 

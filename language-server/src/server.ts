@@ -51,7 +51,7 @@ import {
   type StatusResult,
   type TreasureSettings,
 } from './protocol';
-import { applyTextEdits, type TextEdit } from './repair';
+import { applyTextEdits, type TextEdit } from './repair/text';
 
 /** Categories worth showing in an action title. */
 const TITLE_KEYS: MarkerKey[] = ['task', 'code_type', 'domain', 'error_type', 'length_bucket'];

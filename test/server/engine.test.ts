@@ -8,7 +8,7 @@ import { Engine, InputError, nearErrorFirst, parseablePrefix } from '../../langu
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { serialize } from '../../language-server/src/markers';
 import { repoRoot } from '../../language-server/src/paths';
-import { applyTextEdits } from '../../language-server/src/repair';
+import { applyTextEdits } from '../../language-server/src/repair/text';
 import { completionStart, ScriptedLogits, tinyTokenizer } from './helpers';
 
 const tok = tinyTokenizer();

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { analyze } from '../../language-server/src/context';
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { repoRoot } from '../../language-server/src/paths';
-import { applyTextEdits, type TextEdit } from '../../language-server/src/repair';
+import { applyTextEdits, type TextEdit } from '../../language-server/src/repair/text';
 import { LspClient } from './lsp-client';
 
 const root = repoRoot();

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze, chooseTarget, functionTarget } from '../../language-server/src/context';
-import { checkFix } from '../../language-server/src/engine';
+import { checkFix } from '../../language-server/src/repair/check';
 import { languageForPath, resolveLanguage } from '../../language-server/src/grammars';
 import { repoRoot } from '../../language-server/src/paths';
-import { applyTextEdits, cleanAnswer, diffLines, minimalEdits, applyOffsetEdits } from '../../language-server/src/repair';
+import { applyTextEdits, cleanAnswer, diffLines, minimalEdits, applyOffsetEdits } from '../../language-server/src/repair/text';
 
 test('line diff hunks', () => {
   assert.deepEqual(diffLines(['a', 'b', 'c'], ['a', 'B', 'c']), [{ a0: 1, a1: 2, b0: 1, b1: 2 }]);
