@@ -19,12 +19,13 @@ import {
 import { blockEndRule } from './blocks';
 import { Decoder, type DecodeRequest, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
-import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
+import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, taxonomy, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
 import { buildPrompt } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
 import { checkFix } from './repair/check';
+import { scoreAnswers } from './repair/rank';
 import { lineStarts, regionSpan, toTextEdits, type TextEdit } from './repair/text';
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
@@ -416,6 +417,42 @@ export class Engine {
       latencyMs: ms(),
       ...base,
     };
+  }
+
+  /**
+   * The model's scores of candidate documents as fixes of `target`: the log-probability of each one's
+   * rewritten region as the CodeFix answer, after the marker list the model writes for this prompt.
+   * Only the lines from the first one any candidate changes to the line after the last one count
+   * (what lies before is shared, what lies further on weighs the same for all of them). Edits that add or
+   * remove lines are scored over their own lines. Higher is better.
+   */
+  async scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]> {
+    if (docs.length === 0) return [];
+    const code = regionText(a, target.region);
+    const promptIds = this.tokenizer.encode(buildPrompt({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
+    const scope = {};
+    let head = promptIds;
+    if (this.markers) {
+      const d = await this.decoder.run({ promptIds, given, maxTokens: 96, signal, markersOnly: true, scope });
+      head = [...promptIds, ...(d.markerPrefix ?? [])];
+    }
+    const { startLine, endLine } = target.region;
+    const origLines = a.lines;
+    const docLines = docs.map((d) => d.split(/\r?\n/));
+    // the window: up to the line after the last one any candidate changes (all lines when one adds or drops lines)
+    let last = startLine;
+    for (const dl of docLines) {
+      if (dl.length !== origLines.length) { last = endLine; break; }
+      for (let i = endLine; i > last; i--) if (dl[i] !== origLines[i]) { last = i; break; }
+    }
+    const answers = docLines.map((dl) => {
+      const end = endLine + dl.length - origLines.length;
+      const stop = Math.min(end, last + 1);
+      const ids = this.tokenizer.encode('\n' + dl.slice(startLine, stop + 1).join('\n'));
+      return stop >= end ? [...ids, this.tokenizer.id(taxonomy().format.end)] : ids;
+    });
+    if (head.length + Math.max(...answers.map((x) => x.length)) > this.model.contextLength) throw new InputError(`the region is too long for the model's context of ${this.model.contextLength} tokens`);
+    return scoreAnswers(this.model, head, answers, signal, scope);
   }
 
   /** Continues code (CodeGeneration). */

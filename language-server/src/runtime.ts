@@ -46,6 +46,14 @@ export interface LogitsSession {
    * without output shape metadata: known after the first feed of several tokens, the prompt).
    */
   readonly multiLogits?: boolean;
+  /**
+   * Candidate scoring (optional; kv_cache 'caller' models): every branch continues what was fed so far,
+   * all branches in ONE model step (each token sees the cache and its own branch's earlier tokens:
+   * tree attention); returns, per branch, the log-probability of each of its tokens after the previous
+   * one (the first token's after the cache's last position needs `first`, the logits that feed returned).
+   * The cache and `length` are left as they were.
+   */
+  scoreBranches?(branches: readonly (readonly number[])[], first: Float32Array): Promise<number[][]>;
   /** Tokens fed so far. */
   readonly length: number;
   /** Of those, how many feed() found already in the cache and did not run again (prefix reuse). */
@@ -280,6 +288,35 @@ export class OrtModel implements LogitsSource {
         steps.truncate(keep);
         length = keep;
       },
+      ...(steps.runBranches
+        ? {
+            async scoreBranches(branches: readonly (readonly number[])[], first: Float32Array): Promise<number[][]> {
+              const total = branches.reduce((n, b) => n + b.length, 0);
+              if (total === 0) return branches.map(() => []);
+              if (busy) throw new Error('scoreBranches: a step is running');
+              if (length + Math.max(...branches.map((b) => b.length)) > config.context_length) throw new ModelError(`context length ${config.context_length} exceeded`);
+              busy = true;
+              let data: Float32Array;
+              try {
+                data = await steps.runBranches!(branches.filter((b) => b.length > 0), length);
+              } finally {
+                busy = false;
+              }
+              const firstLp = logSoftmaxAt(first);
+              const out: number[][] = [];
+              let row = 0;
+              for (const b of branches) {
+                const lps: number[] = [];
+                for (let t = 0; t < b.length; t++) {
+                  lps.push(t === 0 ? firstLp(b[0]!) : logSoftmaxAt(data.subarray((row + t - 1) * vocab, (row + t) * vocab))(b[t]!));
+                }
+                row += b.length;
+                out.push(lps);
+              }
+              return out;
+            },
+          }
+        : {}),
       dispose() {
         steps.dispose();
       },
@@ -359,6 +396,46 @@ export class OrtModel implements LogitsSource {
         }
         return out.logits!.data as Float32Array;
       },
+      async runBranches(branches, length) {
+        // All branches in one step at positions length.., each token seeing the slots in use and its own
+        // branch's tokens up to itself; nothing is written into the slots.
+        const T = branches.reduce((n, b) => n + b.length, 0);
+        const S = Math.max(1, length);
+        if (length > capacity) throw new Error('runBranches: the cache holds fewer positions than fed');
+        const bias = new Float32Array(T * (S + T)).fill(-Infinity);
+        const ids = new BigInt64Array(T);
+        const pos = new BigInt64Array(T);
+        let row = 0;
+        for (const b of branches) {
+          for (let t = 0; t < b.length; t++) {
+            const r = (row + t) * (S + T);
+            bias.fill(0, r, r + length);
+            bias.fill(0, r + S + row, r + S + row + t + 1);
+            ids[row + t] = BigInt(b[t]!);
+            pos[row + t] = BigInt(length + t);
+          }
+          row += b.length;
+        }
+        const past = (b: number) => (length === 0 ? new Float32Array(H * D) : buffers[b]!.subarray(0, H * capacity * D));
+        const view = (b: number) => {
+          // the first S slots of each head (the cache's capacity may be larger than S)
+          if (length === 0) return past(b);
+          const out = new Float32Array(H * S * D);
+          for (let h = 0; h < H; h++) out.set(buffers[b]!.subarray(h * capacity * D, h * capacity * D + S * D), h * S * D);
+          return out;
+        };
+        const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+          input_ids: new ort.Tensor('int64', ids, [1, T]),
+          position_ids: new ort.Tensor('int64', pos, [1, T]),
+          attention_bias: new ort.Tensor('float32', bias, [1, 1, T, S + T]),
+        };
+        for (let i = 0; i < config.n_layer; i++) {
+          feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', view(2 * i), [1, H, S, D]);
+          feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', view(2 * i + 1), [1, H, S, D]);
+        }
+        const out = await session.run(feeds);
+        return out.logits!.data as Float32Array;
+      },
       truncate() {
         // slots past the new length keep their ids (held): the bias of the next step leaves them out,
         // and a later feed of the same tokens reuses them
@@ -428,6 +505,8 @@ interface CacheSteps {
   reusable?(ids: readonly number[], length: number): number;
   /** Drops every position from keep on (the caller checked keep). */
   truncate(keep: number): void;
+  /** Branches after position `length`, in one step, their keys and values not kept (LogitsSession.scoreBranches). */
+  runBranches?(branches: readonly (readonly number[])[], length: number): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -533,4 +612,14 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
       await session.release();
     },
   };
+}
+
+/** log-softmax of a logits row, read at one token (computed once per row). */
+export function logSoftmaxAt(row: Float32Array): (id: number) => number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
+  const lse = max + Math.log(sum);
+  return (id: number) => row[id]! - lse;
 }

@@ -1,0 +1,188 @@
+// Candidates for a syntax error: single-token edits (insert, delete, replace) around the places the
+// parsers blame, in the order a person would try them (the token the message names, at the error,
+// first). Each candidate is a whole-document edit with a plain-words label and a prior; the parser
+// proves them and the model ranks what the parser accepts (syntax.ts).
+import { applyOffsetEdits, type OffsetEdit } from './text';
+import { lex, type Token } from './lex';
+import type { Candidate } from './types';
+
+/** A place an error was reported, with the tokens its message suggests (`expected ':'` -> ':'). */
+export interface ErrorAnchor {
+  offset: number;
+  hints: string[];
+  /** Tokens the message says to remove (`unmatched ')'`). */
+  extra?: string[];
+}
+
+export interface TokenEditCandidate extends Candidate {
+  /** Higher is likelier before any parser or model has looked (distance to the error, hints, edit kind). */
+  prior: number;
+}
+
+const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/** The tokens an error message names: quoted ones, a never-closed opener's closer, a forgotten comma. */
+export function hintsFromMessage(message: string): { hints: string[]; extra: string[] } {
+  const hints: string[] = [];
+  const extra: string[] = [];
+  const never = /'([([{])' was never closed/.exec(message);
+  if (never) hints.push(CLOSERS[never[1]!]!);
+  const mismatch = /closing parenthesis '(.)' does not match opening parenthesis '(.)'/.exec(message);
+  if (mismatch) { hints.push(CLOSERS[mismatch[2]!]!); extra.push(mismatch[1]!); }
+  const unmatched = /unmatched '(.)'/.exec(message);
+  if (unmatched) extra.push(unmatched[1]!);
+  if (/forgot a comma/i.test(message)) hints.push(',');
+  for (const m of message.matchAll(/(?:expected|missing|Maybe you meant|insert|instead of)\s+'([^'\s]{1,3})'(?:\s+or\s+'([^'\s]{1,3})')?/gi)) {
+    hints.push(m[1]!);
+    if (m[2]) hints.push(m[2]);
+  }
+  for (const m of message.matchAll(/missing "([^"\s]{1,3})"/gi)) hints.push(m[1]!);
+  for (const m of message.matchAll(/expected `([^`\s]{1,3})`/gi)) hints.push(m[1]!);
+  return { hints: [...new Set(hints)], extra: [...new Set(extra)] };
+}
+
+/** Punctuation and keywords worth inserting or swapping in, per language (the rest comes from the document). */
+const BASE_TOKENS: Record<string, string[]> = {
+  python: [':', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', "'", '"', 'in', 'if', 'else', 'for', 'not', 'and', 'or', 'return', 'import'],
+  javascript: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', '===', ':', '=>', "'", '"', '+'],
+  typescript: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', '===', ':', '=>', "'", '"', '+', '>'],
+  java: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', ':', '"', '>', '<', '+'],
+  c: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', ':', '"', '*', '&', '->'],
+  cpp: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', ':', '::', '"', '*', '&', '>', '<', '->'],
+  csharp: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', ':', '"', '>', '<'],
+  go: [')', ']', '}', ',', '(', '[', '{', '.', '=', ':=', '==', ':', '"', ';'],
+  rust: [';', ')', ']', '}', ',', '(', '[', '{', '.', '=', '==', ':', '::', '"', '>', '<', '&', '->', '=>', '!'],
+};
+
+export function baseTokens(codeType: string): string[] {
+  return BASE_TOKENS[codeType] ?? BASE_TOKENS.c!;
+}
+
+const isWordChar = (c: string | undefined) => c !== undefined && /[\w$]/.test(c);
+const CLOSING = new Set([')', ']', '}', ';', ',', ':']);
+
+/** The text to insert at offset p so that `tok` stays one token and keeps the spacing a person would write. */
+function insertion(text: string, p: number, tok: string): { at: number; newText: string } {
+  // two spaces where one token was deleted: the token goes between them ("a  b" -> "a = b")
+  if (text[p] === ' ' && text[p + 1] === ' ' && text[p - 1] !== ' ') return { at: p + 1, newText: tok };
+  let s = tok;
+  if (isWordChar(tok[0]) && isWordChar(text[p - 1])) s = ' ' + s;
+  if (isWordChar(tok[tok.length - 1]) && isWordChar(text[p])) s = s + ' ';
+  return { at: p, newText: s };
+}
+
+interface Window { tokens: Token[]; lo: number; hi: number }
+
+/** The tokens on the anchor lines, the two lines before and the one after (code tokens only). */
+function windowAround(tokens: Token[], text: string, anchors: ErrorAnchor[], before = 2, after = 1): Window {
+  const lineOf = (off: number) => { let n = 0; for (let i = 0; i < off && i < text.length; i++) if (text.charCodeAt(i) === 10) n++; return n; };
+  const lines = anchors.map((a) => lineOf(a.offset));
+  const lo = Math.max(0, Math.min(...lines) - before);
+  const hi = Math.max(...lines) + after;
+  const code: Token[] = [];
+  let line = 0;
+  for (const t of tokens) {
+    if (t.kind === 'newline') { line++; continue; }
+    if (line >= lo && line <= hi && t.kind !== 'comment') code.push(t);
+    if (t.kind === 'comment' || t.kind === 'string') line += (t.text.match(/\n/g) ?? []).length;
+  }
+  return { tokens: code, lo, hi };
+}
+
+export interface ProposeOptions {
+  /** Also insert and swap in the words and numbers found near the error (a deleted or misspelt name). */
+  documentTokens?: boolean;
+  /** Lines before the first anchor and after the last one to edit in. */
+  linesBefore?: number;
+  linesAfter?: number;
+}
+
+/**
+ * Single-token edits near the anchors, deduplicated by their result, in prior order (best first).
+ * The label names the edit and its 1-based line: "insert ':' at line 4".
+ */
+export function proposeTokenEdits(text: string, codeType: string, anchors: ErrorAnchor[], opts: ProposeOptions = {}): TokenEditCandidate[] {
+  if (anchors.length === 0) return [];
+  const all = lex(text, codeType);
+  const win = windowAround(all, text, anchors, opts.linesBefore ?? 2, opts.linesAfter ?? 1);
+  const toks = win.tokens;
+  if (toks.length === 0) return [];
+  const hints = new Set(anchors.flatMap((a) => a.hints));
+  const extra = new Set(anchors.flatMap((a) => a.extra ?? []));
+  let vocab = [...new Set([...hints, ...baseTokens(codeType)])];
+  if (opts.documentTokens) {
+    const near = toks.filter((t) => t.kind === 'word' || t.kind === 'number' || t.kind === 'punct').map((t) => t.text);
+    vocab = [...new Set([...vocab, ...near])];
+  }
+  const lineStartsArr: number[] = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStartsArr.push(i + 1);
+  const lineNo = (off: number) => {
+    let lo = 0, hi = lineStartsArr.length - 1;
+    while (lo < hi) { const m = (lo + hi + 1) >> 1; if (lineStartsArr[m]! <= off) lo = m; else hi = m - 1; }
+    return lo + 1;
+  };
+  // distance from the nearest anchor: in lines first (an error is usually on its own line or the one
+  // before), then in tokens (capped: a closer belongs at the end of what the opener began)
+  const anchorAt = anchors.map((a) => {
+    let k = toks.findIndex((t) => t.end > a.offset);
+    if (k < 0) k = toks.length;
+    return { k, line: lineNo(a.offset) };
+  });
+  const dist = (k: number) => {
+    const off = toks[Math.min(k, toks.length - 1)]!.start;
+    const line = lineNo(off);
+    return Math.min(...anchorAt.map((a) => 0.8 * Math.abs(a.line - line) + 0.08 * Math.min(20, Math.abs(a.k - k))));
+  };
+  const out = new Map<string, TokenEditCandidate>();
+  const add = (edit: OffsetEdit, label: string, prior: number) => {
+    const fixed = applyOffsetEdits(text, [edit]);
+    if (fixed === text) return;
+    const have = out.get(fixed);
+    if (have && have.prior >= prior) return;
+    out.set(fixed, { edits: [edit], fixed, label, origin: 'token', size: 1, prior });
+  };
+  const show = (t: string) => (t.length > 20 ? t.slice(0, 20) + '…' : t);
+  // boundaries: right after each token, and at the start of a line's first token
+  for (let k = 0; k <= toks.length; k++) {
+    const prev = toks[k - 1];
+    const next = toks[k];
+    const newlineBetween = !!prev && !!next && text.slice(prev.end, next.start).includes('\n');
+    const spots: { p: number; lineEnd: boolean; lineStart: boolean }[] = [];
+    if (prev) spots.push({ p: prev.end, lineEnd: newlineBetween || !next, lineStart: false });
+    if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
+    const d = dist(k);
+    for (const spot of spots) {
+      for (const tok of vocab) {
+        // a prior in nats: how likely a person left this token out (punctuation more than names)
+        let prior = -d;
+        if (hints.has(tok)) prior += 3;
+        if (CLOSING.has(tok) && spot.lineEnd) prior += 0.5;
+        if (spot.lineStart) prior -= 1; // the start of a line: rarely where a token is missing
+        if (isWordChar(tok[0])) prior -= 2;
+        const ins = insertion(text, spot.p, tok);
+        add({ start: ins.at, end: ins.at, newText: ins.newText }, `insert '${show(tok)}' at line ${lineNo(ins.at)}`, prior);
+      }
+    }
+  }
+  for (const [k, t] of toks.entries()) {
+    const d = dist(k);
+    // delete: with one of the spaces around it when both sides have one
+    let start = t.start;
+    let end = t.end;
+    if (text[start - 1] === ' ' && text[end] === ' ') end++;
+    let prior = -d - 1.5;
+    if (extra.has(t.text)) prior += 3;
+    if (t.kind === 'word' || t.kind === 'string' || t.kind === 'number') prior -= 2.5; // a stray name is a rarer slip than stray punctuation
+    add({ start, end, newText: '' }, `delete '${show(t.text)}' at line ${lineNo(t.start)}`, prior);
+    // replace
+    for (const tok of vocab) {
+      if (tok === t.text) continue;
+      let p = -d - 1.5;
+      if (hints.has(tok)) p += 2;
+      const wordIn = isWordChar(tok[0]);
+      if (t.kind === 'word' ? !wordIn : t.kind === 'punct' ? wordIn : true) p -= 2; // a name for a name, a sign for a sign
+      add({ start: t.start, end: t.end, newText: tok }, `replace '${show(t.text)}' with '${show(tok)}' at line ${lineNo(t.start)}`, p);
+    }
+  }
+  return [...out.values()].sort((a, b) => b.prior - a.prior);
+}

@@ -1,0 +1,79 @@
+// The model ranks: each candidate's fixed region is scored by its log-probability as the answer to the
+// CodeFix prompt (markers included). Candidates share the prompt and the answer's start, fed once; what
+// differs is scored for all of them in one model step (tree attention, LogitsSession.scoreBranches).
+import type { LogitsSource } from '../runtime';
+import { DecodeAbortedError } from '../decode';
+
+/** Most branch tokens scored in one model step (the attention bias grows with their square). */
+const MAX_STEP_TOKENS = 768;
+
+/** The longest common prefix of several token sequences. */
+export function commonPrefix(seqs: readonly (readonly number[])[]): number {
+  if (seqs.length === 0) return 0;
+  let n = 0;
+  for (;;) {
+    const t = seqs[0]![n];
+    if (t === undefined || seqs.some((s) => s[n] !== t)) return n;
+    n++;
+  }
+}
+
+/**
+ * Sum of log-probabilities of each answer (token ids) after the prompt (ids, marker list included).
+ * One feed of the prompt and the answers' common start, then the rest of every answer in steps of at
+ * most MAX_STEP_TOKENS tokens. A model without branch scoring is fed answer by answer (slow; tests).
+ */
+export async function scoreAnswers(model: LogitsSource, promptIds: readonly number[], answers: readonly (readonly number[])[], signal?: AbortSignal, scope?: object): Promise<number[]> {
+  if (answers.length === 0) return [];
+  const shared = commonPrefix(answers);
+  const head = [...promptIds, ...answers[0]!.slice(0, shared)];
+  const session = model.start(scope);
+  try {
+    if (signal?.aborted) throw new DecodeAbortedError();
+    const first = await session.feed(head);
+    // the shared tokens' own log-probabilities are the same for every answer: left out of the sums
+    const rests = answers.map((a) => a.slice(shared));
+    if (session.scoreBranches) {
+      const sums: number[] = new Array(answers.length).fill(0);
+      let i = 0;
+      while (i < rests.length) {
+        let j = i;
+        let n = 0;
+        while (j < rests.length && (j === i || n + rests[j]!.length <= MAX_STEP_TOKENS)) n += rests[j++]!.length;
+        if (signal?.aborted) throw new DecodeAbortedError();
+        const lps = await session.scoreBranches(rests.slice(i, j), first);
+        lps.forEach((l, k) => { sums[i + k] = l.reduce((s, x) => s + x, 0); });
+        i = j;
+      }
+      return sums;
+    }
+    // fallback: one session per answer
+    const sums: number[] = [];
+    for (const rest of rests) {
+      if (signal?.aborted) throw new DecodeAbortedError();
+      const s = model.start();
+      try {
+        let logits = await s.feed(head);
+        let sum = 0;
+        for (const id of rest) {
+          sum += logSoftmax(logits, id);
+          logits = await s.feed([id]);
+        }
+        sums.push(sum);
+      } finally {
+        s.dispose();
+      }
+    }
+    return sums;
+  } finally {
+    session.dispose();
+  }
+}
+
+function logSoftmax(row: Float32Array, id: number): number {
+  let max = -Infinity;
+  for (const v of row) if (v > max) max = v;
+  let sum = 0;
+  for (const v of row) sum += Math.exp(v - max);
+  return row[id]! - max - Math.log(sum);
+}

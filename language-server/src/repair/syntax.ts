@@ -1,0 +1,245 @@
+// The syntax repair search: propose token edits around the error, prove them with the language's own
+// parser, rank what it accepts (prior, then the model), present the best with what proved it.
+//   stage 1: one-token edits of punctuation and keywords near the error
+//   stage 2: also the names and numbers of the lines around it, a wider window
+//   stage 3: two-token edits: a second edit around where the best first edits moved the error to
+// Python is screened on the top-level block that holds the error (the parser's cost grows with the
+// text), then the winner is parsed whole.
+import { DecodeAbortedError } from '../decode';
+import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
+import { applyOffsetEdits, lineStarts, positionAt } from './text';
+import type { ParseError, ParseVerdict, SyntaxProver } from './types';
+
+export interface SyntaxSearchLimits {
+  /** Candidates parsed in each stage (best prior first). */
+  stage1: number;
+  stage2: number;
+  /** First edits extended by a second one, and second edits tried for each. */
+  pairSeeds: number;
+  pairsPerSeed: number;
+  /** Accepted candidates the model scores. */
+  rankTop: number;
+  /** The whole search stops after this many milliseconds (then says so). */
+  budgetMs: number;
+}
+
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 400, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 6, budgetMs: 3000 };
+const BATCH = 200;
+
+export interface SyntaxSearchInput {
+  text: string;
+  codeType: string;
+  /** Where the error to fix was reported (0-based offset into text) and its message. */
+  target: { offset: number; message?: string };
+  prover: SyntaxProver;
+  /** Model scores of candidate documents (higher is better), one per document; none: the prior decides. */
+  rank?: (fixedDocs: string[]) => Promise<number[]>;
+  /** How much the prior counts beside the model's log-probability (nats per prior unit). */
+  priorWeight?: number;
+  limits?: Partial<SyntaxSearchLimits>;
+  signal?: AbortSignal;
+}
+
+export interface SyntaxFix extends TokenEditCandidate {
+  /** What proved it: the prover's name, with the lines it parsed when it parsed a block. */
+  provenBy: string;
+  /** The first error the parser still reports (an error elsewhere in the file), or none. */
+  remaining?: ParseError;
+}
+
+export interface SyntaxSearchResult {
+  fix: SyntaxFix | null;
+  /** The parser's name (also when nothing was proven). */
+  prover: string;
+  /** Candidates parsed, and how many of them the parser accepted. */
+  tried: number;
+  accepted: number;
+  /** Accepted candidates the model scored. */
+  ranked: number;
+  /** Other accepted candidates, best first (at most 3). */
+  alternatives: TokenEditCandidate[];
+  /** Why there is no fix. */
+  reason?: string;
+  /** The parser accepts the document as it is (the error is another tool's). */
+  parserAcceptsOriginal?: boolean;
+  stage?: 1 | 2 | 3;
+  ms: number;
+}
+
+/** The lines of the top-level block (Python: from a line at column 0 to the next one) holding `line`. */
+export function topLevelBlock(lines: string[], line: number): { start: number; end: number } {
+  const top = (l: string | undefined) => l !== undefined && l.trim() !== '' && !/^[ \t]/.test(l) && !l.startsWith('#');
+  let start = Math.min(line, lines.length - 1);
+  while (start > 0 && !top(lines[start])) start--;
+  while (start > 0 && lines[start - 1]!.startsWith('@')) start--; // decorators belong to their definition
+  let end = line + 1;
+  while (end < lines.length && !(top(lines[end]) && !/^(else|elif|except|finally)\b/.test(lines[end]!) && !lines[end]!.startsWith(')') && !lines[end]!.startsWith(']') && !lines[end]!.startsWith('}'))) end++;
+  return { start, end: end - 1 };
+}
+
+/** The last non-blank line before the first later line indented no deeper than `line` (the end of what it opens). */
+export function blockEndLine(lines: string[], line: number): number {
+  const indent = (l: string) => /^[ \t]*/.exec(l)![0].length;
+  const base = indent(lines[line] ?? '');
+  let last = line;
+  for (let j = line + 1; j < lines.length; j++) {
+    const l = lines[j]!;
+    if (l.trim() === '') continue;
+    if (indent(l) <= base) break;
+    last = j;
+  }
+  return last;
+}
+
+export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxSearchResult> {
+  const t0 = performance.now();
+  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  const { text, codeType, prover, signal } = input;
+  const ms = () => Math.round(performance.now() - t0);
+  const starts = lineStarts(text);
+  const lines = text.split('\n');
+  const lineOf = (off: number) => positionAt(starts, Math.max(0, Math.min(off, text.length))).line;
+  const offsetOf = (e: ParseError, base = 0) => Math.min(text.length, (starts[e.line + base] ?? text.length) + e.column);
+
+  // Python: parse the block that holds the error (line numbers shift by block.start)
+  const targetLine = lineOf(input.target.offset);
+  const block = codeType === 'python' && lines.length > 60 ? topLevelBlock(lines, targetLine) : undefined;
+  const slice = (doc: string) => (block ? doc.split('\n').slice(block.start, block.end + 1).join('\n') : doc);
+  const base = block?.start ?? 0;
+  let tried = 0;
+  const parse = async (docs: string[]): Promise<ParseVerdict[]> => {
+    const out: ParseVerdict[] = [];
+    for (let i = 0; i < docs.length; i += BATCH) {
+      if (signal?.aborted) throw new DecodeAbortedError();
+      out.push(...(await prover.parse(docs.slice(i, i + BATCH).map(slice), { signal })));
+    }
+    tried += docs.length;
+    return out;
+  };
+
+  const [orig] = await parse([text]);
+  tried = 0;
+  if (orig!.ok) {
+    return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
+  }
+  const origFirst = orig!.errors[0];
+  const anchors: ErrorAnchor[] = [];
+  const fromMessage = (offset: number, message: string | undefined) => {
+    const h = hintsFromMessage(message ?? '');
+    anchors.push({ offset, hints: h.hints, extra: h.extra });
+  };
+  fromMessage(input.target.offset, input.target.message);
+  if (origFirst) fromMessage(offsetOf(origFirst, base), origFirst.message);
+  // an opener never closed: its closer belongs where the indentation falls back to the opener's line
+  for (const a of [...anchors]) {
+    if (!a.hints.some((h) => h === ')' || h === ']' || h === '}')) continue;
+    const end = blockEndLine(lines, lineOf(a.offset));
+    if (end > lineOf(a.offset) + 1) anchors.push({ offset: (starts[end] ?? 0) + lines[end]!.replace(/\s+$/, '').length, hints: a.hints });
+  }
+  const anchorLines = anchors.map((a) => lineOf(a.offset));
+  const hi = Math.max(...anchorLines);
+  // accepted: it parses; or (a file with another error further on) the first error left is past the edited lines
+  const accepts = (v: ParseVerdict): boolean => {
+    if (v.ok) return true;
+    const e = v.errors[0];
+    if (!e || !origFirst) return false;
+    return e.line + base > hi + 3 && e.line > origFirst.line + 3 && otherErrorsLater(v);
+  };
+  // an error remains only if the original had one that far on (tree-sitter or the parser's list)
+  const otherErrorsLater = (v: ParseVerdict) => orig!.errors.some((e) => e.line >= v.errors[0]!.line - 1 && e.line + base > hi + 3);
+
+  const seen = new Set<string>([text]);
+  const accepted: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
+  const progress: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
+  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
+    const fresh = cands.filter((c) => !seen.has(c.fixed)).slice(0, max);
+    for (const c of fresh) seen.add(c.fixed);
+    for (let i = 0; i < fresh.length; i += BATCH) {
+      if (performance.now() - t0 > limits.budgetMs) return false;
+      const part = fresh.slice(i, i + BATCH);
+      const vs = await parse(part.map((c) => c.fixed));
+      vs.forEach((v, k) => {
+        if (accepts(v)) accepted.push({ c: part[k]!, v });
+        else if (keepProgress && v.errors[0] && origFirst && (v.errors[0].line > origFirst.line || (v.errors[0].line === origFirst.line && v.errors[0].column > origFirst.column))) progress.push({ c: part[k]!, v });
+      });
+    }
+    return true;
+  };
+
+  let stage: 1 | 2 | 3 = 1;
+  let inBudget = await runStage(proposeTokenEdits(text, codeType, anchors), limits.stage1, true);
+  if (accepted.length === 0 && inBudget) {
+    stage = 2;
+    inBudget = await runStage(proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2 }), limits.stage2, false);
+  }
+  if (accepted.length === 0 && inBudget && progress.length > 0) {
+    stage = 3;
+    // the first edits that moved the error furthest, each extended by one edit around the new error
+    const seeds = progress
+      .sort((a, b) => b.v.errors[0]!.line - a.v.errors[0]!.line || b.v.errors[0]!.column - a.v.errors[0]!.column || b.c.prior - a.c.prior)
+      .slice(0, limits.pairSeeds);
+    for (const s of seeds) {
+      const e = s.v.errors[0]!;
+      const secondAnchors: ErrorAnchor[] = [{ offset: Math.min(s.c.fixed.length, (lineStarts(s.c.fixed)[e.line + base] ?? s.c.fixed.length) + e.column), ...hintsFromMessage(e.message) }, ...anchors];
+      const seconds = proposeTokenEdits(s.c.fixed, codeType, secondAnchors).map((c2) => ({
+        ...c2,
+        edits: [spanEdit(text, c2.fixed)],
+        label: `${s.c.label}; ${c2.label}`,
+        size: 2,
+        prior: s.c.prior + c2.prior - 1,
+      }));
+      if (!(await runStage(seconds, limits.pairsPerSeed, false))) { inBudget = false; break; }
+    }
+  }
+
+  const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
+  if (accepted.length === 0) {
+    const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${limits.budgetMs} ms`;
+    return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
+  }
+  // rank: prior first; the model scores the best few when there is a choice
+  accepted.sort((a, b) => b.c.prior - a.c.prior || a.c.size - b.c.size);
+  let ranked = 0;
+  let order = accepted;
+  if (input.rank && accepted.length > 1) {
+    const top = accepted.slice(0, limits.rankTop);
+    const scores = await input.rank(top.map((x) => x.c.fixed));
+    ranked = top.length;
+    const w = input.priorWeight ?? 1;
+    top.forEach((x, i) => { x.c.score = scores[i]!; });
+    const scored = [...top].sort((a, b) => b.c.score! + w * b.c.prior - (a.c.score! + w * a.c.prior));
+    order = [...scored, ...accepted.slice(limits.rankTop)];
+  }
+  const best = order[0]!;
+  // Python screened on a block: the winner is parsed whole, and says so if the file has errors elsewhere
+  let provenBy = prover.name;
+  let remaining: ParseError | undefined = best.v.ok ? undefined : best.v.errors[0] && { ...best.v.errors[0], line: best.v.errors[0].line + base };
+  if (block) {
+    const [whole] = await prover.parse([best.c.fixed], { signal });
+    if (!whole!.ok) {
+      provenBy = `${prover.name} (lines ${block.start + 1}-${block.end + 1})`;
+      remaining = whole!.errors[0];
+    }
+  }
+  return {
+    fix: { ...best.c, provenBy, remaining },
+    ...base0,
+    ranked,
+    alternatives: order.slice(1, 4).map((x) => x.c),
+    ms: ms(),
+  };
+}
+
+/** One edit that turns `text` into `fixed`: the span between their common start and common end. */
+export function spanEdit(text: string, fixed: string): { start: number; end: number; newText: string } {
+  let p = 0;
+  while (p < text.length && p < fixed.length && text[p] === fixed[p]) p++;
+  let s = 0;
+  while (s < text.length - p && s < fixed.length - p && text[text.length - 1 - s] === fixed[fixed.length - 1 - s]) s++;
+  return { start: p, end: text.length - s, newText: fixed.slice(p, fixed.length - s) };
+}
+
+/** The document a candidate's edits make (for tests and callers that hold only the edits). */
+export function applyCandidate(text: string, c: { edits: { start: number; end: number; newText: string }[] }): string {
+  return applyOffsetEdits(text, c.edits);
+}
