@@ -5,8 +5,12 @@
 //  - the target itself (same position, or same line and message) -> the target is still there
 //  - another error of the original (same rule)            -> kept (it was there before)
 //  - after the target and after every edit, when the parser stops at its first error (Python, V8,
-//    bash): later (the original could not show it; the text there is unchanged)
+//    bash) and every edit is balanced (it writes as many of each bracket, quote and comment mark as
+//    it removes): later (the text there is unchanged and read in the same state; the parser could
+//    not show it before)
 //  - anything else                                        -> added
+// An unbalanced edit (one that opens a bracket or a string) moves a first-error-only parser's error far
+// from the edit into unchanged text, so there such an error counts as added.
 // proven: the target is gone and nothing was added.
 import type { OffsetEdit } from '../text';
 import type { ParseError, ParseVerdict } from '../types';
@@ -33,6 +37,15 @@ export interface JudgeInput {
   candidate: { fixed: string; edits: readonly OffsetEdit[] };
   candidateVerdict: ParseVerdict;
   prover: Pick<Prover, 'firstErrorOnly' | 'precision'>;
+}
+
+const MARKS = ['(', ')', '[', ']', '{', '}', '"', "'", '`', '#', '//', '/*', '*/', '<!--', '-->'];
+
+/** The edit writes as many of each bracket, quote and comment mark as the text it replaces had. */
+function balanced(original: string, e: OffsetEdit): boolean {
+  const old = original.slice(e.start, e.end);
+  const count = (s: string, m: string) => s.split(m).length - 1;
+  return MARKS.every((m) => count(old, m) === count(e.newText, m));
 }
 
 type Mapped = { inEdit: true } | { inEdit: false; offset: number };
@@ -92,7 +105,7 @@ export function judgeCandidate(input: JudgeInput): Judgement {
       result.kept.push(err);
       continue;
     }
-    if (prover.firstErrorOnly && m.offset > targetOffset && m.offset >= lastEditEnd) {
+    if (prover.firstErrorOnly && m.offset > targetOffset && m.offset >= lastEditEnd && edits.every((e) => balanced(original, e))) {
       result.later.push(err);
       continue;
     }
