@@ -29,6 +29,8 @@ export type CLang = 'c' | 'cpp';
 
 /** Plain ASCII quotes in messages, whatever the user's locale (messages are compared across texts). */
 const C_LOCALE = { ...process.env, LC_ALL: 'C' };
+/** Texts per compiler batch (shared among the cores). */
+const C_BATCH_TEXTS = 16;
 
 interface Compiler { exe: string; version: string; lang: CLang }
 
@@ -83,7 +85,9 @@ export async function cfamilyProver(lang: CLang, opts: ProverOptions = {}): Prom
   if (!(major >= 11)) return null; // -fdiagnostics-plain-output and -fdiagnostics-column-unit came in GCC 11
   const compiler: Compiler = { exe, version, lang };
   const name = `${lang === 'c' ? 'gcc' : 'g++'} ${version} -fsyntax-only`;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // a C++ file costs 50-200 ms even with its headers precompiled: small batches (so cancellation
+  // stops soon) and a longer limit per batch
+  const timeoutMs = opts.timeoutMs ?? 3 * DEFAULT_TIMEOUT_MS;
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
   const ext = lang === 'c' ? '.c' : '.cpp';
   const missingCache = new Map<string, Promise<Set<string>>>();
@@ -164,7 +168,7 @@ export async function cfamilyProver(lang: CLang, opts: ProverOptions = {}): Prom
         } finally {
           removeBatch(dir);
         }
-      });
+      }, C_BATCH_TEXTS);
     },
     dispose() {
       if (scratch) removeScratch(scratch);

@@ -79,9 +79,10 @@ export async function inBatches(
   texts: readonly string[],
   signal: AbortSignal | undefined,
   fn: (batch: string[]) => Promise<ParseVerdict[]>,
+  maxTexts = BATCH_TEXTS,
 ): Promise<ParseVerdict[]> {
   const out: ParseVerdict[] = [];
-  for (const b of batches(texts)) {
+  for (const b of batches(texts, maxTexts)) {
     throwIfAborted(signal);
     const v = await fn(b);
     if (v.length !== b.length) throw new ProverToolError(`the parser answered ${v.length} verdicts for ${b.length} texts`);
