@@ -1,0 +1,67 @@
+// Provers that read files (gofmt, rustfmt, gcc): a batch of candidates is written to a fresh folder in
+// the prover's private scratch folder, the tool runs once over all of them, the folder is removed.
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProverToolError, abortError } from './common';
+
+export interface ToolRun { code: number | null; stdout: string; stderr: string }
+
+let batchCounter = 0;
+
+/** Writes texts as `c0<ext>`, `c1<ext>`, ... into a new folder under scratch; returns the folder and paths. */
+export function writeBatch(scratch: string, texts: readonly string[], ext: string): { dir: string; files: string[] } {
+  const dir = join(scratch, `b${++batchCounter}`);
+  mkdirSync(dir, { recursive: true });
+  const files = texts.map((t, i) => {
+    const f = join(dir, `c${i}${ext}`);
+    writeFileSync(f, t);
+    return f;
+  });
+  return { dir, files };
+}
+
+export function removeBatch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs a tool to completion; kills it on timeout (an error) or when the signal fires (an AbortError). */
+export function runTool(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; label: string }): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    if (o.signal?.aborted) return reject(abortError());
+    const p = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const out: string[] = [];
+    const err: string[] = [];
+    let outLen = 0;
+    p.stdout.setEncoding('utf8');
+    p.stderr.setEncoding('utf8');
+    // stdout is not needed beyond a little (gofmt -l names, rustfmt notes): keep at most 1 MB
+    p.stdout.on('data', (c: string) => { if (outLen < 1 << 20) { out.push(c); outLen += c.length; } });
+    p.stderr.on('data', (c: string) => err.push(c));
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      finish(() => reject(new ProverToolError(`${o.label} took longer than ${o.timeoutMs} ms on one batch (stopped)`)));
+    }, o.timeoutMs);
+    const onAbort = () => {
+      p.kill('SIGKILL');
+      finish(() => reject(abortError()));
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    p.on('error', (e) => finish(() => reject(new ProverToolError(`${o.label} could not run: ${e.message}`))));
+    p.on('close', (code) => finish(() => resolve({ code, stdout: out.join(''), stderr: err.join('') })));
+  });
+}
+
+/** Which batch file a diagnostic's path names (`.../c12.go` -> 12), or -1. */
+export function fileIndex(path: string, ext: string): number {
+  const m = new RegExp(`(?:^|[\\\\/])c(\\d+)${ext.replace('.', '\\.')}$`).exec(path.trim());
+  return m ? Number(m[1]) : -1;
+}

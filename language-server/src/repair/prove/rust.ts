@@ -1,0 +1,82 @@
+// Rust: rustfmt parses a file with rustc's own parser before formatting it; one call formats a whole
+// batch of candidate files (in the scratch folder: rewriting them there is harmless) and reports each
+// file's parse errors on stderr. An empty rustfmt.toml in the batch folder keeps any other
+// configuration out. `mod x;` makes rustfmt open x.rs (and fail before parsing when it is missing),
+// so it is read as `use x;`: same length, same positions, no file look-up.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, codePointToUtf16Column, findTool, inBatches,
+  lineStartsOf, makeScratch, removeScratch, runShort, verdict, type Prover, type ProverOptions,
+} from './common';
+import type { ParseError } from '../types';
+import { fileIndex, removeBatch, runTool, writeBatch } from './files';
+
+const OUTLINE_MOD = /\bmod(\s+(?:r#)?[A-Za-z_][A-Za-z0-9_]*\s*;)/g;
+
+/** `mod name;` -> `use name;` (same length): rustfmt then opens no other file. */
+export function withoutModuleFiles(text: string): string {
+  return text.replace(OUTLINE_MOD, 'use$1');
+}
+
+/** rustc-style diagnostics (`error: msg` then ` --> path:line:col`), by file index; columns in chars. */
+export function rustfmtErrors(stderr: string, texts: readonly string[]): ParseError[][] {
+  const out: ParseError[][] = texts.map(() => []);
+  const lines = stderr.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    const head = /^error(\[[A-Za-z0-9]+\])?: (.*)$/.exec(lines[k]!);
+    if (!head || head[1] === '[internal]') continue; // rustfmt's own formatting complaints are not syntax errors
+    for (let j = k + 1; j < Math.min(lines.length, k + 4); j++) {
+      const at = /^\s*--> (.*?\.rs):(\d+):(\d+)\s*$/.exec(lines[j]!);
+      if (!at) continue;
+      const i = fileIndex(at[1]!, '.rs');
+      if (i < 0 || i >= texts.length) break;
+      const line = Number(at[2]) - 1;
+      const column = codePointToUtf16Column(texts[i]!, lineStartsOf(texts[i]!), line, Number(at[3]) - 1);
+      out[i]!.push({ line, column, message: `${head[1] ? `error${head[1]}: ` : ''}${head[2]}` });
+      break;
+    }
+  }
+  return out;
+}
+
+export async function rustProver(opts: ProverOptions = {}, edition = '2021'): Promise<Prover | null> {
+  const rustfmt = findTool('rustfmt');
+  if (!rustfmt) return null;
+  const v = await runShort(rustfmt, ['--version']);
+  const ver = /rustfmt (\S+)/.exec(v.out)?.[1];
+  if (v.code !== 0 || !ver) return null; // a rustup proxy with no toolchain installed
+  const name = `rustfmt ${ver} (edition ${edition})`;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
+  let scratch: string | undefined;
+  return {
+    name,
+    kind: 'native',
+    firstErrorOnly: false,
+    precision: 'column',
+    async parse(texts, o = {}) {
+      checkSizes(texts, maxChars, name);
+      scratch ??= makeScratch('rust');
+      const dir0 = scratch;
+      return inBatches(texts, o.signal, async (batch) => {
+        const { dir, files } = writeBatch(dir0, batch.map(withoutModuleFiles), '.rs');
+        writeFileSync(join(dir, 'rustfmt.toml'), '');
+        try {
+          const r = await runTool(rustfmt, ['--edition', edition, '--color', 'never', ...files], { cwd: dir, timeoutMs, signal: o.signal, label: name });
+          const errs = rustfmtErrors(r.stderr, batch);
+          if (r.code !== 0 && errs.every((e) => e.length === 0) && !r.stderr.includes('error[internal]')) {
+            throw new Error(`${name} failed without a parse error: ${r.stderr.trim().slice(0, 300)}`);
+          }
+          return errs.map(verdict);
+        } finally {
+          removeBatch(dir);
+        }
+      });
+    },
+    dispose() {
+      if (scratch) removeScratch(scratch);
+      scratch = undefined;
+    },
+  };
+}
