@@ -36,6 +36,8 @@ export interface Analysis {
 export interface FixTarget {
   kind: 'syntax' | 'diagnostic' | 'function';
   line: number;
+  /** Where on the line the error starts (0-based), when an error was reported. */
+  column?: number;
   region: LineRegion;
   /** The text after "Error: " in the prompt (none for a plain function rewrite). */
   diagnostic?: string;
@@ -223,6 +225,7 @@ export function syntaxTarget(a: Analysis, issue: SyntaxIssue): FixTarget {
   return {
     kind: 'syntax',
     line: issue.start.row,
+    column: issue.start.column,
     region: regionForLine(a, issue.start.row, issue.end.row),
     diagnostic: text,
     errorType: errorTypeFor(text),
@@ -234,6 +237,7 @@ export function diagnosticTarget(a: Analysis, d: DiagnosticLike): FixTarget {
   return {
     kind: 'diagnostic',
     line: d.range.start.line,
+    column: d.range.start.character,
     region: regionForLine(a, d.range.start.line, d.range.end.line),
     diagnostic: text,
     errorType: errorTypeFor(text),

@@ -1,15 +1,17 @@
 // The Engine API (docs/CONTRACTS.md), shared by the language server, the CLI and the eval harness.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   analyze,
   chooseTarget,
   contextMarkers,
   diagnosticTarget,
+  errorTypeFor,
   functionTarget,
   MAX_FUNCTION_LINES,
   nearestSyntaxTarget,
+  regionForLine,
   regionText,
   type Analysis,
   type DiagnosticLike,
@@ -17,7 +19,7 @@ import {
   type LineRegion,
 } from './context';
 import { blockEndRule } from './blocks';
-import { Decoder, type DecodeRequest, type DecodeResult } from './decode';
+import { DecodeAbortedError, Decoder, type DecodeRequest, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, taxonomy, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
@@ -26,6 +28,9 @@ import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
 import { checkFix } from './repair/check';
 import { scoreAnswers } from './repair/rank';
+import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './repair/prove';
+import { searchSyntaxFix } from './repair/syntax';
+import type { ParseVerdict } from './repair/types';
 import { lineStarts, regionSpan, toTextEdits, type TextEdit } from './repair/text';
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
@@ -90,7 +95,14 @@ export interface FixResult {
   edits: TextEdit[];
   fixed: string;
   markers: MarkerReport;
-  checked: true;
+  /** Proven: the language's parser (syntax) or the user's tests accept the fixed document. */
+  verified: boolean;
+  /** What proved it, for titles: "python ast", "pytest: 3 passed"; absent when nothing did. */
+  verifiedBy?: string;
+  /** The edit in plain words ("insert ':' at line 4"), when the search made it. */
+  label?: string;
+  /** Candidates the search tried (parsed or tested) before this one won. */
+  candidates?: number;
   latencyMs: number;
   /** The rewritten region (whole lines). */
   region: { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -101,6 +113,8 @@ export interface FixOutcome {
   fix: FixResult | null;
   /** Why there is no fix (when fix is null). */
   reason?: string;
+  /** Candidates a search tried (also when none was proven). */
+  candidates?: number;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
@@ -313,6 +327,11 @@ export class Engine {
       target ??= chooseTarget(a, { line: req.line, diagnostics: req.diagnostics }) ?? nearestSyntaxTarget(a, req.line, MAX_FUNCTION_LINES);
     } else target = chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
     const ms = () => Math.round(performance.now() - t0);
+    // a syntax error is repaired by the search and proven by the language's own parser
+    if (req.mode !== 'function' && !req.markersOnly && target?.kind !== 'function') {
+      const syntax = await this.repairSyntax(a, target, { explicit, settings }, req, t0);
+      if (syntax) return syntax;
+    }
     if (!target) {
       const reason =
         req.line !== undefined
@@ -323,6 +342,75 @@ export class Engine {
       return { fix: null, reason, latencyMs: ms() };
     }
     return this.fixTarget(a, target, { explicit, settings }, req, t0);
+  }
+
+  /**
+   * The syntax path (docs/CONTRACTS.md "Repair"): the language's parser reads the document; where it
+   * reports an error, single- and two-token edits around it are proposed, the parser proves them, the
+   * model ranks what it accepts. When nothing is proven, the model's own rewrite gets the same proof.
+   * null: not a syntax matter (the parser accepts the code and the target is an editor diagnostic, or
+   * there is no target): the caller goes on with the model's rewrite.
+   */
+  private async repairSyntax(a: Analysis, target: FixTarget | null, layers: { explicit: Markers; settings: Markers }, req: FixRequest, t0: number): Promise<FixOutcome | null> {
+    const ms = () => Math.round(performance.now() - t0);
+    let prover: Prover;
+    try {
+      prover = await proverFor(a.language.codeType, { workspaceRoot: req.path ? dirname(req.path) : undefined });
+    } catch (e) {
+      if (e instanceof NoProverError) return null;
+      throw e;
+    }
+    let verdict: ParseVerdict;
+    try {
+      [verdict] = (await prover.parse([a.text], { signal: req.signal, path: req.path })) as [ParseVerdict];
+    } catch (e) {
+      if (e instanceof ProverInputError) throw new InputError(e.message);
+      throw e;
+    }
+    if (req.signal?.aborted) throw new DecodeAbortedError();
+    if (verdict.ok) {
+      if (target?.kind === 'syntax') return { fix: null, reason: `${prover.name} accepts this code as it is: the syntax error at line ${target.line + 1} is tree-sitter's alone`, latencyMs: ms() };
+      return null;
+    }
+    const first = verdict.errors[0]!;
+    // the user's error (tree-sitter's or the editor's) when it is near the parser's; else the parser's
+    if (!target || Math.abs(target.line - first.line) > 3) {
+      const message = `Syntax error: ${first.message}`;
+      target = { kind: 'syntax', line: first.line, column: first.column, region: regionForLine(a, first.line), diagnostic: message, errorType: errorTypeFor(message) ?? 'syntax_error' };
+    }
+    const starts = lineStarts(a.text);
+    const offset = Math.min(a.text.length, (starts[target.line] ?? a.text.length) + (target.column ?? 0));
+    const given = this.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    const t = target;
+    const rank = (docs: string[]) => this.scoreCandidates(a, t, docs, given, req.signal).catch((e: unknown) => {
+      if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
+      throw e;
+    });
+    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank, signal: req.signal });
+    const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
+    if (found.fix) {
+      const edits = toTextEdits(a.text, found.fix.edits);
+      const line = edits[0]!.range.start.line;
+      return {
+        fix: {
+          edits, fixed: found.fix.fixed, markers: { given, inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label: found.fix.label,
+          candidates: found.tried, latencyMs: ms(), region: region({ startLine: line, endLine: edits[edits.length - 1]!.range.end.line }), target: 'syntax',
+        },
+        candidates: found.tried,
+        latencyMs: ms(),
+      };
+    }
+    if (found.parserAcceptsOriginal) return { fix: null, reason: found.reason, latencyMs: ms() };
+    // the model's own rewrite, held to the same proof
+    const own = await this.fixTarget(a, target, layers, req, t0);
+    if (own.fix) {
+      const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: req.path })) as [ParseVerdict];
+      const offs = own.fix.edits.map((e) => ({ start: offsetOfPos(starts, a.text, e.range.start), end: offsetOfPos(starts, a.text, e.range.end), newText: e.newText }));
+      const j = judgeCandidate({ original: a.text, originalVerdict: verdict, target: first, candidate: { fixed: own.fix.fixed, edits: offs }, candidateVerdict: v, prover });
+      if (j.proven) return { ...own, fix: { ...own.fix, verified: true, verifiedBy: prover.name, label: `the model's rewrite of lines ${own.fix.region.start.line + 1}-${own.fix.region.end.line + 1}`, candidates: found.tried + 1 }, candidates: found.tried + 1 };
+      return { ...own, fix: null, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${j.reason}` };
+    }
+    return { ...own, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${own.reason}` };
   }
 
   private async fixTarget(
@@ -409,7 +497,7 @@ export class Engine {
         edits: check.edits,
         fixed: check.fixed,
         markers: report,
-        checked: true,
+        verified: false,
         latencyMs: ms(),
         region: { start: { line: target.region.startLine, character: 0 }, end: regionEnd },
         target: target.kind,
@@ -428,6 +516,8 @@ export class Engine {
    */
   async scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]> {
     if (docs.length === 0) return [];
+    // the region the model sees: the target's, narrowed to the lines around the edits when it is long
+    target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
     const code = regionText(a, target.region);
     const promptIds = this.tokenizer.encode(buildPrompt({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
     const scope = {};
@@ -540,6 +630,29 @@ export class Engine {
   markersAt(req: MarkersAtRequest): Promise<MarkersAtResult> {
     return markersAt(req);
   }
+}
+
+/** Most lines of a region the ranking model reads; a longer one is cut to the lines around the edits. */
+const SCORING_LINES = 40;
+
+/** The target region, or at most SCORING_LINES of it around the lines the candidates change (most before them). */
+export function scoringRegion(lines: readonly string[], region: LineRegion, docs: readonly string[]): LineRegion {
+  if (region.endLine - region.startLine + 1 <= SCORING_LINES) return region;
+  let first = region.endLine;
+  let last = region.startLine;
+  for (const d of docs) {
+    const dl = d.split(/\r?\n/);
+    for (let i = region.startLine; i <= region.endLine; i++) if (dl[i] !== lines[i]) { first = Math.min(first, i); break; }
+    for (let i = region.endLine; i >= region.startLine; i--) if (dl[i] !== lines[i]) { last = Math.max(last, i); break; }
+  }
+  if (first > last) return region;
+  const after = Math.min(region.endLine, last + 6);
+  const before = Math.max(region.startLine, Math.min(first, after - SCORING_LINES + 1));
+  return { startLine: before, endLine: after };
+}
+
+function offsetOfPos(starts: number[], text: string, p: { line: number; character: number }): number {
+  return Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
 }
 
 function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {

@@ -8,7 +8,8 @@
 import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
 import { applyOffsetEdits, lineStarts, positionAt } from './text';
-import type { ParseError, ParseVerdict, SyntaxProver } from './types';
+import { judgeCandidate, type Prover } from './prove';
+import type { ParseError, ParseVerdict } from './types';
 
 export interface SyntaxSearchLimits {
   /** Candidates parsed in each stage (best prior first). */
@@ -31,7 +32,7 @@ export interface SyntaxSearchInput {
   codeType: string;
   /** Where the error to fix was reported (0-based offset into text) and its message. */
   target: { offset: number; message?: string };
-  prover: SyntaxProver;
+  prover: Prover;
   /** Model scores of candidate documents (higher is better), one per document; none: the prior decides. */
   rank?: (fixedDocs: string[]) => Promise<number[]>;
   /** How much the prior counts beside the model's log-probability (nats per prior unit). */
@@ -101,65 +102,59 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const lineOf = (off: number) => positionAt(starts, Math.max(0, Math.min(off, text.length))).line;
   const offsetOf = (e: ParseError, base = 0) => Math.min(text.length, (starts[e.line + base] ?? text.length) + e.column);
 
-  // Python: parse the block that holds the error (line numbers shift by block.start)
+  // Python: parse the block that holds the error (its parser's cost grows with the text); the winner is parsed whole
   const targetLine = lineOf(input.target.offset);
   const block = codeType === 'python' && lines.length > 60 ? topLevelBlock(lines, targetLine) : undefined;
-  const slice = (doc: string) => (block ? doc.split('\n').slice(block.start, block.end + 1).join('\n') : doc);
+  const blockStart = block ? starts[block.start]! : 0;
+  const blockEnd = block ? (block.end + 1 < starts.length ? starts[block.end + 1]! - 1 : text.length) : text.length;
+  const slice = (doc: string, delta = 0) => (block ? doc.slice(blockStart, blockEnd + delta) : doc);
   const base = block?.start ?? 0;
   let tried = 0;
   const parse = async (docs: string[]): Promise<ParseVerdict[]> => {
-    const out: ParseVerdict[] = [];
-    for (let i = 0; i < docs.length; i += BATCH) {
-      if (signal?.aborted) throw new DecodeAbortedError();
-      out.push(...(await prover.parse(docs.slice(i, i + BATCH).map(slice), { signal })));
-    }
+    if (signal?.aborted) throw new DecodeAbortedError();
+    const v = await prover.parse(docs, { signal });
     tried += docs.length;
-    return out;
+    return v;
   };
 
-  const [orig] = await parse([text]);
+  const [orig] = await parse([slice(text)]);
   tried = 0;
   if (orig!.ok) {
     return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
   }
-  const origFirst = orig!.errors[0];
+  const origFirst = orig!.errors[0]!;
   const anchors: ErrorAnchor[] = [];
   const fromMessage = (offset: number, message: string | undefined) => {
     const h = hintsFromMessage(message ?? '');
     anchors.push({ offset, hints: h.hints, extra: h.extra });
   };
   fromMessage(input.target.offset, input.target.message);
-  if (origFirst) fromMessage(offsetOf(origFirst, base), origFirst.message);
+  fromMessage(offsetOf(origFirst, base), origFirst.message);
   // an opener never closed: its closer belongs where the indentation falls back to the opener's line
   for (const a of [...anchors]) {
     if (!a.hints.some((h) => h === ')' || h === ']' || h === '}')) continue;
     const end = blockEndLine(lines, lineOf(a.offset));
     if (end > lineOf(a.offset) + 1) anchors.push({ offset: (starts[end] ?? 0) + lines[end]!.replace(/\s+$/, '').length, hints: a.hints });
   }
-  const anchorLines = anchors.map((a) => lineOf(a.offset));
-  const hi = Math.max(...anchorLines);
-  // accepted: it parses; or (a file with another error further on) the first error left is past the edited lines
-  const accepts = (v: ParseVerdict): boolean => {
-    if (v.ok) return true;
-    const e = v.errors[0];
-    if (!e || !origFirst) return false;
-    return e.line + base > hi + 3 && e.line > origFirst.line + 3 && otherErrorsLater(v);
+  // the parser's own error is the one a fix must remove, adding none (judge.ts)
+  const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
+    const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
+    return judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover }).proven;
   };
-  // an error remains only if the original had one that far on (tree-sitter or the parser's list)
-  const otherErrorsLater = (v: ParseVerdict) => orig!.errors.some((e) => e.line >= v.errors[0]!.line - 1 && e.line + base > hi + 3);
+  const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
   const seen = new Set<string>([text]);
   const accepted: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
   const progress: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
-    const fresh = cands.filter((c) => !seen.has(c.fixed)).slice(0, max);
+    const fresh = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     for (const c of fresh) seen.add(c.fixed);
     for (let i = 0; i < fresh.length; i += BATCH) {
       if (performance.now() - t0 > limits.budgetMs) return false;
       const part = fresh.slice(i, i + BATCH);
-      const vs = await parse(part.map((c) => c.fixed));
+      const vs = await parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length)));
       vs.forEach((v, k) => {
-        if (accepts(v)) accepted.push({ c: part[k]!, v });
+        if (judge(part[k]!, v)) accepted.push({ c: part[k]!, v });
         else if (keepProgress && v.errors[0] && origFirst && (v.errors[0].line > origFirst.line || (v.errors[0].line === origFirst.line && v.errors[0].column > origFirst.column))) progress.push({ c: part[k]!, v });
       });
     }
