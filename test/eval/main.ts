@@ -11,7 +11,7 @@ import { TreasureTokenizer } from '../../language-server/src/tokenizer';
 import { loadEngine, type EvalEngine } from './engine-adapter.js';
 import { cachedEngine, GenerationStore, kitInfo, modelIdentity, thisMachine, type ModelIdentity } from './generations.js';
 import { HEP_LANGUAGES, loadProblems, parseLanguages, type Problem } from './humanevalpack.js';
-import { defaultModelDir, humanEvalPackDir, repoRoot, tasksDir } from './paths.js';
+import { defaultModelDir, humanEvalPackDir, repoRelative, repoRoot, tasksDir } from './paths.js';
 import { headlineTable, markdownPathFor, renderMarkdown, selfCheckMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from './report.js';
 import { defaultLimits, toolchain } from './runner.js';
 import { selfCheck } from './selfcheck.js';
@@ -49,7 +49,7 @@ const HELP = `Usage: npm run eval -- [options]
                        as a workspace's default markers would be; the baseline gets none (a lever study)
   --device D           cpu | gpu | auto (default cpu)
   --engine E           engine (default) | oracle | null: stand-ins that check the harness itself
-  --data DIR           HumanEvalPack folder (default ../shared/data/humanevalpack, env TREASURE_HUMANEVALPACK)
+  --data DIR           HumanEvalPack folder (default test/eval/data/humanevalpack, in the repository)
   --tasks DIR          held-out task shards (default build/data/tasks, env TREASURE_TASKS)
   --jobs N             parallel test executions (default: CPU count)
   --timeout S          seconds per test execution (default 10)
@@ -165,6 +165,11 @@ function gitCommit(): string | undefined {
   const kit = kitInfo(); // the bundle (make-device-kit.sh): the commit it was built from
   if (kit) return kit.gitCommit;
   try { return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return undefined; }
+}
+
+/** The generations part of a report, its paths repo-relative (a committed report names no folder of this machine). */
+function recordedGenerations<S extends { file: string }, B>(summary: S, generateOnly: boolean, models: ModelIdentity[], bySuite: B) {
+  return { ...summary, file: repoRelative(summary.file), generateOnly, models: models.map((m) => ({ ...m, modelDir: repoRelative(m.modelDir) })), bySuite };
 }
 
 export async function run(o: Options, log: (m: string) => void = (m) => console.error(m)): Promise<{ results: RunResults; exitCode: number; out: string }> {
@@ -298,15 +303,15 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       seconds: (Date.now() - t0) / 1000,
       gitCommit: commit,
       engine: o.engine === 'engine' ? (suites.length ? eng : 'none (self-check only)') : eng,
-      model: o.engine === 'engine' ? modelDir : undefined,
-      baseline: o.baseline ? resolve(o.baseline) : undefined,
+      model: o.engine === 'engine' ? repoRelative(modelDir) : undefined,
+      baseline: o.baseline ? repoRelative(o.baseline) : undefined,
       languages,
       limit: o.limit,
       machine: { cpus: availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version },
       engineProcesses: workers ? { workers, threads } : { workers: 0, threads },
       ...(o.branchTries !== undefined ? { branchTries: o.branchTries } : {}),
       ...(o.given ? { given: o.given } : {}),
-      generations: store ? { ...store.summary(), generateOnly: !!o.generateOnly, models: identities, bySuite } : undefined,
+      generations: store ? recordedGenerations(store.summary(), !!o.generateOnly, identities, bySuite) : undefined,
     },
     selfCheck: sc.summaries,
     // --generate-only: the suites' records hold no test results (the scoring run makes them)
