@@ -7,10 +7,20 @@ import { Tokenizer } from '@huggingface/tokenizers';
 export class TokenizerError extends Error {}
 
 export class TreasureTokenizer {
-  private constructor(private readonly tok: Tokenizer, readonly vocabSize: number) {}
+  private constructor(
+    private readonly tok: Tokenizer,
+    readonly vocabSize: number,
+    /**
+     * The most characters (UTF-16 code units) of text one token can stand for: the longest vocabulary
+     * entry (byte-level BPE: one character of an entry is one byte, and a byte is at most one code unit).
+     * So a text needs at least text.length / maxTokenChars tokens, known without encoding it. Infinity
+     * when the tokenizer has a normalizer (it could make the text shorter first).
+     */
+    readonly maxTokenChars: number,
+  ) {}
 
   static fromFile(path: string): TreasureTokenizer {
-    let json: { model?: { vocab?: Record<string, number> }; added_tokens?: { id: number }[] };
+    let json: { model?: { vocab?: Record<string, number> }; added_tokens?: { id: number }[]; normalizer?: unknown };
     try {
       json = JSON.parse(readFileSync(path, 'utf8')) as typeof json;
     } catch (e) {
@@ -19,7 +29,7 @@ export class TreasureTokenizer {
     return TreasureTokenizer.fromJSON(json);
   }
 
-  static fromJSON(json: object): TreasureTokenizer {
+  static fromJSON(json: { normalizer?: unknown }): TreasureTokenizer {
     let tok: Tokenizer;
     try {
       tok = new Tokenizer(json, {});
@@ -28,8 +38,12 @@ export class TreasureTokenizer {
     }
     const vocab = tok.get_vocab(true);
     let max = -1;
-    for (const id of vocab.values()) if (id > max) max = id;
-    return new TreasureTokenizer(tok, max + 1);
+    let longest = 1;
+    for (const [token, id] of vocab) {
+      if (id > max) max = id;
+      if (token.length > longest) longest = token.length;
+    }
+    return new TreasureTokenizer(tok, max + 1, json.normalizer ? Infinity : longest);
   }
 
   /**
