@@ -64,11 +64,15 @@ const HELP = `Usage: npm run eval -- [options]
   --threads K          intra-op threads per engine (default: CPU count / N with --gen-workers, else up to 8)
   --gen-label TEXT     names this machine in the generations file's entries (default $TREASURE_GEN_LABEL)
   --headline FILE.json print the README headline table of an earlier run and exit
-Exit status: 0 ok; 2 a suite could not run (e.g. no model); 3 the self-check failed (results not trustworthy).`;
+Without --languages, a language whose toolchain is missing is left out (named in the log and the report).
+Exit status: 0 ok; 2 a suite could not run (e.g. no model, or a language named in --languages has no toolchain);
+3 the self-check failed (results not trustworthy).`;
 
 export interface Options {
   suite: string;
   languages: string[];
+  /** --languages was given: a language among them that cannot run is an error (exit 2), not a note */
+  languagesGiven?: boolean;
   limit?: number;
   model?: string;
   baseline?: string;
@@ -116,7 +120,7 @@ export function parseArgs(argv: string[]): Options {
     };
     switch (flag) {
       case '--suite': o.suite = val(); break;
-      case '--languages': o.languages = parseLanguages(val()); break;
+      case '--languages': o.languages = parseLanguages(val()); o.languagesGiven = true; break;
       case '--limit': o.limit = int(flag, val()); break;
       case '--model': o.model = val(); break;
       case '--baseline': o.baseline = val(); break;
@@ -245,9 +249,14 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   const unavailable: string[] = [];
   let sc: Awaited<ReturnType<typeof selfCheck>> = { records: new Map(), summaries: [] };
   if (!o.generateOnly) {
-    log(`self-check: ${problems.length} problems x (canonical, buggy) in ${languages.join(', ')}`);
-    for (const l of languages) { const t = await toolchain(l); if (!t.ok) unavailable.push(`${l}: ${t.why}`); }
-    sc = await selfCheck(problems, { limits, jobs: o.jobs });
+    const missing = new Set<string>();
+    for (const l of languages) { const t = await toolchain(l); if (!t.ok) { unavailable.push(`${l}: ${t.why}`); missing.add(l); } }
+    // A language whose toolchain is missing cannot be checked and the suites skip it: the self-check
+    // leaves it out too, and says so, instead of failing the whole run on a machine that lacks it.
+    if (missing.size) log(`self-check: ${[...missing].join(', ')} left out: ${unavailable.join('; ')}`);
+    const checked = problems.filter((p) => !missing.has(p.language));
+    log(`self-check: ${checked.length} problems x (canonical, buggy) in ${languages.filter((l) => !missing.has(l)).join(', ') || 'no language'}`);
+    sc = await selfCheck(checked, { limits, jobs: o.jobs });
     log(selfCheckMarkdown(sc.summaries));
   }
 
@@ -320,7 +329,9 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   };
   writeJson(out, res);
   writeMarkdown(markdownPathFor(out), res);
-  const exitCode = !o.generateOnly && !selfCheckOk(sc.summaries) ? 3 : errors.length ? 2 : 0;
+  // a language asked for by name that cannot run, or none that can, is a suite that could not run
+  const cannotRun = unavailable.length > 0 && (o.languagesGiven || unavailable.length === languages.length);
+  const exitCode = !o.generateOnly && !selfCheckOk(sc.summaries) ? 3 : errors.length || cannotRun ? 2 : 0;
   return { results: res, exitCode, out };
 }
 
