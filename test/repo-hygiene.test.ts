@@ -24,10 +24,10 @@ function machineFolders(): string[] {
   return [...dirs].filter((d) => d.length > 1).map((d) => d.replace(/\/+$/, '') + '/');
 }
 
-/** A pattern per folder: the folder as the start of an absolute path (not "src/work/x"), and ../shared. */
+/** A pattern per folder: the folder as the start of an absolute path (not "src/work/x"); ../shared, also as join()'s '..', 'shared'. */
 function patternsFor(folders: string[]): RegExp[] {
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return [/\.\.\/shared\b/, ...folders.map((f) => new RegExp(`(^|[\\s"'\`(\\[=:,])${escape(f)}`))];
+  return [/\.\.\/shared\b/, /['"]\.\.['"],\s*['"]shared['"]/, ...folders.map((f) => new RegExp(`(^|[\\s"'\`(\\[=:,])${escape(f)}`))];
 }
 
 function offendingLines(text: string, patterns: RegExp[]): number[] {
@@ -56,10 +56,11 @@ test('the check flags the lines it was written against and passes repo-relative 
   const text = [
     '  "dir": "/work/shared/data/humanevalpack"', // models/data/manifest.json before
     "const realSet = process.env.X ?? '/work/shared/data/humanevalpack';", // test/data/corpus-decontaminate.test.ts before
-    "join(repoRoot, '..', 'shared') || join(root, '../shared/data/humanevalpack')", // test/eval/paths.ts, bench/gpu.ts before
+    "join(repoRoot, '..', 'shared', 'data', 'humanevalpack')", // test/eval/paths.ts before
+    "join(root, '../shared/data/humanevalpack')", // bench/gpu.ts before
     'model `/tmp/tmp.abc/treasure/models/treasure`',
     '  "dir": "test/eval/data/humanevalpack"',
     'import type { ChunkDone } from "./worker.js"; // models/data/tasks/worker, src/work/x',
   ].join('\n');
-  assert.deepEqual(offendingLines(text, patterns), [1, 2, 3, 4]);
+  assert.deepEqual(offendingLines(text, patterns), [1, 2, 3, 4, 5]);
 });
