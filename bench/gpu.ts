@@ -17,6 +17,7 @@ import { repoRoot } from '../language-server/src/paths';
 import { buildPrompt } from '../language-server/src/prompt';
 import type { Device, DeviceStatus } from '../language-server/src/protocol';
 import { OrtModel } from '../language-server/src/runtime';
+import { humanEvalPackDir, repoRelative } from '../test/eval/paths';
 
 const LANGUAGE_ID: Record<string, [string, string]> = {
   python: ['python', 'py'], js: ['javascript', 'js'], java: ['java', 'java'], go: ['go', 'go'], cpp: ['cpp', 'cpp'], rust: ['rust', 'rs'],
@@ -37,7 +38,7 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     model: process.env.TREASURE_MODEL_DIR || defaultModelDir(),
-    data: process.env.TREASURE_HUMANEVALPACK || findData(),
+    data: humanEvalPackDir(),
     n: 30,
     languages: ['python'],
     devices: ['cpu', 'gpu'],
@@ -54,7 +55,7 @@ function parseArgs(argv: string[]): Options {
     };
     switch (a) {
       case '--model': o.model = v(); break;
-      case '--data': o.data = v(); break;
+      case '--data': o.data = humanEvalPackDir(v()); break;
       case '--n': o.n = Number(v()); break;
       case '--languages': o.languages = v().split(',').filter(Boolean); break;
       case '--devices': o.devices = v().split(',').filter(Boolean) as Device[]; break;
@@ -67,14 +68,6 @@ function parseArgs(argv: string[]): Options {
   }
   o.model = resolve(o.model);
   return o;
-}
-
-function findData(): string {
-  const root = repoRoot();
-  for (const d of [join(root, 'shared/data/humanevalpack'), join(root, '../shared/data/humanevalpack'), join(root, '.node/humanevalpack')]) {
-    if (existsSync(join(d, 'python.jsonl'))) return d;
-  }
-  return join(root, '../shared/data/humanevalpack');
 }
 
 interface FixCase { id: string; languageId: string; path: string; text: string; line: number }
@@ -297,7 +290,7 @@ async function main(): Promise<void> {
 function save(o: Options, n: number, runs: DeviceRun[], parity: Record<string, unknown>): void {
   mkdirSync(dirname(o.out), { recursive: true });
   const json = {
-    date: new Date().toISOString(), model: o.model, data: o.data, languages: o.languages, n, decodeTokens: o.decode, reps: o.reps,
+    date: new Date().toISOString(), model: repoRelative(o.model), data: repoRelative(o.data), languages: o.languages, n, decodeTokens: o.decode, reps: o.reps,
     node: process.version, cpu: cpus()[0]?.model, threads: cpus().length, gpu: gpuName() ?? null,
     runs: runs.map(({ firstLogits: _l, greedy: _g, ...r }) => r), parity,
   };
@@ -305,6 +298,7 @@ function save(o: Options, n: number, runs: DeviceRun[], parity: Record<string, u
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+  // the message, not a stack trace: what went wrong is in it (TREASURE_DEBUG=1 prints the stack)
+  process.stderr.write(`bench: ${process.env.TREASURE_DEBUG ? (e as Error).stack : (e as Error).message ?? String(e)}\n`);
   process.exitCode = 2;
 });

@@ -100,14 +100,8 @@ cp "$CACHE/node-$NODE_VER.xz" "$STAGE/node.xz"
 
 say "dist/cli.js, dist/bench.js, the Python grammar"
 [ -n "${NO_BUILD:-}" ] || node scripts/build.mjs
-# the benchmark's HumanEvalFix functions (Python): dist/bench.js also looks in .node/humanevalpack
-HEP=""
-for d in "${TREASURE_HUMANEVALPACK:-}" shared/data/humanevalpack ../shared/data/humanevalpack .node/humanevalpack; do
-  [ -n "$d" ] && [ -f "$d/python.jsonl" ] && { HEP=$d; break; }
-done
-[ -n "$HEP" ] || { echo "no HumanEvalPack (python.jsonl) found: set TREASURE_HUMANEVALPACK" >&2; exit 1; }
-mkdir -p "$W/hep/.node/humanevalpack" && cp "$HEP/python.jsonl" "$W/hep/.node/humanevalpack/" && { cp "$HEP/LICENSE" "$W/hep/.node/humanevalpack/" 2>/dev/null || true; }
-tar -cf - dist/cli.js dist/bench.js grammars/wasm/web-tree-sitter.wasm grammars/wasm/python.wasm -C "$W/hep" .node/humanevalpack | xz -9 > "$STAGE/bench-kit.tar.xz"
+# the benchmark's HumanEvalFix functions come with the working tree (test/eval/data/humanevalpack, tracked)
+tar -cf - dist/cli.js dist/bench.js grammars/wasm/web-tree-sitter.wasm grammars/wasm/python.wasm | xz -9 > "$STAGE/bench-kit.tar.xz"
 
 {
   echo "Treasure CUDA kit, made $(date -u +%FT%TZ) from $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- bench language-server || echo '+changes')"

@@ -1,29 +1,79 @@
-// `npm run demo`: the main job on the shipped model. Fixes a sample Python file whose `def` line lacks
-// its colon with the CLI (bin/treasure fix), printing the edit and the markers; then rewrites a
-// function whose bug raises no diagnostic (HumanEvalFix style, `--line`). Builds dist/ first if needed.
+// `npm run demo`: the main job on the shipped model, said in plain words. Fixes a sample Python file
+// whose `def` line lacks its colon with the CLI (`bin/treasure fix FILE --json`) and prints what was
+// wrong, what was changed, what proved the change and how long it took. Builds dist/ first if needed.
+// Exit status: the CLI's (0 a fix, 1 none found, 2 an error).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const run = (args, opts = {}) => spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', ...opts });
 
 if (!existsSync(join(root, 'dist/cli.js')) || !existsSync(join(root, 'grammars/wasm/python.wasm'))) {
-  const b = run(['scripts/build.mjs']);
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 2);
 }
 
-const cli = join(root, 'bin/treasure');
-const jobs = [
-  ['test/fixtures/samples/missing_colon.py', []],
-  ['test/fixtures/samples/below_zero.py', ['--line', '13']],
-];
-// The first job is the issue's "done when" and decides the exit status; the second shows the
-// no-diagnostic case (a small model may find no checked fix there: exit 1 from the CLI).
+// Each job: a file with one bug, and what the bug is, as a person would say it.
+const jobs = [{ file: 'test/fixtures/samples/missing_colon.py', args: [], bug: 'line 4, `def circle_area(radius)`, has no colon at its end, so Python cannot parse the file' }];
+
+/** What the model was told, in words (the markers it was given; models/markers.json has them all). */
+const MARKER_WORDS = {
+  task: (v) => (v === 'CodeFix' ? 'fix the code' : v),
+  code_type: (v) => `it is ${v[0].toUpperCase()}${v.slice(1)}`,
+  error_type: (v) => `the error: ${v.replaceAll('_', ' ')}`,
+  length_bucket: (v) => `keep the answer ${v}`,
+};
+
+/** One edit in words: where it is and what it does to that line. */
+function describeEdit(text, edit) {
+  const lines = text.split('\n');
+  const { start, end } = edit.range;
+  const where = start.line === end.line ? `line ${start.line + 1}` : `lines ${start.line + 1}-${end.line + 1}`;
+  const removed = start.line === end.line ? lines[start.line].slice(start.character, end.character) : null;
+  const what = removed === '' ? `added ${JSON.stringify(edit.newText)}` : edit.newText === '' ? `removed ${JSON.stringify(removed)}` : `replaced ${JSON.stringify(removed ?? '…')} with ${JSON.stringify(edit.newText)}`;
+  const atEnd = start.line === end.line && start.character === lines[start.line].length ? ' at its end' : ` at column ${start.character + 1}`;
+  return `${where}: ${what}${atEnd}`;
+}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 let status = 0;
-jobs.forEach(([file, extra], i) => {
-  console.log(`\n$ bin/treasure fix ${file} ${extra.join(' ')}`.trimEnd());
-  const r = run([cli, 'fix', file, ...extra]);
+for (const [i, job] of jobs.entries()) {
+  const text = readFileSync(join(root, job.file), 'utf8');
+  const cmd = ['bin/treasure', 'fix', job.file, ...job.args, '--json'];
+  console.log(`\n$ ${cmd.join(' ')}`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, cmd, { cwd: root, encoding: 'utf8' });
+  const wallMs = Date.now() - t0;
+  let out;
+  try {
+    out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    console.log(`the CLI gave no answer (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
+    status ||= r.status || 2;
+    continue;
+  }
+  if (out.error) {
+    console.log(`error: ${out.error}`);
+    status ||= r.status || 2;
+    continue;
+  }
+  const given = Object.entries(out.markers?.given ?? {}).map(([k, v]) => (MARKER_WORDS[k] ? MARKER_WORDS[k](v) : `${k} ${v}`));
+  const report = [
+    ['What was wrong', `${job.bug} (${job.file}).`],
+    ['Model was told', `${given.join('; ')} (the markers it was given).`],
+  ];
+  if (!out.fixed) {
+    report.push(['Result', `no fix: ${out.reason}.`]);
+  } else {
+    report.push(['What changed', out.edits.map((e) => describeEdit(text, e)).join('; ')]);
+    const fixedLines = out.fixed.split('\n');
+    for (const l of [...new Set(out.edits.map((e) => e.range.start.line))]) report.push(['', `now reads: ${fixedLines[l]}`]);
+    // verifiedBy (when the engine reports it) names the check that proved the fix; without it, the
+    // engine's check is that the fixed file parses: tree-sitter finds no syntax error in it.
+    report.push(['What proved it', out.verifiedBy ? `${out.verifiedBy}.` : 'the fixed file parses (tree-sitter finds no syntax error in it); the code was not run.']);
+  }
+  report.push(['How long', `${seconds(out.latencyMs)} to write and check the fix, ${seconds(wallMs)} for the whole command (loading the model included), on this machine's CPU.`]);
+  for (const [k, v] of report) console.log(`${k.padEnd(15)} ${v}`);
   if (i === 0) status = r.status ?? 2;
-});
+}
 process.exit(status);

@@ -3,7 +3,8 @@
 //   treasure markers FILE [--line N] [--json]
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
 //   treasure doctor [--device D] [--model DIR] [--json]   (language-server/src/doctor.ts)
-// Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr).
+// Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr;
+// with --json, one JSON object {"error", "code"} on stdout instead).
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './engine';
@@ -12,6 +13,10 @@ import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './ma
 import { diffLines } from './repair/text';
 import { doctor } from './doctor';
 import type { Device } from './protocol';
+
+/** The largest source file fix/markers read. */
+const MAX_FILE_MIB = 4;
+const MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024;
 
 const USAGE = `usage:
   treasure fix FILE [--line N] [--marker key=value]... [--json]
@@ -27,7 +32,8 @@ options:
   --model DIR       model folder (default: models/treasure; env TREASURE_MODEL_DIR)
   --device D        auto | cpu | gpu
   --max-tokens N    token limit for the model's completion
-  --json            machine-readable output
+  --json            machine-readable output; an error is then one JSON object {"error": ..., "code": ...} on stdout
+limits: a FILE of at most ${MAX_FILE_MIB} MiB; the region to fix must fit the model's context (its tokens)
 exit status: 0 a result, 1 no fix found, 2 bad input or no usable model`;
 
 class UsageError extends Error {}
@@ -112,7 +118,7 @@ function readSource(file: string): string {
     throw new InputError(`${file}: no such file`);
   }
   if (!st.isFile()) throw new InputError(`${file}: not a regular file`);
-  if (st.size > 4 * 1024 * 1024) throw new InputError(`${file}: too large (${st.size} bytes)`);
+  if (st.size > MAX_FILE_BYTES) throw new InputError(`${file}: too large: ${st.size} bytes, the limit is ${MAX_FILE_MIB} MiB (${MAX_FILE_BYTES} bytes)`);
   const bytes = readFileSync(file);
   if (bytes.includes(0)) throw new InputError(`${file}: a binary file`);
   try {
@@ -182,7 +188,7 @@ async function cmdFix(args: Args): Promise<number> {
     }
   }
   if (!fix) {
-    process.stderr.write(`treasure: no fix: ${o.reason}\n`);
+    if (!args.json) process.stderr.write(`treasure: no fix: ${o.reason}\n`); // --json: the reason is in the object
     return 1;
   }
   if (!args.json) {
@@ -246,6 +252,8 @@ async function cmdGenerate(args: Args): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // decided before parsing: a bad argument next to --json is reported as JSON too
+  const json = argv.includes('--json');
   try {
     const args = parseArgs(argv);
     switch (args.cmd) {
@@ -258,17 +266,27 @@ export async function run(argv: string[]): Promise<number> {
       default: throw new UsageError(`unknown command "${args.cmd}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`treasure: ${e.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (e instanceof InputError || e instanceof ModelError) {
-      process.stderr.write(`treasure: ${e.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`treasure: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return 2;
+    return reportError(e, json);
   }
+}
+
+/** Error codes of --json output: what kind of failure, for a caller to branch on. */
+export type ErrorCode = 'usage' | 'bad_input' | 'model' | 'internal';
+
+/** Prints an error (one JSON object on stdout with --json, one line on stderr without) and gives the exit status. */
+function reportError(e: unknown, json: boolean): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const code: ErrorCode = e instanceof UsageError ? 'usage' : e instanceof InputError ? 'bad_input' : e instanceof ModelError ? 'model' : 'internal';
+  // An internal error is a bug: its message, and where it happened only when asked (TREASURE_DEBUG=1).
+  const message = code === 'internal' ? `internal error: ${err.message}` : err.message;
+  if (json) {
+    process.stdout.write(JSON.stringify({ error: message, code }) + '\n');
+  } else {
+    process.stderr.write(`treasure: ${message}\n`);
+    if (code === 'usage') process.stderr.write(USAGE + '\n');
+    if (code === 'internal') process.stderr.write(process.env.TREASURE_DEBUG ? `${err.stack}\n` : '(TREASURE_DEBUG=1 shows where)\n');
+  }
+  return 2;
 }
 
 /** The bin/ launcher calls main(); `node dist/cli.js ...` runs it directly too. */

@@ -82,23 +82,39 @@ function declarationOf(node: Node): Node | null {
 function collectFunctions(tree: Tree, grammar: string): FunctionSpan[] {
   const types = functionTypes(grammar);
   const out: FunctionSpan[] = [];
-  const visit = (node: Node, depth: number): void => {
-    for (const child of node.namedChildren) {
-      if (!child) continue;
-      let d = depth;
-      if (types.has(child.type)) {
-        const decl = declarationOf(child);
+  // An iterative pre-order walk with a cursor: a deep tree (a long expression nests one node per
+  // operator) would overflow the call stack of a recursive one. depths[k]: how many functions enclose
+  // the nodes of the k-th open level below the root.
+  const cursor = tree.walk();
+  try {
+    if (!cursor.gotoFirstChild()) return out;
+    const depths = [0];
+    for (;;) {
+      const depth = depths[depths.length - 1]!;
+      let childDepth = depth;
+      if (cursor.nodeIsNamed && types.has(cursor.nodeType)) {
+        const node = cursor.currentNode;
+        const decl = declarationOf(node);
         if (decl) {
           const endRow = decl.endPosition.column === 0 && decl.endPosition.row > decl.startPosition.row ? decl.endPosition.row - 1 : decl.endPosition.row;
-          out.push({ startLine: decl.startPosition.row, endLine: endRow, nodeType: child.type, depth });
-          d = depth + 1;
+          out.push({ startLine: decl.startPosition.row, endLine: endRow, nodeType: node.type, depth });
+          childDepth = depth + 1;
         }
       }
-      visit(child, d);
+      // named nodes only, as before: an anonymous node (a keyword, a bracket) holds no function
+      if (cursor.nodeIsNamed && cursor.gotoFirstChild()) {
+        depths.push(childDepth);
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        if (depths.length === 1) return out; // the root's last child is done
+        cursor.gotoParent();
+        depths.pop();
+      }
     }
-  };
-  visit(tree.rootNode, 0);
-  return out;
+  } finally {
+    cursor.delete();
+  }
 }
 
 /** Parses and analyses a document. */

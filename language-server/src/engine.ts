@@ -451,15 +451,17 @@ export class Engine {
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     if (!this.markers) given = {};
     const code = regionText(a, target.region);
+    const tooLong = (): FixOutcome => ({ fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() });
+    // Known without encoding it: no token stands for more than maxTokenChars characters, so a region
+    // this long cannot fit (a 3.7 MB function is refused at once instead of tokenized for a minute).
+    if (code.length / this.tokenizer.maxTokenChars >= this.model.contextLength) return tooLong();
     const prompt = buildPrompt({ task, code, diagnostic: target.diagnostic, given });
     const promptIds = this.tokenizer.encode(prompt, true);
     const codeTokens = this.tokenizer.encode(code).length;
     // The answer is about as long as the region: a budget well above it, below the context.
     const budget = Math.min(req.maxTokens ?? 768, 64 + Math.ceil(codeTokens * 1.5) + 32);
     const room = this.model.contextLength - promptIds.length;
-    if (room < Math.min(budget, 64 + codeTokens)) {
-      return { fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() };
-    }
+    if (room < Math.min(budget, 64 + codeTokens)) return tooLong();
     const maxTokens = Math.min(budget, room);
     if (req.markersOnly) {
       const d = await this.decoder.run({ promptIds, given, maxTokens, signal: req.signal, markersOnly: true });

@@ -129,26 +129,29 @@ function describe(node: Node): string {
 /** Innermost ERROR nodes and every MISSING node, in document order. */
 export function syntaxIssues(tree: Tree): SyntaxIssue[] {
   const out: SyntaxIssue[] = [];
-  const visit = (node: Node): boolean => {
-    // returns whether an error was found inside `node` (so an enclosing ERROR is not innermost)
-    let inner = false;
-    for (const child of node.children) {
-      if (!child) continue;
-      if (child.isMissing) {
-        out.push(issue(child, 'missing'));
-        inner = true;
-      } else if (child.hasError || child.isError) {
-        const found = visit(child);
-        if (child.isError && !found) out.push(issue(child, 'error'));
-        inner = true;
-      }
-    }
-    return inner;
-  };
+  // Depth-first through the nodes that hold an error, with an explicit stack (a deep tree, e.g. a long
+  // expression, would overflow a recursive walk). A frame's `inner`: an error was found inside its node,
+  // so an ERROR node is reported only when it is innermost (after its subtree, as a recursion would).
   const root = tree.rootNode;
   if (root.hasError) {
-    const found = visit(root);
-    if (!found && root.isError) out.push(issue(root, 'error'));
+    const stack: { node: Node; children: (Node | null)[]; next: number; inner: boolean }[] = [{ node: root, children: root.children, next: 0, inner: false }];
+    while (stack.length) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next < frame.children.length) {
+        const child = frame.children[frame.next++];
+        if (!child) continue;
+        if (child.isMissing) {
+          out.push(issue(child, 'missing'));
+          frame.inner = true;
+        } else if (child.hasError || child.isError) {
+          frame.inner = true;
+          stack.push({ node: child, children: child.children, next: 0, inner: false });
+        }
+        continue;
+      }
+      stack.pop();
+      if (frame.node.isError && !frame.inner) out.push(issue(frame.node, 'error'));
+    }
   }
   if (tree.language.name === 'python') out.push(...emptyPythonBlocks(root));
   out.sort((a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex);

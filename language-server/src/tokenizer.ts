@@ -6,11 +6,29 @@ import { Tokenizer } from '@huggingface/tokenizers';
 
 export class TokenizerError extends Error {}
 
+/** The parts of a tokenizer.json read here (the library reads the rest). */
+interface TokenizerJSON {
+  model?: { type?: string; vocab?: Record<string, number>; unk_token?: string | null; fuse_unk?: boolean };
+  added_tokens?: { id: number }[];
+  normalizer?: unknown;
+}
+
 export class TreasureTokenizer {
-  private constructor(private readonly tok: Tokenizer, readonly vocabSize: number) {}
+  private constructor(
+    private readonly tok: Tokenizer,
+    readonly vocabSize: number,
+    /**
+     * The most characters (UTF-16 code units) of text one token can stand for: the longest vocabulary
+     * entry (byte-level BPE: one character of an entry is one byte, and a byte is at most one code unit).
+     * So a text needs at least text.length / maxTokenChars tokens, known without encoding it. Infinity
+     * where that does not hold: a normalizer (it could make the text shorter first), a model other than
+     * BPE (WordPiece makes one [UNK] of a whole unknown word), BPE that fuses unknown characters.
+     */
+    readonly maxTokenChars: number,
+  ) {}
 
   static fromFile(path: string): TreasureTokenizer {
-    let json: { model?: { vocab?: Record<string, number> }; added_tokens?: { id: number }[] };
+    let json: TokenizerJSON;
     try {
       json = JSON.parse(readFileSync(path, 'utf8')) as typeof json;
     } catch (e) {
@@ -19,7 +37,7 @@ export class TreasureTokenizer {
     return TreasureTokenizer.fromJSON(json);
   }
 
-  static fromJSON(json: object): TreasureTokenizer {
+  static fromJSON(json: TokenizerJSON): TreasureTokenizer {
     let tok: Tokenizer;
     try {
       tok = new Tokenizer(json, {});
@@ -28,8 +46,14 @@ export class TreasureTokenizer {
     }
     const vocab = tok.get_vocab(true);
     let max = -1;
-    for (const id of vocab.values()) if (id > max) max = id;
-    return new TreasureTokenizer(tok, max + 1);
+    let longest = 1;
+    for (const [token, id] of vocab) {
+      if (id > max) max = id;
+      if (token.length > longest) longest = token.length;
+    }
+    const m = json.model;
+    const bounded = !json.normalizer && m?.type === 'BPE' && !(m.unk_token && m.fuse_unk);
+    return new TreasureTokenizer(tok, max + 1, bounded ? longest : Infinity);
   }
 
   /**

@@ -1,12 +1,13 @@
 // Decontamination against HumanEvalPack (models/data/corpus/decontaminate.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadDecontamIndex, isContaminated, evalTexts } from '../../models/data/corpus/decontaminate';
+import { humanEvalPackDir, repoRoot } from '../eval/paths';
 
 const fixtureSet = join(__dirname, 'fixtures/corpus/humanevalpack');
-const realSet = process.env.TREASURE_HUMANEVALPACK ?? '/work/shared/data/humanevalpack';
+const realSet = humanEvalPackDir();
 
 const unrelated = readFileSync(join(__dirname, 'fixtures/corpus/packages/gotool/main.go'), 'utf8');
 
@@ -24,7 +25,12 @@ test('a planted solution (fixture set) is detected, unrelated code is not', () =
   assert.ok(isContaminated(rec.test!, idx));
 });
 
-test('a planted HumanEvalPack solution is detected in every language of the real set', { skip: !existsSync(realSet) && `no HumanEvalPack at ${realSet}` }, () => {
+test('the data build decontaminates against the same in-repo HumanEvalPack the evaluation reads', () => {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/data/manifest.json'), 'utf8')) as { decontamination: { dir: string } };
+  assert.equal(resolve(repoRoot, manifest.decontamination.dir), realSet);
+});
+
+test('a planted HumanEvalPack solution is detected in every language of the real set', () => {
   const idx = loadDecontamIndex(realSet, 13);
   assert.ok(idx.keys.size > 10000);
   for (const lang of ['python', 'js', 'java', 'go', 'cpp', 'rust']) {

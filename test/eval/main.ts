@@ -11,7 +11,7 @@ import { TreasureTokenizer } from '../../language-server/src/tokenizer';
 import { loadEngine, type EvalEngine } from './engine-adapter.js';
 import { cachedEngine, GenerationStore, kitInfo, modelIdentity, thisMachine, type ModelIdentity } from './generations.js';
 import { HEP_LANGUAGES, loadProblems, parseLanguages, type Problem } from './humanevalpack.js';
-import { defaultModelDir, humanEvalPackDir, repoRoot, tasksDir } from './paths.js';
+import { defaultModelDir, humanEvalPackDir, repoRelative, repoRoot, tasksDir } from './paths.js';
 import { headlineTable, markdownPathFor, renderMarkdown, selfCheckMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from './report.js';
 import { defaultLimits, toolchain } from './runner.js';
 import { selfCheck } from './selfcheck.js';
@@ -49,7 +49,7 @@ const HELP = `Usage: npm run eval -- [options]
                        as a workspace's default markers would be; the baseline gets none (a lever study)
   --device D           cpu | gpu | auto (default cpu)
   --engine E           engine (default) | oracle | null: stand-ins that check the harness itself
-  --data DIR           HumanEvalPack folder (default ../shared/data/humanevalpack, env TREASURE_HUMANEVALPACK)
+  --data DIR           HumanEvalPack folder (default test/eval/data/humanevalpack, in the repository)
   --tasks DIR          held-out task shards (default build/data/tasks, env TREASURE_TASKS)
   --jobs N             parallel test executions (default: CPU count)
   --timeout S          seconds per test execution (default 10)
@@ -64,11 +64,15 @@ const HELP = `Usage: npm run eval -- [options]
   --threads K          intra-op threads per engine (default: CPU count / N with --gen-workers, else up to 8)
   --gen-label TEXT     names this machine in the generations file's entries (default $TREASURE_GEN_LABEL)
   --headline FILE.json print the README headline table of an earlier run and exit
-Exit status: 0 ok; 2 a suite could not run (e.g. no model); 3 the self-check failed (results not trustworthy).`;
+Without --languages, a language whose toolchain is missing is left out (named in the log and the report).
+Exit status: 0 ok; 2 a suite could not run (e.g. no model, or a language named in --languages has no toolchain);
+3 the self-check failed (results not trustworthy).`;
 
 export interface Options {
   suite: string;
   languages: string[];
+  /** --languages was given: a language among them that cannot run is an error (exit 2), not a note */
+  languagesGiven?: boolean;
   limit?: number;
   model?: string;
   baseline?: string;
@@ -116,7 +120,7 @@ export function parseArgs(argv: string[]): Options {
     };
     switch (flag) {
       case '--suite': o.suite = val(); break;
-      case '--languages': o.languages = parseLanguages(val()); break;
+      case '--languages': o.languages = parseLanguages(val()); o.languagesGiven = true; break;
       case '--limit': o.limit = int(flag, val()); break;
       case '--model': o.model = val(); break;
       case '--baseline': o.baseline = val(); break;
@@ -165,6 +169,11 @@ function gitCommit(): string | undefined {
   const kit = kitInfo(); // the bundle (make-device-kit.sh): the commit it was built from
   if (kit) return kit.gitCommit;
   try { return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return undefined; }
+}
+
+/** The generations part of a report, its paths repo-relative (a committed report names no folder of this machine). */
+function recordedGenerations<S extends { file: string }, B>(summary: S, generateOnly: boolean, models: ModelIdentity[], bySuite: B) {
+  return { ...summary, file: repoRelative(summary.file), generateOnly, models: models.map((m) => ({ ...m, modelDir: repoRelative(m.modelDir) })), bySuite };
 }
 
 export async function run(o: Options, log: (m: string) => void = (m) => console.error(m)): Promise<{ results: RunResults; exitCode: number; out: string }> {
@@ -240,9 +249,14 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   const unavailable: string[] = [];
   let sc: Awaited<ReturnType<typeof selfCheck>> = { records: new Map(), summaries: [] };
   if (!o.generateOnly) {
-    log(`self-check: ${problems.length} problems x (canonical, buggy) in ${languages.join(', ')}`);
-    for (const l of languages) { const t = await toolchain(l); if (!t.ok) unavailable.push(`${l}: ${t.why}`); }
-    sc = await selfCheck(problems, { limits, jobs: o.jobs });
+    const missing = new Set<string>();
+    for (const l of languages) { const t = await toolchain(l); if (!t.ok) { unavailable.push(`${l}: ${t.why}`); missing.add(l); } }
+    // A language whose toolchain is missing cannot be checked and the suites skip it: the self-check
+    // leaves it out too, and says so, instead of failing the whole run on a machine that lacks it.
+    if (missing.size) log(`self-check: ${[...missing].join(', ')} left out: ${unavailable.join('; ')}`);
+    const checked = problems.filter((p) => !missing.has(p.language));
+    log(`self-check: ${checked.length} problems x (canonical, buggy) in ${languages.filter((l) => !missing.has(l)).join(', ') || 'no language'}`);
+    sc = await selfCheck(checked, { limits, jobs: o.jobs });
     log(selfCheckMarkdown(sc.summaries));
   }
 
@@ -298,15 +312,15 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
       seconds: (Date.now() - t0) / 1000,
       gitCommit: commit,
       engine: o.engine === 'engine' ? (suites.length ? eng : 'none (self-check only)') : eng,
-      model: o.engine === 'engine' ? modelDir : undefined,
-      baseline: o.baseline ? resolve(o.baseline) : undefined,
+      model: o.engine === 'engine' ? repoRelative(modelDir) : undefined,
+      baseline: o.baseline ? repoRelative(o.baseline) : undefined,
       languages,
       limit: o.limit,
       machine: { cpus: availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version },
       engineProcesses: workers ? { workers, threads } : { workers: 0, threads },
       ...(o.branchTries !== undefined ? { branchTries: o.branchTries } : {}),
       ...(o.given ? { given: o.given } : {}),
-      generations: store ? { ...store.summary(), generateOnly: !!o.generateOnly, models: identities, bySuite } : undefined,
+      generations: store ? recordedGenerations(store.summary(), !!o.generateOnly, identities, bySuite) : undefined,
     },
     selfCheck: sc.summaries,
     // --generate-only: the suites' records hold no test results (the scoring run makes them)
@@ -315,7 +329,9 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   };
   writeJson(out, res);
   writeMarkdown(markdownPathFor(out), res);
-  const exitCode = !o.generateOnly && !selfCheckOk(sc.summaries) ? 3 : errors.length ? 2 : 0;
+  // a language asked for by name that cannot run, or none that can, is a suite that could not run
+  const cannotRun = unavailable.length > 0 && (o.languagesGiven || unavailable.length === languages.length);
+  const exitCode = !o.generateOnly && !selfCheckOk(sc.summaries) ? 3 : errors.length || cannotRun ? 2 : 0;
   return { results: res, exitCode, out };
 }
 

@@ -4,7 +4,7 @@
 #   bash test/eval/make-device-kit.sh [--grammars hep|all] [--tasks DIR] [--data DIR]
 #     --grammars hep   tree-sitter grammars of the HumanEvalPack languages only (default; markers/tail need all)
 #     --tasks DIR      also pack the held-out shards DIR/test-*.jsonl[.xz] (markers, tail suites)
-#     --data DIR       HumanEvalPack folder (default $TREASURE_HUMANEVALPACK, else ../shared/data/humanevalpack)
+#     --data DIR       HumanEvalPack folder (default test/eval/data/humanevalpack, in the repository)
 # Contents: eval.js + eval-worker.js (test/eval bundled with the product's engine; onnxruntime-node left out),
 # device.sh (the device side), kit.json (engine source hash, commit), the installation files the engine
 # reads (models/markers.json, grammars/*.json, grammars/queries/), and, packed: grammars/wasm, HumanEvalPack,
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 KIT=build/eval-kit
 GRAMMARS=hep
 TASKS=
-DATA=${TREASURE_HUMANEVALPACK:-../shared/data/humanevalpack}
+DATA=test/eval/data/humanevalpack
 while [ $# -gt 0 ]; do
   case $1 in
     --grammars) GRAMMARS=$2; shift 2 ;;

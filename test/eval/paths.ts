@@ -1,6 +1,6 @@
 // Where the harness finds things. Everything is resolved from the repository root, never from the cwd.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { repoRoot as findRoot } from '../../language-server/src/paths';
 
 // The repository: found the way the product finds it (the folder with models/markers.json and
@@ -8,10 +8,12 @@ import { repoRoot as findRoot } from '../../language-server/src/paths';
 // works from test/eval/ under tsx and from the bundle in build/eval-kit/ (make-device-kit.sh).
 export const repoRoot = findRoot();
 
-/** HumanEvalPack: --data DIR, else $TREASURE_HUMANEVALPACK, else ../shared/data/humanevalpack from the repo root. */
+/** HumanEvalPack's folder, repo-relative: kept in the repository (its README.md says where it came from). */
+export const HUMANEVALPACK_DIR = 'test/eval/data/humanevalpack';
+
+/** HumanEvalPack: --data DIR (e.g. a device kit's copy), else the copy in the repository. Every reader goes through here. */
 export function humanEvalPackDir(flag?: string): string {
-  const dir = flag ?? process.env.TREASURE_HUMANEVALPACK ?? join(repoRoot, '..', 'shared', 'data', 'humanevalpack');
-  return resolve(repoRoot, dir);
+  return resolve(repoRoot, flag ?? HUMANEVALPACK_DIR);
 }
 
 /** The data build's task shards (CONTRACTS.md): --tasks DIR, else $TREASURE_TASKS, else build/data/tasks. */
@@ -30,4 +32,10 @@ export const defaultModelDir = join(repoRoot, 'models', 'treasure');
 export function mustExist(path: string, what: string): string {
   if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
   return path;
+}
+
+/** A path as results record it: repo-relative when inside the repository (a report names no folder of this machine). */
+export function repoRelative(path: string): string {
+  const rel = relative(repoRoot, resolve(path));
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

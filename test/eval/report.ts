@@ -1,6 +1,6 @@
 // The harness's outputs: one JSON file (every per-problem record, the summaries, the self-check, how it
 // was run) and a Markdown report beside it; and the headline table for the README / model card
-// (ours beside the paper's figures from shared/PAPER.md, with the command that reproduces each number).
+// (ours beside the paper's figures, D'souza et al. 2025, with the command that reproduces each number).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GenOrigin, ModelIdentity, StoreStats } from './generations.js';
@@ -137,7 +137,7 @@ export function renderMarkdown(r: RunResults): string {
 // ---------------------------------------------------------------------------------------------------
 // Headline table (README / model card)
 
-/** The paper's figures (shared/PAPER.md, "Results"). */
+/** The paper's figures (D'souza et al. 2025, "Treasure Hunt", its Results section). */
 export const PAPER = {
   repair: { baseline: 0.216, markers: 0.246, note: '+14.1% relative' },
   generation: { baseline: 0.406, markers: 0.419, note: '+3.2% relative' },

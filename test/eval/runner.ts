@@ -1,7 +1,7 @@
 // Runs a HumanEvalPack program (solution document + the problem's test) in a scratch folder, per language,
 // with timeouts; classifies failures; caches results by content hash in build/eval-cache/results/.
 //
-// The traps (shared/data/README.md) and how they are handled here:
+// The traps (test/eval/data/humanevalpack/README.md) and how they are handled here:
 //   js    console.assert never throws in Node -> a --require shim makes it throw and forces exit 1 if any failed;
 //         JS/162 require('js-md5') -> a tiny local module on node:crypto in the scratch folder's node_modules.
 //   java  javac into a folder, then java -ea -cp DIR Main (no single-file launcher); many programs per javac.

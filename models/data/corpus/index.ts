@@ -2,7 +2,7 @@
 // markers, signatures) -> in package order: exact and near dedup, split, shuffle buffer -> shards -> card.
 import { Worker } from 'node:worker_threads';
 import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { loadAptIndex, describeSources, resolveSources, fetchDebs, fetchDebSrc, fetchNpm, type FetchResult } from './sources.js';
@@ -71,8 +71,8 @@ export async function buildCorpus(opts: CorpusOptions): Promise<CorpusSummary> {
   const cache = resolve(opts.cache ?? join(root, 'build/cache'));
   const outDir = resolve(opts.out, 'corpus');
   const specs = opts.small ? manifest.small.sources : manifest.sources;
-  const decontDir = resolve(root, opts.decontaminationDir ?? process.env.TREASURE_HUMANEVALPACK ?? (opts.small ? manifest.small.decontaminationDir : manifest.decontamination.dir));
-  if (!existsSync(decontDir)) throw new Error(`decontamination set not found at ${decontDir} (set TREASURE_HUMANEVALPACK)`);
+  const decontDir = resolve(root, opts.decontaminationDir ?? (opts.small ? manifest.small.decontaminationDir : manifest.decontamination.dir));
+  if (!existsSync(decontDir)) throw new Error(`decontamination set not found at ${decontDir} (manifest.json: decontamination.dir, repo-relative)`);
 
   // 1. Resolve.
   const needApt = specs.some((s) => s.kind === 'deb' || s.kind === 'deb-src');
@@ -206,7 +206,7 @@ export async function buildCorpus(opts: CorpusOptions): Promise<CorpusSummary> {
     small: opts.small,
     manifestSha256: createHash('sha256').update(manifestText).digest('hex'),
     manifest, refs: refs as PackageRef[], failed, stats, shards, outDir, seconds, fetchSeconds: fetchMs / 1000, workers: nWorkers,
-    decontamination: { dir: decontDir, ngram: manifest.decontamination.ngram },
+    decontamination: { dir: relative(root, decontDir) || '.', ngram: manifest.decontamination.ngram },
     candidatesBeforeDedup: stats.candidates,
   });
   log(`done: ${stats.total.files} files, ${(stats.total.bytes / 1e6).toFixed(1)} MB in ${shards.length} shards, ${seconds.toFixed(0)}s; card in ${cardDir}`);
