@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, ProverToolError, checkSizes, findTool, inBatches, lineStartsOf,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, ProverToolError, checkSizes, parseAnswer, probe, findTool, inBatches, lineStartsOf,
   positionOf, raceAbort, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseVerdict } from '../types';
@@ -174,7 +174,7 @@ export async function javaProver(opts: ProverOptions = {}): Promise<Prover | nul
     env: { ...process.env, JAVA_TOOL_OPTIONS: '', _JAVA_OPTIONS: '' },
     startupMs: 10_000,
   });
-  return {
+  const prover = {
     name,
     kind: 'native',
     firstErrorOnly: false,
@@ -183,7 +183,7 @@ export async function javaProver(opts: ProverOptions = {}): Promise<Prover | nul
       checkSizes(texts, maxChars, name);
       return inBatches(texts, o.signal, async (batch) => {
         const line = await raceAbort(worker.request(JSON.stringify(batch), timeoutMs), o.signal);
-        const answer = JSON.parse(line) as [number, string][][];
+        const answer = parseAnswer<[number, string][][]>(line, name);
         return answer.map((errs, i): ParseVerdict => {
           const starts = errs.length > 0 ? lineStartsOf(batch[i]!) : [];
           return verdict(errs.map(([off, message]) => ({ ...positionOf(starts, Math.max(0, off)), message })));
@@ -193,4 +193,5 @@ export async function javaProver(opts: ProverOptions = {}): Promise<Prover | nul
     dispose: () => worker.dispose(),
     worker,
   } as Prover & { worker: LineWorker };
+  return probe(prover, 'class A { void f( }\n');
 }

@@ -3,7 +3,7 @@
 // import/export/await, as an ES module (vm.SourceTextModule: parsed, never linked or evaluated).
 // A document is accepted when one of the two goals accepts it; .mjs is only a module, .cjs only a script.
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, inBatches, raceAbort, verdict,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, parseAnswer, probe, inBatches, raceAbort, verdict,
   type Prover, type ProverOptions,
 } from './common';
 import type { ParseVerdict } from '../types';
@@ -76,7 +76,7 @@ export async function javascriptProver(opts: ProverOptions = {}): Promise<Prover
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' },
     startupMs: 5_000,
   });
-  return {
+  const prover = {
     name,
     kind: 'native',
     firstErrorOnly: true,
@@ -86,7 +86,7 @@ export async function javascriptProver(opts: ProverOptions = {}): Promise<Prover
       const goal = goalOfPath(o.path);
       return inBatches(texts, o.signal, async (batch) => {
         const line = await raceAbort(worker.request(JSON.stringify({ goal, texts: batch }), timeoutMs), o.signal);
-        const answer = JSON.parse(line) as [number, number, string][][];
+        const answer = parseAnswer<[number, number, string][][]>(line, name);
         return answer.map((errs): ParseVerdict =>
           verdict(errs.map(([l, c, message]) => ({ line: Math.max(0, l), column: Math.max(0, c), message }))));
       });
@@ -94,4 +94,5 @@ export async function javascriptProver(opts: ProverOptions = {}): Promise<Prover
     dispose: () => worker.dispose(),
     worker,
   } as Prover & { worker: LineWorker };
+  return probe(prover, 'let x = (1;\n');
 }
