@@ -2,7 +2,7 @@
 // typescript, javac, gofmt, rustfmt, gcc/g++, bash), batches, cancellation, a timed-out worker's
 // restart, the size limit, the tree-sitter fallback when a tool is missing, and judgeCandidate.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -234,6 +234,49 @@ test('a missing tool falls back to tree-sitter, and the name says so', async () 
   }
   assert.equal((await proverFor('csharp')).name, 'tree-sitter csharp');
   await assert.rejects(proverFor('perl'), NoProverError);
+});
+
+test('javascript: .cjs is only a script, .mjs only a module; a very long line keeps its line, says the column is unknown', async () => {
+  const p = await proverFor('javascript');
+  const [cjsImport] = await p.parse(["import x from 'y';\n"], { path: 'a.cjs' });
+  assert.equal(cjsImport!.ok, false);
+  const [mjsReturn] = await p.parse(['return 1;\n'], { path: 'a.mjs' });
+  assert.equal(mjsReturn!.ok, false);
+  const [long] = await p.parse([`let b = 1;\nlet a = [${'1,'.repeat(2500)} 2 3];\n`]);
+  assert.equal(long!.errors[0]!.line, 1);
+  assert.match(long!.errors[0]!.message, /column not reported/);
+});
+
+test("typescript: the workspace's own typescript only when the workspace is trusted", async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'treasure-ws-'));
+  try {
+    mkdirSync(join(ws, 'node_modules'));
+    symlinkSync(join(process.cwd(), 'node_modules', 'typescript'), join(ws, 'node_modules', 'typescript'), 'dir');
+    const trusted = await proverFor('typescript', { workspaceRoot: ws, workspaceTrusted: true });
+    assert.match(trusted.name, /^typescript \S+ parser \(workspace\)$/);
+    const untrusted = await proverFor('typescript', { workspaceRoot: ws });
+    assert.match(untrusted.name, /^typescript \S+ parser$/);
+    const [v] = await trusted.parse(['let x: = 1;\n']);
+    assert.equal(v!.ok, false);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('c++: an unfound include is blanked, and a candidate that edits the include block is compiled as it is', async (t) => {
+  if (!findTool('g++')) return t.skip('g++ is not installed');
+  const p = await proverFor('cpp');
+  const body = 'int f() {\n  std::vector<int> v{1, 2};\n  return v[0];\n}\n';
+  const [original, typo, missingOnly] = await p.parse([
+    `#include <vector>\n#include "local_not_here.h"\n${body}`,
+    `#include <vectr>\n#include "local_not_here.h"\n${body}`,
+    `#include <vector>\n#include "local_not_here.h"\nint g() { return (1; }\n`,
+  ]);
+  assert.equal(original!.ok, true, JSON.stringify(original));
+  // <vectr> is not found, so blanked: std::vector is then unknown on line 3
+  assert.equal(typo!.ok, false);
+  assert.ok(typo!.errors.every((e) => e.line >= 2), JSON.stringify(typo));
+  assert.deepEqual(missingOnly!.errors.map((e) => e.line), [2]);
 });
 
 // ---- judgeCandidate ----------------------------------------------------------------------------

@@ -21,13 +21,15 @@ function position(e) {
   const arrow = (arrowSym && typeof e[arrowSym] === 'string' && e[arrowSym]) || String(e.stack || '');
   const lines = arrow.split('\n');
   const m = /:(\d+)$/.exec(lines[0] || '');
-  if (!m || lines.length < 3 || !/^[ \t]*\^/.test(lines[2])) return null;
-  return [Number(m[1]) - 1, lines[2].indexOf('^')];
+  if (!m) return null;
+  // V8 draws at most ~1020 columns of the caret line: past that the column is unknown (0, and said)
+  const caret = lines.length >= 3 && /^[ \t]*\^/.test(lines[2]) ? lines[2].indexOf('^') : -1;
+  return [Number(m[1]) - 1, caret];
 }
 function failure(e) {
   if (!(e instanceof SyntaxError)) return [[0, 0, String(e && e.message || e)]];
-  const pos = position(e);
-  return [[pos ? pos[0] : -1, pos ? pos[1] : -1, 'SyntaxError: ' + e.message]];
+  const pos = position(e) || [0, -1];
+  return [[pos[0], Math.max(0, pos[1]), 'SyntaxError: ' + e.message + (pos[1] < 0 ? ' (column not reported: a very long line)' : '')]];
 }
 function asScript(t) {
   try { vm.compileFunction(t, CJS, { filename: 'candidate.js' }); return []; } catch (e) { return failure(e); }
