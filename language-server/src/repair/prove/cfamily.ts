@@ -7,9 +7,9 @@
 //    -fsyntax-only. Whether a candidate fixes a syntax error is decided by comparing its errors
 //    with the original document's (judge.ts): the target error gone and no error that was not there.
 // C++ headers are slow to parse (<iostream> alone ~0.3 s), so when a text's #includes all come
-// first, they are compiled once into a precompiled header (cached in the OS temp dir) and the text
-// is checked with -include of it and those lines blanked; gcc parses the header text itself when
-// the .gch does not fit, so the verdict is the same either way.
+// first, its leading <system> includes are compiled once into a precompiled header (cached in the OS
+// temp dir) and the text is checked with -include of it and those lines blanked; gcc parses the
+// header text itself when the .gch does not fit, so the verdict is the same either way.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -143,7 +143,10 @@ export async function cfamilyProver(lang: CLang, opts: ProverOptions = {}): Prom
         const missing = specs.length > 0 ? await missingHeaders(specs, docDir, dir0) : new Set<string>();
         // what each file is compiled as: its text with unfound (and precompiled) includes blanked
         const heads = batch.map((text, i) => {
-          const found = prefixIncludes(text, incs[i]!)?.filter((inc) => !missing.has(inc.spec)) ?? [];
+          // the leading <system> includes only: a "local" header may change under a cached .gch
+          const head = prefixIncludes(text, incs[i]!)?.filter((inc) => !missing.has(inc.spec)) ?? [];
+          const quoted = head.findIndex((inc) => inc.spec.startsWith('"'));
+          const found = quoted < 0 ? head : head.slice(0, quoted);
           return { found, pch: found.length > 0 ? found.map((inc) => inc.line.trim()).join('\n') + '\n' : undefined };
         });
         // one header is precompiled per batch: the include block most texts share (the original's);
