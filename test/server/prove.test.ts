@@ -12,6 +12,7 @@ import {
   NoProverError, ProverInputError, ProverToolError, disposeProvers, judgeCandidate, proverFor,
 } from '../../language-server/src/repair/prove/index';
 import { pythonProver } from '../../language-server/src/repair/prove/python';
+import { rustProver } from '../../language-server/src/repair/prove/rust';
 import type { LineWorker } from '../../language-server/src/repair/prove/worker';
 
 after(() => disposeProvers());
@@ -203,6 +204,25 @@ test('a batch that runs past the timeout kills the worker; the next parse starts
     assert.equal(p.worker.running, false, 'the hung worker was killed');
     assert.equal((await p.parse(['x = (\n']))[0]!.ok, false);
     assert.equal(p.worker.starts, 2, 'a fresh worker answered');
+  } finally {
+    p.dispose!();
+  }
+});
+
+test('java: a text that makes javac itself fail (very deep nesting) is an error, and the worker lives on', async (t) => {
+  if (!findTool('javac')) return t.skip('javac is not installed');
+  const p = await proverFor('java');
+  const deep = `class A { int x = ${'('.repeat(200_000)}1${')'.repeat(200_000)}; }\n`;
+  const [v, after] = await p.parse([deep, 'class B {}\n']);
+  assert.equal(v!.ok, false);
+  assert.equal(after!.ok, true);
+});
+
+test('a file-based tool past its time limit is stopped with a clear error', async (t) => {
+  if (!findTool('rustfmt')) return t.skip('rustfmt is not installed');
+  const p = (await rustProver({ timeoutMs: 1 }))!;
+  try {
+    await assert.rejects(p.parse(Array.from({ length: 50 }, () => 'fn main() {}\n')), (e: unknown) => e instanceof ProverToolError && /took longer than 1 ms/.test(e.message));
   } finally {
     p.dispose!();
   }

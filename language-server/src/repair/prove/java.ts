@@ -42,7 +42,16 @@ public class ${CLASS} {
       StringBuilder sb = new StringBuilder("[");
       for (int i = 0; i < texts.size(); i++) {
         if (i > 0) sb.append(',');
-        check(compiler, files, quiet, options, texts.get(i), sb);
+        int mark = sb.length();
+        try {
+          check(compiler, files, quiet, options, texts.get(i), sb);
+        } catch (Throwable t) {
+          // javac itself failed on this text (a StackOverflowError on very deep nesting): an error, not a crash
+          sb.setLength(mark);
+          sb.append("[[-1,");
+          quote("javac could not parse it: " + t, sb);
+          sb.append("]]");
+        }
       }
       sb.append("]\n");
       out.write(sb.toString());
