@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { applyOffsetEdits, type OffsetEdit } from '../../language-server/src/repair/text';
 import { forgetTools, findTool, type Prover } from '../../language-server/src/repair/prove/common';
 import {
-  NoProverError, ProverInputError, ProverToolError, disposeProvers, judgeCandidate, proverFor,
+  NoProverError, ProverInputError, ProverToolError, disposeProvers, judgeCandidate, proveCandidates, proverFor,
 } from '../../language-server/src/repair/prove/index';
 import { pythonProver } from '../../language-server/src/repair/prove/python';
 import { rustProver } from '../../language-server/src/repair/prove/rust';
@@ -350,4 +350,19 @@ test('judge (tree-sitter and bash): errors compared by position, or by line wher
   assert.equal(shFix.proven, true, shFix.reason);
   const shNo = await judge('shell', sh, [{ start: at(sh, 'echo hi'), end: at(sh, 'echo hi') + 7, newText: 'echo ho' }]);
   assert.equal(shNo.proven, false);
+});
+
+test('proveCandidates: one call for the original and its candidates, judged against the error nearest the diagnostic', async () => {
+  const prover = await proverFor('python');
+  const src = 'def f(x)\n    return x\n';
+  const colon = at(src, ')') + 1;
+  const cands = [':', ';', ' :', '('].map((t) => {
+    const edits = [{ start: colon, end: colon, newText: t }];
+    return { edits, fixed: applyOffsetEdits(src, edits) };
+  });
+  const run = await proveCandidates(prover, src, cands, { line: 0, column: 8 });
+  assert.equal(run.target!.line, 0);
+  assert.deepEqual(run.judgements.map((j) => j.proven), [true, false, true, false]);
+  const clean = await proveCandidates(prover, 'x = 1\n', [], { line: 0, column: 0 });
+  assert.equal(clean.target, undefined);
 });

@@ -15,7 +15,7 @@ import { typescriptProver } from './typescript';
 
 export type { Prover, ProverOptions } from './common';
 export { ProverInputError, ProverToolError } from './common';
-export { judgeCandidate, type Judgement, type JudgeInput } from './judge';
+export { judgeCandidate, nearestError, proveCandidates, type Judgement, type JudgeInput, type ProofRun } from './judge';
 
 /** No parser at all for the language (no tool installed and no grammar shipped). */
 export class NoProverError extends Error {}

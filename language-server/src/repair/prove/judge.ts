@@ -124,3 +124,44 @@ export function judgeCandidate(input: JudgeInput): Judgement {
           : 'fixes the error';
   return result;
 }
+
+/** The original's error a diagnostic at (line, column) is about: the nearest one, same line first. */
+export function nearestError(v: ParseVerdict, at: { line: number; column: number }): ParseError | undefined {
+  let best: ParseError | undefined;
+  let bestKey = Infinity;
+  for (const e of v.errors) {
+    const key = Math.abs(e.line - at.line) * 1_000_000 + Math.abs(e.column - at.column);
+    if (key < bestKey) {
+      best = e;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+export interface ProofRun {
+  originalVerdict: ParseVerdict;
+  /** The error the candidates were judged against (the original's error nearest `at`). */
+  target: ParseError | undefined;
+  /** One per candidate, in order; empty when the prover finds no error in the original to fix. */
+  judgements: Judgement[];
+}
+
+/**
+ * One prover call for the original and every candidate, then a judgement per candidate against the
+ * original's error nearest `at` (the diagnostic's position).
+ */
+export async function proveCandidates(
+  prover: Prover,
+  original: string,
+  candidates: readonly { fixed: string; edits: readonly OffsetEdit[] }[],
+  at: { line: number; column: number },
+  o: { signal?: AbortSignal; path?: string } = {},
+): Promise<ProofRun> {
+  const [originalVerdict, ...verdicts] = await prover.parse([original, ...candidates.map((c) => c.fixed)], o);
+  const target = nearestError(originalVerdict!, at);
+  if (!target) return { originalVerdict: originalVerdict!, target, judgements: [] };
+  const judgements = candidates.map((candidate, i) =>
+    judgeCandidate({ original, originalVerdict: originalVerdict!, target, candidate, candidateVerdict: verdicts[i]!, prover }));
+  return { originalVerdict: originalVerdict!, target, judgements };
+}
