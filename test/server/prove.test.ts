@@ -222,6 +222,18 @@ test('java: a text that makes javac itself fail (very deep nesting) is an error,
   assert.equal(after!.ok, true);
 });
 
+test('java: one javac task per batch still reports every broken text (more than javac\'s default 100 errors)', async (t) => {
+  if (!findTool('javac')) return t.skip('javac is not installed');
+  const p = await proverFor('java');
+  const broken = 'class A {\n  int f( { return 1 }\n  int g() { return (2; }\n  int h() { return 3 }\n}\n';
+  const texts = Array.from({ length: 64 }, (_, i) => (i === 40 ? 'class Ok {}\n' : broken));
+  const verdicts = await p.parse(texts);
+  assert.deepEqual(verdicts.map((v) => v.ok), texts.map((_, i) => i === 40));
+  const counts = new Set(verdicts.filter((v) => !v.ok).map((v) => v.errors.length));
+  assert.equal(counts.size, 1, `every broken copy gets the same errors: ${[...counts].join(', ')}`);
+  assert.ok([...counts][0]! >= 3);
+});
+
 test('a file-based tool past its time limit is stopped with a clear error', async (t) => {
   if (!findTool('rustfmt')) return t.skip('rustfmt is not installed');
   const p = (await rustProver({ timeoutMs: 1 }))!;

@@ -35,10 +35,22 @@ public class ${CLASS} {
       public void flush() {}
       public void close() {}
     };
-    List<String> options = Arrays.asList("-proc:none", "-implicit:none", "-Xlint:none", "-nowarn");
+    // -Xmaxerrs: javac stops reporting after 100 errors per task, and a task parses a whole batch
+    List<String> options = Arrays.asList("-proc:none", "-implicit:none", "-Xlint:none", "-nowarn", "-Xmaxerrs", "1000000");
     String line;
     while ((line = in.readLine()) != null) {
       List<String> texts = strings(line);
+      String all = null;
+      try {
+        all = checkAll(compiler, files, quiet, options, texts);
+      } catch (Throwable t) {
+        all = null; // one text broke javac: parse them one by one to tell which
+      }
+      if (all != null) {
+        out.write(all);
+        out.flush();
+        continue;
+      }
       StringBuilder sb = new StringBuilder("[");
       for (int i = 0; i < texts.size(); i++) {
         if (i > 0) sb.append(',');
@@ -57,6 +69,44 @@ public class ${CLASS} {
       out.write(sb.toString());
       out.flush();
     }
+  }
+
+  /** Every text of a batch in one javac task (one context: much cheaper than a task per text). */
+  static String checkAll(JavaCompiler compiler, JavaFileManager files, Writer quiet, List<String> options, List<String> texts) throws IOException {
+    List<JavaFileObject> objects = new ArrayList<>();
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < texts.size(); i++) {
+      final String text = texts.get(i);
+      URI uri = URI.create("string:///C" + i + ".java");
+      objects.add(new SimpleJavaFileObject(uri, JavaFileObject.Kind.SOURCE) {
+        @Override public CharSequence getCharContent(boolean ignoreEncodingErrors) { return text; }
+      });
+      index.put(uri.toString(), i);
+    }
+    DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
+    JavacTask task = (JavacTask) compiler.getTask(quiet, files, diags, options, null, objects);
+    task.parse();
+    List<StringBuilder> per = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) per.add(new StringBuilder());
+    for (Diagnostic<? extends JavaFileObject> d : diags.getDiagnostics()) {
+      if (d.getKind() != Diagnostic.Kind.ERROR) continue;
+      Integer i = d.getSource() == null ? null : index.get(d.getSource().toUri().toString());
+      if (i == null) throw new IllegalStateException("an error without its file: " + d.getMessage(Locale.ROOT));
+      StringBuilder b = per.get(i);
+      if (b.length() > 0) b.append(',');
+      String msg = d.getMessage(Locale.ROOT);
+      int nl = msg.indexOf('\n');
+      if (nl >= 0) msg = msg.substring(0, nl);
+      b.append('[').append(d.getPosition() == Diagnostic.NOPOS ? -1 : d.getPosition()).append(',');
+      quote(msg, b);
+      b.append(']');
+    }
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < per.size(); i++) {
+      if (i > 0) sb.append(',');
+      sb.append('[').append(per.get(i)).append(']');
+    }
+    return sb.append("]\n").toString();
   }
 
   static void check(JavaCompiler compiler, JavaFileManager files, Writer quiet, List<String> options, String text, StringBuilder sb) throws IOException {
