@@ -10,7 +10,7 @@ import {
   lineStartsOf, makeScratch, removeScratch, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError } from '../types';
-import { fileIndex, removeBatch, runTool, writeBatch } from './files';
+import { fileIndex, removeBatch, runShares, runTool, writeBatch } from './files';
 
 const OUTLINE_MOD = /\bmod(\s+(?:r#)?[A-Za-z_][A-Za-z0-9_]*\s*;)/g;
 
@@ -64,7 +64,9 @@ export async function rustProver(opts: ProverOptions = {}, edition = '2021'): Pr
         writeFileSync(join(dir, 'rustfmt.toml'), '');
         try {
           // --check: diffs on stdout (ignored) instead of rewriting the files, which is faster
-          const r = await runTool(rustfmt, ['--check', '--edition', edition, '--color', 'never', ...files], { cwd: dir, timeoutMs, signal: o.signal, label: name });
+          const runs = await runShares(files, 4, (share) =>
+            runTool(rustfmt, ['--check', '--edition', edition, '--color', 'never', ...share], { cwd: dir, timeoutMs, signal: o.signal, label: name }));
+          const r = { stderr: runs.map((x) => x.stderr).join('\n') };
           const errs = rustfmtErrors(r.stderr, batch);
           // exit 1 also means "would reformat": only an error message no file owns is the tool's failure
           if (errs.every((e) => e.length === 0) && /(^|\n)(error(?!\[internal\])|Error )/.test(r.stderr)) {
