@@ -337,6 +337,14 @@ test('judge (python): the fix of the first of two errors is proven; the later er
   // an edit that opens a bracket moves Python's first error into unchanged text: not proven
   const bad = await judge('python', src, [{ start: at(src, ')') + 1, end: at(src, ')') + 1, newText: ': (' }]);
   assert.equal(bad.proven, false);
+  // the colon plus an edit on the line of the later error: an error on an edited line is the edit's
+  // (conservative: Python cannot tell whether it was there before)
+  const y = at(src, 'y = [');
+  const indent = await judge('python', src, [
+    { start: at(src, ')') + 1, end: at(src, ')') + 1, newText: ':' },
+    { start: y, end: y, newText: '    ' },
+  ]);
+  assert.equal(indent.proven, false, indent.reason);
   // an edit somewhere else leaves the error in place
   const elsewhere = await judge('python', src, [{ start: at(src, 'return x'), end: at(src, 'return x') + 8, newText: 'return x + 1' }]);
   assert.equal(elsewhere.targetGone, false);

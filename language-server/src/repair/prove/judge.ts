@@ -4,7 +4,7 @@
 //  - inside the text the edit wrote                       -> added (the edit caused it)
 //  - the target itself (same position, or same line and message) -> the target is still there
 //  - another error of the original (same rule)            -> kept (it was there before)
-//  - after the target and after every edit, when the parser stops at its first error (Python, V8,
+//  - on a line after the target and every edited line, when the parser stops at its first error (Python, V8,
 //    bash) and every edit is balanced (it writes as many of each bracket, quote and comment mark as
 //    it removes): later (the text there is unchanged and read in the same state; the parser could
 //    not show it before)
@@ -74,7 +74,9 @@ export function judgeCandidate(input: JudgeInput): Judgement {
   const oStarts = lineStartsOf(original);
   const cStarts = lineStartsOf(candidate.fixed);
   const targetOffset = offsetOf(original, oStarts, target.line, byLine ? 0 : target.column);
-  const lastEditEnd = edits.length > 0 ? Math.max(...edits.map((e) => e.end)) : 0;
+  // a later error must lie on a line after every edited line (an error right after an inserted
+  // indentation, say, is the edit's)
+  const lastEditLine = edits.length > 0 ? positionOf(oStarts, Math.max(...edits.map((e) => e.end))).line : -1;
   const editedLines = new Set<number>();
   for (const e of edits) {
     const a = positionOf(oStarts, e.start).line;
@@ -105,7 +107,7 @@ export function judgeCandidate(input: JudgeInput): Judgement {
       result.kept.push(err);
       continue;
     }
-    if (prover.firstErrorOnly && m.offset > targetOffset && m.offset >= lastEditEnd && edits.every((e) => balanced(original, e))) {
+    if (prover.firstErrorOnly && m.offset > targetOffset && at.line > lastEditLine && edits.every((e) => balanced(original, e))) {
       result.later.push(err);
       continue;
     }
