@@ -1,8 +1,9 @@
 // Prover throughput: per language, batches of 100 candidate documents of a ~60-line file (half of
 // them still broken, each text distinct) through the best installed prover, and through tree-sitter
 // for comparison; for JavaScript also `node --check` with one process per file (what the V8 worker
-// replaces). Prints the first (cold: worker start, precompiled header, Java build) batch and the
-// median of the next ones, in ms per batch and parses per second.
+// replaces). Prints the time to get the prover (tool look-up, version, worker start and its probe
+// parse), the first batch (cold: precompiled header, JIT) and the median of the next ones, in ms per
+// batch and parses per second.
 //   npx tsx bench/provers.ts [--languages python,go] [--batches 5]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,20 +128,22 @@ const rate = (ms: number) => Math.round((N / ms) * 1000);
 async function main(): Promise<void> {
   const langs = (opt('languages') ?? Object.keys(samples).join(',')).split(',');
   console.log(`provers: batches of ${N} documents, first batch (cold) then median of ${BATCHES}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log('language     prover                                   lines  ok/100  cold ms   warm ms/batch  parses/s  | tree-sitter ms/batch  parses/s');
+  console.log('language     prover                                   lines  ok/100  start ms  cold ms   warm ms/batch  parses/s  | tree-sitter ms/batch  parses/s');
   for (const lang of langs) {
     const s = samples[lang];
     if (!s) continue;
+    const t0 = performance.now();
     const p = await proverFor(lang);
+    const start = performance.now() - t0;
     const r = await measure(p, s);
     const ts = treeSitterProver(s.grammar)!;
     const t = await measure(ts, s);
     console.log(
-      `${lang.padEnd(12)} ${p.name.padEnd(40)} ${String(r.lines).padStart(5)}  ${String(r.ok).padStart(6)}  ${r.cold.toFixed(0).padStart(7)}  ${r.warm.toFixed(1).padStart(13)}  ${String(rate(r.warm)).padStart(8)}  | ${t.warm.toFixed(1).padStart(20)}  ${String(rate(t.warm)).padStart(8)}`,
+      `${lang.padEnd(12)} ${p.name.padEnd(40)} ${String(r.lines).padStart(5)}  ${String(r.ok).padStart(6)}  ${start.toFixed(0).padStart(8)}  ${r.cold.toFixed(0).padStart(7)}  ${r.warm.toFixed(1).padStart(13)}  ${String(rate(r.warm)).padStart(8)}  | ${t.warm.toFixed(1).padStart(20)}  ${String(rate(t.warm)).padStart(8)}`,
     );
     if (lang === 'javascript') {
       const per = nodeCheck(s);
-      console.log(`${''.padEnd(12)} ${'node --check (a process per file)'.padEnd(40)} ${''.padStart(5)}  ${''.padStart(6)}  ${''.padStart(7)}  ${(per * N).toFixed(1).padStart(13)}  ${String(Math.round(1000 / per)).padStart(8)}`);
+      console.log(`${''.padEnd(12)} ${'node --check (a process per file)'.padEnd(40)} ${''.padStart(5)}  ${''.padStart(6)}  ${''.padStart(8)}  ${''.padStart(7)}  ${(per * N).toFixed(1).padStart(13)}  ${String(Math.round(1000 / per)).padStart(8)}`);
     }
   }
   await disposeProvers();

@@ -7,9 +7,9 @@
 //    -fsyntax-only. Whether a candidate fixes a syntax error is decided by comparing its errors
 //    with the original document's (judge.ts): the target error gone and no error that was not there.
 // C++ headers are slow to parse (<iostream> alone ~0.3 s), so when a text's #includes all come
-// first, they are compiled once into a precompiled header (cached in the OS temp dir) and the text
-// is checked with -include of it and those lines blanked; gcc parses the header text itself when
-// the .gch does not fit, so the verdict is the same either way.
+// first, its leading <system> includes are compiled once into a precompiled header (cached in the OS
+// temp dir) and the text is checked with -include of it and those lines blanked; gcc parses the
+// header text itself when the .gch does not fit, so the verdict is the same either way.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -74,6 +74,16 @@ function prefixIncludes(text: string, incs: IncludeLine[]): IncludeLine[] | null
   return incs;
 }
 
+function mostCommon(xs: string[]): string | undefined {
+  const n = new Map<string, number>();
+  let best: string | undefined;
+  for (const x of xs) {
+    n.set(x, (n.get(x) ?? 0) + 1);
+    if (best === undefined || n.get(x)! > n.get(best)!) best = x;
+  }
+  return best;
+}
+
 export async function cfamilyProver(lang: CLang, opts: ProverOptions = {}): Promise<Prover | null> {
   const exe = findTool(lang === 'c' ? 'gcc' : 'g++');
   if (!exe) return null;
@@ -132,16 +142,22 @@ export async function cfamilyProver(lang: CLang, opts: ProverOptions = {}): Prom
         const specs = [...new Set(incs.flat().map((i) => i.spec))].sort();
         const missing = specs.length > 0 ? await missingHeaders(specs, docDir, dir0) : new Set<string>();
         // what each file is compiled as: its text with unfound (and precompiled) includes blanked
+        const heads = batch.map((text, i) => {
+          // the leading <system> includes only: a "local" header may change under a cached .gch
+          const head = prefixIncludes(text, incs[i]!)?.filter((inc) => !missing.has(inc.spec)) ?? [];
+          const quoted = head.findIndex((inc) => inc.spec.startsWith('"'));
+          const found = quoted < 0 ? head : head.slice(0, quoted);
+          return { found, pch: found.length > 0 ? found.map((inc) => inc.line.trim()).join('\n') + '\n' : undefined };
+        });
+        // one header is precompiled per batch: the include block most texts share (the original's);
+        // a candidate that edits its includes is compiled with them as they are
+        const usual = mostCommon(heads.map((h) => h.pch).filter((x): x is string => x !== undefined));
         const prepared = batch.map((text, i) => {
           let t = text;
           for (const inc of incs[i]!) if (missing.has(inc.spec)) t = blank(t, inc.start, inc.end);
-          let pch: string | undefined;
-          const head = prefixIncludes(text, incs[i]!);
-          const found = head?.filter((inc) => !missing.has(inc.spec)) ?? [];
-          if (found.length > 0) {
-            pch = found.map((inc) => inc.line.trim()).join('\n') + '\n';
-            for (const inc of found) t = blank(t, inc.start, inc.end);
-          }
+          const { found, pch } = heads[i]!;
+          if (pch === undefined || pch !== usual) return { text: t, pch: undefined };
+          for (const inc of found) t = blank(t, inc.start, inc.end);
           return { text: t, pch };
         });
         const { dir, files } = writeBatch(dir0, prepared.map((p) => p.text), ext);

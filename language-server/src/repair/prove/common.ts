@@ -16,8 +16,13 @@ export interface Prover extends SyntaxProver {
 }
 
 export interface ProverOptions {
-  /** The workspace folder (TypeScript: its node_modules/typescript is preferred when present). */
+  /** The workspace folder (TypeScript: its node_modules/typescript is preferred when present and trusted). */
   workspaceRoot?: string;
+  /**
+   * The user trusts the workspace (VS Code's workspace trust): only then is code from it loaded into
+   * this process (its node_modules/typescript). Default false: Treasure's own typescript is used.
+   */
+  workspaceTrusted?: boolean;
   /** Most milliseconds one batch (one process call) may take; the worker is killed and restarted after. */
   timeoutMs?: number;
   /** Most characters in one document; a longer one is refused with a clear error, not parsed. */
@@ -104,6 +109,30 @@ export function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
       (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
     );
   });
+}
+
+/** Parses a worker's answer line; a line that is not JSON (a crash message) is the tool's error. */
+export function parseAnswer<T>(line: string, label: string): T {
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new ProverToolError(`${label} answered something unexpected: ${line.slice(0, 200)}`);
+  }
+}
+
+/**
+ * Checks a fresh prover on a known-broken text: it must answer, and find the error. A worker that
+ * cannot start (a node without --experimental-vm-modules, a broken JDK) makes the caller fall back.
+ */
+export async function probe(p: Prover, broken: string): Promise<Prover | null> {
+  try {
+    const [v] = await p.parse([broken]);
+    if (v && !v.ok) return p;
+  } catch {
+    /* falls through */
+  }
+  p.dispose?.();
+  return null;
 }
 
 export function verdict(errors: ParseError[]): ParseVerdict {

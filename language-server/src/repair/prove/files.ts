@@ -2,6 +2,7 @@
 // the prover's private scratch folder, the tool runs once over all of them, the folder is removed.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ProverToolError, abortError } from './common';
 
@@ -64,4 +65,13 @@ export function runTool(cmd: string, args: string[], o: { cwd?: string; env?: No
 export function fileIndex(path: string, ext: string): number {
   const m = new RegExp(`(?:^|[\\\\/])c(\\d+)${ext.replace('.', '\\.')}$`).exec(path.trim());
   return m ? Number(m[1]) : -1;
+}
+
+/** Splits files into one share per core (at most `max`), runs the tool once per share at the same time. */
+export async function runShares(files: string[], max: number, run: (share: string[]) => Promise<ToolRun>): Promise<ToolRun[]> {
+  const cores = Math.max(1, Math.min(max, availableParallelism()));
+  const per = Math.max(1, Math.ceil(files.length / cores));
+  const shares: string[][] = [];
+  for (let k = 0; k < files.length; k += per) shares.push(files.slice(k, k + per));
+  return Promise.all(shares.map(run));
 }

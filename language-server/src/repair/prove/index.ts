@@ -15,7 +15,7 @@ import { typescriptProver } from './typescript';
 
 export type { Prover, ProverOptions } from './common';
 export { ProverInputError, ProverToolError } from './common';
-export { judgeCandidate, type Judgement, type JudgeInput } from './judge';
+export { judgeCandidate, nearestError, proveCandidates, type Judgement, type JudgeInput, type ProofRun } from './judge';
 
 /** No parser at all for the language (no tool installed and no grammar shipped). */
 export class NoProverError extends Error {}
@@ -76,7 +76,7 @@ async function pick(codeType: string, opts: ProverOptions): Promise<Prover> {
 export function proverFor(codeType: string, opts: ProverOptions = {}): Promise<Prover> {
   const info = resolveLanguage(codeType);
   const ct = info?.codeType ?? codeType;
-  const key = JSON.stringify([ct, opts.workspaceRoot ?? '', opts.timeoutMs ?? 0, opts.maxChars ?? 0]);
+  const key = JSON.stringify([ct, opts.workspaceRoot ?? '', opts.workspaceTrusted === true, opts.timeoutMs ?? 0, opts.maxChars ?? 0]);
   let p = cache.get(key);
   if (!p) {
     p = pick(ct, opts);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, ProverToolError, checkSizes, findTool, inBatches, lineStartsOf,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, ProverToolError, checkSizes, parseAnswer, probe, findTool, inBatches, lineStartsOf,
   positionOf, raceAbort, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseVerdict } from '../types';
@@ -35,19 +35,78 @@ public class ${CLASS} {
       public void flush() {}
       public void close() {}
     };
-    List<String> options = Arrays.asList("-proc:none", "-implicit:none", "-Xlint:none", "-nowarn");
+    // -Xmaxerrs: javac stops reporting after 100 errors per task, and a task parses a whole batch
+    List<String> options = Arrays.asList("-proc:none", "-implicit:none", "-Xlint:none", "-nowarn", "-Xmaxerrs", "1000000");
     String line;
     while ((line = in.readLine()) != null) {
       List<String> texts = strings(line);
+      String all = null;
+      try {
+        all = checkAll(compiler, files, quiet, options, texts);
+      } catch (Throwable t) {
+        all = null; // one text broke javac: parse them one by one to tell which
+      }
+      if (all != null) {
+        out.write(all);
+        out.flush();
+        continue;
+      }
       StringBuilder sb = new StringBuilder("[");
       for (int i = 0; i < texts.size(); i++) {
         if (i > 0) sb.append(',');
-        check(compiler, files, quiet, options, texts.get(i), sb);
+        int mark = sb.length();
+        try {
+          check(compiler, files, quiet, options, texts.get(i), sb);
+        } catch (Throwable t) {
+          // javac itself failed on this text (a StackOverflowError on very deep nesting): an error, not a crash
+          sb.setLength(mark);
+          sb.append("[[-1,");
+          quote("javac could not parse it: " + t, sb);
+          sb.append("]]");
+        }
       }
       sb.append("]\n");
       out.write(sb.toString());
       out.flush();
     }
+  }
+
+  /** Every text of a batch in one javac task (one context: much cheaper than a task per text). */
+  static String checkAll(JavaCompiler compiler, JavaFileManager files, Writer quiet, List<String> options, List<String> texts) throws IOException {
+    List<JavaFileObject> objects = new ArrayList<>();
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < texts.size(); i++) {
+      final String text = texts.get(i);
+      URI uri = URI.create("string:///C" + i + ".java");
+      objects.add(new SimpleJavaFileObject(uri, JavaFileObject.Kind.SOURCE) {
+        @Override public CharSequence getCharContent(boolean ignoreEncodingErrors) { return text; }
+      });
+      index.put(uri.toString(), i);
+    }
+    DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
+    JavacTask task = (JavacTask) compiler.getTask(quiet, files, diags, options, null, objects);
+    task.parse();
+    List<StringBuilder> per = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) per.add(new StringBuilder());
+    for (Diagnostic<? extends JavaFileObject> d : diags.getDiagnostics()) {
+      if (d.getKind() != Diagnostic.Kind.ERROR) continue;
+      Integer i = d.getSource() == null ? null : index.get(d.getSource().toUri().toString());
+      if (i == null) throw new IllegalStateException("an error without its file: " + d.getMessage(Locale.ROOT));
+      StringBuilder b = per.get(i);
+      if (b.length() > 0) b.append(',');
+      String msg = d.getMessage(Locale.ROOT);
+      int nl = msg.indexOf('\n');
+      if (nl >= 0) msg = msg.substring(0, nl);
+      b.append('[').append(d.getPosition() == Diagnostic.NOPOS ? -1 : d.getPosition()).append(',');
+      quote(msg, b);
+      b.append(']');
+    }
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < per.size(); i++) {
+      if (i > 0) sb.append(',');
+      sb.append('[').append(per.get(i)).append(']');
+    }
+    return sb.append("]\n").toString();
   }
 
   static void check(JavaCompiler compiler, JavaFileManager files, Writer quiet, List<String> options, String text, StringBuilder sb) throws IOException {
@@ -174,7 +233,7 @@ export async function javaProver(opts: ProverOptions = {}): Promise<Prover | nul
     env: { ...process.env, JAVA_TOOL_OPTIONS: '', _JAVA_OPTIONS: '' },
     startupMs: 10_000,
   });
-  return {
+  const prover = {
     name,
     kind: 'native',
     firstErrorOnly: false,
@@ -183,7 +242,7 @@ export async function javaProver(opts: ProverOptions = {}): Promise<Prover | nul
       checkSizes(texts, maxChars, name);
       return inBatches(texts, o.signal, async (batch) => {
         const line = await raceAbort(worker.request(JSON.stringify(batch), timeoutMs), o.signal);
-        const answer = JSON.parse(line) as [number, string][][];
+        const answer = parseAnswer<[number, string][][]>(line, name);
         return answer.map((errs, i): ParseVerdict => {
           const starts = errs.length > 0 ? lineStartsOf(batch[i]!) : [];
           return verdict(errs.map(([off, message]) => ({ ...positionOf(starts, Math.max(0, off)), message })));
@@ -193,4 +252,5 @@ export async function javaProver(opts: ProverOptions = {}): Promise<Prover | nul
     dispose: () => worker.dispose(),
     worker,
   } as Prover & { worker: LineWorker };
+  return probe(prover, 'class A { void f( }\n');
 }

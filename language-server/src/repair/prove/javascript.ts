@@ -3,7 +3,7 @@
 // import/export/await, as an ES module (vm.SourceTextModule: parsed, never linked or evaluated).
 // A document is accepted when one of the two goals accepts it; .mjs is only a module, .cjs only a script.
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, inBatches, raceAbort, verdict,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, parseAnswer, probe, inBatches, raceAbort, verdict,
   type Prover, type ProverOptions,
 } from './common';
 import type { ParseVerdict } from '../types';
@@ -21,13 +21,15 @@ function position(e) {
   const arrow = (arrowSym && typeof e[arrowSym] === 'string' && e[arrowSym]) || String(e.stack || '');
   const lines = arrow.split('\n');
   const m = /:(\d+)$/.exec(lines[0] || '');
-  if (!m || lines.length < 3 || !/^[ \t]*\^/.test(lines[2])) return null;
-  return [Number(m[1]) - 1, lines[2].indexOf('^')];
+  if (!m) return null;
+  // V8 draws at most ~1020 columns of the caret line: past that the column is unknown (0, and said)
+  const caret = lines.length >= 3 && /^[ \t]*\^/.test(lines[2]) ? lines[2].indexOf('^') : -1;
+  return [Number(m[1]) - 1, caret];
 }
 function failure(e) {
   if (!(e instanceof SyntaxError)) return [[0, 0, String(e && e.message || e)]];
-  const pos = position(e);
-  return [[pos ? pos[0] : -1, pos ? pos[1] : -1, 'SyntaxError: ' + e.message]];
+  const pos = position(e) || [0, -1];
+  return [[pos[0], Math.max(0, pos[1]), 'SyntaxError: ' + e.message + (pos[1] < 0 ? ' (column not reported: a very long line)' : '')]];
 }
 function asScript(t) {
   try { vm.compileFunction(t, CJS, { filename: 'candidate.js' }); return []; } catch (e) { return failure(e); }
@@ -76,7 +78,7 @@ export async function javascriptProver(opts: ProverOptions = {}): Promise<Prover
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' },
     startupMs: 5_000,
   });
-  return {
+  const prover = {
     name,
     kind: 'native',
     firstErrorOnly: true,
@@ -86,7 +88,7 @@ export async function javascriptProver(opts: ProverOptions = {}): Promise<Prover
       const goal = goalOfPath(o.path);
       return inBatches(texts, o.signal, async (batch) => {
         const line = await raceAbort(worker.request(JSON.stringify({ goal, texts: batch }), timeoutMs), o.signal);
-        const answer = JSON.parse(line) as [number, number, string][][];
+        const answer = parseAnswer<[number, number, string][][]>(line, name);
         return answer.map((errs): ParseVerdict =>
           verdict(errs.map(([l, c, message]) => ({ line: Math.max(0, l), column: Math.max(0, c), message }))));
       });
@@ -94,4 +96,5 @@ export async function javascriptProver(opts: ProverOptions = {}): Promise<Prover
     dispose: () => worker.dispose(),
     worker,
   } as Prover & { worker: LineWorker };
+  return probe(prover, 'let x = (1;\n');
 }

@@ -4,7 +4,7 @@
 //  - inside the text the edit wrote                       -> added (the edit caused it)
 //  - the target itself (same position, or same line and message) -> the target is still there
 //  - another error of the original (same rule)            -> kept (it was there before)
-//  - after the target and after every edit, when the parser stops at its first error (Python, V8,
+//  - on a line after the target and every edited line, when the parser stops at its first error (Python, V8,
 //    bash) and every edit is balanced (it writes as many of each bracket, quote and comment mark as
 //    it removes): later (the text there is unchanged and read in the same state; the parser could
 //    not show it before)
@@ -74,7 +74,9 @@ export function judgeCandidate(input: JudgeInput): Judgement {
   const oStarts = lineStartsOf(original);
   const cStarts = lineStartsOf(candidate.fixed);
   const targetOffset = offsetOf(original, oStarts, target.line, byLine ? 0 : target.column);
-  const lastEditEnd = edits.length > 0 ? Math.max(...edits.map((e) => e.end)) : 0;
+  // a later error must lie on a line after every edited line (an error right after an inserted
+  // indentation, say, is the edit's)
+  const lastEditLine = edits.length > 0 ? positionOf(oStarts, Math.max(...edits.map((e) => e.end))).line : -1;
   const editedLines = new Set<number>();
   for (const e of edits) {
     const a = positionOf(oStarts, e.start).line;
@@ -105,7 +107,7 @@ export function judgeCandidate(input: JudgeInput): Judgement {
       result.kept.push(err);
       continue;
     }
-    if (prover.firstErrorOnly && m.offset > targetOffset && m.offset >= lastEditEnd && edits.every((e) => balanced(original, e))) {
+    if (prover.firstErrorOnly && m.offset > targetOffset && at.line > lastEditLine && edits.every((e) => balanced(original, e))) {
       result.later.push(err);
       continue;
     }
@@ -123,4 +125,45 @@ export function judgeCandidate(input: JudgeInput): Judgement {
           ? `fixes the error; ${result.kept.length} other error(s) of the original remain`
           : 'fixes the error';
   return result;
+}
+
+/** The original's error a diagnostic at (line, column) is about: the nearest one, same line first. */
+export function nearestError(v: ParseVerdict, at: { line: number; column: number }): ParseError | undefined {
+  let best: ParseError | undefined;
+  let bestKey = Infinity;
+  for (const e of v.errors) {
+    const key = Math.abs(e.line - at.line) * 1_000_000 + Math.abs(e.column - at.column);
+    if (key < bestKey) {
+      best = e;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+export interface ProofRun {
+  originalVerdict: ParseVerdict;
+  /** The error the candidates were judged against (the original's error nearest `at`). */
+  target: ParseError | undefined;
+  /** One per candidate, in order; empty when the prover finds no error in the original to fix. */
+  judgements: Judgement[];
+}
+
+/**
+ * One prover call for the original and every candidate, then a judgement per candidate against the
+ * original's error nearest `at` (the diagnostic's position).
+ */
+export async function proveCandidates(
+  prover: Prover,
+  original: string,
+  candidates: readonly { fixed: string; edits: readonly OffsetEdit[] }[],
+  at: { line: number; column: number },
+  o: { signal?: AbortSignal; path?: string } = {},
+): Promise<ProofRun> {
+  const [originalVerdict, ...verdicts] = await prover.parse([original, ...candidates.map((c) => c.fixed)], o);
+  const target = nearestError(originalVerdict!, at);
+  if (!target) return { originalVerdict: originalVerdict!, target, judgements: [] };
+  const judgements = candidates.map((candidate, i) =>
+    judgeCandidate({ original, originalVerdict: originalVerdict!, target, candidate, candidateVerdict: verdicts[i]!, prover }));
+  return { originalVerdict: originalVerdict!, target, judgements };
 }

@@ -2,7 +2,7 @@
 // symbol table and code generation; nothing runs), so 'return' outside a function or a misplaced
 // `nonlocal` count as errors too, exactly as importing the file would report them.
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, findTool, inBatches, raceAbort, runShort,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, parseAnswer, probe, findTool, inBatches, raceAbort, runShort,
   verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError, ParseVerdict } from '../types';
@@ -53,7 +53,7 @@ export async function pythonProver(opts: ProverOptions = {}): Promise<Prover | n
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
   // -I: ignore PYTHON* variables and the user's site folder; -S: no site import (faster start-up)
   const worker = new LineWorker({ label: name, command: exe, args: ['-I', '-S', '-u', '-c', WORKER], startupMs: 5_000 });
-  return {
+  const prover = {
     name,
     kind: 'native',
     firstErrorOnly: true,
@@ -62,11 +62,12 @@ export async function pythonProver(opts: ProverOptions = {}): Promise<Prover | n
       checkSizes(texts, maxChars, name);
       return inBatches(texts, o.signal, async (batch) => {
         const line = await raceAbort(worker.request(JSON.stringify({ name: o.path ?? '<candidate>', texts: batch }), timeoutMs), o.signal);
-        const answer = JSON.parse(line) as [number, number, string][][];
+        const answer = parseAnswer<[number, number, string][][]>(line, name);
         return answer.map((errs): ParseVerdict => verdict(errs.map(([l, c, msg]): ParseError => ({ line: l, column: c, message: msg }))));
       });
     },
     dispose: () => worker.dispose(),
     worker,
   } as Prover & { worker: LineWorker };
+  return probe(prover, 'def f(:\n');
 }

@@ -5,7 +5,7 @@ import {
   runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError } from '../types';
-import { fileIndex, removeBatch, runTool, writeBatch } from './files';
+import { fileIndex, removeBatch, runShares, runTool, writeBatch } from './files';
 
 /** `path: line N: message` lines of bash -n (the echoed code lines, starting with a backquote, skipped). */
 export function bashErrors(stderr: string, texts: readonly string[]): ParseError[][] {
@@ -43,10 +43,11 @@ export async function shellProver(opts: ProverOptions = {}): Promise<Prover | nu
         const { dir, files } = writeBatch(dir0, batch, '.sh');
         try {
           const loop = 'for f in "$@"; do "$0" -n "$f"; done';
-          const r = await runTool(bash, ['-c', loop, bash, ...files.map((f) => f.slice(dir.length + 1))], {
-            cwd: dir, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' }, timeoutMs, signal: o.signal, label: name,
-          });
-          return bashErrors(r.stderr, batch).map(verdict);
+          const runs = await runShares(files.map((f) => f.slice(dir.length + 1)), 4, (share) =>
+            runTool(bash, ['-c', loop, bash, ...share], {
+              cwd: dir, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' }, timeoutMs, signal: o.signal, label: name,
+            }));
+          return bashErrors(runs.map((r) => r.stderr).join('\n'), batch).map(verdict);
         } finally {
           removeBatch(dir);
         }

@@ -1,7 +1,8 @@
 // TypeScript (and JSX): the `typescript` package's own parser (ts.createSourceFile and its
 // parseDiagnostics), in this process: it is fast (a 60-line file in well under a millisecond) and
 // needs no child. The workspace's node_modules/typescript is used when it has one (the version the
-// project builds with), else the one installed with Treasure; the prover's name says which.
+// project builds with) when the workspace is trusted, else the one installed with Treasure; the
+// prover's name says which.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -34,12 +35,15 @@ function tryLoad(fromDir: string, where: Loaded['where']): Loaded | null {
   }
 }
 
-/** The workspace's typescript when it has one, else Treasure's own (a devDependency), else null. */
-export function loadTypeScript(workspaceRoot?: string): Loaded | null {
-  const key = workspaceRoot ?? '';
+/**
+ * The workspace's typescript when it has one and the workspace is trusted (loading it runs its code in
+ * this process), else Treasure's own (a devDependency), else null.
+ */
+export function loadTypeScript(workspaceRoot?: string, trusted = false): Loaded | null {
+  const key = trusted ? (workspaceRoot ?? '') : '';
   if (loaded.has(key)) return loaded.get(key)!;
   let found: Loaded | null = null;
-  if (workspaceRoot && existsSync(join(workspaceRoot, 'node_modules', 'typescript', 'package.json'))) {
+  if (trusted && workspaceRoot && existsSync(join(workspaceRoot, 'node_modules', 'typescript', 'package.json'))) {
     found = tryLoad(workspaceRoot, 'workspace');
   }
   if (!found) {
@@ -63,7 +67,7 @@ function scriptKind(ts: TS, path: string | undefined, jsx: boolean): import('typ
 
 /** A parser of TypeScript (`jsx`: false) or of JavaScript with JSX (`jsx`: true). */
 export function typescriptProver(opts: ProverOptions = {}, jsx = false): Prover | null {
-  const lib = loadTypeScript(opts.workspaceRoot);
+  const lib = loadTypeScript(opts.workspaceRoot, opts.workspaceTrusted === true);
   if (!lib) return null;
   const { ts } = lib;
   const name = `typescript ${lib.version} parser${lib.where === 'workspace' ? ' (workspace)' : ''}`;
