@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './engine';
 import { languageForPath, resolveLanguage, type LanguageInfo } from './grammars';
 import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './markers';
+import { disposeProvers } from './repair/prove';
 import { diffLines } from './repair/text';
 import { doctor } from './doctor';
 import type { Device } from './protocol';
@@ -172,6 +173,13 @@ function printDiff(oldText: string, newText: string, startLine: number): string[
   return out;
 }
 
+/** What proved a fix, in the words the editor's title uses. */
+export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number }): string {
+  const tried = fix.candidates ? ` (${fix.candidates} candidates tried)` : '';
+  if (fix.verified && fix.verifiedBy) return `${fix.target === 'syntax' ? 'parses' : 'proven'}: ${fix.verifiedBy}${tried}`;
+  return 'unverified: nothing ran or parsed it to prove it';
+}
+
 async function cmdFix(args: Args): Promise<number> {
   const text = readSource(args.file!);
   const lang = languageOf(args);
@@ -182,9 +190,14 @@ async function cmdFix(args: Args): Promise<number> {
   const fix = o.fix;
   if (args.json) {
     if (fix) {
-      process.stdout.write(JSON.stringify({ markers: fix.markers, edits: fix.edits, fixed: fix.fixed, checked: fix.checked, latencyMs: fix.latencyMs }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          markers: fix.markers, edits: fix.edits, fixed: fix.fixed, verified: fix.verified, verifiedBy: fix.verifiedBy ?? null,
+          label: fix.label ?? null, candidates: fix.candidates ?? null, target: fix.target, latencyMs: fix.latencyMs,
+        }) + '\n',
+      );
     } else {
-      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, checked: false, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
+      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, verifiedBy: null, candidates: o.candidates ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
     }
   }
   if (!fix) {
@@ -199,7 +212,7 @@ async function cmdFix(args: Args): Promise<number> {
     const delta = fixedLines.length - lines.length;
     const newRegion = fixedLines.slice(start.line, end.line + 1 + delta).join('\n');
     const out = [
-      `${basename(args.file!)}: fix for lines ${start.line + 1}-${end.line + 1} (${fix.target}), checked, ${fix.latencyMs} ms`,
+      `${basename(args.file!)}: ${fix.label ?? `fix for lines ${start.line + 1}-${end.line + 1}`} (${fix.target}), ${proofWords(fix)}, ${fix.latencyMs} ms`,
       `markers given:    ${fmt(fix.markers.given)}`,
       `markers inferred: ${fmt(fix.markers.inferred) || '(none)'}`,
       ...printDiff(oldRegion, newRegion, start.line),
@@ -291,10 +304,12 @@ function reportError(e: unknown, json: boolean): number {
 
 /** The bin/ launcher calls main(); `node dist/cli.js ...` runs it directly too. */
 export function main(): void {
-  run(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e: unknown) => { process.stderr.write(`treasure: ${(e as Error).message}\n`); process.exitCode = 2; },
-  );
+  run(process.argv.slice(2))
+    .then(
+      (code) => { process.exitCode = code; },
+      (e: unknown) => { process.stderr.write(`treasure: ${(e as Error).message}\n`); process.exitCode = 2; },
+    )
+    .finally(() => disposeProvers()); // parser workers would keep the process alive
 }
 
 if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) main();

@@ -18,13 +18,13 @@ async function engineWriting(completion: string): Promise<Engine> {
   return Engine.load({ logits: new ScriptedLogits(tok, completion), tokenizer: tok });
 }
 
-test('fix: missing colon -> one-character edit, markers given and inferred', async () => {
+test('fix this function: missing colon -> one-character edit, markers given and inferred', async () => {
   const text = sample('missing_colon.py');
   const fixedFn = 'def circle_area(radius):\n    """Area of a circle of the given radius."""\n    return math.pi * radius ** 2';
   const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python', domain: 'Science', error_type: 'syntax_error', length_bucket: 'concise', length_lines: '3' }) + '\n' + fixedFn + '<|end|>');
-  const r = await engine.fix({ text, languageId: 'python' });
+  const r = await engine.fix({ text, languageId: 'python', mode: 'function', line: 3 });
   assert.ok(r);
-  assert.equal(r.checked, true);
+  assert.equal(r.verified, false); // the model's rewrite, asked for as such: nothing proved it
   assert.deepEqual(r.edits, [{ range: { start: { line: 3, character: 23 }, end: { line: 3, character: 23 } }, newText: ':' }]);
   assert.equal(applyTextEdits(text, r.edits), r.fixed);
   assert.deepEqual(r.markers.given, { task: 'CodeFix', code_type: 'python', error_type: 'syntax_error', length_bucket: 'concise' });
@@ -252,7 +252,8 @@ test('a failed first answer gets a second try with only task and language given'
     },
   };
   const engine = await Engine.load({ logits: model, tokenizer: tok, branchTries: 0 });
-  const o = await engine.fixDetailed({ text, languageId: 'python' });
+  // the model's rewrite (the syntax search would find the colon without the model)
+  const o = await engine.fixDetailed({ text, languageId: 'python', mode: 'function', line: 3 });
   // Branch retries of one try reuse its prompt; the tries themselves are two distinct prompts.
   const tries = [...new Set(prompts)];
   assert.equal(tries.length, 2);
@@ -329,4 +330,17 @@ test('a fix asked for again (same function, same markers) is answered from the m
   const feeds0 = logits0.feeds;
   await engine0.fixDetailed({ text, languageId: 'python', line: 12 });
   assert.equal(logits0.feeds, 2 * feeds0);
+});
+
+test('a syntax error is fixed by the search and proven by the language\'s parser (the model only ranks)', async () => {
+  const text = sample('missing_colon.py');
+  const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python' }) + '\n' + 'x<|end|>');
+  const o = await engine.fixDetailed({ text, languageId: 'python' });
+  assert.ok(o.fix, o.reason);
+  assert.equal(o.fix.verified, true);
+  assert.match(o.fix.verifiedBy!, /^python/);
+  assert.equal(o.fix.label, "insert ':' at line 4");
+  assert.deepEqual(o.fix.edits, [{ range: { start: { line: 3, character: 23 }, end: { line: 3, character: 23 } }, newText: ':' }]);
+  assert.ok(o.fix.candidates! >= 1);
+  assert.equal(applyTextEdits(text, o.fix.edits), o.fix.fixed);
 });

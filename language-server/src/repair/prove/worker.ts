@@ -60,6 +60,10 @@ export class LineWorker {
     };
     p.on('error', (e) => onGone(`could not run (${e.message})`));
     p.on('exit', (code, sig) => onGone(`exited (${sig ?? code})`));
+    // an idle worker must not keep its host alive (a CLI run, a test file): while a request waits,
+    // its timer does
+    p.unref();
+    for (const s of [p.stdin, p.stdout, p.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
     this.proc = p;
     live.add(this);
     return p;
