@@ -64,6 +64,9 @@ export interface EngineOptions {
   speculate?: boolean;
   /** Fix decodes remembered by their exact input (default FIX_MEMO_ENTRIES; 0 remembers none). */
   fixMemo?: number;
+  /** How the syntax search orders what the parser accepts: 'model' (default: the model's score with the
+   * edit's prior) or 'prior' alone (a study of what the model adds). */
+  syntaxRank?: 'model' | 'prior';
 }
 
 export interface MarkerReport { given: Markers; inferred: Markers }
@@ -208,6 +211,7 @@ export class Engine {
   private readonly decoder: Decoder;
   private branchTries = BRANCH_TRIES;
   private fixMemoEntries = FIX_MEMO_ENTRIES;
+  private syntaxRank: 'model' | 'prior' = 'model';
   /** Least recently used first (Map keeps insertion order; a hit moves its entry to the end). */
   private readonly fixMemo = new Map<string, DecodeResult>();
 
@@ -229,7 +233,7 @@ export class Engine {
   /** Loads the model (ModelError with a clear message when it is missing or broken). */
   static async load(opts: EngineOptions = {}): Promise<Engine> {
     const dir = resolve(opts.modelDir || defaultModelDir());
-    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries).withMemo(opts.fixMemo);
+    if (opts.logits && opts.tokenizer) return new Engine(dir, 'test', opts.logits, opts.tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries).withMemo(opts.fixMemo).withRank(opts.syntaxRank);
     if (!existsSync(dir)) {
       throw new ModelError(`no model at ${dir}: the shipped model (models/treasure/ with model.onnx, tokenizer.json, config.json) is missing`);
     }
@@ -247,11 +251,16 @@ export class Engine {
       throw new ModelError(`tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocab_size}`);
     }
     const model = await OrtModel.load(dir, opts.device ?? 'auto');
-    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries).withMemo(opts.fixMemo);
+    return new Engine(dir, model.device, model, tokenizer, opts.markers !== false, opts.speculate).withBranches(opts.branchTries).withMemo(opts.fixMemo).withRank(opts.syntaxRank);
   }
 
   private withBranches(n: number | undefined): this {
     if (n !== undefined) this.branchTries = n;
+    return this;
+  }
+
+  private withRank(r: 'model' | 'prior' | undefined): this {
+    if (r) this.syntaxRank = r;
     return this;
   }
 
@@ -386,7 +395,7 @@ export class Engine {
       if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
       throw e;
     });
-    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank, signal: req.signal });
+    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal });
     const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
     if (found.fix) {
       const edits = toTextEdits(a.text, found.fix.edits);
