@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -69,7 +69,7 @@ async function dataKit() {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   copyGrammars();
   if (process.argv.includes('--data-kit')) { await dataKit(); process.exit(0); }
   if (!process.argv.includes('--grammars-only')) await bundle();

@@ -5,8 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url)); // a path, also where a folder name has a space
 
 if (!existsSync(join(root, 'dist/cli.js')) || !existsSync(join(root, 'grammars/wasm/python.wasm'))) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
@@ -33,6 +34,18 @@ function describeEdit(text, edit) {
   const what = removed === '' ? `added ${JSON.stringify(edit.newText)}` : edit.newText === '' ? `removed ${JSON.stringify(removed)}` : `replaced ${JSON.stringify(removed ?? '…')} with ${JSON.stringify(edit.newText)}`;
   const atEnd = start.line === end.line && start.character === lines[start.line].length ? ' at its end' : ` at column ${start.character + 1}`;
   return `${where}: ${what}${atEnd}`;
+}
+
+/**
+ * What proved a fix, honestly: the check the engine names (verifiedBy: a language's own parser for a
+ * syntax fix, a test run for a behaviour fix); without one, a fix the engine calls checked parses with
+ * tree-sitter, and nothing more was done.
+ */
+function proofOf(out) {
+  const tried = out.candidates ? ` (${out.candidates} candidates tried)` : '';
+  if (out.verifiedBy) return out.target && out.target !== 'syntax' ? `${out.verifiedBy}${tried}.` : `the fixed file parses (${out.verifiedBy})${tried}; the code was not run.`;
+  if (out.verified === false) return 'nothing: no parser or test ran on the fix.';
+  return 'the fixed file parses (tree-sitter finds no syntax error in it); the code was not run.';
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -66,11 +79,10 @@ for (const [i, job] of jobs.entries()) {
     report.push(['Result', `no fix: ${out.reason}.`]);
   } else {
     report.push(['What changed', out.edits.map((e) => describeEdit(text, e)).join('; ')]);
+    if (out.label) report.push(['', `(${out.label})`]); // where the fix came from, when the engine says
     const fixedLines = out.fixed.split('\n');
     for (const l of [...new Set(out.edits.map((e) => e.range.start.line))]) report.push(['', `now reads: ${fixedLines[l]}`]);
-    // verifiedBy (when the engine reports it) names the check that proved the fix; without it, the
-    // engine's check is that the fixed file parses: tree-sitter finds no syntax error in it.
-    report.push(['What proved it', out.verifiedBy ? `${out.verifiedBy}.` : 'the fixed file parses (tree-sitter finds no syntax error in it); the code was not run.']);
+    report.push(['What proved it', proofOf(out)]);
   }
   report.push(['How long', `${seconds(out.latencyMs)} to write and check the fix, ${seconds(wallMs)} for the whole command (loading the model included), on this machine's CPU.`]);
   for (const [k, v] of report) console.log(`${k.padEnd(15)} ${v}`);

@@ -4,8 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url)); // a path, also where a folder name has a space
 const skip = new Set((process.env.TREASURE_TEST_SKIP ?? '').split(',').filter(Boolean));
 
 function run(cmd, args) {

@@ -4,23 +4,27 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../language-server/src/paths';
 
 const root = repoRoot();
 const SELF = relative(root, __filename); // this file names the patterns it looks for
 
-/** Folders of this machine: where this checkout sits, where it was cloned from (a local folder), and /work. */
+/**
+ * Folders of this machine: this checkout, the one it was cloned from (a local folder), and /work, where
+ * this project's checkouts (main, the worktrees, shared/ beside them) have lived. Not the folders around
+ * a checkout: a clone in /tmp may well name /tmp/ (a scratch folder in a script is no path of this one).
+ */
 function machineFolders(): string[] {
-  const dirs = new Set<string>([root, dirname(root)]);
+  const dirs = new Set<string>([root]);
   try {
     const origin = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().replace(/^file:\/\//, '');
-    if (isAbsolute(origin)) dirs.add(origin).add(dirname(origin));
+    if (isAbsolute(origin)) dirs.add(origin);
   } catch {
     // not cloned: no origin
   }
-  dirs.add('/work'); // where this project's checkouts (main, the worktrees, shared/ beside them) have lived
+  dirs.add('/work');
   return [...dirs].filter((d) => d.length > 1).map((d) => d.replace(/\/+$/, '') + '/');
 }
 
