@@ -22,6 +22,7 @@ import { LENGTH_CONDITIONS, runLength, type LengthCondition, type LengthUnit } f
 import { runMarkers } from './suites/markers.js';
 import { GEN_MODES, runSynthesis, type GenMode } from './suites/synthesis.js';
 import { runTail } from './suites/tail.js';
+import { parseSyntaxArgs, runSyntaxSuite } from './suites/syntax.js';
 import { startPool } from './workers.js';
 import { readFileSync, existsSync } from 'node:fs';
 
@@ -29,6 +30,8 @@ export const SUITES = ['humanevalfix', 'synthesis', 'length', 'markers', 'tail']
 
 const HELP = `Usage: npm run eval -- [options]
   --suite S            humanevalfix | synthesis | length | markers | tail | all | selfcheck   (default all)
+                       syntax: held-out corpus files broken by one or two tokens, repaired through the engine
+                       (its options: --corpus DIR --per-language N --languages L,L --rank model|prior --cli N --seed N --out F)
   --languages L,L      HumanEvalPack languages: ${HEP_LANGUAGES.join(',')} (default all)
   --limit N            first N problems per language (markers/tail: N examples per task and language)
   --model DIR          model folder (default models/treasure)
@@ -336,6 +339,18 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
 }
 
 async function main(): Promise<void> {
+  // the syntax suite reads the corpus's held-out files, not HumanEvalPack: its own options and report
+  const argv = process.argv.slice(2);
+  const si = argv.indexOf('--suite');
+  if (si >= 0 && argv[si + 1] === 'syntax') {
+    try {
+      await runSyntaxSuite(parseSyntaxArgs(argv));
+    } catch (e) {
+      console.error(`eval: ${(e as Error).message}`);
+      process.exitCode = 2;
+    }
+    return;
+  }
   let o: Options;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(`eval: ${(e as Error).message}`); process.exit(2); }
   if (o.help) { console.log(HELP); return; }

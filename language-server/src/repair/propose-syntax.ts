@@ -172,7 +172,7 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (text[start - 1] === ' ' && text[end] === ' ') end++;
     let prior = -d - 1.5;
     if (extra.has(t.text)) prior += 3;
-    if (t.kind === 'word' || t.kind === 'string' || t.kind === 'number') prior -= 2.5; // a stray name is a rarer slip than stray punctuation
+    if (t.kind === 'word' || t.kind === 'string' || t.kind === 'number') prior -= 1.5; // a stray name is a rarer slip than stray punctuation
     add({ start, end, newText: '' }, `delete '${show(t.text)}' at line ${lineNo(t.start)}`, prior);
     // replace
     for (const tok of vocab) {

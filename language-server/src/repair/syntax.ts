@@ -24,8 +24,10 @@ export interface SyntaxSearchLimits {
   budgetMs: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 400, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 6, budgetMs: 3000 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000 };
 const BATCH = 200;
+/** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
+export const DEFAULT_PRIOR_WEIGHT = 0.5;
 
 export interface SyntaxSearchInput {
   text: string;
@@ -162,8 +164,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   };
 
   let stage: 1 | 2 | 3 = 1;
-  let inBudget = await runStage(proposeTokenEdits(text, codeType, anchors), limits.stage1, true);
-  if (accepted.length === 0 && inBudget) {
+  // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
+  const first1 = proposeTokenEdits(text, codeType, anchors);
+  const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
+  let inBudget = await runStage(stage1, stage1.length, true);
+  // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
+  const onlyDestructive = accepted.length > 0 && accepted.every((x) => !x.c.label.startsWith('insert '));
+  if ((accepted.length === 0 || onlyDestructive) && inBudget) {
     stage = 2;
     inBudget = await runStage(proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2 }), limits.stage2, false);
   }
@@ -200,29 +207,31 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const top = accepted.slice(0, limits.rankTop);
     const scores = await input.rank(top.map((x) => x.c.fixed));
     ranked = top.length;
-    const w = input.priorWeight ?? 1;
+    const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
     top.forEach((x, i) => { x.c.score = scores[i]!; });
     const scored = [...top].sort((a, b) => b.c.score! + w * b.c.prior - (a.c.score! + w * a.c.prior));
     order = [...scored, ...accepted.slice(limits.rankTop)];
   }
-  const best = order[0]!;
-  // Python screened on a block: the winner is parsed whole, and says so if the file has errors elsewhere
-  let provenBy = prover.name;
-  let remaining: ParseError | undefined = best.v.ok ? undefined : best.v.errors[0] && { ...best.v.errors[0], line: best.v.errors[0].line + base };
-  if (block) {
-    const [whole] = await prover.parse([best.c.fixed], { signal });
-    if (!whole!.ok) {
-      provenBy = `${prover.name} (lines ${block.start + 1}-${block.end + 1})`;
-      remaining = whole!.errors[0];
+  // Python screened on a block: the winner must hold for the whole file too (judged against the whole
+  // file's own error); a file with errors elsewhere says so in what proved it
+  let wholeOriginal: ParseVerdict | undefined;
+  for (const [i, pick] of order.entries()) {
+    let provenBy = prover.name;
+    let remaining: ParseError | undefined = pick.v.ok ? undefined : pick.v.errors[0] && { ...pick.v.errors[0], line: pick.v.errors[0].line + base };
+    if (block) {
+      wholeOriginal ??= (await prover.parse([text], { signal }))[0]!;
+      const [whole] = await prover.parse([pick.c.fixed], { signal });
+      const j = judgeCandidate({ original: text, originalVerdict: wholeOriginal, target: wholeOriginal.errors[0] ?? origFirst, candidate: { fixed: pick.c.fixed, edits: pick.c.edits }, candidateVerdict: whole!, prover });
+      // a first-error-only parser's error left in this block is the edit's doing; one in another block was hidden before
+      const elsewhere = whole!.ok || whole!.errors[0]!.line < block.start || whole!.errors[0]!.line > block.end;
+      if (!(j.proven && elsewhere) && i < 3) continue;
+      if (!(j.proven && elsewhere)) break;
+      remaining = whole!.ok ? undefined : whole!.errors[0];
+      if (!whole!.ok) provenBy = `${prover.name} (lines ${block.start + 1}-${block.end + 1}; the file has another error)`;
     }
+    return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
   }
-  return {
-    fix: { ...best.c, provenBy, remaining },
-    ...base0,
-    ranked,
-    alternatives: order.slice(1, 4).map((x) => x.c),
-    ms: ms(),
-  };
+  return { fix: null, ...base0, ranked, alternatives: [], reason: `the edits ${prover.name} accepts in lines ${block!.start + 1}-${block!.end + 1} do not hold for the whole file (${tried} candidates tried)`, ms: ms() };
 }
 
 /** One edit that turns `text` into `fixed`: the span between their common start and common end. */
