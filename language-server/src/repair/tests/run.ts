@@ -1,0 +1,149 @@
+// Runs a plan's tests in a scratch copy and reads the result as a TestReport.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTrust, testEnv } from './env';
+import { cargoTestArgs, goTestArgs, parseCargoTest, parseGoTestJson } from './go-cargo';
+import { fileOf, namePatternOf, nodeTestArgs, parseNodeReport } from './node';
+import type { TestPlan } from './plan';
+import { runProcess, type ProcessResult } from './process';
+import { parsePytestReport, pytestArgs, pytestEnv } from './pytest';
+import { summarize, tail, type TestFailure, type TestReport } from './report';
+import type { Scratch } from './scratch';
+import { createHash } from 'node:crypto';
+
+export interface RunTestsOptions {
+  trusted: boolean;
+  /** Run only these test ids (as a report names them); all of the plan's tests when absent. */
+  only?: string[];
+  /** The whole run's time limit (default 30 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Most bytes of output kept (default 1 MB). */
+  outputCap?: number;
+  /** pytest: record the lines of this file (absolute path in the scratch) each test runs. */
+  traceFile?: string;
+  /** Extra environment (e.g. NODE_V8_COVERAGE for a coverage run). */
+  env?: Record<string, string>;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `treasure.verify.command` with ${file}, ${relativeFile}, ${fileBasename}, ${fileDirname}, ${function}, ${workspaceFolder} filled in (shell-quoted). */
+export function substitute(command: string, plan: TestPlan, scratch: Scratch): string {
+  const file = scratch.path(plan.file);
+  const vars: Record<string, string> = {
+    file,
+    relativeFile: plan.file,
+    fileBasename: file.split('/').pop() ?? '',
+    fileDirname: file.slice(0, file.lastIndexOf('/')),
+    function: plan.functionName ?? '',
+    workspaceFolder: scratch.root,
+  };
+  return command.replace(/\$\{(\w+)\}/g, (m, k: string) => (k in vars ? shellQuote(vars[k]!) : m));
+}
+
+interface Invocation {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  reportFile?: string;
+}
+
+function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp: string): Invocation {
+  const cwd = plan.cwd ? scratch.path(plan.cwd) : scratch.root;
+  const base = testEnv();
+  switch (plan.kind) {
+    case 'pytest': {
+      const reportFile = join(tmp, 'report.jsonl');
+      const python = plan.python?.startsWith(plan.root) ? scratch.path(plan.python) : (plan.python ?? 'python3');
+      return { argv: [python, '-m', 'pytest', ...pytestArgs(opts.only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile), reportFile };
+    }
+    case 'node': {
+      const reportFile = join(tmp, 'report.jsonl');
+      const files = opts.only ? [...new Set(opts.only.map(fileOf))] : plan.testFiles;
+      const patterns = opts.only ? opts.only.map(namePatternOf) : [];
+      return { argv: [process.execPath, ...nodeTestArgs(reportFile, files, patterns)], cwd, env: {}, reportFile };
+    }
+    case 'go':
+      return { argv: ['go', ...goTestArgs(plan.goPackage ?? './...', opts.only)], cwd, env: {} };
+    case 'cargo': {
+      // one build folder per workspace in the temp dir, shared by the candidates (incremental builds)
+      const h = createHash('sha256').update(plan.root).digest('hex').slice(0, 12);
+      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: join(tmpdir(), `treasure-cargo-${h}`) } };
+    }
+    case 'npm':
+    case 'command':
+      return { argv: ['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)], cwd, env: {} };
+  }
+}
+
+/** Runs the plan's tests (or `only` of them) in `scratch`. Never throws for a failing or broken run. */
+export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions): Promise<TestReport> {
+  requireTrust(opts.trusted, 'running tests');
+  const tmp = mkdtempSync(join(tmpdir(), 'treasure-run-')); // outside the scratch: a test cannot delete it
+  try {
+    const inv = invocation(plan, scratch, opts, tmp);
+    const timeoutMs = opts.timeoutMs ?? 30000;
+    const proc = await runProcess(inv.argv, { cwd: inv.cwd, env: testEnv({ ...inv.env, ...opts.env }), timeoutMs, signal: opts.signal, outputCap: opts.outputCap });
+    let reportText = '';
+    if (inv.reportFile) {
+      try {
+        reportText = readFileSync(inv.reportFile, 'utf8');
+      } catch {
+        /* no report: the runner did not start, or died before the first test */
+      }
+    }
+    return toReport(plan, scratch, proc, reportText, timeoutMs);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportText: string, timeoutMs: number): TestReport {
+  const rel = (p: string) => scratch.relative(p);
+  const r: TestReport = {
+    runner: plan.kind,
+    passed: [],
+    failed: [],
+    skipped: [],
+    errors: [],
+    timedOut: proc.timedOut,
+    cancelled: proc.cancelled,
+    exitCode: proc.exitCode,
+    ms: Math.round(proc.ms),
+    outputTail: tail(proc.output),
+    summary: '',
+  };
+  if (proc.spawnError) r.errors.push(`${plan.describe}: could not start (${proc.spawnError})`);
+  let running: string | undefined;
+  if (plan.kind === 'pytest') {
+    const p = parsePytestReport(reportText, rel);
+    Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors], coverage: p.coverage });
+    running = p.running;
+    if (!reportText && !proc.timedOut && !proc.cancelled && proc.exitCode !== 0 && r.errors.length === 0) r.errors.push(`pytest did not run (exit ${proc.exitCode}): ${tail(proc.output, 600)}`);
+    else if (proc.exitCode !== null && proc.exitCode >= 2 && proc.exitCode !== 5 && r.errors.length === 0) r.errors.push(`pytest exited with ${proc.exitCode}: ${tail(proc.output, 600)}`);
+  } else if (plan.kind === 'node') {
+    const p = parseNodeReport(reportText, rel);
+    Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });
+    running = p.running;
+  } else if (plan.kind === 'go' || plan.kind === 'cargo') {
+    const p = plan.kind === 'go' ? parseGoTestJson(proc.output, rel, plan.goPackage?.replace(/^\.\/?/, '') ?? '') : parseCargoTest(proc.output, rel);
+    Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });
+    running = p.running;
+  } else {
+    // a generic command: one pseudo-test, passed when it exits 0
+    const name = plan.kind === 'npm' ? 'npm test' : 'verify command';
+    if (proc.exitCode === 0 && !proc.timedOut && !proc.cancelled) r.passed.push(name);
+    else if (!proc.spawnError && !proc.cancelled) {
+      const lastLines = proc.output.trimEnd().split('\n').slice(-12).join('\n');
+      r.failed.push({ name, message: proc.timedOut ? `timed out after ${timeoutMs} ms` : `exit status ${proc.exitCode ?? 'killed'}${lastLines ? `\n${lastLines}` : ''}`, traceback: [], timedOut: proc.timedOut || undefined });
+    }
+  }
+  if (proc.timedOut && running && !r.failed.some((f) => f.name === running)) {
+    const f: TestFailure = { name: running, message: `timed out after ${timeoutMs} ms (an infinite loop?)`, traceback: [], timedOut: true };
+    r.failed.push(f);
+  }
+  r.summary = summarize(r);
+  return r;
+}
