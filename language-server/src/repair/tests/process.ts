@@ -63,10 +63,10 @@ class TailBuffer {
     this.total += b.length;
     this.chunks.push(b);
     this.kept += b.length;
-    while (this.kept > this.cap && this.chunks.length > 1) this.kept -= this.chunks.shift()!.length;
+    while (this.chunks.length > 1 && this.kept - this.chunks[0]!.length >= this.cap) this.kept -= this.chunks.shift()!.length;
     if (this.kept > this.cap) {
-      const only = this.chunks[0]!;
-      this.chunks[0] = only.subarray(only.length - this.cap);
+      const first = this.chunks[0]!;
+      this.chunks[0] = first.subarray(this.kept - this.cap);
       this.kept = this.cap;
     }
   }
