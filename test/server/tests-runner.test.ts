@@ -17,6 +17,7 @@ import {
   Scratch,
   substitute,
   UntrustedWorkspaceError,
+  WarmPool,
   type TestPlan,
 } from '../../language-server/src/repair/tests/index';
 import { testEnv } from '../../language-server/src/repair/tests/env';
@@ -266,6 +267,56 @@ describe('runTests: pytest', { skip: noPytest }, () => {
   });
 });
 
+describe('the warm pytest worker', { skip: noPytest }, () => {
+  test('runs candidates in one process: the module under test is reloaded from each scratch copy', async () => {
+    const plan = planOf('classify.py', PY);
+    const pool = new WarmPool('python3', 1);
+    const text = readFileSync(join(PY, 'classify.py'), 'utf8');
+    try {
+      const summaries: string[] = [];
+      for (const cond of ['n < 10', 'n <= 10', 'n < 10']) {
+        const s = Scratch.create(PY);
+        s.write('classify.py', text.replace('n < 10', cond));
+        try {
+          summaries.push((await runTests(plan, s, { trusted: true, warm: pool })).summary);
+        } finally {
+          s.dispose();
+        }
+      }
+      assert.deepEqual(summaries, ['pytest: 5 passed, 1 failed', 'pytest: 6 passed', 'pytest: 5 passed, 1 failed']);
+      assert.equal(pool.pids().length, 1);
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  test('a hang kills the worker with its group; the next run starts a fresh one; a stray daemon is killed', async () => {
+    const dir = workspace({
+      'm.py': 'x = 1\n',
+      'test_m.py': `from m import x\n${HANG_TEST}`,
+      'test_ok.py': 'import os, subprocess\nfrom m import x\n\ndef test_ok():\n    p = subprocess.Popen(["sleep", "60"])\n    open(os.environ["PID_FILE"], "w").write(str(p.pid))\n',
+    });
+    const pidFile = join(dir, 'pids.txt');
+    const plan = planOf('m.py', dir);
+    const pool = new WarmPool('python3', 1);
+    const s = Scratch.create(dir);
+    try {
+      const hang = await runTests(plan, s, { trusted: true, warm: pool, only: ['test_m.py::test_hangs'], timeoutMs: 3000, env: { PID_FILE: pidFile } });
+      assert.equal(hang.timedOut, true);
+      assert.equal(hang.failed[0]?.name, 'test_m.py::test_hangs');
+      for (const pid of readPids(pidFile)) assert.ok(await waitFor(() => gone(pid), 1000), `pid ${pid} still runs`);
+      const ok = await runTests(plan, s, { trusted: true, warm: pool, only: ['test_ok.py::test_ok'], env: { PID_FILE: pidFile } });
+      assert.deepEqual(ok.passed, ['test_ok.py::test_ok']);
+      const [daemon] = readPids(pidFile);
+      assert.ok(await waitFor(() => gone(daemon!), 1000), 'the daemon a test left survived the run');
+      assert.equal(pool.pids().length, 1); // the worker itself lives on
+    } finally {
+      s.dispose();
+      pool.dispose();
+    }
+  });
+});
+
 describe('runTests: node --test', () => {
   test('reads the failure: suite path, expected/actual, stack line', async () => {
     const plan = planOf('lib/clamp.js', JS);
@@ -371,7 +422,8 @@ describe('proveCandidates', () => {
       { id: 'syntax', files: variant('n <') },
       { id: 'lt11', files: variant('n < 11') },
     ];
-    const r = await proveCandidates(plan, candidates, baseline, { trusted: true, parallel: 2 });
+    const pool = new WarmPool('python3', 2);
+    const r = await proveCandidates(plan, candidates, baseline, { trusted: true, parallel: 2, warm: pool }).finally(() => pool.dispose());
     assert.equal(r.winner, 'le10');
     assert.deepEqual(r.targets, ['tests/test_classify.py::test_ten_is_small']);
     assert.ok(r.tried >= 4 && r.tried <= 6, `tried ${r.tried}`);

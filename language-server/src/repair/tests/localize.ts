@@ -14,6 +14,7 @@ import type { TestPlan } from './plan';
 import type { TestReport } from './report';
 import { runTests } from './run';
 import type { Scratch } from './scratch';
+import type { WarmPool } from './warm';
 
 export interface SuspiciousLine {
   /** 1-based line of the file. */
@@ -31,6 +32,8 @@ export interface LocalizeOptions {
   toLine: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** pytest: run in a warm worker. */
+  warm?: WarmPool;
   /** node: most per-test coverage runs (default 40). */
   maxTests?: number;
 }
@@ -148,7 +151,7 @@ async function nodeSpectrum(plan: TestPlan, scratch: Scratch, opts: LocalizeOpti
  */
 export async function localize(plan: TestPlan, scratch: Scratch, opts: LocalizeOptions): Promise<Localization> {
   requireTrust(opts.trusted, 'localizing with tests');
-  const common = { trusted: true, timeoutMs: opts.timeoutMs, signal: opts.signal };
+  const common = { trusted: true, timeoutMs: opts.timeoutMs, signal: opts.signal, warm: opts.warm };
   if (plan.kind === 'pytest') {
     const report = await runTests(plan, scratch, { ...common, traceFile: scratch.path(opts.file) });
     const failing = new Set(report.failed.map((f) => f.name));

@@ -11,6 +11,7 @@ import type { TestPlan } from './plan';
 import { isEnvironmental, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
+import type { WarmPool } from './warm';
 
 export interface TestCandidate {
   id: string;
@@ -29,6 +30,8 @@ export interface ProveOptions {
   scratchFactory?: () => Scratch;
   /** Stop after this many candidates (default: all). */
   maxCandidates?: number;
+  /** pytest: warm workers to run in (see warm.ts); give it `parallel` workers. */
+  warm?: WarmPool;
 }
 
 export type Verdict = 'proven' | 'failed' | 'flaky' | 'cancelled' | 'error';
@@ -108,7 +111,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     try {
       scratch = makeScratch();
       for (const [rel, text] of c.files) scratch.write(rel, text);
-      const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal });
+      const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm });
       if (selectable && mustPass.length > 0) {
         const quick = await run(targets);
         if (ctl.signal.aborted) return done('cancelled', quick);

@@ -19,9 +19,7 @@ import json, os, re, sys, threading
 
 _out = None
 _root = None
-_trace_target = os.environ.get('TREASURE_TRACE_FILE')
-if _trace_target:
-    _trace_target = os.path.realpath(_trace_target)
+_trace_target = None
 _is_target = {}
 _lines = None
 _state = {}
@@ -59,8 +57,22 @@ def _global(frame, event, arg):
 
 
 def pytest_configure(config):
-    global _root
+    # read per session, not at import: the warm worker runs many sessions in one process
+    global _root, _out, _trace_target
     _root = str(config.rootpath)
+    _out = None
+    _trace_target = os.environ.get('TREASURE_TRACE_FILE') or None
+    if _trace_target:
+        _trace_target = os.path.realpath(_trace_target)
+    _is_target.clear()
+    _state.clear()
+
+
+def pytest_unconfigure(config):
+    global _out
+    if _out is not None:
+        _out.close()
+        _out = None
 
 
 def pytest_collectreport(report):

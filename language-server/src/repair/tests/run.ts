@@ -6,7 +6,8 @@ import { requireTrust, testEnv } from './env';
 import { cargoTestArgs, goTestArgs, parseCargoTest, parseGoTestJson } from './go-cargo';
 import { fileOf, namePatternOf, nodeTestArgs, parseNodeReport } from './node';
 import type { TestPlan } from './plan';
-import { runProcess, type ProcessResult } from './process';
+import { DEFAULT_OUTPUT_CAP, runProcess, type ProcessResult } from './process';
+import type { WarmPool } from './warm';
 import { parsePytestReport, pytestArgs, pytestEnv } from './pytest';
 import { summarize, tail, type TestFailure, type TestReport } from './report';
 import type { Scratch } from './scratch';
@@ -25,6 +26,8 @@ export interface RunTestsOptions {
   traceFile?: string;
   /** Extra environment (e.g. NODE_V8_COVERAGE for a coverage run). */
   env?: Record<string, string>;
+  /** pytest: run in a warm worker of this pool (same interpreter as the plan's) instead of a new process. */
+  warm?: WarmPool;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -85,7 +88,9 @@ export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsO
   try {
     const inv = invocation(plan, scratch, opts, tmp);
     const timeoutMs = opts.timeoutMs ?? 30000;
-    const proc = await runProcess(inv.argv, { cwd: inv.cwd, env: testEnv({ ...inv.env, ...opts.env }), timeoutMs, signal: opts.signal, outputCap: opts.outputCap });
+    const proc = opts.warm && plan.kind === 'pytest' && opts.warm.python === (plan.python ?? 'python3')
+      ? await runWarm(opts.warm, inv, timeoutMs, opts, tmp)
+      : await runProcess(inv.argv, { cwd: inv.cwd, env: testEnv({ ...inv.env, ...opts.env }), timeoutMs, signal: opts.signal, outputCap: opts.outputCap });
     let reportText = '';
     if (inv.reportFile) {
       try {
@@ -97,6 +102,18 @@ export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsO
     return toReport(plan, scratch, proc, reportText, timeoutMs);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function runWarm(pool: WarmPool, inv: Invocation, timeoutMs: number, opts: RunTestsOptions, tmp: string): Promise<ProcessResult> {
+  const worker = await pool.acquire();
+  try {
+    const args = inv.argv.slice(inv.argv.indexOf('pytest') + 1);
+    const r = await worker.run(inv.cwd, args, { ...inv.env, ...opts.env }, { timeoutMs, signal: opts.signal, outputFile: join(tmp, 'output.txt'), outputCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP });
+    const crash = r.crashed ? 'the pytest worker exited during the run (a test ended the process?)' : undefined;
+    return { exitCode: r.exitCode, timedOut: r.timedOut, cancelled: r.cancelled, output: r.output, outputBytes: r.output.length, ms: r.ms, spawnError: crash };
+  } finally {
+    pool.release(worker);
   }
 }
 
