@@ -118,8 +118,7 @@ export interface WarmRunResult {
 export class PytestWorker {
   private child?: ChildProcess;
   private seq = 0;
-  private pending?: (answer: { exit: number } | undefined) => void;
-  private buf = '';
+  private onAnswer?: (answer: { id: number; exit: number }) => void;
   /** Runs done by the current process (0 = it has not started or was restarted). */
   runs = 0;
 
@@ -132,39 +131,32 @@ export class PytestWorker {
   private start(): ChildProcess {
     const env = testEnv({ PYTHONPATH: [pluginDir(), process.env.PYTHONPATH].filter(Boolean).join(delimiter) });
     const child = spawn(this.python, ['-u', workerScript()], { cwd: tmpdir(), env, detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
-    child.on('error', () => this.onExit(child));
-    child.on('exit', () => this.onExit(child));
+    const gone = () => {
+      if (this.child === child) this.child = undefined;
+      killGroup(child.pid);
+    };
+    child.on('error', gone);
+    child.on('exit', gone);
     child.stdin!.on('error', () => {});
     const answers = child.stdio[3] as NodeJS.ReadableStream;
     answers.setEncoding('utf8');
+    let buf = '';
     answers.on('data', (s: string) => {
-      this.buf += s;
+      buf += s;
       let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const p = this.pending;
-        this.pending = undefined;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
         try {
-          p?.(JSON.parse(line));
+          if (this.child === child) this.onAnswer?.(JSON.parse(line));
         } catch {
-          p?.(undefined);
+          /* a torn line from a killed worker */
         }
       }
     });
     this.child = child;
     this.runs = 0;
-    this.buf = '';
     return child;
-  }
-
-  private onExit(child: ChildProcess): void {
-    if (this.child !== child) return;
-    this.child = undefined;
-    killGroup(child.pid);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.(undefined);
   }
 
   /** Starts the process now (import pytest and its plugins) instead of on the first run. */
@@ -175,30 +167,44 @@ export class PytestWorker {
   /** Runs `pytest <args>` with cwd `cwd` and extra env; the output goes to a file and its tail comes back. */
   run(cwd: string, args: string[], env: Record<string, string>, opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
     const t0 = performance.now();
-    const child = this.child ?? this.start();
+    const child = this.child && isAlive(this.child) ? this.child : this.start();
     const id = ++this.seq;
     return new Promise((resolve) => {
       let timedOut = false;
       let cancelled = false;
+      let settled = false;
+      // a killed worker is forgotten at once: the next run must not be sent to it while it dies
       const kill = () => {
+        if (this.child === child) this.child = undefined;
         killGroup(child.pid);
       };
+      const settle = (answer?: { exit: number }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        child.off('exit', onExit);
+        child.off('error', onExit);
+        this.onAnswer = undefined;
+        if (answer) this.runs++;
+        resolve({ exitCode: answer ? answer.exit : null, timedOut, cancelled, crashed: !answer && !timedOut && !cancelled, output: readTail(opts.outputFile, opts.outputCap), ms: performance.now() - t0 });
+      };
+      const onExit = () => settle(undefined);
       const onAbort = () => {
         cancelled = true;
         kill();
       };
-      if (opts.signal?.aborted) onAbort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
         timedOut = true;
         kill();
       }, opts.timeoutMs);
-      this.pending = (answer) => {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        this.runs++;
-        resolve({ exitCode: answer ? answer.exit : null, timedOut, cancelled, crashed: !answer && !timedOut && !cancelled, output: readTail(opts.outputFile, opts.outputCap), ms: performance.now() - t0 });
+      child.once('exit', onExit);
+      child.once('error', onExit);
+      this.onAnswer = (a) => {
+        if (a.id === id) settle(a);
       };
+      if (opts.signal?.aborted) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdin!.write(JSON.stringify({ id, cwd, args, env, output: opts.outputFile }) + '\n');
     });
   }
@@ -208,6 +214,10 @@ export class PytestWorker {
     this.child = undefined;
     if (c) killGroup(c.pid);
   }
+}
+
+function isAlive(c: ChildProcess): boolean {
+  return c.exitCode === null && c.signalCode === null;
 }
 
 function readTail(file: string, cap: number): string {
