@@ -430,6 +430,10 @@ describe('proveCandidates', () => {
     const byId = new Map(r.results.map((x) => [x.id, x]));
     assert.equal(byId.get('le10')!.verdict, 'proven');
     assert.equal(byId.get('gt')!.verdict, 'failed');
+    // the failing test ran first and the run stopped there: one test, not six
+    const gt = byId.get('gt')!.report!;
+    assert.deepEqual([gt.passed.length, gt.failed.map((f) => f.name)], [0, ['tests/test_classify.py::test_ten_is_small']]);
+    assert.deepEqual(gt.errors, []);
     assert.match(byId.get('eq')!.reason!, /breaks: tests\/test_classify.py::test_small/);
     assert.match(byId.get('lt100')!.reason!, /breaks: tests\/test_classify.py::test_large/);
     assert.equal(r.report!.failed.length, 0);

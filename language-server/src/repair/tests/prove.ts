@@ -1,9 +1,10 @@
 // Proof by the user's tests: each candidate is applied in its own scratch copy and tested, best-ranked
 // first, up to `parallel` at a time. A candidate is proven when it passes every test that passed in
 // the baseline and every target (the baseline's failures, less those that failed from the
-// environment, e.g. no network: no evidence either way). Steps per candidate: the targets only (a
-// quick reject), then the full plan; the winner's full run is repeated once (a flaky pass is not a
-// proof). The winner is the best-ranked proven candidate: when a lower-ranked one is proven first,
+// environment, e.g. no network: no evidence either way). Steps per candidate: the targets first (a
+// quick reject: pytest orders them first and stops at the first failure in one process; go, cargo and
+// node with several test files run them alone first), then the full plan; the winner's full run is
+// repeated once (a flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one is proven first,
 // the better-ranked ones still running are waited for, and the worse ones are cancelled.
 import { availableParallelism } from 'node:os';
 import { requireTrust } from './env';
@@ -90,7 +91,11 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
   const timeoutMs = opts.timeoutMs ?? 20000;
   const makeScratch = opts.scratchFactory ?? (() => Scratch.create(plan.root));
-  const selectable = plan.kind === 'pytest' || plan.kind === 'node' || plan.kind === 'go' || plan.kind === 'cargo';
+  // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
+  // one process (start-up dominates); the other runners with per-test selection get a run of the
+  // targets first, when there is more to run than them (node: more than one test file).
+  const order = plan.kind === 'pytest' ? { first: targets, stopOn: [...targets, ...mustPass] } : undefined;
+  const quickFirst = mustPass.length > 0 && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1));
 
   const results: (CandidateResult | undefined)[] = new Array(list.length);
   const controllers = new Map<number, AbortController>();
@@ -111,8 +116,8 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     try {
       scratch = makeScratch();
       for (const [rel, text] of c.files) scratch.write(rel, text);
-      const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm });
-      if (selectable && mustPass.length > 0) {
+      const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm, order });
+      if (quickFirst) {
         const quick = await run(targets);
         if (ctl.signal.aborted) return done('cancelled', quick);
         const why = judge(quick, [], targets);

@@ -56,11 +56,22 @@ def _global(frame, event, arg):
     return _local if hit else None
 
 
+_first = set()
+_stop_on = set()
+_session = None
+
+
 def pytest_configure(config):
     # read per session, not at import: the warm worker runs many sessions in one process
-    global _root, _out, _trace_target
+    global _root, _out, _trace_target, _first, _stop_on
     _root = str(config.rootpath)
     _out = None
+    _first, _stop_on = set(), set()
+    order = os.environ.get('TREASURE_ORDER_FILE')
+    if order:
+        with open(order, encoding='utf-8') as f:
+            o = json.load(f)
+        _first, _stop_on = set(o.get('first', [])), set(o.get('stopOn', []))
     _trace_target = os.environ.get('TREASURE_TRACE_FILE') or None
     if _trace_target:
         _trace_target = os.path.realpath(_trace_target)
@@ -73,6 +84,17 @@ def pytest_unconfigure(config):
     if _out is not None:
         _out.close()
         _out = None
+
+
+def pytest_sessionstart(session):
+    global _session
+    _session = session
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # the tests that failed before run first (a stable sort keeps the rest in their order)
+    if _first:
+        items.sort(key=lambda it: 0 if it.nodeid in _first else 1)
 
 
 def pytest_collectreport(report):
@@ -137,6 +159,10 @@ def pytest_runtest_logreport(report):
         st['id'] = report.nodeid
         _emit(st)
         _state.pop(report.nodeid, None)
+        if st['outcome'] == 'failed' and report.nodeid in _stop_on and _session is not None:
+            # a candidate that fails a test it had to pass is rejected: the rest is not needed
+            _emit({'event': 'stopped', 'id': report.nodeid})
+            _session.shouldstop = 'treasure: ' + report.nodeid + ' failed'
 `;
 
 let written: string | undefined;

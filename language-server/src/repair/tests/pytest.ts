@@ -12,12 +12,13 @@ export function pytestArgs(targets: string[]): string[] {
 }
 
 /** The environment additions a pytest run needs: the plugin on PYTHONPATH, the report file. */
-export function pytestEnv(base: NodeJS.ProcessEnv, reportFile: string, traceFile?: string): Record<string, string> {
+export function pytestEnv(base: NodeJS.ProcessEnv, reportFile: string, traceFile?: string, orderFile?: string): Record<string, string> {
   const extra: Record<string, string> = {
     PYTHONPATH: [pluginDir(), base.PYTHONPATH].filter(Boolean).join(delimiter),
     TREASURE_REPORT: reportFile,
   };
   if (traceFile) extra.TREASURE_TRACE_FILE = traceFile;
+  if (orderFile) extra.TREASURE_ORDER_FILE = orderFile;
   return extra;
 }
 
@@ -29,6 +30,8 @@ export interface PytestParsed {
   coverage: Map<string, number[]>;
   /** A test that started and never finished (the run was killed while it ran). */
   running?: string;
+  /** The run stopped early at a test it had to pass (`order.stopOn`). */
+  stopped?: string;
 }
 
 /** Reads the plugin's report; `rel` maps an absolute path of the scratch to a workspace-relative one. */
@@ -45,6 +48,7 @@ export function parsePytestReport(text: string, rel: (p: string) => string): Pyt
     }
     const id = String(ev.id ?? '');
     if (ev.event === 'start') started.add(id);
+    else if (ev.event === 'stopped') out.stopped = id;
     else if (ev.event === 'error') out.errors.push(`${id || 'collection'}: ${String(ev.message ?? '')}`);
     else if (ev.event === 'result') {
       started.delete(id);

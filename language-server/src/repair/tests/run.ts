@@ -1,5 +1,5 @@
 // Runs a plan's tests in a scratch copy and reads the result as a TestReport.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireTrust, testEnv } from './env';
@@ -26,6 +26,11 @@ export interface RunTestsOptions {
   traceFile?: string;
   /** Extra environment (e.g. NODE_V8_COVERAGE for a coverage run). */
   env?: Record<string, string>;
+  /**
+   * pytest: run these ids first, and stop at the first failure of one in `stopOn` (a candidate that
+   * fails a test it must pass is rejected without running the rest). Other runners ignore it.
+   */
+  order?: { first: string[]; stopOn: string[] };
   /** pytest: run in a warm worker of this pool (same interpreter as the plan's) instead of a new process. */
   warm?: WarmPool;
 }
@@ -59,8 +64,13 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
   switch (plan.kind) {
     case 'pytest': {
       const reportFile = join(tmp, 'report.jsonl');
+      let orderFile: string | undefined;
+      if (opts.order) {
+        orderFile = join(tmp, 'order.json');
+        writeFileSync(orderFile, JSON.stringify(opts.order));
+      }
       const python = plan.python?.startsWith(plan.root) ? scratch.path(plan.python) : (plan.python ?? 'python3');
-      return { argv: [python, '-m', 'pytest', ...pytestArgs(opts.only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile), reportFile };
+      return { argv: [python, '-m', 'pytest', ...pytestArgs(opts.only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile), reportFile };
     }
     case 'node': {
       const reportFile = join(tmp, 'report.jsonl');
@@ -139,7 +149,7 @@ function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportT
     Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors], coverage: p.coverage });
     running = p.running;
     if (!reportText && !proc.timedOut && !proc.cancelled && proc.exitCode !== 0 && r.errors.length === 0) r.errors.push(`pytest did not run (exit ${proc.exitCode}): ${tail(proc.output, 600)}`);
-    else if (proc.exitCode !== null && proc.exitCode >= 2 && proc.exitCode !== 5 && r.errors.length === 0) r.errors.push(`pytest exited with ${proc.exitCode}: ${tail(proc.output, 600)}`);
+    else if (proc.exitCode !== null && proc.exitCode >= 2 && proc.exitCode !== 5 && r.errors.length === 0 && !(p.stopped && proc.exitCode === 2)) r.errors.push(`pytest exited with ${proc.exitCode}: ${tail(proc.output, 600)}`);
   } else if (plan.kind === 'node') {
     const p = parseNodeReport(reportText, rel);
     Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });

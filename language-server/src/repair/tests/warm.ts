@@ -269,6 +269,8 @@ export class WarmPool {
   }
 
   release(w: PytestWorker): void {
+    // a worker killed by a time-out or cancellation starts again now, while nobody waits for it
+    if (this.all.has(w)) w.warmUp();
     const next = this.waiters.shift();
     if (next) next(w);
     else this.idle.push(w);
