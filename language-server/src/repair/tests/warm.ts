@@ -31,6 +31,22 @@ try:
 except Exception:
     pass
 
+# One empty session first: plugins do their heavy configure work (hypothesis: ~1 s) before any request.
+# Then freeze what is loaded: pytest collects garbage several times per session (unraisable-exception
+# cleanup), and a frozen heap makes that ~4x cheaper (0.5 s -> 0.13 s per run here).
+import gc, io, tempfile
+with tempfile.TemporaryDirectory() as empty:
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()
+    try:
+        pytest.main(['-q', '-p', 'no:cacheprovider', '--collect-only', '--rootdir', empty, empty])
+    except BaseException:
+        pass
+    finally:
+        sys.stdout, sys.stderr = saved
+gc.collect()
+gc.freeze()
+
 answers = os.fdopen(3, 'w', buffering=1)
 base_env = dict(os.environ)
 base_path = list(sys.path)
