@@ -332,6 +332,11 @@ describe('runTests: node --test', () => {
       const only = await runTests(plan, s, { trusted: true, only: [f!.name, 'test/clamp.test.js > inside the range'] });
       assert.deepEqual(only.passed, ['test/clamp.test.js > inside the range']);
       assert.deepEqual(only.failed.map((x) => x.name), [f!.name]);
+      // a module that does not load: an error, not a pass
+      s.write('lib/clamp.js', 'function clamp(x, lo, hi) {\n  return x;\n');
+      const broken = await runTests(plan, s, { trusted: true });
+      assert.equal(broken.passed.length, 0);
+      assert.match(broken.errors.join('\n'), /SyntaxError/);
     } finally {
       s.dispose();
     }

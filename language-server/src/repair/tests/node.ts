@@ -41,10 +41,14 @@ export function reporterPath(): string {
   return written;
 }
 
-/** `node --test` arguments: the reporter into `reportFile`, an optional name filter, the test files. */
+/**
+ * `node --test` arguments: the reporter into `reportFile`, an optional name filter, the test files.
+ * One file runs in the node process itself (`node file.test.js` with the same reporter): `--test`
+ * would start a second process for it, ~0.2 s more per run for the same result.
+ */
 export function nodeTestArgs(reportFile: string, files: string[], namePatterns: string[] = []): string[] {
   const pats = namePatterns.flatMap((p) => ['--test-name-pattern', p]);
-  return ['--test', `--test-reporter=${reporterPath()}`, `--test-reporter-destination=${reportFile}`, ...pats, ...files];
+  return [...(files.length === 1 ? [] : ['--test']), `--test-reporter=${reporterPath()}`, `--test-reporter-destination=${reportFile}`, ...pats, ...files];
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -154,6 +154,13 @@ function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportT
     const p = parseNodeReport(reportText, rel);
     Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });
     running = p.running;
+    if (r.passed.length + r.failed.length === 0 && r.errors.length === 0 && proc.exitCode !== 0 && !proc.timedOut && !proc.cancelled) {
+      // node prints "file:line", the source line, a caret, then "SyntaxError: ..." and the stack
+      const err = proc.output.match(/^(\w*Error\b.*)$/m)?.[1];
+      const at = proc.output.match(/^(\/\S+?):(\d+)$/m);
+      const where = at ? ` at ${rel(at[1]!)}:${at[2]}` : '';
+      r.errors.push(`node did not run the tests (exit ${proc.exitCode}): ${err ? err + where : tail(proc.output, 600)}`);
+    }
   } else if (plan.kind === 'go' || plan.kind === 'cargo') {
     const p = plan.kind === 'go' ? parseGoTestJson(proc.output, rel, plan.goPackage?.replace(/^\.\/?/, '') ?? '') : parseCargoTest(proc.output, rel);
     Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });
