@@ -343,6 +343,56 @@ describe('runTests: node --test', () => {
   });
 });
 
+const hasCargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
+describe('runTests: cargo test', { skip: hasCargo ? false : 'cargo is not installed (scripts/install-eval-toolchains.sh)' }, () => {
+  test('reads failures: assert_eq! left/right, the panic place and backtrace frames in the crate; a compile error is an error', async () => {
+    const lib = [
+      'pub fn clamp(x: i32, lo: i32, hi: i32) -> i32 {',
+      '    if x < lo {',
+      '        return lo;',
+      '    }',
+      '    if x > hi {',
+      '        return lo;',
+      '    }',
+      '    x',
+      '}',
+      '',
+      '#[cfg(test)]',
+      'mod tests {',
+      '    use super::*;',
+      '    #[test]',
+      '    fn inside() {',
+      '        assert_eq!(clamp(5, 0, 10), 5);',
+      '    }',
+      '    #[test]',
+      '    fn above() {',
+      '        assert_eq!(clamp(11, 0, 10), 10);',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const dir = workspace({ 'rs/Cargo.toml': '[package]\nname = "clampy"\nversion = "0.1.0"\nedition = "2021"\n', 'rs/src/lib.rs': lib });
+    const plan = planOf('rs/src/lib.rs', dir);
+    assert.deepEqual([plan.kind, plan.cwd], ['cargo', 'rs']);
+    const s = Scratch.create(dir);
+    try {
+      const r = await runTests(plan, s, { trusted: true, timeoutMs: 180000 });
+      assert.deepEqual(r.passed, ['tests::inside']);
+      const [f] = r.failed;
+      assert.equal(f!.name, 'tests::above');
+      assert.deepEqual([f!.actual, f!.expected], ['0', '10']);
+      assert.match(f!.message, /^assertion `left == right` failed/);
+      assert.deepEqual(f!.traceback.at(-1), { file: 'rs/src/lib.rs', line: 20 });
+      s.write('rs/src/lib.rs', lib.replace('    x\n}', '    x +\n}'));
+      const broken = await runTests(plan, s, { trusted: true, timeoutMs: 180000 });
+      assert.equal(broken.passed.length + broken.failed.length, 0);
+      assert.match(broken.errors.join('\n'), /^error/);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
 describe('generic commands', () => {
   test('output is capped: the tail is kept, the rest counted', async () => {
     const r = await runProcess(['/bin/sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" x; echo END'], { cwd: tmpdir(), env: testEnv(), timeoutMs: 20000, outputCap: 65536 });

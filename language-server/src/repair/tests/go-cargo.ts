@@ -78,8 +78,12 @@ export function cargoTestArgs(only: string[] = []): string[] {
   return ['test', '--no-fail-fast', '--color', 'never', '--', ...(only.length ? ['--exact', ...only] : []), '--test-threads', '2'];
 }
 
-/** cargo test's libtest output: "test a::b ... ok|FAILED|ignored", then "---- a::b stdout ----" sections. */
-export function parseCargoTest(text: string, rel: (p: string) => string): Parsed {
+/**
+ * cargo test's libtest output: "test a::b ... ok|FAILED|ignored", then "---- a::b stdout ----" sections
+ * with "thread 'a::b' (tid) panicked at src/lib.rs:20:9:", the message, and with RUST_BACKTRACE=1 the
+ * frames ("at ./src/lib.rs:20:9"). Relative paths are the crate's: `crateDir` makes them workspace-relative.
+ */
+export function parseCargoTest(text: string, rel: (p: string) => string, crateDir = ''): Parsed {
   const out: Parsed = { passed: [], failed: [], skipped: [], errors: [] };
   const failedNames: string[] = [];
   for (const m of text.matchAll(/^test (\S+) \.\.\. (ok|FAILED|ignored)/gm)) {
@@ -87,15 +91,20 @@ export function parseCargoTest(text: string, rel: (p: string) => string): Parsed
     else if (m[2] === 'ignored') out.skipped.push(m[1]!);
     else failedNames.push(m[1]!);
   }
+  const fileOf = (f: string) => (f.startsWith('/') ? rel(f) : crateDir ? `${crateDir}/${f.replace(/^\.\//, '')}` : f.replace(/^\.\//, ''));
   const sections = new Map<string, string>();
   for (const m of text.matchAll(/^---- (\S+) stdout ----\n([\s\S]*?)(?=^---- |^failures:|^test result:)/gm)) sections.set(m[1]!, m[2]!);
   for (const name of failedNames) {
     const body = sections.get(name) ?? '';
     const traceback: Frame[] = [];
-    const at = body.match(/panicked at ([^\s:]+):(\d+):\d+/) ?? body.match(/panicked at '.*', ([^\s:]+):(\d+):\d+/);
-    if (at) traceback.push({ file: rel(at[1]!), line: Number(at[2]) });
-    const msgLines = body.split('\n').filter((l) => l.trim() && !/^note: run with/.test(l));
-    const f: TestFailure = { name, message: msgLines.slice(0, 8).join('\n').slice(0, 2000) || 'FAILED', traceback };
+    // backtrace frames in the crate (innermost first in the output), then the panic's own place
+    for (const m of body.matchAll(/^\s+at (\.\/[^\s:]+\.rs|src\/[^\s:]+\.rs):(\d+):\d+$/gm)) traceback.unshift({ file: fileOf(m[1]!), line: Number(m[2]) });
+    const at = body.match(/panicked at ([^\s:]+\.rs):(\d+):\d+:?/);
+    const panicFrame = at ? { file: fileOf(at[1]!), line: Number(at[2]) } : undefined;
+    if (panicFrame && !traceback.some((f) => f.file === panicFrame.file && f.line === panicFrame.line)) traceback.push(panicFrame);
+    const after = at ? body.slice(body.indexOf(at[0]) + at[0].length) : body;
+    const msg = after.split(/^(?:note: run with|stack backtrace:)/m)[0]!.trim();
+    const f: TestFailure = { name, message: (msg || body.trim() || 'FAILED').slice(0, 2000), traceback };
     const left = body.match(/^\s*left: (.+)$/m);
     const right = body.match(/^\s*right: (.+)$/m);
     if (left && right) {
@@ -105,7 +114,7 @@ export function parseCargoTest(text: string, rel: (p: string) => string): Parsed
     out.failed.push(f);
   }
   if (/^error(\[E\d+\])?: /m.test(text) && out.passed.length + failedNames.length === 0) {
-    out.errors.push(text.split('\n').filter((l) => /^error/.test(l)).slice(0, 10).join('\n'));
+    out.errors.push(text.split('\n').filter((l) => /^error/.test(l) || /^\s+--> /.test(l)).slice(0, 10).join('\n'));
   }
   return out;
 }

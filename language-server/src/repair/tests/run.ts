@@ -83,7 +83,7 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
     case 'cargo': {
       // one build folder per workspace in the temp dir, shared by the candidates (incremental builds)
       const h = createHash('sha256').update(plan.root).digest('hex').slice(0, 12);
-      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: join(tmpdir(), `treasure-cargo-${h}`) } };
+      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: join(tmpdir(), `treasure-cargo-${h}`), RUST_BACKTRACE: '1', CARGO_TERM_COLOR: 'never' } };
     }
     case 'npm':
     case 'command':
@@ -162,7 +162,7 @@ function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportT
       r.errors.push(`node did not run the tests (exit ${proc.exitCode}): ${err ? err + where : tail(proc.output, 600)}`);
     }
   } else if (plan.kind === 'go' || plan.kind === 'cargo') {
-    const p = plan.kind === 'go' ? parseGoTestJson(proc.output, rel, plan.goPackage?.replace(/^\.\/?/, '') ?? '') : parseCargoTest(proc.output, rel);
+    const p = plan.kind === 'go' ? parseGoTestJson(proc.output, rel, plan.goPackage?.replace(/^\.\/?/, '') ?? '') : parseCargoTest(proc.output, rel, plan.cwd ?? '');
     Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });
     running = p.running;
   } else {
