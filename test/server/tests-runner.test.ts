@@ -393,6 +393,55 @@ describe('runTests: cargo test', { skip: hasCargo ? false : 'cargo is not instal
   });
 });
 
+const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+describe('runTests: go test', { skip: hasGo ? false : 'go is not installed (scripts/install-eval-toolchains.sh go)' }, () => {
+  test('reads failures: got/want, the t.Errorf line, a panic\'s frames in the workspace; -run selects', async () => {
+    const dir = workspace({
+      'svc/go.mod': 'module example.com/svc\n\ngo 1.19\n',
+      'svc/calc/calc.go': 'package calc\n\nfunc Clamp(x, lo, hi int) int {\n\tif x < lo {\n\t\treturn lo\n\t}\n\tif x > hi {\n\t\treturn lo\n\t}\n\treturn x\n}\n\nfunc At(a []int, i int) int {\n\treturn a[i]\n}\n',
+      'svc/calc/calc_test.go': [
+        'package calc',
+        '',
+        'import "testing"',
+        '',
+        'func TestInside(t *testing.T) {',
+        '\tif got := Clamp(5, 0, 10); got != 5 {',
+        '\t\tt.Errorf("got %d, want %d", got, 5)',
+        '\t}',
+        '}',
+        '',
+        'func TestAbove(t *testing.T) {',
+        '\tif got := Clamp(11, 0, 10); got != 10 {',
+        '\t\tt.Errorf("got %d, want %d", got, 10)',
+        '\t}',
+        '}',
+        '',
+        'func TestPanics(t *testing.T) {',
+        '\tAt(nil, 1)',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const plan = planOf('svc/calc/calc.go', dir);
+    assert.deepEqual([plan.kind, plan.cwd, plan.goPackage], ['go', 'svc', './calc']);
+    const s = Scratch.create(dir);
+    try {
+      const r = await runTests(plan, s, { trusted: true, timeoutMs: 180000 });
+      assert.deepEqual(r.passed, ['TestInside']);
+      const above = r.failed.find((f) => f.name === 'TestAbove')!;
+      assert.deepEqual([above.actual, above.expected], ['0', '10']);
+      assert.deepEqual(above.traceback, [{ file: 'svc/calc/calc_test.go', line: 13 }]);
+      const panics = r.failed.find((f) => f.name === 'TestPanics')!;
+      assert.match(panics.message, /^panic: runtime error: index out of range \[1\] with length 0/);
+      assert.deepEqual(panics.traceback, [{ file: 'svc/calc/calc_test.go', line: 18 }, { file: 'svc/calc/calc.go', line: 14 }]);
+      const only = await runTests(plan, s, { trusted: true, timeoutMs: 180000, only: ['TestAbove'] });
+      assert.deepEqual([only.passed, only.failed.map((f) => f.name)], [[], ['TestAbove']]);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
 describe('generic commands', () => {
   test('output is capped: the tail is kept, the rest counted', async () => {
     const r = await runProcess(['/bin/sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" x; echo END'], { cwd: tmpdir(), env: testEnv(), timeoutMs: 20000, outputCap: 65536 });

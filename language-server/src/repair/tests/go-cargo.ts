@@ -53,11 +53,20 @@ export function parseGoTestJson(text: string, rel: (p: string) => string, pkgDir
       else {
         const lines = (output.get(t) ?? []).filter((l) => l.trim());
         const traceback: Frame[] = [];
+        // "    calc_test.go:13: got 0, want 10" (t.Errorf, relative to the package) and a panic's
+        // "\t/abs/calc/calc.go:8 +0x1a" frames (innermost first); frames outside the workspace dropped
         for (const l of lines) {
           const m = l.match(/^\s*(\/?[\w./-]+\.go):(\d+)/);
-          if (m) traceback.push({ file: m[1]!.startsWith('/') ? rel(m[1]!) : `${pkgDir ? pkgDir + '/' : ''}${m[1]}`, line: Number(m[2]) });
+          if (!m) continue;
+          const file = m[1]!.startsWith('/') ? rel(m[1]!) : `${pkgDir ? pkgDir + '/' : ''}${m[1]}`;
+          if (file.startsWith('/')) continue;
+          if (m[1]!.startsWith('/')) traceback.unshift({ file, line: Number(m[2]) });
+          else traceback.push({ file, line: Number(m[2]) });
         }
-        const f: TestFailure = { name: t, message: lines.map((l) => l.trim()).join('\n').slice(0, 2000) || 'FAIL', traceback };
+        const stackAt = lines.findIndex((l) => /^goroutine \d+ \[/.test(l));
+        const head = stackAt >= 0 ? lines.slice(0, stackAt) : lines;
+        const message = [...new Set(head.map((l) => l.trim().replace(/ \[recovered\]$/, '')))].join('\n');
+        const f: TestFailure = { name: t, message: message.slice(0, 2000) || 'FAIL', traceback };
         const gw = f.message.match(/got:?\s*(.+?),?\s+want:?\s*(.+)$/m);
         if (gw) {
           f.actual = gw[1]!;

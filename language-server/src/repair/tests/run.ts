@@ -162,7 +162,7 @@ function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportT
       r.errors.push(`node did not run the tests (exit ${proc.exitCode}): ${err ? err + where : tail(proc.output, 600)}`);
     }
   } else if (plan.kind === 'go' || plan.kind === 'cargo') {
-    const p = plan.kind === 'go' ? parseGoTestJson(proc.output, rel, plan.goPackage?.replace(/^\.\/?/, '') ?? '') : parseCargoTest(proc.output, rel, plan.cwd ?? '');
+    const p = plan.kind === 'go' ? parseGoTestJson(proc.output, rel, [plan.cwd, plan.goPackage?.replace(/^\.\/?/, '')].filter(Boolean).join('/')) : parseCargoTest(proc.output, rel, plan.cwd ?? '');
     Object.assign(r, { passed: p.passed, failed: p.failed, skipped: p.skipped, errors: [...r.errors, ...p.errors] });
     running = p.running;
   } else {
