@@ -315,6 +315,18 @@ describe('the warm pytest worker', { skip: noPytest }, () => {
       pool.dispose();
     }
   });
+  test('a suite that ends the worker process falls back to a new process', async () => {
+    const dir = workspace({ 'm.py': 'x = 1\n', 'test_m.py': 'import os, sys\nfrom m import x\n\ndef test_exits_in_worker():\n    if sys.argv[0].endswith("worker.py"):\n        os._exit(1)\n' });
+    const pool = new WarmPool('python3', 1);
+    const s = Scratch.create(dir);
+    try {
+      const r = await runTests(planOf('m.py', dir), s, { trusted: true, warm: pool });
+      assert.deepEqual([r.passed, r.errors], [['test_m.py::test_exits_in_worker'], []]);
+    } finally {
+      s.dispose();
+      pool.dispose();
+    }
+  });
 });
 
 describe('runTests: node --test', () => {

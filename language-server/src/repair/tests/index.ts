@@ -2,7 +2,7 @@
 // exercise a file, run them in a scratch copy, read their failures, rank suspicious lines, and prove
 // candidates best-first. Every entry point takes `trusted` and refuses to run anything without it.
 export { requireTrust, testEnv, UntrustedWorkspaceError } from './env';
-export { findTests, hasPytest, pythonOf, type FindOptions, type PlanResult, type TestPlan } from './plan';
+export { defaultRoot, findTests, hasPytest, pythonOf, type FindOptions, type PlanResult, type TestPlan } from './plan';
 export { killGroup, groupAlive, runProcess, type ProcessResult, type RunOptions } from './process';
 export { isEnvironmental, summarize, type Frame, type RunnerKind, type TestFailure, type TestReport } from './report';
 export { runTests, substitute, type RunTestsOptions } from './run';

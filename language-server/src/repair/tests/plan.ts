@@ -156,6 +156,18 @@ function planNode(root: string, rel: string, opts: FindOptions): PlanResult {
   return { none: 'no node:test files require this module and package.json has no test script' };
 }
 
+/** The workspace root for a file outside any open folder (the CLI's default): its git root, else its folder. */
+export function defaultRoot(file: string): string {
+  const abs = resolve(file);
+  let d = dirname(abs);
+  for (;;) {
+    if (existsSync(join(d, '.git'))) return d;
+    const up = dirname(d);
+    if (up === d) return dirname(abs);
+    d = up;
+  }
+}
+
 /**
  * The tests that exercise `file` (absolute, or relative to `root`) and how to run them, or why there
  * are none. `root` is the workspace folder (the caller's choice: the git root, else the file's folder).

@@ -33,6 +33,11 @@ export interface ProveOptions {
   maxCandidates?: number;
   /** pytest: warm workers to run in (see warm.ts); give it `parallel` workers. */
   warm?: WarmPool;
+  /**
+   * Run the winner's repeat in a new process, not a warm worker: state a test left in a library
+   * between warm runs cannot then make the proof (costs one cold start per proof).
+   */
+  confirmCold?: boolean;
 }
 
 export type Verdict = 'proven' | 'failed' | 'flaky' | 'cancelled' | 'error';
@@ -129,7 +134,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
       if (why) return done('failed', full, why);
       // would it win? only then pay for the repeat
       if (i > best) return done('cancelled', full, 'a better-ranked candidate was proven');
-      const again = await run();
+      const again = await runTests(plan, scratch, { trusted: true, timeoutMs, signal: ctl.signal, warm: opts.confirmCold ? undefined : opts.warm, order });
       if (ctl.signal.aborted) return done('cancelled', again);
       const why2 = judge(again, mustPass, targets);
       if (why2) return done('flaky', again, `passed once, then: ${why2}`);

@@ -98,9 +98,16 @@ export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsO
   try {
     const inv = invocation(plan, scratch, opts, tmp);
     const timeoutMs = opts.timeoutMs ?? 30000;
-    const proc = opts.warm && plan.kind === 'pytest' && opts.warm.python === (plan.python ?? 'python3')
-      ? await runWarm(opts.warm, inv, timeoutMs, opts, tmp)
-      : await runProcess(inv.argv, { cwd: inv.cwd, env: testEnv({ ...inv.env, ...opts.env }), timeoutMs, signal: opts.signal, outputCap: opts.outputCap });
+    const cold = () => runProcess(inv.argv, { cwd: inv.cwd, env: testEnv({ ...inv.env, ...opts.env }), timeoutMs, signal: opts.signal, outputCap: opts.outputCap });
+    let proc: ProcessResult;
+    if (opts.warm && plan.kind === 'pytest' && opts.warm.python === (plan.python ?? 'python3')) {
+      proc = await runWarm(opts.warm, inv, timeoutMs, opts, tmp);
+      if (proc.spawnError) {
+        // the worker died under a test (os._exit, a crash in an extension): that suite gets a new process
+        rmSync(inv.reportFile!, { force: true });
+        proc = await cold();
+      }
+    } else proc = await cold();
     let reportText = '';
     if (inv.reportFile) {
       try {

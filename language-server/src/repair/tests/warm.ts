@@ -48,6 +48,7 @@ gc.collect()
 gc.freeze()
 
 answers = os.fdopen(3, 'w', buffering=1)
+answers.write(json.dumps({'ready': True}) + '\n')
 base_env = dict(os.environ)
 base_path = list(sys.path)
 me = os.getpid()
@@ -120,6 +121,9 @@ function workerScript(): string {
   return p;
 }
 
+/** Most time a worker may take to import pytest and its plugins. */
+const STARTUP_MS = 60000;
+
 export interface WarmRunResult {
   exitCode: number | null;
   timedOut: boolean;
@@ -135,6 +139,8 @@ export class PytestWorker {
   private child?: ChildProcess;
   private seq = 0;
   private onAnswer?: (answer: { id: number; exit: number }) => void;
+  /** Resolves true once the process has imported pytest and run its empty session; false if it died. */
+  private ready?: Promise<boolean>;
   /** Runs done by the current process (0 = it has not started or was restarted). */
   runs = 0;
 
@@ -154,6 +160,10 @@ export class PytestWorker {
     child.on('error', gone);
     child.on('exit', gone);
     child.stdin!.on('error', () => {});
+    let setReady: (ok: boolean) => void = () => {};
+    this.ready = new Promise((r) => (setReady = r));
+    child.once('exit', () => setReady(false));
+    child.once('error', () => setReady(false));
     const answers = child.stdio[3] as NodeJS.ReadableStream;
     answers.setEncoding('utf8');
     let buf = '';
@@ -164,7 +174,9 @@ export class PytestWorker {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         try {
-          if (this.child === child) this.onAnswer?.(JSON.parse(line));
+          const a = JSON.parse(line);
+          if (a.ready) setReady(true);
+          else if (this.child === child) this.onAnswer?.(a);
         } catch {
           /* a torn line from a killed worker */
         }
@@ -180,10 +192,17 @@ export class PytestWorker {
     if (!this.child) this.start();
   }
 
-  /** Runs `pytest <args>` with cwd `cwd` and extra env; the output goes to a file and its tail comes back. */
-  run(cwd: string, args: string[], env: Record<string, string>, opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
+  /**
+   * Runs `pytest <args>` with cwd `cwd` and extra env; the output goes to a file and its tail comes
+   * back. The time limit starts when the worker is ready (pytest imported), not before.
+   */
+  async run(cwd: string, args: string[], env: Record<string, string>, opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
     const t0 = performance.now();
     const child = this.child && isAlive(this.child) ? this.child : this.start();
+    if (!(await this.waitReady(child, opts.signal))) {
+      const cancelled = opts.signal?.aborted ?? false;
+      return { exitCode: null, timedOut: false, cancelled, crashed: !cancelled, output: '', ms: performance.now() - t0 };
+    }
     const id = ++this.seq;
     return new Promise((resolve) => {
       let timedOut = false;
@@ -222,6 +241,25 @@ export class PytestWorker {
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdin!.write(JSON.stringify({ id, cwd, args, env, output: opts.outputFile }) + '\n');
+    });
+  }
+
+  /** Waits for the worker to be ready; a cancellation or a start-up over STARTUP_MS kills it (false). */
+  private waitReady(child: ChildProcess, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const stop = () => {
+        if (this.child === child) this.child = undefined;
+        killGroup(child.pid);
+        resolve(false);
+      };
+      const timer = setTimeout(stop, STARTUP_MS);
+      if (signal?.aborted) stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      void this.ready!.then((ok) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
+        resolve(ok);
+      });
     });
   }
 
