@@ -3,7 +3,7 @@
 // workspaces written to a temp folder for the bad cases (hang, fork, flood, delete, flaky, network).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -621,6 +621,41 @@ describe('proveCandidates', () => {
       assert.equal(r.winner, 'plus1');
     } finally {
       delete process.env.FLAKY_COUNTER;
+    }
+  });
+
+  test('cancelled in the middle: every child of every candidate is gone within 200 ms (new processes and warm workers)', { skip: noPytest }, async () => {
+    const pidDir = mkdtempSync(join(tmpdir(), 'treasure-pids-'));
+    temps.push(pidDir);
+    const dir = workspace({
+      'm.py': 'def f(x):\n    return x\n',
+      'test_m.py': 'import os\nfrom m import f\n\ndef test_f():\n    open(os.path.join(os.environ["PID_DIR"], str(os.getpid())), "w").close()\n    assert f(1) == 2\n',
+    });
+    const plan = planOf('m.py', dir);
+    const s = Scratch.create(dir);
+    const baseline = await runTests(plan, s, { trusted: true });
+    s.dispose();
+    assert.deepEqual(baseline.failed.map((f) => f.name), ['test_m.py::test_f']);
+    // every candidate loops forever
+    const candidates = ['a', 'b', 'c', 'd'].map((id) => ({ id, files: new Map([['m.py', `def f(x):\n    while True:\n        pass  # ${id}\n`]]) }));
+    process.env.PID_DIR = pidDir;
+    try {
+      for (const warm of [undefined, new WarmPool('python3', 2)]) {
+        for (const f of readdirSync(pidDir)) rmSync(join(pidDir, f));
+        const ctl = new AbortController();
+        const proving = proveCandidates(plan, candidates, baseline, { trusted: true, parallel: 2, timeoutMs: 60000, signal: ctl.signal, warm });
+        assert.ok(await waitFor(() => readdirSync(pidDir).length === 2, 30000), 'two candidates never started');
+        const pids = readdirSync(pidDir).map(Number);
+        ctl.abort();
+        assert.ok(await waitFor(() => pids.every(gone), 200), `still running 200 ms after the abort (${warm ? 'warm' : 'new processes'}): ${pids.filter((p) => !gone(p))}`);
+        const r = await proving;
+        assert.equal(r.winner, undefined);
+        assert.equal(r.reason, 'cancelled');
+        assert.equal(r.tried, 2);
+        warm?.dispose();
+      }
+    } finally {
+      delete process.env.PID_DIR;
     }
   });
 
