@@ -7,7 +7,9 @@
 // Cold and warm runs alternate so machine load hits both alike. The machine's load average is printed:
 // figures from a busy shared machine are upper bounds.
 //
-//   npx tsx bench/tests-runner.ts [--reps 10] [--parallel 2] [--out build/bench/tests-runner.json]
+//   npx tsx bench/tests-runner.ts [--reps 10] [--parallel 2] [--no-plugins] [--out build/bench/tests-runner.json]
+// --no-plugins: PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, i.e. bare pytest (the installed plugins, such as
+// hypothesis, cost a cold start ~1 s on this VM; the product loads them, as the user's pytest does).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +23,9 @@ const opt = (name: string, def: string) => {
 };
 const reps = Number(opt('reps', '10'));
 const parallel = Number(opt('parallel', String(Math.min(4, availableParallelism()))));
-const out = opt('out', join(repoRoot(), 'build', 'bench', 'tests-runner.json'));
+const noPlugins = args.includes('--no-plugins');
+if (noPlugins) process.env.PYTEST_DISABLE_PLUGIN_AUTOLOAD = '1';
+const out = opt('out', join(repoRoot(), 'build', 'bench', `tests-runner${noPlugins ? '-no-plugins' : ''}.json`));
 
 const FIX = join(repoRoot(), 'test', 'fixtures', 'workspaces');
 const PY = join(FIX, 'py-classify');
@@ -158,12 +162,13 @@ async function main() {
     date: new Date().toISOString(),
     reps,
     parallel,
+    pytestPlugins: noPlugins ? 'none (PYTEST_DISABLE_PLUGIN_AUTOLOAD=1)' : 'as installed',
     cores: availableParallelism(),
     loadavg: { start: Math.round(load0 * 100) / 100, end: Math.round(loadavg()[0]! * 100) / 100 },
     scratchCopyMsP50: median(scratchMs),
     ms: rows,
   };
-  console.log(`tests-runner bench: ${reps} reps, parallel ${parallel}, ${result.cores} cores, load average ${result.loadavg.start} -> ${result.loadavg.end}; scratch copy of py-classify p50 ${result.scratchCopyMsP50} ms`);
+  console.log(`tests-runner bench: ${reps} reps, parallel ${parallel}, pytest plugins ${result.pytestPlugins}, ${result.cores} cores, load average ${result.loadavg.start} -> ${result.loadavg.end}; scratch copy of py-classify p50 ${result.scratchCopyMsP50} ms`);
   console.table(rows);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');

@@ -22,6 +22,10 @@ import {
 } from '../../language-server/src/repair/tests/index';
 import { testEnv } from '../../language-server/src/repair/tests/env';
 
+// The fixtures need no pytest plugins; whatever this machine has installed (hypothesis costs ~1 s a
+// start) would only slow every run down. The product itself loads the user's plugins.
+process.env.PYTEST_DISABLE_PLUGIN_AUTOLOAD = '1';
+
 const FIXTURES = join(__dirname, '..', 'fixtures', 'workspaces');
 const PY = join(FIXTURES, 'py-classify');
 const JS = join(FIXTURES, 'js-clamp');
