@@ -113,7 +113,7 @@ async function pipeline(s: Setup, rank: number): Promise<number> {
 async function main() {
   const load0 = loadavg()[0]!;
   const pyPlan = plan('classify.py', PY);
-  const pool = new WarmPool(pyPlan.python ?? 'python3', parallel);
+  const pool = new WarmPool({ python: pyPlan.python ?? 'python3', size: parallel, trusted: true });
   pool.warmUp();
   const setups: Setup[] = [
     { name: 'pytest (new process)', plan: pyPlan, file: 'classify.py', from: 1, to: 9, wrong: PY_WRONG, right: 'n <= 10', make: pyCandidate },

@@ -124,6 +124,7 @@ describe('findTests', () => {
 
   test('untrusted: nothing is looked at or run, and the message says why', async () => {
     assert.throws(() => findTests('classify.py', PY, { trusted: false }), UntrustedWorkspaceError);
+    assert.throws(() => new WarmPool({ python: 'python3', trusted: false }), UntrustedWorkspaceError);
     const plan: TestPlan = { kind: 'command', root: PY, file: 'classify.py', testFiles: [], command: 'touch /tmp/never', describe: '' };
     const s = Scratch.create(PY);
     try {
@@ -274,7 +275,7 @@ describe('runTests: pytest', { skip: noPytest }, () => {
 describe('the warm pytest worker', { skip: noPytest }, () => {
   test('runs candidates in one process: the module under test is reloaded from each scratch copy', async () => {
     const plan = planOf('classify.py', PY);
-    const pool = new WarmPool('python3', 1);
+    const pool = new WarmPool({ python: 'python3', size: 1, trusted: true });
     const text = readFileSync(join(PY, 'classify.py'), 'utf8');
     try {
       const summaries: string[] = [];
@@ -302,7 +303,7 @@ describe('the warm pytest worker', { skip: noPytest }, () => {
     });
     const pidFile = join(dir, 'pids.txt');
     const plan = planOf('m.py', dir);
-    const pool = new WarmPool('python3', 1);
+    const pool = new WarmPool({ python: 'python3', size: 1, trusted: true });
     const s = Scratch.create(dir);
     try {
       const hang = await runTests(plan, s, { trusted: true, warm: pool, only: ['test_m.py::test_hangs'], timeoutMs: 3000, env: { PID_FILE: pidFile } });
@@ -321,7 +322,7 @@ describe('the warm pytest worker', { skip: noPytest }, () => {
   });
   test('a suite that ends the worker process falls back to a new process', async () => {
     const dir = workspace({ 'm.py': 'x = 1\n', 'test_m.py': 'import os, sys\nfrom m import x\n\ndef test_exits_in_worker():\n    if sys.argv[0].endswith("worker.py"):\n        os._exit(1)\n' });
-    const pool = new WarmPool('python3', 1);
+    const pool = new WarmPool({ python: 'python3', size: 1, trusted: true });
     const s = Scratch.create(dir);
     try {
       const r = await runTests(planOf('m.py', dir), s, { trusted: true, warm: pool });
@@ -542,7 +543,7 @@ describe('proveCandidates', () => {
       { id: 'syntax', files: variant('n <') },
       { id: 'lt11', files: variant('n < 11') },
     ];
-    const pool = new WarmPool('python3', 2);
+    const pool = new WarmPool({ python: 'python3', size: 2, trusted: true });
     const r = await proveCandidates(plan, candidates, baseline, { trusted: true, parallel: 2, warm: pool }).finally(() => pool.dispose());
     assert.equal(r.winner, 'le10');
     assert.deepEqual(r.targets, ['tests/test_classify.py::test_ten_is_small']);
@@ -644,7 +645,7 @@ describe('proveCandidates', () => {
     const candidates = ['a', 'b', 'c', 'd'].map((id) => ({ id, files: new Map([['m.py', `def f(x):\n    while True:\n        pass  # ${id}\n`]]) }));
     process.env.PID_DIR = pidDir;
     try {
-      for (const warm of [undefined, new WarmPool('python3', 2)]) {
+      for (const warm of [undefined, new WarmPool({ python: 'python3', size: 2, trusted: true })]) {
         for (const f of readdirSync(pidDir)) rmSync(join(pidDir, f));
         const ctl = new AbortController();
         const proving = proveCandidates(plan, candidates, baseline, { trusted: true, parallel: 2, timeoutMs: 60000, signal: ctl.signal, warm });
@@ -661,6 +662,18 @@ describe('proveCandidates', () => {
     } finally {
       delete process.env.PID_DIR;
     }
+  });
+
+  test('a verify command that cannot run: no search, and the reason says why', async () => {
+    const plan = planOf('classify.py', PY, { verifyCommand: 'no-such-checker ${file}' });
+    const s = Scratch.create(PY);
+    const baseline = await runTests(plan, s, { trusted: true });
+    s.dispose();
+    assert.deepEqual([baseline.passed, baseline.failed], [[], []]);
+    assert.match(baseline.errors[0]!, /could not run \(exit 127: .*not found/);
+    const r = await proveCandidates(plan, [{ id: 'b', files: variant('n <= 10') }], baseline, { trusted: true });
+    assert.equal(r.tried, 0);
+    assert.match(r.reason!, /the tests did not run before any change: no-such-checker/);
   });
 
   test('a verify command: exit status 0 proves', async () => {

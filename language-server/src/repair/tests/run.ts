@@ -175,7 +175,11 @@ function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportT
   } else {
     // a generic command: one pseudo-test, passed when it exits 0
     const name = plan.kind === 'npm' ? 'npm test' : 'verify command';
-    if (proc.exitCode === 0 && !proc.timedOut && !proc.cancelled) r.passed.push(name);
+    if (proc.exitCode === 126 || proc.exitCode === 127) {
+      // the shell could not run it: no verdict on any candidate, say why
+      const why = proc.output.trim().split('\n').slice(-2).join(' ');
+      r.errors.push(`${plan.describe}: could not run (exit ${proc.exitCode}${why ? `: ${why}` : ''})`);
+    } else if (proc.exitCode === 0 && !proc.timedOut && !proc.cancelled) r.passed.push(name);
     else if (!proc.spawnError && !proc.cancelled) {
       const lastLines = proc.output.trimEnd().split('\n').slice(-12).join('\n');
       r.failed.push({ name, message: proc.timedOut ? `timed out after ${timeoutMs} ms` : `exit status ${proc.exitCode ?? 'killed'}${lastLines ? `\n${lastLines}` : ''}`, traceback: [], timedOut: proc.timedOut || undefined });

@@ -13,7 +13,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, write
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { testEnv } from './env';
+import { requireTrust, testEnv } from './env';
 import { killGroup } from './process';
 import { pluginDir } from './pytest-plugin';
 
@@ -299,7 +299,14 @@ export class WarmPool {
   private idle: PytestWorker[] = [];
   private all = new Set<PytestWorker>();
   private waiters: ((w: PytestWorker) => void)[] = [];
-  constructor(readonly python: string, readonly size = 2) {}
+  readonly python: string;
+  readonly size: number;
+  /** `python`: the plan's interpreter (a workspace virtualenv's runs workspace code: trust needed). */
+  constructor(opts: { python: string; size?: number; trusted: boolean }) {
+    requireTrust(opts.trusted, 'starting a pytest worker');
+    this.python = opts.python;
+    this.size = opts.size ?? 2;
+  }
 
   /** Starts `n` workers now so that the first runs find pytest imported. */
   warmUp(n = this.size): void {
