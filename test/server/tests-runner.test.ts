@@ -578,6 +578,25 @@ describe('proveCandidates', () => {
     assert.equal(r.tried, 3);
   });
 
+  test('a candidate that loops forever is cut at a limit set from the baseline\'s time', { skip: noPytest }, async () => {
+    const plan = planOf('classify.py', PY);
+    const pool = new WarmPool({ python: 'python3', size: 1, trusted: true });
+    try {
+      const s = Scratch.create(PY);
+      const baseline = await runTests(plan, s, { trusted: true, warm: pool });
+      s.dispose();
+      const loop = new Map([['classify.py', pyText.replace('if n < 10:', 'while n < 100:\n        pass\n    if n <= 10:')]]);
+      const r = await proveCandidates(plan, [{ id: 'loop', files: loop }, { id: 'le10', files: variant('n <= 10') }], baseline, { trusted: true, parallel: 1, warm: pool });
+      assert.equal(r.winner, 'le10');
+      const l = r.results.find((x) => x.id === 'loop')!;
+      assert.equal(l.report?.timedOut, true);
+      assert.match(l.reason!, /still fails: tests\/test_classify.py::test_ten_is_small \(timed out after \d+ ms/);
+      assert.ok(l.ms < 20000 && l.ms >= 2000, `${l.ms} ms`);
+    } finally {
+      pool.dispose();
+    }
+  });
+
   test('nothing fails: nothing to prove, and it says so', { skip: noPytest }, async () => {
     const plan = planOf('classify.py', PY);
     const pass = { runner: 'pytest' as const, passed: ['a'], failed: [], skipped: [], errors: [], timedOut: false, cancelled: false, exitCode: 0, ms: 0, outputTail: '', summary: '' };

@@ -24,7 +24,10 @@ export interface ProveOptions {
   trusted: boolean;
   /** Candidates tested at once (default: the machine's cores, at most 4). */
   parallel?: number;
-  /** Per test run (default 20 s). */
+  /**
+   * Per test run. Default: 3x the baseline's time + 1 s, between 2 and 20 s: a candidate that loops
+   * forever (an operator swap easily makes one) must not cost 20 s when the tests take 0.2 s.
+   */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Fresh scratch copies (default: Scratch.create(plan.root)). */
@@ -94,7 +97,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   }
   const list = candidates.slice(0, opts.maxCandidates ?? candidates.length);
   const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
-  const timeoutMs = opts.timeoutMs ?? 20000;
+  const timeoutMs = opts.timeoutMs ?? Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000));
   const makeScratch = opts.scratchFactory ?? (() => Scratch.create(plan.root));
   // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
   // one process (start-up dominates); the other runners with per-test selection get a run of the

@@ -17,6 +17,8 @@ export const PLUGIN_MODULE = '_treasure_pytest';
 export const PLUGIN_SOURCE = String.raw`
 import json, os, re, sys, threading
 
+import pytest
+
 _out = None
 _root = None
 _trace_target = None
@@ -91,6 +93,7 @@ def pytest_sessionstart(session):
     _session = session
 
 
+@pytest.hookimpl(trylast=True)  # after plugins that shuffle (pytest-randomly)
 def pytest_collection_modifyitems(session, config, items):
     # the tests that failed before run first (a stable sort keeps the rest in their order)
     if _first:

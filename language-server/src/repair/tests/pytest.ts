@@ -8,7 +8,8 @@ import { notEqualParts, type Frame, type TestFailure } from './report';
  * rootdir; then the node ids to run (or the test files). `-x` is not used: every test's verdict counts.
  */
 export function pytestArgs(targets: string[]): string[] {
-  return ['-p', PLUGIN_MODULE, '-p', 'no:cacheprovider', '-q', '--no-header', '--color=no', '-o', 'console_output_style=classic', '--rootdir=.', ...targets];
+  // --maxfail overrides an `-x` in the project's addopts (ini options come first, the last one wins)
+  return ['-p', PLUGIN_MODULE, '-p', 'no:cacheprovider', '-q', '--no-header', '--color=no', '-o', 'console_output_style=classic', '--maxfail=1000000000', '--rootdir=.', ...targets];
 }
 
 /** The environment additions a pytest run needs: the plugin on PYTHONPATH, the report file. */
