@@ -502,6 +502,7 @@ describe('localize', () => {
 
   test('pytest (sys.settrace spectrum): the buggy line is in the top 3', { skip: noPytest }, async () => {
     const s = Scratch.create(PY);
+    const pool = new WarmPool({ python: 'python3', size: 1, trusted: true });
     try {
       const loc = await localize(planOf('classify.py', PY), s, { trusted: true, file: 'classify.py', fromLine: 1, toLine: 9 });
       assert.equal(loc.report.failed.length, 1);
@@ -509,8 +510,14 @@ describe('localize', () => {
       assert.ok(top3.includes(7), `top 3: ${top3}`);
       const seven = loc.lines.find((l) => l.line === 7)!;
       assert.deepEqual([seven.ef, seven.ep], [1, 2]); // run by test_ten_is_small, test_small and test_large
+      // the same spectrum from a warm worker, twice (the tracer is set per session, not per process)
+      for (let i = 0; i < 2; i++) {
+        const warm = await localize(planOf('classify.py', PY), s, { trusted: true, file: 'classify.py', fromLine: 1, toLine: 9, warm: pool });
+        assert.deepEqual(warm.lines, loc.lines);
+      }
     } finally {
       s.dispose();
+      pool.dispose();
     }
   });
 
