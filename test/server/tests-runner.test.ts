@@ -16,6 +16,8 @@ import {
   runTests,
   Scratch,
   substitute,
+  disposeWarmPools,
+  TestSession,
   UntrustedWorkspaceError,
   WarmPool,
   type TestPlan,
@@ -33,7 +35,10 @@ const hasPytest = spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore
 const noPytest = hasPytest ? false : 'python3 -m pytest is not installed (scripts/install-repair-test-tools.sh)';
 
 const temps: string[] = [];
-after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => {
+  disposeWarmPools();
+  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
 function workspace(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'treasure-ws-test-'));
@@ -711,5 +716,26 @@ describe('proveCandidates', () => {
     const r = await proveCandidates(plan, [{ id: 'a', files: variant('n < 11') }, { id: 'b', files: variant('n <= 10') }], baseline, { trusted: true, parallel: 1 });
     assert.equal(r.winner, 'b');
     assert.equal(r.results.find((x) => x.id === 'a')!.verdict, 'failed');
+  });
+});
+
+describe('TestSession', () => {
+  test('pytest: open (baseline + suspicious lines from one traced warm run), then prove', { skip: noPytest }, async () => {
+    const t = await TestSession.open(join(PY, 'classify.py'), PY, { trusted: true, fromLine: 1, toLine: 9 });
+    assert.ok(t instanceof TestSession);
+    assert.equal(t.baseline.summary, 'pytest: 5 passed, 1 failed');
+    assert.ok(t.suspicious.slice(0, 3).some((l) => l.line === 7));
+    const text = readFileSync(join(PY, 'classify.py'), 'utf8');
+    const r = await t.prove(['n > 10', 'n <= 10'].map((c) => ({ id: c, files: new Map([['classify.py', text.replace('if n < 10:', `if ${c}:`)]]) })));
+    assert.equal(r.winner, 'n <= 10');
+  });
+
+  test('node: the same calls; a folder without tests gives the reason', async () => {
+    const t = await TestSession.open('lib/clamp.js', JS, { trusted: true, fromLine: 3, toLine: 11 });
+    assert.ok(t instanceof TestSession);
+    assert.equal(t.suspicious[0]?.line, 8);
+    const none = await TestSession.open('a.js', workspace({ 'a.js': '' }), { trusted: true });
+    assert.ok('none' in none);
+    await assert.rejects(TestSession.open('lib/clamp.js', JS, { trusted: false }), UntrustedWorkspaceError);
   });
 });

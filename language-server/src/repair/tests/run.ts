@@ -35,6 +35,8 @@ export interface RunTestsOptions {
   warm?: WarmPool;
 }
 
+const MAX_IDS = 200;
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `treasure.verify.command` with ${file}, ${relativeFile}, ${fileBasename}, ${fileDirname}, ${function}, ${workspaceFolder} filled in (shell-quoted). */
@@ -70,12 +72,14 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
         writeFileSync(orderFile, JSON.stringify(opts.order));
       }
       const python = plan.python?.startsWith(plan.root) ? scratch.path(plan.python) : (plan.python ?? 'python3');
-      return { argv: [python, '-m', 'pytest', ...pytestArgs(opts.only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile), reportFile };
+      // many ids would make a long command line: their files instead (a superset; the verdicts still name each test)
+      const only = opts.only && opts.only.length > MAX_IDS ? [...new Set(opts.only.map((id) => id.split('::')[0]!))] : opts.only;
+      return { argv: [python, '-m', 'pytest', ...pytestArgs(only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile), reportFile };
     }
     case 'node': {
       const reportFile = join(tmp, 'report.jsonl');
       const files = opts.only ? [...new Set(opts.only.map(fileOf))] : plan.testFiles;
-      const patterns = opts.only ? opts.only.map(namePatternOf) : [];
+      const patterns = opts.only && opts.only.length <= MAX_IDS ? opts.only.map(namePatternOf) : [];
       return { argv: [process.execPath, ...nodeTestArgs(reportFile, files, patterns)], cwd, env: {}, reportFile };
     }
     case 'go':
