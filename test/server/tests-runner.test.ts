@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  disposeWarmPools,
   findTests,
   localize,
   proveCandidates,
@@ -16,7 +17,7 @@ import {
   runTests,
   Scratch,
   substitute,
-  disposeWarmPools,
+  testCandidatesOf,
   TestSession,
   UntrustedWorkspaceError,
   WarmPool,
@@ -726,8 +727,9 @@ describe('TestSession', () => {
     assert.equal(t.baseline.summary, 'pytest: 5 passed, 1 failed');
     assert.ok(t.suspicious.slice(0, 3).some((l) => l.line === 7));
     const text = readFileSync(join(PY, 'classify.py'), 'utf8');
-    const r = await t.prove(['n > 10', 'n <= 10'].map((c) => ({ id: c, files: new Map([['classify.py', text.replace('if n < 10:', `if ${c}:`)]]) })));
-    assert.equal(r.winner, 'n <= 10');
+    const fixed = ['n > 10', 'n <= 10'].map((c) => ({ fixed: text.replace('if n < 10:', `if ${c}:`) }));
+    const r = await t.prove(testCandidatesOf(t.plan.file, fixed));
+    assert.equal(r.winner, '1');
   });
 
   test('node: the same calls; a folder without tests gives the reason', async () => {

@@ -8,6 +8,6 @@ export { isEnvironmental, summarize, type Frame, type RunnerKind, type TestFailu
 export { runTests, substitute, type RunTestsOptions } from './run';
 export { Scratch, ScratchTooLargeError, type ScratchOptions } from './scratch';
 export { localize, ochiai, rankLines, v8LinesRun, type Localization, type LocalizeOptions, type SuspiciousLine } from './localize';
-export { judge, proveCandidates, type CandidateResult, type ProveOptions, type ProveResult, type TestCandidate, type Verdict } from './prove';
+export { judge, proveCandidates, testCandidatesOf, type CandidateResult, type ProveOptions, type ProveResult, type TestCandidate, type Verdict } from './prove';
 export { PytestWorker, WarmPool, type WarmRunResult } from './warm';
 export { disposeWarmPools, sharedWarmPool, TestSession, type SessionOptions } from './session';

@@ -7,6 +7,7 @@
 // repeated once (a flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one is proven first,
 // the better-ranked ones still running are waited for, and the worse ones are cancelled.
 import { availableParallelism } from 'node:os';
+import type { Candidate } from '../types';
 import { requireTrust } from './env';
 import type { TestPlan } from './plan';
 import { isEnvironmental, type TestReport } from './report';
@@ -18,6 +19,11 @@ export interface TestCandidate {
   id: string;
   /** Workspace-relative path -> the whole new text of that file. */
   files: Map<string, string>;
+}
+
+/** The pipeline's candidates (whole-document texts of one file, best first) as test candidates; ids are their ranks ("0", "1", ...). */
+export function testCandidatesOf(relFile: string, candidates: readonly Pick<Candidate, 'fixed'>[]): TestCandidate[] {
+  return candidates.map((c, i) => ({ id: String(i), files: new Map([[relFile, c.fixed]]) }));
 }
 
 export interface ProveOptions {
