@@ -527,12 +527,37 @@ describe('localize', () => {
     }
   });
 
-  test('node --test (NODE_V8_COVERAGE per test): the buggy line is first', async () => {
+  test('node:test (V8 block counts per test, in one run; or one run per test): the buggy line is first', async () => {
     const s = Scratch.create(JS);
     try {
       const loc = await localize(planOf('lib/clamp.js', JS), s, { trusted: true, file: 'lib/clamp.js', fromLine: 3, toLine: 11 });
+      assert.equal(loc.report.summary, 'node: 3 passed, 1 failed');
       assert.equal(loc.lines[0]?.line, 8);
       assert.deepEqual([loc.lines[0]!.ef, loc.lines[0]!.ep], [1, 0]);
+      const perTest = await localize(planOf('lib/clamp.js', JS), s, { trusted: true, file: 'lib/clamp.js', fromLine: 3, toLine: 11, nodeCoverage: 'per-test' });
+      assert.deepEqual(perTest.lines, loc.lines);
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('node:test over two test files, a test that spawns node: per-test spectra, and the child does not record', async () => {
+    const dir = workspace({
+      'sum.js': 'exports.sum = (xs) => {\n  let s = 0;\n  for (let i = 1; i < xs.length; i++) {\n    s += xs[i];\n  }\n  return s;\n};\nexports.one = (x) => x;\n',
+      'test/a.test.js': "const test = require('node:test');\nconst assert = require('node:assert');\nconst { sum } = require('../sum');\ntest('sums', () => assert.equal(sum([1, 2]), 3));\n",
+      'test/b.test.js': "const test = require('node:test');\nconst assert = require('node:assert');\nconst { execFileSync } = require('node:child_process');\nconst { one, sum } = require('../sum');\ntest('one', () => assert.equal(one(2), 2));\ntest('empty', () => assert.equal(sum([]), 0));\ntest('spawns', () => { execFileSync(process.execPath, ['-e', 'require(\"./sum\").one(1)']); });\n",
+    });
+    const plan = planOf('sum.js', dir);
+    assert.deepEqual(plan.testFiles, ['test/a.test.js', 'test/b.test.js']);
+    const s = Scratch.create(dir);
+    try {
+      const loc = await localize(plan, s, { trusted: true, file: 'sum.js', fromLine: 1, toLine: 7 });
+      assert.deepEqual(loc.report.failed.map((f) => f.name), ['test/a.test.js > sums']);
+      assert.deepEqual(loc.report.passed.sort(), ['test/b.test.js > empty', 'test/b.test.js > one', 'test/b.test.js > spawns']);
+      const byLine = new Map(loc.lines.map((l) => [l.line, l]));
+      assert.deepEqual([byLine.get(4)!.ef, byLine.get(4)!.ep], [1, 0]); // s += xs[i]: only the failing test
+      assert.deepEqual([byLine.get(2)!.ef, byLine.get(2)!.ep], [1, 1]); // let s = 0: also 'empty'
+      assert.ok(loc.lines.slice(0, 3).some((l) => l.line === 3), 'the loop header is in the top 3');
     } finally {
       s.dispose();
     }

@@ -3,15 +3,17 @@
 // Ochiai = ef / sqrt((ef + nf) * (ef + ep)). Lines in a failing test's traceback get +0.5 (where an
 // exception came from is strong evidence). Coverage per test:
 //   - pytest: our plugin's sys.settrace recorder, limited to the one file (nothing to install);
-//   - node --test: NODE_V8_COVERAGE (V8's precise block counts), one run per test (name pattern),
-//     since one test file is one process; at most `maxTests` runs, 2 at a time.
+//   - node:test: one run per test file with a preload that takes V8's precise block counts through
+//     the in-process inspector after each test (node-coverage.ts); without an inspector, one run per
+//     test (name pattern) with NODE_V8_COVERAGE, at most `maxTests` runs, 2 at a time.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { requireTrust } from './env';
 import type { TestPlan } from './plan';
-import type { TestReport } from './report';
+import { summarize, type TestReport } from './report';
+import { coverageEnv } from './node-coverage';
 import { runTests } from './run';
 import type { Scratch } from './scratch';
 import type { WarmPool } from './warm';
@@ -34,7 +36,9 @@ export interface LocalizeOptions {
   signal?: AbortSignal;
   /** pytest: run in a warm worker. */
   warm?: WarmPool;
-  /** node: most per-test coverage runs (default 40). */
+  /** node: 'in-process' (default: the coverage preload, one run per test file) or 'per-test' runs. */
+  nodeCoverage?: 'in-process' | 'per-test';
+  /** node, per-test runs: most runs (default 40). */
   maxTests?: number;
 }
 
@@ -122,7 +126,69 @@ function readV8Coverage(dir: string, absFile: string, source: string): Set<numbe
   return run;
 }
 
-async function nodeSpectrum(plan: TestPlan, scratch: Scratch, opts: LocalizeOptions, baseline: TestReport): Promise<Map<string, Set<number>>> {
+type V8Functions = { ranges: { startOffset: number; endOffset: number; count: number }[] }[];
+
+/**
+ * node: one run per test file (2 at a time) with the coverage preload: each gives its tests' verdicts
+ * and per-test lines at once; the verdicts merged are the baseline. Null when the preload recorded
+ * nothing (no inspector): the caller then runs each test alone with NODE_V8_COVERAGE.
+ */
+async function nodeSpectrumInProcess(plan: TestPlan, scratch: Scratch, opts: LocalizeOptions): Promise<{ report: TestReport; coverage: Map<string, Set<number>> } | null> {
+  const absFile = scratch.path(opts.file);
+  const source = readFileSync(absFile, 'utf8');
+  const coverage = new Map<string, Set<number>>();
+  const reports: TestReport[] = [];
+  let recorded = true;
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.testFiles.length && !opts.signal?.aborted) {
+      const file = plan.testFiles[next++]!;
+      const dir = mkdtempSync(join(tmpdir(), 'treasure-cover-'));
+      try {
+        const out = join(dir, 'cover.json');
+        const r = await runTests({ ...plan, testFiles: [file] }, scratch, { trusted: true, timeoutMs: opts.timeoutMs, signal: opts.signal, env: coverageEnv(absFile, out) });
+        reports.push(r);
+        let byName: Record<string, V8Functions>;
+        try {
+          byName = JSON.parse(readFileSync(out, 'utf8'));
+        } catch {
+          if (r.passed.length + r.failed.length > 0) recorded = false;
+          continue;
+        }
+        for (const id of [...r.passed, ...r.failed.map((f) => f.name)]) {
+          const fns = byName[id.split(' > ').pop()!];
+          if (fns) coverage.set(id, v8LinesRun(source, fns));
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  if (!recorded) return null;
+  return { report: mergeReports(reports), coverage };
+}
+
+function mergeReports(rs: TestReport[]): TestReport {
+  const r: TestReport = {
+    runner: rs[0]?.runner ?? 'node',
+    passed: rs.flatMap((x) => x.passed),
+    failed: rs.flatMap((x) => x.failed),
+    skipped: rs.flatMap((x) => x.skipped),
+    errors: rs.flatMap((x) => x.errors),
+    timedOut: rs.some((x) => x.timedOut),
+    cancelled: rs.some((x) => x.cancelled),
+    exitCode: rs.find((x) => x.exitCode !== 0)?.exitCode ?? 0,
+    ms: rs.reduce((m, x) => Math.max(m, x.ms), 0),
+    outputTail: rs.map((x) => x.outputTail).join('\n').slice(-8192),
+    summary: '',
+  };
+  r.summary = summarize(r);
+  return r;
+}
+
+/** node without the preload: one run per test (a name pattern), NODE_V8_COVERAGE, 2 at a time. */
+async function nodeSpectrumPerTest(plan: TestPlan, scratch: Scratch, opts: LocalizeOptions, baseline: TestReport): Promise<Map<string, Set<number>>> {
   const tests = [...baseline.failed.map((f) => f.name), ...baseline.passed].slice(0, opts.maxTests ?? 40);
   const absFile = scratch.path(opts.file);
   const source = readFileSync(absFile, 'utf8');
@@ -159,13 +225,17 @@ export async function localize(plan: TestPlan, scratch: Scratch, opts: LocalizeO
     const lines = rankLines(coverage, failing, tracebackLinesOf(report, opts.file), opts.fromLine, opts.toLine);
     return { lines, report, note: failing.size === 0 ? 'no test fails: nothing to localize' : undefined };
   }
+  if (plan.kind === 'node') {
+    const inProcess = opts.nodeCoverage === 'per-test' ? null : await nodeSpectrumInProcess(plan, scratch, opts);
+    const report = inProcess?.report ?? (await runTests(plan, scratch, common));
+    const failing = new Set(report.failed.map((f) => f.name));
+    if (failing.size === 0) return { lines: [], report, note: 'no test fails: nothing to localize' };
+    const coverage = inProcess?.coverage ?? (await nodeSpectrumPerTest(plan, scratch, opts, report));
+    return { lines: rankLines(coverage, failing, tracebackLinesOf(report, opts.file), opts.fromLine, opts.toLine), report };
+  }
   const report = await runTests(plan, scratch, common);
   const failing = new Set(report.failed.map((f) => f.name));
   const tb = tracebackLinesOf(report, opts.file);
   if (failing.size === 0) return { lines: [], report, note: 'no test fails: nothing to localize' };
-  if (plan.kind === 'node') {
-    const coverage = await nodeSpectrum(plan, scratch, opts, report);
-    return { lines: rankLines(coverage, failing, tb, opts.fromLine, opts.toLine), report };
-  }
   return { lines: rankLines(new Map(), failing, tb, opts.fromLine, opts.toLine), report, note: `${plan.kind}: no per-test coverage; traceback lines only` };
 }
