@@ -2,6 +2,8 @@
 //  - one full test run: pytest as a new process (cold), pytest in a warm worker, node --test;
 //  - a scratch copy of the workspace;
 //  - proveCandidates over 10 candidates (9 wrong, 1 right) with the right one ranked 1st and 10th;
+//  - localize alone (pytest: one traced run; node: one run per test file with the coverage preload,
+//    and for comparison one run per test);
 //  - the layer's share of a whole fix: findTests + localize (its traced run is the baseline) +
 //    proveCandidates with the right candidate at a random rank in 1..10, as p50 / p95 over --reps.
 // Cold and warm runs alternate so machine load hits both alike. The machine's load average is printed:
@@ -75,6 +77,18 @@ interface Setup {
   right: string;
   make: (s: string, i: number) => TestCandidate;
   warm?: WarmPool;
+  nodeCoverage?: 'in-process' | 'per-test';
+}
+
+async function localizeOnce(s: Setup): Promise<number> {
+  const scratch = Scratch.create(s.plan.root);
+  try {
+    const [ms, loc] = await time(() => localize(s.plan, scratch, { trusted: true, file: s.file, fromLine: s.from, toLine: s.to, warm: s.warm, nodeCoverage: s.nodeCoverage }));
+    if (loc.lines.length === 0) throw new Error(`${s.name}: no spectrum`);
+    return ms;
+  } finally {
+    scratch.dispose();
+  }
 }
 
 async function runOnce(s: Setup): Promise<number> {
@@ -102,7 +116,7 @@ async function pipeline(s: Setup, rank: number): Promise<number> {
   const [ms] = await time(async () => {
     const p = plan(s.file, s.plan.root);
     const scratch = Scratch.create(p.root);
-    const loc = await localize(p, scratch, { trusted: true, file: s.file, fromLine: s.from, toLine: s.to, warm: s.warm });
+    const loc = await localize(p, scratch, { trusted: true, file: s.file, fromLine: s.from, toLine: s.to, warm: s.warm, nodeCoverage: s.nodeCoverage });
     scratch.dispose();
     const r = await proveCandidates(p, ranked(s.wrong, s.right, rank, s.make), loc.report, { trusted: true, parallel, warm: s.warm });
     if (!r.winner) throw new Error(`${s.name}: no winner (${r.reason})`);
@@ -119,6 +133,7 @@ async function main() {
     { name: 'pytest (new process)', plan: pyPlan, file: 'classify.py', from: 1, to: 9, wrong: PY_WRONG, right: 'n <= 10', make: pyCandidate },
     { name: 'pytest (warm worker)', plan: pyPlan, file: 'classify.py', from: 1, to: 9, wrong: PY_WRONG, right: 'n <= 10', make: pyCandidate, warm: pool },
     { name: 'node --test', plan: plan('lib/clamp.js', JS), file: 'lib/clamp.js', from: 3, to: 11, wrong: JS_WRONG, right: 'return hi;', make: jsCandidate },
+    { name: 'node --test, a run per test', plan: plan('lib/clamp.js', JS), file: 'lib/clamp.js', from: 3, to: 11, wrong: JS_WRONG, right: 'return hi;', make: jsCandidate, nodeCoverage: 'per-test' },
   ];
   await runOnce(setups[1]!); // the warm workers' first run imports the test modules' dependencies
 
@@ -135,11 +150,14 @@ async function main() {
   const p1: Record<string, number[]> = {};
   const p10: Record<string, number[]> = {};
   const pipe: Record<string, number[]> = {};
+  const loc: Record<string, number[]> = {};
   let seed = 7;
   const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < reps; i++) {
     const rank = 1 + Math.floor(rand() * 10);
     for (const s of setups) {
+      (loc[s.name] ??= []).push(await localizeOnce(s));
+      if (s.nodeCoverage === 'per-test') continue; // only localization differs
       (once[s.name] ??= []).push(await runOnce(s));
       (p1[s.name] ??= []).push((await prove(s, 1)).ms);
       const r10 = await prove(s, 10);
@@ -150,6 +168,8 @@ async function main() {
   }
   pool.dispose();
   for (const s of setups) {
+    rows[s.name]!['localize p50'] = median(loc[s.name]!);
+    if (s.nodeCoverage === 'per-test') continue;
     Object.assign(rows[s.name]!, {
       'one run p50': median(once[s.name]!),
       'prove, right 1st p50': median(p1[s.name]!),
