@@ -1,0 +1,189 @@
+// Proof by the user's tests: each candidate is applied in its own scratch copy and tested, best-ranked
+// first, up to `parallel` at a time. A candidate is proven when it passes every test that passed in
+// the baseline and every target (the baseline's failures, less those that failed from the
+// environment, e.g. no network: no evidence either way). Steps per candidate: the targets first (a
+// quick reject: pytest orders them first and stops at the first failure in one process; go, cargo and
+// node with several test files run them alone first), then the full plan; the winner's full run is
+// repeated once (a flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one is proven first,
+// the better-ranked ones still running are waited for, and the worse ones are cancelled.
+import { availableParallelism } from 'node:os';
+import type { Candidate } from '../types';
+import { requireTrust } from './env';
+import type { TestPlan } from './plan';
+import { isEnvironmental, type TestReport } from './report';
+import { runTests } from './run';
+import { Scratch } from './scratch';
+import type { WarmPool } from './warm';
+
+export interface TestCandidate {
+  id: string;
+  /** Workspace-relative path -> the whole new text of that file. */
+  files: Map<string, string>;
+}
+
+/** The pipeline's candidates (whole-document texts of one file, best first) as test candidates; ids are their ranks ("0", "1", ...). */
+export function testCandidatesOf(relFile: string, candidates: readonly Pick<Candidate, 'fixed'>[]): TestCandidate[] {
+  return candidates.map((c, i) => ({ id: String(i), files: new Map([[relFile, c.fixed]]) }));
+}
+
+export interface ProveOptions {
+  trusted: boolean;
+  /** Candidates tested at once (default: the machine's cores, at most 4). */
+  parallel?: number;
+  /**
+   * Per test run. Default: 3x the baseline's time + 1 s, between 2 and 20 s: a candidate that loops
+   * forever (an operator swap easily makes one) must not cost 20 s when the tests take 0.2 s.
+   */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Fresh scratch copies (default: Scratch.create(plan.root)). */
+  scratchFactory?: () => Scratch;
+  /** Stop after this many candidates (default: all). */
+  maxCandidates?: number;
+  /** pytest: warm workers to run in (see warm.ts); give it `parallel` workers. */
+  warm?: WarmPool;
+  /**
+   * Run the winner's repeat in a new process, not a warm worker: state a test left in a library
+   * between warm runs cannot then make the proof (costs one cold start per proof).
+   */
+  confirmCold?: boolean;
+}
+
+export type Verdict = 'proven' | 'failed' | 'flaky' | 'cancelled' | 'error';
+
+export interface CandidateResult {
+  id: string;
+  verdict: Verdict;
+  /** Why it is not proven: the first regression or target still failing. */
+  reason?: string;
+  report?: TestReport;
+  ms: number;
+}
+
+export interface ProveResult {
+  winner?: string;
+  /** The winner's (last) full report; else the best-ranked candidate's last report. */
+  report?: TestReport;
+  /** Candidates whose tests started. */
+  tried: number;
+  results: CandidateResult[];
+  /** The baseline failures that count (targets) and those set aside as environmental. */
+  targets: string[];
+  notEvidence: string[];
+  /** When no candidate could be proven at all (nothing fails, the baseline did not run ...). */
+  reason?: string;
+  ms: number;
+}
+
+/** Why `r` does not prove the fix, or undefined when it does. */
+export function judge(r: TestReport, mustPass: string[], targets: string[]): string | undefined {
+  if (r.cancelled) return 'cancelled';
+  if (r.errors.length) return `error: ${r.errors[0]!.split('\n')[0]}`;
+  const passed = new Set(r.passed);
+  const failedMsg = new Map(r.failed.map((f) => [f.name, f.message.split('\n')[0]]));
+  for (const t of targets) if (!passed.has(t)) return `still fails: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
+  for (const t of mustPass) if (!passed.has(t)) return `breaks: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
+  if (r.timedOut) return 'timed out';
+  return undefined;
+}
+
+export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[], baseline: TestReport, opts: ProveOptions): Promise<ProveResult> {
+  requireTrust(opts.trusted, 'proving fixes with tests');
+  const t0 = performance.now();
+  const notEvidence = baseline.failed.filter(isEnvironmental).map((f) => f.name);
+  const targets = baseline.failed.filter((f) => !isEnvironmental(f)).map((f) => f.name);
+  const mustPass = baseline.passed;
+  const base = { tried: 0, results: [] as CandidateResult[], targets, notEvidence };
+  if (baseline.errors.length && baseline.passed.length + baseline.failed.length === 0) {
+    return { ...base, reason: `the tests did not run before any change: ${baseline.errors[0]}`, ms: performance.now() - t0 };
+  }
+  if (targets.length === 0) {
+    const why = notEvidence.length ? `the only failing tests fail from the environment (${notEvidence.join(', ')}): no evidence` : 'the tests already pass: nothing to prove with them';
+    return { ...base, reason: why, ms: performance.now() - t0 };
+  }
+  const list = candidates.slice(0, opts.maxCandidates ?? candidates.length);
+  const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
+  const timeoutMs = opts.timeoutMs ?? Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000));
+  const makeScratch = opts.scratchFactory ?? (() => Scratch.create(plan.root));
+  // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
+  // one process (start-up dominates); the other runners with per-test selection get a run of the
+  // targets first, when there is more to run than them (node: more than one test file).
+  const order = plan.kind === 'pytest' ? { first: targets, stopOn: [...targets, ...mustPass] } : undefined;
+  const quickFirst = mustPass.length > 0 && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1));
+
+  const results: (CandidateResult | undefined)[] = new Array(list.length);
+  const controllers = new Map<number, AbortController>();
+  let best = Infinity; // index of the best proven candidate so far
+  let next = 0;
+  let tried = 0;
+  const outer = opts.signal;
+  const onOuterAbort = () => controllers.forEach((c) => c.abort());
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const testOne = async (i: number): Promise<CandidateResult> => {
+    const c = list[i]!;
+    const t = performance.now();
+    const ctl = new AbortController();
+    controllers.set(i, ctl);
+    let scratch: Scratch | undefined;
+    const done = (verdict: Verdict, report?: TestReport, reason?: string): CandidateResult => ({ id: c.id, verdict, report, reason, ms: Math.round(performance.now() - t) });
+    try {
+      scratch = makeScratch();
+      for (const [rel, text] of c.files) scratch.write(rel, text);
+      const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm, order });
+      if (quickFirst) {
+        const quick = await run(targets);
+        if (ctl.signal.aborted) return done('cancelled', quick);
+        const why = judge(quick, [], targets);
+        if (why) return done('failed', quick, why);
+      }
+      const full = await run();
+      if (ctl.signal.aborted) return done('cancelled', full);
+      const why = judge(full, mustPass, targets);
+      if (why) return done('failed', full, why);
+      // would it win? only then pay for the repeat
+      if (i > best) return done('cancelled', full, 'a better-ranked candidate was proven');
+      const again = await runTests(plan, scratch, { trusted: true, timeoutMs, signal: ctl.signal, warm: opts.confirmCold ? undefined : opts.warm, order });
+      if (ctl.signal.aborted) return done('cancelled', again);
+      const why2 = judge(again, mustPass, targets);
+      if (why2) return done('flaky', again, `passed once, then: ${why2}`);
+      return done('proven', again);
+    } catch (e) {
+      return done('error', undefined, e instanceof Error ? e.message : String(e));
+    } finally {
+      controllers.delete(i);
+      scratch?.dispose();
+    }
+  };
+
+  const worker = async () => {
+    while (next < list.length && next < best && !outer?.aborted) {
+      const i = next++;
+      tried++;
+      const r = await testOne(i);
+      results[i] = r;
+      if (r.verdict === 'proven' && i < best) {
+        best = i;
+        for (const [j, ctl] of controllers) if (j > i) ctl.abort(); // worse-ranked runs: no longer needed
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+  const done = results.filter((r): r is CandidateResult => r !== undefined);
+  const winner = Number.isFinite(best) ? results[best] : undefined;
+  const lastReport = winner?.report ?? done.find((r) => r.report)?.report;
+  return {
+    winner: winner?.id,
+    report: lastReport,
+    tried,
+    results: done,
+    targets,
+    notEvidence,
+    reason: winner ? undefined : outer?.aborted ? 'cancelled' : `none of ${tried} candidates passes the tests`,
+    ms: Math.round(performance.now() - t0),
+  };
+}

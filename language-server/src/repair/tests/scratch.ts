@@ -1,0 +1,115 @@
+// A scratch copy of a workspace in the OS temp folder: candidates are written and tests run there,
+// never in the user's folder (tests may write, delete, fork, hang).
+//
+// What is copied: every file, except
+// - version control and caches, skipped: .git, .hg, .svn, __pycache__, .pytest_cache, .mypy_cache,
+//   .ruff_cache, .tox, .nox, coverage output;
+// - heavy read-only dependency folders, symlinked: node_modules, .venv, venv, env (a virtualenv's
+//   interpreter still runs through the link; .venv/venv only when they hold pyvenv.cfg). Tests that write into these would write into the
+//   user's copy: an accepted risk, since copying node_modules costs seconds and hundreds of MB;
+// - build output, skipped: Rust's target/ (cargo gets CARGO_TARGET_DIR in the temp folder instead,
+//   see plan.ts), dist/ and build/ are copied (a test may import them).
+// A workspace with more than `maxBytes` of files to copy is refused with a clear error.
+import { copyFileSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '.nox', 'htmlcov', '.nyc_output', '.cache']);
+export const LINK_DIRS = new Set(['node_modules', '.venv', 'venv']);
+export const DEFAULT_MAX_BYTES = 64 << 20;
+export const DEFAULT_MAX_FILES = 20000;
+
+export class ScratchTooLargeError extends Error {
+  constructor(root: string, what: string) {
+    super(`the workspace ${root} is too large to copy for running tests (${what}); open a smaller folder or set treasure.verify.command`);
+    this.name = 'ScratchTooLargeError';
+  }
+}
+
+export interface ScratchOptions {
+  maxBytes?: number;
+  maxFiles?: number;
+}
+
+export class Scratch {
+  private disposed = false;
+  private constructor(
+    /** The user's workspace root (read only). */
+    readonly source: string,
+    /** The copy's root, in the temp folder. */
+    readonly root: string,
+    /** Bytes and files copied. */
+    readonly bytes: number,
+    readonly files: number,
+  ) {}
+
+  /** Copies `source` (a folder) into a new temp folder. */
+  static create(source: string, opts: ScratchOptions = {}): Scratch {
+    const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    const maxFiles = opts.maxFiles ?? DEFAULT_MAX_FILES;
+    const src = realpathSync(resolve(source));
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'treasure-scratch-'))); // real: runners report real paths
+    let bytes = 0;
+    let files = 0;
+    const walk = (from: string, to: string) => {
+      for (const ent of readdirSync(from, { withFileTypes: true })) {
+        const a = join(from, ent.name);
+        const b = join(to, ent.name);
+        if (ent.isDirectory()) {
+          if (SKIP_DIRS.has(ent.name)) continue;
+          if (ent.name === 'target' && existsSync(join(from, 'Cargo.toml'))) continue;
+          if (LINK_DIRS.has(ent.name) && (ent.name === 'node_modules' || existsSync(join(a, 'pyvenv.cfg')))) {
+            symlinkSync(a, b, 'dir');
+            continue;
+          }
+          mkdirSync(b);
+          walk(a, b);
+        } else if (ent.isFile()) {
+          const size = lstatSync(a).size;
+          bytes += size;
+          files++;
+          if (bytes > maxBytes) throw new ScratchTooLargeError(src, `more than ${Math.round(maxBytes / 1048576)} MB of files`);
+          if (files > maxFiles) throw new ScratchTooLargeError(src, `more than ${maxFiles} files`);
+          copyFileSync(a, b, constants.COPYFILE_FICLONE); // a reflink where the file system has them
+        } else if (ent.isSymbolicLink()) {
+          // keep the link as it is; a relative link inside the tree points into the copy
+          symlinkSync(readlinkSync(a), b);
+        }
+      }
+    };
+    try {
+      walk(src, root);
+    } catch (e) {
+      rmSync(root, { recursive: true, force: true });
+      throw e;
+    }
+    return new Scratch(src, root, bytes, files);
+  }
+
+  /** The copy's path of a workspace-relative or absolute (inside the workspace) path. */
+  path(p: string): string {
+    const rel = isAbsolute(p) ? relative(this.source, p) : p;
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${p} is outside the workspace ${this.source}`);
+    return join(this.root, rel);
+  }
+
+  /** The workspace-relative path of a path in the copy (or the path itself when outside it). */
+  relative(p: string): string {
+    const abs = resolve(this.root, p);
+    return abs.startsWith(this.root + sep) ? relative(this.root, abs) : p;
+  }
+
+  /** Writes a file of the copy (a candidate's text). */
+  write(relPath: string, text: string): void {
+    const p = this.path(relPath);
+    if (this.relative(p).split(sep).some((part) => LINK_DIRS.has(part))) throw new Error(`${relPath} is inside a linked dependency folder: it would change the user's copy`);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 2 });
+  }
+}

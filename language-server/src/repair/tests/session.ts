@@ -1,0 +1,91 @@
+// One fix's use of the layer in a few calls: find the tests, run them once (traced, so the same run
+// gives the baseline and the suspicious lines), then prove candidates; warm pytest workers are shared
+// per interpreter across sessions and stopped after a few idle minutes.
+import { availableParallelism } from 'node:os';
+import { requireTrust } from './env';
+import { localize, type SuspiciousLine } from './localize';
+import { findTests, type TestPlan } from './plan';
+import { proveCandidates, type ProveResult, type TestCandidate } from './prove';
+import type { TestReport } from './report';
+import { runTests } from './run';
+import { Scratch } from './scratch';
+import { WarmPool } from './warm';
+
+const IDLE_MS = 5 * 60_000;
+const pools = new Map<string, { pool: WarmPool; timer?: NodeJS.Timeout }>();
+
+/** The shared warm pool of an interpreter (started on first use; stopped after 5 idle minutes). */
+export function sharedWarmPool(python: string, trusted: boolean, size = Math.min(4, availableParallelism())): WarmPool {
+  requireTrust(trusted, 'starting a pytest worker');
+  let e = pools.get(python);
+  if (!e) {
+    e = { pool: new WarmPool({ python, size, trusted }) };
+    pools.set(python, e);
+  }
+  clearTimeout(e.timer);
+  const entry = e;
+  entry.timer = setTimeout(() => {
+    entry.pool.dispose();
+    pools.delete(python);
+  }, IDLE_MS);
+  entry.timer.unref();
+  return entry.pool;
+}
+
+/** Stops every shared worker (server shutdown). */
+export function disposeWarmPools(): void {
+  for (const { pool, timer } of pools.values()) {
+    clearTimeout(timer);
+    pool.dispose();
+  }
+  pools.clear();
+}
+
+export interface SessionOptions {
+  trusted: boolean;
+  verifyCommand?: string;
+  functionName?: string;
+  /** The function's lines (1-based, inclusive) to rank; without them no localization. */
+  fromLine?: number;
+  toLine?: number;
+  signal?: AbortSignal;
+  /** Use warm pytest workers (default true). */
+  warm?: boolean;
+  timeoutMs?: number;
+}
+
+export class TestSession {
+  private constructor(
+    readonly plan: TestPlan,
+    /** The tests before any change. */
+    readonly baseline: TestReport,
+    /** Best first (empty without a line range, or when nothing fails). */
+    readonly suspicious: SuspiciousLine[],
+    private readonly opts: SessionOptions,
+    private readonly pool?: WarmPool,
+  ) {}
+
+  /** Finds the tests of `file` and runs them once; `{none}` says why there is nothing to run. */
+  static async open(file: string, root: string, opts: SessionOptions): Promise<TestSession | { none: string }> {
+    requireTrust(opts.trusted, 'running tests');
+    const plan = findTests(file, root, { trusted: true, verifyCommand: opts.verifyCommand, functionName: opts.functionName });
+    if (!('kind' in plan)) return plan;
+    const pool = plan.kind === 'pytest' && opts.warm !== false ? sharedWarmPool(plan.python ?? 'python3', true) : undefined;
+    const scratch = Scratch.create(plan.root);
+    try {
+      if (opts.fromLine !== undefined && opts.toLine !== undefined) {
+        const loc = await localize(plan, scratch, { trusted: true, file: plan.file, fromLine: opts.fromLine, toLine: opts.toLine, signal: opts.signal, timeoutMs: opts.timeoutMs, warm: pool });
+        return new TestSession(plan, loc.report, loc.lines, opts, pool);
+      }
+      const report = await runTests(plan, scratch, { trusted: true, signal: opts.signal, timeoutMs: opts.timeoutMs, warm: pool });
+      return new TestSession(plan, report, [], opts, pool);
+    } finally {
+      scratch.dispose();
+    }
+  }
+
+  /** Proves candidates best-first against this session's baseline. */
+  prove(candidates: TestCandidate[], opts: { parallel?: number; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ProveResult> {
+    return proveCandidates(this.plan, candidates, this.baseline, { trusted: this.opts.trusted, warm: this.pool, signal: opts.signal ?? this.opts.signal, parallel: opts.parallel, timeoutMs: opts.timeoutMs });
+  }
+}
