@@ -21,7 +21,7 @@ import {
 import { blockEndRule } from './blocks';
 import { DecodeAbortedError, Decoder, type DecodeRequest, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
-import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, taxonomy, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
+import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, serialize, taxonomy, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
 import { buildPrompt } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
@@ -41,6 +41,8 @@ const BRANCH_TRIES = 4;
 const FIX_MEMO_ENTRIES = 256;
 /** Tokens of room an answer keeps when a long Generate prompt must lose its first lines to fit the context. */
 const ANSWER_ROOM = 512;
+/** A syntax error's region the model rewrites when the search found nothing (longer ones: no rewrite). */
+const MAX_REWRITE_LINES = 40;
 
 /** Bad input (unsupported language, line out of range, unknown marker, ...): CLI exit 2. */
 export class InputError extends Error {}
@@ -395,7 +397,7 @@ export class Engine {
       if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
       throw e;
     });
-    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal });
+    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row) });
     const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
     if (found.fix) {
       const edits = toTextEdits(a.text, found.fix.edits);
@@ -410,7 +412,9 @@ export class Engine {
       };
     }
     if (found.parserAcceptsOriginal) return { fix: null, reason: found.reason, latencyMs: ms() };
-    // the model's own rewrite, held to the same proof
+    // the model's own rewrite, held to the same proof (of a region short enough for it to write quickly)
+    const lines = target.region.endLine - target.region.startLine + 1;
+    if (lines > MAX_REWRITE_LINES) return { fix: null, candidates: found.tried, reason: `no fix that ${prover.name} accepts: ${found.reason}; the region (${lines} lines) is too long for the model to rewrite quickly`, latencyMs: ms() };
     const own = await this.fixTarget(a, target, layers, req, t0);
     if (own.fix) {
       const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: req.path })) as [ParseVerdict];
@@ -533,9 +537,14 @@ export class Engine {
     const promptIds = this.tokenizer.encode(buildPrompt({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
     const scope = {};
     let head = promptIds;
-    if (this.markers) {
+    if (this.markers && process.env.TREASURE_RANK_MARKERS === 'model') {
+      // the list the model would write (what a fix's answer follows; ~20-30 model steps)
       const d = await this.decoder.run({ promptIds, given, maxTokens: 96, signal, markersOnly: true, scope });
       head = [...promptIds, ...(d.markerPrefix ?? [])];
+    } else if (this.markers) {
+      // the given markers closed at once: every candidate follows the same list, so their order barely
+      // depends on it, and no model step is spent writing it
+      head = [...promptIds, ...this.tokenizer.encode(serialize(given))];
     }
     const { startLine, endLine } = target.region;
     const origLines = a.lines;

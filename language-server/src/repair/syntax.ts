@@ -28,6 +28,8 @@ export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, p
 const BATCH = 200;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
+/** A prior lead this large (nats) decides without the model. */
+const DECISIVE_PRIOR = 3;
 
 export interface SyntaxSearchInput {
   text: string;
@@ -41,6 +43,9 @@ export interface SyntaxSearchInput {
   priorWeight?: number;
   limits?: Partial<SyntaxSearchLimits>;
   signal?: AbortSignal;
+  /** Lines (0-based) where another reader (tree-sitter) saw errors in the original: an error the parser
+   * reports there after a fix was there before; anywhere else, the fix made it. */
+  otherErrorLines?: number[];
 }
 
 export interface SyntaxFix extends TokenEditCandidate {
@@ -139,9 +144,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     if (end > lineOf(a.offset) + 1) anchors.push({ offset: (starts[end] ?? 0) + lines[end]!.replace(/\s+$/, '').length, hints: a.hints });
   }
   // the parser's own error is the one a fix must remove, adding none (judge.ts)
+  // An error left after the edit must be one the original had: a parser that stops at its first error
+  // could not show it, so another reader's (tree-sitter's) report of the original must
+  const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
     const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
-    return judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover }).proven;
+    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover });
+    return j.proven && (v.ok || j.later.every((e) => wasThere(e.line + base)));
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
@@ -203,7 +212,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   accepted.sort((a, b) => b.c.prior - a.c.prior || a.c.size - b.c.size);
   let ranked = 0;
   let order = accepted;
-  if (input.rank && accepted.length > 1) {
+  // the model is asked only when the prior leaves a choice (the message named the token, nothing else close)
+  const decisive = accepted.length > 1 && accepted[0]!.c.prior - accepted[1]!.c.prior >= DECISIVE_PRIOR;
+  if (input.rank && accepted.length > 1 && !decisive) {
     const top = accepted.slice(0, limits.rankTop);
     const scores = await input.rank(top.map((x) => x.c.fixed));
     ranked = top.length;
@@ -223,7 +234,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       const [whole] = await prover.parse([pick.c.fixed], { signal });
       const j = judgeCandidate({ original: text, originalVerdict: wholeOriginal, target: wholeOriginal.errors[0] ?? origFirst, candidate: { fixed: pick.c.fixed, edits: pick.c.edits }, candidateVerdict: whole!, prover });
       // a first-error-only parser's error left in this block is the edit's doing; one in another block was hidden before
-      const elsewhere = whole!.ok || whole!.errors[0]!.line < block.start || whole!.errors[0]!.line > block.end;
+      const elsewhere = whole!.ok || ((whole!.errors[0]!.line < block.start || whole!.errors[0]!.line > block.end) && wasThere(whole!.errors[0]!.line));
       if (!(j.proven && elsewhere) && i < 3) continue;
       if (!(j.proven && elsewhere)) break;
       remaining = whole!.ok ? undefined : whole!.errors[0];
