@@ -21,7 +21,7 @@ import { Decoder, type DecodeRequest, type DecodeResult } from './decode';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
-import { buildPrompt } from './prompt';
+import { promptParts } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
 import { checkFix } from './repair/check';
@@ -362,9 +362,9 @@ export class Engine {
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     if (!this.markers) given = {};
     const code = regionText(a, target.region);
-    const prompt = buildPrompt({ task, code, diagnostic: target.diagnostic, given });
-    const promptIds = this.tokenizer.encode(prompt, true);
-    const codeTokens = this.tokenizer.encode(code).length;
+    // user text (code, diagnostic) never encodes to a control token: only the prompt's layout has them
+    const promptIds = this.tokenizer.encodePrompt(promptParts({ task, code, diagnostic: target.diagnostic, given }), true);
+    const codeTokens = this.tokenizer.encodeText(code).length;
     // The answer is about as long as the region: a budget well above it, below the context.
     const budget = Math.min(req.maxTokens ?? 768, 64 + Math.ceil(codeTokens * 1.5) + 32);
     const room = this.model.contextLength - promptIds.length;
@@ -436,7 +436,7 @@ export class Engine {
     const code = req.prompt.replace(/\r?\n$/, '');
     const want = Math.min(req.maxTokens ?? 256, ANSWER_ROOM);
     const codeLines = code.split('\n');
-    const encodeFrom = (line: number) => this.tokenizer.encode(buildPrompt({ task, code: codeLines.slice(line).join('\n'), given }), true);
+    const encodeFrom = (line: number) => this.tokenizer.encodePrompt(promptParts({ task, code: codeLines.slice(line).join('\n'), given }), true);
     let promptIds = encodeFrom(0);
     let leftOut = 0;
     if (promptIds.length + want > this.model.contextLength) {
