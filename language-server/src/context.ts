@@ -185,7 +185,8 @@ export function indentBlock(lines: string[], line: number, atLeastTo = line): Li
       break;
     }
   }
-  return { startLine: start, endLine: Math.max(end, Math.min(atLeastTo, last)) };
+  const to = Number.isFinite(atLeastTo) ? Math.min(atLeastTo, last) : start;
+  return { startLine: start, endLine: Math.max(end, to) };
 }
 
 /** The region a syntax error's fix rewrites: its function, else the block it heads. */

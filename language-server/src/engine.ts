@@ -362,6 +362,10 @@ export class Engine {
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     if (!this.markers) given = {};
     const code = regionText(a, target.region);
+    // a region that cannot fit whatever its tokens are is refused before it is encoded (a 1 MB line)
+    if (code.length > this.model.contextLength * this.tokenizer.maxTokenChars) {
+      return { fix: null, reason: `the region (lines ${target.region.startLine + 1}-${target.region.endLine + 1}) is too long for the model's context of ${this.model.contextLength} tokens`, latencyMs: ms() };
+    }
     // user text (code, diagnostic) never encodes to a control token: only the prompt's layout has them
     const promptIds = this.tokenizer.encodePrompt(promptParts({ task, code, diagnostic: target.diagnostic, given }), true);
     const codeTokens = this.tokenizer.encodeText(code).length;
@@ -435,7 +439,12 @@ export class Engine {
     // code nearest the cursor matters most, and the answer keeps room for up to ANSWER_ROOM tokens.
     const code = req.prompt.replace(/\r?\n$/, '');
     const want = Math.min(req.maxTokens ?? 256, ANSWER_ROOM);
-    const codeLines = code.split('\n');
+    let codeLines = code.split('\n');
+    // lines that cannot fit whatever their tokens are go before any encoding (the search below encodes
+    // the prompt several times)
+    let dropped = 0;
+    for (let chars = code.length, cap = this.model.contextLength * this.tokenizer.maxTokenChars; chars > cap && dropped < codeLines.length - 1; dropped++) chars -= codeLines[dropped]!.length + 1;
+    if (dropped > 0) codeLines = codeLines.slice(dropped);
     const encodeFrom = (line: number) => this.tokenizer.encodePrompt(promptParts({ task, code: codeLines.slice(line).join('\n'), given }), true);
     let promptIds = encodeFrom(0);
     let leftOut = 0;
@@ -495,7 +504,7 @@ export class Engine {
     const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
     if (kept.dropped > 0) result.droppedLines = kept.dropped;
     if (decoded.stop === 'lines') result.cutAtLines = limit;
-    if (leftOut > 0) result.promptLinesLeftOut = leftOut;
+    if (leftOut + dropped > 0) result.promptLinesLeftOut = leftOut + dropped;
     return result;
   }
 

@@ -20,6 +20,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MAX_DOCUMENT_CHARS, cleanDiagnostic, requestRange, validLanguageId, validPosition } from './bounds';
 import {
   analyze,
@@ -113,6 +114,14 @@ export function startServer(connection: Connection): void {
   const revisions = new Map<string, string>();
   documents.onDidChangeContent((e) => revisions.set(e.document.uri, `${instance}.${++revisionCount}`));
   const revisionOf = (uri: string): string | undefined => (documents.get(uri) ? revisions.get(uri) : undefined);
+  /**
+   * Lets the connection handle what the client has already sent (a didChange or a close right behind
+   * a resolve) before an edit goes out: a fix that came from a cache can be ready before the change
+   * queued behind its request is read. jsonrpc handles one queued message per event-loop turn.
+   */
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
+  };
 
   connection.onInitialize((params: InitializeParams) => {
     const caps = params.capabilities;
@@ -408,6 +417,7 @@ export function startServer(connection: Connection): void {
       else if (!resolveEdit) {
         // A client without codeAction/resolve: compute now (cancellable).
         const r = await computeFix(doc, data, signal);
+        await settle();
         if (!r.fix || revisionOf(doc.uri) !== data.rev) continue;
         withEdit(action, doc, data, r.fix);
       }
@@ -437,6 +447,7 @@ export function startServer(connection: Connection): void {
         }
         if (!languageOf(doc)) return action;
         const r = await computeFix(doc, data, signal);
+        await settle();
         // the document must still be the revision the action was offered for (not closed and reopened,
         // not changed under the same version number) when the edit goes out
         if (revisionOf(data.uri) !== data.rev) {
@@ -614,6 +625,7 @@ export function startServer(connection: Connection): void {
           edits.push(...outcome.fix.edits);
           fixes.push({ region: outcome.fix.region, markers: outcome.fix.markers as FixAllResult['fixes'][number]['markers'], latencyMs: outcome.fix.latencyMs });
         }
+        await settle();
         if (revisionOf(uri) !== rev) return null;
         // sanity: the combined edits apply
         applyTextEdits(text, edits);
@@ -634,6 +646,17 @@ export function startServer(connection: Connection): void {
     const engine = loadedEngines.get(key) ?? null;
     return { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error: engineErrors.get(key) ?? null, languages: await languagesOk() };
   });
+
+  // For the attack benchmark (bench/attack.ts): the longest the event loop was blocked since the last ask.
+  if (process.env.TREASURE_LOOP_STATS === '1') {
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    connection.onRequest('treasure/loopStats', () => {
+      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+      h.reset();
+      return r;
+    });
+  }
 
   connection.onInitialized(() => {
     // Warm-up: load the model for the workspace-wide settings now, so the first fix is quick.

@@ -12,7 +12,15 @@ export class TreasureTokenizer {
   readonly addedTexts: readonly string[];
   private readonly addedFirstChars: ReadonlySet<string>;
 
-  private constructor(private readonly tok: Tokenizer, readonly vocabSize: number, added: readonly string[]) {
+  /**
+   * The longest vocabulary entry, in characters of its byte-level spelling (one per byte): no token
+   * covers more characters of a text than this, so a text of n characters needs at least
+   * n / maxTokenChars tokens (a bound that needs no encoding of a huge text).
+   */
+  readonly maxTokenChars: number;
+
+  private constructor(private readonly tok: Tokenizer, readonly vocabSize: number, added: readonly string[], longest = 1) {
+    this.maxTokenChars = longest;
     this.addedTexts = [...new Set(added.filter((t) => t.length > 0))].sort((a, b) => b.length - a.length);
     this.addedFirstChars = new Set(this.addedTexts.map((t) => t[0]!));
   }
@@ -36,9 +44,13 @@ export class TreasureTokenizer {
     }
     const vocab = tok.get_vocab(true);
     let max = -1;
-    for (const id of vocab.values()) if (id > max) max = id;
+    let longest = 1;
+    for (const [piece, id] of vocab) {
+      if (id > max) max = id;
+      if (piece.length > longest) longest = piece.length;
+    }
     const added = ((json as { added_tokens?: { content?: unknown }[] }).added_tokens ?? []).flatMap((t) => (typeof t.content === 'string' ? [t.content] : []));
-    return new TreasureTokenizer(tok, max + 1, added);
+    return new TreasureTokenizer(tok, max + 1, added, longest);
   }
 
   /**
