@@ -212,7 +212,7 @@ export class OrtModel implements LogitsSource {
         // the CPU failing too means the model itself is broken ("Protobuf parsing failed", a config that
         // does not fit the graph): that reason first, the GPU providers' story after it
         const cpu = e.report.tried.find((t) => t.provider === 'cpu' && !t.ok && !t.skipped);
-        const others = e.report.tried.filter((t) => t !== cpu && !t.ok).map((t) => `${t.provider}: ${t.reason}`);
+        const others = e.report.tried.filter((t) => t !== cpu && !t.ok && !t.skipped).map((t) => `${t.provider}: ${t.reason}`);
         const message = cpu ? `cannot load the model ${file}: ${cpu.reason}${others.length ? ` (also tried ${others.join('; ')})` : ''}` : `cannot start the model ${file}: ${e.message}`;
         throw Object.assign(new ModelError(message), { report: e.report });
       }

@@ -6,7 +6,9 @@ import {
   DiagnosticSeverity,
   ErrorCodes,
   LSPErrorCodes,
+  MessageType,
   ProposedFeatures,
+  ShowMessageNotification,
   ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
@@ -192,7 +194,7 @@ export function startServer(connection: Connection): void {
         refusedSize.add(doc.uri);
         const msg = `Treasure: ${doc.uri.split('/').pop()} has ${doc.getText().length.toLocaleString('en-US')} characters; Treasure works on files up to ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')} (no fixes offered for it)`;
         log(msg);
-        void connection.window.showInformationMessage(msg);
+        void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: msg });
       }
       return null;
     }
@@ -251,7 +253,7 @@ export function startServer(connection: Connection): void {
           log(`model: ${(err as Error).message}`);
           if (!shownModelErrors.has(key)) {
             shownModelErrors.add(key);
-            void connection.window.showErrorMessage(`Treasure could not load its model: ${(err as Error).message}`);
+            void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message: `Treasure could not load its model: ${(err as Error).message}` });
           }
           void notifyStatus(dir, null, (err as Error).message);
         },

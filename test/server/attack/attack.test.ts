@@ -31,6 +31,8 @@ import {
   type Action,
 } from './lib';
 
+/** A server test that hangs fails instead (a reply or notification that never comes). */
+const LIMIT = 180_000;
 const shippedTokenizer = () => TreasureTokenizer.fromFile(join(SHIPPED_MODEL, 'tokenizer.json'));
 const clients: LspClient[] = [];
 const serve = async (...args: Parameters<typeof startServer>) => {
@@ -145,7 +147,7 @@ describe('wire and model checks', () => {
 });
 
 describe('the server under attack', () => {
-  test('22 kinds of malformed frame: never up and deaf (answered, or exit 1 with the reason on stderr)', async () => {
+  test('22 kinds of malformed frame: never up and deaf (answered, or exit 1 with the reason on stderr)', { timeout: LIMIT }, async () => {
     const frames = malformedFrames();
     assert.ok(frames.length >= 21);
     const results: string[] = [];
@@ -169,7 +171,7 @@ describe('the server under attack', () => {
     assert.equal(results.filter((r) => r.endsWith('served')).length, served, results.join('\n'));
   });
 
-  test('lifecycle: -32002 before initialize, -32600 after shutdown, -32700 for a body that is not JSON', async () => {
+  test('lifecycle: -32002 before initialize, -32600 after shutdown, -32700 for a body that is not JSON', { timeout: LIMIT }, async () => {
     const { client } = await serve({ initialize: false });
     const before = await client.call('treasure/status', null);
     assert.equal(before.error?.code, -32002);
@@ -189,7 +191,7 @@ describe('the server under attack', () => {
     assert.equal(await client.exitCode(), 0);
   });
 
-  test('seeded fuzz (600 messages, tiny model): no crash, every request answered; then a real fix is right (no stale "no fix" from the tiny model)', async () => {
+  test('seeded fuzz (600 messages, tiny model): no crash, every request answered; then a real fix is right (no stale "no fix" from the tiny model)', { timeout: LIMIT }, async () => {
     const { client, settings } = await serve({ trusted: true, settings: { model: { path: TINY_MODEL } } });
     const report = await fuzz(client, 24, 600);
     assert.ok(report.alive, `the server died: ${client.stderr}`);
@@ -211,7 +213,7 @@ describe('the server under attack', () => {
     assert.equal(client.exited, null);
   });
 
-  test('races with the shipped model (reopen at version 1, same-version change, change): 0 stale edits', async () => {
+  test('races with the shipped model (reopen at version 1, same-version change, change): 0 stale edits', { timeout: LIMIT }, async () => {
     const { client } = await serve({ trusted: true });
     let fresh = 0;
     for (const kind of ['reopen', 'same-version', 'change'] as const) {
@@ -225,7 +227,7 @@ describe('the server under attack', () => {
     assert.ok(fresh >= 3, `only ${fresh} of 6 fixes after the races had an edit`);
   });
 
-  test('cancellation: -32800 for a running fix and for one still waiting in the queue', async () => {
+  test('cancellation: -32800 for a running fix and for one still waiting in the queue', { timeout: LIMIT }, async () => {
     const { client } = await serve({ trusted: true });
     const actionFor = async (name: string, body: string) => {
       open(client, `file:///cancel/${name}.py`, body);
@@ -248,7 +250,7 @@ describe('the server under attack', () => {
     assert.ok((await client.call('treasure/status', null)).result);
   });
 
-  test('hostile model folders fail to load with the reason shown (window/showMessage), fast; a relative path is refused', async () => {
+  test('hostile model folders fail to load with the reason shown (window/showMessage), fast; a relative path is refused', { timeout: LIMIT }, async () => {
     const { client, settings } = await serve({ trusted: true });
     const uri = 'file:///hostile/m.py';
     open(client, uri, 'def f(x)\n    return x\n');
@@ -265,7 +267,7 @@ describe('the server under attack', () => {
     assert.equal(client.exited, null);
   });
 
-  test('untrusted (no trusted flag, as Neovim): no request path loads a model from a workspace-provided path', async () => {
+  test('untrusted (no trusted flag, as Neovim): no request path loads a model from a workspace-provided path', { timeout: LIMIT }, async () => {
     const [hostile] = hostileModels().filter((m) => m.name === 'n_layer 200000');
     const { client } = await serve({ settings: { model: { path: hostile!.dir }, device: 'gpu' } });
     client.notify('workspace/didChangeConfiguration', { settings: { treasure: { model: { path: hostile!.dir } } } });
@@ -283,7 +285,7 @@ describe('the server under attack', () => {
     assert.match(client.logs(), /did not say the workspace is trusted/);
   });
 
-  test(`huge documents: over ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')} characters refused with a message; a long line refused without encoding it`, async () => {
+  test(`huge documents: over ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')} characters refused with a message; a long line refused without encoding it`, { timeout: LIMIT }, async () => {
     const { client } = await serve({ trusted: true });
     const big = 'x = 1\n'.repeat(Math.ceil(5_000_000 / 6));
     open(client, 'file:///huge/big.py', big);
