@@ -37,7 +37,8 @@ import {
 } from './context';
 import { DecodeAbortedError } from './decode';
 import { describeDevice } from './device';
-import { Engine, InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
+import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
+import { loadEngine, type EngineHandle } from './engine-host';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -99,7 +100,7 @@ export function startServer(connection: Connection): void {
   let initSettings: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
   const settingsCache = new Map<string, Promise<TreasureSettings>>();
   const analyses = new Map<string, { rev: string; analysis: Promise<Analysis> }>();
-  const engines = new Map<string, Promise<Engine>>();
+  const engines = new Map<string, Promise<EngineHandle>>();
   const engineErrors = new Map<string, string>();
   const published = new Set<string>();
   const diagTimers = new Map<string, NodeJS.Timeout>();
@@ -219,25 +220,30 @@ export function startServer(connection: Connection): void {
   }
 
   // ---- the model ------------------------------------------------------------------------------
-  const loadedEngines = new Map<string, Engine>();
+  const loadedEngines = new Map<string, EngineHandle>();
   let languages: Promise<string[]> | undefined;
   const languagesOk = () => (languages ??= loadableGrammars());
 
-  async function notifyStatus(dir: string, engine: Engine | null, error: string | null): Promise<void> {
+  async function notifyStatus(dir: string, engine: EngineHandle | null, error: string | null): Promise<void> {
     const status: StatusResult = { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error, languages: await languagesOk() };
     await connection.sendNotification(StatusRequest, status).catch(() => undefined);
   }
 
   const shownModelErrors = new Set<string>();
-  function engineFor(settings: TreasureSettings): Promise<Engine> {
+  function engineFor(settings: TreasureSettings): Promise<EngineHandle> {
     const dir = settings.model.path || defaultModelDir();
     const key = `${dir}\u0000${settings.device}`;
+    if (loadedEngines.get(key)?.alive === false) {
+      log(`the model's thread stopped; loading the model again`);
+      engines.delete(key);
+      loadedEngines.delete(key);
+    }
     let e = engines.get(key);
     if (!e) {
       const t0 = performance.now();
       // a relative folder would be read against wherever the server happens to run
       e = isAbsolute(dir)
-        ? Engine.load({ modelDir: dir, device: settings.device })
+        ? loadEngine({ modelDir: dir, device: settings.device })
         : Promise.reject(new ModelError(`treasure.model.path "${dir}" is not an absolute folder: set the full path of the model folder`));
       e.then((eng) => loadedEngines.set(key, eng), () => undefined);
       e.then(
