@@ -39,6 +39,7 @@ import { DecodeAbortedError } from './decode';
 import { describeDevice } from './device';
 import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
 import { loadEngine, type EngineHandle } from './engine-host';
+import { analyzeOffThread } from './analysis-thread';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -213,7 +214,7 @@ export function startServer(connection: Connection): void {
     const rev = revisionOf(doc.uri) ?? '';
     const have = analyses.get(doc.uri);
     if (have && have.rev === rev) return have.analysis;
-    const analysis = analyze(doc.getText(), lang, pathOf(doc.uri));
+    const analysis = analyzeOffThread(doc.getText(), lang, pathOf(doc.uri));
     analyses.set(doc.uri, { rev, analysis });
     analysis.catch(() => analyses.delete(doc.uri));
     return analysis;
