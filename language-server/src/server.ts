@@ -65,6 +65,8 @@ import {
 import { applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
 
+/** The least time between a resolve's arrival and its edit going out (see settle in startServer). */
+const QUIET_MS = 30;
 /** A generate prompt longer than this is refused (the model sees at most its context's worth of it). */
 const MAX_PROMPT_CHARS = 200_000;
 
@@ -123,7 +125,11 @@ export function startServer(connection: Connection): void {
    * a resolve) before an edit goes out: a fix that came from a cache can be ready before the change
    * queued behind its request is read. jsonrpc handles one queued message per event-loop turn.
    */
-  const settle = async () => {
+  const settle = async (since?: number) => {
+    // an edit goes out no sooner than QUIET_MS after its request arrived: a client's close, reopen or
+    // change sent right behind the request (before it saw the answer) is read first
+    const wait = since === undefined ? 0 : QUIET_MS - (performance.now() - since);
+    if (wait > 0) await new Promise<void>((r) => setTimeout(r, wait));
     for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
   };
 
@@ -441,6 +447,7 @@ export function startServer(connection: Connection): void {
     if (typeof data.uri !== 'string' || typeof data.rev !== 'string' || (data.kind !== 'fix' && data.kind !== 'rewriteFunction') || !Number.isSafeInteger(data.line)) {
       return Promise.reject(invalidParams('not a code action this server offered'));
     }
+    const arrived = performance.now();
     return cancellable(token, async (signal) => {
       try {
         const doc = documents.get(data.uri);
@@ -456,7 +463,7 @@ export function startServer(connection: Connection): void {
         }
         if (!languageOf(doc)) return action;
         const r = await computeFix(doc, data, signal);
-        await settle();
+        await settle(arrived);
         // the document must still be the revision the action was offered for (not closed and reopened,
         // not changed under the same version number) when the edit goes out
         if (revisionOf(data.uri) !== data.rev) {

@@ -99,7 +99,15 @@ export class StrictStreamReader extends AbstractMessageReader implements Message
       this.reply(errorReply(bad.id, ErrorCodes.InvalidRequest, bad.why));
       return;
     }
-    this.callback?.(msg as Message);
+    const m = msg as Record<string, unknown>;
+    // `"id": null` with a method: no reply can be correlated, so it is a notification (jsonrpc would throw)
+    if (m.id === null && typeof m.method === 'string') delete m.id;
+    try {
+      this.callback?.(msg as Message);
+    } catch (e) {
+      // one message the connection cannot take must not drop the others read with it
+      this.reply(errorReply(validId(m.id) ? m.id : null, ErrorCodes.InvalidRequest, `unusable message: ${(e as Error).message}`));
+    }
   }
 }
 
@@ -171,7 +179,12 @@ export function lifecycleGate(reader: MessageReader, reply: Reply): MessageReade
         if (notification && !initialized && m.method !== 'exit') return;
         if (request && m.method === 'initialize') initialized = true;
         if (request && m.method === 'shutdown') shutDown = true;
-        callback(msg);
+        if (m.id === null && typeof m.method === 'string') delete (m as { id?: Id }).id; // as StrictStreamReader does
+        try {
+          callback(msg);
+        } catch (e) {
+          if (request) reply(errorReply(m.id!, ErrorCodes.InvalidRequest, `unusable message: ${(e as Error).message}`));
+        }
       });
     },
   };

@@ -147,7 +147,7 @@ describe('wire and model checks', () => {
 });
 
 describe('the server under attack', () => {
-  test('22 kinds of malformed frame: never up and deaf (answered, or exit 1 with the reason on stderr)', { timeout: LIMIT }, async () => {
+  test('23 kinds of malformed frame: never up and deaf (answered, or exit 1 with the reason on stderr)', { timeout: LIMIT }, async () => {
     const frames = malformedFrames();
     assert.ok(frames.length >= 21);
     const results: string[] = [];

@@ -114,7 +114,7 @@ const framed = (body: string | Buffer, header?: string) => {
   return Buffer.concat([Buffer.from(header ?? `Content-Length: ${b.length}\r\n\r\n`, 'latin1'), b]);
 };
 
-/** 22 kinds of broken frame: bad headers (fatal: the stream cannot be resynced) and bad bodies (answered). */
+/** 23 kinds of broken frame: bad headers (fatal: the stream cannot be resynced) and bad bodies (answered). */
 export function malformedFrames(): Frame[] {
   const ok = '{"jsonrpc":"2.0","method":"$/nothing"}';
   return [
@@ -138,6 +138,7 @@ export function malformedFrames(): Frame[] {
     { name: 'invalid UTF-8 in the body', bytes: framed(Buffer.from([0x7b, 0x22, 0x6a, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), expect: 'serve' },
     { name: 'NUL bytes in the body', bytes: framed('{"jsonrpc":"2.0","method":"$/x\u0000y","params":{"a":"\u0000"}}'), expect: 'serve' },
     { name: 'fractional id', bytes: framed('{"jsonrpc":"2.0","id":1.5,"method":"treasure/status"}'), expect: 'serve' },
+    { name: 'request with id null', bytes: framed('{"jsonrpc":"2.0","id":null,"method":"treasure/status"}'), expect: 'serve' },
     { name: 'method not a string', bytes: framed('{"jsonrpc":"2.0","id":7,"method":12}'), expect: 'serve' },
     { name: 'extra unknown header', bytes: framed(ok, `X-Whatever: 1\r\nContent-Length: ${Buffer.byteLength(ok)}\r\n\r\n`), expect: 'serve' },
   ];
