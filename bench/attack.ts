@@ -26,7 +26,7 @@ const CANCELS = arg('cancels', 20);
 const SEED = arg('seed', 24);
 
 const env = { TREASURE_LOOP_STATS: '1' };
-const loop = (c: LspClient) => c.request<{ maxBlockMs: number; p99Ms: number; rssMB: number }>('treasure/loopStats', null);
+const loop = (c: LspClient) => c.request<{ maxBlockMs: number; p99Ms: number; rssMB: number; heapMB: number }>('treasure/loopStats', null);
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
@@ -133,7 +133,7 @@ async function soakSection(): Promise<void> {
       await client.request('treasure/status', null);
     } else if (k === 8) {
       const u = `file:///soak/open-${i % 50}.py`;
-      open(client, u, `def f_${i}(x)\n    return x\n`);
+      open(client, u, `def f_${i % 50}(x)\n    return x\n`); // the same 50 documents over and over: a steady state
       const [a] = await codeActions(client, u, 0);
       if (a && i % 100 === 8) await client.request('codeAction/resolve', a);
       client.notify('textDocument/didClose', { textDocument: { uri: u } });
@@ -144,6 +144,7 @@ async function soakSection(): Promise<void> {
   }
   const end = rssMB(pid);
   const l = await loop(client);
+  line(`  server heap ${l.heapMB} MB at the end`);
   line(`soak: ${SOAK} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS after the ${warmup}-request warm-up ${afterWarmup.toFixed(0)} MB, at the end ${end.toFixed(0)} MB (${(((end - afterWarmup) / afterWarmup) * 100).toFixed(1)}%); samples ${samples.map((x) => x.toFixed(0)).join(', ')} MB; longest event-loop block ${l.maxBlockMs} ms`);
   await client.shutdown();
 }

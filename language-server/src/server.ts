@@ -668,7 +668,7 @@ export function startServer(connection: Connection): void {
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     connection.onRequest('treasure/loopStats', () => {
-      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
       h.reset();
       return r;
     });
