@@ -40,7 +40,7 @@ async function bundle() {
   const jobs = [];
   const serverEntry = join(root, 'language-server/src/server.ts');
   if (existsSync(serverEntry)) {
-    jobs.push(esbuild.build({ ...common, entryPoints: { server: serverEntry }, outdir: join(root, 'dist'), external: ['onnxruntime-node'] }));
+    jobs.push(esbuild.build({ ...common, entryPoints: { server: serverEntry, 'engine-worker': join(root, 'language-server/src/engine-worker.ts'), 'analysis-worker': join(root, 'language-server/src/analysis-thread.ts') }, outdir: join(root, 'dist'), external: ['onnxruntime-node'] }));
   }
   const cliEntry = join(root, 'language-server/src/cli.ts');
   if (existsSync(cliEntry)) {

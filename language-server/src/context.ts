@@ -189,7 +189,9 @@ const blank = (s: string | undefined) => s === undefined || s.trim() === '';
  * inside kept), and one closing line at the same indentation (`}`, `end`, ...).
  */
 export function indentBlock(lines: string[], line: number, atLeastTo = line): LineRegion {
-  let start = line;
+  // a line past the end (a stale or hostile diagnostic) starts at the last line, not a walk back to it
+  const last = Math.max(0, lines.length - 1);
+  let start = Math.min(Math.max(0, Math.floor(line) || 0), last);
   while (start > 0 && blank(lines[start])) start--;
   const i0 = indentOf(lines[start] ?? '');
   let end = start;
@@ -201,7 +203,8 @@ export function indentBlock(lines: string[], line: number, atLeastTo = line): Li
       break;
     }
   }
-  return { startLine: start, endLine: Math.max(end, Math.min(atLeastTo, lines.length - 1)) };
+  const to = Number.isFinite(atLeastTo) ? Math.min(atLeastTo, last) : start;
+  return { startLine: start, endLine: Math.max(end, to) };
 }
 
 /** The region a syntax error's fix rewrites: its function, else the block it heads. */

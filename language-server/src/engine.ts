@@ -23,7 +23,7 @@ import { DecodeAbortedError, Decoder, type DecodeRequest, type DecodeResult } fr
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, serialize, taxonomy, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { syntaxIssues, withTree } from './parsing';
-import { buildPrompt } from './prompt';
+import { promptParts } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
 import { checkFix } from './repair/check';
@@ -468,9 +468,9 @@ export class Engine {
     // Known without encoding it: no token stands for more than maxTokenChars characters, so a region
     // this long cannot fit (a 3.7 MB function is refused at once instead of tokenized for a minute).
     if (code.length / this.tokenizer.maxTokenChars >= this.model.contextLength) return tooLong();
-    const prompt = buildPrompt({ task, code, diagnostic: target.diagnostic, given });
-    const promptIds = this.tokenizer.encode(prompt, true);
-    const codeTokens = this.tokenizer.encode(code).length;
+    // user text (code, diagnostic) never encodes to a control token: only the prompt's layout has them
+    const promptIds = this.tokenizer.encodePrompt(promptParts({ task, code, diagnostic: target.diagnostic, given }), true);
+    const codeTokens = this.tokenizer.encodeText(code).length;
     // The answer is about as long as the region: a budget well above it, below the context.
     const budget = Math.min(req.maxTokens ?? 768, 64 + Math.ceil(codeTokens * 1.5) + 32);
     const room = this.model.contextLength - promptIds.length;
@@ -534,7 +534,7 @@ export class Engine {
     // the region the model sees: the target's, narrowed to the lines around the edits when it is long
     target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
     const code = regionText(a, target.region);
-    const promptIds = this.tokenizer.encode(buildPrompt({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
+    const promptIds = this.tokenizer.encodePrompt(promptParts({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
     const scope = {};
     let head = promptIds;
     if (this.markers && process.env.TREASURE_RANK_MARKERS === 'model') {
@@ -558,7 +558,7 @@ export class Engine {
     const answers = docLines.map((dl) => {
       const end = endLine + dl.length - origLines.length;
       const stop = Math.min(end, last + 1);
-      const ids = this.tokenizer.encode('\n' + dl.slice(startLine, stop + 1).join('\n'));
+      const ids = this.tokenizer.encodeText('\n' + dl.slice(startLine, stop + 1).join('\n'));
       return stop >= end ? [...ids, this.tokenizer.id(taxonomy().format.end)] : ids;
     });
     if (head.length + Math.max(...answers.map((x) => x.length)) > this.model.contextLength) throw new InputError(`the region is too long for the model's context of ${this.model.contextLength} tokens`);
@@ -582,8 +582,13 @@ export class Engine {
     // code nearest the cursor matters most, and the answer keeps room for up to ANSWER_ROOM tokens.
     const code = req.prompt.replace(/\r?\n$/, '');
     const want = Math.min(req.maxTokens ?? 256, ANSWER_ROOM);
-    const codeLines = code.split('\n');
-    const encodeFrom = (line: number) => this.tokenizer.encode(buildPrompt({ task, code: codeLines.slice(line).join('\n'), given }), true);
+    let codeLines = code.split('\n');
+    // lines that cannot fit whatever their tokens are go before any encoding (the search below encodes
+    // the prompt several times)
+    let dropped = 0;
+    for (let chars = code.length, cap = this.model.contextLength * this.tokenizer.maxTokenChars; chars > cap && dropped < codeLines.length - 1; dropped++) chars -= codeLines[dropped]!.length + 1;
+    if (dropped > 0) codeLines = codeLines.slice(dropped);
+    const encodeFrom = (line: number) => this.tokenizer.encodePrompt(promptParts({ task, code: codeLines.slice(line).join('\n'), given }), true);
     let promptIds = encodeFrom(0);
     let leftOut = 0;
     if (promptIds.length + want > this.model.contextLength) {
@@ -642,7 +647,7 @@ export class Engine {
     const result: GenerateResult = { text: kept.text, markers: reportOf(given, decoded), latencyMs: Math.round(performance.now() - t0) };
     if (kept.dropped > 0) result.droppedLines = kept.dropped;
     if (decoded.stop === 'lines') result.cutAtLines = limit;
-    if (leftOut > 0) result.promptLinesLeftOut = leftOut;
+    if (leftOut + dropped > 0) result.promptLinesLeftOut = leftOut + dropped;
     return result;
   }
 

@@ -158,8 +158,10 @@ export function lineLimit(markers: Partial<Record<string, string>>): number | un
 /** The code_type for a VS Code language id (or a code_type itself), or undefined. */
 export function codeTypeFor(languageId: string): string | undefined {
   const cat = category('code_type');
-  const id = cat.languageIds?.[languageId];
-  if (id) return id;
+  // own keys only: `constructor` or `__proto__` from a client is not a language
+  const ids = cat.languageIds ?? {};
+  const id = Object.prototype.hasOwnProperty.call(ids, languageId) ? ids[languageId] : undefined;
+  if (typeof id === 'string') return id;
   return cat.values?.includes(languageId) ? languageId : undefined;
 }
 

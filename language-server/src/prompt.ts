@@ -15,14 +15,28 @@ export function instruction(task: string): string {
   return ins;
 }
 
+/**
+ * A piece of the prompt: the layout's own text (format tokens, marker list), or text from the user
+ * (code, a diagnostic's message) in which a string such as `<|end|>` is plain text, never a control
+ * token (TreasureTokenizer.encodePrompt).
+ */
+export interface PromptPart { text: string; user?: boolean }
+
 /** prompt_open + instruction + "\n" + ["Error: " + diagnostic + "\n"] + code + "\n" + [marker list + "\n"] + completion_open */
-export function buildPrompt(p: PromptInput): string {
+export function promptParts(p: PromptInput): PromptPart[] {
   const f = taxonomy().format;
-  let s = f.prompt_open + instruction(p.task) + '\n';
-  if (p.diagnostic) s += f.diagnostic_prefix + p.diagnostic + '\n';
-  s += p.code + '\n';
-  if (p.given && Object.keys(p.given).length > 0) s += serialize(p.given) + '\n';
-  return s + f.completion_open;
+  const parts: PromptPart[] = [{ text: f.prompt_open + instruction(p.task) + '\n' }];
+  if (p.diagnostic) parts.push({ text: f.diagnostic_prefix }, { text: p.diagnostic, user: true }, { text: '\n' });
+  parts.push({ text: p.code, user: true });
+  let tail = '\n';
+  if (p.given && Object.keys(p.given).length > 0) tail += serialize(p.given) + '\n';
+  parts.push({ text: tail + f.completion_open });
+  return parts;
+}
+
+/** The prompt as one string (what the training data holds). */
+export function buildPrompt(p: PromptInput): string {
+  return promptParts(p).map((x) => x.text).join('');
 }
 
 /** marker list + "\n" + answer + end: what the model is trained to write. */

@@ -140,6 +140,8 @@ export interface CodeActionData {
   treasure: 1;
   uri: string;
   version: number;
+  /** The server's revision of the document the action was offered for (a reopen or a change gives a new one). */
+  rev: string;
   kind: 'fix' | 'rewriteFunction';
   line: number;
   diagnostic?: { message: string; source?: string; code?: string | number; range: Range };

@@ -105,6 +105,24 @@ export function truncatePositions(data: Float32Array, dims: readonly number[], k
   return out;
 }
 
+const CONFIG_LIMITS = { n_layer: 1024, n_kv_head: 1024, head_dim: 4096, vocab_size: 1 << 22, context_length: 1 << 20 } as const;
+
+/**
+ * Where config.json and the graph disagree (the graph's past_key_values inputs are the truth: one key
+ * and one value per layer, [batch, n_kv_head, past, head_dim]), or undefined when they agree.
+ */
+export function graphMismatch(inputNames: readonly string[], config: ModelConfig, inputs?: readonly { name: string; isTensor?: boolean; shape?: ReadonlyArray<number | string> }[]): string | undefined {
+  const layers = inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
+  if (layers !== config.n_layer) return `config.json says n_layer ${config.n_layer} but model.onnx has ${layers} layers of past_key_values`;
+  const past = inputs?.find((m) => m.name === 'past_key_values.0.key');
+  const shape = past && past.isTensor ? past.shape : undefined;
+  if (shape && shape.length === 4) {
+    if (typeof shape[1] === 'number' && shape[1] !== config.n_kv_head) return `config.json says n_kv_head ${config.n_kv_head} but model.onnx's past_key_values have ${shape[1]} heads`;
+    if (typeof shape[3] === 'number' && shape[3] !== config.head_dim) return `config.json says head_dim ${config.head_dim} but model.onnx's past_key_values have ${shape[3]}`;
+  }
+  return undefined;
+}
+
 export function readModelConfig(dir: string): ModelConfig {
   const p = join(dir, 'config.json');
   if (!existsSync(p)) throw new ModelError(`model config ${p} is missing`);
@@ -115,7 +133,9 @@ export function readModelConfig(dir: string): ModelConfig {
     throw new ModelError(`model config ${p} is not valid JSON: ${(e as Error).message}`);
   }
   for (const k of ['n_layer', 'n_kv_head', 'head_dim', 'vocab_size', 'context_length'] as const) {
-    if (typeof c[k] !== 'number' || !(c[k]! > 0)) throw new ModelError(`model config ${p}: "${k}" must be a positive number`);
+    if (typeof c[k] !== 'number' || !Number.isInteger(c[k]) || !(c[k]! > 0)) throw new ModelError(`model config ${p}: "${k}" must be a positive integer`);
+    // far above any model this runtime can run on a desktop: a nonsense config fails here, not 20 s into a fix
+    if (c[k]! > CONFIG_LIMITS[k]) throw new ModelError(`model config ${p}: "${k}" is ${c[k]}, above the ${CONFIG_LIMITS[k]} this runtime accepts`);
   }
   if (c.dtype && c.dtype !== 'float32') throw new ModelError(`model config ${p}: dtype ${c.dtype} is not supported (float32 only)`);
   if (c.kv_cache !== undefined && c.kv_cache !== 'caller' && c.kv_cache !== 'present') {
@@ -196,7 +216,14 @@ export class OrtModel implements LogitsSource {
     try {
       chosen = await chooseProvider(device, ortOpener(ort, file, config), hostInfo());
     } catch (e) {
-      if (e instanceof DeviceError) throw Object.assign(new ModelError(`cannot start the model ${file}: ${e.message}`), { report: e.report });
+      if (e instanceof DeviceError) {
+        // the CPU failing too means the model itself is broken ("Protobuf parsing failed", a config that
+        // does not fit the graph): that reason first, the GPU providers' story after it
+        const cpu = e.report.tried.find((t) => t.provider === 'cpu' && !t.ok && !t.skipped);
+        const others = e.report.tried.filter((t) => t !== cpu && !t.ok && !t.skipped).map((t) => `${t.provider}: ${t.reason}`);
+        const message = cpu ? `cannot load the model ${file}: ${cpu.reason}${others.length ? ` (also tried ${others.join('; ')})` : ''}` : `cannot start the model ${file}: ${e.message}`;
+        throw Object.assign(new ModelError(message), { report: e.report });
+      }
       throw e;
     }
     const model = new OrtModel(ort, chosen.session, config, chosen.report.provider, chosen.report);
@@ -576,6 +603,17 @@ function ortOpener(ort: Ort, file: string, config: ModelConfig): SessionOpener<O
             ? { preferredOutputLocation: Object.fromEntries(Array.from({ length: config.n_layer }, (_, i) => [`present.${i}.key`, `present.${i}.value`]).flat().map((n) => [n, 'gpu-buffer' as const])) }
             : {}),
         });
+        let inputs: readonly import('onnxruntime-node').InferenceSession.ValueMetadata[] | undefined;
+        try {
+          inputs = session.inputMetadata;
+        } catch {
+          // older bindings: no metadata, the names are checked
+        }
+        const mismatch = graphMismatch(session.inputNames, config, inputs as Parameters<typeof graphMismatch>[2]);
+        if (mismatch) {
+          await session.release().catch(() => undefined);
+          throw new ModelError(mismatch);
+        }
         if (dir) profileDirs.set(session, dir);
         return session;
       } catch (e) {

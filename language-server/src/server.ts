@@ -4,7 +4,12 @@ import {
   CodeAction,
   CodeActionKind,
   DiagnosticSeverity,
+  ErrorCodes,
+  LSPErrorCodes,
+  MessageType,
   ProposedFeatures,
+  ShowMessageNotification,
+  ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
   createConnection,
@@ -15,6 +20,10 @@ import {
   type InitializeParams,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { randomBytes } from 'node:crypto';
+import { isAbsolute } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { MAX_DOCUMENT_CHARS, cleanDiagnostic, requestRange, validLanguageId, validPosition } from './bounds';
 import {
   analyze,
   contextMarkers,
@@ -28,7 +37,9 @@ import {
 } from './context';
 import { DecodeAbortedError } from './decode';
 import { describeDevice } from './device';
-import { Engine, InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
+import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
+import { loadEngine, type EngineHandle } from './engine-host';
+import { analyzeOffThread } from './analysis-thread';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -52,6 +63,15 @@ import {
   type TreasureSettings,
 } from './protocol';
 import { applyTextEdits, type TextEdit } from './repair/text';
+import { FramingError, lifecycleGate, transportFromArgs } from './transport';
+
+/** The least time between a resolve's arrival and its edit going out (see settle in startServer). */
+const QUIET_MS = 30;
+/** A generate prompt longer than this is refused (the model sees at most its context's worth of it). */
+const MAX_PROMPT_CHARS = 200_000;
+
+const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+const invalidParams = (why: string) => new ResponseError(ErrorCodes.InvalidParams, why);
 
 /** Categories worth showing in an action title. */
 const TITLE_KEYS: MarkerKey[] = ['task', 'code_type', 'domain', 'error_type', 'length_bucket'];
@@ -75,19 +95,43 @@ export function startServer(connection: Connection): void {
   let hasConfiguration = false;
   let resolveEdit = false;
   let globalSettings: unknown = undefined;
-  // An untrusted workspace must not choose the model or the device: those come from the client's
-  // filtered settings (initializationOptions) only.
-  let trusted = true;
+  // One trust rule for every request: a workspace is untrusted unless the client says it trusts it
+  // (initializationOptions.trusted === true). An untrusted workspace must not choose the model or the
+  // device: those come from initializationOptions only (the client's own, filtered settings), never
+  // from workspace/configuration or didChangeConfiguration.
+  let trusted = false;
   let initSettings: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
   const settingsCache = new Map<string, Promise<TreasureSettings>>();
-  const analyses = new Map<string, { version: number; analysis: Promise<Analysis> }>();
-  const engines = new Map<string, Promise<Engine>>();
+  const analyses = new Map<string, { rev: string; analysis: Promise<Analysis> }>();
+  const engines = new Map<string, Promise<EngineHandle>>();
   const engineErrors = new Map<string, string>();
   const published = new Set<string>();
   const diagTimers = new Map<string, NodeJS.Timeout>();
   const loggedLanguages = new Set<string>();
 
   const log = (msg: string) => connection.console.log(`[treasure] ${msg}`);
+
+  // Document identity. A client's version numbers restart at 1 when a document is reopened and can
+  // repeat on a change, so every open and every change gets a revision unique to this server process;
+  // actions, analyses and cached fixes carry it, and an edit is returned only for the revision it was
+  // computed on.
+  const instance = randomBytes(4).toString('hex');
+  let revisionCount = 0;
+  const revisions = new Map<string, string>();
+  documents.onDidChangeContent((e) => revisions.set(e.document.uri, `${instance}.${++revisionCount}`));
+  const revisionOf = (uri: string): string | undefined => (documents.get(uri) ? revisions.get(uri) : undefined);
+  /**
+   * Lets the connection handle what the client has already sent (a didChange or a close right behind
+   * a resolve) before an edit goes out: a fix that came from a cache can be ready before the change
+   * queued behind its request is read. jsonrpc handles one queued message per event-loop turn.
+   */
+  const settle = async (since?: number) => {
+    // an edit goes out no sooner than QUIET_MS after its request arrived: a client's close, reopen or
+    // change sent right behind the request (before it saw the answer) is read first
+    const wait = since === undefined ? 0 : QUIET_MS - (performance.now() - since);
+    if (wait > 0) await new Promise<void>((r) => setTimeout(r, wait));
+    for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
+  };
 
   connection.onInitialize((params: InitializeParams) => {
     const caps = params.capabilities;
@@ -98,7 +142,8 @@ export function startServer(connection: Connection): void {
       globalSettings = opts.settings;
       initSettings = resolveSettings(opts.settings);
     }
-    if (opts?.trusted === false) trusted = false;
+    trusted = opts?.trusted === true;
+    if (!trusted) log('the client did not say the workspace is trusted: the model and device come from initializationOptions only');
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -145,11 +190,24 @@ export function startServer(connection: Connection): void {
     const s = (change.settings as Record<string, unknown> | undefined)?.[SETTINGS_SECTION];
     if (s) globalSettings = s;
     settingsCache.clear();
+    fixCache.clear(); // a fix computed with other markers or another model is not this one's
     for (const doc of documents.all()) scheduleDiagnostics(doc);
   });
 
   // ---- analysis, per document version --------------------------------------------------------
+  const refusedSize = new Set<string>();
   function languageOf(doc: TextDocument): LanguageInfo | null {
+    if (doc.getText().length > MAX_DOCUMENT_CHARS) {
+      if (!refusedSize.has(doc.uri)) {
+        refusedSize.add(doc.uri);
+        const msg = `Treasure: ${doc.uri.split('/').pop()} has ${doc.getText().length.toLocaleString('en-US')} characters; Treasure works on files up to ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')} (no fixes offered for it)`;
+        log(msg);
+        void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: msg });
+      }
+      return null;
+    }
+    refusedSize.delete(doc.uri);
+    if (!validLanguageId(doc.languageId)) return null;
     const lang = resolveLanguage(doc.languageId);
     if ((!lang || !lang.grammar) && !loggedLanguages.has(doc.languageId)) {
       loggedLanguages.add(doc.languageId);
@@ -159,31 +217,41 @@ export function startServer(connection: Connection): void {
   }
 
   function analysisOf(doc: TextDocument, lang: LanguageInfo): Promise<Analysis> {
+    const rev = revisionOf(doc.uri) ?? '';
     const have = analyses.get(doc.uri);
-    if (have && have.version === doc.version) return have.analysis;
-    const analysis = analyze(doc.getText(), lang, pathOf(doc.uri));
-    analyses.set(doc.uri, { version: doc.version, analysis });
+    if (have && have.rev === rev) return have.analysis;
+    const analysis = analyzeOffThread(doc.getText(), lang, pathOf(doc.uri));
+    analyses.set(doc.uri, { rev, analysis });
     analysis.catch(() => analyses.delete(doc.uri));
     return analysis;
   }
 
   // ---- the model ------------------------------------------------------------------------------
-  const loadedEngines = new Map<string, Engine>();
+  const loadedEngines = new Map<string, EngineHandle>();
   let languages: Promise<string[]> | undefined;
   const languagesOk = () => (languages ??= loadableGrammars());
 
-  async function notifyStatus(dir: string, engine: Engine | null, error: string | null): Promise<void> {
+  async function notifyStatus(dir: string, engine: EngineHandle | null, error: string | null): Promise<void> {
     const status: StatusResult = { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error, languages: await languagesOk() };
     await connection.sendNotification(StatusRequest, status).catch(() => undefined);
   }
 
-  function engineFor(settings: TreasureSettings): Promise<Engine> {
+  const shownModelErrors = new Set<string>();
+  function engineFor(settings: TreasureSettings): Promise<EngineHandle> {
     const dir = settings.model.path || defaultModelDir();
     const key = `${dir}\u0000${settings.device}`;
+    if (loadedEngines.get(key)?.alive === false) {
+      log(`the model's thread stopped; loading the model again`);
+      engines.delete(key);
+      loadedEngines.delete(key);
+    }
     let e = engines.get(key);
     if (!e) {
       const t0 = performance.now();
-      e = Engine.load({ modelDir: dir, device: settings.device });
+      // a relative folder would be read against wherever the server happens to run
+      e = isAbsolute(dir)
+        ? loadEngine({ modelDir: dir, device: settings.device })
+        : Promise.reject(new ModelError(`treasure.model.path "${dir}" is not an absolute folder: set the full path of the model folder`));
       e.then((eng) => loadedEngines.set(key, eng), () => undefined);
       e.then(
         (eng) => {
@@ -196,6 +264,10 @@ export function startServer(connection: Connection): void {
           engines.delete(key);
           engineErrors.set(key, (err as Error).message);
           log(`model: ${(err as Error).message}`);
+          if (!shownModelErrors.has(key)) {
+            shownModelErrors.add(key);
+            void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message: `Treasure could not load its model: ${(err as Error).message}` });
+          }
           void notifyStatus(dir, null, (err as Error).message);
         },
       );
@@ -204,34 +276,45 @@ export function startServer(connection: Connection): void {
     return e;
   }
 
-  // One decode at a time: the CPU is shared, and a queued request may be cancelled before it runs.
+  // One decode at a time: the CPU is shared, and a queued request cancelled before its turn never runs.
   let queue: Promise<unknown> = Promise.resolve();
-  function serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
+  function serialized<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const go = () => (signal?.aborted ? Promise.reject(new DecodeAbortedError()) : fn());
+    const run = queue.then(go, go);
     queue = run.catch(() => undefined);
     return run;
   }
 
-  function signalOf(token: CancellationToken | undefined): AbortSignal | undefined {
-    if (!token) return undefined;
+  /**
+   * A request's work under its cancellation token: the answer is -32800 (RequestCancelled) as soon as
+   * the client cancels, whether the work is running or still waiting in the queue; the work itself
+   * stops at its next abort check (a decode within one model step, a queued one before it starts).
+   */
+  function cancellable<T>(token: CancellationToken | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const ac = new AbortController();
-    if (token.isCancellationRequested) ac.abort();
-    token.onCancellationRequested(() => ac.abort());
-    return ac.signal;
+    if (token?.isCancellationRequested) return Promise.reject(cancelledError());
+    return new Promise<T>((resolve, reject) => {
+      const sub = token?.onCancellationRequested(() => {
+        ac.abort();
+        reject(cancelledError());
+      });
+      work(ac.signal).then(resolve, (e: unknown) => reject(e instanceof DecodeAbortedError ? cancelledError() : e)).finally(() => sub?.dispose());
+    });
   }
 
   interface Computed { fix: FixResult | null; reason?: string }
-  const fixCache = new Map<string, { version: number; result: Computed }>();
+  /** Fixes by action and settings, each for one document revision; cleared on close and on a settings change. */
+  const fixCache = new Map<string, { rev: string; result: Computed }>();
 
-  async function computeFix(doc: TextDocument, data: CodeActionData, token?: CancellationToken): Promise<Computed> {
-    const key = cacheKey(data);
-    const cached = fixCache.get(key);
-    if (cached && cached.version === doc.version) return cached.result;
-    const settings = await settingsFor(doc);
-    const engine = await engineFor(settings);
+  async function computeFix(doc: TextDocument, data: CodeActionData, signal: AbortSignal): Promise<Computed> {
+    const rev = revisionOf(doc.uri);
     const text = doc.getText();
     const version = doc.version;
-    const signal = signalOf(token);
+    const settings = await settingsFor(doc);
+    const key = cacheKey(data, settings);
+    const cached = fixCache.get(key);
+    if (cached && cached.rev === rev) return cached.result;
+    const engine = await engineFor(settings);
     const outcome = await serialized(() =>
       engine.fixDetailed({
         text,
@@ -244,18 +327,26 @@ export function startServer(connection: Connection): void {
         maxTokens: settings.maxFixTokens,
         signal,
       }),
+      signal,
     );
     const result: Computed = { fix: outcome.fix, reason: outcome.reason };
     log(
       `fix ${doc.uri}:${data.line + 1} v${version}: ${outcome.fix ? `${outcome.fix.edits.length} edit(s)` : `none (${outcome.reason})`} in ${outcome.latencyMs} ms` +
         (outcome.tokens ? ` [prompt ${outcome.tokens.prompt} tok, completion ${outcome.tokens.completion} tok]` : ''),
     );
-    fixCache.set(key, { version, result });
+    // only while the document is still what the fix was computed on (not after a close, reopen or edit)
+    if (rev !== undefined && revisionOf(doc.uri) === rev) fixCache.set(key, { rev, result });
     return result;
   }
 
-  function cacheKey(d: CodeActionData): string {
-    return `${d.uri}\u0000${d.kind}\u0000${d.line}\u0000${d.diagnostic?.message ?? ''}`;
+  function cacheKey(d: CodeActionData, s: TreasureSettings): string {
+    return [d.uri, d.kind, d.line, JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers)].join('\u0000');
+  }
+
+  /** The cached fix of an action for the document's current revision, if any. */
+  function cachedFix(doc: TextDocument, data: CodeActionData, s: TreasureSettings): FixResult | null {
+    const c = fixCache.get(cacheKey(data, s));
+    return c && c.rev === revisionOf(doc.uri) && c.rev === data.rev ? c.result.fix : null;
   }
 
   function withEdit(action: CodeAction, doc: TextDocument, data: CodeActionData, fix: FixResult): CodeAction {
@@ -266,96 +357,130 @@ export function startServer(connection: Connection): void {
 
   // ---- code actions ---------------------------------------------------------------------------
   function wants(only: string[] | undefined, kind: string): boolean {
-    if (!only || only.length === 0) return true;
-    return only.some((o) => o === '' || kind === o || kind.startsWith(o + '.'));
+    if (!Array.isArray(only) || only.length === 0) return true;
+    return only.some((o) => typeof o === 'string' && (o === '' || kind === o || kind.startsWith(o + '.')));
   }
 
-  connection.onCodeAction(async (params: CodeActionParams, token): Promise<CodeAction[]> => {
-    try {
-      const doc = documents.get(params.textDocument.uri);
-      if (!doc) return [];
-      const settings = await settingsFor(doc);
-      if (!settings.enable) return [];
-      const lang = languageOf(doc);
-      if (!lang) return [];
-      const a = await analysisOf(doc, lang);
-      const only = params.context.only;
-      const settingsMarkers = sanitizeMarkers(settings.markers).markers;
-      const out: { data: CodeActionData; target: FixTarget; diagnostics: Diagnostic[] }[] = [];
-      const seen = new Set<string>();
-      const add = (data: CodeActionData, target: FixTarget, diagnostics: Diagnostic[]) => {
-        const k = `${data.kind}:${target.region.startLine}:${target.region.endLine}:${target.diagnostic ?? ''}`;
-        if (seen.has(k)) return;
-        seen.add(k);
-        out.push({ data, target, diagnostics });
-      };
-      if (wants(only, CodeActionKinds.fix)) {
-        for (const d of params.context.diagnostics) {
-          if (d.source === 'treasure') continue; // our own syntax diagnostics: the ERROR nodes below
-          const message = typeof d.message === 'string' ? d.message : (d.message as { value: string }).value;
-          const dl: DiagnosticLike = { range: d.range, message, source: d.source, code: typeof d.code === 'object' ? undefined : d.code };
-          add({ treasure: 1, uri: doc.uri, version: doc.version, kind: 'fix', line: d.range.start.line, diagnostic: dl }, diagnosticTarget(a, dl), [d]);
-        }
-        const ours = params.context.diagnostics.filter((d) => d.source === 'treasure');
-        for (const issue of issuesOn(a, params.range.start.line, params.range.end.line)) {
-          const t = syntaxTarget(a, issue);
-          const diag = ours.filter((d) => d.range.start.line === issue.start.row);
-          add({ treasure: 1, uri: doc.uri, version: doc.version, kind: 'fix', line: issue.start.row, syntax: true }, t, diag);
-        }
+  connection.onCodeAction((params: CodeActionParams, token): Promise<CodeAction[]> => {
+    const uri = (params as Partial<CodeActionParams> | null)?.textDocument?.uri;
+    if (typeof uri !== 'string') return Promise.reject(invalidParams('codeAction needs textDocument.uri'));
+    return cancellable(token, async (signal) => {
+      try {
+        return await codeActions(params, signal);
+      } catch (e) {
+        if (e instanceof DecodeAbortedError) throw e;
+        report('codeAction', e);
+        return [];
       }
-      if (wants(only, CodeActionKinds.rewriteFunction)) {
-        const t = functionTarget(a, params.range.start.line);
-        if (t) add({ treasure: 1, uri: doc.uri, version: doc.version, kind: 'rewriteFunction', line: params.range.start.line }, t, []);
-      }
-      const actions: CodeAction[] = [];
-      for (const { data, target, diagnostics } of out) {
-        const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
-        const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
-        const action = CodeAction.create(actionTitle(data.kind, given), kind as CodeActionKind);
-        action.isPreferred = false;
-        if (diagnostics.length) action.diagnostics = diagnostics;
-        action.data = data;
-        const cached = fixCache.get(cacheKey(data));
-        if (cached && cached.version === doc.version && cached.result.fix) withEdit(action, doc, data, cached.result.fix);
-        else if (!resolveEdit) {
-          // A client without codeAction/resolve: compute now (cancellable).
-          const r = await computeFix(doc, data, token);
-          if (!r.fix) continue;
-          if (documents.get(doc.uri)?.version !== data.version) continue;
-          withEdit(action, doc, data, r.fix);
-        }
-        actions.push(action);
-      }
-      return actions;
-    } catch (e) {
-      report('codeAction', e);
-      return [];
-    }
+    });
   });
 
-  connection.onCodeActionResolve(async (action, token) => {
-    const data = action.data as CodeActionData | undefined;
-    if (!data || data.treasure !== 1) return action;
-    try {
-      const doc = documents.get(data.uri);
-      if (!doc || doc.version !== data.version) {
-        log(`resolve: ${data.uri} changed since the action was offered (v${data.version}); no edit`);
-        return action;
+  async function codeActions(params: CodeActionParams, signal: AbortSignal): Promise<CodeAction[]> {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const rev = revisionOf(doc.uri);
+    const range = requestRange(params.range, doc.lineCount);
+    if (!range || !rev) return [];
+    const settings = await settingsFor(doc);
+    if (!settings.enable) return [];
+    const lang = languageOf(doc);
+    if (!lang) return [];
+    const a = await analysisOf(doc, lang);
+    if (revisionOf(doc.uri) !== rev) return []; // changed while it was parsed: the client asks again
+    const context = (params.context ?? {}) as Partial<CodeActionParams['context']>;
+    const only = context.only;
+    const clientDiagnostics = Array.isArray(context.diagnostics) ? context.diagnostics : [];
+    const settingsMarkers = sanitizeMarkers(settings.markers).markers;
+    const out: { data: CodeActionData; target: FixTarget; diagnostics: Diagnostic[] }[] = [];
+    const seen = new Set<string>();
+    const add = (data: CodeActionData, target: FixTarget, diagnostics: Diagnostic[]) => {
+      const k = `${data.kind}:${target.region.startLine}:${target.region.endLine}:${target.diagnostic ?? ''}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      out.push({ data, target, diagnostics });
+    };
+    const base = { treasure: 1 as const, uri: doc.uri, version: doc.version, rev };
+    if (wants(only, CodeActionKinds.fix)) {
+      for (const d of clientDiagnostics.slice(0, 100)) {
+        if (d?.source === 'treasure') continue; // our own syntax diagnostics: the ERROR nodes below
+        // a diagnostic whose range is not in this document (stale, or hostile) offers nothing
+        const dl = cleanDiagnostic(d, doc.lineCount);
+        if (!dl) continue;
+        add({ ...base, kind: 'fix', line: dl.range.start.line, diagnostic: dl }, diagnosticTarget(a, dl), [d]);
       }
-      const r = await computeFix(doc, data, token);
-      if (documents.get(data.uri)?.version !== data.version) {
-        log(`resolve: ${data.uri} changed while the fix was computed; dropped`);
-        return action;
+      const ours = clientDiagnostics.filter((d) => d?.source === 'treasure');
+      for (const issue of issuesOn(a, range.start.line, range.end.line).slice(0, 50)) {
+        const t = syntaxTarget(a, issue);
+        const diag = ours.filter((d) => d.range?.start?.line === issue.start.row);
+        add({ ...base, kind: 'fix', line: issue.start.row, syntax: true }, t, diag);
       }
-      if (!r.fix) {
-        connection.window.showInformationMessage(`Treasure found no checked fix: ${r.reason ?? 'unknown reason'}`);
-        return action;
-      }
-      return withEdit(action, doc, data, r.fix);
-    } catch (e) {
-      report('resolve', e);
-      return action;
     }
+    if (wants(only, CodeActionKinds.rewriteFunction)) {
+      const t = functionTarget(a, range.start.line);
+      if (t) add({ ...base, kind: 'rewriteFunction', line: range.start.line }, t, []);
+    }
+    const actions: CodeAction[] = [];
+    for (const { data, target, diagnostics } of out) {
+      const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
+      const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
+      const action = CodeAction.create(actionTitle(data.kind, given), kind as CodeActionKind);
+      action.isPreferred = false;
+      if (diagnostics.length) action.diagnostics = diagnostics;
+      action.data = data;
+      const cached = cachedFix(doc, data, settings);
+      if (cached) withEdit(action, doc, data, cached);
+      else if (!resolveEdit) {
+        // A client without codeAction/resolve: compute now (cancellable).
+        const r = await computeFix(doc, data, signal);
+        await settle();
+        if (!r.fix || revisionOf(doc.uri) !== data.rev) continue;
+        withEdit(action, doc, data, r.fix);
+      }
+      actions.push(action);
+    }
+    return actions;
+  }
+
+  connection.onCodeActionResolve((action, token): Promise<CodeAction> | CodeAction => {
+    const data = (action as Partial<CodeAction> | null)?.data as CodeActionData | undefined;
+    if (!data || typeof data !== 'object' || data.treasure !== 1) return action;
+    if (typeof data.uri !== 'string' || typeof data.rev !== 'string' || (data.kind !== 'fix' && data.kind !== 'rewriteFunction') || !Number.isSafeInteger(data.line)) {
+      return Promise.reject(invalidParams('not a code action this server offered'));
+    }
+    const arrived = performance.now();
+    return cancellable(token, async (signal) => {
+      try {
+        const doc = documents.get(data.uri);
+        if (!doc || revisionOf(data.uri) !== data.rev) {
+          log(`resolve: ${data.uri} changed since the action was offered (v${data.version}); no edit`);
+          return action;
+        }
+        if (data.line < 0 || data.line >= doc.lineCount) return action;
+        if (data.diagnostic) {
+          const d = cleanDiagnostic(data.diagnostic, doc.lineCount);
+          if (!d) return action;
+          data.diagnostic = d;
+        }
+        if (!languageOf(doc)) return action;
+        const r = await computeFix(doc, data, signal);
+        await settle(arrived);
+        // the document must still be the revision the action was offered for (not closed and reopened,
+        // not changed under the same version number) when the edit goes out
+        if (revisionOf(data.uri) !== data.rev) {
+          log(`resolve: ${data.uri} changed while the fix was computed; dropped`);
+          return action;
+        }
+        if (!r.fix) {
+          void connection.window.showInformationMessage(`Treasure found no checked fix: ${r.reason ?? 'unknown reason'}`);
+          return action;
+        }
+        return withEdit(action, doc, data, r.fix);
+      } catch (e) {
+        if (e instanceof DecodeAbortedError) throw e;
+        report('resolve', e);
+        return action;
+      }
+    });
   });
 
   function report(where: string, e: unknown): void {
@@ -398,8 +523,9 @@ export function startServer(connection: Connection): void {
         return;
       }
       const version = doc.version;
+      const rev = revisionOf(uri);
       const a = await analysisOf(doc, lang);
-      if (documents.get(uri)?.version !== version) return;
+      if (revisionOf(uri) !== rev) return;
       const diagnostics: Diagnostic[] = a.issues.map((i) => ({
         range: { start: { line: i.start.row, character: i.start.column }, end: { line: i.end.row, character: i.end.column } },
         severity: DiagnosticSeverity.Error,
@@ -417,15 +543,29 @@ export function startServer(connection: Connection): void {
   documents.onDidClose((e) => {
     settingsCache.delete(e.document.uri);
     analyses.delete(e.document.uri);
+    revisions.delete(e.document.uri);
+    refusedSize.delete(e.document.uri);
+    const timer = diagTimers.get(e.document.uri);
+    if (timer) clearTimeout(timer);
+    diagTimers.delete(e.document.uri);
     for (const k of [...fixCache.keys()]) if (k.startsWith(e.document.uri + '\u0000')) fixCache.delete(k);
     if (published.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
   // ---- custom requests ------------------------------------------------------------------------
+  const uriOf = (p: unknown): string | undefined => {
+    const uri = (p as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
+    return typeof uri === 'string' ? uri : undefined;
+  };
+
   connection.onRequest(MarkersAtRequest, async (p: MarkersAtParams): Promise<MarkersAtResult | null> => {
-    const doc = documents.get(p.textDocument.uri);
+    const uri = uriOf(p);
+    if (!uri) throw invalidParams('treasure/markersAt needs textDocument.uri');
+    const doc = documents.get(uri);
     if (!doc) return null;
+    if (p.position !== undefined && !validPosition(p.position, doc.lineCount)) throw invalidParams(`position is not in the document (${doc.lineCount} lines)`);
     try {
+      if (!languageOf(doc)) return null;
       const settings = await settingsFor(doc);
       const r = await markersAt({ text: doc.getText(), languageId: doc.languageId, line: p.position?.line, path: pathOf(doc.uri), settings: settings.markers });
       return {
@@ -439,57 +579,79 @@ export function startServer(connection: Connection): void {
     }
   });
 
-  connection.onRequest(GenerateRequest, async (p: GenerateParams, token): Promise<GenerateResult | null> => {
-    try {
-      const doc = p.textDocument ? documents.get(p.textDocument.uri) : undefined;
-      const settings = doc ? await settingsFor(doc) : resolveSettings(globalSettings);
-      const engine = await engineFor(settings);
-      const signal = signalOf(token);
-      const r = await serialized(() =>
-        engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
-      );
-      // undefined members (no dropped lines, no cut) are left out of the JSON
-      return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
-    } catch (e) {
-      report('generate', e);
-      return null;
+  connection.onRequest(GenerateRequest, (p: GenerateParams, token): Promise<GenerateResult | null> => {
+    if (!p || typeof p !== 'object' || typeof p.prompt !== 'string' || !validLanguageId(p.languageId)) {
+      return Promise.reject(invalidParams('treasure/generate needs a languageId and a prompt string'));
     }
+    if (p.prompt.length > MAX_PROMPT_CHARS) return Promise.reject(invalidParams(`the prompt has ${p.prompt.length} characters; at most ${MAX_PROMPT_CHARS}`));
+    if (p.maxTokens !== undefined && !(Number.isSafeInteger(p.maxTokens) && p.maxTokens > 0)) return Promise.reject(invalidParams('maxTokens must be a positive integer'));
+    if (p.markers !== undefined && (p.markers === null || typeof p.markers !== 'object')) return Promise.reject(invalidParams('markers must be an object'));
+    const uri = p.textDocument === undefined ? undefined : uriOf(p);
+    if (p.textDocument !== undefined && !uri) return Promise.reject(invalidParams('textDocument needs a uri'));
+    return cancellable(token, async (signal) => {
+      try {
+        const doc = uri ? documents.get(uri) : undefined;
+        // with or without a document, the same trust rule (restrict) applies to the settings
+        const settings = doc ? await settingsFor(doc) : restrict(resolveSettings(globalSettings));
+        const engine = await engineFor(settings);
+        const r = await serialized(
+          () => engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
+          signal,
+        );
+        // undefined members (no dropped lines, no cut) are left out of the JSON
+        return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
+      } catch (e) {
+        if (e instanceof DecodeAbortedError) throw e;
+        report('generate', e);
+        return null;
+      }
+    });
   });
 
-  connection.onRequest(FixAllRequest, async (p: FixAllParams, token): Promise<FixAllResult | null> => {
-    const doc = documents.get(p.textDocument.uri);
-    if (!doc) return null;
-    try {
-      const settings = await settingsFor(doc);
-      const lang = languageOf(doc);
-      if (!lang) return null;
-      const version = doc.version;
-      const a = await analysisOf(doc, lang);
-      const engine = await engineFor(settings);
-      const signal = signalOf(token);
-      const regions: FixTarget[] = [];
-      for (const issue of a.issues) {
-        const t = syntaxTarget(a, issue);
-        if (!regions.some((r) => r.region.startLine <= t.region.endLine && t.region.startLine <= r.region.endLine)) regions.push(t);
+  connection.onRequest(FixAllRequest, (p: FixAllParams, token): Promise<FixAllResult | null> => {
+    const uri = uriOf(p);
+    if (!uri) return Promise.reject(invalidParams('treasure/fixAll needs textDocument.uri'));
+    if (p.markers !== undefined && (p.markers === null || typeof p.markers !== 'object')) return Promise.reject(invalidParams('markers must be an object'));
+    return cancellable(token, async (signal) => {
+      const doc = documents.get(uri);
+      if (!doc) return null;
+      try {
+        const rev = revisionOf(uri);
+        const text = doc.getText();
+        const version = doc.version;
+        const settings = await settingsFor(doc);
+        const lang = languageOf(doc);
+        if (!lang) return null;
+        const a = await analysisOf(doc, lang);
+        const engine = await engineFor(settings);
+        const regions: FixTarget[] = [];
+        for (const issue of a.issues) {
+          const t = syntaxTarget(a, issue);
+          if (!regions.some((r) => r.region.startLine <= t.region.endLine && t.region.startLine <= r.region.endLine)) regions.push(t);
+        }
+        const edits: TextEdit[] = [];
+        const fixes: FixAllResult['fixes'] = [];
+        for (const t of regions) {
+          if (revisionOf(uri) !== rev) return null;
+          const outcome = await serialized(
+            () => engine.fixDetailed({ text, languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal }),
+            signal,
+          );
+          if (!outcome.fix) continue;
+          edits.push(...outcome.fix.edits);
+          fixes.push({ region: outcome.fix.region, markers: outcome.fix.markers as FixAllResult['fixes'][number]['markers'], latencyMs: outcome.fix.latencyMs });
+        }
+        await settle();
+        if (revisionOf(uri) !== rev) return null;
+        // sanity: the combined edits apply
+        applyTextEdits(text, edits);
+        return { uri: doc.uri, version, edits, fixes };
+      } catch (e) {
+        if (e instanceof DecodeAbortedError) throw e;
+        report('fixAll', e);
+        return null;
       }
-      const edits: TextEdit[] = [];
-      const fixes: FixAllResult['fixes'] = [];
-      for (const t of regions) {
-        const outcome = await serialized(() =>
-          engine.fixDetailed({ text: doc.getText(), languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal }),
-        );
-        if (!outcome.fix) continue;
-        edits.push(...outcome.fix.edits);
-        fixes.push({ region: outcome.fix.region, markers: outcome.fix.markers as FixAllResult['fixes'][number]['markers'], latencyMs: outcome.fix.latencyMs });
-      }
-      if (documents.get(doc.uri)?.version !== version) return null;
-      // sanity: the combined edits apply
-      applyTextEdits(doc.getText(), edits);
-      return { uri: doc.uri, version, edits, fixes };
-    } catch (e) {
-      report('fixAll', e);
-      return null;
-    }
+    });
   });
 
   connection.onRequest(StatusRequest, async (): Promise<StatusResult> => {
@@ -500,6 +662,17 @@ export function startServer(connection: Connection): void {
     const engine = loadedEngines.get(key) ?? null;
     return { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error: engineErrors.get(key) ?? null, languages: await languagesOk() };
   });
+
+  // For the attack benchmark (bench/attack.ts): the longest the event loop was blocked since the last ask.
+  if (process.env.TREASURE_LOOP_STATS === '1') {
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    connection.onRequest('treasure/loopStats', () => {
+      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
+      h.reset();
+      return r;
+    });
+  }
 
   connection.onInitialized(() => {
     // Warm-up: load the model for the workspace-wide settings now, so the first fix is quick.
@@ -520,9 +693,29 @@ function pathOf(uri: string): string | undefined {
   }
 }
 
-/** Serves LSP on the transport named on the command line (--stdio, --node-ipc, --socket=N). */
+/** Serves LSP on the transport named on the command line (--stdio, --node-ipc, --socket=N, --pipe=NAME). */
 export function main(): void {
-  const connection = createConnection(ProposedFeatures.all);
+  const { reader, writer, stdio } = transportFromArgs(process.argv.slice(2), process.stdin, process.stdout);
+  const reply = (m: Parameters<typeof writer.write>[0]) => void writer.write(m).catch(() => undefined);
+  const connection = createConnection(ProposedFeatures.all, lifecycleGate(reader, reply), writer);
+  // A frame the reader cannot resync after: exit, so that the client restarts the server (it would
+  // otherwise stay up and never read again).
+  reader.onError((e) => {
+    const err = Array.isArray(e) ? e[0] : e;
+    if (!(err instanceof FramingError)) return;
+    process.stderr.write(`[treasure] unreadable message from the client (${err.message}); exiting so that the client restarts the server\n`);
+    process.exit(1);
+  });
+  let shutDown = false;
+  connection.onShutdown(() => { shutDown = true; });
+  reader.onClose(() => process.exit(shutDown ? 0 : 1));
+  if (stdio) {
+    // stdout carries the protocol: console output goes to the client's log instead
+    const to = (f: (m: string) => void) => (...args: unknown[]) => f(args.map(String).join(' '));
+    console.log = console.info = to((m) => connection.console.log(m));
+    console.warn = to((m) => connection.console.warn(m));
+    console.error = to((m) => connection.console.error(m));
+  }
   process.on('uncaughtException', (e) => connection.console.error(`[treasure] uncaught: ${e.stack ?? e}`));
   process.on('unhandledRejection', (e) => connection.console.error(`[treasure] unhandled: ${(e as Error)?.stack ?? e}`));
   startServer(connection);

@@ -2,24 +2,31 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 type Json = unknown;
-interface Message { jsonrpc: '2.0'; id?: number | string; method?: string; params?: Json; result?: Json; error?: { code: number; message: string } }
+export interface Message { jsonrpc: '2.0'; id?: number | string | null; method?: string; params?: Json; result?: Json; error?: { code: number; message: string } }
+/** A response as it came: its result or its JSON-RPC error. */
+export interface Reply { result?: Json; error?: { code: number; message: string } }
 
 export class LspClient {
   readonly proc: ChildProcessWithoutNullStreams;
   private buf = Buffer.alloc(0);
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: Json) => void; reject: (e: Error) => void; raw?: (m: Reply) => void }>();
+  /** Responses with no request of ours (id null: a parse error, an invalid message). */
+  readonly orphanReplies: Message[] = [];
   private readonly waiters: { method: string; pred: (p: Json) => boolean; resolve: (p: Json) => void }[] = [];
   readonly notifications: { method: string; params: Json }[] = [];
   /** Answers server -> client requests (workspace/configuration, ...). */
   onRequest: (method: string, params: Json) => Json = () => null;
   stderr = '';
+  /** Frames from the server that were not JSON (there should be none). */
+  badFrames = 0;
   exited: number | null = null;
 
   constructor(command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
     this.proc = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
     this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.proc.stdin.on('error', () => undefined); // the server exited under a write (a fatal frame)
     this.proc.on('exit', (code) => {
       this.exited = code ?? -1;
       for (const p of this.pending.values()) p.reject(new Error(`server exited (${code}); stderr: ${this.stderr}`));
@@ -28,6 +35,7 @@ export class LspClient {
   }
 
   private send(m: Message): void {
+    if (this.exited !== null || this.proc.stdin.destroyed) return;
     const body = Buffer.from(JSON.stringify(m), 'utf8');
     this.proc.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
     this.proc.stdin.write(body);
@@ -43,16 +51,27 @@ export class LspClient {
       if (this.buf.length < sep + 4 + len) return;
       const body = this.buf.subarray(sep + 4, sep + 4 + len).toString('utf8');
       this.buf = this.buf.subarray(sep + 4 + len);
-      this.dispatch(JSON.parse(body) as Message);
+      let m: Message;
+      try {
+        m = JSON.parse(body) as Message;
+      } catch {
+        this.badFrames++;
+        continue;
+      }
+      this.dispatch(m);
     }
   }
 
   private dispatch(m: Message): void {
     if (m.id !== undefined && m.method === undefined) {
-      const p = this.pending.get(m.id as number);
-      if (!p) return;
+      const p = m.id === null ? undefined : this.pending.get(m.id as number);
+      if (!p) {
+        this.orphanReplies.push(m);
+        return;
+      }
       this.pending.delete(m.id as number);
-      if (m.error) p.reject(new Error(`${m.error.code}: ${m.error.message}`));
+      if (p.raw) p.raw({ result: m.result, error: m.error });
+      else if (m.error) p.reject(new Error(`${m.error.code}: ${m.error.message}`));
       else p.resolve(m.result ?? null);
     } else if (m.id !== undefined && m.method) {
       let result: Json = null;
@@ -82,6 +101,34 @@ export class LspClient {
     p.id = id;
     this.send({ jsonrpc: '2.0', id, method, params });
     return p;
+  }
+
+  /** A request whose reply is returned as it came (result or error), never rejected for an error reply. */
+  call(method: string, params: Json): Promise<Reply> & { id: number } {
+    const id = this.nextId++;
+    const p = new Promise<Reply>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: Json) => void, reject, raw: resolve });
+    }) as Promise<Reply> & { id: number };
+    p.id = id;
+    this.send({ jsonrpc: '2.0', id, method, params });
+    return p;
+  }
+
+  /** Bytes as they are, for malformed frames. */
+  writeRaw(bytes: Buffer | string): void {
+    this.proc.stdin.write(bytes);
+  }
+
+  /** A well-framed message with any body (bad JSON, wrong types). */
+  sendBody(body: Buffer | string): void {
+    const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    this.proc.stdin.write(Buffer.concat([Buffer.from(`Content-Length: ${b.length}\r\n\r\n`), b]));
+  }
+
+  /** Resolves with the exit code once the server has exited. */
+  exitCode(): Promise<number> {
+    if (this.exited !== null) return Promise.resolve(this.exited);
+    return new Promise((resolve) => this.proc.on('exit', (code) => resolve(code ?? -1)));
   }
 
   notify(method: string, params: Json): void {

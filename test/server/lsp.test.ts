@@ -44,6 +44,7 @@ before(async () => {
   await client.request('initialize', {
     processId: process.pid,
     rootUri: `file://${root}`,
+    initializationOptions: { trusted: true }, // as the VS Code client sends in a trusted workspace
     capabilities: {
       workspace: { configuration: true },
       textDocument: {

@@ -43,7 +43,8 @@ local function main()
     cmd = cmd,
     root_dir = vim.fn.fnamemodify(file, ':h'),
     -- Neovim 0.7 does not advertise workspace/configuration: the server takes its settings from
-    -- initializationOptions (the same object the VS Code client sends).
+    -- initializationOptions (the same object the VS Code client sends). Without `trusted = true` in
+    -- them the workspace is untrusted: the model and device come from these options only.
     init_options = { settings = { syntaxDiagnostics = true } },
     settings = { treasure = { syntaxDiagnostics = true } },
     on_exit = function(code, signal) say(('server exited: code %s signal %s'):format(code, signal)) end,

@@ -1,0 +1,85 @@
+// The language server's handle on the engine: the engine in its own thread (engine-worker.ts, built to
+// dist/engine-worker.js) where that file exists, else in this thread (the TypeScript sources under
+// tsx, TREASURE_ENGINE_WORKER=0). The same calls either way; errors come back as the engine's classes.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DecodeAbortedError } from './decode';
+import { Engine, InputError, ModelError, type FixOutcome, type FixRequest, type GenerateRequest, type GenerateResult } from './engine';
+import type { Device, DeviceStatus } from './protocol';
+import type { ErrorKind, WorkerReply, WorkerRequest } from './engine-worker';
+
+export interface EngineHandle {
+  readonly modelDir: string;
+  readonly device: string;
+  readonly deviceInfo?: DeviceStatus;
+  /** false once the model's thread has stopped (the server loads the model again). */
+  readonly alive?: boolean;
+  fixDetailed(req: FixRequest): Promise<FixOutcome>;
+  generate(req: GenerateRequest): Promise<GenerateResult>;
+}
+
+function rebuild(kind: ErrorKind, message: string): Error {
+  if (kind === 'aborted') return new DecodeAbortedError();
+  if (kind === 'input') return new InputError(message);
+  if (kind === 'model') return new ModelError(message);
+  return new Error(message);
+}
+
+function workerFile(): string | undefined {
+  if (process.env.TREASURE_ENGINE_WORKER === '0' || typeof __dirname !== 'string') return undefined;
+  const file = join(__dirname, 'engine-worker.js');
+  return existsSync(file) ? file : undefined;
+}
+
+/** Loads the model (ModelError when it is missing or broken), in a worker thread where one is built. */
+export async function loadEngine(opts: { modelDir: string; device: Device }): Promise<EngineHandle> {
+  const file = workerFile();
+  if (!file) return Engine.load(opts);
+  const worker = new Worker(file, { workerData: opts });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let dead: Error | undefined;
+  const ready = new Promise<{ modelDir: string; device: string; deviceInfo?: DeviceStatus }>((resolve, reject) => {
+    worker.on('message', (m: WorkerReply) => {
+      if ('ready' in m) resolve(m.ready as { modelDir: string; device: string; deviceInfo?: DeviceStatus });
+      else if ('loadError' in m) {
+        reject(rebuild(m.loadError.kind, m.loadError.message));
+        void worker.terminate();
+      } else {
+        const p = pending.get(m.id);
+        pending.delete(m.id);
+        if ('error' in m) p?.reject(rebuild(m.error.kind, m.error.message));
+        else p?.resolve(m.value);
+      }
+    });
+    const stop = (why: string) => {
+      dead = new ModelError(`the model's thread stopped: ${why}`);
+      reject(dead);
+      for (const p of pending.values()) p.reject(dead);
+      pending.clear();
+    };
+    worker.on('error', (e) => stop(e.message));
+    worker.on('exit', (code) => stop(`exit code ${code}`));
+  });
+  const info = await ready;
+  worker.unref(); // the server exits when its connection ends, whatever the model is doing
+  let next = 1;
+  const call = <T>(kind: 'fix' | 'generate', req: FixRequest | GenerateRequest): Promise<T> => {
+    if (dead) return Promise.reject(dead);
+    const { signal, ...plain } = req;
+    if (signal?.aborted) return Promise.reject(new DecodeAbortedError());
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const abort = () => worker.postMessage({ abort: id } satisfies WorkerRequest);
+      signal?.addEventListener('abort', abort, { once: true });
+      worker.postMessage({ id, kind, req: plain } satisfies WorkerRequest);
+    });
+  };
+  return {
+    ...info,
+    get alive() { return !dead; },
+    fixDetailed: (req) => call<FixOutcome>('fix', req),
+    generate: (req) => call<GenerateResult>('generate', req),
+  };
+}
