@@ -237,7 +237,7 @@ async function fixAll(ctx: Ctx): Promise<void> {
   for (const f of fixes) ctx.status.latency(f.latencyMs);
   ctx.log.info(`fix all: ${fixes.length} fixes, ${result?.edits?.length ?? 0} edits`);
   if (fixes.length === 0 || !result.edits?.length) {
-    void vscode.window.showInformationMessage('Treasure: no checked fix for any problem in this file.');
+    void vscode.window.showInformationMessage('Treasure: no fix it could prove for any problem in this file.');
     return;
   }
   if (doc.version !== versionBefore || (typeof result.version === 'number' && result.version !== doc.version)) {

@@ -90,6 +90,20 @@ export function actionTitle(kind: CodeActionData['kind'], given: Markers, inferr
   return title;
 }
 
+/**
+ * The title of a computed fix: what it does and what proved it ("Fix with Treasure — insert ':' at line 4
+ * (parses: python 3.11 compile)"), or that nothing did ("unverified").
+ */
+export function fixTitle(kind: CodeActionData['kind'], fix: Pick<FixResult, 'verified' | 'verifiedBy' | 'label' | 'target' | 'region'>): string {
+  const head = kind === 'fix' ? 'Fix with Treasure' : 'Fix this function with Treasure';
+  const what = fix.label ?? `rewrite lines ${fix.region.start.line + 1}-${fix.region.end.line + 1}`;
+  if (fix.verified && fix.verifiedBy) return `${head} — ${what} (${fix.target === 'syntax' ? 'parses' : 'proven'}: ${fix.verifiedBy})`;
+  return `${head} — unverified: ${what} (the model's guess; nothing ran or parsed it)`;
+}
+
+/** How long a code-action request waits for a syntax fix to be proven so that its title can say so. */
+const EAGER_FIX_MS = 1200;
+
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   let hasConfiguration = false;
@@ -350,7 +364,8 @@ export function startServer(connection: Connection): void {
   }
 
   function withEdit(action: CodeAction, doc: TextDocument, data: CodeActionData, fix: FixResult): CodeAction {
-    action.title = actionTitle(data.kind, fix.markers.given, fix.markers.inferred);
+    action.title = fixTitle(data.kind, fix);
+    action.isPreferred = fix.verified; // a guess is never the preferred fix
     action.edit = { documentChanges: [{ textDocument: { uri: doc.uri, version: data.version }, edits: fix.edits }] };
     return action;
   }
@@ -423,19 +438,34 @@ export function startServer(connection: Connection): void {
     for (const { data, target, diagnostics } of out) {
       const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
       const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
-      const action = CodeAction.create(actionTitle(data.kind, given), kind as CodeActionKind);
+      // before it is computed: where and with which markers (distinct for every error it is offered for)
+      const title = data.kind === 'fix' ? actionTitle(data.kind, given).replace(' — ', ` — line ${data.line + 1}: `) : actionTitle(data.kind, given);
+      const action = CodeAction.create(title, kind as CodeActionKind);
       action.isPreferred = false;
       if (diagnostics.length) action.diagnostics = diagnostics;
       action.data = data;
       const cached = cachedFix(doc, data, settings);
       if (cached) withEdit(action, doc, data, cached);
-      else if (!resolveEdit) {
+      else if (resolveEdit && data.kind === 'fix' && (data.syntax || target.errorType === 'syntax_error')) {
+        // a syntax error's fix is searched for and proven now (usually well under a second), so the title
+        // says what proved it; one that takes longer is resolved when chosen
+        const computing = computeFix(doc, data, signal).catch((e: unknown) => {
+          if (!(e instanceof DecodeAbortedError)) report('codeAction', e);
+          return null;
+        });
+        const r = await Promise.race([computing, new Promise<null>((res) => setTimeout(() => res(null), EAGER_FIX_MS))]);
+        if (revisionOf(doc.uri) !== data.rev) continue;
+        if (r?.fix) withEdit(action, doc, data, r.fix);
+        else if (r) action.disabled = { reason: `Treasure found no fix it could prove: ${r.reason ?? 'unknown reason'}` };
+      } else if (!resolveEdit) {
         // A client without codeAction/resolve: compute now (cancellable).
         const r = await computeFix(doc, data, signal);
         await settle();
         if (!r.fix || revisionOf(doc.uri) !== data.rev) continue;
         withEdit(action, doc, data, r.fix);
       }
+      // two actions never share a title: the same fix found for two reports of one error is offered once
+      if (actions.some((x) => x.title === action.title)) continue;
       actions.push(action);
     }
     return actions;
@@ -471,7 +501,7 @@ export function startServer(connection: Connection): void {
           return action;
         }
         if (!r.fix) {
-          void connection.window.showInformationMessage(`Treasure found no checked fix: ${r.reason ?? 'unknown reason'}`);
+          void connection.window.showInformationMessage(`Treasure found no fix it could prove: ${r.reason ?? 'unknown reason'}`);
           return action;
         }
         return withEdit(action, doc, data, r.fix);

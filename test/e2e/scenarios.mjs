@@ -72,7 +72,7 @@ export const scenarios = [
       shared.basicTitle = title;
       await wb.screenshot('quick-fix-menu');
       await row.click();
-      await editOrMessage(wb, 'found no checked fix', 'applying the quick fix');
+      await editOrMessage(wb, 'found no fix it could prove', 'applying the quick fix');
       // The fix is saved and read back from disk: it parses and is the expected line (nothing else changed);
       // then the error is gone from the editor too.
       await saveAndRead(wb, file, (t) => t !== before);
@@ -176,7 +176,7 @@ export const scenarios = [
       await wb.command('Treasure: Fix All in File');
       // The preview: nothing is applied until the user applies it (or a message that no fix came).
       const preview = wb.page.locator('.refactor-preview, [id="refactorPreview"]').first();
-      const none = wb.notifications().filter({ hasText: 'no checked fix for any problem' }).first();
+      const none = wb.notifications().filter({ hasText: 'no fix it could prove for any problem' }).first();
       await preview.or(none).first().waitFor({ timeout: T.model });
       if (!(await preview.isVisible()) && (await none.isVisible())) {
         await wb.screenshot('no-fix');

@@ -82,9 +82,14 @@ test('a syntax error gets a quickfix.treasure action at once (edit left to codeA
   const actions = await codeActions('missing_colon.py', 3);
   const fix = actions.find((a) => a.kind === 'quickfix.treasure');
   assert.ok(fix, JSON.stringify(actions));
-  assert.equal(fix.title, 'Fix with Treasure — CodeFix · python · syntax_error · concise (model infers domain)');
-  assert.equal(fix.isPreferred, false);
-  assert.equal(fix.edit, undefined);
+  // proven in time: the title says what proved it and the edit comes with it; else resolved when chosen
+  if (fix.edit) {
+    assert.equal(fix.title, "Fix with Treasure — insert ':' at line 4 (parses: python 3.11 compile)".replace('python 3.11', fix.title.match(/python [\d.]+/)?.[0] ?? 'python'));
+    assert.equal(fix.isPreferred, true);
+  } else {
+    assert.equal(fix.title, 'Fix with Treasure — line 4: CodeFix · python · syntax_error · concise (model infers domain)');
+    assert.equal(fix.isPreferred, false);
+  }
   assert.equal(fix.data?.version, 1);
 });
 
@@ -105,7 +110,7 @@ test('a diagnostic from another tool gets its own fix action, with the diagnosti
   const fix = actions.find((a) => a.kind === 'quickfix.treasure');
   assert.ok(fix);
   assert.deepEqual(fix.diagnostics?.map((d) => d.message), ['Condition will always be false']);
-  assert.match(fix.title, /^Fix with Treasure — CodeFix · python · wrong_comparison · medium/);
+  assert.match(fix.title, /^Fix with Treasure — line 13: CodeFix · python · wrong_comparison · medium/);
   assert.ok(actions.some((a) => a.kind === 'refactor.rewrite.treasure'), 'the other fixes are still offered');
 });
 
@@ -113,12 +118,13 @@ test('team markers from the settings, language-specific sections honoured, re-re
   settings.markers = { domain: 'Web' };
   languageSettings['[python]'] = { 'treasure.markers': { length_bucket: 'long' } };
   client.notify('workspace/didChangeConfiguration', { settings: {} });
-  const actions = await codeActions('missing_colon.py', 3);
-  assert.equal(actions[0]?.title, 'Fix with Treasure — CodeFix · python · Web · syntax_error · long');
+  // the function rewrite's title shows the markers it will be given (a syntax fix's shows its proof)
+  const actions = await codeActions('below_zero.py', 12);
+  assert.equal(actions[0]?.title, 'Fix this function with Treasure — CodeFix · python · Web · long (model infers error_type)');
   settings.markers = {};
   delete languageSettings['[python]'];
   client.notify('workspace/didChangeConfiguration', { settings: {} });
-  assert.equal((await codeActions('missing_colon.py', 3))[0]?.title, 'Fix with Treasure — CodeFix · python · syntax_error · concise (model infers domain)');
+  assert.equal((await codeActions('below_zero.py', 12))[0]?.title, 'Fix this function with Treasure — CodeFix · python · medium (model infers domain, error_type)');
 });
 
 test('syntax errors are published as diagnostics when the setting is on', async () => {
@@ -192,7 +198,7 @@ test('with the shipped model: the fix for a def without its colon resolves to an
   assert.notEqual(fixed, text);
   const a = await analyze(fixed, resolveLanguage('python')!);
   assert.deepEqual(a.issues, [], `the fixed file still has syntax errors:\n${fixed}`);
-  assert.match(resolved.title, /^Fix with Treasure — CodeFix · python · syntax_error · concise/);
+  assert.match(resolved.title, /^Fix with Treasure — insert ':' at line 4 \(parses: python/);
 });
 
 test('with the shipped model: treasure/generate keeps a length_lines limit and reports a cut over the wire', async () => {
