@@ -128,8 +128,8 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (k < 0) k = toks.length;
     return { k, line: lineNo(a.offset) };
   });
-  const dist = (k: number) => {
-    const off = toks[Math.min(k, toks.length - 1)]!.start;
+  // k: a token (or the boundary before it); off: where the edit is (its line counts)
+  const dist = (k: number, off = toks[Math.min(k, toks.length - 1)]!.start) => {
     const line = lineNo(off);
     return Math.min(...anchorAt.map((a) => 0.8 * Math.abs(a.line - line) + 0.08 * Math.min(20, Math.abs(a.k - k))));
   };
@@ -150,8 +150,8 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const spots: { p: number; lineEnd: boolean; lineStart: boolean }[] = [];
     if (prev) spots.push({ p: prev.end, lineEnd: newlineBetween || !next, lineStart: false });
     if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
-    const d = dist(k);
     for (const spot of spots) {
+      const d = dist(k, spot.p);
       for (const tok of vocab) {
         // a prior in nats: how likely a person left this token out (punctuation more than names)
         let prior = -d;
