@@ -384,8 +384,10 @@ export class Engine {
       return null;
     }
     const first = verdict.errors[0]!;
-    // the user's error (tree-sitter's or the editor's) when it is near the parser's; else the parser's
-    if (!target || Math.abs(target.line - first.line) > 3) {
+    // the user's error (tree-sitter's or the editor's) when it is near the parser's, or in Python its own
+    // block (the parser is run on that block alone); else the parser's first error
+    const ownBlock = !!target && Math.abs(target.line - first.line) > 3 && a.language.codeType === 'python';
+    if (!target || (Math.abs(target.line - first.line) > 3 && !ownBlock)) {
       const message = `Syntax error: ${first.message}`;
       target = { kind: 'syntax', line: first.line, column: first.column, region: regionForLine(a, first.line), diagnostic: message, errorType: errorTypeFor(message) ?? 'syntax_error' };
     }
@@ -397,14 +399,17 @@ export class Engine {
       if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
       throw e;
     });
-    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row) });
+    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
     const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
     if (found.fix) {
       const edits = toTextEdits(a.text, found.fix.edits);
       const line = edits[0]!.range.start.line;
+      // a file with more errors: this fix is for one of them; the label says how many others tree-sitter sees
+      const others = new Set(a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row)).size;
+      const label = others > 0 ? `${found.fix.label} (${others} more error${others > 1 ? 's' : ''} elsewhere in the file)` : found.fix.label;
       return {
         fix: {
-          edits, fixed: found.fix.fixed, markers: { given, inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label: found.fix.label,
+          edits, fixed: found.fix.fixed, markers: { given, inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label,
           candidates: found.tried, latencyMs: ms(), region: region({ startLine: line, endLine: edits[edits.length - 1]!.range.end.line }), target: 'syntax',
         },
         candidates: found.tried,

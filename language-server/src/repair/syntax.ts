@@ -46,6 +46,9 @@ export interface SyntaxSearchInput {
   /** Lines (0-based) where another reader (tree-sitter) saw errors in the original: an error the parser
    * reports there after a fix was there before; anywhere else, the fix made it. */
   otherErrorLines?: number[];
+  /** Python: parse the target's own top-level block even in a short file (an earlier error elsewhere
+   * would hide this one from a parser that stops at its first error). */
+  ownBlock?: boolean;
 }
 
 export interface SyntaxFix extends TokenEditCandidate {
@@ -111,7 +114,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   // Python: parse the block that holds the error (its parser's cost grows with the text); the winner is parsed whole
   const targetLine = lineOf(input.target.offset);
-  const block = codeType === 'python' && lines.length > 60 ? topLevelBlock(lines, targetLine) : undefined;
+  const block = codeType === 'python' && (lines.length > 60 || input.ownBlock) ? topLevelBlock(lines, targetLine) : undefined;
   const blockStart = block ? starts[block.start]! : 0;
   const blockEnd = block ? (block.end + 1 < starts.length ? starts[block.end + 1]! - 1 : text.length) : text.length;
   const slice = (doc: string, delta = 0) => (block ? doc.slice(blockStart, blockEnd + delta) : doc);
