@@ -41,6 +41,13 @@ function start(file: string): Worker {
   return w;
 }
 
+/** Stops the analysis thread (before the process exits). */
+export async function stopAnalysisThread(): Promise<void> {
+  const w = worker;
+  worker = undefined;
+  await w?.terminate().catch(() => undefined);
+}
+
 /** `analyze` (context.ts), run in the analysis thread where there is one. */
 export function analyzeOffThread(text: string, language: LanguageInfo, path?: string): Promise<Analysis> {
   const file = workerFile();

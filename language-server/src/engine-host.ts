@@ -32,11 +32,26 @@ function workerFile(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
+const workers = new Set<Worker>();
+const loading = new Set<Promise<unknown>>();
+
+/**
+ * Stops every model thread before the process exits. A thread still creating its onnxruntime session
+ * is let finish first: torn down under it (terminate, or process.exit) the native binding aborts the
+ * whole process (SIGABRT, "throwing an instance of 'Napi::Error'"), and the client sees a crash.
+ */
+export async function stopEngines(): Promise<void> {
+  await Promise.allSettled([...loading]);
+  await Promise.all([...workers].map((w) => w.terminate().catch(() => undefined)));
+}
+
 /** Loads the model (ModelError when it is missing or broken), in a worker thread where one is built. */
 export async function loadEngine(opts: { modelDir: string; device: Device }): Promise<EngineHandle> {
   const file = workerFile();
   if (!file) return Engine.load(opts);
   const worker = new Worker(file, { workerData: opts });
+  workers.add(worker);
+  worker.on('exit', () => workers.delete(worker));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let dead: Error | undefined;
   const ready = new Promise<{ modelDir: string; device: string; deviceInfo?: DeviceStatus }>((resolve, reject) => {
@@ -61,7 +76,8 @@ export async function loadEngine(opts: { modelDir: string; device: Device }): Pr
     worker.on('error', (e) => stop(e.message));
     worker.on('exit', (code) => stop(`exit code ${code}`));
   });
-  const info = await ready;
+  loading.add(ready);
+  const info = await ready.finally(() => loading.delete(ready));
   worker.unref(); // the server exits when its connection ends, whatever the model is doing
   let next = 1;
   const call = <T>(kind: 'fix' | 'generate', req: FixRequest | GenerateRequest): Promise<T> => {

@@ -38,8 +38,8 @@ import {
 import { DecodeAbortedError } from './decode';
 import { describeDevice } from './device';
 import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
-import { loadEngine, type EngineHandle } from './engine-host';
-import { analyzeOffThread } from './analysis-thread';
+import { loadEngine, stopEngines, type EngineHandle } from './engine-host';
+import { analyzeOffThread, stopAnalysisThread } from './analysis-thread';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -730,18 +730,22 @@ function pathOf(uri: string): string | undefined {
 export function main(): void {
   const { reader, writer, stdio } = transportFromArgs(process.argv.slice(2), process.stdin, process.stdout);
   const reply = (m: Parameters<typeof writer.write>[0]) => void writer.write(m).catch(() => undefined);
-  const connection = createConnection(ProposedFeatures.all, lifecycleGate(reader, reply), writer);
+  const stopThreads = async (): Promise<void> => {
+    await Promise.race([Promise.all([stopEngines(), stopAnalysisThread()]), new Promise((r) => setTimeout(r, 10_000))]);
+  };
+  let shutDown = false;
+  // the model and analysis threads stop before `exit` reaches the connection (which exits at once)
+  const connection = createConnection(ProposedFeatures.all, lifecycleGate(reader, reply, () => stopThreads()), writer);
   // A frame the reader cannot resync after: exit, so that the client restarts the server (it would
   // otherwise stay up and never read again).
   reader.onError((e) => {
     const err = Array.isArray(e) ? e[0] : e;
     if (!(err instanceof FramingError)) return;
     process.stderr.write(`[treasure] unreadable message from the client (${err.message}); exiting so that the client restarts the server\n`);
-    process.exit(1);
+    void stopThreads().then(() => process.exit(1));
   });
-  let shutDown = false;
   connection.onShutdown(() => { shutDown = true; });
-  reader.onClose(() => process.exit(shutDown ? 0 : 1));
+  reader.onClose(() => void stopThreads().then(() => process.exit(shutDown ? 0 : 1)));
   if (stdio) {
     // stdout carries the protocol: console output goes to the client's log instead
     const to = (f: (m: string) => void) => (...args: unknown[]) => f(args.map(String).join(' '));

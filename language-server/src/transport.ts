@@ -158,9 +158,9 @@ function malformed(msg: unknown): { id: Id; why: string } | undefined {
 /**
  * The LSP lifecycle in front of the handlers: before `initialize`, a request is answered -32002
  * (ServerNotInitialized) and a notification other than `exit` is dropped; after `shutdown`, a
- * request is answered -32600 (InvalidRequest).
+ * request is answered -32600 (InvalidRequest). `exit` waits for `beforeExit` (the server's threads).
  */
-export function lifecycleGate(reader: MessageReader, reply: Reply): MessageReader {
+export function lifecycleGate(reader: MessageReader, reply: Reply, beforeExit?: () => Promise<void>): MessageReader {
   let initialized = false;
   let shutDown = false;
   return {
@@ -180,6 +180,10 @@ export function lifecycleGate(reader: MessageReader, reply: Reply): MessageReade
         if (request && m.method === 'initialize') initialized = true;
         if (request && m.method === 'shutdown') shutDown = true;
         if (m.id === null && typeof m.method === 'string') delete (m as { id?: Id }).id; // as StrictStreamReader does
+        if (notification && m.method === 'exit' && beforeExit) {
+          void beforeExit().finally(() => callback(msg));
+          return;
+        }
         try {
           callback(msg);
         } catch (e) {
