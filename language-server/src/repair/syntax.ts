@@ -235,11 +235,20 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     if (block) {
       wholeOriginal ??= (await prover.parse([text], { signal }))[0]!;
       const [whole] = await prover.parse([pick.c.fixed], { signal });
-      const j = judgeCandidate({ original: text, originalVerdict: wholeOriginal, target: wholeOriginal.errors[0] ?? origFirst, candidate: { fixed: pick.c.fixed, edits: pick.c.edits }, candidateVerdict: whole!, prover });
-      // a first-error-only parser's error left in this block is the edit's doing; one in another block was hidden before
-      const elsewhere = whole!.ok || ((whole!.errors[0]!.line < block.start || whole!.errors[0]!.line > block.end) && wasThere(whole!.errors[0]!.line));
-      if (!(j.proven && elsewhere) && i < 3) continue;
-      if (!(j.proven && elsewhere)) break;
+      const w0 = wholeOriginal.errors[0];
+      const outside = (e: ParseError) => e.line < block.start || e.line > block.end;
+      let holds: boolean;
+      if (w0 && outside(w0)) {
+        // an error in another block comes first: the whole file must still stop there, and nowhere else
+        const w1 = whole!.errors[0];
+        holds = !!w1 && w1.line === w0.line && w1.message === w0.message;
+      } else {
+        const j = judgeCandidate({ original: text, originalVerdict: wholeOriginal, target: w0 ?? origFirst, candidate: { fixed: pick.c.fixed, edits: pick.c.edits }, candidateVerdict: whole!, prover });
+        // a first-error-only parser's error left in this block is the edit's doing; one in another block was hidden before
+        holds = j.proven && (whole!.ok || (outside(whole!.errors[0]!) && wasThere(whole!.errors[0]!.line)));
+      }
+      if (!holds && i < 3) continue;
+      if (!holds) break;
       remaining = whole!.ok ? undefined : whole!.errors[0];
       if (!whole!.ok) provenBy = `${prover.name} (lines ${block.start + 1}-${block.end + 1}; the file has another error)`;
     }
