@@ -29,6 +29,7 @@ import { repoRoot } from './paths';
 import { checkFix } from './repair/check';
 import { scoreAnswers } from './repair/rank';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './repair/prove';
+import { treeSitterProver } from './repair/prove/treesitter';
 import { searchSyntaxFix } from './repair/syntax';
 import type { ParseVerdict } from './repair/types';
 import { lineStarts, regionSpan, toTextEdits, type TextEdit } from './repair/text';
@@ -399,7 +400,9 @@ export class Engine {
       if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
       throw e;
     });
-    const found = await searchSyntaxFix({ text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+    // g++/gcc parse ~10-50 files a second: tree-sitter screens the candidates first
+    const screen = /^(c|cpp)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
+    const found = await searchSyntaxFix({ screen, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: this.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
     const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
     if (found.fix) {
       const edits = toTextEdits(a.text, found.fix.edits);

@@ -22,9 +22,11 @@ export interface SyntaxSearchLimits {
   rankTop: number;
   /** The whole search stops after this many milliseconds (then says so). */
   budgetMs: number;
+  /** With a screen: candidates the slow parser proves per stage (those the screen accepts, best prior first). */
+  slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000, slowProve: 16 };
 const BATCH = 200;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
@@ -46,6 +48,8 @@ export interface SyntaxSearchInput {
   /** Lines (0-based) where another reader (tree-sitter) saw errors in the original: an error the parser
    * reports there after a fix was there before; anywhere else, the fix made it. */
   otherErrorLines?: number[];
+  /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
+  screen?: Prover;
   /** Python: parse the target's own top-level block even in a short file (an earlier error elsewhere
    * would hide this one from a parser that stops at its first error). */
   ownBlock?: boolean;
@@ -160,8 +164,23 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const seen = new Set<string>([text]);
   const accepted: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
   const progress: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
+  // A slow parser (g++: 100-200 ms a file) gets only what a fast one (tree-sitter) accepts first
+  const screen = input.screen;
+  const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
+  const screened = async (cands: TokenEditCandidate[]): Promise<TokenEditCandidate[]> => {
+    if (!screen || !screenOrig) return cands;
+    const vs = await screen.parse(cands.map((c) => slice(c.fixed, c.fixed.length - text.length)), { signal });
+    const target = screenOrig.errors.find((e) => Math.abs(e.line - origFirst.line) <= 2) ?? screenOrig.errors[0];
+    if (!target) return cands.slice(0, limits.slowProve);
+    return cands
+      .filter((c, k) => {
+        const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
+        return judgeCandidate({ original: slice(text), originalVerdict: screenOrig, target, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: vs[k]!, prover: screen }).proven;
+      })
+      .slice(0, limits.slowProve);
+  };
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
-    const fresh = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
+    const fresh = await screened(cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max));
     for (const c of fresh) seen.add(c.fixed);
     for (let i = 0; i < fresh.length; i += BATCH) {
       if (performance.now() - t0 > limits.budgetMs) return false;
