@@ -3,7 +3,7 @@
 // workspaces written to a temp folder for the bad cases (hang, fork, flood, delete, flaky, network).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -160,6 +160,23 @@ describe('Scratch', () => {
       s.dispose();
     }
     assert.ok(!existsSync(s.root));
+  });
+
+  test('links: an absolute link into the workspace points into the copy; writing a linked file replaces the link', () => {
+    const dir = workspace({ 'real.py': 'x = 1\n', 'data/a.txt': 'a' });
+    symlinkSync(join(dir, 'data', 'a.txt'), join(dir, 'abs-link.txt'));
+    symlinkSync('real.py', join(dir, 'mod.py'));
+    const s = Scratch.create(dir);
+    try {
+      assert.equal(readlinkSync(join(s.root, 'abs-link.txt')), join(s.root, 'data', 'a.txt'));
+      writeFileSync(join(s.root, 'abs-link.txt'), 'changed by a test');
+      assert.equal(readFileSync(join(dir, 'data', 'a.txt'), 'utf8'), 'a');
+      s.write('mod.py', 'x = 2\n');
+      assert.equal(readFileSync(join(dir, 'real.py'), 'utf8'), 'x = 1\n');
+      assert.equal(readFileSync(join(s.root, 'mod.py'), 'utf8'), 'x = 2\n');
+    } finally {
+      s.dispose();
+    }
   });
 
   test('a workspace over the size cap is refused with a clear error', () => {

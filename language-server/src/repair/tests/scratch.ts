@@ -10,7 +10,7 @@
 // - build output, skipped: Rust's target/ (cargo gets CARGO_TARGET_DIR in the temp folder instead,
 //   see plan.ts), dist/ and build/ are copied (a test may import them).
 // A workspace with more than `maxBytes` of files to copy is refused with a clear error.
-import { copyFileSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -72,8 +72,10 @@ export class Scratch {
           if (files > maxFiles) throw new ScratchTooLargeError(src, `more than ${maxFiles} files`);
           copyFileSync(a, b, constants.COPYFILE_FICLONE); // a reflink where the file system has them
         } else if (ent.isSymbolicLink()) {
-          // keep the link as it is; a relative link inside the tree points into the copy
-          symlinkSync(readlinkSync(a), b);
+          // a relative link inside the tree points into the copy as it is; an absolute one into the
+          // workspace is pointed at the copy (else a test writing through it would write the user's file)
+          const target = readlinkSync(a);
+          symlinkSync(isAbsolute(target) && target.startsWith(src + sep) ? join(root, relative(src, target)) : target, b);
         }
       }
     };
@@ -104,6 +106,8 @@ export class Scratch {
     const p = this.path(relPath);
     if (this.relative(p).split(sep).some((part) => LINK_DIRS.has(part))) throw new Error(`${relPath} is inside a linked dependency folder: it would change the user's copy`);
     mkdirSync(dirname(p), { recursive: true });
+    // a copied link would be written through: replace it by a plain file
+    if (isLink(p)) unlinkSync(p);
     writeFileSync(p, text);
   }
 
@@ -111,5 +115,13 @@ export class Scratch {
     if (this.disposed) return;
     this.disposed = true;
     rmSync(this.root, { recursive: true, force: true, maxRetries: 2 });
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
