@@ -246,7 +246,8 @@ describe('runTests: pytest', { skip: noPytest }, () => {
     const pidFile = join(dir, 'pids.txt');
     const s = Scratch.create(dir);
     try {
-      const r = await runTests(planOf('m.py', dir), s, { trusted: true, timeoutMs: 2500, env: { PID_FILE: pidFile } });
+      // 5 s: a new pytest process on a loaded machine takes seconds before the test starts
+      const r = await runTests(planOf('m.py', dir), s, { trusted: true, timeoutMs: 5000, env: { PID_FILE: pidFile } });
       assert.equal(r.timedOut, true);
       assert.equal(r.failed[0]?.name, 'test_m.py::test_hangs');
       assert.equal(r.failed[0]?.timedOut, true);
