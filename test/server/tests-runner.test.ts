@@ -768,6 +768,7 @@ describe('TestSession', () => {
     const t = await TestSession.open(join(PY, 'classify.py'), PY, { trusted: true, fromLine: 1, toLine: 9 });
     assert.ok(t instanceof TestSession);
     assert.equal(t.baseline.summary, 'pytest: 5 passed, 1 failed');
+    assert.equal(t.cannotProve, undefined);
     assert.ok(t.suspicious.slice(0, 3).some((l) => l.line === 7));
     const text = readFileSync(join(PY, 'classify.py'), 'utf8');
     const fixed = ['n > 10', 'n <= 10'].map((c) => ({ fixed: text.replace('if n < 10:', `if ${c}:`) }));
@@ -779,6 +780,10 @@ describe('TestSession', () => {
     const t = await TestSession.open('lib/clamp.js', JS, { trusted: true, fromLine: 3, toLine: 11 });
     assert.ok(t instanceof TestSession);
     assert.equal(t.suspicious[0]?.line, 8);
+    const passing = workspace({ 'a.js': 'exports.f = () => 1;\n', 'a.test.js': "require('node:test')('f', () => require('node:assert').equal(require('./a').f(), 1));\n" });
+    const ok = await TestSession.open('a.js', passing, { trusted: true });
+    assert.ok(ok instanceof TestSession);
+    assert.equal(ok.cannotProve, 'the tests already pass (node: 1 passed): nothing to prove with them');
     const none = await TestSession.open('a.js', workspace({ 'a.js': '' }), { trusted: true });
     assert.ok('none' in none);
     await assert.rejects(TestSession.open('lib/clamp.js', JS, { trusted: false }), UntrustedWorkspaceError);

@@ -6,7 +6,7 @@ import { requireTrust } from './env';
 import { localize, type SuspiciousLine } from './localize';
 import { findTests, type TestPlan } from './plan';
 import { proveCandidates, type ProveResult, type TestCandidate } from './prove';
-import type { TestReport } from './report';
+import { isEnvironmental, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
 import { WarmPool } from './warm';
@@ -82,6 +82,19 @@ export class TestSession {
     } finally {
       scratch.dispose();
     }
+  }
+
+  /**
+   * Why the tests cannot prove a fix, before any candidate is made: they did not run, they already
+   * pass, or they fail only from the environment. Undefined when there is a failure to fix.
+   */
+  get cannotProve(): string | undefined {
+    const b = this.baseline;
+    if (b.errors.length && b.passed.length + b.failed.length === 0) return `the tests did not run: ${b.errors[0]}`;
+    const real = b.failed.filter((f) => !isEnvironmental(f));
+    if (real.length) return undefined;
+    if (b.failed.length) return `the only failing tests fail from the environment (${b.failed.map((f) => f.name).join(', ')}): no evidence`;
+    return `the tests already pass (${b.summary}): nothing to prove with them`;
   }
 
   /** Proves candidates best-first against this session's baseline. */
