@@ -739,6 +739,31 @@ describe('proveCandidates', () => {
     }
   });
 
+  test('a src layout whose package is also importable from the user\'s folder (as an editable install makes it): the candidate\'s copy is tested', { skip: noPytest }, async () => {
+    const dir = workspace({
+      'src/pkg/__init__.py': '',
+      'src/pkg/mod.py': 'def f(x):\n    return x - 1\n',
+      'tests/test_mod.py': 'from pkg.mod import f\n\ndef test_f():\n    assert f(1) == 2\n\ndef test_g():\n    assert f(0) == 1\n',
+    });
+    const saved = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = join(dir, 'src'); // the user's own copy, importable from anywhere
+    try {
+      const plan = planOf('src/pkg/mod.py', dir);
+      for (const warm of [undefined, new WarmPool({ python: 'python3', size: 1, trusted: true })]) {
+        const s = Scratch.create(dir);
+        const baseline = await runTests(plan, s, { trusted: true, warm });
+        s.dispose();
+        assert.equal(baseline.failed.length, 2);
+        const r = await proveCandidates(plan, [{ id: 'plus1', files: new Map([['src/pkg/mod.py', 'def f(x):\n    return x + 1\n']]) }], baseline, { trusted: true, warm });
+        warm?.dispose();
+        assert.equal(r.winner, 'plus1', `${warm ? 'warm' : 'new process'}: ${r.results[0]?.reason}`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = saved;
+    }
+  });
+
   test('a verify command that cannot run: no search, and the reason says why', async () => {
     const plan = planOf('classify.py', PY, { verifyCommand: 'no-such-checker ${file}' });
     const s = Scratch.create(PY);

@@ -8,7 +8,7 @@ import { fileOf, namePatternOf, nodeTestArgs, parseNodeReport } from './node';
 import type { TestPlan } from './plan';
 import { DEFAULT_OUTPUT_CAP, runProcess, type ProcessResult } from './process';
 import type { WarmPool } from './warm';
-import { parsePytestReport, pytestArgs, pytestEnv } from './pytest';
+import { importRoot, parsePytestReport, pytestArgs, pytestEnv } from './pytest';
 import { summarize, tail, type TestFailure, type TestReport } from './report';
 import type { Scratch } from './scratch';
 import { createHash } from 'node:crypto';
@@ -58,6 +58,8 @@ interface Invocation {
   cwd: string;
   env: Record<string, string>;
   reportFile?: string;
+  /** pytest: folders put first on sys.path (the warm worker sets them itself). */
+  paths?: string[];
 }
 
 function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp: string): Invocation {
@@ -74,7 +76,8 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
       const python = plan.python?.startsWith(plan.root) ? scratch.path(plan.python) : (plan.python ?? 'python3');
       // many ids would make a long command line: their files instead (a superset; the verdicts still name each test)
       const only = opts.only && opts.only.length > MAX_IDS ? [...new Set(opts.only.map((id) => id.split('::')[0]!))] : opts.only;
-      return { argv: [python, '-m', 'pytest', ...pytestArgs(only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile), reportFile };
+      const paths = [...new Set([importRoot(scratch.root, plan.file), scratch.root])];
+      return { argv: [python, '-m', 'pytest', ...pytestArgs(only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile, paths), reportFile, paths };
     }
     case 'node': {
       const reportFile = join(tmp, 'report.jsonl');
@@ -130,7 +133,7 @@ async function runWarm(pool: WarmPool, inv: Invocation, timeoutMs: number, opts:
   const worker = await pool.acquire();
   try {
     const args = inv.argv.slice(inv.argv.indexOf('pytest') + 1);
-    const r = await worker.run(inv.cwd, args, { ...inv.env, ...opts.env }, { timeoutMs, signal: opts.signal, outputFile: join(tmp, 'output.txt'), outputCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP });
+    const r = await worker.run(inv.cwd, args, { ...inv.env, ...opts.env }, inv.paths ?? [], { timeoutMs, signal: opts.signal, outputFile: join(tmp, 'output.txt'), outputCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP });
     const crash = r.crashed ? 'the pytest worker exited during the run (a test ended the process?)' : undefined;
     return { exitCode: r.exitCode, timedOut: r.timedOut, cancelled: r.cancelled, output: r.output, outputBytes: r.output.length, ms: r.ms, spawnError: crash };
   } finally {

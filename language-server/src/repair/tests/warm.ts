@@ -80,7 +80,7 @@ for line in sys.stdin:
     os.environ.clear()
     os.environ.update(base_env)
     os.environ.update(req.get('env', {}))
-    sys.path[:] = [root] + base_path
+    sys.path[:] = [root] + [p for p in req.get('paths', []) if p != root] + base_path
     code = None
     try:
         os.chdir(root)
@@ -196,7 +196,7 @@ export class PytestWorker {
    * Runs `pytest <args>` with cwd `cwd` and extra env; the output goes to a file and its tail comes
    * back. The time limit starts when the worker is ready (pytest imported), not before.
    */
-  async run(cwd: string, args: string[], env: Record<string, string>, opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
+  async run(cwd: string, args: string[], env: Record<string, string>, paths: string[], opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
     const t0 = performance.now();
     const child = this.child && isAlive(this.child) ? this.child : this.start();
     if (!(await this.waitReady(child, opts.signal))) {
@@ -240,7 +240,7 @@ export class PytestWorker {
       };
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdin!.write(JSON.stringify({ id, cwd, args, env, output: opts.outputFile }) + '\n');
+      child.stdin!.write(JSON.stringify({ id, cwd, args, env, paths, output: opts.outputFile }) + '\n');
     });
   }
 
