@@ -101,6 +101,12 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
 /** Runs the plan's tests (or `only` of them) in `scratch`. Never throws for a failing or broken run. */
 export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions): Promise<TestReport> {
   requireTrust(opts.trusted, 'running tests');
+  if (opts.signal?.aborted) {
+    // nothing started (and a healthy warm worker is not killed for a run that never was)
+    const r: TestReport = { runner: plan.kind, passed: [], failed: [], skipped: [], errors: [], timedOut: false, cancelled: true, exitCode: null, ms: 0, outputTail: '', summary: '' };
+    r.summary = summarize(r);
+    return r;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-run-')); // outside the scratch: a test cannot delete it
   try {
     const inv = invocation(plan, scratch, opts, tmp);
