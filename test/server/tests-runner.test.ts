@@ -179,9 +179,18 @@ describe('Scratch', () => {
     }
   });
 
-  test('a workspace over the size cap is refused with a clear error', () => {
-    const dir = workspace({ 'big.bin': 'x'.repeat(200_000) });
-    assert.throws(() => Scratch.create(dir, { maxBytes: 100_000 }), /too large to copy for running tests/);
+  test('a workspace over the size cap is refused with a clear error; files over 1 MB are linked, not copied', () => {
+    const dir = workspace({ 'a.txt': 'x'.repeat(200_000), 'b.txt': 'y'.repeat(200_000) });
+    assert.throws(() => Scratch.create(dir, { maxBytes: 300_000 }), /too large to copy for running tests/);
+    writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(2 << 20));
+    rmSync(join(dir, 'b.txt'));
+    const s = Scratch.create(dir, { maxBytes: 300_000 });
+    try {
+      assert.equal(readlinkSync(join(s.root, 'weights.bin')), join(dir, 'weights.bin'));
+      assert.equal(s.bytes, 200_000);
+    } finally {
+      s.dispose();
+    }
   });
 });
 

@@ -9,6 +9,8 @@
 //   user's copy: an accepted risk, since copying node_modules costs seconds and hundreds of MB;
 // - build output, skipped: Rust's target/ (cargo gets CARGO_TARGET_DIR in the temp folder instead,
 //   see plan.ts), dist/ and build/ are copied (a test may import them).
+// - files over 1 MB (model weights, data sets, wasm, archives), symlinked: copying them for every
+//   candidate costs more than the tests; a test that rewrites one in place would write the user's.
 // A workspace with more than `maxBytes` of files to copy is refused with a clear error.
 import { copyFileSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '__pycache__', '.pytest
 export const LINK_DIRS = new Set(['node_modules', '.venv', 'venv']);
 export const DEFAULT_MAX_BYTES = 64 << 20;
 export const DEFAULT_MAX_FILES = 20000;
+export const LINK_FILE_BYTES = 1 << 20;
 
 export class ScratchTooLargeError extends Error {
   constructor(root: string, what: string) {
@@ -66,6 +69,10 @@ export class Scratch {
           walk(a, b);
         } else if (ent.isFile()) {
           const size = lstatSync(a).size;
+          if (size > LINK_FILE_BYTES) {
+            symlinkSync(a, b);
+            continue;
+          }
           bytes += size;
           files++;
           if (bytes > maxBytes) throw new ScratchTooLargeError(src, `more than ${Math.round(maxBytes / 1048576)} MB of files`);
