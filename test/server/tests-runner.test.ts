@@ -179,6 +179,42 @@ describe('Scratch', () => {
     }
   });
 
+  test('reset puts the copy back as it was made: written, deleted, created files and folders, links', () => {
+    const dir = workspace({ 'a.py': 'x = 1\n', 'sub/b.txt': 'b', 'sub/deep/c.txt': 'c', 'node_modules/m/index.js': '' });
+    symlinkSync('a.py', join(dir, 'link.py'));
+    const s = Scratch.create(dir);
+    const tree = (root: string): string[] => {
+      const out: string[] = [];
+      const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          const rel = p.slice(root.length + 1);
+          if (e.isSymbolicLink()) out.push(`${rel} -> ${readlinkSync(p)}`);
+          else if (e.isDirectory()) (out.push(`${rel}/`), walk(p));
+          else out.push(`${rel}: ${readFileSync(p, 'utf8')}`);
+        }
+      };
+      walk(root);
+      return out.sort();
+    };
+    try {
+      const before = tree(s.root);
+      s.write('a.py', 'x = 2\n');
+      writeFileSync(join(s.root, 'sub/b.txt'), 'B'); // same size, new mtime
+      rmSync(join(s.root, 'sub/deep'), { recursive: true });
+      mkdirSync(join(s.root, 'new/dir'), { recursive: true });
+      writeFileSync(join(s.root, 'new/dir/junk.txt'), 'junk');
+      rmSync(join(s.root, 'link.py'));
+      writeFileSync(join(s.root, 'link.py'), 'not a link');
+      rmSync(join(s.root, 'node_modules'));
+      assert.ok(s.reset() >= 6);
+      assert.deepEqual(tree(s.root), before);
+      assert.equal(s.reset(), 0);
+    } finally {
+      s.dispose();
+    }
+  });
+
   test('a workspace over the size cap is refused with a clear error; files over 1 MB are linked, not copied', () => {
     const dir = workspace({ 'a.txt': 'x'.repeat(200_000), 'b.txt': 'y'.repeat(200_000) });
     assert.throws(() => Scratch.create(dir, { maxBytes: 300_000 }), /too large to copy for running tests/);
@@ -771,6 +807,28 @@ describe('proveCandidates', () => {
       if (saved === undefined) delete process.env.PYTHONPATH;
       else process.env.PYTHONPATH = saved;
     }
+  });
+
+  test('copies are reused between candidates: what a test deleted is back for the next one', { skip: noPytest }, async () => {
+    const dir = workspace({
+      'm.py': 'def f(x):\n    return x\n',
+      'data.txt': '41',
+      'test_m.py': 'import os\nfrom m import f\n\ndef test_f():\n    n = int(open("data.txt").read())\n    os.remove("data.txt")\n    assert f(n) == 42\n',
+    });
+    const plan = planOf('m.py', dir);
+    const s = Scratch.create(dir);
+    const baseline = await runTests(plan, s, { trusted: true });
+    s.dispose();
+    assert.deepEqual(baseline.failed.map((f) => f.name), ['test_m.py::test_f']);
+    let made = 0;
+    const r = await proveCandidates(plan, [
+      { id: 'minus', files: new Map([['m.py', 'def f(x):\n    return x - 1\n']]) },
+      { id: 'times', files: new Map([['m.py', 'def f(x):\n    return x * 2\n']]) },
+      { id: 'plus', files: new Map([['m.py', 'def f(x):\n    return x + 1\n']]) },
+    ], baseline, { trusted: true, parallel: 1, scratchFactory: () => (made++, Scratch.create(dir)) });
+    assert.equal(r.winner, 'plus');
+    assert.equal(made, 1);
+    assert.deepEqual(r.results.map((x) => x.reason?.replace(/ \(.*/, '')), ['still fails: test_m.py::test_f', 'still fails: test_m.py::test_f', undefined]);
   });
 
   test('a verify command that cannot run: no search, and the reason says why', async () => {

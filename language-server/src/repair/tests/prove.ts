@@ -36,7 +36,7 @@ export interface ProveOptions {
    */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Fresh scratch copies (default: Scratch.create(plan.root)). */
+  /** Makes scratch copies (default: Scratch.create(plan.root)); one per parallel slot, reset between candidates. */
   scratchFactory?: () => Scratch;
   /** Stop after this many candidates (default: all). */
   maxCandidates?: number;
@@ -120,6 +120,24 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   const onOuterAbort = () => controllers.forEach((c) => c.abort());
   outer?.addEventListener('abort', onOuterAbort, { once: true });
 
+  // One copy per slot, put back (Scratch.reset) between candidates: a walk, not a new copy.
+  const idle: Scratch[] = [];
+  const all: Scratch[] = [];
+  const takeScratch = (): Scratch => {
+    const s = idle.pop();
+    if (s) {
+      try {
+        s.reset();
+        return s;
+      } catch {
+        s.dispose(); // the workspace changed under us (a file gone): a new copy
+      }
+    }
+    const n = makeScratch();
+    all.push(n);
+    return n;
+  };
+
   const testOne = async (i: number): Promise<CandidateResult> => {
     const c = list[i]!;
     const t = performance.now();
@@ -128,7 +146,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     let scratch: Scratch | undefined;
     const done = (verdict: Verdict, report?: TestReport, reason?: string): CandidateResult => ({ id: c.id, verdict, report, reason, ms: Math.round(performance.now() - t) });
     try {
-      scratch = makeScratch();
+      scratch = takeScratch();
       for (const [rel, text] of c.files) scratch.write(rel, text);
       const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm, order });
       if (quickFirst) {
@@ -143,6 +161,9 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
       if (why) return done('failed', full, why);
       // would it win? only then pay for the repeat
       if (i > best) return done('cancelled', full, 'a better-ranked candidate was proven');
+      // the repeat starts from the same state as the first run (a test may have deleted its inputs)
+      scratch.reset();
+      for (const [rel, text] of c.files) scratch.write(rel, text);
       const again = await runTests(plan, scratch, { trusted: true, timeoutMs, signal: ctl.signal, warm: opts.confirmCold ? undefined : opts.warm, order });
       if (ctl.signal.aborted) return done('cancelled', again);
       const why2 = judge(again, mustPass, targets);
@@ -152,7 +173,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
       return done('error', undefined, e instanceof Error ? e.message : String(e));
     } finally {
       controllers.delete(i);
-      scratch?.dispose();
+      if (scratch) idle.push(scratch);
     }
   };
 
@@ -172,6 +193,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     outer?.removeEventListener('abort', onOuterAbort);
+    for (const s of all) s.dispose();
   }
   const done = results.filter((r): r is CandidateResult => r !== undefined);
   const winner = Number.isFinite(best) ? results[best] : undefined;

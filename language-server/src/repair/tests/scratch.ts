@@ -34,6 +34,15 @@ export interface ScratchOptions {
   maxFiles?: number;
 }
 
+/** What the copy held when it was made: `reset` puts it back. */
+interface Manifest {
+  dirs: Set<string>;
+  /** rel -> the copy's size and mtime right after copying. */
+  files: Map<string, { size: number; mtimeMs: number }>;
+  /** rel -> link target. */
+  links: Map<string, string>;
+}
+
 export class Scratch {
   private disposed = false;
   private constructor(
@@ -44,6 +53,7 @@ export class Scratch {
     /** Bytes and files copied. */
     readonly bytes: number,
     readonly files: number,
+    private readonly manifest: Manifest,
   ) {}
 
   /** Copies `source` (a folder) into a new temp folder. */
@@ -54,6 +64,11 @@ export class Scratch {
     const root = realpathSync(mkdtempSync(join(tmpdir(), 'treasure-scratch-'))); // real: runners report real paths
     let bytes = 0;
     let files = 0;
+    const manifest: Manifest = { dirs: new Set(), files: new Map(), links: new Map() };
+    const link = (target: string, b: string, type?: 'dir') => {
+      symlinkSync(target, b, type);
+      manifest.links.set(relative(root, b), target);
+    };
     const walk = (from: string, to: string) => {
       for (const ent of readdirSync(from, { withFileTypes: true })) {
         const a = join(from, ent.name);
@@ -62,15 +77,16 @@ export class Scratch {
           if (SKIP_DIRS.has(ent.name)) continue;
           if (ent.name === 'target' && existsSync(join(from, 'Cargo.toml'))) continue;
           if (LINK_DIRS.has(ent.name) && (ent.name === 'node_modules' || existsSync(join(a, 'pyvenv.cfg')))) {
-            symlinkSync(a, b, 'dir');
+            link(a, b, 'dir');
             continue;
           }
           mkdirSync(b);
+          manifest.dirs.add(relative(root, b));
           walk(a, b);
         } else if (ent.isFile()) {
           const size = lstatSync(a).size;
           if (size > LINK_FILE_BYTES) {
-            symlinkSync(a, b);
+            link(a, b);
             continue;
           }
           bytes += size;
@@ -78,11 +94,13 @@ export class Scratch {
           if (bytes > maxBytes) throw new ScratchTooLargeError(src, `more than ${Math.round(maxBytes / 1048576)} MB of files`);
           if (files > maxFiles) throw new ScratchTooLargeError(src, `more than ${maxFiles} files`);
           copyFileSync(a, b, constants.COPYFILE_FICLONE); // a reflink where the file system has them
+          const st = lstatSync(b);
+          manifest.files.set(relative(root, b), { size: st.size, mtimeMs: st.mtimeMs });
         } else if (ent.isSymbolicLink()) {
           // a relative link inside the tree points into the copy as it is; an absolute one into the
           // workspace is pointed at the copy (else a test writing through it would write the user's file)
           const target = readlinkSync(a);
-          symlinkSync(isAbsolute(target) && target.startsWith(src + sep) ? join(root, relative(src, target)) : target, b);
+          link(isAbsolute(target) && target.startsWith(src + sep) ? join(root, relative(src, target)) : target, b);
         }
       }
     };
@@ -92,7 +110,58 @@ export class Scratch {
       rmSync(root, { recursive: true, force: true });
       throw e;
     }
-    return new Scratch(src, root, bytes, files);
+    return new Scratch(src, root, bytes, files, manifest);
+  }
+
+  /**
+   * Puts the copy back as it was made, for the next candidate: files a candidate or a test wrote
+   * (size or mtime changed) are copied again from the workspace, files and folders they created are
+   * removed, deleted ones restored. Costs a walk of the copy (a few ms where a new copy costs a
+   * whole copy). Returns how many entries it fixed.
+   */
+  reset(): number {
+    const m = this.manifest;
+    let fixed = 0;
+    const seen = new Set<string>();
+    const walk = (dir: string) => {
+      for (const ent of readdirSync(dir, { withFileTypes: true })) {
+        const abs = join(dir, ent.name);
+        const rel = relative(this.root, abs);
+        let keep: boolean;
+        if (ent.isSymbolicLink()) keep = m.links.get(rel) === readlinkSync(abs);
+        else if (ent.isDirectory()) keep = m.dirs.has(rel);
+        else {
+          const want = m.files.get(rel);
+          const st = ent.isFile() ? lstatSync(abs) : undefined;
+          keep = !!want && !!st && st.size === want.size && st.mtimeMs === want.mtimeMs;
+        }
+        if (!keep) {
+          rmSync(abs, { recursive: true, force: true }); // a link itself, not what it points to
+          fixed++;
+          continue;
+        }
+        seen.add(rel);
+        if (ent.isDirectory()) walk(abs);
+      }
+    };
+    walk(this.root);
+    for (const rel of [...m.dirs].sort((a, b) => a.length - b.length)) {
+      if (!seen.has(rel)) mkdirSync(join(this.root, rel), { recursive: true });
+    }
+    for (const [rel] of m.files) {
+      if (seen.has(rel)) continue;
+      const b = join(this.root, rel);
+      copyFileSync(join(this.source, rel), b, constants.COPYFILE_FICLONE);
+      const st = lstatSync(b);
+      m.files.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+      fixed++;
+    }
+    for (const [rel, target] of m.links) {
+      if (seen.has(rel)) continue;
+      symlinkSync(target, join(this.root, rel));
+      fixed++;
+    }
+    return fixed;
   }
 
   /** The copy's path of a workspace-relative or absolute (inside the workspace) path. */
