@@ -856,26 +856,35 @@ describe('proveCandidates', () => {
 });
 
 describe('TestSession', () => {
-  test('pytest: open (baseline + suspicious lines from one traced warm run), then prove', { skip: noPytest }, async () => {
+  const scratchDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('treasure-scratch-')).sort();
+
+  test('pytest: open (baseline + suspicious lines from one traced warm run), then prove in the same copy', { skip: noPytest }, async () => {
+    const before = scratchDirs();
     const t = await TestSession.open(join(PY, 'classify.py'), PY, { trusted: true, fromLine: 1, toLine: 9 });
+    assert.equal(scratchDirs().length, before.length + 1); // the baseline's copy, kept for prove()
     assert.ok(t instanceof TestSession);
     assert.equal(t.baseline.summary, 'pytest: 5 passed, 1 failed');
     assert.equal(t.cannotProve, undefined);
     assert.ok(t.suspicious.slice(0, 3).some((l) => l.line === 7));
     const text = readFileSync(join(PY, 'classify.py'), 'utf8');
     const fixed = ['n > 10', 'n <= 10'].map((c) => ({ fixed: text.replace('if n < 10:', `if ${c}:`) }));
-    const r = await t.prove(testCandidatesOf(t.plan.file, fixed));
+    const r = await t.prove(testCandidatesOf(t.plan.file, fixed), { parallel: 1 });
     assert.equal(r.winner, '1');
+    assert.deepEqual(scratchDirs(), before); // one slot: the kept copy did it all, and it is gone
   });
 
   test('node: the same calls; a folder without tests gives the reason', async () => {
+    const before = scratchDirs();
     const t = await TestSession.open('lib/clamp.js', JS, { trusted: true, fromLine: 3, toLine: 11 });
     assert.ok(t instanceof TestSession);
     assert.equal(t.suspicious[0]?.line, 8);
+    t.dispose();
+    assert.deepEqual(scratchDirs(), before);
     const passing = workspace({ 'a.js': 'exports.f = () => 1;\n', 'a.test.js': "require('node:test')('f', () => require('node:assert').equal(require('./a').f(), 1));\n" });
     const ok = await TestSession.open('a.js', passing, { trusted: true });
     assert.ok(ok instanceof TestSession);
     assert.equal(ok.cannotProve, 'the tests already pass (node: 1 passed): nothing to prove with them');
+    ok.dispose();
     const none = await TestSession.open('a.js', workspace({ 'a.js': '' }), { trusted: true });
     assert.ok('none' in none);
     await assert.rejects(TestSession.open('lib/clamp.js', JS, { trusted: false }), UntrustedWorkspaceError);

@@ -38,6 +38,8 @@ export interface ProveOptions {
   signal?: AbortSignal;
   /** Makes scratch copies (default: Scratch.create(plan.root)); one per parallel slot, reset between candidates. */
   scratchFactory?: () => Scratch;
+  /** Copies of plan.root lent for the search (e.g. the baseline's): used first, reset, never disposed here. */
+  scratches?: Scratch[];
   /** Stop after this many candidates (default: all). */
   maxCandidates?: number;
   /** pytest: warm workers to run in (see warm.ts); give it `parallel` workers. */
@@ -121,7 +123,8 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   outer?.addEventListener('abort', onOuterAbort, { once: true });
 
   // One copy per slot, put back (Scratch.reset) between candidates: a walk, not a new copy.
-  const idle: Scratch[] = [];
+  const lent = new Set(opts.scratches ?? []);
+  const idle: Scratch[] = [...lent];
   const all: Scratch[] = [];
   const takeScratch = (): Scratch => {
     const s = idle.pop();
@@ -130,7 +133,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
         s.reset();
         return s;
       } catch {
-        s.dispose(); // the workspace changed under us (a file gone): a new copy
+        if (!lent.has(s)) s.dispose(); // the workspace changed under us (a file gone): a new copy
       }
     }
     const n = makeScratch();
