@@ -1,12 +1,15 @@
 // A warm pytest worker: one Python process that imports pytest and the installed pytest plugins once,
 // then runs `pytest.main(args)` per request in a scratch copy. Between runs it forgets every module
 // loaded from the scratch (the module under test, the tests, conftest), restores sys.path and the
-// environment, and kills any process a test left running in its group. A run cold-starts pytest in
-// ~0.3 s on a quiet machine (more with plugins such as hypothesis); a warm run skips that.
+// environment, and kills any process a test left running in its group. A new pytest process costs
+// 0.5 s here before the first test (2 s with hypothesis installed); a warm run ~0.1-0.2 s in all
+// (bench/tests-runner.ts).
 //
 // Requests go in on stdin, one JSON a line; answers come back on fd 3 (tests cannot write there by
-// accident). A run that times out or is cancelled kills the worker's whole process group; the next
-// request starts a fresh worker.
+// accident), the first being {"ready": true} once pytest is imported: a run's time limit starts
+// then. A run that times out or is cancelled kills the worker's whole process group; the pool starts
+// it again when the worker is released. A worker that dies under a test makes runTests retry that
+// run in a new process.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
