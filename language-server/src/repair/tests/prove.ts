@@ -1,11 +1,12 @@
-// Proof by the user's tests: each candidate is applied in its own scratch copy and tested, best-ranked
-// first, up to `parallel` at a time. A candidate is proven when it passes every test that passed in
-// the baseline and every target (the baseline's failures, less those that failed from the
-// environment, e.g. no network: no evidence either way). Steps per candidate: the targets first (a
-// quick reject: pytest orders them first and stops at the first failure in one process; go, cargo and
-// node with several test files run them alone first), then the full plan; the winner's full run is
-// repeated once (a flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one is proven first,
-// the better-ranked ones still running are waited for, and the worse ones are cancelled.
+// Proof by the user's tests: each candidate is applied in a scratch copy (one per parallel slot, put
+// back with Scratch.reset between candidates) and tested, best-ranked first, up to `parallel` at a
+// time. A candidate is proven when it passes every test that passed in the baseline and every target
+// (the baseline's failures, less those that failed from the environment, e.g. no network: no
+// evidence either way). Steps per candidate: the targets first (a quick reject: pytest orders them
+// first and stops at the first failure in one process; go, cargo and node with several test files run
+// them alone first), then the full plan; the winner's full run is repeated once from a reset copy (a
+// flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one
+// is proven first, the better-ranked ones still running are waited for, and the worse ones cancelled.
 import { availableParallelism } from 'node:os';
 import type { Candidate } from '../types';
 import { requireTrust } from './env';
