@@ -856,13 +856,11 @@ describe('proveCandidates', () => {
 });
 
 describe('TestSession', () => {
-  const scratchDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('treasure-scratch-')).sort();
-
   test('pytest: open (baseline + suspicious lines from one traced warm run), then prove in the same copy', { skip: noPytest }, async () => {
-    const before = scratchDirs();
     const t = await TestSession.open(join(PY, 'classify.py'), PY, { trusted: true, fromLine: 1, toLine: 9 });
-    assert.equal(scratchDirs().length, before.length + 1); // the baseline's copy, kept for prove()
     assert.ok(t instanceof TestSession);
+    const kept = t.scratchRoot!;
+    assert.ok(existsSync(kept)); // the baseline's copy, kept for prove()
     assert.equal(t.baseline.summary, 'pytest: 5 passed, 1 failed');
     assert.equal(t.cannotProve, undefined);
     assert.ok(t.suspicious.slice(0, 3).some((l) => l.line === 7));
@@ -870,16 +868,17 @@ describe('TestSession', () => {
     const fixed = ['n > 10', 'n <= 10'].map((c) => ({ fixed: text.replace('if n < 10:', `if ${c}:`) }));
     const r = await t.prove(testCandidatesOf(t.plan.file, fixed), { parallel: 1 });
     assert.equal(r.winner, '1');
-    assert.deepEqual(scratchDirs(), before); // one slot: the kept copy did it all, and it is gone
+    assert.ok(!existsSync(kept)); // removed after proving
+    assert.equal(t.scratchRoot, undefined);
   });
 
   test('node: the same calls; a folder without tests gives the reason', async () => {
-    const before = scratchDirs();
     const t = await TestSession.open('lib/clamp.js', JS, { trusted: true, fromLine: 3, toLine: 11 });
     assert.ok(t instanceof TestSession);
     assert.equal(t.suspicious[0]?.line, 8);
+    const kept = t.scratchRoot!;
     t.dispose();
-    assert.deepEqual(scratchDirs(), before);
+    assert.ok(!existsSync(kept));
     const passing = workspace({ 'a.js': 'exports.f = () => 1;\n', 'a.test.js': "require('node:test')('f', () => require('node:assert').equal(require('./a').f(), 1));\n" });
     const ok = await TestSession.open('a.js', passing, { trusted: true });
     assert.ok(ok instanceof TestSession);

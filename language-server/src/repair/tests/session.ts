@@ -88,6 +88,11 @@ export class TestSession {
     }
   }
 
+  /** The kept copy's folder, until prove() or dispose() removes it. */
+  get scratchRoot(): string | undefined {
+    return this.scratch?.root;
+  }
+
   /** Removes the kept copy (prove() does it too; call this when a session ends without proving). */
   dispose(): void {
     this.scratch?.dispose();

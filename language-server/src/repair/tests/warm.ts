@@ -12,11 +12,11 @@
 // run in a new process.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { requireTrust, testEnv } from './env';
+import { helperDir, requireTrust, testEnv } from './env';
 import { killGroup } from './process';
 import { pluginDir } from './pytest-plugin';
 
@@ -118,7 +118,7 @@ function workerScript(): string {
   try {
     statSync(p);
   } catch {
-    mkdirSync(dir, { recursive: true });
+    helperDir(dir);
     writeFileSync(p, WORKER_SOURCE);
   }
   return p;
