@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  cargoTargetDir,
   disposeWarmPools,
   findTests,
   localize,
@@ -460,6 +461,7 @@ describe('runTests: cargo test', { skip: hasCargo ? false : 'cargo is not instal
     const dir = workspace({ 'rs/Cargo.toml': '[package]\nname = "clampy"\nversion = "0.1.0"\nedition = "2021"\n', 'rs/src/lib.rs': lib });
     const plan = planOf('rs/src/lib.rs', dir);
     assert.deepEqual([plan.kind, plan.cwd], ['cargo', 'rs']);
+    temps.push(cargoTargetDir(plan.root)); // the build folder goes with the workspace
     const s = Scratch.create(dir);
     try {
       const r = await runTests(plan, s, { trusted: true, timeoutMs: 180000 });

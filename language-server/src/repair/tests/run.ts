@@ -53,6 +53,11 @@ export function substitute(command: string, plan: TestPlan, scratch: Scratch): s
   return command.replace(/\$\{(\w+)\}/g, (m, k: string) => (k in vars ? shellQuote(vars[k]!) : m));
 }
 
+/** cargo's build folder for a workspace: in the temp folder, one per workspace, shared by its candidates (incremental builds). */
+export function cargoTargetDir(root: string): string {
+  return join(tmpdir(), `treasure-cargo-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
+}
+
 interface Invocation {
   argv: string[];
   cwd: string;
@@ -87,11 +92,8 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
     }
     case 'go':
       return { argv: ['go', ...goTestArgs(plan.goPackage ?? './...', opts.only)], cwd, env: {} };
-    case 'cargo': {
-      // one build folder per workspace in the temp dir, shared by the candidates (incremental builds)
-      const h = createHash('sha256').update(plan.root).digest('hex').slice(0, 12);
-      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: join(tmpdir(), `treasure-cargo-${h}`), RUST_BACKTRACE: '1', CARGO_TERM_COLOR: 'never' } };
-    }
+    case 'cargo':
+      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: cargoTargetDir(plan.root), RUST_BACKTRACE: '1', CARGO_TERM_COLOR: 'never' } };
     case 'npm':
     case 'command':
       return { argv: ['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)], cwd, env: {} };
