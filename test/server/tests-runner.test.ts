@@ -3,11 +3,12 @@
 // workspaces written to a temp folder for the bad cases (hang, fork, flood, delete, flaky, network).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  cargoTargetDir,
   disposeWarmPools,
   findTests,
   localize,
@@ -162,9 +163,71 @@ describe('Scratch', () => {
     assert.ok(!existsSync(s.root));
   });
 
-  test('a workspace over the size cap is refused with a clear error', () => {
-    const dir = workspace({ 'big.bin': 'x'.repeat(200_000) });
-    assert.throws(() => Scratch.create(dir, { maxBytes: 100_000 }), /too large to copy for running tests/);
+  test('links: an absolute link into the workspace points into the copy; writing a linked file replaces the link', () => {
+    const dir = workspace({ 'real.py': 'x = 1\n', 'data/a.txt': 'a' });
+    symlinkSync(join(dir, 'data', 'a.txt'), join(dir, 'abs-link.txt'));
+    symlinkSync('real.py', join(dir, 'mod.py'));
+    const s = Scratch.create(dir);
+    try {
+      assert.equal(readlinkSync(join(s.root, 'abs-link.txt')), join(s.root, 'data', 'a.txt'));
+      writeFileSync(join(s.root, 'abs-link.txt'), 'changed by a test');
+      assert.equal(readFileSync(join(dir, 'data', 'a.txt'), 'utf8'), 'a');
+      s.write('mod.py', 'x = 2\n');
+      assert.equal(readFileSync(join(dir, 'real.py'), 'utf8'), 'x = 1\n');
+      assert.equal(readFileSync(join(s.root, 'mod.py'), 'utf8'), 'x = 2\n');
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('reset puts the copy back as it was made: written, deleted, created files and folders, links', () => {
+    const dir = workspace({ 'a.py': 'x = 1\n', 'sub/b.txt': 'b', 'sub/deep/c.txt': 'c', 'node_modules/m/index.js': '' });
+    symlinkSync('a.py', join(dir, 'link.py'));
+    const s = Scratch.create(dir);
+    const tree = (root: string): string[] => {
+      const out: string[] = [];
+      const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          const rel = p.slice(root.length + 1);
+          if (e.isSymbolicLink()) out.push(`${rel} -> ${readlinkSync(p)}`);
+          else if (e.isDirectory()) (out.push(`${rel}/`), walk(p));
+          else out.push(`${rel}: ${readFileSync(p, 'utf8')}`);
+        }
+      };
+      walk(root);
+      return out.sort();
+    };
+    try {
+      const before = tree(s.root);
+      s.write('a.py', 'x = 2\n');
+      writeFileSync(join(s.root, 'sub/b.txt'), 'B'); // same size, new mtime
+      rmSync(join(s.root, 'sub/deep'), { recursive: true });
+      mkdirSync(join(s.root, 'new/dir'), { recursive: true });
+      writeFileSync(join(s.root, 'new/dir/junk.txt'), 'junk');
+      rmSync(join(s.root, 'link.py'));
+      writeFileSync(join(s.root, 'link.py'), 'not a link');
+      rmSync(join(s.root, 'node_modules'));
+      assert.ok(s.reset() >= 6);
+      assert.deepEqual(tree(s.root), before);
+      assert.equal(s.reset(), 0);
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('a workspace over the size cap is refused with a clear error; files over 1 MB are linked, not copied', () => {
+    const dir = workspace({ 'a.txt': 'x'.repeat(200_000), 'b.txt': 'y'.repeat(200_000) });
+    assert.throws(() => Scratch.create(dir, { maxBytes: 300_000 }), /too large to copy for running tests/);
+    writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(2 << 20));
+    rmSync(join(dir, 'b.txt'));
+    const s = Scratch.create(dir, { maxBytes: 300_000 });
+    try {
+      assert.equal(readlinkSync(join(s.root, 'weights.bin')), join(dir, 'weights.bin'));
+      assert.equal(s.bytes, 200_000);
+    } finally {
+      s.dispose();
+    }
   });
 });
 
@@ -229,7 +292,8 @@ describe('runTests: pytest', { skip: noPytest }, () => {
     const pidFile = join(dir, 'pids.txt');
     const s = Scratch.create(dir);
     try {
-      const r = await runTests(planOf('m.py', dir), s, { trusted: true, timeoutMs: 2500, env: { PID_FILE: pidFile } });
+      // 5 s: a new pytest process on a loaded machine takes seconds before the test starts
+      const r = await runTests(planOf('m.py', dir), s, { trusted: true, timeoutMs: 5000, env: { PID_FILE: pidFile } });
       assert.equal(r.timedOut, true);
       assert.equal(r.failed[0]?.name, 'test_m.py::test_hangs');
       assert.equal(r.failed[0]?.timedOut, true);
@@ -397,6 +461,7 @@ describe('runTests: cargo test', { skip: hasCargo ? false : 'cargo is not instal
     const dir = workspace({ 'rs/Cargo.toml': '[package]\nname = "clampy"\nversion = "0.1.0"\nedition = "2021"\n', 'rs/src/lib.rs': lib });
     const plan = planOf('rs/src/lib.rs', dir);
     assert.deepEqual([plan.kind, plan.cwd], ['cargo', 'rs']);
+    temps.push(cargoTargetDir(plan.root)); // the build folder goes with the workspace
     const s = Scratch.create(dir);
     try {
       const r = await runTests(plan, s, { trusted: true, timeoutMs: 180000 });
@@ -721,6 +786,53 @@ describe('proveCandidates', () => {
     }
   });
 
+  test('a src layout whose package is also importable from the user\'s folder (as an editable install makes it): the candidate\'s copy is tested', { skip: noPytest }, async () => {
+    const dir = workspace({
+      'src/pkg/__init__.py': '',
+      'src/pkg/mod.py': 'def f(x):\n    return x - 1\n',
+      'tests/test_mod.py': 'from pkg.mod import f\n\ndef test_f():\n    assert f(1) == 2\n\ndef test_g():\n    assert f(0) == 1\n',
+    });
+    const saved = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = join(dir, 'src'); // the user's own copy, importable from anywhere
+    try {
+      const plan = planOf('src/pkg/mod.py', dir);
+      for (const warm of [undefined, new WarmPool({ python: 'python3', size: 1, trusted: true })]) {
+        const s = Scratch.create(dir);
+        const baseline = await runTests(plan, s, { trusted: true, warm });
+        s.dispose();
+        assert.equal(baseline.failed.length, 2);
+        const r = await proveCandidates(plan, [{ id: 'plus1', files: new Map([['src/pkg/mod.py', 'def f(x):\n    return x + 1\n']]) }], baseline, { trusted: true, warm });
+        warm?.dispose();
+        assert.equal(r.winner, 'plus1', `${warm ? 'warm' : 'new process'}: ${r.results[0]?.reason}`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = saved;
+    }
+  });
+
+  test('copies are reused between candidates: what a test deleted is back for the next one', { skip: noPytest }, async () => {
+    const dir = workspace({
+      'm.py': 'def f(x):\n    return x\n',
+      'data.txt': '41',
+      'test_m.py': 'import os\nfrom m import f\n\ndef test_f():\n    n = int(open("data.txt").read())\n    os.remove("data.txt")\n    assert f(n) == 42\n',
+    });
+    const plan = planOf('m.py', dir);
+    const s = Scratch.create(dir);
+    const baseline = await runTests(plan, s, { trusted: true });
+    s.dispose();
+    assert.deepEqual(baseline.failed.map((f) => f.name), ['test_m.py::test_f']);
+    let made = 0;
+    const r = await proveCandidates(plan, [
+      { id: 'minus', files: new Map([['m.py', 'def f(x):\n    return x - 1\n']]) },
+      { id: 'times', files: new Map([['m.py', 'def f(x):\n    return x * 2\n']]) },
+      { id: 'plus', files: new Map([['m.py', 'def f(x):\n    return x + 1\n']]) },
+    ], baseline, { trusted: true, parallel: 1, scratchFactory: () => (made++, Scratch.create(dir)) });
+    assert.equal(r.winner, 'plus');
+    assert.equal(made, 1);
+    assert.deepEqual(r.results.map((x) => x.reason?.replace(/ \(.*/, '')), ['still fails: test_m.py::test_f', 'still fails: test_m.py::test_f', undefined]);
+  });
+
   test('a verify command that cannot run: no search, and the reason says why', async () => {
     const plan = planOf('classify.py', PY, { verifyCommand: 'no-such-checker ${file}' });
     const s = Scratch.create(PY);
@@ -746,21 +858,34 @@ describe('proveCandidates', () => {
 });
 
 describe('TestSession', () => {
-  test('pytest: open (baseline + suspicious lines from one traced warm run), then prove', { skip: noPytest }, async () => {
+  test('pytest: open (baseline + suspicious lines from one traced warm run), then prove in the same copy', { skip: noPytest }, async () => {
     const t = await TestSession.open(join(PY, 'classify.py'), PY, { trusted: true, fromLine: 1, toLine: 9 });
     assert.ok(t instanceof TestSession);
+    const kept = t.scratchRoot!;
+    assert.ok(existsSync(kept)); // the baseline's copy, kept for prove()
     assert.equal(t.baseline.summary, 'pytest: 5 passed, 1 failed');
+    assert.equal(t.cannotProve, undefined);
     assert.ok(t.suspicious.slice(0, 3).some((l) => l.line === 7));
     const text = readFileSync(join(PY, 'classify.py'), 'utf8');
     const fixed = ['n > 10', 'n <= 10'].map((c) => ({ fixed: text.replace('if n < 10:', `if ${c}:`) }));
-    const r = await t.prove(testCandidatesOf(t.plan.file, fixed));
+    const r = await t.prove(testCandidatesOf(t.plan.file, fixed), { parallel: 1 });
     assert.equal(r.winner, '1');
+    assert.ok(!existsSync(kept)); // removed after proving
+    assert.equal(t.scratchRoot, undefined);
   });
 
   test('node: the same calls; a folder without tests gives the reason', async () => {
     const t = await TestSession.open('lib/clamp.js', JS, { trusted: true, fromLine: 3, toLine: 11 });
     assert.ok(t instanceof TestSession);
     assert.equal(t.suspicious[0]?.line, 8);
+    const kept = t.scratchRoot!;
+    t.dispose();
+    assert.ok(!existsSync(kept));
+    const passing = workspace({ 'a.js': 'exports.f = () => 1;\n', 'a.test.js': "require('node:test')('f', () => require('node:assert').equal(require('./a').f(), 1));\n" });
+    const ok = await TestSession.open('a.js', passing, { trusted: true });
+    assert.ok(ok instanceof TestSession);
+    assert.equal(ok.cannotProve, 'the tests already pass (node: 1 passed): nothing to prove with them');
+    ok.dispose();
     const none = await TestSession.open('a.js', workspace({ 'a.js': '' }), { trusted: true });
     assert.ok('none' in none);
     await assert.rejects(TestSession.open('lib/clamp.js', JS, { trusted: false }), UntrustedWorkspaceError);

@@ -5,6 +5,8 @@
 // (pyenv shims, ~/.cargo, the Go build cache), and a different HOME breaks them. The scratch copy
 // protects the workspace's files, not the rest of the machine: it is not a sandbox.
 
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_KEY|ACCESS_KEY|AUTH|SESSION|COOKIE)/i;
 
 export class UntrustedWorkspaceError extends Error {
@@ -36,4 +38,13 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   env.FORCE_COLOR = '0';
   env.CI = '1';
   return { ...env, ...extra };
+}
+
+/** A folder of our own helper files (plugin, reporter, worker) for this process, removed when it exits. */
+export function helperDir(dir: string): string {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return dir;
 }

@@ -5,9 +5,10 @@
 // The preload removes its variables from process.env at once, so processes a test starts do not load
 // it. Where the inspector is missing it does nothing (the caller falls back to one run per test).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { helperDir } from './env';
 
 export const PRELOAD_SOURCE = `
 'use strict';
@@ -51,7 +52,7 @@ export function preloadPath(): string {
   if (written && existsSync(written)) return written;
   const h = createHash('sha256').update(PRELOAD_SOURCE).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), `treasure-node-cover-${h}-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
+  helperDir(dir);
   written = join(dir, 'cover.cjs');
   writeFileSync(written, PRELOAD_SOURCE);
   return written;

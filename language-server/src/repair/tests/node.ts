@@ -2,10 +2,11 @@
 // a file: every test's start, pass and failure, with the assertion's expected/actual and the stack.
 // Ids are "relative/file.test.js > suite > test name" (the suite path from the start events' nesting).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, TestFailure } from './report';
+import { helperDir } from './env';
 
 export const REPORTER_SOURCE = `
 const keep = (v) => { try { const s = typeof v === 'string' ? JSON.stringify(v) : require('node:util').inspect(v, { depth: 4, breakLength: Infinity }); return s.length > 400 ? s.slice(0, 400) + '...' : s; } catch { return String(v); } };
@@ -35,7 +36,7 @@ export function reporterPath(): string {
   if (written && existsSync(written)) return written;
   const h = createHash('sha256').update(REPORTER_SOURCE).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), `treasure-node-reporter-${h}-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
+  helperDir(dir);
   written = join(dir, 'reporter.cjs');
   writeFileSync(written, REPORTER_SOURCE);
   return written;

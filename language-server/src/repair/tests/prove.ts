@@ -1,11 +1,12 @@
-// Proof by the user's tests: each candidate is applied in its own scratch copy and tested, best-ranked
-// first, up to `parallel` at a time. A candidate is proven when it passes every test that passed in
-// the baseline and every target (the baseline's failures, less those that failed from the
-// environment, e.g. no network: no evidence either way). Steps per candidate: the targets first (a
-// quick reject: pytest orders them first and stops at the first failure in one process; go, cargo and
-// node with several test files run them alone first), then the full plan; the winner's full run is
-// repeated once (a flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one is proven first,
-// the better-ranked ones still running are waited for, and the worse ones are cancelled.
+// Proof by the user's tests: each candidate is applied in a scratch copy (one per parallel slot, put
+// back with Scratch.reset between candidates) and tested, best-ranked first, up to `parallel` at a
+// time. A candidate is proven when it passes every test that passed in the baseline and every target
+// (the baseline's failures, less those that failed from the environment, e.g. no network: no
+// evidence either way). Steps per candidate: the targets first (a quick reject: pytest orders them
+// first and stops at the first failure in one process; go, cargo and node with several test files run
+// them alone first), then the full plan; the winner's full run is repeated once from a reset copy (a
+// flaky pass is not a proof). The winner is the best-ranked proven candidate: when a lower-ranked one
+// is proven first, the better-ranked ones still running are waited for, and the worse ones cancelled.
 import { availableParallelism } from 'node:os';
 import type { Candidate } from '../types';
 import { requireTrust } from './env';
@@ -36,8 +37,10 @@ export interface ProveOptions {
    */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Fresh scratch copies (default: Scratch.create(plan.root)). */
+  /** Makes scratch copies (default: Scratch.create(plan.root)); one per parallel slot, reset between candidates. */
   scratchFactory?: () => Scratch;
+  /** Copies of plan.root lent for the search (e.g. the baseline's): used first, reset, never disposed here. */
+  scratches?: Scratch[];
   /** Stop after this many candidates (default: all). */
   maxCandidates?: number;
   /** pytest: warm workers to run in (see warm.ts); give it `parallel` workers. */
@@ -120,6 +123,25 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   const onOuterAbort = () => controllers.forEach((c) => c.abort());
   outer?.addEventListener('abort', onOuterAbort, { once: true });
 
+  // One copy per slot, put back (Scratch.reset) between candidates: a walk, not a new copy.
+  const lent = new Set(opts.scratches ?? []);
+  const idle: Scratch[] = [...lent];
+  const all: Scratch[] = [];
+  const takeScratch = (): Scratch => {
+    const s = idle.pop();
+    if (s) {
+      try {
+        s.reset();
+        return s;
+      } catch {
+        if (!lent.has(s)) s.dispose(); // the workspace changed under us (a file gone): a new copy
+      }
+    }
+    const n = makeScratch();
+    all.push(n);
+    return n;
+  };
+
   const testOne = async (i: number): Promise<CandidateResult> => {
     const c = list[i]!;
     const t = performance.now();
@@ -128,7 +150,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     let scratch: Scratch | undefined;
     const done = (verdict: Verdict, report?: TestReport, reason?: string): CandidateResult => ({ id: c.id, verdict, report, reason, ms: Math.round(performance.now() - t) });
     try {
-      scratch = makeScratch();
+      scratch = takeScratch();
       for (const [rel, text] of c.files) scratch.write(rel, text);
       const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm, order });
       if (quickFirst) {
@@ -143,6 +165,9 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
       if (why) return done('failed', full, why);
       // would it win? only then pay for the repeat
       if (i > best) return done('cancelled', full, 'a better-ranked candidate was proven');
+      // the repeat starts from the same state as the first run (a test may have deleted its inputs)
+      scratch.reset();
+      for (const [rel, text] of c.files) scratch.write(rel, text);
       const again = await runTests(plan, scratch, { trusted: true, timeoutMs, signal: ctl.signal, warm: opts.confirmCold ? undefined : opts.warm, order });
       if (ctl.signal.aborted) return done('cancelled', again);
       const why2 = judge(again, mustPass, targets);
@@ -152,7 +177,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
       return done('error', undefined, e instanceof Error ? e.message : String(e));
     } finally {
       controllers.delete(i);
-      scratch?.dispose();
+      if (scratch) idle.push(scratch);
     }
   };
 
@@ -172,6 +197,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     outer?.removeEventListener('abort', onOuterAbort);
+    for (const s of all) s.dispose();
   }
   const done = results.filter((r): r is CandidateResult => r !== undefined);
   const winner = Number.isFinite(best) ? results[best] : undefined;

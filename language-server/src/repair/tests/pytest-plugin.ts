@@ -7,10 +7,11 @@
 // With $TREASURE_TRACE_FILE set, it records with sys.settrace the lines of that one file each test
 // runs (setup, call and teardown): the coverage spectrum for localization, with nothing installed.
 // Expected/actual come from pytest's own assertion-comparison hook (assert actual == expected).
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { helperDir } from './env';
 
 export const PLUGIN_MODULE = '_treasure_pytest';
 
@@ -175,7 +176,7 @@ export function pluginDir(): string {
   if (written && existsSync(join(written, `${PLUGIN_MODULE}.py`))) return written;
   const h = createHash('sha256').update(PLUGIN_SOURCE).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), `treasure-pytest-${h}-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
+  helperDir(dir);
   writeFileSync(join(dir, `${PLUGIN_MODULE}.py`), PLUGIN_SOURCE);
   written = dir;
   return dir;

@@ -1,5 +1,6 @@
 // pytest: the command line our runs use, and the plugin's JSON-lines report read back as a TestReport.
-import { delimiter } from 'node:path';
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { PLUGIN_MODULE, pluginDir } from './pytest-plugin';
 import { notEqualParts, type Frame, type TestFailure } from './report';
 
@@ -12,10 +13,21 @@ export function pytestArgs(targets: string[]): string[] {
   return ['-p', PLUGIN_MODULE, '-p', 'no:cacheprovider', '-q', '--no-header', '--color=no', '-o', 'console_output_style=classic', '--maxfail=1000000000', '--rootdir=.', ...targets];
 }
 
-/** The environment additions a pytest run needs: the plugin on PYTHONPATH, the report file. */
-export function pytestEnv(base: NodeJS.ProcessEnv, reportFile: string, traceFile?: string, orderFile?: string): Record<string, string> {
+/**
+ * Where the module under test is imported from, in the copy: the folder above its topmost package
+ * (src/pkg/mod.py with pkg/__init__.py: src). It goes first on the path, so the candidate's copy is
+ * imported even when the project is installed in editable mode (pointing at the user's folder).
+ */
+export function importRoot(scratchRoot: string, relFile: string): string {
+  let dir = dirname(join(scratchRoot, relFile));
+  while (dir.startsWith(scratchRoot + sep) && existsSync(join(dir, '__init__.py'))) dir = dirname(dir);
+  return dir;
+}
+
+/** The environment additions a pytest run needs: the plugin and the import roots on PYTHONPATH, the report file. */
+export function pytestEnv(base: NodeJS.ProcessEnv, reportFile: string, traceFile?: string, orderFile?: string, paths: string[] = []): Record<string, string> {
   const extra: Record<string, string> = {
-    PYTHONPATH: [pluginDir(), base.PYTHONPATH].filter(Boolean).join(delimiter),
+    PYTHONPATH: [pluginDir(), ...paths, base.PYTHONPATH].filter(Boolean).join(delimiter),
     TREASURE_REPORT: reportFile,
   };
   if (traceFile) extra.TREASURE_TRACE_FILE = traceFile;

@@ -8,7 +8,7 @@ import { fileOf, namePatternOf, nodeTestArgs, parseNodeReport } from './node';
 import type { TestPlan } from './plan';
 import { DEFAULT_OUTPUT_CAP, runProcess, type ProcessResult } from './process';
 import type { WarmPool } from './warm';
-import { parsePytestReport, pytestArgs, pytestEnv } from './pytest';
+import { importRoot, parsePytestReport, pytestArgs, pytestEnv } from './pytest';
 import { summarize, tail, type TestFailure, type TestReport } from './report';
 import type { Scratch } from './scratch';
 import { createHash } from 'node:crypto';
@@ -53,11 +53,18 @@ export function substitute(command: string, plan: TestPlan, scratch: Scratch): s
   return command.replace(/\$\{(\w+)\}/g, (m, k: string) => (k in vars ? shellQuote(vars[k]!) : m));
 }
 
+/** cargo's build folder for a workspace: in the temp folder, one per workspace, shared by its candidates (incremental builds). */
+export function cargoTargetDir(root: string): string {
+  return join(tmpdir(), `treasure-cargo-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
+}
+
 interface Invocation {
   argv: string[];
   cwd: string;
   env: Record<string, string>;
   reportFile?: string;
+  /** pytest: folders put first on sys.path (the warm worker sets them itself). */
+  paths?: string[];
 }
 
 function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp: string): Invocation {
@@ -74,7 +81,8 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
       const python = plan.python?.startsWith(plan.root) ? scratch.path(plan.python) : (plan.python ?? 'python3');
       // many ids would make a long command line: their files instead (a superset; the verdicts still name each test)
       const only = opts.only && opts.only.length > MAX_IDS ? [...new Set(opts.only.map((id) => id.split('::')[0]!))] : opts.only;
-      return { argv: [python, '-m', 'pytest', ...pytestArgs(only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile), reportFile };
+      const paths = [...new Set([importRoot(scratch.root, plan.file), scratch.root])];
+      return { argv: [python, '-m', 'pytest', ...pytestArgs(only ?? plan.testFiles)], cwd, env: pytestEnv(base, reportFile, opts.traceFile, orderFile, paths), reportFile, paths };
     }
     case 'node': {
       const reportFile = join(tmp, 'report.jsonl');
@@ -84,11 +92,8 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
     }
     case 'go':
       return { argv: ['go', ...goTestArgs(plan.goPackage ?? './...', opts.only)], cwd, env: {} };
-    case 'cargo': {
-      // one build folder per workspace in the temp dir, shared by the candidates (incremental builds)
-      const h = createHash('sha256').update(plan.root).digest('hex').slice(0, 12);
-      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: join(tmpdir(), `treasure-cargo-${h}`), RUST_BACKTRACE: '1', CARGO_TERM_COLOR: 'never' } };
-    }
+    case 'cargo':
+      return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: cargoTargetDir(plan.root), RUST_BACKTRACE: '1', CARGO_TERM_COLOR: 'never' } };
     case 'npm':
     case 'command':
       return { argv: ['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)], cwd, env: {} };
@@ -98,6 +103,12 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
 /** Runs the plan's tests (or `only` of them) in `scratch`. Never throws for a failing or broken run. */
 export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions): Promise<TestReport> {
   requireTrust(opts.trusted, 'running tests');
+  if (opts.signal?.aborted) {
+    // nothing started (and a healthy warm worker is not killed for a run that never was)
+    const r: TestReport = { runner: plan.kind, passed: [], failed: [], skipped: [], errors: [], timedOut: false, cancelled: true, exitCode: null, ms: 0, outputTail: '', summary: '' };
+    r.summary = summarize(r);
+    return r;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-run-')); // outside the scratch: a test cannot delete it
   try {
     const inv = invocation(plan, scratch, opts, tmp);
@@ -130,7 +141,7 @@ async function runWarm(pool: WarmPool, inv: Invocation, timeoutMs: number, opts:
   const worker = await pool.acquire();
   try {
     const args = inv.argv.slice(inv.argv.indexOf('pytest') + 1);
-    const r = await worker.run(inv.cwd, args, { ...inv.env, ...opts.env }, { timeoutMs, signal: opts.signal, outputFile: join(tmp, 'output.txt'), outputCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP });
+    const r = await worker.run(inv.cwd, args, { ...inv.env, ...opts.env }, inv.paths ?? [], { timeoutMs, signal: opts.signal, outputFile: join(tmp, 'output.txt'), outputCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP });
     const crash = r.crashed ? 'the pytest worker exited during the run (a test ended the process?)' : undefined;
     return { exitCode: r.exitCode, timedOut: r.timedOut, cancelled: r.cancelled, output: r.output, outputBytes: r.output.length, ms: r.ms, spawnError: crash };
   } finally {

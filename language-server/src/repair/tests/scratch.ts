@@ -9,8 +9,10 @@
 //   user's copy: an accepted risk, since copying node_modules costs seconds and hundreds of MB;
 // - build output, skipped: Rust's target/ (cargo gets CARGO_TARGET_DIR in the temp folder instead,
 //   see plan.ts), dist/ and build/ are copied (a test may import them).
+// - files over 1 MB (model weights, data sets, wasm, archives), symlinked: copying them for every
+//   candidate costs more than the tests; a test that rewrites one in place would write the user's.
 // A workspace with more than `maxBytes` of files to copy is refused with a clear error.
-import { copyFileSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -18,6 +20,7 @@ export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '__pycache__', '.pytest
 export const LINK_DIRS = new Set(['node_modules', '.venv', 'venv']);
 export const DEFAULT_MAX_BYTES = 64 << 20;
 export const DEFAULT_MAX_FILES = 20000;
+export const LINK_FILE_BYTES = 1 << 20;
 
 export class ScratchTooLargeError extends Error {
   constructor(root: string, what: string) {
@@ -31,6 +34,15 @@ export interface ScratchOptions {
   maxFiles?: number;
 }
 
+/** What the copy held when it was made: `reset` puts it back. */
+interface Manifest {
+  dirs: Set<string>;
+  /** rel -> the copy's size and mtime right after copying. */
+  files: Map<string, { size: number; mtimeMs: number }>;
+  /** rel -> link target. */
+  links: Map<string, string>;
+}
+
 export class Scratch {
   private disposed = false;
   private constructor(
@@ -41,6 +53,7 @@ export class Scratch {
     /** Bytes and files copied. */
     readonly bytes: number,
     readonly files: number,
+    private readonly manifest: Manifest,
   ) {}
 
   /** Copies `source` (a folder) into a new temp folder. */
@@ -51,6 +64,11 @@ export class Scratch {
     const root = realpathSync(mkdtempSync(join(tmpdir(), 'treasure-scratch-'))); // real: runners report real paths
     let bytes = 0;
     let files = 0;
+    const manifest: Manifest = { dirs: new Set(), files: new Map(), links: new Map() };
+    const link = (target: string, b: string, type?: 'dir') => {
+      symlinkSync(target, b, type);
+      manifest.links.set(relative(root, b), target);
+    };
     const walk = (from: string, to: string) => {
       for (const ent of readdirSync(from, { withFileTypes: true })) {
         const a = join(from, ent.name);
@@ -59,21 +77,30 @@ export class Scratch {
           if (SKIP_DIRS.has(ent.name)) continue;
           if (ent.name === 'target' && existsSync(join(from, 'Cargo.toml'))) continue;
           if (LINK_DIRS.has(ent.name) && (ent.name === 'node_modules' || existsSync(join(a, 'pyvenv.cfg')))) {
-            symlinkSync(a, b, 'dir');
+            link(a, b, 'dir');
             continue;
           }
           mkdirSync(b);
+          manifest.dirs.add(relative(root, b));
           walk(a, b);
         } else if (ent.isFile()) {
           const size = lstatSync(a).size;
+          if (size > LINK_FILE_BYTES) {
+            link(a, b);
+            continue;
+          }
           bytes += size;
           files++;
           if (bytes > maxBytes) throw new ScratchTooLargeError(src, `more than ${Math.round(maxBytes / 1048576)} MB of files`);
           if (files > maxFiles) throw new ScratchTooLargeError(src, `more than ${maxFiles} files`);
           copyFileSync(a, b, constants.COPYFILE_FICLONE); // a reflink where the file system has them
+          const st = lstatSync(b);
+          manifest.files.set(relative(root, b), { size: st.size, mtimeMs: st.mtimeMs });
         } else if (ent.isSymbolicLink()) {
-          // keep the link as it is; a relative link inside the tree points into the copy
-          symlinkSync(readlinkSync(a), b);
+          // a relative link inside the tree points into the copy as it is; an absolute one into the
+          // workspace is pointed at the copy (else a test writing through it would write the user's file)
+          const target = readlinkSync(a);
+          link(isAbsolute(target) && target.startsWith(src + sep) ? join(root, relative(src, target)) : target, b);
         }
       }
     };
@@ -83,7 +110,58 @@ export class Scratch {
       rmSync(root, { recursive: true, force: true });
       throw e;
     }
-    return new Scratch(src, root, bytes, files);
+    return new Scratch(src, root, bytes, files, manifest);
+  }
+
+  /**
+   * Puts the copy back as it was made, for the next candidate: files a candidate or a test wrote
+   * (size or mtime changed) are copied again from the workspace, files and folders they created are
+   * removed, deleted ones restored. Costs a walk of the copy (a few ms where a new copy costs a
+   * whole copy). Returns how many entries it fixed.
+   */
+  reset(): number {
+    const m = this.manifest;
+    let fixed = 0;
+    const seen = new Set<string>();
+    const walk = (dir: string) => {
+      for (const ent of readdirSync(dir, { withFileTypes: true })) {
+        const abs = join(dir, ent.name);
+        const rel = relative(this.root, abs);
+        let keep: boolean;
+        if (ent.isSymbolicLink()) keep = m.links.get(rel) === readlinkSync(abs);
+        else if (ent.isDirectory()) keep = m.dirs.has(rel);
+        else {
+          const want = m.files.get(rel);
+          const st = ent.isFile() ? lstatSync(abs) : undefined;
+          keep = !!want && !!st && st.size === want.size && st.mtimeMs === want.mtimeMs;
+        }
+        if (!keep) {
+          rmSync(abs, { recursive: true, force: true }); // a link itself, not what it points to
+          fixed++;
+          continue;
+        }
+        seen.add(rel);
+        if (ent.isDirectory()) walk(abs);
+      }
+    };
+    walk(this.root);
+    for (const rel of [...m.dirs].sort((a, b) => a.length - b.length)) {
+      if (!seen.has(rel)) mkdirSync(join(this.root, rel), { recursive: true });
+    }
+    for (const [rel] of m.files) {
+      if (seen.has(rel)) continue;
+      const b = join(this.root, rel);
+      copyFileSync(join(this.source, rel), b, constants.COPYFILE_FICLONE);
+      const st = lstatSync(b);
+      m.files.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+      fixed++;
+    }
+    for (const [rel, target] of m.links) {
+      if (seen.has(rel)) continue;
+      symlinkSync(target, join(this.root, rel));
+      fixed++;
+    }
+    return fixed;
   }
 
   /** The copy's path of a workspace-relative or absolute (inside the workspace) path. */
@@ -104,6 +182,8 @@ export class Scratch {
     const p = this.path(relPath);
     if (this.relative(p).split(sep).some((part) => LINK_DIRS.has(part))) throw new Error(`${relPath} is inside a linked dependency folder: it would change the user's copy`);
     mkdirSync(dirname(p), { recursive: true });
+    // a copied link would be written through: replace it by a plain file
+    if (isLink(p)) unlinkSync(p);
     writeFileSync(p, text);
   }
 
@@ -111,5 +191,13 @@ export class Scratch {
     if (this.disposed) return;
     this.disposed = true;
     rmSync(this.root, { recursive: true, force: true, maxRetries: 2 });
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }

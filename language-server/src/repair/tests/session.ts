@@ -1,12 +1,13 @@
 // One fix's use of the layer in a few calls: find the tests, run them once (traced, so the same run
-// gives the baseline and the suspicious lines), then prove candidates; warm pytest workers are shared
-// per interpreter across sessions and stopped after a few idle minutes.
+// gives the baseline and the suspicious lines), then prove candidates in the same scratch copy (and
+// more for parallel slots); warm pytest workers are shared per interpreter across sessions and
+// stopped after a few idle minutes. The copy is removed by prove(), or by dispose() without one.
 import { availableParallelism } from 'node:os';
 import { requireTrust } from './env';
 import { localize, type SuspiciousLine } from './localize';
 import { findTests, type TestPlan } from './plan';
 import { proveCandidates, type ProveResult, type TestCandidate } from './prove';
-import type { TestReport } from './report';
+import { isEnvironmental, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
 import { WarmPool } from './warm';
@@ -63,6 +64,8 @@ export class TestSession {
     readonly suspicious: SuspiciousLine[],
     private readonly opts: SessionOptions,
     private readonly pool?: WarmPool,
+    /** The baseline's copy, lent to the first prove() (a copy of a large workspace costs ~1 s). */
+    private scratch?: Scratch,
   ) {}
 
   /** Finds the tests of `file` and runs them once; `{none}` says why there is nothing to run. */
@@ -75,17 +78,48 @@ export class TestSession {
     try {
       if (opts.fromLine !== undefined && opts.toLine !== undefined) {
         const loc = await localize(plan, scratch, { trusted: true, file: plan.file, fromLine: opts.fromLine, toLine: opts.toLine, signal: opts.signal, timeoutMs: opts.timeoutMs, warm: pool });
-        return new TestSession(plan, loc.report, loc.lines, opts, pool);
+        return new TestSession(plan, loc.report, loc.lines, opts, pool, scratch);
       }
       const report = await runTests(plan, scratch, { trusted: true, signal: opts.signal, timeoutMs: opts.timeoutMs, warm: pool });
-      return new TestSession(plan, report, [], opts, pool);
-    } finally {
+      return new TestSession(plan, report, [], opts, pool, scratch);
+    } catch (e) {
       scratch.dispose();
+      throw e;
     }
   }
 
+  /** The kept copy's folder, until prove() or dispose() removes it. */
+  get scratchRoot(): string | undefined {
+    return this.scratch?.root;
+  }
+
+  /** Removes the kept copy (prove() does it too; call this when a session ends without proving). */
+  dispose(): void {
+    this.scratch?.dispose();
+    this.scratch = undefined;
+  }
+
+  /**
+   * Why the tests cannot prove a fix, before any candidate is made: they did not run, they already
+   * pass, or they fail only from the environment. Undefined when there is a failure to fix.
+   */
+  get cannotProve(): string | undefined {
+    const b = this.baseline;
+    if (b.errors.length && b.passed.length + b.failed.length === 0) return `the tests did not run: ${b.errors[0]}`;
+    const real = b.failed.filter((f) => !isEnvironmental(f));
+    if (real.length) return undefined;
+    if (b.failed.length) return `the only failing tests fail from the environment (${b.failed.map((f) => f.name).join(', ')}): no evidence`;
+    return `the tests already pass (${b.summary}): nothing to prove with them`;
+  }
+
   /** Proves candidates best-first against this session's baseline. */
-  prove(candidates: TestCandidate[], opts: { parallel?: number; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ProveResult> {
-    return proveCandidates(this.plan, candidates, this.baseline, { trusted: this.opts.trusted, warm: this.pool, signal: opts.signal ?? this.opts.signal, parallel: opts.parallel, timeoutMs: opts.timeoutMs });
+  async prove(candidates: TestCandidate[], opts: { parallel?: number; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ProveResult> {
+    const lent = this.scratch ? [this.scratch] : [];
+    this.scratch = undefined;
+    try {
+      return await proveCandidates(this.plan, candidates, this.baseline, { trusted: this.opts.trusted, warm: this.pool, signal: opts.signal ?? this.opts.signal, parallel: opts.parallel, timeoutMs: opts.timeoutMs, scratches: lent });
+    } finally {
+      for (const s of lent) s.dispose();
+    }
   }
 }

@@ -1,19 +1,22 @@
 // A warm pytest worker: one Python process that imports pytest and the installed pytest plugins once,
 // then runs `pytest.main(args)` per request in a scratch copy. Between runs it forgets every module
 // loaded from the scratch (the module under test, the tests, conftest), restores sys.path and the
-// environment, and kills any process a test left running in its group. A run cold-starts pytest in
-// ~0.3 s on a quiet machine (more with plugins such as hypothesis); a warm run skips that.
+// environment, and kills any process a test left running in its group. A new pytest process costs
+// 0.5 s here before the first test (2 s with hypothesis installed); a warm run ~0.1-0.2 s in all
+// (bench/tests-runner.ts).
 //
 // Requests go in on stdin, one JSON a line; answers come back on fd 3 (tests cannot write there by
-// accident). A run that times out or is cancelled kills the worker's whole process group; the next
-// request starts a fresh worker.
+// accident), the first being {"ready": true} once pytest is imported: a run's time limit starts
+// then. A run that times out or is cancelled kills the worker's whole process group; the pool starts
+// it again when the worker is released. A worker that dies under a test makes runTests retry that
+// run in a new process.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { requireTrust, testEnv } from './env';
+import { helperDir, requireTrust, testEnv } from './env';
 import { killGroup } from './process';
 import { pluginDir } from './pytest-plugin';
 
@@ -80,7 +83,7 @@ for line in sys.stdin:
     os.environ.clear()
     os.environ.update(base_env)
     os.environ.update(req.get('env', {}))
-    sys.path[:] = [root] + base_path
+    sys.path[:] = [root] + [p for p in req.get('paths', []) if p != root] + base_path
     code = None
     try:
         os.chdir(root)
@@ -115,7 +118,7 @@ function workerScript(): string {
   try {
     statSync(p);
   } catch {
-    mkdirSync(dir, { recursive: true });
+    helperDir(dir);
     writeFileSync(p, WORKER_SOURCE);
   }
   return p;
@@ -196,7 +199,7 @@ export class PytestWorker {
    * Runs `pytest <args>` with cwd `cwd` and extra env; the output goes to a file and its tail comes
    * back. The time limit starts when the worker is ready (pytest imported), not before.
    */
-  async run(cwd: string, args: string[], env: Record<string, string>, opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
+  async run(cwd: string, args: string[], env: Record<string, string>, paths: string[], opts: { timeoutMs: number; signal?: AbortSignal; outputFile: string; outputCap: number }): Promise<WarmRunResult> {
     const t0 = performance.now();
     const child = this.child && isAlive(this.child) ? this.child : this.start();
     if (!(await this.waitReady(child, opts.signal))) {
@@ -240,7 +243,7 @@ export class PytestWorker {
       };
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdin!.write(JSON.stringify({ id, cwd, args, env, output: opts.outputFile }) + '\n');
+      child.stdin!.write(JSON.stringify({ id, cwd, args, env, paths, output: opts.outputFile }) + '\n');
     });
   }
 
