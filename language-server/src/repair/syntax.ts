@@ -157,7 +157,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
     const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
     const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover });
-    return j.proven && (v.ok || j.later.every((e) => wasThere(e.line + base)));
+    // errors the parser still reports (later ones it could not show before, or ones it calls the
+    // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
+    return j.proven && (v.ok || [...j.later, ...j.kept].every((e) => wasThere(e.line + base)));
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
@@ -231,19 +233,21 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
   // rank: prior first; the model scores the best few when there is a choice
-  accepted.sort((a, b) => b.c.prior - a.c.prior || a.c.size - b.c.size);
+  // a candidate after which the parser reports nothing comes before one that leaves an error elsewhere
+  accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   let ranked = 0;
   let order = accepted;
   // the model is asked only when the prior leaves a choice (the message named the token, nothing else close)
-  const decisive = accepted.length > 1 && accepted[0]!.c.prior - accepted[1]!.c.prior >= DECISIVE_PRIOR;
-  if (input.rank && accepted.length > 1 && !decisive) {
-    const top = accepted.slice(0, limits.rankTop);
+  const clean = accepted.filter((x) => x.v.ok).length || accepted.length; // the model chooses among the clean ones when there are any
+  const decisive = clean > 1 && accepted[0]!.c.prior - accepted[1]!.c.prior >= DECISIVE_PRIOR;
+  if (input.rank && clean > 1 && !decisive) {
+    const top = accepted.slice(0, Math.min(clean, limits.rankTop));
     const scores = await input.rank(top.map((x) => x.c.fixed));
     ranked = top.length;
     const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
     top.forEach((x, i) => { x.c.score = scores[i]!; });
     const scored = [...top].sort((a, b) => b.c.score! + w * b.c.prior - (a.c.score! + w * a.c.prior));
-    order = [...scored, ...accepted.slice(limits.rankTop)];
+    order = [...scored, ...accepted.slice(top.length)];
   }
   // Python screened on a block: the winner must hold for the whole file too (judged against the whole
   // file's own error); a file with errors elsewhere says so in what proved it
