@@ -1,27 +1,26 @@
 // The tested repair search (issue 26): the user's own tests prove a fix of a behaviour bug.
 //   open: find the tests, run them once in a scratch copy (baseline + suspicious lines of the function)
 //   propose: single edits at the most suspicious lines (propose-semantic.ts), screened by the parser
-//   rank: the model scores the best by prior (log-probability of the fixed region, as syntax.ts does)
-//   prove: best-first in scratch copies; the first that passes what passed before plus the failing
-//          tests wins; the model's own answer is proven too, after the best few
+//   prove: in prior order in scratch copies, collecting the first few that pass what passed before plus
+//          the failing tests; the model's own rewrite is proven too when few pass
+//   rank: the model picks among those that pass (log-probability of the fixed region + the edit's
+//          prior): weak tests let several edits pass, and the likeliest code is the likeliest fix
 // Nothing runs without trust; tests that already pass mean there is nothing to fix.
 import { proposeSemanticEdits, type SemanticCandidate, type SuspectLine } from './propose-semantic';
-import { TestSession, testCandidatesOf, type ProveResult, type TestReport } from './tests';
+import { TestSession, testCandidatesOf, type TestReport } from './tests';
 
 export interface SemanticLimits {
   /** Suspicious lines edited (more at a tie with the last one). */
   lines: number;
-  /** Candidates the model scores (best prior first). */
-  rankTop: number;
+  /** Candidates that pass collected before the model picks among them. */
+  plausible: number;
   /** Candidates proven at most. */
   prove: number;
-  /** The operator candidates proven before the model's own answer is asked for. */
-  beforeModel: number;
   /** Proving stops after this many milliseconds (then says so). */
   budgetMs: number;
 }
 
-export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, rankTop: 64, prove: 40, beforeModel: 3, budgetMs: 30_000 };
+export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000 };
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const SEMANTIC_PRIOR_WEIGHT = 1;
 
@@ -80,6 +79,9 @@ export interface SemanticSearchResult {
   tried: number;
   /** Time spent running tests (baseline and proofs). */
   verifyMs: number;
+  /** Time the model spent scoring candidates, and writing its own answer. */
+  rankMs?: number;
+  modelMs?: number;
   ms: number;
 }
 
@@ -139,51 +141,65 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const ok = await input.parses(cands.map((c) => c.fixed));
     cands = cands.filter((_, i) => ok[i]);
   }
-  // rank: the model scores the best by prior; the rest follow in prior order
-  let ranked = 0;
-  let order: SemanticCandidate[] = cands;
-  if (input.rank && cands.length > 1) {
-    const top = cands.slice(0, limits.rankTop);
-    const scores = await input.rank(top.map((c) => c.fixed));
-    ranked = top.length;
-    const w = input.priorWeight ?? SEMANTIC_PRIOR_WEIGHT;
-    top.forEach((c, i) => { c.score = scores[i]!; });
-    order = [...[...top].sort((a, b) => b.score! + w * b.prior - (a.score! + w * a.prior) || a.size - b.size), ...cands.slice(limits.rankTop)];
-  }
-  order = order.slice(0, limits.prove);
-
-  // prove: the best few, then the model's own answer with the rest
+  // prove in prior order (a test run of a warm worker costs less than scoring many candidates), and
+  // collect up to `plausible` candidates that pass; the model's own answer joins them when few do;
+  // then the model picks among them (several edits can pass weak tests: prefer the likeliest code)
+  const order = cands.slice(0, limits.prove);
   const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - ms()));
+  const proveStart = ms();
+  let extraMs = 0;
+  let rankMs = 0;
+  let ranked = 0;
+  let timer = setTimeout(() => budget.abort(), limits.budgetMs);
   const onAbort = () => budget.abort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
   let tried = 0;
   const rel = session.plan.file;
-  type Pending = { fixed: string; label: string; origin: 'operator' | 'model'; edits?: SemanticCandidate['edits'] };
-  const proveBatch = async (batch: Pending[]): Promise<{ pick?: Pending; r: ProveResult } | undefined> => {
-    if (batch.length === 0 || budget.signal.aborted) return undefined;
-    const t = performance.now();
-    const r = await session.prove(testCandidatesOf(rel, batch), { signal: budget.signal });
-    verifyMs += Math.round(performance.now() - t);
-    tried += r.tried;
-    return { pick: r.winner !== undefined ? batch[Number(r.winner)] : undefined, r };
+  type Pending = { fixed: string; label: string; origin: 'operator' | 'model'; edits?: SemanticCandidate['edits']; prior: number; size: number };
+  const passing: { c: Pending; report: TestReport; targets: string[]; score?: number }[] = [];
+  /** Proves `list` best-first, collecting winners until `want` pass or the list ends. */
+  const proveAll = async (list: Pending[], want: number) => {
+    let rest = list;
+    while (rest.length > 0 && passing.length < want && !budget.signal.aborted) {
+      const t = performance.now();
+      const r = await session.prove(testCandidatesOf(rel, rest), { signal: budget.signal });
+      verifyMs += Math.round(performance.now() - t);
+      if (r.winner === undefined || !r.report) { tried += r.tried; break; }
+      const i = Number(r.winner);
+      tried += i + 1; // the ones after the winner were cancelled: they run again in the next round
+      passing.push({ c: rest[i]!, report: r.report, targets: r.targets });
+      rest = rest.slice(i + 1);
+    }
   };
-  const asPending = (c: SemanticCandidate): Pending => ({ fixed: c.fixed, label: c.label, origin: 'operator', edits: c.edits });
-  let won: { pick?: Pending; r: ProveResult } | undefined;
+  const asPending = (c: SemanticCandidate): Pending => ({ fixed: c.fixed, label: c.label, origin: 'operator', edits: c.edits, prior: c.prior, size: c.size });
   try {
-    won = await proveBatch(order.slice(0, limits.beforeModel).map(asPending));
-    if (!won?.pick && !budget.signal.aborted) {
-      const rest: Pending[] = [];
-      const own = input.extra ? await input.extra().catch(() => null) : null;
-      if (own && own.fixed !== input.text && !order.some((c) => c.fixed === own.fixed)) rest.push({ fixed: own.fixed, label: own.label, origin: 'model' });
-      rest.push(...order.slice(limits.beforeModel).map(asPending));
-      won = (await proveBatch(rest)) ?? won;
+    await proveAll(order.map(asPending), limits.plausible);
+    if (input.extra && passing.length < 2 && !budget.signal.aborted && !input.signal?.aborted) {
+      // the model's decode does not count against the proving budget
+      const te = performance.now();
+      const own = await input.extra().catch(() => null);
+      extraMs = Math.round(performance.now() - te);
+      clearTimeout(timer);
+      timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - (ms() - proveStart - extraMs)));
+      if (own && own.fixed !== input.text && !order.some((c) => c.fixed === own.fixed)) await proveAll([{ fixed: own.fixed, label: own.label, origin: 'model', prior: 0, size: 0 }], passing.length + 1);
     }
   } finally {
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', onAbort);
   }
-  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs };
+  let pick = passing[0];
+  if (input.rank && passing.length > 1) {
+    const tr = performance.now();
+    const scores = await input.rank(passing.map((x) => x.c.fixed));
+    rankMs = Math.round(performance.now() - tr);
+    ranked = passing.length;
+    const w = input.priorWeight ?? SEMANTIC_PRIOR_WEIGHT;
+    passing.forEach((x, i) => { x.score = scores[i]! + w * x.c.prior; });
+    pick = [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0];
+  }
+  const won = pick ? { pick: pick.c, r: { report: pick.report, targets: pick.targets } } : undefined;
+  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs };
+  if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: open ${proveStart} ms, ${proposed} proposed, ${cands.length} parse, ${passing.length} pass, ${ranked} ranked in ${rankMs} ms, model's answer ${extraMs} ms, ${tried} tried, tests ${verifyMs} ms, total ${ms()} ms\n`);
   if (won?.pick && won.r.report) {
     return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) }, ms: ms() };
   }
