@@ -31,6 +31,8 @@ export interface ProofOptions {
   out: string;
   model?: string;
   data?: string;
+  /** Only render the report of the records in this .partial.jsonl (a run cut short). */
+  report?: string;
 }
 
 export type ProofOutcome = 'correct' | 'plausible_wrong' | 'no_fix' | 'examples_pass' | 'unverified' | 'error';
@@ -139,7 +141,23 @@ export function proofMarkdown(rows: ReturnType<typeof summarizeProof>, meta: Rec
   ].join('\n');
 }
 
+/** The report of a run cut short, from the records it wrote as it went. */
+export function reportPartial(o: ProofOptions, log: (m: string) => void): { rows: ReturnType<typeof summarizeProof>; records: ProofRecord[] } {
+  const records = readFileSync(o.report!, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ProofRecord);
+  // only problems every variant finished, so that the variants compare on the same problems
+  const variants = [...new Set(records.map((r) => r.variant))];
+  const done = new Set([...new Set(records.map((r) => r.taskId))].filter((id) => variants.every((v) => records.some((r) => r.taskId === id && r.variant === v))));
+  const kept = records.filter((r) => done.has(r.taskId));
+  const rows = summarizeProof(kept);
+  const meta = { command: `npm run eval -- ${process.argv.slice(2).join(' ')} (the report of a run cut short: ${done.size} problems, from ${o.report})`, seconds: Math.round(kept.reduce((a, r) => a + r.ms, 0) / 1000), prove: o.prove, budgetS: o.budgetMs / 1000, problems: done.size };
+  writeFileSync(o.out, JSON.stringify({ meta, rows, records: kept }, null, 1) + '\n');
+  writeFileSync(o.out.replace(/\.json$/, '.md'), proofMarkdown(rows, meta));
+  log(proofMarkdown(rows, meta));
+  return { rows, records: kept };
+}
+
 export async function runProofSuite(o: ProofOptions, log: (m: string) => void = (m) => console.error(m)): Promise<{ rows: ReturnType<typeof summarizeProof>; records: ProofRecord[] }> {
+  if (o.report) return reportPartial(o, log);
   const t0 = Date.now();
   const dataDir = humanEvalPackDir(o.data);
   const engine = await Engine.load({ modelDir: o.model, device: 'cpu' });
@@ -216,6 +234,7 @@ export function parseProofArgs(argv: string[]): ProofOptions {
       case '--out': o.out = resolve(v()); break;
       case '--model': o.model = resolve(v()); break;
       case '--data': o.data = resolve(v()); break;
+      case '--report': o.report = resolve(v()); break;
       default: throw new Error(`unknown option for the proof suite: ${a}`);
     }
   }
