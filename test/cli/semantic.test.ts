@@ -90,6 +90,18 @@ describe('an untrusted workspace', () => {
   });
 });
 
+describe('no tests', () => {
+  test('a folder without tests: nothing is proven, and the reason says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'treasure-semantic-none-'));
+    const text = 'def f(n):\n    return n - 1\n';
+    writeFileSync(join(dir, 'f.py'), text);
+    const r = await searchSemanticFix({ text, codeType: 'python', file: join(dir, 'f.py'), root: dir, trusted: true, fromLine: 1, toLine: 2 });
+    assert.equal(r.outcome, 'no_tests');
+    assert.equal(r.fix, null);
+    assert.match(r.reason!, /test/);
+  });
+});
+
 describe('node --test proves a JavaScript fix', () => {
   test('the clamp fixture: the wrong bound is replaced, proven by node', async () => {
     const ws = workspace('js-clamp');

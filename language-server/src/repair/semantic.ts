@@ -112,9 +112,16 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   if (!input.trusted) {
     return { ...empty, outcome: 'untrusted', reason: 'the workspace is not trusted: its tests were not run (trust the folder to have fixes proven by its tests)', verifyMs: 0, ms: ms() };
   }
-  const opened = await TestSession.open(input.file, input.root, {
-    trusted: true, verifyCommand: input.verifyCommand, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
-  });
+  let opened: Awaited<ReturnType<typeof TestSession.open>>;
+  try {
+    opened = await TestSession.open(input.file, input.root, {
+      trusted: true, verifyCommand: input.verifyCommand, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
+    });
+  } catch (e) {
+    if (input.signal?.aborted) throw e;
+    // a workspace too large to copy, a runner that cannot start: the tests prove nothing here
+    return { ...empty, outcome: 'not_run', reason: `the tests could not run: ${(e as Error).message}`, verifyMs: ms(), ms: ms() };
+  }
   let verifyMs = ms();
   if (!(opened instanceof TestSession)) return { ...empty, outcome: 'no_tests', reason: opened.none, verifyMs, ms: ms() };
   const session = opened;
