@@ -1,16 +1,18 @@
 // The `treasure` command: the engine without an editor.
-//   treasure fix FILE [--line N] [--marker key=value]... [--json]
+//   treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--marker key=value]... [--json]
 //   treasure markers FILE [--line N] [--json]
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
 //   treasure doctor [--device D] [--model DIR] [--json]   (language-server/src/doctor.ts)
 // Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr;
 // with --json, one JSON object {"error", "code"} on stdout instead).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './engine';
 import { languageForPath, resolveLanguage, type LanguageInfo } from './grammars';
 import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './markers';
 import { disposeProvers } from './repair/prove';
+import { disposeWarmPools } from './repair/tests';
 import { diffLines } from './repair/text';
 import { doctor } from './doctor';
 import type { Device } from './protocol';
@@ -20,7 +22,7 @@ const MAX_FILE_MIB = 4;
 const MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024;
 
 const USAGE = `usage:
-  treasure fix FILE [--line N] [--marker key=value]... [--json]
+  treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--marker key=value]... [--json]
   treasure markers FILE [--line N] [--json]
   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket concise|medium|long] [--marker key=value]... [--json]
   treasure doctor [--device D] [--model DIR] [--json]   execution providers tried for the model, the one chosen and why
@@ -28,6 +30,11 @@ options:
   --line N          1-based line: fix the diagnostic/syntax error there, else rewrite the function around it.
                     Without --line, fix takes the first syntax error; with none, the file's only function
                     (a file with several functions and no syntax error needs --line).
+  --root DIR        the workspace whose tests prove a function's fix (default: FILE's git root, else its folder);
+                    the tests run in a scratch copy, never in DIR
+  --verify CMD      prove a function's fix with a shell command instead: run in the scratch copy of DIR with the
+                    candidate applied to FILE's copy; exit status 0 means it passes
+  --no-tests        do not look for tests (the model's rewrite, unverified)
   --marker k=v      force a marker (see models/markers.json), repeatable
   --language L      language id or code_type (fix/markers: overrides the file extension)
   --model DIR       model folder (default: models/treasure; env TREASURE_MODEL_DIR)
@@ -52,6 +59,9 @@ interface Args {
   model?: string;
   device?: Device;
   maxTokens?: number;
+  root?: string;
+  verify?: string;
+  noTests?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -77,6 +87,9 @@ function parseArgs(argv: string[]): Args {
         break;
       }
       case '--marker': args.markers.push(value()); break;
+      case '--root': args.root = value(); break;
+      case '--verify': args.verify = value(); break;
+      case '--no-tests': args.noTests = true; break;
       case '--language': args.language = value(); break;
       case '--prompt': args.prompt = value(); break;
       case '--length-lines': args.lengthLines = value(); break;
@@ -174,10 +187,19 @@ function printDiff(oldText: string, newText: string, startLine: number): string[
 }
 
 /** What proved a fix, in the words the editor's title uses. */
-export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number }): string {
+export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number; unverified?: string }): string {
   const tried = fix.candidates ? ` (${fix.candidates} candidates tried)` : '';
   if (fix.verified && fix.verifiedBy) return `${fix.target === 'syntax' ? 'parses' : 'proven'}: ${fix.verifiedBy}${tried}`;
+  if (fix.unverified) return `unverified: ${fix.unverified}`;
   return 'unverified: nothing ran or parsed it to prove it';
+}
+
+/** The workspace whose tests prove a fix: --root, else the file's git root, else its folder. */
+export function workspaceRootOf(file: string, root?: string): string {
+  if (root) return resolve(root);
+  const dir = dirname(resolve(file));
+  const git = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', timeout: 5000 });
+  return git.status === 0 && git.stdout.trim() ? git.stdout.trim() : dir;
 }
 
 async function cmdFix(args: Args): Promise<number> {
@@ -186,18 +208,20 @@ async function cmdFix(args: Args): Promise<number> {
   const markers = markersOf(args);
   const line = lineOf(args, text);
   const engine = await loadEngine(args);
-  const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens });
+  // the user ran this on their own files: their tests may run (in a scratch copy)
+  const verify = args.noTests ? undefined : { root: workspaceRootOf(args.file!, args.root), trusted: true, command: args.verify };
+  const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens, verify });
   const fix = o.fix;
   if (args.json) {
     if (fix) {
       process.stdout.write(
         JSON.stringify({
           markers: fix.markers, edits: fix.edits, fixed: fix.fixed, verified: fix.verified, verifiedBy: fix.verifiedBy ?? null,
-          label: fix.label ?? null, candidates: fix.candidates ?? null, target: fix.target, latencyMs: fix.latencyMs,
+          label: fix.label ?? null, candidates: fix.candidates ?? null, verifyMs: fix.verifyMs ?? null, unverified: fix.unverified ?? null, target: fix.target, latencyMs: fix.latencyMs,
         }) + '\n',
       );
     } else {
-      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, verifiedBy: null, candidates: o.candidates ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
+      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, verifiedBy: null, candidates: o.candidates ?? null, verifyMs: o.verifyMs ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
     }
   }
   if (!fix) {
@@ -309,7 +333,7 @@ export function main(): void {
       (code) => { process.exitCode = code; },
       (e: unknown) => { process.stderr.write(`treasure: ${(e as Error).message}\n`); process.exitCode = 2; },
     )
-    .finally(() => disposeProvers()); // parser workers would keep the process alive
+    .finally(() => { disposeProvers(); disposeWarmPools(); }); // parser and pytest workers would keep the process alive
 }
 
 if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) main();

@@ -30,7 +30,9 @@ import { checkFix } from './repair/check';
 import { scoreAnswers } from './repair/rank';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './repair/prove';
 import { treeSitterProver } from './repair/prove/treesitter';
+import { searchSemanticFix } from './repair/semantic';
 import { searchSyntaxFix } from './repair/syntax';
+import type { SemanticLimits } from './repair/semantic';
 import type { ParseVerdict } from './repair/types';
 import { lineStarts, regionSpan, toTextEdits, type TextEdit } from './repair/text';
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
@@ -94,6 +96,12 @@ export interface FixRequest {
   /** Only the marker list the model writes for this request (FixOutcome.markers), no answer: it comes
    * before the answer, so it is the list a whole fix would write, in a fraction of the time. */
   markersOnly?: boolean;
+  /**
+   * Prove a function's fix with the workspace's tests (repair/semantic.ts): `path` is the file on disk
+   * under `root`; nothing runs unless `trusted`. `command`: a shell command that passes with exit 0.
+   * `rank: 'prior'` orders the candidates without the model (a study of what the model adds).
+   */
+  verify?: { root: string; trusted: boolean; command?: string; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
   signal?: AbortSignal;
 }
 
@@ -109,6 +117,10 @@ export interface FixResult {
   label?: string;
   /** Candidates the search tried (parsed or tested) before this one won. */
   candidates?: number;
+  /** Why no test proved it (no tests found, an untrusted workspace), when tests were asked for. */
+  unverified?: string;
+  /** Milliseconds spent running the tests. */
+  verifyMs?: number;
   latencyMs: number;
   /** The rewritten region (whole lines). */
   region: { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -121,6 +133,8 @@ export interface FixOutcome {
   reason?: string;
   /** Candidates a search tried (also when none was proven). */
   candidates?: number;
+  /** Milliseconds spent running tests. */
+  verifyMs?: number;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
@@ -353,7 +367,46 @@ export class Engine {
             : 'no syntax error and no function found';
       return { fix: null, reason, latencyMs: ms() };
     }
+    if (req.verify && !req.markersOnly && target.kind === 'function' && req.path) return this.repairWithTests(a, target, { explicit, settings }, req, t0);
     return this.fixTarget(a, target, { explicit, settings }, req, t0);
+  }
+
+  /**
+   * The tested path (repair/semantic.ts): operator edits at the lines the failing tests blame, ranked by
+   * the model, proven by the tests, with the model's own rewrite among them. No tests, or an untrusted
+   * workspace: the model's rewrite, unverified, says why. Tests that pass, or no candidate that passes: no fix.
+   */
+  private async repairWithTests(a: Analysis, target: FixTarget, layers: { explicit: Markers; settings: Markers }, req: FixRequest, t0: number): Promise<FixOutcome> {
+    const v = req.verify!;
+    const ms = () => Math.round(performance.now() - t0);
+    const given = this.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    const useModel = v.rank !== 'prior';
+    const prover = await proverFor(a.language.codeType).catch(() => undefined);
+    let own: FixOutcome | undefined;
+    const rewrite = async () => (own ??= await this.fixTarget(a, target, layers, req, t0));
+    const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
+    const found = await searchSemanticFix({
+      text: a.text, codeType: a.language.codeType, file: resolve(req.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command,
+      fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
+      rank: useModel ? (docs) => this.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
+      parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: req.path })).map((x) => x.ok) : undefined,
+      extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
+      limits: v.limits, signal: req.signal,
+    });
+    const counts = { candidates: found.tried, verifyMs: found.verifyMs };
+    if (found.fix) {
+      const f = found.fix;
+      const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, ...counts, latencyMs: ms() };
+      if (f.origin === 'model' && own?.fix) return { ...own, fix: { ...own.fix, ...proof }, ...counts, latencyMs: ms() };
+      const edits = toTextEdits(a.text, f.edits!);
+      const end = edits[edits.length - 1]!.range.end.line;
+      const region = { start: { line: edits[0]!.range.start.line, character: 0 }, end: { line: end, character: a.lines[end]?.length ?? 0 } };
+      return { fix: { edits, fixed: f.fixed, markers: { given, inferred: {} }, ...proof, region, target: 'function' }, ...counts, latencyMs: ms() };
+    }
+    if (found.outcome === 'tests_pass' || found.outcome === 'no_fix') return { fix: null, reason: found.reason, ...counts, latencyMs: ms() };
+    // nothing could prove anything: the model's rewrite, unverified, with why
+    const o = await rewrite();
+    return o.fix ? { ...o, fix: { ...o.fix, unverified: found.reason, verifyMs: found.verifyMs }, ...counts, latencyMs: ms() } : { ...o, reason: `${o.reason} (${found.reason})`, ...counts, latencyMs: ms() };
   }
 
   /**

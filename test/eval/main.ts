@@ -23,6 +23,7 @@ import { runMarkers } from './suites/markers.js';
 import { GEN_MODES, runSynthesis, type GenMode } from './suites/synthesis.js';
 import { runTail } from './suites/tail.js';
 import { parseSyntaxArgs, runSyntaxSuite } from './suites/syntax.js';
+import { parseProofArgs, runProofSuite } from './suites/proof.js';
 import { startPool } from './workers.js';
 import { readFileSync, existsSync } from 'node:fs';
 
@@ -32,6 +33,8 @@ const HELP = `Usage: npm run eval -- [options]
   --suite S            humanevalfix | synthesis | length | markers | tail | all | selfcheck   (default all)
                        syntax: held-out corpus files broken by one or two tokens, repaired through the engine
                        (its options: --corpus DIR --per-language N --languages L,L --rank model|prior --cli N --seed N --out F)
+                       proof: HumanEvalFix proven by example_test through the engine's tested path, judged by test
+                       (its options: --languages python,js --limit N --skip N --rank model,prior --prove N --budget S --out F)
   --languages L,L      HumanEvalPack languages: ${HEP_LANGUAGES.join(',')} (default all)
   --limit N            first N problems per language (markers/tail: N examples per task and language)
   --model DIR          model folder (default models/treasure)
@@ -345,6 +348,15 @@ async function main(): Promise<void> {
   if (si >= 0 && argv[si + 1] === 'syntax') {
     try {
       await runSyntaxSuite(parseSyntaxArgs(argv));
+    } catch (e) {
+      console.error(`eval: ${(e as Error).message}`);
+      process.exitCode = 2;
+    }
+    return;
+  }
+  if (si >= 0 && argv[si + 1] === 'proof') {
+    try {
+      await runProofSuite(parseProofArgs(argv));
     } catch (e) {
       console.error(`eval: ${(e as Error).message}`);
       process.exitCode = 2;

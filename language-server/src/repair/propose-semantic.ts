@@ -1,0 +1,456 @@
+// Candidates for a behaviour bug (the tests fail, the code parses): single edits of the kind people
+// make by mistake, at the lines the failing tests blame (repair/tests/localize.ts), best first.
+//   operators: comparison, arithmetic and boolean swaps; true <-> false
+//   constants and bounds: a number +-1, a name or a call's result +-1 inside an index or a call
+//   operands: `a - b` -> `b - a`, `f(a, b)` -> `f(b, a)`, `a op b` -> `a` or `b` (an extra term dropped)
+//   names: a name replaced by another of the function's names; a call by a sibling (min -> max)
+//   conditions: negated, one clause of `and`/`or` dropped; a statement deleted
+// Each candidate is a whole-document edit with a plain label ("replace '<' with '<=' at line 12") and a
+// prior: how suspicious its line is plus how common its kind of slip is. The tests prove them
+// (semantic.ts) after the model has ranked them.
+import { lex, type Token } from './lex';
+import { applyOffsetEdits, type OffsetEdit } from './text';
+import type { Candidate } from './types';
+
+export interface SemanticCandidate extends Candidate {
+  /** Higher is likelier before the model or the tests have looked (nats-like). */
+  prior: number;
+  /** 1-based line the edit is on. */
+  line: number;
+  /** The operator family (for reports): 'comparison', 'arithmetic', 'constant', ... */
+  family: string;
+}
+
+export interface SuspectLine {
+  /** 1-based. */
+  line: number;
+  score: number;
+}
+
+export interface SemanticProposeOptions {
+  /** The function's lines (1-based, inclusive): names in scope come from here. */
+  fromLine: number;
+  toLine: number;
+  /** Lines to edit, with their suspiciousness (best first); default: every line of the function, equally. */
+  lines?: SuspectLine[];
+}
+
+/** How common each kind of slip is (nats added to the prior); single operator swaps first. */
+export const FAMILY_PRIOR: Record<string, number> = {
+  comparison: 0,
+  arithmetic: -0.3,
+  boolean: -0.3,
+  constant: -0.4,
+  literal: -0.6,
+  operand: -1.0,
+  bound: -1.3,
+  call: -1.0,
+  name: -1.4,
+  negate: -1.4,
+  clause: -1.6,
+  arguments: -1.6,
+  drop: -1.8,
+  statement: -2.2,
+};
+
+const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield print'.split(' '));
+const C_KEYWORDS = new Set('break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof undefined var void while with yield async await of static get set int long float double char bool boolean auto string String void public private protected fn mut let match impl pub use struct enum'.split(' '));
+
+/** Comparison swaps with their extra cost (the off-by-one neighbour first). */
+const COMPARISON: Record<string, [string, number][]> = {
+  '<': [['<=', 0], ['>', -0.3], ['>=', -0.6], ['==', -1], ['!=', -1]],
+  '<=': [['<', 0], ['>=', -0.3], ['>', -0.6], ['==', -1], ['!=', -1]],
+  '>': [['>=', 0], ['<', -0.3], ['<=', -0.6], ['==', -1], ['!=', -1]],
+  '>=': [['>', 0], ['<=', -0.3], ['<', -0.6], ['==', -1], ['!=', -1]],
+  '==': [['!=', 0], ['<=', -0.8], ['>=', -0.8], ['<', -1], ['>', -1]],
+  '!=': [['==', 0], ['<', -0.8], ['>', -0.8]],
+  '===': [['!==', 0]],
+  '!==': [['===', 0]],
+};
+const ARITHMETIC: Record<string, [string, number][]> = {
+  '+': [['-', 0], ['*', -0.5]],
+  '-': [['+', 0], ['*', -0.8], ['%', -0.9], ['//', -0.9]],
+  '*': [['/', -0.2], ['+', -0.3], ['**', -0.6], ['-', -0.8]],
+  '/': [['*', -0.2], ['//', -0.1], ['%', -0.6]],
+  '//': [['/', 0], ['%', -0.3], ['*', -0.6]],
+  '%': [['//', -0.2], ['/', -0.3], ['*', -0.8]],
+  '**': [['*', 0]],
+  '+=': [['-=', 0], ['*=', -0.6], ['=', -0.6]],
+  '-=': [['+=', 0], ['=', -0.6], ['//=', -0.9], ['%=', -0.9]],
+  '*=': [['/=', -0.2], ['+=', -0.3], ['=', -0.6]],
+  '/=': [['*=', 0], ['//=', 0]],
+  '//=': [['/=', 0], ['*=', -0.3]],
+  '=': [['+=', -0.6], ['-=', -0.8]],
+  '<<': [['>>', 0]],
+  '>>': [['<<', 0]],
+  '&': [['|', 0], ['^', -0.3]],
+  '|': [['&', 0], ['^', -0.3]],
+  '^': [['&', -0.2], ['|', -0.2]],
+};
+const BOOLEAN: Record<string, [string, number][]> = {
+  and: [['or', 0]],
+  or: [['and', 0]],
+  '&&': [['||', 0]],
+  '||': [['&&', 0]],
+};
+const LITERAL: Record<string, [string, number][]> = {
+  True: [['False', 0]],
+  False: [['True', 0]],
+  true: [['false', 0]],
+  false: [['true', 0]],
+  None: [['0', -0.5]],
+};
+/** Calls a person easily confuses (either way). */
+const SIBLINGS: [string, string][] = [
+  ['min', 'max'], ['any', 'all'], ['floor', 'ceil'], ['upper', 'lower'], ['isupper', 'islower'], ['startswith', 'endswith'],
+  ['append', 'extend'], ['isdigit', 'isalpha'], ['isalpha', 'isalnum'], ['sorted', 'reversed'], ['sort', 'reverse'], ['find', 'rfind'],
+  ['index', 'rindex'], ['lstrip', 'rstrip'], ['strip', 'rstrip'], ['split', 'rsplit'], ['pop', 'popleft'], ['remove', 'discard'],
+  ['sum', 'len'], ['ord', 'chr'], ['int', 'float'], ['int', 'round'], ['str', 'repr'], ['keys', 'values'], ['values', 'items'], ['keys', 'items'],
+  ['Math.min', 'Math.max'], ['floor', 'round'], ['ceil', 'round'], ['toUpperCase', 'toLowerCase'], ['startsWith', 'endsWith'],
+  ['push', 'unshift'], ['pop', 'shift'], ['slice', 'splice'], ['some', 'every'], ['indexOf', 'lastIndexOf'], ['abs', 'round'],
+];
+
+/** An own entry of a table (never an Object.prototype member such as 'constructor'). */
+const entry = <T>(table: Record<string, T>, key: string | undefined): T | undefined => (key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined);
+const isWord = (t: Token | undefined) => t?.kind === 'word';
+const show = (t: string) => (t.length > 24 ? t.slice(0, 24) + '…' : t);
+
+/** The code tokens of a text with their 1-based lines (comments and line breaks left out). */
+function tokensWithLines(text: string, codeType: string): { t: Token; line: number }[] {
+  const out: { t: Token; line: number }[] = [];
+  let line = 1;
+  for (const t of lex(text, codeType)) {
+    if (t.kind === 'newline') { line++; continue; }
+    if (t.kind !== 'comment') out.push({ t, line });
+    if (t.kind === 'comment' || t.kind === 'string') line += (t.text.match(/\n/g) ?? []).length;
+  }
+  return out;
+}
+
+/** Index of the token closing the bracket opened at `k` (or -1). */
+function closeOf(toks: { t: Token }[], k: number): number {
+  const open = toks[k]!.t.text;
+  const close = open === '(' ? ')' : open === '[' ? ']' : '}';
+  let depth = 0;
+  for (let j = k; j < toks.length; j++) {
+    const x = toks[j]!.t.text;
+    if (x === open) depth++;
+    else if (x === close && --depth === 0) return j;
+  }
+  return -1;
+}
+
+/** Index of the token opening the bracket closed at `k` (or -1). */
+function openOf(toks: { t: Token }[], k: number): number {
+  const close = toks[k]!.t.text;
+  const open = close === ')' ? '(' : close === ']' ? '[' : '{';
+  let depth = 0;
+  for (let j = k; j >= 0; j--) {
+    const x = toks[j]!.t.text;
+    if (x === close) depth++;
+    else if (x === open && --depth === 0) return j;
+  }
+  return -1;
+}
+
+const BINARY = new Set(['+', '-', '*', '/', '//', '%', '**', '<<', '>>', '&', '|', '^']);
+const STOP = new Set([',', '(', '[', '{', ')', ']', '}', '=', ':', ';', 'return', 'if', 'elif', 'while', 'and', 'or', 'not', '&&', '||', '==', '!=', '<', '>', '<=', '>=', '===', '!==', '+=', '-=', '*=', '/=', '?', 'in', 'yield', 'else', 'for', 'lambda', '=>']);
+
+/**
+ * The operand that ends at token `k` (a name, number, string, call, index or parenthesized group,
+ * with attribute access), as a token index range [from, k]; undefined when it is not simple.
+ */
+function operandEndingAt(toks: { t: Token }[], k: number): number | undefined {
+  let j = k;
+  for (;;) {
+    const x = toks[j]?.t;
+    if (!x) return undefined;
+    if (x.text === ')' || x.text === ']') {
+      const o = openOf(toks, j);
+      if (o < 0) return undefined;
+      const before = toks[o - 1]?.t;
+      // a call or an index: what is called or indexed belongs to the operand
+      if (before && before.end === toks[o]!.t.start && ((before.kind === 'word' && !STOP.has(before.text)) || before.text === ')' || before.text === ']')) { j = o - 1; continue; }
+      j = o;
+    } else if ((x.kind !== 'word' && x.kind !== 'number' && x.kind !== 'string') || STOP.has(x.text)) return undefined;
+    if (toks[j - 1]?.t.text === '.') { j -= 2; continue; }
+    return j;
+  }
+}
+
+/** The operand that starts at token `k`, as [k, to]; undefined when it is not simple. */
+function operandStartingAt(toks: { t: Token }[], k: number): number | undefined {
+  let j = k;
+  const x = toks[j]?.t;
+  if (!x) return undefined;
+  if (x.text === '(' || x.text === '[') { j = closeOf(toks, j); if (j < 0) return undefined; }
+  else if (x.kind !== 'word' && x.kind !== 'number' && x.kind !== 'string') return undefined;
+  else if (STOP.has(x.text)) return undefined;
+  for (;;) {
+    const n = toks[j + 1]?.t;
+    if (n && (n.text === '(' || n.text === '[') && n.start === toks[j]!.t.end) { j = closeOf(toks, j + 1); if (j < 0) return undefined; continue; }
+    if (n?.text === '.' && isWord(toks[j + 2]?.t)) { j += 2; continue; }
+    return j;
+  }
+}
+
+/**
+ * Single-edit candidates for the function in lines [fromLine, toLine], at the given suspicious lines
+ * (all of the function's lines when none are given), deduplicated by their result, best prior first.
+ */
+export function proposeSemanticEdits(text: string, codeType: string, opts: SemanticProposeOptions): SemanticCandidate[] {
+  const python = codeType === 'python';
+  const keywords = python ? PY_KEYWORDS : C_KEYWORDS;
+  const all = tokensWithLines(text, codeType);
+  const inFn = all.filter((x) => x.line >= opts.fromLine && x.line <= opts.toLine);
+  if (inFn.length === 0) return [];
+  const suspects = opts.lines && opts.lines.length > 0 ? opts.lines : Array.from({ length: opts.toLine - opts.fromLine + 1 }, (_, i) => ({ line: opts.fromLine + i, score: 1 }));
+  const top = Math.max(...suspects.map((s) => s.score));
+  const lineWeight = new Map(suspects.map((s, rank) => [s.line, 2 * (s.score - top) - 0.02 * rank]));
+  const headerLine = inFn[0]!.line; // the signature: its names are the parameters, not an edit site
+  // names in scope: the function's own words that are not keywords, calls or attributes
+  const names = new Set<string>();
+  const calls = new Set<string>();
+  inFn.forEach((x, i) => {
+    if (x.t.kind !== 'word' || keywords.has(x.t.text)) return;
+    // on the signature only the parameters (not the types)
+    if (x.line === headerLine && !(inFn[i - 1]?.t.text === '(' || inFn[i - 1]?.t.text === ',')) return;
+    if (inFn[i - 1]?.t.text === '.') return;
+    if (inFn[i + 1]?.t.text === '(') calls.add(x.t.text);
+    else names.add(x.t.text);
+  });
+  for (const n of calls) names.delete(n);
+  const out = new Map<string, SemanticCandidate>();
+  const add = (edits: OffsetEdit[], label: string, family: string, line: number, extra = 0) => {
+    const w = lineWeight.get(line);
+    if (w === undefined) return;
+    const fixed = applyOffsetEdits(text, edits);
+    if (fixed === text) return;
+    const prior = w + (FAMILY_PRIOR[family] ?? -2) + extra;
+    const have = out.get(fixed);
+    if (have && have.prior >= prior) return;
+    out.set(fixed, { edits, fixed, label: `${label} at line ${line}`, origin: 'operator', size: 1, prior, line, family });
+  };
+  const swap = (t: Token, to: string, family: string, line: number, extra: number) =>
+    add([{ start: t.start, end: t.end, newText: to }], `replace '${show(t.text)}' with '${show(to)}'`, family, line, extra);
+  const span = (a: number, b: number) => text.slice(all[a]!.t.start, all[b]!.t.end);
+  const index = new Map(all.map((x, i) => [x, i]));
+
+  for (const x of inFn) {
+    const { t, line } = x;
+    if (line === headerLine || !lineWeight.has(line)) continue;
+    const k = index.get(x)!;
+    const prev = all[k - 1]?.t;
+    const next = all[k + 1]?.t;
+    for (const [to, c] of entry(COMPARISON, t.text) ?? []) swap(t, to, 'comparison', line, c);
+    if (python && t.text === 'in' && prev?.text !== 'not' && !/^\s*for\b/.test(lineText(text, t.start))) swap(t, 'not in', 'comparison', line, -0.2);
+    if (python && t.text === 'not' && next?.text === 'in') add([{ start: t.start, end: next.start, newText: '' }], "replace 'not in' with 'in'", 'comparison', line, 0);
+    if (python && t.text === 'is') swap(t, next?.text === 'not' ? 'is' : 'is not', 'comparison', line, 0);
+    // arithmetic: a binary operator only (a sign after an operator or bracket is unary)
+    const unary = !prev || (prev.kind === 'punct' && !/^[)\]}]$/.test(prev.text)) || keywords.has(prev.text);
+    if (entry(ARITHMETIC, t.text) && !(unary && (t.text === '-' || t.text === '+' || t.text === '*' || t.text === '**'))) {
+      for (const [to, c] of entry(ARITHMETIC, t.text)!) if (python || (to !== '//' && to !== '//=')) swap(t, to, 'arithmetic', line, c);
+    }
+    if (unary && t.text === '-' && (next?.kind === 'number' || next?.kind === 'word')) add([{ start: t.start, end: next.start, newText: '' }], `delete '-'`, 'arithmetic', line, -0.3);
+    for (const [to, c] of entry(BOOLEAN, t.text) ?? []) swap(t, to, 'boolean', line, c);
+    for (const [to, c] of entry(LITERAL, t.text) ?? []) swap(t, to, 'literal', line, c);
+    // constants +-1 (and 0 <-> 1 by the same edit)
+    if (t.kind === 'number' && /^\d+$/.test(t.text)) {
+      const n = Number(t.text);
+      swap(t, String(n + 1), 'constant', line, 0);
+      if (n > 0) swap(t, String(n - 1), 'constant', line, 0);
+      swap(t, String(n + 2), 'constant', line, -0.8);
+      if (n > 1) swap(t, String(n - 2), 'constant', line, -0.8);
+      if (n <= 2) for (const v of ['-1', '0', '1', '2']) swap(t, v, 'constant', line, -0.6);
+      if (n > 2) { swap(t, String(n * 2), 'constant', line, -1); swap(t, String(Math.floor(n / 2)), 'constant', line, -1); }
+    }
+    if (t.kind === 'number' && /^\d*\.\d+$/.test(t.text)) {
+      const v = Number(t.text);
+      for (const w of [v * 2, v / 2, 1 / v]) if (Number.isFinite(w) && w !== v) swap(t, Number.isInteger(w) ? w.toFixed(1) : String(w), 'constant', line, -0.4);
+    }
+    // bounds: a name or a call inside an index, a slice, a range() or a comparison, +-1
+    if ((t.kind === 'word' && !keywords.has(t.text) && next?.text !== '(' && next?.text !== '.' && prev?.text !== '.') || t.text === ')') {
+      const from = operandEndingAt(all, k);
+      if (from !== undefined && all[from]!.line === line && (next?.text === ']' || next?.text === '-' || next?.text === '+' || next?.text === ':' || next?.text === ')' || next?.text === ',' || entry(COMPARISON, next?.text) || prev?.text === '[')) {
+        const what = span(from, k);
+        if (what.length <= 40) {
+          const inSum = next?.text === '+' || next?.text === '-' || prev?.text === '+' || prev?.text === '-' ? -0.5 : 0;
+          add([{ start: t.end, end: t.end, newText: ' + 1' }], `replace '${show(what)}' with '${show(what)} + 1'`, 'bound', line, inSum);
+          add([{ start: t.end, end: t.end, newText: ' - 1' }], `replace '${show(what)}' with '${show(what)} - 1'`, 'bound', line, inSum);
+        }
+      }
+    }
+    // a +-1 dropped: `x + 1` -> `x`
+    if ((t.text === '+' || t.text === '-') && next?.kind === 'number' && !unary) {
+      const after = all[k + 2]?.t;
+      if (!after || !/^[*/%(.[]$/.test(after.text)) add([{ start: prev!.end, end: next.end, newText: '' }], `delete '${t.text} ${next.text}'`, 'drop', line, 0.6);
+    }
+    // operands: swapped around a non-commutative operator; one side dropped
+    if ((BINARY.has(t.text) || entry(COMPARISON, t.text) || (python && t.text === 'in' && prev?.text !== 'not')) && !unary && !/^\s*for\b/.test(lineText(text, t.start))) {
+      const from = operandEndingAt(all, k - 1);
+      const to = operandStartingAt(all, k + 1);
+      if (from !== undefined && to !== undefined && all[from]!.line === line && all[to]!.line === line) {
+        const left = span(from, k - 1);
+        const right = span(k + 1, to);
+        const leftStart = all[from]!.t.start;
+        const rightEnd = all[to]!.t.end;
+        if (['-', '/', '//', '%', '**', '<<', '>>', '+', 'in'].includes(t.text) && left !== right) {
+          add([{ start: leftStart, end: rightEnd, newText: `${right} ${t.text} ${left}` }], `swap '${show(left)}' and '${show(right)}' around '${t.text}'`, 'operand', line, t.text === '+' ? -0.5 : 0);
+        }
+        if (BINARY.has(t.text)) {
+          // an extra term: drop `op right` or `left op` when the expression ends there
+          const before = all[from - 1]?.t.text;
+          const after = all[to + 1]?.t.text;
+          const tight = (s: string | undefined) => s === undefined || STOP.has(s) || s === '\n';
+          const sameLevel = (s: string | undefined) => s === t.text && (s === '*' || s === '+');
+          if ((tight(after) || sameLevel(after)) && (!BINARY.has(before ?? '') || before === '+' || before === '-' || sameLevel(before))) add([{ start: all[k - 1]!.t.end, end: rightEnd, newText: '' }], `delete '${show(`${t.text} ${right}`)}'`, 'drop', line, 0);
+          if (tight(before) && (!BINARY.has(after ?? '') || after === '+' || after === '-')) add([{ start: leftStart, end: all[k + 1]!.t.start, newText: '' }], `delete '${show(`${left} ${t.text}`)}'`, 'drop', line, 0);
+        }
+      }
+    }
+    // names: a name replaced by another name of the function
+    if (t.kind === 'word' && names.has(t.text) && next?.text !== '=' && prev?.text !== 'def' && prev?.text !== 'for' && prev?.text !== '.') {
+      for (const n of names) if (n !== t.text) swap(t, n, 'name', line, 0);
+    }
+    if (t.kind === 'word' && names.has(t.text) && (next?.text === '=' || prev?.text === 'for')) {
+      for (const n of names) if (n !== t.text) swap(t, n, 'name', line, -0.5);
+    }
+    // two elements of a call, tuple or list swapped; an argument of a call dropped
+    if (t.text === '(' || t.text === '[') {
+      const close = closeOf(all, k);
+      const callee = prev && prev.end === t.start && prev.kind === 'word' ? prev.text : undefined;
+      if (close > 0 && all[close]!.line === line) {
+        const args = splitArgs(all, k, close);
+        if (args.length === 2) {
+          const [a, b] = args.map(([s0, e]) => span(s0, e));
+          if (a !== b && a!.length < 40 && b!.length < 40) {
+            add([{ start: all[args[0]![0]]!.t.start, end: all[args[1]![1]]!.t.end, newText: `${b}, ${a}` }], callee ? `swap the arguments of ${show(callee)}()` : `swap '${show(a!)}' and '${show(b!)}'`, 'arguments', line, 0);
+          }
+        }
+        if (callee && !keywords.has(callee) && args.length >= 2 && args.length <= 3) {
+          for (const [s0, e] of args) {
+            const cut = e === args[args.length - 1]![1] ? { start: all[s0 - 1]!.t.start, end: all[e]!.t.end } : { start: all[s0]!.t.start, end: all[e + 2]?.t.start ?? all[e]!.t.end };
+            add([{ start: cut.start, end: cut.end, newText: '' }], `drop the argument '${show(span(s0, e))}' of ${show(callee)}()`, 'arguments', line, -0.2);
+          }
+        }
+      }
+    }
+    // calls: a sibling function
+    if (t.kind === 'word' && next?.text === '(') {
+      const qualified = prev?.text === '.' && all[k - 2]?.t.kind === 'word' ? `${all[k - 2]!.t.text}.${t.text}` : t.text;
+      for (const [a, b] of SIBLINGS) {
+        if (qualified === a || t.text === a) swap(t, b.includes('.') ? b.split('.')[1]! : b, 'call', line, 0);
+        if (qualified === b || t.text === b) swap(t, a.includes('.') ? a.split('.')[1]! : a, 'call', line, 0);
+      }
+    }
+  }
+
+  // every true/false of the function flipped at once (a predicate written the wrong way round)
+  const bools = inFn.filter((x) => entry(LITERAL, x.t.text) && x.t.text !== 'None');
+  if (bools.length >= 2) {
+    const edits = bools.map((x) => ({ start: x.t.start, end: x.t.end, newText: entry(LITERAL, x.t.text)![0]![0] }));
+    const best = Math.max(...bools.map((x) => lineWeight.get(x.line) ?? -Infinity));
+    const bestLine = bools.find((x) => lineWeight.get(x.line) === best)?.line;
+    if (bestLine !== undefined) {
+      const fixed = applyOffsetEdits(text, edits);
+      out.set(fixed, { edits, fixed, label: `swap every true and false of the function (lines ${bools[0]!.line}-${bools[bools.length - 1]!.line})`, origin: 'operator', size: bools.length, prior: best + FAMILY_PRIOR.literal! - 0.4, line: bestLine, family: 'literal' });
+    }
+  }
+
+  // conditions and statements, line by line
+  const lines = text.split('\n');
+  const starts: number[] = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (const s of suspects) {
+    const li = s.line - 1;
+    const l = lines[li];
+    if (l === undefined || s.line === headerLine || s.line < opts.fromLine || s.line > opts.toLine) continue;
+    const at = starts[li]!;
+    const indent = /^\s*/.exec(l)![0];
+    const body = l.slice(indent.length);
+    if (python) {
+      const m = /^(if|elif|while)\s+(.*):\s*(#.*)?$/.exec(body);
+      if (m) {
+        const cond = m[2]!.trim();
+        const neg = /^not\s+\((.*)\)$/.exec(cond) ?? /^not\s+([\w.]+)$/.exec(cond);
+        const newCond = neg ? neg[1]! : /^[\w.]+(\([^()]*\))?$/.test(cond) ? `not ${cond}` : `not (${cond})`;
+        add([{ start: at + indent.length, end: at + l.length, newText: `${m[1]} ${newCond}:` }], `negate the condition`, 'negate', s.line, 0);
+        for (const [kw, other] of [[' and ', 'and'], [' or ', 'or']] as const) {
+          const parts = splitTop(cond, kw);
+          if (parts.length < 2) continue;
+          parts.forEach((_, i) => {
+            const kept = parts.filter((__, j) => j !== i).join(kw);
+            add([{ start: at + indent.length, end: at + l.length, newText: `${m[1]} ${kept}:` }], `drop '${show(parts[i]!.trim())}' from the '${other}' condition`, 'clause', s.line, 0);
+          });
+        }
+      }
+      // a simple statement deleted (never the only one of its block)
+      const simple = body !== '' && !/:\s*(#.*)?$/.test(body) && !/^(return|else|elif|except|finally|pass|def|class|@)\b/.test(body) && !/[([{,\\]\s*$/.test(body);
+      if (simple) {
+        const nb = (j: number) => { while (j >= 0 && j < lines.length && lines[j]!.trim() === '') j += j > li ? 1 : -1; return j; };
+        const prevL = lines[nb(li - 1)] ?? '';
+        const nextL = lines[nb(li + 1)] ?? '';
+        const ind = (x: string) => /^\s*/.exec(x)![0].length;
+        const sibling = (ind(prevL) === indent.length && !/:\s*(#.*)?$/.test(prevL.trim())) || ind(nextL) === indent.length;
+        if (sibling) add([{ start: at, end: at + l.length + 1, newText: '' }], `delete the statement '${show(body.trim())}'`, 'statement', s.line, 0);
+      }
+    } else {
+      const m = /^(\}\s*else\s+if|if|while|else\s+if)\s*\((.*)\)\s*(\{)?\s*$/.exec(body);
+      if (m) {
+        const cond = m[2]!;
+        const open = body.indexOf('(');
+        const close = body.lastIndexOf(')');
+        add([{ start: at + indent.length + open + 1, end: at + indent.length + close, newText: `!(${cond})` }], `negate the condition`, 'negate', s.line, 0);
+        for (const kw of [' && ', ' || ']) {
+          const parts = splitTop(cond, kw);
+          if (parts.length < 2) continue;
+          parts.forEach((_, i) => {
+            const kept = parts.filter((__, j) => j !== i).join(kw);
+            add([{ start: at + indent.length + open + 1, end: at + indent.length + close, newText: kept }], `drop '${show(parts[i]!.trim())}' from the condition`, 'clause', s.line, 0);
+          });
+        }
+      }
+      if (/;\s*$/.test(body) && !/^return\b/.test(body)) add([{ start: at, end: at + l.length + 1, newText: '' }], `delete the statement '${show(body.trim())}'`, 'statement', s.line, 0);
+    }
+  }
+  return [...out.values()].sort((a, b) => b.prior - a.prior || a.line - b.line);
+}
+
+/** Top-level (outside brackets and strings) parts of `s` split at `sep`. */
+function splitTop(s: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) { if (c === '\\') i++; else if (c === quote) quote = ''; continue; }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (depth === 0 && s.startsWith(sep, i)) { parts.push(s.slice(last, i)); last = i + sep.length; i += sep.length - 1; }
+  }
+  parts.push(s.slice(last));
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/** The argument token ranges of the call whose brackets are at `open`..`close`. */
+function splitArgs(toks: { t: Token }[], open: number, close: number): [number, number][] {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let s = open + 1;
+  for (let j = open + 1; j < close; j++) {
+    const x = toks[j]!.t.text;
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if (x === ')' || x === ']' || x === '}') depth--;
+    else if (x === ',' && depth === 0) { if (j > s) out.push([s, j - 1]); s = j + 1; }
+  }
+  if (close > s) out.push([s, close - 1]);
+  return out;
+}
+
+function lineText(text: string, offset: number): string {
+  const s = text.lastIndexOf('\n', offset - 1) + 1;
+  const e = text.indexOf('\n', offset);
+  return text.slice(s, e < 0 ? text.length : e);
+}

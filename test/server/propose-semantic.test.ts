@@ -1,0 +1,74 @@
+// The behaviour-bug candidates (language-server/src/repair/propose-semantic.ts): the known fix of each
+// small bug is among the candidates, near the top when its line is the suspicious one; labels say
+// what the edit does; the signature is never edited.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { repoRoot } from '../../language-server/src/paths';
+import { proposeSemanticEdits } from '../../language-server/src/repair/propose-semantic';
+
+const ws = join(repoRoot(), 'test/fixtures/workspaces');
+
+describe('proposeSemanticEdits', () => {
+  test('python: the off-by-one comparison of the fixture is the best candidate at its line', () => {
+    const text = readFileSync(join(ws, 'py-classify/classify.py'), 'utf8');
+    const cands = proposeSemanticEdits(text, 'python', { fromLine: 1, toLine: 9, lines: [{ line: 7, score: 1 }, { line: 3, score: 0.5 }] });
+    const fix = text.replace('if n < 10:', 'if n <= 10:');
+    const i = cands.findIndex((c) => c.fixed === fix);
+    assert.ok(i >= 0 && i < 3, `the fix is at rank ${i}`);
+    assert.equal(cands[i]!.label, "replace '<' with '<=' at line 7");
+    assert.equal(cands[i]!.family, 'comparison');
+    // only the suspicious lines are edited, the best one first
+    assert.ok(cands.every((c) => c.line === 7 || c.line === 3));
+    assert.equal(cands[0]!.line, 7);
+  });
+
+  test('python: the edit kinds a person gets wrong', () => {
+    const text = 'def f(xs, n):\n    total = 0\n    for i in range(1, len(xs)):\n        total = total - xs[i] * n\n    return total\n';
+    const cands = proposeSemanticEdits(text, 'python', { fromLine: 1, toLine: 5 });
+    const has = (from: string, to: string, label: RegExp) => {
+      const c = cands.find((x) => x.fixed === text.replace(from, to));
+      assert.ok(c, `missing: ${from} -> ${to}`);
+      assert.match(c.label, label);
+    };
+    has('total - xs', 'total + xs', /^replace '-' with '\+' at line 4$/);
+    has('range(1, len(xs))', 'range(0, len(xs))', /replace '1' with '0'/);
+    has('range(1, len(xs))', 'range(1, len(xs) - 1)', /with 'len\(xs\) - 1'/);
+    has('range(1, len(xs))', 'range(len(xs))', /drop the argument '1' of range/);
+    has('xs[i] * n', 'xs[i]', /delete '\* n'/);
+    has('xs[i] * n', 'xs[i + 1] * n', /'i \+ 1'/);
+    has('total = 0', 'total = 1', /replace '0' with '1' at line 2/);
+    has('return total', 'return n', /replace 'total' with 'n' at line 5/);
+    // the signature's names are never edited
+    assert.ok(cands.every((c) => c.fixed.startsWith('def f(xs, n):\n')));
+    // every candidate differs from the text, once
+    assert.equal(new Set(cands.map((c) => c.fixed)).size, cands.length);
+    assert.ok(!cands.some((c) => c.fixed === text));
+  });
+
+  test('python: conditions negated or narrowed, a statement deleted, every boolean flipped', () => {
+    const text = 'def g(a, b):\n    if a > 0 and b > 0:\n        a += 1\n        b += 1\n        return True\n    return False\n';
+    const cands = proposeSemanticEdits(text, 'python', { fromLine: 1, toLine: 6 });
+    const labels = new Map(cands.map((c) => [c.fixed, c.label]));
+    assert.match(labels.get(text.replace('if a > 0 and b > 0:', 'if not (a > 0 and b > 0):'))!, /negate the condition at line 2/);
+    assert.match(labels.get(text.replace('if a > 0 and b > 0:', 'if a > 0:'))!, /drop 'b > 0' from the 'and' condition/);
+    assert.match(labels.get(text.replace('        a += 1\n', ''))!, /delete the statement 'a \+= 1' at line 3/);
+    assert.match(labels.get(text.replace('True', 'X').replace('False', 'True').replace('X', 'False'))!, /swap every true and false/);
+  });
+
+  test('javascript: the clamp fixture returns the wrong bound; its fix is a name swap', () => {
+    const text = readFileSync(join(ws, 'js-clamp/lib/clamp.js'), 'utf8');
+    const cands = proposeSemanticEdits(text, 'javascript', { fromLine: 3, toLine: 11, lines: [{ line: 8, score: 1 }] });
+    const c = cands.find((x) => x.fixed === text.replace('if (x > hi) {\n    return lo;', 'if (x > hi) {\n    return hi;'));
+    assert.ok(c, 'return hi is a candidate');
+    assert.equal(c.label, "replace 'lo' with 'hi' at line 8");
+    assert.ok(cands.every((x) => x.line === 8), 'only the suspicious line is edited');
+  });
+
+  test('names that are Object.prototype members are ordinary names', () => {
+    const text = 'function h(constructor, toString) {\n  return constructor < toString;\n}\n';
+    const cands = proposeSemanticEdits(text, 'javascript', { fromLine: 1, toLine: 3 });
+    assert.ok(cands.some((c) => c.fixed.includes('constructor <= toString')));
+  });
+});
