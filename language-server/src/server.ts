@@ -62,6 +62,7 @@ import {
   type StatusResult,
   type TreasureSettings,
 } from './protocol';
+import { defaultRoot } from './repair/tests/plan';
 import { applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
 
@@ -342,6 +343,9 @@ export function startServer(connection: Connection): void {
         mode: data.kind === 'rewriteFunction' ? 'function' : 'auto',
         path: pathOf(doc.uri),
         maxTokens: settings.maxFixTokens,
+        // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
+        // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
+        verify: data.kind === 'rewriteFunction' && trusted && pathOf(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true } : undefined,
         signal,
       }),
       signal,
