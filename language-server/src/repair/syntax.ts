@@ -32,6 +32,8 @@ const BATCH = 200;
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
 /** A prior lead this large (nats) decides without the model. */
 const DECISIVE_PRIOR = 3;
+/** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
+const FAR_LINES = 10;
 
 export interface SyntaxSearchInput {
   text: string;
@@ -159,7 +161,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover });
     // errors the parser still reports (later ones it could not show before, or ones it calls the
     // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
-    return j.proven && (v.ok || [...j.later, ...j.kept].every((e) => wasThere(e.line + base)));
+    // and far from the edit (a cascade lies near what caused it)
+    const editLine = lineOf(c.edits[0]!.start);
+    return j.proven && (v.ok || [...j.later, ...j.kept].every((e) => wasThere(e.line + base) && Math.abs(e.line + base - editLine) > FAR_LINES));
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
