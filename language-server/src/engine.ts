@@ -461,7 +461,7 @@ export class Engine {
       const edits = toTextEdits(a.text, found.fix.edits);
       const line = edits[0]!.range.start.line;
       // a file with more errors: this fix is for one of them; the label says how many others tree-sitter sees
-      const others = new Set(a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row)).size;
+      const others = found.fix.remaining ? new Set(a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row)).size : 0;
       const label = others > 0 ? `${found.fix.label} (${others} more error${others > 1 ? 's' : ''} elsewhere in the file)` : found.fix.label;
       return {
         fix: {
