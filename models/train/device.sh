@@ -73,7 +73,7 @@ for step in "$@"; do
       # TASKS_OUT=$W/tok-X: a second tasks sample (e.g. another FIX_SHARE) beside the corpus tokens, which it links
       to=${TASKS_OUT:-$W/tok}; mkdir -p "$to"
       [ "$to" = "$W/tok" ] || ln -sf "$W/tok/train.bin" "$W/tok/valid.bin" "$to/"
-      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$to" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ;;
+      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$to" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ${PREP_ARGS:-} ;;
     after)
       while kill -0 "$(cat "$W/logs/$a.pid")" 2>/dev/null; do sleep 10; done
       grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;
