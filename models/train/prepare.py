@@ -223,7 +223,7 @@ def tokenize_tasks(args):
         # length_tokens describes the answer under this tokenizer, so it is filled in here.
         for ex, ids in zip(examples, encode_ids(tok, [ex["answer"] for ex in examples])):
             ex["markers"]["length_tokens"] = max(1, len(ids))
-        for variant in ("markers", "plain"):
+        for variant in args.variants.split(","):
             rng = random.Random(args.seed)
             pairs = [M.render(ex, rng=rng, use_markers=(variant == "markers")) for ex in examples]
             prompts = encode_ids(tok, [p for p, _ in pairs])
@@ -280,6 +280,7 @@ def main():
     ap.add_argument("--max-train", type=int, default=0, help="tasks: use at most N training examples (0: all)")
     ap.add_argument("--fix-share", type=float, default=0, help="tasks: CodeFix share of the --max-train sample (0: as in the data)")
     ap.add_argument("--lang-alpha", type=float, default=0, help="tasks: languages in the --max-train sample in proportion to count**alpha (0: as in the data)")
+    ap.add_argument("--variants", default="markers,plain", help="tasks: the layouts to write (a run of one variant needs only its own)")
     ap.add_argument("--max-valid", type=int, default=0, help="sample: at most N validation examples (0: all)")
     ap.add_argument("--drop-error-types", default="", help="tasks: leave out CodeFix examples of these error_type values (comma-separated)")
     args = ap.parse_args()
