@@ -190,7 +190,7 @@ def sample_tasks(args):
             examples = fix + rest
             random.Random(args.seed + 1).shuffle(examples)
         path = os.path.join(args.out, "tasks", f"{split}-00000.jsonl.xz")
-        with lzma.open(path, "wt", encoding="utf-8", preset=9) as f:
+        with lzma.open(path, "wt", encoding="utf-8", preset=6) as f:
             for ex in examples:
                 f.write(json.dumps(ex, ensure_ascii=False) + "\n")
         counts = {}
