@@ -95,9 +95,13 @@ def main():
         c = export["compact"]
         md.append(f"- graph compacted by models/train/compact.py (from sha256 {c['from_sha256'][:12]}...): {c['nodes_before']} -> {c['nodes_after']} nodes, "
                   f"{c['matmul_nbits']} MatMulNBits as they were; {c['note']}" + (f"; {c['checked']}" if c.get("checked") else ""))
+    if export.get("lineage"):  # the runs these weights went through (train.py; a warm start's first entry is warmstart.py's)
+        md.append(f"- lineage ({export.get('tokens_in_all', 0) / 1e6:.1f}M training tokens in all): " + " -> ".join(
+            f"{x.get('run') or x.get('name') or x.get('from')} ({int(x.get('tokens') or 0) / 1e6:.1f}M tokens)" for x in export["lineage"]))
     md += ["", "## Data", "", runs.get("data", {}).get("summary", "see models/data/DATA.md"), "",
            "## Training runs (every run, failed ones too)", "",
-           table(runs["runs"], ["id", "phase", "variant", "hardware", "minutes", "tokens", "steps", "final_valid_loss", "status", "notes"]), ""]
+           "`init`: the run or model a run started from (a warm start: the weights of that model, dequantized); `tokens_in_all`: its tokens plus those of its lineage.", "",
+           table(runs["runs"], ["id", "phase", "variant", "init", "hardware", "minutes", "tokens", "tokens_in_all", "steps", "final_valid_loss", "status", "notes"]), ""]
     if runs.get("quality_bars"):
         md += ["## Quality bars (the model issue's)", "", table(runs["quality_bars"], ["bar", "status", "measured", "tried"]), ""]
     for e in evals:

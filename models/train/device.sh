@@ -19,6 +19,9 @@
 #                         GPUs (all on the one GPU of a 1-GPU machine); SEEDS=1234,7: a pair per seed (ft-markers-s7, ...);
 #                         FT_DATA=$W/tok-X fine-tunes on the tasks sample of TASKS_OUT=$W/tok-X, FT_SUFFIX=-X names its runs
 #   wait:SEC              print the background logs as they grow until every background job ends or SEC pass
+#   warm:DIR              warm start: the model folder DIR (e.g. models/treasure, 4-bit) dequantized into $W/runs/base/model.pt
+#                         (warmstart.py; WARM_TOKENS: the tokens it has seen, for the lineage), so finetune starts from it;
+#                         FT_INIT=PATH starts a fine-tune from any other checkpoint (an earlier run's model.pt, a carried base.pt)
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT$FT_TAG (markers | plain); FT_STEPS=N schedules on steps, FT_SEED seeds
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
@@ -70,7 +73,7 @@ for step in "$@"; do
       # TASKS_OUT=$W/tok-X: a second tasks sample (e.g. another FIX_SHARE) beside the corpus tokens, which it links
       to=${TASKS_OUT:-$W/tok}; mkdir -p "$to"
       [ "$to" = "$W/tok" ] || ln -sf "$W/tok/train.bin" "$W/tok/valid.bin" "$to/"
-      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$to" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ;;
+      [ "$name" = tokenize-corpus ] || python3 $T/prepare.py tasks --data "$W/data" --tokenizer "$W/tok/tokenizer.json" --out "$to" --max-train ${MAX_TRAIN:-0} --fix-share ${FIX_SHARE:-0} --lang-alpha ${LANG_ALPHA:-0} ${PREP_ARGS:-} ;;
     after)
       while kill -0 "$(cat "$W/logs/$a.pid")" 2>/dev/null; do sleep 10; done
       grep -q "^=== done" "$W/logs/$a.log" || { echo "background job $a failed"; exit 1; } ;;
@@ -108,12 +111,15 @@ for step in "$@"; do
         [ $SECONDS -ge $end ] && { echo "still running after ${a}s"; break; }
         sleep 15
       done ;;
+    warm)
+      mkdir -p "$W/runs/base"
+      python3 $T/warmstart.py --model "$a" --out "$W/runs/base/model.pt" --tokens "${WARM_TOKENS:-0}" ;;
     pretrain)
       init=(); [ -f "$W/inbox/base.pt" ] && [ ! -f "$W/runs/base/last.pt" ] && init=(--init "$W/inbox/base.pt")
       launch $T/train.py --phase pretrain --data "$W/tok" --out "$W/runs/base" --resume --minutes "$a" --stop-after "${b:-0}" --lr ${PT_LR:-1.5e-3} \
         --batch ${BATCH:-32} --compile --config "${MODEL_CONFIG:-{\}}" "${init[@]}" ${TRAIN_ARGS:-} ;;
     finetune)
-      launch $T/train.py --phase finetune --variant "$a" --data "${FT_DATA:-$W/tok}" --init "$W/runs/base/model.pt" \
+      launch $T/train.py --phase finetune --variant "$a" --data "${FT_DATA:-$W/tok}" --init "${FT_INIT:-$W/runs/base/model.pt}" \
         --out "$W/runs/ft-$a${FT_TAG:-}" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
         --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} --seed ${FT_SEED:-1234} ${TRAIN_ARGS:-} ;;
     export)

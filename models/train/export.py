@@ -206,6 +206,9 @@ def main():
             os.remove(fp32_path)
     else:
         os.replace(fp32_path, final)
+    if ck.get("lineage"):  # the runs these weights went through (train.py), for the card
+        report["lineage"] = ck["lineage"]
+        report["tokens_in_all"] = sum(int(x.get("tokens") or 0) for x in ck["lineage"])
     shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
     write_config(cfg, args.out)
     with open(os.path.join(args.out, "export.json"), "w") as f:

@@ -2,7 +2,8 @@
 
     python3 models/train/prepare.py tokenizer --data DIR --out tokenizer.json [--vocab 16384] [--sample-mb 200]
     python3 models/train/prepare.py corpus    --data DIR --tokenizer tokenizer.json --out DIR
-    python3 models/train/prepare.py tasks     --data DIR --tokenizer tokenizer.json --out DIR [--seed 1234]
+    python3 models/train/prepare.py tasks     --data DIR --tokenizer tokenizer.json --out DIR [--seed 1234] [--drop-error-types none]
+    python3 models/train/prepare.py sample    --data DIR --out DIR --max-train N --fix-share F --lang-alpha A --max-valid M
 
 Outputs (numpy):
   corpus: {split}.bin      uint16 stream of "<|file|>" + text + "<|end|>" documents
@@ -175,6 +176,30 @@ def take(examples, k, alpha):
     return out
 
 
+def sample_tasks(args):
+    """A sample of a tasks build small enough to carry (the GPU machine then tokenizes all of it): up to
+    --max-train training examples with CodeFix at --fix-share, languages by --lang-alpha (as tokenize_tasks
+    draws them), up to --max-valid validation examples; written as a tasks build, OUT/tasks/{split}-00000.jsonl.xz."""
+    os.makedirs(os.path.join(args.out, "tasks"), exist_ok=True)
+    for split, cap in (("train", args.max_train), ("valid", args.max_valid)):
+        examples = list(split_rows(args.data, "tasks", split))
+        random.Random(args.seed).shuffle(examples)
+        if cap and len(examples) > cap:
+            fix = take([ex for ex in examples if ex["task"] == "CodeFix"], int(args.fix_share * cap), args.lang_alpha) if args.fix_share else []
+            rest = take([ex for ex in examples if not (args.fix_share and ex["task"] == "CodeFix")], cap - len(fix), args.lang_alpha)
+            examples = fix + rest
+            random.Random(args.seed + 1).shuffle(examples)
+        path = os.path.join(args.out, "tasks", f"{split}-00000.jsonl.xz")
+        with lzma.open(path, "wt", encoding="utf-8", preset=6) as f:
+            for ex in examples:
+                f.write(json.dumps(ex, ensure_ascii=False) + "\n")
+        counts = {}
+        for ex in examples:
+            k = ex["task"] + ("/" + ex["markers"].get("error_type", "") if ex["task"] == "CodeFix" else "")
+            counts[k] = counts.get(k, 0) + 1
+        print(f"sample {split}: {len(examples)} examples -> {path} ({os.path.getsize(path) / 2**20:.1f} MiB): {json.dumps(dict(sorted(counts.items())))}")
+
+
 def tokenize_tasks(args):
     tok = load_tokenizer(args.tokenizer, args.out)
     ctx = args.context
@@ -183,6 +208,9 @@ def tokenize_tasks(args):
     stats = {}
     for split in ("train", "valid", "test"):
         examples = list(split_rows(args.data, "tasks", split))
+        if args.drop_error_types:  # e.g. "none": the same data without its no-fix examples (a control run)
+            drop = set(args.drop_error_types.split(","))
+            examples = [ex for ex in examples if ex["markers"].get("error_type") not in drop]
         random.Random(args.seed).shuffle(examples)
         if split == "train" and args.max_train and len(examples) > args.max_train:
             # A fine-tune sees only so many tokens: a random sample, the same for both variants, with
@@ -195,7 +223,7 @@ def tokenize_tasks(args):
         # length_tokens describes the answer under this tokenizer, so it is filled in here.
         for ex, ids in zip(examples, encode_ids(tok, [ex["answer"] for ex in examples])):
             ex["markers"]["length_tokens"] = max(1, len(ids))
-        for variant in ("markers", "plain"):
+        for variant in args.variants.split(","):
             rng = random.Random(args.seed)
             pairs = [M.render(ex, rng=rng, use_markers=(variant == "markers")) for ex in examples]
             prompts = encode_ids(tok, [p for p, _ in pairs])
@@ -241,7 +269,7 @@ def tokenize_tasks(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["tokenizer", "corpus", "tasks"])
+    ap.add_argument("cmd", choices=["tokenizer", "corpus", "tasks", "sample"])
     ap.add_argument("--data", required=True)
     ap.add_argument("--tokenizer")
     ap.add_argument("--out", required=True)
@@ -252,8 +280,11 @@ def main():
     ap.add_argument("--max-train", type=int, default=0, help="tasks: use at most N training examples (0: all)")
     ap.add_argument("--fix-share", type=float, default=0, help="tasks: CodeFix share of the --max-train sample (0: as in the data)")
     ap.add_argument("--lang-alpha", type=float, default=0, help="tasks: languages in the --max-train sample in proportion to count**alpha (0: as in the data)")
+    ap.add_argument("--variants", default="markers,plain", help="tasks: the layouts to write (a run of one variant needs only its own)")
+    ap.add_argument("--max-valid", type=int, default=0, help="sample: at most N validation examples (0: all)")
+    ap.add_argument("--drop-error-types", default="", help="tasks: leave out CodeFix examples of these error_type values (comma-separated)")
     args = ap.parse_args()
-    {"tokenizer": train_tokenizer, "corpus": tokenize_corpus, "tasks": tokenize_tasks}[args.cmd](args)
+    {"tokenizer": train_tokenizer, "corpus": tokenize_corpus, "tasks": tokenize_tasks, "sample": sample_tasks}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def build_model(args, device):
         cfg = Config(**ck["config"])
         model = Transformer(cfg)
         model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+        args.lineage = ck.get("lineage") or [{"from": args.init, "tokens": 0}]
     else:
         cfg = Config(context_length=args.context, **json.loads(args.config))
         model = Transformer(cfg)
@@ -255,14 +256,19 @@ def main(argv=None):
             history.append({"step": step, "minutes": round(elapsed / 60, 2), "tokens": tokens_seen, "train_loss": round(loss.item(), 4), "valid_loss": round(v, 4)})
             print(f"eval step {step} valid_loss {v:.4f}", flush=True)
 
+    # lineage: the runs these weights went through, oldest first, each with its own tokens (warmstart.py
+    # starts it for a shipped model; a checkpoint of this script carries it on)
+    lineage = list(getattr(args, "lineage", [])) + [{"run": os.path.basename(os.path.normpath(args.out)), "phase": args.phase,
+                                                     "variant": args.variant, "init": args.init or args.hf_init, "steps": step, "tokens": tokens_seen}]
     if master:
         v = evaluate(model, valid, device, n=50)
         history.append({"step": step, "minutes": round(elapsed / 60, 2), "tokens": tokens_seen, "valid_loss": round(v, 4), "final": True})
         print(f"final step {step} valid_loss {v:.4f} tokens {tokens_seen / 1e6:.1f}M minutes {elapsed / 60:.1f}")
         state = save_last(model, opt, step, elapsed, tokens_seen, history, cfg, last)
-        torch.save({"model": state, "config": cfg, "history": history, "args": vars(args)}, os.path.join(args.out, "model.pt"))
+        torch.save({"model": state, "config": cfg, "history": history, "args": vars(args), "lineage": lineage}, os.path.join(args.out, "model.pt"))
         with open(os.path.join(args.out, "run.json"), "w") as f:
             json.dump({"args": vars(args), "config": cfg, "steps": step, "tokens": tokens_seen,
+                       "lineage": lineage, "tokens_in_all": sum(int(x.get("tokens") or 0) for x in lineage),
                        "minutes": round(elapsed / 60, 2), "history": history,
                        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
                        "world": world}, f, indent=1)

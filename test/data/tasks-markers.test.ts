@@ -63,6 +63,7 @@ test('examples of real files: complete, valid marker lists and answers where the
   const required = ['task', 'code_type', 'domain', 'length_bucket', 'length_lines', 'quality_bucket', 'source'];
   const seen = new Set<string>();
   const s = loadSettings();
+  let nofix = 0;
   for (const { ex, file, text, kind } of all) {
     seen.add(ex.task);
     assert.deepEqual(markerProblems(ex.markers), [], file);
@@ -77,7 +78,10 @@ test('examples of real files: complete, valid marker lists and answers where the
     assert.equal(ex.split, 'train');
     assert.deepEqual(Object.keys(ex).filter((k) => !['task', 'code', 'diagnostic', 'answer', 'markers', 'package', 'split'].includes(k)), []);
     if (ex.task === 'CodeFix') {
-      assert.notEqual(ex.code, ex.answer);
+      // a "nothing to fix" example (error_type none) answers with the code unchanged; every other one changes it
+      if (ex.markers.error_type === 'none') assert.equal(ex.code, ex.answer, `${file}: no-fix answer unchanged`);
+      else assert.notEqual(ex.code, ex.answer);
+      if (ex.markers.error_type === 'none') nofix++;
       assert.equal(ex.diagnostic !== undefined, ex.markers.error_type === 'syntax_error');
       // whole function out: the original text of the file (python docstrings may be left out of both)
       if (!text.includes(ex.answer)) assert.equal(ex.markers.code_type, 'python', `${file}: ${ex.answer}`);
@@ -104,6 +108,9 @@ test('examples of real files: complete, valid marker lists and answers where the
   assert.ok(all.some((x) => x.kind === 'doc_to_function' && x.ex.markers.code_type === 'python'));
   assert.ok(all.some((x) => x.kind === 'doc_to_function' && x.ex.markers.code_type !== 'python'));
   assert.ok(taxonomy().order.includes('error_type'));
+  // noFixShare of the fixed functions also give their unchanged twin
+  const fixes = all.filter((x) => x.ex.task === 'CodeFix').length - nofix;
+  assert.ok(nofix > 0 && nofix < fixes, `no-fix examples ${nofix} of ${fixes} fixes`);
 });
 
 test('the examples of a file are a function of the seed', async () => {

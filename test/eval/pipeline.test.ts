@@ -17,7 +17,7 @@ import { selfCheck } from './selfcheck.js';
 import type { RunLimits } from './runner.js';
 import { nullEngine, oracleEngine } from './stand-ins.js';
 import type { SuiteContext } from './suites/common.js';
-import { fixOne, fixProgram, judgeFix, runHumanEvalFix, type FixRecord } from './suites/humanevalfix.js';
+import { abstained, fixOne, fixProgram, judgeFix, runHumanEvalFix, type FixRecord } from './suites/humanevalfix.js';
 import { runSynthesis } from './suites/synthesis.js';
 
 const limits: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
@@ -50,6 +50,21 @@ test('the real Engine (scripted model) fixes Python/0 through the adapter; the f
   assert.equal((await judgeFix(p, 'tests', ft.fixed, { limits })).pass, true);
   // the line the harness points at is inside the function body
   assert.match(buggyDocument(p).split('\n')[bodyLine(p)]!, /^\s+for idx, elem in enumerate/);
+});
+
+test('variant "canonical": correct code in; a model that writes it back unchanged abstains and the code still passes', async () => {
+  const p = loadProblems(dataDir, 'python', 1)[0]!;
+  const fn = (p.declaration.slice(p.declaration.indexOf('def ')) + p.canonical).replace(/\s+$/, '');
+  const tok = tinyTokenizer();
+  const script = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'none' }) + '\n' + fn + '<|end|>';
+  const engine = wrapEngine(await Engine.load({ logits: new ScriptedLogits(tok, script), tokenizer: tok, branchTries: 0 }));
+  const f = await fixOne(engine, p, 'context', 'canonical', {});
+  assert.equal(f.fixed, null);
+  assert.ok(abstained({ fixReturned: f.fixReturned, reason: f.reason }), f.reason);
+  assert.equal((await judgeFix(p, 'canonical', f.fixed, { limits })).pass, true);
+  // no fix on correct code: the program run is the code as it stands (a buggy document with no fix is no_fix)
+  assert.ok('language' in fixProgram(p, 'canonical', null));
+  assert.deepEqual(fixProgram(p, 'plain', null), { pass: false, errorKind: 'no_fix' });
 });
 
 test('mode "none" gives the model no markers; the baseline engine decodes none at all; both fixes pass', async () => {

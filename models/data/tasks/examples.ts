@@ -145,6 +145,12 @@ export async function processFile(rec: CorpusRecord, split: string, seed: number
     if (!fx) continue;
     push('CodeFix', fx, { kind: 'fix', op: fx.op, withDoc: fx.withDoc }, { error_type: fx.errorType });
     nFix++;
+    // "nothing to fix": the same function as written, its answer the code unchanged (the model abstains);
+    // beside its buggy twin, so the pair teaches what a bug looks like rather than "always edit a line"
+    const noFix = s.fix.noFixShare ?? 0;
+    if (noFix > 0 && 2 * fx.answer.length <= s.maxExampleChars && new Rng(seed, 'nofix', key, i).chance(noFix)) {
+      push('CodeFix', { code: fx.answer, answer: fx.answer }, { kind: 'nofix', op: 'none', withDoc: fx.withDoc }, { error_type: 'none' });
+    }
   }
   return { examples, meta };
 }

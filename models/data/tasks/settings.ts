@@ -35,6 +35,8 @@ export interface Settings {
     errorTypeWeights: Record<string, number>;
     applicability: Record<string, number>;
     minBugClasses: number;
+    /** share of fixed functions that also give a no-fix example (error_type none, the answer unchanged) */
+    noFixShare?: number;
   };
   explanation: { maxPerFile: number; minDocChars: number; maxDocChars: number; maxFunctionChars: number };
 }

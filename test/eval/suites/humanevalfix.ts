@@ -1,15 +1,19 @@
 // Suite 1, HumanEvalFix: the document `declaration + buggy_solution` (variant "tests": followed by the
 // problem's tests), the engine fixes the function around a line of its body, FixResult.fixed is run with
 // the tests. pass@1 per mode, language and bug type. No fix = failed (counted as no_fix).
+// Variant "canonical" (abstention, issue 28): the document `declaration + canonical_solution`, correct code:
+// the right answer is no fix (the model returns the code unchanged); a fix offered is judged by the tests
+// (still passing: a harmless rewrite; failing: a correct function broken). pass = the code passes after
+// the engine's answer, abstained = no fix because the model returned the code unchanged.
 import type { EvalEngine, MarkerMap, MarkerMode } from '../engine-adapter.js';
-import { bodyLine, buggyDocument, LANGUAGE_ID, type Problem } from '../humanevalpack.js';
+import { bodyLine, buggyDocument, canonicalDocument, LANGUAGE_ID, type Problem } from '../humanevalpack.js';
 import { programFor, runProgram, runPrograms, type ErrorKind, type Program } from '../runner.js';
 import { counts, engineForMode, engineMap, groupBy, mean, median, NOT_RUN, num, pct, progress, rate, table, type Rate, type SuiteContext, type SuiteResult, runnableProblems } from './common.js';
 
 /** none: no markers (model infers all); context: as the editor sets them; bugtype: context + the true error_type; baseline: the no-marker model. */
 export const FIX_MODES = ['none', 'context', 'bugtype', 'baseline'] as const;
 export type FixMode = (typeof FIX_MODES)[number];
-export const FIX_VARIANTS = ['plain', 'tests'] as const;
+export const FIX_VARIANTS = ['plain', 'tests', 'canonical'] as const;
 export type FixVariant = (typeof FIX_VARIANTS)[number];
 
 export interface FixRecord {
@@ -31,7 +35,18 @@ export interface FixRecord {
 }
 
 function inputDocument(p: Problem, variant: FixVariant): string {
+  if (variant === 'canonical') return canonicalDocument(p);
   return variant === 'tests' ? buggyDocument(p) + '\n' + p.test : buggyDocument(p);
+}
+
+/** The line the request points at: the first body line of the function in the variant's document. */
+function requestLine(p: Problem, variant: FixVariant): number {
+  return variant === 'canonical' ? bodyLine({ ...p, buggy: p.canonical }) : bodyLine(p);
+}
+
+/** No fix for correct code because the model wrote it back unchanged: the engine's abstention. */
+export function abstained(r: Pick<FixRecord, 'fixReturned' | 'reason'>): boolean {
+  return !r.fixReturned && /returned the code unchanged/.test(r.reason ?? '');
 }
 
 export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens' | 'given'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {
@@ -40,7 +55,7 @@ export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, vari
   const markers: MarkerMap | undefined = Object.keys(explicit).length ? explicit : undefined;
   const engineMode: MarkerMode = mode === 'none' ? 'none' : mode === 'baseline' ? 'baseline' : 'context';
   try {
-    const r = await engine.fix({ text: inputDocument(p, variant), languageId: LANGUAGE_ID[p.language], line: bodyLine(p), mode: engineMode, markers, maxTokens: ctx.maxTokens });
+    const r = await engine.fix({ text: inputDocument(p, variant), languageId: LANGUAGE_ID[p.language], line: requestLine(p, variant), mode: engineMode, markers, maxTokens: ctx.maxTokens });
     return { ...base, given: r.given, inferred: r.inferred, markersHonored: r.markersHonored, latencyMs: r.latencyMs, fixReturned: r.fixed !== null, reason: r.reason, fixed: r.fixed };
   } catch (e) {
     return { ...base, given: {}, inferred: {}, markersHonored: true, latencyMs: 0, fixReturned: false, reason: `engine error: ${(e as Error).message}`, fixed: null };
@@ -49,7 +64,7 @@ export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, vari
 
 /** The program to run for a fix: the fixed document + tests (variant "tests": the tests must still be in it, unchanged). */
 export function fixProgram(p: Problem, variant: FixVariant, fixed: string | null): Program | { pass: false; errorKind: ErrorKind } {
-  if (fixed === null) return { pass: false, errorKind: 'no_fix' };
+  if (fixed === null) return variant === 'canonical' ? programFor(p, canonicalDocument(p)) : { pass: false, errorKind: 'no_fix' };
   if (variant === 'tests') {
     if (!fixed.includes(p.test.trim())) return { pass: false, errorKind: 'test_modified' };
     // the document still ends with the tests: the same file as the plain variant's program for this code
@@ -169,6 +184,15 @@ export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)
       [c.condition, String(c.problems), String(c.both), String(c.onlyCondition), String(c.onlyBaseline),
         c.relativeOverLanguages === null ? '–' : `${c.relativeOverLanguages >= 0 ? '+' : ''}${(100 * c.relativeOverLanguages).toFixed(1)}%`, c.mcnemarP.toFixed(3)])));
   }
+  const canon = [...conds].filter(([c]) => c.endsWith('/canonical'));
+  if (canon.length) {
+    out.push('', 'Correct code in (variant canonical: `declaration + canonical_solution`; the right answer is no change):', '');
+    out.push(table(['mode/variant', 'problems', 'abstained (returned unchanged)', 'other no fix', 'fix offered, still passes', 'fix offered, broke it'], canon.map(([c, rs]) => {
+      const offered = rs.filter((r) => r.fixReturned);
+      return [c, String(rs.length), pct(rate(rs.filter(abstained).length, rs.length)), String(rs.filter((r) => !r.fixReturned && !abstained(r)).length),
+        String(offered.filter((r) => r.pass).length), String(offered.filter((r) => !r.pass).length)];
+    })));
+  }
   const bad = [...conds].filter(([, rs]) => summarizeFix(rs).markersNotHonored > 0);
   if (bad.length) {
     out.push('', ...bad.map(([c, rs]) => `**Warning:** ${c}: the engine gave markers this mode does not allow in ${summarizeFix(rs).markersNotHonored}/${rs.length} requests — these numbers do not measure "${c.split('/')[0]}" as specified (see test/eval/engine-adapter.ts).`));
@@ -209,6 +233,7 @@ export async function runHumanEvalFix(ctx: SuiteContext, opts: { modes: FixMode[
   for (const [c, rs] of groupBy(records, (r) => `${r.mode}/${r.variant}`)) {
     summary[c] = {
       ...summarizeFix(rs),
+      ...(c.endsWith('/canonical') ? { abstained: rate(rs.filter(abstained).length, rs.length), byLanguageAbstained: Object.fromEntries([...groupBy(rs, (r) => r.language)].map(([l, x]) => [l, rate(x.filter(abstained).length, x.length)])) } : {}),
       byLanguage: Object.fromEntries([...groupBy(rs, (r) => r.language)].map(([l, x]) => [l, summarizeFix(x)])),
       byBugType: Object.fromEntries([...groupBy(rs, (r) => r.bugType)].map(([b, x]) => [b, summarizeFix(x).pass])),
     };
