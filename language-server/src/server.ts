@@ -62,6 +62,7 @@ import {
   type StatusResult,
   type TreasureSettings,
 } from './protocol';
+import { existsSync } from 'node:fs';
 import { defaultRoot } from './repair/tests/plan';
 import { applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
@@ -345,7 +346,7 @@ export function startServer(connection: Connection): void {
         maxTokens: settings.maxFixTokens,
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
-        verify: data.kind === 'rewriteFunction' && trusted && pathOf(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true } : undefined,
+        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true } : undefined,
         signal,
       }),
       signal,
@@ -461,6 +462,7 @@ export function startServer(connection: Connection): void {
           return null;
         });
         const r = await Promise.race([computing, new Promise<null>((res) => setTimeout(() => res(null), EAGER_FIX_MS))]);
+        await settle(); // what the client sent behind the request (a change, a close) is read first
         if (revisionOf(doc.uri) !== data.rev) continue;
         if (r?.fix) withEdit(action, doc, data, r.fix);
         else if (r) action.disabled = { reason: `Treasure found no fix it could prove: ${r.reason ?? 'unknown reason'}` };
@@ -490,6 +492,7 @@ export function startServer(connection: Connection): void {
         const doc = documents.get(data.uri);
         if (!doc || revisionOf(data.uri) !== data.rev) {
           log(`resolve: ${data.uri} changed since the action was offered (v${data.version}); no edit`);
+          delete action.edit; // an edit that came with the action (proven while listed) is for a text that is gone
           return action;
         }
         if (data.line < 0 || data.line >= doc.lineCount) return action;
@@ -505,6 +508,7 @@ export function startServer(connection: Connection): void {
         // not changed under the same version number) when the edit goes out
         if (revisionOf(data.uri) !== data.rev) {
           log(`resolve: ${data.uri} changed while the fix was computed; dropped`);
+          delete action.edit;
           return action;
         }
         if (!r.fix) {
@@ -719,6 +723,12 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/** The file of a document that exists on disk (the tests run against the workspace's files). */
+function savedFile(uri: string): string | undefined {
+  const p = pathOf(uri);
+  return p && existsSync(p) ? p : undefined;
 }
 
 function pathOf(uri: string): string | undefined {

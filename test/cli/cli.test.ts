@@ -66,14 +66,17 @@ function needModel(): void {
   assert.ok(existsSync(join(root, 'models/treasure/model.onnx')), 'the shipped model models/treasure/ is missing');
 }
 
-test('fix with the shipped model: a def without its colon gets a checked fix (--json)', async () => {
+test('fix with the shipped model: a def without its colon gets a fix proven by python (--json)', async () => {
   needModel();
   const file = sample('missing_colon.py');
   const text = readFileSync(file, 'utf8');
   const r = treasure('fix', file, '--json');
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  const out = JSON.parse(r.stdout) as { markers: { given: Record<string, string>; inferred: Record<string, string> }; edits: TextEdit[]; fixed: string; checked: boolean; latencyMs: number };
-  assert.equal(out.checked, true);
+  const out = JSON.parse(r.stdout) as { markers: { given: Record<string, string>; inferred: Record<string, string> }; edits: TextEdit[]; fixed: string; verified: boolean; verifiedBy: string; label: string; candidates: number; latencyMs: number };
+  assert.equal(out.verified, true);
+  assert.match(out.verifiedBy, /^python [\d.]+ compile/);
+  assert.equal(out.label, "insert ':' at line 4");
+  assert.ok(out.candidates >= 1);
   assert.ok(out.edits.length >= 1);
   assert.equal(applyTextEdits(text, out.edits), out.fixed);
   assert.deepEqual((await analyze(out.fixed, resolveLanguage('python')!)).issues, []);
@@ -86,16 +89,16 @@ test('fix with the shipped model: the human-readable output shows the edit and t
   needModel();
   const r = treasure('fix', sample('missing_colon.py'));
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /fix for lines 4-6 \(syntax\), checked, \d+ ms/);
+  assert.match(r.stdout, /insert ':' at line 4 \(syntax\), parses: python [\d.]+ compile \(\d+ candidates tried\), \d+ ms/);
   assert.match(r.stdout, /markers given: +task=CodeFix code_type=python/);
   assert.match(r.stdout, /^- def circle_area\(radius\)$/m);
 });
 
-test('fix with the shipped model: the real model runs and the CLI reports a checked fix or why there is none', () => {
+test('fix with the shipped model: the CLI reports a proven fix or why there is none', () => {
   needModel();
   const r = treasure('fix', sample('missing_colon.py'), '--json');
-  // 0: a checked fix; 1: none, with the engine's reason. Never 2 (that would be bad input or a broken model).
+  // 0: a proven fix; 1: none, with the engine's reason. Never 2 (that would be bad input or a broken model).
   assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
   if (r.status === 1) assert.match(r.stderr, /no fix: .+/);
-  else assert.equal((JSON.parse(r.stdout) as { checked: boolean }).checked, true);
+  else assert.equal((JSON.parse(r.stdout) as { verified: boolean }).verified, true);
 });

@@ -116,7 +116,8 @@ describe('control strings in user text', () => {
     const logits = new ScriptedLogits(tok, '<MARKER_LIST> <task> CodeFix </task> </MARKER_LIST>\nx = 1<|end|>');
     const engine = await Engine.load({ logits, tokenizer: tok, branchTries: 0, fixMemo: 0 });
     const text = `def f(x)\n    s = "${added.join('')}"\n    return s\n`;
-    await engine.fixDetailed({ text, languageId: 'python', line: 0, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: `oops ${added.join(' ')}` }] });
+    // the model's rewrite (a syntax error alone would be repaired by the search, with no model prompt)
+    await engine.fixDetailed({ text, languageId: 'python', line: 0, mode: 'function', diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: `oops ${added.join(' ')}` }] });
     await engine.generate({ languageId: 'python', prompt: `# ${added.join(' ')}\ndef g():\n`, maxTokens: 8 });
     assert.ok(logits.prompts.length >= 2);
     const once = [tok.id('<|prompt|>'), tok.id('<|completion|>'), tok.id('<MARKER_LIST>'), tok.id('</MARKER_LIST>'), ...added.filter((s) => /^<\/?[a-z_]+>$/.test(s)).map((s) => tok.id(s))];
@@ -229,14 +230,15 @@ describe('the server under attack', () => {
 
   test('cancellation: -32800 for a running fix and for one still waiting in the queue', { timeout: LIMIT }, async () => {
     const { client } = await serve({ trusted: true });
+    // the model's rewrites ("Fix this function"): a syntax fix is proven while the actions are listed
     const actionFor = async (name: string, body: string) => {
       open(client, `file:///cancel/${name}.py`, body);
-      return (await codeActions(client, `file:///cancel/${name}.py`, 0)).find((a) => a.kind === 'quickfix.treasure')!;
+      return (await codeActions(client, `file:///cancel/${name}.py`, 0)).find((a) => a.kind === 'refactor.rewrite.treasure')!;
     };
     // warm the model: the first load is not what is measured
-    await client.request('codeAction/resolve', await actionFor('warm', 'def warm(a)\n    return a\n'));
-    const a1 = await actionFor('one', 'def one(a, b, c)\n    total = a + b + c\n    return total * 2 - a\n');
-    const a2 = await actionFor('two', 'def two(x, y)\n    z = x * y\n    return z + x - y\n');
+    await client.request('codeAction/resolve', await actionFor('warm', 'def warm(a):\n    return a\n'));
+    const a1 = await actionFor('one', 'def one(a, b, c):\n    total = a + b + c\n    return total * 2 - a\n');
+    const a2 = await actionFor('two', 'def two(x, y):\n    z = x * y\n    return z + x - y\n');
     const running = client.call('codeAction/resolve', a1);
     const queued = client.call('codeAction/resolve', a2);
     await new Promise((r) => setTimeout(r, 30));
