@@ -64,7 +64,7 @@ import {
 } from './protocol';
 import { existsSync } from 'node:fs';
 import { defaultRoot } from './repair/tests/plan';
-import { applyTextEdits, type TextEdit } from './repair/text';
+import { eolOf, minimalEdits, toTextEdits, applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
 
 /** The least time between a resolve's arrival and its edit going out (see settle in startServer). */
@@ -670,22 +670,27 @@ export function startServer(connection: Connection): void {
           const t = syntaxTarget(a, issue);
           if (!regions.some((r) => r.region.startLine <= t.region.endLine && t.region.startLine <= r.region.endLine)) regions.push(t);
         }
-        const edits: TextEdit[] = [];
+        // One error after the other, each on the text the fixes before it made (a two-token fix may mend
+        // two errors at once; token edits keep the line numbers); only proven fixes are taken.
         const fixes: FixAllResult['fixes'] = [];
+        let cur = text;
         for (const t of regions) {
           if (revisionOf(uri) !== rev) return null;
+          if (cur !== text && !(await analyze(cur, lang)).issues.some((i) => i.start.row >= t.region.startLine && i.start.row <= t.region.endLine)) continue;
+          const input = cur;
           const outcome = await serialized(
-            () => engine.fixDetailed({ text, languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal }),
+            () => engine.fixDetailed({ text: input, languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal }),
             signal,
           );
-          if (!outcome.fix) continue;
-          edits.push(...outcome.fix.edits);
+          if (!outcome.fix || !outcome.fix.verified) continue;
+          cur = outcome.fix.fixed;
           fixes.push({ region: outcome.fix.region, markers: outcome.fix.markers as FixAllResult['fixes'][number]['markers'], latencyMs: outcome.fix.latencyMs });
         }
         await settle();
         if (revisionOf(uri) !== rev) return null;
-        // sanity: the combined edits apply
-        applyTextEdits(text, edits);
+        const edits: TextEdit[] = toTextEdits(text, minimalEdits(text, cur, eolOf(text)));
+        // sanity: the edits make the fixed text
+        if (applyTextEdits(text, edits) !== cur) throw new Error('fixAll: the combined edits do not make the fixed text');
         return { uri: doc.uri, version, edits, fixes };
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
