@@ -156,10 +156,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
   const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
-  // a file with no other error (tree-sitter sees none away from this one) must parse after the fix
-  const alone = (input.otherErrorLines ?? []).length === 0;
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
-    if (!v.ok && alone) return false;
     const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
     const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover });
     // errors the parser still reports (later ones it could not show before, or ones it calls the
