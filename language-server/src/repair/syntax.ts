@@ -259,6 +259,15 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   for (const [i, pick] of order.entries()) {
     let provenBy = prover.name;
     let remaining: ParseError | undefined = pick.v.ok ? undefined : pick.v.errors[0] && { ...pick.v.errors[0], line: pick.v.errors[0].line + base };
+    // the winner parsed again on its own: a verdict read from a batch must hold alone (rustfmt's batch
+    // reports passed candidates whose file alone it rejects)
+    if (!block && pick.v.ok) {
+      const [alone] = await prover.parse([pick.c.fixed], { signal });
+      if (!alone!.ok) {
+        if (i < 3) continue;
+        break;
+      }
+    }
     if (block) {
       wholeOriginal ??= (await prover.parse([text], { signal }))[0]!;
       const [whole] = await prover.parse([pick.c.fixed], { signal });
@@ -281,7 +290,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     }
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
   }
-  return { fix: null, ...base0, ranked, alternatives: [], reason: `the edits ${prover.name} accepts in lines ${block!.start + 1}-${block!.end + 1} do not hold for the whole file (${tried} candidates tried)`, ms: ms() };
+  const where = block ? `in lines ${block.start + 1}-${block.end + 1} do not hold for the whole file` : 'in a batch do not hold when parsed alone';
+  return { fix: null, ...base0, ranked, alternatives: [], reason: `the edits ${prover.name} accepts ${where} (${tried} candidates tried)`, ms: ms() };
 }
 
 /** One edit that turns `text` into `fixed`: the span between their common start and common end. */
