@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ProverToolError, abortError } from './common';
+import { ProverToolError, abortError, checkSizes, inBatches, makeScratch, removeScratch, type Prover } from './common';
+import type { ParseVerdict } from '../types';
 
 export interface ToolRun { code: number | null; stdout: string; stderr: string }
 
@@ -74,4 +75,40 @@ export async function runShares(files: string[], max: number, run: (share: strin
   const shares: string[][] = [];
   for (let k = 0; k < files.length; k += per) shares.push(files.slice(k, k + per));
   return Promise.all(shares.map(run));
+}
+
+/**
+ * A prover whose tool reads files: the size check, a private scratch folder made on first use and
+ * removed on dispose, the batches, and each batch written to its own folder (removed afterwards).
+ * `check` runs the tool over the batch's files and reads one verdict per text.
+ */
+export function fileProver(
+  meta: Pick<Prover, 'name' | 'firstErrorOnly' | 'precision'> & { ext: string; scratchTag: string; maxChars: number },
+  check: (batch: string[], at: { dir: string; files: string[] }, o: { signal?: AbortSignal }) => Promise<ParseVerdict[]>,
+  prepare: (text: string) => string = (t) => t,
+): Prover {
+  let scratch: string | undefined;
+  return {
+    name: meta.name,
+    kind: 'native',
+    firstErrorOnly: meta.firstErrorOnly,
+    precision: meta.precision,
+    async parse(texts, o = {}) {
+      checkSizes(texts, meta.maxChars, meta.name);
+      scratch ??= makeScratch(meta.scratchTag);
+      const dir0 = scratch;
+      return inBatches(texts, o.signal, async (batch) => {
+        const at = writeBatch(dir0, batch.map(prepare), meta.ext);
+        try {
+          return await check(batch, at, o);
+        } finally {
+          removeBatch(at.dir);
+        }
+      });
+    },
+    dispose() {
+      if (scratch) removeScratch(scratch);
+      scratch = undefined;
+    },
+  };
 }

@@ -1,11 +1,10 @@
 // Go: `gofmt -e` (go/parser with every error reported) over a whole batch of candidate files in one
 // call. gofmt only parses and prints; -l keeps the formatted text off stdout.
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, byteToUtf16Column, checkSizes, findTool, inBatches, lineStartsOf,
-  makeScratch, removeScratch, runShort, verdict, type Prover, type ProverOptions,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, byteToUtf16Column, findTool, lineStartsOf, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError } from '../types';
-import { fileIndex, removeBatch, runTool, writeBatch } from './files';
+import { fileIndex, fileProver, runTool } from './files';
 
 /** `path:line:col: message` lines of gofmt's stderr, by file index (line and byte column 1-based). */
 export function gofmtErrors(stderr: string, texts: readonly string[]): ParseError[][] {
@@ -32,33 +31,12 @@ export async function goProver(opts: ProverOptions = {}): Promise<Prover | null>
   const name = ver ? `gofmt -e (go ${ver})` : 'gofmt -e';
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  let scratch: string | undefined;
-  return {
-    name,
-    kind: 'native',
-    firstErrorOnly: false,
-    precision: 'column',
-    async parse(texts, o = {}) {
-      checkSizes(texts, maxChars, name);
-      scratch ??= makeScratch('go');
-      const dir0 = scratch;
-      return inBatches(texts, o.signal, async (batch) => {
-        const { dir, files } = writeBatch(dir0, batch, '.go');
-        try {
-          const r = await runTool(gofmt, ['-e', '-l', ...files], { cwd: dir, timeoutMs, signal: o.signal, label: name });
-          const errs = gofmtErrors(r.stderr, batch);
-          if (r.code !== 0 && errs.every((e) => e.length === 0)) {
-            throw new Error(`${name} failed without a parse error: ${r.stderr.trim().slice(0, 300)}`);
-          }
-          return errs.map(verdict);
-        } finally {
-          removeBatch(dir);
-        }
-      });
-    },
-    dispose() {
-      if (scratch) removeScratch(scratch);
-      scratch = undefined;
-    },
-  };
+  return fileProver({ name, firstErrorOnly: false, precision: 'column', ext: '.go', scratchTag: 'go', maxChars }, async (batch, { dir, files }, o) => {
+    const r = await runTool(gofmt, ['-e', '-l', ...files], { cwd: dir, timeoutMs, signal: o.signal, label: name });
+    const errs = gofmtErrors(r.stderr, batch);
+    if (r.code !== 0 && errs.every((e) => e.length === 0)) {
+      throw new Error(`${name} failed without a parse error: ${r.stderr.trim().slice(0, 300)}`);
+    }
+    return errs.map(verdict);
+  });
 }

@@ -6,11 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, codePointToUtf16Column, findTool, inBatches,
-  lineStartsOf, makeScratch, removeScratch, runShort, verdict, type Prover, type ProverOptions,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, codePointToUtf16Column, findTool, lineStartsOf, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError } from '../types';
-import { fileIndex, removeBatch, runShares, runTool, writeBatch } from './files';
+import { fileIndex, fileProver, runShares, runTool } from './files';
 
 const OUTLINE_MOD = /\bmod(\s+(?:r#)?[A-Za-z_][A-Za-z0-9_]*\s*;)/g;
 
@@ -49,38 +48,17 @@ export async function rustProver(opts: ProverOptions = {}, edition = '2021'): Pr
   const name = `rustfmt ${ver} (edition ${edition})`;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  let scratch: string | undefined;
-  return {
-    name,
-    kind: 'native',
-    firstErrorOnly: false,
-    precision: 'column',
-    async parse(texts, o = {}) {
-      checkSizes(texts, maxChars, name);
-      scratch ??= makeScratch('rust');
-      const dir0 = scratch;
-      return inBatches(texts, o.signal, async (batch) => {
-        const { dir, files } = writeBatch(dir0, batch.map(withoutModuleFiles), '.rs');
-        writeFileSync(join(dir, 'rustfmt.toml'), '');
-        try {
-          // --check: diffs on stdout (ignored) instead of rewriting the files, which is faster
-          const runs = await runShares(files, 4, (share) =>
-            runTool(rustfmt, ['--check', '--edition', edition, '--color', 'never', ...share], { cwd: dir, timeoutMs, signal: o.signal, label: name }));
-          const r = { stderr: runs.map((x) => x.stderr).join('\n') };
-          const errs = rustfmtErrors(r.stderr, batch);
-          // exit 1 also means "would reformat": only an error message no file owns is the tool's failure
-          if (errs.every((e) => e.length === 0) && /(^|\n)(error(?!\[internal\])|Error )/.test(r.stderr)) {
-            throw new Error(`${name} failed without a parse error: ${r.stderr.trim().slice(0, 300)}`);
-          }
-          return errs.map(verdict);
-        } finally {
-          removeBatch(dir);
-        }
-      });
-    },
-    dispose() {
-      if (scratch) removeScratch(scratch);
-      scratch = undefined;
-    },
-  };
+  return fileProver({ name, firstErrorOnly: false, precision: 'column', ext: '.rs', scratchTag: 'rust', maxChars }, async (batch, { dir, files }, o) => {
+    writeFileSync(join(dir, 'rustfmt.toml'), '');
+    // --check: diffs on stdout (ignored) instead of rewriting the files, which is faster
+    const runs = await runShares(files, 4, (share) =>
+      runTool(rustfmt, ['--check', '--edition', edition, '--color', 'never', ...share], { cwd: dir, timeoutMs, signal: o.signal, label: name }));
+    const stderr = runs.map((x) => x.stderr).join('\n');
+    const errs = rustfmtErrors(stderr, batch);
+    // exit 1 also means "would reformat": only an error message no file owns is the tool's failure
+    if (errs.every((e) => e.length === 0) && /(^|\n)(error(?!\[internal\])|Error )/.test(stderr)) {
+      throw new Error(`${name} failed without a parse error: ${stderr.trim().slice(0, 300)}`);
+    }
+    return errs.map(verdict);
+  }, withoutModuleFiles);
 }

@@ -1,11 +1,10 @@
 // Shell: `bash -n` (reads the script, runs nothing) on each candidate file, all from one bash call.
 // bash names only the line of an error (no column): the prover's precision is 'line'.
 import {
-  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, checkSizes, findTool, inBatches, makeScratch, removeScratch,
-  runShort, verdict, type Prover, type ProverOptions,
+  DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, findTool, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError } from '../types';
-import { fileIndex, removeBatch, runShares, runTool, writeBatch } from './files';
+import { fileIndex, fileProver, runShares, runTool } from './files';
 
 /** `path: line N: message` lines of bash -n (the echoed code lines, starting with a backquote, skipped). */
 export function bashErrors(stderr: string, texts: readonly string[]): ParseError[][] {
@@ -29,33 +28,12 @@ export async function shellProver(opts: ProverOptions = {}): Promise<Prover | nu
   const name = `bash ${ver} -n`;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  let scratch: string | undefined;
-  return {
-    name,
-    kind: 'native',
-    firstErrorOnly: true,
-    precision: 'line',
-    async parse(texts, o = {}) {
-      checkSizes(texts, maxChars, name);
-      scratch ??= makeScratch('sh');
-      const dir0 = scratch;
-      return inBatches(texts, o.signal, async (batch) => {
-        const { dir, files } = writeBatch(dir0, batch, '.sh');
-        try {
-          const loop = 'for f in "$@"; do "$0" -n "$f"; done';
-          const runs = await runShares(files.map((f) => f.slice(dir.length + 1)), 4, (share) =>
-            runTool(bash, ['-c', loop, bash, ...share], {
-              cwd: dir, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' }, timeoutMs, signal: o.signal, label: name,
-            }));
-          return bashErrors(runs.map((r) => r.stderr).join('\n'), batch).map(verdict);
-        } finally {
-          removeBatch(dir);
-        }
-      });
-    },
-    dispose() {
-      if (scratch) removeScratch(scratch);
-      scratch = undefined;
-    },
-  };
+  return fileProver({ name, firstErrorOnly: true, precision: 'line', ext: '.sh', scratchTag: 'sh', maxChars }, async (batch, { dir, files }, o) => {
+    const loop = 'for f in "$@"; do "$0" -n "$f"; done';
+    const runs = await runShares(files.map((f) => f.slice(dir.length + 1)), 4, (share) =>
+      runTool(bash, ['-c', loop, bash, ...share], {
+        cwd: dir, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' }, timeoutMs, signal: o.signal, label: name,
+      }));
+    return bashErrors(runs.map((r) => r.stderr).join('\n'), batch).map(verdict);
+  });
 }
