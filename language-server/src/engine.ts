@@ -34,7 +34,7 @@ import { searchSemanticFix } from './repair/semantic';
 import { searchSyntaxFix } from './repair/syntax';
 import type { SemanticLimits } from './repair/semantic';
 import type { ParseVerdict } from './repair/types';
-import { lineStarts, regionSpan, toTextEdits, type TextEdit } from './repair/text';
+import { lineStarts, offsetAt, regionSpan, toTextEdits, type TextEdit } from './repair/text';
 import { ModelError, OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
 
@@ -479,7 +479,7 @@ export class Engine {
     const own = await this.fixTarget(a, target, layers, req, t0);
     if (own.fix) {
       const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: req.path })) as [ParseVerdict];
-      const offs = own.fix.edits.map((e) => ({ start: offsetOfPos(starts, a.text, e.range.start), end: offsetOfPos(starts, a.text, e.range.end), newText: e.newText }));
+      const offs = own.fix.edits.map((e) => ({ start: offsetAt(a.text, starts, e.range.start), end: offsetAt(a.text, starts, e.range.end), newText: e.newText }));
       const j = judgeCandidate({ original: a.text, originalVerdict: verdict, target: first, candidate: { fixed: own.fix.fixed, edits: offs }, candidateVerdict: v, prover });
       if (j.proven) return { ...own, fix: { ...own.fix, verified: true, verifiedBy: prover.name, label: `the model's rewrite of lines ${own.fix.region.start.line + 1}-${own.fix.region.end.line + 1}`, candidates: found.tried + 1 }, candidates: found.tried + 1 };
       return { ...own, fix: null, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${j.reason}` };
@@ -735,10 +735,6 @@ export function scoringRegion(lines: readonly string[], region: LineRegion, docs
   const after = Math.min(region.endLine, last + 6);
   const before = Math.max(region.startLine, Math.min(first, after - SCORING_LINES + 1));
   return { startLine: before, endLine: after };
-}
-
-function offsetOfPos(starts: number[], text: string, p: { line: number; character: number }): number {
-  return Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
 }
 
 function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {

@@ -443,10 +443,9 @@ export class OrtModel implements LogitsSource {
           }
           row += b.length;
         }
-        const past = (b: number) => (length === 0 ? new Float32Array(H * D) : buffers[b]!.subarray(0, H * capacity * D));
         const view = (b: number) => {
           // the first S slots of each head (the cache's capacity may be larger than S)
-          if (length === 0) return past(b);
+          if (length === 0) return new Float32Array(H * D);
           const out = new Float32Array(H * S * D);
           for (let h = 0; h < H; h++) out.set(buffers[b]!.subarray(h * capacity * D, h * capacity * D + S * D), h * S * D);
           return out;

@@ -1,7 +1,7 @@
 // The model ranks: each candidate's fixed region is scored by its log-probability as the answer to the
 // CodeFix prompt (markers included). Candidates share the prompt and the answer's start, fed once; what
 // differs is scored for all of them in one model step (tree attention, LogitsSession.scoreBranches).
-import type { LogitsSource } from '../runtime';
+import { logSoftmaxAt, type LogitsSource } from '../runtime';
 import { DecodeAbortedError } from '../decode';
 
 /** Most branch tokens scored in one model step (the attention bias grows with their square). */
@@ -56,7 +56,7 @@ export async function scoreAnswers(model: LogitsSource, promptIds: readonly numb
         let logits = await s.feed(head);
         let sum = 0;
         for (const id of rest) {
-          sum += logSoftmax(logits, id);
+          sum += logSoftmaxAt(logits)(id);
           logits = await s.feed([id]);
         }
         sums.push(sum);
@@ -68,12 +68,4 @@ export async function scoreAnswers(model: LogitsSource, promptIds: readonly numb
   } finally {
     session.dispose();
   }
-}
-
-function logSoftmax(row: Float32Array, id: number): number {
-  let max = -Infinity;
-  for (const v of row) if (v > max) max = v;
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return row[id]! - max - Math.log(sum);
 }

@@ -7,7 +7,7 @@
 // text), then the winner is parsed whole.
 import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
-import { applyOffsetEdits, lineStarts, positionAt } from './text';
+import { lineStarts, positionAt } from './text';
 import { judgeCandidate, type Prover } from './prove';
 import type { ParseError, ParseVerdict } from './types';
 
@@ -301,9 +301,4 @@ export function spanEdit(text: string, fixed: string): { start: number; end: num
   let s = 0;
   while (s < text.length - p && s < fixed.length - p && text[text.length - 1 - s] === fixed[fixed.length - 1 - s]) s++;
   return { start: p, end: text.length - s, newText: fixed.slice(p, fixed.length - s) };
-}
-
-/** The document a candidate's edits make (for tests and callers that hold only the edits). */
-export function applyCandidate(text: string, c: { edits: { start: number; end: number; newText: string }[] }): string {
-  return applyOffsetEdits(text, c.edits);
 }
