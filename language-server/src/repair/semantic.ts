@@ -130,6 +130,10 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   if (base.errors.length && base.passed.length + base.failed.length === 0) {
     return { ...empty, outcome: 'not_run', baseline: base.summary, reason: `the tests did not run before any change: ${base.errors[0]!.split('\n')[0]}`, verifyMs, ms: ms() };
   }
+  // a run that timed out with no failure recorded is no evidence that the tests pass
+  if (base.failed.length === 0 && (base.timedOut || base.cancelled)) {
+    return { ...empty, outcome: 'not_run', baseline: base.summary, reason: `the tests did not finish before any change (${base.summary}): nothing to prove against`, verifyMs, ms: ms() };
+  }
   if (base.failed.length === 0) {
     return { ...empty, outcome: 'tests_pass', baseline: base.summary, reason: `the tests pass (${base.summary}): nothing to fix`, verifyMs, ms: ms() };
   }
