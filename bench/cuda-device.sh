@@ -15,7 +15,7 @@
 #             kit.tar is complete, then joined and its sha256 checked)
 #   unpack    unpack the joined kit: node, onnxruntime-node 1.29.0 and -common
 #             into ./node_modules, the CUDA provider libraries into onnxruntime-node's bin folder,
-#             dist/cli.js, dist/bench.js and the Python grammar (HumanEvalPack is tracked: test/eval/data/)
+#             dist/cli.js, dist/bench.js and the Python grammar (HumanEvalPack is tracked: eval/data/)
 #   libs      where each CUDA library comes from (LD_LIBRARY_PATH: PyTorch's nvidia/*/lib first), ldd of
 #             the provider, cuobjdump's list of its cubins (the slimmed fatbin must still parse), the GPU
 #   check     bench/cuda-check.mjs: a session on ['cuda'], the profile's node placement (RAN ON CUDA or

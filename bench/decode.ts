@@ -21,8 +21,8 @@ import { repoRoot } from '../language-server/src/paths';
 import { buildPrompt } from '../language-server/src/prompt';
 import { OrtModel, type LogitsSession, type LogitsSource } from '../language-server/src/runtime';
 import { TreasureTokenizer } from '../language-server/src/tokenizer';
-import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, parseLanguages, codeTypeOf } from '../test/eval/humanevalpack';
-import { humanEvalPackDir } from '../test/eval/paths';
+import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, parseLanguages, codeTypeOf } from '../eval/humanevalpack';
+import { humanEvalPackDir } from '../eval/paths';
 
 interface Options { model: string; data: string; n: number; languages: string; reps: number; fix: boolean; out: string; maxDraft?: number }
 

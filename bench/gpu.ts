@@ -17,7 +17,7 @@ import { repoRoot } from '../language-server/src/paths';
 import { buildPrompt } from '../language-server/src/prompt';
 import type { Device, DeviceStatus } from '../language-server/src/protocol';
 import { OrtModel } from '../language-server/src/runtime';
-import { humanEvalPackDir, repoRelative } from '../test/eval/paths';
+import { humanEvalPackDir, repoRelative } from '../eval/paths';
 
 const LANGUAGE_ID: Record<string, [string, string]> = {
   python: ['python', 'py'], js: ['javascript', 'js'], java: ['java', 'java'], go: ['go', 'go'], cpp: ['cpp', 'cpp'], rust: ['rust', 'rs'],

@@ -100,7 +100,7 @@ cp "$CACHE/node-$NODE_VER.xz" "$STAGE/node.xz"
 
 say "dist/cli.js, dist/bench.js, the Python grammar"
 [ -n "${NO_BUILD:-}" ] || node scripts/build.mjs
-# the benchmark's HumanEvalFix functions come with the working tree (test/eval/data/humanevalpack, tracked)
+# the benchmark's HumanEvalFix functions come with the working tree (eval/data/humanevalpack, tracked)
 tar -cf - dist/cli.js dist/bench.js grammars/wasm/web-tree-sitter.wasm grammars/wasm/python.wasm | xz -9 > "$STAGE/bench-kit.tar.xz"
 
 {

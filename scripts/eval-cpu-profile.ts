@@ -10,9 +10,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { loadProblems, canonicalDocument, buggyDocument, type HepLanguage } from '../test/eval/humanevalpack.js';
-import { humanEvalPackDir } from '../test/eval/paths.js';
-import * as runner from '../test/eval/runner.js';
+import { loadProblems, canonicalDocument, buggyDocument, type HepLanguage } from '../eval/humanevalpack.js';
+import { humanEvalPackDir } from '../eval/paths.js';
+import * as runner from '../eval/runner.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : dflt; };

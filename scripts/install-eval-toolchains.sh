@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, from Debian's own repositories, whatever the evaluation harness (test/eval, `npm run eval`)
+# Installs, from Debian's own repositories, whatever the evaluation harness (eval/, `npm run eval`)
 # needs to run HumanEvalPack's tests and is not already here:
 #   python3, node            (always present for this project)
 #   java:  javac + java      -> default-jdk-headless

@@ -60,10 +60,10 @@ test('the check flags the lines it was written against and passes repo-relative 
   const text = [
     '  "dir": "/work/shared/data/humanevalpack"', // models/data/manifest.json before
     "const realSet = process.env.X ?? '/work/shared/data/humanevalpack';", // test/data/corpus-decontaminate.test.ts before
-    "join(repoRoot, '..', 'shared', 'data', 'humanevalpack')", // test/eval/paths.ts before
+    "join(repoRoot, '..', 'shared', 'data', 'humanevalpack')", // eval/paths.ts before
     "join(root, '../shared/data/humanevalpack')", // bench/gpu.ts before
     'model `/tmp/tmp.abc/treasure/models/treasure`',
-    '  "dir": "test/eval/data/humanevalpack"',
+    '  "dir": "eval/data/humanevalpack"',
     'import type { ChunkDone } from "./worker.js"; // models/data/tasks/worker, src/work/x',
   ].join('\n');
   assert.deepEqual(offendingLines(text, patterns), [1, 2, 3, 4, 5]);

@@ -3,7 +3,7 @@
 // - python: a body was written (lines indented past the prompt's block) and a line comes back out of it;
 // - brace languages: the braces the prompt left open are all closed, or, at top level, a block was
 //   opened and closed again.
-// The evaluation's truncation of HumanEval continuations (test/eval/truncate.ts) uses the same scanner.
+// The evaluation's truncation of HumanEval continuations (eval/truncate.ts) uses the same scanner.
 
 /** code_type values with a brace scanner (strings, chars and comments skipped). */
 const BRACE_LANGUAGES = new Set(['javascript', 'typescript', 'java', 'go', 'rust', 'c', 'cpp', 'csharp', 'php']);

@@ -566,7 +566,7 @@ export function prefixReuseFromEnv(env: NodeJS.ProcessEnv = process.env): boolea
 
 /**
  * Intra-op threads of a session: all cores up to 8, or TREASURE_ORT_THREADS (the evaluation harness runs
- * several engines side by side, each with a few threads: test/eval --gen-workers N --threads K).
+ * several engines side by side, each with a few threads: npm run eval -- --gen-workers N --threads K).
  */
 export function intraOpThreads(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.TREASURE_ORT_THREADS);

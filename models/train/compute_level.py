@@ -5,7 +5,7 @@ int8 per block on the fly, int8 dot products: AVX512-VNNI / AVX-VNNI on x86, i8m
     python3 models/train/compute_level.py --model DIR --out NEW_DIR --level 4
 
 Why: on CPU a decoding step is matrix-vector work over 4-bit weights; with int8 activations MLAS uses its
-integer kernels (measured on the 2-core VM: test/eval/README.md, "How long a full run takes"). The cost is
+integer kernels (measured on the 2-core VM: eval/README.md, "How long a full run takes"). The cost is
 a small change in the logits, measured end to end with the HumanEvalFix suite before a model ships with it.
 Needs onnx only.
 """

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDecontamIndex, isContaminated, evalTexts } from '../../models/data/corpus/decontaminate';
-import { humanEvalPackDir, repoRoot } from '../eval/paths';
+import { humanEvalPackDir, repoRoot } from '../../eval/paths';
 
 const fixtureSet = join(__dirname, 'fixtures/corpus/humanevalpack');
 const realSet = humanEvalPackDir();

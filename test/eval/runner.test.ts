@@ -6,9 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buggyDocument, canonicalDocument, HEP_LANGUAGES, loadProblems } from './humanevalpack.js';
-import { humanEvalPackDir } from './paths.js';
-import { assembleGo, cppPrelude, goBatches, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from './runner.js';
+import { buggyDocument, canonicalDocument, HEP_LANGUAGES, loadProblems } from '../../eval/humanevalpack.js';
+import { humanEvalPackDir } from '../../eval/paths.js';
+import { assembleGo, cppPrelude, goBatches, programFor, runProgram, runPrograms, toolchain, type Program, type RunLimits } from '../../eval/runner.js';
 
 const noCache: RunLimits = { runTimeoutMs: 10_000, compileTimeoutMs: 120_000, cache: false };
 const short: RunLimits = { ...noCache, runTimeoutMs: 1500 };

@@ -6,18 +6,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { EvalEngine } from './engine-adapter.js';
-import { loadProblems, parseLanguages } from './humanevalpack.js';
-import { humanEvalPackDir } from './paths.js';
-import { headlineTable, renderMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from './report.js';
-import { oracleEngine } from './stand-ins.js';
-import type { SuiteContext } from './suites/common.js';
-import { fixMarkdown, mcnemarP, pairedVsBaseline, type FixRecord } from './suites/humanevalfix.js';
-import { runLength, textInstruction, type LengthRecord } from './suites/length.js';
-import { runMarkers, scoreMarkers, taskConfusion, type MarkerRecord } from './suites/markers.js';
-import { editSimilarity, normalizeCode, runTail, type TailRecord } from './suites/tail.js';
-import { languageIdFor, readTasks, sampleTasks, type TaskExample } from './tasks-data.js';
-import { answerLines, braceScan, truncateGeneration } from './truncate.js';
+import type { EvalEngine } from '../../eval/engine-adapter.js';
+import { loadProblems, parseLanguages } from '../../eval/humanevalpack.js';
+import { humanEvalPackDir } from '../../eval/paths.js';
+import { headlineTable, renderMarkdown, selfCheckOk, writeJson, writeMarkdown, type RunResults } from '../../eval/report.js';
+import { oracleEngine } from '../../eval/stand-ins.js';
+import type { SuiteContext } from '../../eval/suites/common.js';
+import { fixMarkdown, mcnemarP, pairedVsBaseline, type FixRecord } from '../../eval/suites/humanevalfix.js';
+import { runLength, textInstruction, type LengthRecord } from '../../eval/suites/length.js';
+import { runMarkers, scoreMarkers, taskConfusion, type MarkerRecord } from '../../eval/suites/markers.js';
+import { editSimilarity, normalizeCode, runTail, type TailRecord } from '../../eval/suites/tail.js';
+import { languageIdFor, readTasks, sampleTasks, type TaskExample } from '../../eval/tasks-data.js';
+import { answerLines, braceScan, truncateGeneration } from '../../eval/truncate.js';
 
 test('python generations end where the function ends', () => {
   const t = truncateGeneration('python', 'def f(x):\n    """doc"""\n', '    y = x + 1\n\n    return y\n\ndef g():\n    pass\nprint(f(1))\n');
@@ -216,7 +216,7 @@ test('report writers: JSON keeps every record; Markdown has the self-check and e
 });
 
 test('fix examples: the cursor goes inside the function, past a doc comment; PHP gets its opener', async () => {
-  const { exampleLine, fixInput } = await import('./tasks-data.js');
+  const { exampleLine, fixInput } = await import('../../eval/tasks-data.js');
   assert.equal(exampleLine('def f(x):\n    return x'), 1);
   assert.equal(exampleLine('/**\n * Adds.\n */\nfunction f(x) {\n  return x;\n}'), 4);
   assert.equal(exampleLine('-- | Doc\nf x = do\n  pure x'), 2);

@@ -9,7 +9,7 @@ import { Engine } from '../../language-server/src/engine';
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { repoRoot } from '../../language-server/src/paths';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
-import { humanEvalPackDir } from '../eval/paths';
+import { humanEvalPackDir } from '../../eval/paths';
 import { ScriptedLogits, tinyTokenizer } from './helpers';
 
 const python = resolveLanguage('python')!;

@@ -1,5 +1,5 @@
 // The one place where the harness meets the product's engine (language-server/src/engine.ts, the Engine
-// API of docs/CONTRACTS.md). Everything else in test/eval talks to EvalEngine only.
+// API of docs/CONTRACTS.md). Everything else in eval talks to EvalEngine only.
 //
 // Marker modes of a request:
 //   'context'  — as the editor does: the engine sets task, code_type, domain, length_bucket, … from the
@@ -11,8 +11,8 @@
 // Every answer is checked against its mode: when markers the mode does not allow come back as given (or,
 // for the baseline, any marker at all), the record says so (`markersHonored: false`) and the report
 // flags the numbers as not measuring that mode.
-import type { DiagnosticLike } from '../../language-server/src/context';
-import type { Engine, EngineOptions, FixOutcome, FixRequest, GenerateRequest } from '../../language-server/src/engine';
+import type { DiagnosticLike } from '../language-server/src/context';
+import type { Engine, EngineOptions, FixOutcome, FixRequest, GenerateRequest } from '../language-server/src/engine';
 
 export type MarkerMode = 'context' | 'none' | 'baseline';
 export type MarkerMap = Record<string, string>;
@@ -137,7 +137,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
 
 /** Loads the product's engine on a model folder (default models/treasure). */
 export async function loadEngine(opts: { modelDir?: string; device?: 'auto' | 'cpu' | 'gpu'; baseline?: boolean; branchTries?: number }): Promise<EvalEngine> {
-  const mod = await import('../../language-server/src/engine.js');
+  const mod = await import('../language-server/src/engine.js');
   const load: EngineOptions = { modelDir: opts.modelDir, device: opts.device ?? 'cpu' };
   if (opts.baseline) load.markers = false;
   if (opts.branchTries !== undefined) load.branchTries = opts.branchTries;

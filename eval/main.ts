@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseMarkerArgs } from '../../language-server/src/markers';
-import { intraOpThreads } from '../../language-server/src/runtime';
-import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+import { parseMarkerArgs } from '../language-server/src/markers';
+import { intraOpThreads } from '../language-server/src/runtime';
+import { TreasureTokenizer } from '../language-server/src/tokenizer';
 import { loadEngine, type EvalEngine } from './engine-adapter.js';
 import { cachedEngine, GenerationStore, kitInfo, modelIdentity, thisMachine, type ModelIdentity } from './generations.js';
 import { HEP_LANGUAGES, loadProblems, parseLanguages, type Problem } from './humanevalpack.js';
@@ -55,13 +55,13 @@ const HELP = `Usage: npm run eval -- [options]
                        as a workspace's default markers would be; the baseline gets none (a lever study)
   --device D           cpu | gpu | auto (default cpu)
   --engine E           engine (default) | oracle | null: stand-ins that check the harness itself
-  --data DIR           HumanEvalPack folder (default test/eval/data/humanevalpack, in the repository)
+  --data DIR           HumanEvalPack folder (default eval/data/humanevalpack, in the repository)
   --tasks DIR          held-out task shards (default build/data/tasks, env TREASURE_TASKS)
   --jobs N             parallel test executions (default: CPU count)
   --timeout S          seconds per test execution (default 10)
   --no-cache           do not read/write build/eval-cache/results
   --generations FILE   engine outputs (JSON lines) keyed by model identity and request: read what is
-                       there, run the engine only for what is missing, append it (test/eval/README.md)
+                       there, run the engine only for what is missing, append it (eval/README.md)
   --generate-only      only the engine calls of the chosen suites/languages/limits, into --generations FILE:
                        no self-check, no tests, no toolchains needed (e.g. on a machine with many cores)
   --gen-workers N      N worker processes, each with its own engine (onnxruntime session), answer the

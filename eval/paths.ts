@@ -1,15 +1,15 @@
 // Where the harness finds things. Everything is resolved from the repository root, never from the cwd.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { repoRoot as findRoot } from '../../language-server/src/paths';
+import { repoRoot as findRoot } from '../language-server/src/paths';
 
 // The repository: found the way the product finds it (the folder with models/markers.json and
 // grammars/grammars.json, walking up from this file; TREASURE_ROOT overrides), so that the same code
-// works from test/eval/ under tsx and from the bundle in build/eval-kit/ (make-device-kit.sh).
+// works from eval/ under tsx and from the bundle in build/eval-kit/ (make-device-kit.sh).
 export const repoRoot = findRoot();
 
 /** HumanEvalPack's folder, repo-relative: kept in the repository (its README.md says where it came from). */
-export const HUMANEVALPACK_DIR = 'test/eval/data/humanevalpack';
+export const HUMANEVALPACK_DIR = 'eval/data/humanevalpack';
 
 /** HumanEvalPack: --data DIR (e.g. a device kit's copy), else the copy in the repository. Every reader goes through here. */
 export function humanEvalPackDir(flag?: string): string {

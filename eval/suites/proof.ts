@@ -10,9 +10,9 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Engine } from '../../../language-server/src/engine';
-import { disposeProvers } from '../../../language-server/src/repair/prove';
-import { disposeWarmPools } from '../../../language-server/src/repair/tests';
+import { Engine } from '../../language-server/src/engine';
+import { disposeProvers } from '../../language-server/src/repair/prove';
+import { disposeWarmPools } from '../../language-server/src/repair/tests';
 import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, type HepLanguage, type Problem } from '../humanevalpack.js';
 import { humanEvalPackDir, repoRoot } from '../paths.js';
 import { defaultLimits, programFor, runPrograms, toolchain } from '../runner.js';

@@ -25,7 +25,7 @@ export interface SelfCheckSummary {
  */
 export const RERUNS = 2;
 
-/** Expected rates (test/eval/data/humanevalpack/README.md names python 164/164 canonical; all canonical must pass, all buggy fail). */
+/** Expected rates (eval/data/humanevalpack/README.md names python 164/164 canonical; all canonical must pass, all buggy fail). */
 export const EXPECTED = { canonicalPassRate: 1, buggyFailRate: 1 };
 
 export async function selfCheck(problems: Problem[], opts: { limits?: RunLimits; jobs: number }): Promise<{ records: Map<string, SelfCheckRecord>; summaries: SelfCheckSummary[] }> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device side of the two-step evaluation (test/eval/README.md, "Two steps"): on a machine with many
+# The device side of the two-step evaluation (eval/README.md, "Two steps"): on a machine with many
 # cores and no Node.js, Java, Go, Rust or g++, make the harness's engine calls with N engines side by side
 # (--generate-only) and hand the generations file back in $OUT. Runs from the repository root there (the
 # model, models/treasure/, travels with the working tree), from the kit (make-device-kit.sh), as steps:

@@ -69,7 +69,7 @@ export function requestKey(model: string, op: GenOp, request: EvalFixRequest | E
 
 declare const __TREASURE_EVAL_KIT__: { engineSource: string; gitCommit?: string; builtAt: string } | undefined;
 
-/** Set by the bundle (test/eval/kit.ts) at build time; undefined under tsx. */
+/** Set by the bundle (eval/kit.ts) at build time; undefined under tsx. */
 export function kitInfo(): { engineSource: string; gitCommit?: string; builtAt: string } | undefined {
   return typeof __TREASURE_EVAL_KIT__ !== 'undefined' ? __TREASURE_EVAL_KIT__ : undefined;
 }

@@ -11,10 +11,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Engine } from '../../../language-server/src/engine';
-import { resolveLanguage } from '../../../language-server/src/grammars';
-import { lex, tokenStream, type Token } from '../../../language-server/src/repair/lex';
-import { disposeProvers, proverFor } from '../../../language-server/src/repair/prove';
+import { Engine } from '../../language-server/src/engine';
+import { resolveLanguage } from '../../language-server/src/grammars';
+import { lex, tokenStream, type Token } from '../../language-server/src/repair/lex';
+import { disposeProvers, proverFor } from '../../language-server/src/repair/prove';
 import { repoRoot } from '../paths.js';
 
 export const SYNTAX_LANGUAGES = ['python', 'javascript', 'typescript', 'go', 'java', 'c', 'cpp', 'rust'] as const;

@@ -195,7 +195,7 @@ export function fixMarkdown(records: FixRecord[], title = 'HumanEvalFix (pass@1)
   }
   const bad = [...conds].filter(([, rs]) => summarizeFix(rs).markersNotHonored > 0);
   if (bad.length) {
-    out.push('', ...bad.map(([c, rs]) => `**Warning:** ${c}: the engine gave markers this mode does not allow in ${summarizeFix(rs).markersNotHonored}/${rs.length} requests — these numbers do not measure "${c.split('/')[0]}" as specified (see test/eval/engine-adapter.ts).`));
+    out.push('', ...bad.map(([c, rs]) => `**Warning:** ${c}: the engine gave markers this mode does not allow in ${summarizeFix(rs).markersNotHonored}/${rs.length} requests — these numbers do not measure "${c.split('/')[0]}" as specified (see eval/engine-adapter.ts).`));
   }
   return out.join('\n');
 }

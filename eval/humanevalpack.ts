@@ -1,4 +1,4 @@
-// HumanEvalPack (test/eval/data/humanevalpack/{lang}.jsonl, 164 problems per language) and the
+// HumanEvalPack (eval/data/humanevalpack/{lang}.jsonl, 164 problems per language) and the
 // documents the harness builds from it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

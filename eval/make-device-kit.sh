@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds build/eval-kit/: what a machine with only a node binary (no node_modules, no toolchains) needs
-# to make the harness's engine calls (--generate-only): test/eval/README.md, "Two steps".
-#   bash test/eval/make-device-kit.sh [--grammars hep|all] [--tasks DIR] [--data DIR]
+# to make the harness's engine calls (--generate-only): eval/README.md, "Two steps".
+#   bash eval/make-device-kit.sh [--grammars hep|all] [--tasks DIR] [--data DIR]
 #     --grammars hep   tree-sitter grammars of the HumanEvalPack languages only (default; markers/tail need all)
 #     --tasks DIR      also pack the held-out shards DIR/test-*.jsonl[.xz] (markers, tail suites)
-#     --data DIR       HumanEvalPack folder (default test/eval/data/humanevalpack, in the repository)
-# Contents: eval.js + eval-worker.js (test/eval bundled with the product's engine; onnxruntime-node left out),
+#     --data DIR       HumanEvalPack folder (default eval/data/humanevalpack, in the repository)
+# Contents: eval.js + eval-worker.js (eval bundled with the product's engine; onnxruntime-node left out),
 # device.sh (the device side), kit.json (engine source hash, commit), the installation files the engine
 # reads (models/markers.json, grammars/*.json, grammars/queries/), and, packed: grammars/wasm, HumanEvalPack,
 # onnxruntime-node + onnxruntime-common for linux-x64 (from .node/ort-*.tar.xz when present, else node_modules).
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 KIT=build/eval-kit
 GRAMMARS=hep
 TASKS=
-DATA=test/eval/data/humanevalpack
+DATA=eval/data/humanevalpack
 while [ $# -gt 0 ]; do
   case $1 in
     --grammars) GRAMMARS=$2; shift 2 ;;
@@ -30,8 +30,8 @@ done
 node scripts/build.mjs --grammars-only
 rm -rf "$KIT"
 mkdir -p "$KIT/models" "$KIT/grammars"
-npx tsx test/eval/kit.ts "$KIT"
-cp test/eval/device.sh "$KIT/"
+npx tsx eval/kit.ts "$KIT"
+cp eval/device.sh "$KIT/"
 # repoRoot() of the bundle is the kit: the files the engine reads from the installation
 cp models/markers.json "$KIT/models/"
 cp grammars/grammars.json grammars/domains.json grammars/error-types.json "$KIT/grammars/"

@@ -1,7 +1,7 @@
 // Where a generated continuation of a HumanEval prompt ends: the function the prompt opened is closed.
 // python: the first non-blank line back at column 0 ends the body.
 // brace languages: the braces the prompt left open are closed (strings, chars and comments skipped).
-import { braceScan as scanBraces } from '../../language-server/src/blocks';
+import { braceScan as scanBraces } from '../language-server/src/blocks';
 import { LANGUAGE_ID, type HepLanguage } from './humanevalpack.js';
 
 /** Net `{` minus `}` of code, outside strings and comments (the language server's scanner, language-server/src/blocks.ts). */
