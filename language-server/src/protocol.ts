@@ -21,6 +21,15 @@ export interface TreasureSettings {
   maxFixTokens: number;
   /** Publish tree-sitter syntax errors as diagnostics (for languages with no other checker). */
   syntaxDiagnostics: boolean;
+  verify: {
+    /**
+     * A shell command that proves a fix by exiting 0, run in a scratch copy of the workspace with the
+     * fix applied; `${file}`, `${function}`, `${workspaceFolder}` (and `${relativeFile}`,
+     * `${fileBasename}`, `${fileDirname}`) are filled in, shell-quoted. Empty: the workspace's own test
+     * runner. Used only in a trusted workspace (the client filters it in Restricted Mode).
+     */
+    command: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: TreasureSettings = {
@@ -30,6 +39,7 @@ export const DEFAULT_SETTINGS: TreasureSettings = {
   device: 'auto',
   maxFixTokens: 768,
   syntaxDiagnostics: false,
+  verify: { command: '' },
 };
 
 export const SETTINGS_SECTION = 'treasure';
@@ -198,4 +208,7 @@ function apply(out: TreasureSettings, raw: unknown): void {
     out.maxFixTokens = Math.min(4096, Math.floor(r.maxFixTokens));
   }
   if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
+  const verify = r.verify as Record<string, unknown> | undefined;
+  if (verify && typeof verify === 'object' && typeof verify.command === 'string') out.verify = { command: verify.command.trim() };
+  if (typeof r['verify.command'] === 'string') out.verify = { command: (r['verify.command'] as string).trim() };
 }

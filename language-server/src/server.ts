@@ -178,7 +178,8 @@ export function startServer(connection: Connection): void {
   // ---- settings, per document ---------------------------------------------------------------
   function restrict(s: TreasureSettings): TreasureSettings {
     if (trusted) return s;
-    return { ...s, model: { ...initSettings.model }, device: initSettings.device };
+    // nothing runs in an untrusted workspace: its test command is dropped with the rest
+    return { ...s, model: { ...initSettings.model }, device: initSettings.device, verify: { command: '' } };
   }
 
   function settingsFor(doc: TextDocument): Promise<TreasureSettings> {
@@ -346,7 +347,7 @@ export function startServer(connection: Connection): void {
         maxTokens: settings.maxFixTokens,
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
-        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true } : undefined,
+        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined } : undefined,
         signal,
       }),
       signal,
@@ -362,7 +363,7 @@ export function startServer(connection: Connection): void {
   }
 
   function cacheKey(d: CodeActionData, s: TreasureSettings): string {
-    return [d.uri, d.kind, d.line, JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers)].join('\u0000');
+    return [d.uri, d.kind, d.line, JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command].join('\u0000');
   }
 
   /** The cached fix of an action for the document's current revision, if any. */
