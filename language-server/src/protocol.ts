@@ -48,6 +48,8 @@ export const SETTINGS_SECTION = 'treasure';
 export const CodeActionKinds = {
   fix: 'quickfix.treasure',
   rewriteFunction: 'refactor.rewrite.treasure',
+  /** Fix the code a failing test exercises (the action is offered in the test). */
+  fixTest: 'quickfix.treasure.test',
 } as const;
 
 /** Markers with where each came from; `inferred` are the ones the model wrote itself. */
@@ -152,8 +154,10 @@ export interface CodeActionData {
   version: number;
   /** The server's revision of the document the action was offered for (a reopen or a change gives a new one). */
   rev: string;
-  kind: 'fix' | 'rewriteFunction';
+  kind: 'fix' | 'rewriteFunction' | 'fixTest';
   line: number;
+  /** fixTest: the test's name at `line`. */
+  test?: string;
   diagnostic?: { message: string; source?: string; code?: string | number; range: Range };
   /** Whether the target is a tree-sitter syntax error (ERROR/MISSING node). */
   syntax?: boolean;

@@ -66,6 +66,7 @@ import { existsSync } from 'node:fs';
 import { defaultRoot } from './repair/tests/plan';
 import { eolOf, minimalEdits, toTextEdits, applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
+import { FixTestActions } from './actions/fix-test';
 
 /** The least time between a resolve's arrival and its edit going out (see settle in startServer). */
 const QUIET_MS = 30;
@@ -152,6 +153,10 @@ export function startServer(connection: Connection): void {
     for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
   };
 
+  let folders: string[] = [];
+  // "Fix the code test_x exercises" (actions/fix-test.ts)
+  const fixTests = new FixTestActions({ connection, documents, trusted: () => trusted, folders: () => folders, revisionOf, settingsFor, engineFor, serialized, log });
+
   connection.onInitialize((params: InitializeParams) => {
     const caps = params.capabilities;
     hasConfiguration = !!caps.workspace?.configuration;
@@ -162,12 +167,13 @@ export function startServer(connection: Connection): void {
       initSettings = resolveSettings(opts.settings);
     }
     trusted = opts?.trusted === true;
+    folders = (params.workspaceFolders ?? []).map((f) => pathOf(f.uri)).concat(params.rootUri ? [pathOf(params.rootUri)] : []).filter((p): p is string => !!p);
     if (!trusted) log('the client did not say the workspace is trusted: the model and device come from initializationOptions only');
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: {
-          codeActionKinds: [CodeActionKinds.fix, CodeActionKinds.rewriteFunction],
+          codeActionKinds: [CodeActionKinds.fix, CodeActionKinds.rewriteFunction, CodeActionKinds.fixTest],
           resolveProvider: true,
         },
       },
@@ -444,6 +450,9 @@ export function startServer(connection: Connection): void {
       if (t) add({ ...base, kind: 'rewriteFunction', line: range.start.line }, t, []);
     }
     const actions: CodeAction[] = [];
+    if (wants(only, CodeActionKinds.fixTest)) {
+      for (const a of fixTests.actionsAt(doc, range.start.line, rev)) actions.push(resolveEdit || a.disabled || a.edit ? a : await fixTests.resolve(a, a.data as CodeActionData, signal));
+    }
     for (const { data, target, diagnostics } of out) {
       const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
       const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
@@ -484,6 +493,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeActionResolve((action, token): Promise<CodeAction> | CodeAction => {
     const data = (action as Partial<CodeAction> | null)?.data as CodeActionData | undefined;
     if (!data || typeof data !== 'object' || data.treasure !== 1) return action;
+    if (data.kind === 'fixTest' && typeof data.uri === 'string' && typeof data.rev === 'string' && typeof data.test === 'string' && Number.isSafeInteger(data.line)) return cancellable(token, (signal) => fixTests.resolve(action, data, signal));
     if (typeof data.uri !== 'string' || typeof data.rev !== 'string' || (data.kind !== 'fix' && data.kind !== 'rewriteFunction') || !Number.isSafeInteger(data.line)) {
       return Promise.reject(invalidParams('not a code action this server offered'));
     }
