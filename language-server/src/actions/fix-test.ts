@@ -7,7 +7,7 @@
 // tests pass". Progress with cancel while it runs ($/progress, a server-created work-done token; a
 // cancel kills the tests' process groups). An untrusted workspace runs nothing and says why.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeAction,
@@ -19,11 +19,11 @@ import {
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeOffThread } from '../analysis-thread';
-import type { FixOutcome } from '../engine';
 import type { EngineHandle } from '../engine-host';
 import { languageForPath } from '../grammars';
 import { CodeActionKinds, type CodeActionData, type TreasureSettings } from '../protocol';
-import { examineFailingTest, isInside, isTheTest, testAt, testFileRunner, testLabel, type TestAtCursor } from '../repair/tests/failing-test';
+import { fixFailingTest } from '../repair/fix-failing-test';
+import { isInside, testAt, testFileRunner, testLabel, type TestAtCursor } from '../repair/tests/failing-test';
 import { defaultRoot } from '../repair/tests/plan';
 
 export interface FixTestHost {
@@ -178,60 +178,39 @@ export class FixTestActions {
   private async fix(doc: TextDocument, root: string, file: string, t: TestAtCursor, signal: AbortSignal, report: (m: string) => void): Promise<(Omit<Found, 'rev'> & { what: string }) | undefined> {
     const testRel = relative(root, file);
     const label = testLabel(t);
-    const finding = await examineFailingTest({
-      root, testFile: testRel, test: t, trusted: true, signal,
+    const settings = await this.host.settingsFor(doc);
+    const engine = await this.host.engineFor(settings);
+    let sourceRev: string | undefined;
+    const r = await fixFailingTest({
+      root, testFile: testRel, test: t, trusted: true, signal, progress: report,
+      settingsMarkers: settings.markers, maxTokens: settings.maxFixTokens,
       functionsOf: async (rel, text) => {
         const lang = languageForPath(rel);
         return lang?.grammar ? (await analyzeOffThread(text, lang, join(root, rel))).functions : [];
       },
+      // the editor's version of the source when it is open; unsaved changes are refused (the tests run the disk's)
+      sourceText: (p) => {
+        const open = this.docOfPath(p);
+        const disk = readText(p);
+        if (open && open.getText() !== disk) return { refuse: `save ${relative(root, p)} first: the tests run the files on disk` };
+        if (disk === undefined) return { refuse: `cannot read ${relative(root, p)}` };
+        sourceRev = open ? this.host.revisionOf(open.uri) : undefined;
+        return { text: disk };
+      },
+      fixDetailed: (req) => this.host.serialized(() => engine.fixDetailed(req), signal),
     });
     if (signal.aborted) return undefined;
-    this.host.log(`fix test ${testRel}::${t.name}: ${finding.status}${'report' in finding && finding.report ? ` (${finding.report.summary})` : ''} in ${finding.ms} ms`);
-    if (finding.status === 'passes') return { title: `Fix the code ${label} exercises with Treasure (it passes)`, disabled: `${label} passes (${finding.report.summary}): nothing to fix`, what: '' };
-    if (finding.status === 'none') return { title: `Fix the code ${label} exercises with Treasure`, disabled: `cannot fix the code ${label} exercises: ${finding.reason}`, what: '' };
-    const sourcePath = resolve(root, finding.source);
-    if (!isAbsolute(sourcePath) || !isInside(sourcePath, root)) return undefined;
-    const open = this.docOfPath(sourcePath);
-    const disk = readText(sourcePath);
-    const text = open ? open.getText() : disk;
-    if (text === undefined) return undefined;
-    if (open && text !== disk) return { title: `Fix the code ${label} exercises with Treasure`, disabled: `save ${finding.source} first: the tests run the files on disk`, what: '' };
-    const sourceRev = open ? this.host.revisionOf(open.uri) : undefined;
-    const lang = languageForPath(sourcePath);
-    if (!lang?.grammar) return undefined;
-    const fnName = finding.fn.name ?? `line ${finding.fn.startLine + 1}`;
-    report(`${label} fails (${finding.failure.message.split('\n')[0]!.slice(0, 80)}); proving fixes of ${fnName} in ${finding.source}`);
-    const settings = await this.host.settingsFor(doc);
-    const engine = await this.host.engineFor(settings);
-    const outcome: FixOutcome = await this.host.serialized(
-      () =>
-        engine.fixDetailed({
-          text, languageId: lang.languageId, line: finding.fn.startLine, mode: 'function', path: sourcePath,
-          settingsMarkers: settings.markers, maxTokens: settings.maxFixTokens,
-          verify: { root, trusted: true, testFiles: [testRel] },
-          signal,
-        }),
-      signal,
-    );
-    if (signal.aborted) return undefined;
-    const fix = outcome.fix;
-    const tried = outcome.candidates !== undefined ? `${outcome.candidates} candidates tried` : '';
-    if (!fix || !fix.verified || !fix.tests) {
-      const why = fix ? `only an unverified rewrite of ${fnName} was found (${fix.unverified ?? 'no test proved it'})` : (outcome.reason ?? `no fix passes ${label}`);
-      return { title: `Fix the code ${label} exercises with Treasure`, disabled: why, what: '' };
-    }
-    if (!fix.tests.fixed.some((id) => isTheTest(id, t, testRel))) {
-      return { title: `Fix the code ${label} exercises with Treasure`, disabled: `the fix Treasure proved does not name ${label} among the tests it fixed (${fix.verifiedBy}): ${label} may be flaky`, what: '' };
-    }
+    this.host.log(`fix test ${testRel}::${t.name}: ${r.status}${r.status === 'fixed' ? ` (${r.fix.verifiedBy})` : ` (${r.reason})`} in ${r.ms} ms`);
+    const plain = `Fix the code ${label} exercises with Treasure`;
+    if (r.status !== 'fixed') return { title: r.status === 'passes' ? `${plain} (it passes)` : plain, disabled: r.reason, what: '' };
     // the source must still be the text the fix was made on
-    const nowOpen = this.docOfPath(sourcePath);
-    if ((nowOpen ? nowOpen.getText() : readText(sourcePath)) !== text || (open && this.host.revisionOf(open.uri) !== sourceRev)) {
-      return { title: `Fix the code ${label} exercises with Treasure`, disabled: `${finding.source} changed while the fix was searched: choose the action again`, what: '' };
+    const nowOpen = this.docOfPath(r.sourcePath);
+    if ((nowOpen ? nowOpen.getText() : readText(r.sourcePath)) !== r.sourceText || (nowOpen && this.host.revisionOf(nowOpen.uri) !== sourceRev)) {
+      return { title: plain, disabled: `${r.source} changed while the fix was searched: choose the action again`, what: '' };
     }
-    const uri = nowOpen?.uri ?? pathToFileURL(sourcePath).href;
-    const title = `Fix with Treasure — ${label} passes, ${fix.tests.passed}/${fix.tests.total} tests pass`;
-    const edit: CodeAction['edit'] = { documentChanges: [{ textDocument: { uri, version: nowOpen ? nowOpen.version : null }, edits: fix.edits }] };
-    const what = `${fix.label ?? `rewrite of ${fnName}`} in ${finding.source}${tried ? `, ${tried}` : ''}`;
-    return { title, edit, source: { uri, text }, what };
+    const uri = nowOpen?.uri ?? pathToFileURL(r.sourcePath).href;
+    const edit: CodeAction['edit'] = { documentChanges: [{ textDocument: { uri, version: nowOpen ? nowOpen.version : null }, edits: r.fix.edits }] };
+    const what = `${r.fix.label ?? `a rewrite of ${r.functionName}`} in ${r.source}${r.candidates !== undefined ? `, ${r.candidates} candidates tried` : ''}`;
+    return { title: r.title, edit, source: { uri, text: r.sourceText }, what };
   }
 }
