@@ -23,7 +23,7 @@ interface Action {
   isPreferred?: boolean;
   disabled?: { reason: string };
   data?: unknown;
-  edit?: { documentChanges: { textDocument: { uri: string; version: number | null }; edits: TextEdit[] }[] };
+  edit?: { documentChanges?: { textDocument: { uri: string; version: number | null }; edits: TextEdit[] }[]; changes?: Record<string, TextEdit[]> };
 }
 
 const BANK = `from typing import List
@@ -121,10 +121,9 @@ test('a failing pytest test: the action names it, resolves to an edit of the sou
   const r = await c.request<Action>('codeAction/resolve', a);
   const ms = Math.round(performance.now() - t0);
   assert.match(r.title, /^Fix with Treasure — test_dips passes, 3\/3 tests pass$/, `${r.title}\n${messages(c).join('\n')}\n${c.logs()}`);
-  const change = r.edit?.documentChanges[0];
-  assert.equal(change?.textDocument.uri, fileUri(ws, 'bank.py')); // the source under test, not the test file
-  assert.equal(change?.textDocument.version, null); // not open in the editor: the file on disk
-  const fixed = applyTextEdits(BANK, change!.edits);
+  // the source under test, not the test file; not open in the editor: an edit of the file on disk
+  assert.deepEqual(Object.keys(r.edit?.changes ?? {}), [fileUri(ws, 'bank.py')]);
+  const fixed = applyTextEdits(BANK, r.edit!.changes![fileUri(ws, 'bank.py')]!);
   assert.notEqual(fixed, BANK);
   // nothing was written by the server; the edit applied and saved makes pytest pass
   assert.equal(readFileSync(join(ws, 'bank.py'), 'utf8'), BANK);
@@ -147,6 +146,16 @@ test('a failing pytest test: the action names it, resolves to an edit of the sou
   // the next listing shows what was found (disabled)
   const again = (await actionsAt(c, ws, 'tests/test_bank.py', lineOf(text, 'def test_empty')))[0]!;
   assert.match(again.disabled?.reason ?? '', /test_empty passes/);
+
+  // the source open in the editor: the edit is for its open version; with unsaved changes, refused
+  open(c, ws, 'bank.py');
+  const dips = (await actionsAt(c, ws, 'tests/test_bank.py', lineOf(text, 'def test_dips')))[0]!;
+  const withOpen = await c.request<Action>('codeAction/resolve', dips);
+  assert.deepEqual(withOpen.edit?.documentChanges?.map((d) => d.textDocument), [{ uri: fileUri(ws, 'bank.py'), version: 1 }]);
+  c.notify('textDocument/didChange', { textDocument: { uri: fileUri(ws, 'bank.py'), version: 2 }, contentChanges: [{ text: BANK + '\n# unsaved\n' }] });
+  const dirty = await c.request<Action>('codeAction/resolve', (await actionsAt(c, ws, 'tests/test_bank.py', lineOf(text, 'def test_dips')))[0]!);
+  assert.equal(dirty.edit, undefined);
+  assert.ok(messages(c).some((m) => /save bank\.py first/.test(m)), messages(c).join('\n'));
 });
 
 test('cancelling the progress stops the test run and kills its processes', { skip: noPytest }, async () => {
@@ -208,7 +217,7 @@ test('treasure.verify.command proves "Fix this function" with its placeholders f
   assert.ok(fn);
   const r = await c.request<Action>('codeAction/resolve', fn);
   assert.match(r.title, /\(proven: verify command: exits 0/, `${r.title}\n${c.logs()}`);
-  const fixed = applyTextEdits(src, r.edit!.documentChanges[0]!.edits);
+  const fixed = applyTextEdits(src, r.edit!.documentChanges![0]!.edits);
   writeFileSync(join(ws, 'bank.py'), fixed);
   assert.equal(spawnSync('python3', ['check.py'], { cwd: ws }).status, 0);
 });

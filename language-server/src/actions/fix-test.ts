@@ -209,7 +209,8 @@ export class FixTestActions {
       return { title: plain, disabled: `${r.source} changed while the fix was searched: choose the action again`, what: '' };
     }
     const uri = nowOpen?.uri ?? pathToFileURL(r.sourcePath).href;
-    const edit: CodeAction['edit'] = { documentChanges: [{ textDocument: { uri, version: nowOpen ? nowOpen.version : null }, edits: r.fix.edits }] };
+    // open: for the version the fix was made on; not open: plain `changes` (a null version trips some clients)
+    const edit: CodeAction['edit'] = nowOpen ? { documentChanges: [{ textDocument: { uri, version: nowOpen.version }, edits: r.fix.edits }] } : { changes: { [uri]: r.fix.edits } };
     const what = `${r.fix.label ?? `a rewrite of ${r.functionName}`} in ${r.source}${r.candidates !== undefined ? `, ${r.candidates} candidates tried` : ''}`;
     return { title: r.title, edit, source: { uri, text: r.sourceText }, what };
   }
