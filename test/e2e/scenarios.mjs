@@ -17,7 +17,8 @@ export const FAILING_TEST = 'test_back_to_zero_is_not_below';
 
 /** pytest on the workspace as the user would run it; resolves with its exit code and output. */
 export async function pytestIn(workspace) {
-  const r = await exec('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_bank.py'], { cwd: workspace });
+  // no plugins: this machine's (pytest-benchmark) would write folders into the workspace
+  const r = await exec('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_bank.py'], { cwd: workspace, env: { ...process.env, PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } });
   return { code: r.code, output: (r.stdout + r.stderr).trim() };
 }
 
@@ -311,6 +312,13 @@ export const scenarios = [
       // progress (with Cancel) while the tests run, then the message that names the proof
       const proof = wb.notifications().filter({ hasText: `${FAILING_TEST} passes` }).first();
       const none = wb.notifications().filter({ hasText: /Treasure: (cannot|no fix|only an unverified|nothing was run)/ }).first();
+      const progress = wb.notifications().filter({ hasText: `running ${FAILING_TEST}` }).first();
+      await progress.or(proof).or(none).first().waitFor({ timeout: T.model });
+      if (await progress.isVisible()) {
+        log(`progress: ${(await progress.innerText()).replace(/\s+/g, ' ').trim()}`);
+        assert.ok(await progress.getByRole('button', { name: 'Cancel' }).isVisible(), 'the progress offers Cancel');
+        await wb.screenshot('fix-test-progress');
+      }
       await proof.or(none).first().waitFor({ timeout: T.model });
       if (!(await proof.isVisible())) {
         await wb.screenshot('no-fix');
