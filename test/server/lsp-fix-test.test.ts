@@ -158,7 +158,8 @@ test('a failing pytest test: the action names it, resolves to an edit of the sou
   assert.ok(messages(c).some((m) => /save bank\.py first/.test(m)), messages(c).join('\n'));
 });
 
-test('cancelling the progress stops the test run and kills its processes', { skip: noPytest }, async () => {
+for (const how of ['the progress', 'the request'] as const)
+test(`cancelling ${how} stops the test run and kills its processes`, { skip: noPytest }, async () => {
   const pidFile = join(mkdtempSync(join(tmpdir(), 'treasure-lsp-pid-')), 'pid');
   temps.push(dirname(pidFile));
   const hang = `import os, time\nfrom bank import below_zero\n\n\ndef test_hangs():\n    open(${JSON.stringify(pidFile)}, 'w').write(str(os.getpid()))\n    time.sleep(60)\n    assert below_zero([-1]) is True\n`;
@@ -167,7 +168,7 @@ test('cancelling the progress stops the test run and kills its processes', { ski
   const text = open(c, ws, 'test_hang.py');
   const [a] = await actionsAt(c, ws, 'test_hang.py', lineOf(text, 'time.sleep'));
   assert.equal(a?.title, 'Fix the code test_hangs exercises with Treasure');
-  const resolving = c.request<Action>('codeAction/resolve', a);
+  const resolving = c.call('codeAction/resolve', a);
   const begin = await c.waitFor<{ token: string; value: { kind: string } }>('$/progress', (p) => p.value.kind === 'begin');
   const t0 = Date.now();
   while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8')) {
@@ -175,14 +176,16 @@ test('cancelling the progress stops the test run and kills its processes', { ski
     await new Promise((r) => setTimeout(r, 50));
   }
   const pid = Number(readFileSync(pidFile, 'utf8'));
-  c.notify('window/workDoneProgress/cancel', { token: begin.token });
+  if (how === 'the progress') c.notify('window/workDoneProgress/cancel', { token: begin.token });
+  else c.cancel(resolving.id); // VS Code's Cancel (its notification around the resolve) does this
   const r = await resolving;
-  assert.equal(r.edit, undefined);
+  if (how === 'the progress') assert.equal((r.result as Action).edit, undefined);
+  else assert.equal(r.error?.code, -32800); // RequestCancelled
   const gone = Date.now();
   const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
   while (alive() && Date.now() - gone < 2000) await new Promise((res) => setTimeout(res, 20));
   assert.equal(alive(), false, `the test's process ${pid} is still running after the cancel`);
-  assert.ok(messages(c).some((m) => /cancelled/.test(m)), messages(c).join('\n'));
+  if (how === 'the progress') assert.ok(messages(c).some((m) => /cancelled/.test(m)), messages(c).join('\n'));
 });
 
 test('untrusted workspace: the action is disabled and says why; resolving runs nothing', async () => {
