@@ -98,7 +98,7 @@ const fileUri = (ws: string, rel: string) => pathToFileURL(join(ws, rel)).href;
 
 function open(c: LspClient, ws: string, rel: string): string {
   const text = readFileSync(join(ws, rel), 'utf8');
-  c.notify('textDocument/didOpen', { textDocument: { uri: fileUri(ws, rel), languageId: 'python', version: 1, text } });
+  c.notify('textDocument/didOpen', { textDocument: { uri: fileUri(ws, rel), languageId: rel.endsWith('.js') ? 'javascript' : 'python', version: 1, text } });
   return text;
 }
 
@@ -223,4 +223,34 @@ test('treasure.verify.command proves "Fix this function" with its placeholders f
   const fixed = applyTextEdits(src, r.edit!.documentChanges![0]!.edits);
   writeFileSync(join(ws, 'bank.py'), fixed);
   assert.equal(spawnSync('python3', ['check.py'], { cwd: ws }).status, 0);
+});
+
+test('a failing node:test test: the edit is on the module the test requires, and node --test passes with it', async () => {
+  const ws = workspace({
+    'lib/clamp.js': "'use strict';\nfunction clamp(x, lo, hi) {\n  if (x < lo) return lo;\n  if (x > hi) return lo;\n  return x;\n}\nmodule.exports = { clamp };\n",
+    'test/clamp.test.js': "'use strict';\nconst test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { clamp } = require('../lib/clamp');\n\ntest('inside', () => {\n  assert.equal(clamp(5, 0, 10), 5);\n});\n\ntest('above', () => {\n  assert.equal(clamp(11, 0, 10), 10);\n});\n",
+  });
+  const c = await server(ws, { trusted: true });
+  const text = open(c, ws, 'test/clamp.test.js');
+  const [a] = await actionsAt(c, ws, 'test/clamp.test.js', lineOf(text, 'clamp(11, 0, 10)'));
+  assert.equal(a?.title, "Fix the code 'above' exercises with Treasure");
+  const r = await c.request<Action>('codeAction/resolve', a);
+  assert.match(r.title, /^Fix with Treasure — 'above' passes, 2\/2 tests pass$/, `${r.title}\n${messages(c).join('\n')}`);
+  const src = readFileSync(join(ws, 'lib/clamp.js'), 'utf8');
+  writeFileSync(join(ws, 'lib/clamp.js'), applyTextEdits(src, r.edit!.changes![fileUri(ws, 'lib/clamp.js')]!));
+  const run = spawnSync(process.execPath, ['--test', 'test/clamp.test.js'], { cwd: ws, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+});
+
+test('no candidate passes: the message says so with the count and time, and the action is then disabled with it', { skip: noPytest }, async () => {
+  const ws = workspace({ 'greet.py': 'def greet(name):\n    return "Hi " + name\n', 'test_greet.py': 'from greet import greet\n\n\ndef test_greet():\n    assert greet("Bob") == "Hello, Bob!"\n' });
+  const c = await server(ws, { trusted: true });
+  const text = open(c, ws, 'test_greet.py');
+  const [a] = await actionsAt(c, ws, 'test_greet.py', lineOf(text, 'assert greet'));
+  const r = await c.request<Action>('codeAction/resolve', a);
+  assert.equal(r.edit, undefined);
+  const said = messages(c).find((m) => m.includes('test_greet'));
+  assert.match(said ?? '', /^Treasure: no fix passes test_greet \(\d+ candidates tried, \d+\.\d s\)$/, messages(c).join('\n'));
+  const [again] = await actionsAt(c, ws, 'test_greet.py', lineOf(text, 'assert greet'));
+  assert.match(again?.disabled?.reason ?? '', /^no fix passes test_greet \(\d+ candidates tried/);
 });
