@@ -63,7 +63,6 @@ import {
   type TreasureSettings,
 } from './protocol';
 import { existsSync } from 'node:fs';
-import { defaultRoot } from './repair/tests/plan';
 import { eolOf, minimalEdits, toTextEdits, applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
 import { FixTestActions } from './actions/fix-test';
@@ -353,7 +352,7 @@ export function startServer(connection: Connection): void {
         maxTokens: settings.maxFixTokens,
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
-        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined } : undefined,
+        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined } : undefined,
         signal,
       }),
       signal,
@@ -601,6 +600,7 @@ export function startServer(connection: Connection): void {
     if (timer) clearTimeout(timer);
     diagTimers.delete(e.document.uri);
     for (const k of [...fixCache.keys()]) if (k.startsWith(e.document.uri + '\u0000')) fixCache.delete(k);
+    fixTests.forget(e.document.uri);
     if (published.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

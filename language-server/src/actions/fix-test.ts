@@ -75,6 +75,11 @@ export class FixTestActions {
 
   constructor(private readonly host: FixTestHost) {}
 
+  /** A closed document's findings go (a reopened one is a new revision anyway). */
+  forget(uri: string): void {
+    for (const k of [...this.found.keys()]) if (k.startsWith(uri + '\u0000')) this.found.delete(k);
+  }
+
   /** The workspace a file belongs to: the innermost client folder holding it, else its git root or folder. */
   rootOf(file: string): string {
     const inFolders = this.host.folders().filter((f) => isInside(file, f)).sort((a, b) => b.length - a.length);
