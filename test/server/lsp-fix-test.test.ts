@@ -254,3 +254,21 @@ test('no candidate passes: the message says so with the count and time, and the 
   const [again] = await actionsAt(c, ws, 'test_greet.py', lineOf(text, 'assert greet'));
   assert.match(again?.disabled?.reason ?? '', /^no fix passes test_greet \(\d+ candidates tried/);
 });
+
+test('cancelling the progress while fixes are proven: no edit, no error, a message says it was cancelled', { skip: noPytest }, async () => {
+  const ws = workspace({ 'bank.py': BANK, 'tests/test_bank.py': TESTS });
+  const c = await server(ws, { trusted: true });
+  const text = open(c, ws, 'tests/test_bank.py');
+  const [a] = await actionsAt(c, ws, 'tests/test_bank.py', lineOf(text, 'def test_dips'));
+  const resolving = c.call('codeAction/resolve', a);
+  const begin = await c.waitFor<{ token: string; value: { kind: string } }>('$/progress', (p) => p.value.kind === 'begin');
+  // the test failed and the search started: the progress says which function it proves fixes of
+  const proving = await c.waitFor<{ token: string; value: { kind: string; message?: string } }>('$/progress', (p) => p.token === begin.token && /proving fixes of below_zero in bank\.py/.test(p.value.message ?? ''));
+  assert.match(proving.value.message!, /^test_dips fails \(.*\); proving fixes of below_zero in bank\.py$/);
+  c.notify('window/workDoneProgress/cancel', { token: begin.token });
+  const r = await resolving;
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  assert.equal((r.result as Action).edit, undefined);
+  assert.ok(messages(c).some((m) => /cancelled: test_dips's fix was not searched to the end/.test(m)), messages(c).join('\n'));
+  await c.waitFor('$/progress', (p: { token: string; value: { kind: string } }) => p.token === begin.token && p.value.kind === 'end');
+});

@@ -159,7 +159,14 @@ export class FixTestActions {
     progress?.begin('Treasure', undefined, `running ${testLabel(t)}`, true);
     const t0 = performance.now();
     try {
-      const r = await this.fix(doc, root, file, t, ac.signal, (m) => progress?.report(m));
+      let r: Awaited<ReturnType<FixTestActions['fix']>>;
+      try {
+        r = await this.fix(doc, root, file, t, ac.signal, (m) => progress?.report(m));
+      } catch (e) {
+        if (signal.aborted) throw e; // the request was cancelled: its answer is RequestCancelled
+        if (!ac.signal.aborted) this.say(MessageType.Error, `the fix of the code ${testLabel(t)} exercises failed: ${(e as Error).message}`);
+        r = undefined;
+      }
       if (ac.signal.aborted && !signal.aborted) this.say(MessageType.Info, `cancelled: ${testLabel(t)}'s fix was not searched to the end`);
       if (!r || ac.signal.aborted) return action;
       const key = `${doc.uri}\u0000${t.name}`;

@@ -70,7 +70,14 @@ export async function fixFailingTest(input: FixFailingTestInput): Promise<FixFai
     const lang = languageForPath(rel);
     return lang?.grammar ? (await analyze(text, lang, join(root, rel))).functions : [];
   });
-  const finding = await examineFailingTest({ root, testFile: input.testFile, test: t, trusted: true, signal: input.signal, functionsOf });
+  let finding: Awaited<ReturnType<typeof examineFailingTest>>;
+  try {
+    finding = await examineFailingTest({ root, testFile: input.testFile, test: t, trusted: true, signal: input.signal, functionsOf });
+  } catch (e) {
+    if (input.signal?.aborted) throw e;
+    // a workspace too large to copy, a runner that cannot start: say so instead of failing the request
+    return { status: 'cannot', test: label, reason: `the tests could not run: ${(e as Error).message}`, ms: ms() };
+  }
   if (finding.status === 'passes') return { status: 'passes', test: label, reason: `${label} passes (${finding.report.summary}): nothing to fix`, ms: ms() };
   if (finding.status === 'none') return { status: 'cannot', test: label, reason: `cannot fix the code ${label} exercises: ${finding.reason}`, ms: ms() };
   const sourcePath = resolve(root, finding.source);
