@@ -328,9 +328,16 @@ export const scenarios = [
       log(`message after ${Date.now() - t0} ms: ${message}`);
       assert.match(message, new RegExp(`${FAILING_TEST} passes, \\d+/\\d+ tests pass`));
       await wb.screenshot('fix-test-proven');
-      // the edit is on bank.py (another document than the test): save everything, read it back from disk
-      await wb.command('File: Save All');
-      const after = await waitFor('bank.py saved with the fix', () => { const t = readFileSync(source, 'utf8'); return t !== before ? t : undefined; }, T.ui);
+      // the edit is on bank.py (another document than the test; the message can come before the client
+      // applies it): once bank.py is dirty, save everything and read it back from disk
+      await wb.page.locator('.tabs-container .tab.dirty[aria-label*="bank.py"]').first().waitFor({ timeout: T.ui });
+      let saves = 0;
+      const after = await waitFor('bank.py saved with the fix', async () => {
+        const t = readFileSync(source, 'utf8');
+        if (t !== before) return t;
+        if (saves++ < 3) await wb.command('File: Save All');
+        return undefined;
+      }, T.ui, 2000);
       log(`bank.py changed:\n${after.split('\n').filter((l, i) => l !== before.split('\n')[i]).join('\n')}`);
       assert.equal(readFileSync(join(workspace, 'test_bank.py'), 'utf8'), testsBefore, 'the test file is not changed');
       const passing = await pytestIn(workspace);
