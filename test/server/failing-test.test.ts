@@ -138,3 +138,11 @@ test('node --test: the failing test of js-clamp-like code leads to its function'
   assert.equal(r.fn.name, 'clamp');
   assert.equal(r.lines[0]?.line, 4, JSON.stringify(r.lines)); // the line only the failing test runs
 });
+
+test('a test that imports no file of the workspace: nothing to fix there, and it says why (nothing runs)', async () => {
+  const ws = workspace({ 'test_math.py': 'import math\n\n\ndef test_pi():\n    assert math.pi == 3\n' });
+  const t = testAt(readFileSync(join(ws, 'test_math.py'), 'utf8'), 'test_math.py', 4)!;
+  const r = await examineFailingTest({ root: ws, testFile: 'test_math.py', test: t, trusted: true, functionsOf });
+  assert.equal(r.status, 'none');
+  assert.match(r.status === 'none' ? r.reason : '', /^test_math\.py imports no file of the workspace: Treasure does not know which code test_pi tests$/);
+});
