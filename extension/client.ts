@@ -58,7 +58,7 @@ export function createClient(opts: {
       // The time the user waits for a Treasure fix: resolving its code action (the model runs then).
       resolveCodeAction: async (item, token, next) => {
         const t0 = performance.now();
-        const resolved = await next(item, token);
+        const resolved = await withTestProgress(item, token, async (t) => await next(item, t));
         if (isTreasureAction(item) && resolved?.edit) opts.onFixLatency(performance.now() - t0);
         return resolved;
       },
@@ -94,6 +94,29 @@ export function createClient(opts: {
     },
   };
   return new LanguageClient('treasure', 'Treasure', serverOptions, clientOptions);
+}
+
+/**
+ * "Fix the code test_x exercises": its resolve runs the tests and a search (seconds), so it is shown as a
+ * notification with Cancel (the server's own $/progress lands in the status bar, where VS Code offers no
+ * Cancel); Cancel cancels the request, and the server kills the tests' process groups.
+ */
+async function withTestProgress(
+  item: vscode.CodeAction,
+  token: vscode.CancellationToken,
+  run: (token: vscode.CancellationToken) => Promise<vscode.CodeAction | null | undefined>,
+): Promise<vscode.CodeAction | null | undefined> {
+  const data = (item as { data?: Partial<CodeActionData> }).data;
+  if (!data || data.treasure !== 1 || data.kind !== 'fixTest') return run(token);
+  const title = `Treasure: running ${data.test ?? 'the test'} and proving a fix of the code it exercises…`;
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, cancel) => {
+    const both = new vscode.CancellationTokenSource();
+    const subs = [token.onCancellationRequested(() => both.cancel()), cancel.onCancellationRequested(() => both.cancel())];
+    return run(both.token).finally(() => {
+      subs.forEach((s) => s.dispose());
+      both.dispose();
+    });
+  });
 }
 
 function isOurs(section: string | undefined): boolean {

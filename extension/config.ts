@@ -10,6 +10,7 @@ import {
   resolveMarkers,
   restrictedValue,
   type Inspected,
+  verifyCommandOf,
   type SettingProblem,
 } from './settings';
 
@@ -59,7 +60,9 @@ export class Config {
     // per workspace, but not by an untrusted one.
     const device = restrictedValue<unknown>(section.inspect<unknown>('device') as Inspected<unknown>, trusted, DEFAULTS.device, multiRoot);
     const modelPath = restrictedValue<unknown>(section.inspect<unknown>('model.path') as Inspected<unknown>, trusted, DEFAULTS.model.path, multiRoot);
-    for (const [name, r] of [['treasure.device', device], ['treasure.model.path', modelPath]] as const) {
+    // a workspace's test command runs only with trust (and the server runs no test without it either)
+    const verifyCommand = restrictedValue<unknown>(section.inspect<unknown>('verify.command') as Inspected<unknown>, trusted, DEFAULTS.verify.command, multiRoot);
+    for (const [name, r] of [['treasure.device', device], ['treasure.model.path', modelPath], ['treasure.verify.command', verifyCommand]] as const) {
       if (r.ignored) {
         problems.push({ setting: name, where: r.ignored, message: 'ignored: the workspace is not trusted (Restricted Mode)' });
       }
@@ -78,6 +81,7 @@ export class Config {
       device: scalars.device,
       maxFixTokens: scalars.maxFixTokens,
       syntaxDiagnostics: section.get<boolean>('syntaxDiagnostics', DEFAULTS.syntaxDiagnostics) !== false,
+      verify: { command: verifyCommandOf(verifyCommand.value, problems) },
     };
     return { settings, markerSources: markers.sources, problems };
   }

@@ -166,5 +166,16 @@ export function checkScalars(raw: {
   return { device, maxFixTokens, modelPath, problems };
 }
 
+/** treasure.verify.command: a string (trimmed); anything else is reported and ignored. */
+export function verifyCommandOf(raw: unknown, problems: SettingProblem[]): string {
+  if (raw === undefined || raw === null) return DEFAULTS.verify.command;
+  if (typeof raw === 'string') return raw.trim();
+  problems.push({ setting: 'treasure.verify.command', where: 'settings', message: `expected a shell command, got ${JSON.stringify(raw)}` });
+  return DEFAULTS.verify.command;
+}
+
+/** Settings Restricted Mode takes from user settings only (package.json's restrictedConfigurations). */
+export const RESTRICTED_SETTINGS = ['treasure.model.path', 'treasure.device', 'treasure.verify.command'] as const;
+
 /** Settings whose change needs a new server process (the model is loaded once, at start). */
 export const RESTART_SETTINGS = ['treasure.model.path', 'treasure.device'] as const;

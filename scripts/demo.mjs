@@ -1,7 +1,10 @@
-// `npm run demo`: the main job on the shipped model, said in plain words. Fixes a sample Python file
-// whose `def` line lacks its colon with the CLI (`bin/treasure fix FILE --json`) and prints what was
-// wrong, what was changed, what proved the change and how long it took. Builds dist/ first if needed.
-// Exit status: the CLI's (0 a fix, 1 none found, 2 an error).
+// `npm run demo`: the main job on the shipped model, said in plain words. Two examples through the CLI:
+//   1. a sample Python file whose `def` line lacks its colon (`bin/treasure fix FILE --json`);
+//   2. a failing pytest test (test/fixtures/demo/bank/): `bin/treasure fix-test TEST_FILE --test NAME`
+//      finds the function the test exercises and proves a fix with the workspace's own tests.
+// For each: what was wrong, what was changed, what proved the change and how long it took. Builds dist/
+// first if needed. Exit status: the first failing example's CLI status (0 a fix, 1 none found, 2 an
+// error); the second example is skipped, saying why, where pytest is not installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +18,16 @@ if (!existsSync(join(root, 'dist/cli.js')) || !existsSync(join(root, 'grammars/w
 }
 
 // Each job: a file with one bug, and what the bug is, as a person would say it.
-const jobs = [{ file: 'test/fixtures/samples/missing_colon.py', args: [], bug: 'line 4, `def circle_area(radius)`, has no colon at its end, so Python cannot parse the file' }];
+const BANK = 'test/fixtures/demo/bank';
+const jobs = [
+  { cmd: ['fix', 'test/fixtures/samples/missing_colon.py'], file: 'test/fixtures/samples/missing_colon.py', bug: 'line 4, `def circle_area(radius)`, has no colon at its end, so Python cannot parse the file' },
+  {
+    cmd: ['fix-test', `${BANK}/test_bank.py`, '--test', 'test_back_to_zero_is_not_below', '--root', BANK],
+    test: true,
+    bug: 'the test `test_back_to_zero_is_not_below` fails: `below_zero([5, -5, 1])` says the balance fell below zero when it only came back to zero',
+  },
+];
+const hasPytest = spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore' }).status === 0;
 
 /** What the model was told, in words (the markers it was given; models/markers.json has them all). */
 const MARKER_WORDS = {
@@ -51,8 +63,11 @@ function proofOf(out) {
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 let status = 0;
 for (const [i, job] of jobs.entries()) {
-  const text = readFileSync(join(root, job.file), 'utf8');
-  const cmd = ['bin/treasure', 'fix', job.file, ...job.args, '--json'];
+  if (job.test && !hasPytest) {
+    console.log(`\n(the second example, a fix proven by a failing pytest test, needs pytest: bash scripts/install-repair-test-tools.sh)`);
+    continue;
+  }
+  const cmd = ['bin/treasure', ...job.cmd, '--json'];
   console.log(`\n$ ${cmd.join(' ')}`);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, cmd, { cwd: root, encoding: 'utf8' });
@@ -70,6 +85,12 @@ for (const [i, job] of jobs.entries()) {
     status ||= r.status || 2;
     continue;
   }
+  if (job.test) {
+    testReport(job, out, wallMs);
+    status ||= r.status ?? 2;
+    continue;
+  }
+  const text = readFileSync(join(root, job.file), 'utf8');
   const given = Object.entries(out.markers?.given ?? {}).map(([k, v]) => (MARKER_WORDS[k] ? MARKER_WORDS[k](v) : `${k} ${v}`));
   const report = [
     ['What was wrong', `${job.bug} (${job.file}).`],
@@ -89,3 +110,22 @@ for (const [i, job] of jobs.entries()) {
   if (i === 0) status = r.status ?? 2;
 }
 process.exit(status);
+
+/** The failing-test example in words: the failure, where Treasure looked, the edit, the tests that prove it. */
+function testReport(job, out, wallMs) {
+  const source = out.source ? `${BANK}/${out.source}` : null;
+  const report = [['What was wrong', `${job.bug} (${BANK}/test_bank.py).`]];
+  if (out.failure) report.push(['', `pytest said: ${out.failure.message.split('\n')[0]}`]);
+  if (!out.fixed) {
+    report.push(['Result', `no fix: ${out.reason}.`]);
+  } else {
+    const text = readFileSync(join(root, source), 'utf8');
+    report.push(['Where it looked', `the lines of ${source} the failing test runs and the passing ones do not: \`${out.function}\`; ${out.candidates} candidate edits tried there.`]);
+    report.push(['What changed', `${source} ${out.edits.map((e) => describeEdit(text, e)).join('; ')}`]);
+    const fixedLines = out.fixed.split('\n');
+    for (const l of [...new Set(out.edits.map((e) => e.range.start.line))]) report.push(['', `now reads: ${fixedLines[l].trim()}`]);
+    report.push(['What proved it', `${out.verifiedBy}: every candidate ran in a scratch copy of the folder, and the winner twice; the files in ${BANK} were not changed.`]);
+  }
+  report.push(['How long', `${seconds(out.latencyMs)} to run the tests, find and prove the fix, ${seconds(wallMs)} for the whole command (loading the model included), on this machine's CPU.`]);
+  for (const [k, v] of report) console.log(`${k.padEnd(15)} ${v}`);
+}

@@ -1,6 +1,7 @@
 // The `treasure` command: the engine without an editor.
 //   treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--marker key=value]... [--json]
 //   treasure markers FILE [--line N] [--json]
+//   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   (cli-fix-test.ts)
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
 //   treasure doctor [--device D] [--model DIR] [--json]   (language-server/src/doctor.ts)
 // Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr;
@@ -15,6 +16,7 @@ import { disposeProvers } from './repair/prove';
 import { disposeWarmPools } from './repair/tests';
 import { diffLines } from './repair/text';
 import { doctor } from './doctor';
+import { cmdFixTest } from './cli-fix-test';
 import type { Device } from './protocol';
 
 /** The largest source file fix/markers read. */
@@ -24,6 +26,8 @@ const MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024;
 const USAGE = `usage:
   treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--marker key=value]... [--json]
   treasure markers FILE [--line N] [--json]
+  treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   fix the code a failing test exercises
+                    (pytest / node --test), proven by the workspace's tests; the edit is printed, nothing written
   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket concise|medium|long] [--marker key=value]... [--json]
   treasure doctor [--device D] [--model DIR] [--json]   execution providers tried for the model, the one chosen and why
 options:
@@ -62,6 +66,7 @@ interface Args {
   root?: string;
   verify?: string;
   noTests?: boolean;
+  test?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -90,6 +95,7 @@ function parseArgs(argv: string[]): Args {
       case '--root': args.root = value(); break;
       case '--verify': args.verify = value(); break;
       case '--no-tests': args.noTests = true; break;
+      case '--test': args.test = value(); break;
       case '--language': args.language = value(); break;
       case '--prompt': args.prompt = value(); break;
       case '--length-lines': args.lengthLines = value(); break;
@@ -115,7 +121,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.cmd === 'help') return args;
   args.cmd = rest.shift() ?? '';
-  if (args.cmd === 'fix' || args.cmd === 'markers') {
+  if (args.cmd === 'fix' || args.cmd === 'markers' || args.cmd === 'fix-test') {
     args.file = rest.shift();
     if (!args.file) throw new UsageError(`${args.cmd} needs a FILE`);
   }
@@ -297,6 +303,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'help': process.stdout.write(USAGE + '\n'); return 0;
       case 'fix': return await cmdFix(args);
       case 'markers': return await cmdMarkers(args);
+      case 'fix-test': return await cmdFixTest({ file: args.file!, line: args.line, test: args.test, root: workspaceRootOf(args.file!, args.root), json: args.json, maxTokens: args.maxTokens, engine: () => loadEngine(args) });
       case 'generate': return await cmdGenerate(args);
       case 'doctor': return await doctor({ modelDir: args.model ?? process.env.TREASURE_MODEL_DIR, device: args.device, json: args.json });
       case '': throw new UsageError('no command given');

@@ -101,7 +101,7 @@ export interface FixRequest {
    * under `root`; nothing runs unless `trusted`. `command`: a shell command that passes with exit 0.
    * `rank: 'prior'` orders the candidates without the model (a study of what the model adds).
    */
-  verify?: { root: string; trusted: boolean; command?: string; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
+  verify?: { root: string; trusted: boolean; command?: string; testFiles?: string[]; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
   signal?: AbortSignal;
 }
 
@@ -121,6 +121,8 @@ export interface FixResult {
   unverified?: string;
   /** Milliseconds spent running the tests. */
   verifyMs?: number;
+  /** A test proof in numbers (repair/semantic.ts SemanticFix.tests). */
+  tests?: { passed: number; total: number; fixed: string[] };
   latencyMs: number;
   /** The rewritten region (whole lines). */
   region: { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -386,7 +388,7 @@ export class Engine {
     const rewrite = async () => (own ??= await this.fixTarget(a, target, layers, req, t0));
     const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
     const found = await searchSemanticFix({
-      text: a.text, codeType: a.language.codeType, file: resolve(req.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command,
+      text: a.text, codeType: a.language.codeType, file: resolve(req.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, testFiles: v.testFiles,
       fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
       rank: useModel ? (docs) => this.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
       parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: req.path })).map((x) => x.ok) : undefined,
@@ -396,7 +398,7 @@ export class Engine {
     const counts = { candidates: found.tried, verifyMs: found.verifyMs };
     if (found.fix) {
       const f = found.fix;
-      const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, ...counts, latencyMs: ms() };
+      const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, tests: f.tests, ...counts, latencyMs: ms() };
       if (f.origin === 'model' && own?.fix) return { ...own, fix: { ...own.fix, ...proof }, ...counts, latencyMs: ms() };
       const edits = toTextEdits(a.text, f.edits!);
       const end = edits[edits.length - 1]!.range.end.line;

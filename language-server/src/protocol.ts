@@ -21,6 +21,15 @@ export interface TreasureSettings {
   maxFixTokens: number;
   /** Publish tree-sitter syntax errors as diagnostics (for languages with no other checker). */
   syntaxDiagnostics: boolean;
+  verify: {
+    /**
+     * A shell command that proves a fix by exiting 0, run in a scratch copy of the workspace with the
+     * fix applied; `${file}`, `${function}`, `${workspaceFolder}` (and `${relativeFile}`,
+     * `${fileBasename}`, `${fileDirname}`) are filled in, shell-quoted. Empty: the workspace's own test
+     * runner. Used only in a trusted workspace (the client filters it in Restricted Mode).
+     */
+    command: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: TreasureSettings = {
@@ -30,6 +39,7 @@ export const DEFAULT_SETTINGS: TreasureSettings = {
   device: 'auto',
   maxFixTokens: 768,
   syntaxDiagnostics: false,
+  verify: { command: '' },
 };
 
 export const SETTINGS_SECTION = 'treasure';
@@ -38,6 +48,8 @@ export const SETTINGS_SECTION = 'treasure';
 export const CodeActionKinds = {
   fix: 'quickfix.treasure',
   rewriteFunction: 'refactor.rewrite.treasure',
+  /** Fix the code a failing test exercises (the action is offered in the test). */
+  fixTest: 'quickfix.treasure.test',
 } as const;
 
 /** Markers with where each came from; `inferred` are the ones the model wrote itself. */
@@ -142,8 +154,10 @@ export interface CodeActionData {
   version: number;
   /** The server's revision of the document the action was offered for (a reopen or a change gives a new one). */
   rev: string;
-  kind: 'fix' | 'rewriteFunction';
+  kind: 'fix' | 'rewriteFunction' | 'fixTest';
   line: number;
+  /** fixTest: the test's name at `line`. */
+  test?: string;
   diagnostic?: { message: string; source?: string; code?: string | number; range: Range };
   /** Whether the target is a tree-sitter syntax error (ERROR/MISSING node). */
   syntax?: boolean;
@@ -198,4 +212,7 @@ function apply(out: TreasureSettings, raw: unknown): void {
     out.maxFixTokens = Math.min(4096, Math.floor(r.maxFixTokens));
   }
   if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
+  const verify = r.verify as Record<string, unknown> | undefined;
+  if (verify && typeof verify === 'object' && typeof verify.command === 'string') out.verify = { command: verify.command.trim() };
+  if (typeof r['verify.command'] === 'string') out.verify = { command: (r['verify.command'] as string).trim() };
 }

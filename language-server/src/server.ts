@@ -63,9 +63,9 @@ import {
   type TreasureSettings,
 } from './protocol';
 import { existsSync } from 'node:fs';
-import { defaultRoot } from './repair/tests/plan';
 import { eolOf, minimalEdits, toTextEdits, applyTextEdits, type TextEdit } from './repair/text';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
+import { FixTestActions } from './actions/fix-test';
 
 /** The least time between a resolve's arrival and its edit going out (see settle in startServer). */
 const QUIET_MS = 30;
@@ -152,6 +152,10 @@ export function startServer(connection: Connection): void {
     for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
   };
 
+  let folders: string[] = [];
+  // "Fix the code test_x exercises" (actions/fix-test.ts)
+  const fixTests = new FixTestActions({ connection, documents, trusted: () => trusted, folders: () => folders, revisionOf, settingsFor, engineFor, serialized, log });
+
   connection.onInitialize((params: InitializeParams) => {
     const caps = params.capabilities;
     hasConfiguration = !!caps.workspace?.configuration;
@@ -162,12 +166,13 @@ export function startServer(connection: Connection): void {
       initSettings = resolveSettings(opts.settings);
     }
     trusted = opts?.trusted === true;
+    folders = (params.workspaceFolders ?? []).map((f) => pathOf(f.uri)).concat(params.rootUri ? [pathOf(params.rootUri)] : []).filter((p): p is string => !!p);
     if (!trusted) log('the client did not say the workspace is trusted: the model and device come from initializationOptions only');
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: {
-          codeActionKinds: [CodeActionKinds.fix, CodeActionKinds.rewriteFunction],
+          codeActionKinds: [CodeActionKinds.fix, CodeActionKinds.rewriteFunction, CodeActionKinds.fixTest],
           resolveProvider: true,
         },
       },
@@ -178,7 +183,8 @@ export function startServer(connection: Connection): void {
   // ---- settings, per document ---------------------------------------------------------------
   function restrict(s: TreasureSettings): TreasureSettings {
     if (trusted) return s;
-    return { ...s, model: { ...initSettings.model }, device: initSettings.device };
+    // nothing runs in an untrusted workspace: its test command is dropped with the rest
+    return { ...s, model: { ...initSettings.model }, device: initSettings.device, verify: { command: '' } };
   }
 
   function settingsFor(doc: TextDocument): Promise<TreasureSettings> {
@@ -346,7 +352,7 @@ export function startServer(connection: Connection): void {
         maxTokens: settings.maxFixTokens,
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
-        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true } : undefined,
+        verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined } : undefined,
         signal,
       }),
       signal,
@@ -362,7 +368,7 @@ export function startServer(connection: Connection): void {
   }
 
   function cacheKey(d: CodeActionData, s: TreasureSettings): string {
-    return [d.uri, d.kind, d.line, JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers)].join('\u0000');
+    return [d.uri, d.kind, d.line, JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command].join('\u0000');
   }
 
   /** The cached fix of an action for the document's current revision, if any. */
@@ -443,6 +449,9 @@ export function startServer(connection: Connection): void {
       if (t) add({ ...base, kind: 'rewriteFunction', line: range.start.line }, t, []);
     }
     const actions: CodeAction[] = [];
+    if (wants(only, CodeActionKinds.fixTest)) {
+      for (const a of fixTests.actionsAt(doc, range.start.line, rev)) actions.push(resolveEdit || a.disabled || a.edit ? a : await fixTests.resolve(a, a.data as CodeActionData, signal));
+    }
     for (const { data, target, diagnostics } of out) {
       const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
       const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
@@ -483,6 +492,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeActionResolve((action, token): Promise<CodeAction> | CodeAction => {
     const data = (action as Partial<CodeAction> | null)?.data as CodeActionData | undefined;
     if (!data || typeof data !== 'object' || data.treasure !== 1) return action;
+    if (data.kind === 'fixTest' && typeof data.uri === 'string' && typeof data.rev === 'string' && typeof data.test === 'string' && Number.isSafeInteger(data.line)) return cancellable(token, (signal) => fixTests.resolve(action, data, signal));
     if (typeof data.uri !== 'string' || typeof data.rev !== 'string' || (data.kind !== 'fix' && data.kind !== 'rewriteFunction') || !Number.isSafeInteger(data.line)) {
       return Promise.reject(invalidParams('not a code action this server offered'));
     }
@@ -590,6 +600,7 @@ export function startServer(connection: Connection): void {
     if (timer) clearTimeout(timer);
     diagTimers.delete(e.document.uri);
     for (const k of [...fixCache.keys()]) if (k.startsWith(e.document.uri + '\u0000')) fixCache.delete(k);
+    fixTests.forget(e.document.uri);
     if (published.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

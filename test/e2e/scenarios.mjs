@@ -4,13 +4,23 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertFixed, descendants, expectedFile, pythonParses, waitFor } from './lib/env.mjs';
+import { assertFixed, descendants, exec, expectedFile, pythonParses, waitFor } from './lib/env.mjs';
 import { T } from './lib/workbench.mjs';
-import { runNeovim } from './nvim/run.mjs';
+import { runNeovim, runNeovimFixTest } from './nvim/run.mjs';
 
 const shared = {};
 
 const lines = (text) => text.replace(/\n+$/, '').split('\n');
+
+/** The failing test of the `tests` workspace (bank.py's below_zero says a balance back at zero is below it). */
+export const FAILING_TEST = 'test_back_to_zero_is_not_below';
+
+/** pytest on the workspace as the user would run it; resolves with its exit code and output. */
+export async function pytestIn(workspace) {
+  // no plugins: this machine's (pytest-benchmark) would write folders into the workspace
+  const r = await exec('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_bank.py'], { cwd: workspace, env: { ...process.env, PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } });
+  return { code: r.code, output: (r.stdout + r.stderr).trim() };
+}
 
 /** Opens the quick fix menu at the first problem of the file; returns the Treasure row and its title. */
 async function treasureQuickFix(wb) {
@@ -268,6 +278,80 @@ export const scenarios = [
       await wb.page.locator('.panel .view-lines').filter({ hasText: 'settings that need a new server changed' }).first().waitFor({ timeout: T.server });
       await waitFor('a server started for the new settings', () => { const p = serverPid(); return p && p !== restarted ? p : undefined; }, T.server);
       await wb.page.locator('.squiggly-error').first().waitFor({ timeout: T.server });
+    },
+  },
+  {
+    name: 'fix-test',
+    workspace: 'tests',
+    async run({ wb, cs, workspace, log }) {
+      // a failing pytest test: the action on it names the test; applied and saved, the file on disk
+      // makes pytest pass
+      const source = join(workspace, 'bank.py');
+      const before = readFileSync(source, 'utf8');
+      const testsBefore = readFileSync(join(workspace, 'test_bank.py'), 'utf8');
+      const failing = await pytestIn(workspace);
+      assert.notEqual(failing.code, 0, 'the fixture must start with a failing test');
+      await wb.open(cs.folderUrl(workspace));
+      await wb.openFile('test_bank.py');
+      const testLine = lines(readFileSync(join(workspace, 'test_bank.py'), 'utf8')).findIndex((l) => l.includes(`def ${FAILING_TEST}`));
+      await wb.goTo(testLine + 2, 5);
+      const row = wb.page.locator('.action-widget .monaco-list-row.action', { hasText: `Fix the code ${FAILING_TEST} exercises` }).first();
+      await waitFor('the fix-test action in the menu', async () => {
+        if (await row.isVisible()) return true;
+        await wb.page.keyboard.press('Escape');
+        await wb.focusEditorArea();
+        await wb.page.keyboard.press('Control+.');
+        return row.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+      }, T.server);
+      const title = (await row.locator('.title').innerText()).trim();
+      log(`action title: ${title}`);
+      assert.equal(title, `Fix the code ${FAILING_TEST} exercises with Treasure`);
+      await wb.screenshot('fix-test-menu');
+      const t0 = Date.now();
+      await row.click();
+      // progress (with Cancel) while the tests run, then the message that names the proof
+      const proof = wb.notifications().filter({ hasText: `${FAILING_TEST} passes` }).first();
+      const none = wb.notifications().filter({ hasText: /Treasure: (cannot|no fix|only an unverified|nothing was run)/ }).first();
+      const progress = wb.notifications().filter({ hasText: `running ${FAILING_TEST}` }).first();
+      await progress.or(proof).or(none).first().waitFor({ timeout: T.model });
+      if (await progress.isVisible()) {
+        log(`progress: ${(await progress.innerText()).replace(/\s+/g, ' ').trim()}`);
+        assert.ok(await progress.getByRole('button', { name: 'Cancel' }).isVisible(), 'the progress offers Cancel');
+        await wb.screenshot('fix-test-progress');
+      }
+      await proof.or(none).first().waitFor({ timeout: T.model });
+      if (!(await proof.isVisible())) {
+        await wb.screenshot('no-fix');
+        throw new Error(`fix-test: ${(await none.innerText()).split('\n')[0].trim()}`);
+      }
+      const message = (await proof.innerText()).split('\n')[0].trim();
+      log(`message after ${Date.now() - t0} ms: ${message}`);
+      assert.match(message, new RegExp(`${FAILING_TEST} passes, \\d+/\\d+ tests pass`));
+      await wb.screenshot('fix-test-proven');
+      // the edit is on bank.py (another document than the test; the message can come before the client
+      // applies it): once bank.py is dirty, save everything and read it back from disk
+      await wb.page.locator('.tabs-container .tab.dirty[aria-label*="bank.py"]').first().waitFor({ timeout: T.ui });
+      let saves = 0;
+      const after = await waitFor('bank.py saved with the fix', async () => {
+        const t = readFileSync(source, 'utf8');
+        if (t !== before) return t;
+        if (saves++ < 3) await wb.command('File: Save All');
+        return undefined;
+      }, T.ui, 2000);
+      log(`bank.py changed:\n${after.split('\n').filter((l, i) => l !== before.split('\n')[i]).join('\n')}`);
+      assert.equal(readFileSync(join(workspace, 'test_bank.py'), 'utf8'), testsBefore, 'the test file is not changed');
+      const passing = await pytestIn(workspace);
+      log(`pytest after the fix: ${passing.output.split('\n').pop()}`);
+      assert.equal(passing.code, 0, `pytest fails after the fix:\n${passing.output}`);
+      await wb.screenshot('fix-test-saved');
+    },
+  },
+  {
+    name: 'neovim-fix-test',
+    kind: 'nvim',
+    workspace: 'tests',
+    async run({ workspace, log, browser }) {
+      await runNeovimFixTest({ workspace, log, browser, test: FAILING_TEST, pytestIn });
     },
   },
   {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { category, markerOrder } from '../../language-server/src/markers';
 import { DEFAULT_SETTINGS } from '../../language-server/src/protocol';
-import { NOT_SETTABLE, RESTART_SETTINGS } from '../../extension/settings';
+import { NOT_SETTABLE, RESTRICTED_SETTINGS } from '../../extension/settings';
 
 const root = join(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -22,7 +22,10 @@ test('every treasure.* setting is declared with the shared default and the scope
   assert.equal(props['treasure.syntaxDiagnostics'].default, DEFAULT_SETTINGS.syntaxDiagnostics);
   assert.equal(props['treasure.model.path'].scope, 'machine');
   assert.equal(props['treasure.markers'].scope, 'language-overridable');
-  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.sort(), [...RESTART_SETTINGS].sort());
+  assert.equal(props['treasure.verify.command'].default, DEFAULT_SETTINGS.verify.command);
+  assert.equal(props['treasure.verify.command'].scope, 'resource');
+  for (const p of ['${file}', '${function}', '${workspaceFolder}']) assert.ok(props['treasure.verify.command'].markdownDescription.includes(p), p);
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.sort(), [...RESTRICTED_SETTINGS].sort());
 });
 
 test('the extension activates for every language the taxonomy maps', () => {

@@ -2,8 +2,8 @@
 // models/markers.json, layered like VS Code layers settings, and Workspace Trust restrictions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS } from '../../language-server/src/protocol';
-import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers } from '../../extension/settings';
+import { DEFAULT_SETTINGS, resolveSettings } from '../../language-server/src/protocol';
+import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers, verifyCommandOf, type SettingProblem } from '../../extension/settings';
 
 test('known markers with allowed values are kept, in their canonical form', () => {
   const r = validateMarkers({ domain: 'Web', length_bucket: 'concise', quality_bucket: 1, length_lines: '12', source: 'human' }, 'user settings');
@@ -84,4 +84,23 @@ test('scalar settings: invalid values fall back to the defaults and are reported
   assert.equal(bad.maxFixTokens, DEFAULT_SETTINGS.maxFixTokens);
   assert.equal(bad.modelPath, DEFAULT_SETTINGS.model.path);
   assert.deepEqual(bad.problems.map((p) => p.setting), ['treasure.device', 'treasure.maxFixTokens', 'treasure.model.path']);
+});
+
+test('treasure.verify.command: a workspace sets it only with trust; a non-string is reported and ignored', () => {
+  const cmd = { defaultValue: '', workspaceValue: 'python3 -m pytest -k ${function}' };
+  assert.deepEqual(restrictedValue(cmd, true, ''), { value: 'python3 -m pytest -k ${function}' });
+  assert.deepEqual(restrictedValue(cmd, false, ''), { value: '', ignored: 'workspace settings' });
+  const problems: SettingProblem[] = [];
+  assert.equal(verifyCommandOf('  make check  ', problems), 'make check');
+  assert.equal(verifyCommandOf(undefined, problems), DEFAULT_SETTINGS.verify.command);
+  assert.equal(problems.length, 0);
+  assert.equal(verifyCommandOf(['make'], problems), '');
+  assert.deepEqual(problems.map((p) => p.setting), ['treasure.verify.command']);
+});
+
+test('the server reads treasure.verify.command nested or flat, trimmed; other types leave the default', () => {
+  assert.equal(resolveSettings({}).verify.command, '');
+  assert.equal(resolveSettings({ verify: { command: ' pytest -q ${file} ' } }).verify.command, 'pytest -q ${file}');
+  assert.equal(resolveSettings({}, { 'treasure.verify.command': 'make test' }).verify.command, 'make test');
+  assert.equal(resolveSettings({ verify: { command: 3 } }).verify.command, '');
 });

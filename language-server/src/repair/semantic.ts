@@ -39,6 +39,8 @@ export interface SemanticSearchInput {
   trusted: boolean;
   /** A shell command that proves a candidate by exiting 0 (run in the scratch copy). */
   verifyCommand?: string;
+  /** Test files that must be among the tests (a failing test the user pointed at). */
+  testFiles?: string[];
   /** The function to fix, 1-based inclusive lines. */
   fromLine: number;
   toLine: number;
@@ -63,6 +65,8 @@ export interface SemanticFix {
   edits?: SemanticCandidate['edits'];
   /** "pytest: 6/6 tests pass (test_ten_is_small fixed)" */
   provenBy: string;
+  /** The proof in numbers: tests that pass of those that ran, and the failing ones it fixed (ids). */
+  tests?: { passed: number; total: number; fixed: string[] };
 }
 
 export interface SemanticSearchResult {
@@ -115,7 +119,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   let opened: Awaited<ReturnType<typeof TestSession.open>>;
   try {
     opened = await TestSession.open(input.file, input.root, {
-      trusted: true, verifyCommand: input.verifyCommand, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
+      trusted: true, verifyCommand: input.verifyCommand, testFiles: input.testFiles, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
     });
   } catch (e) {
     if (input.signal?.aborted) throw e;
@@ -212,7 +216,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs };
   if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: open ${proveStart} ms, ${proposed} proposed, ${cands.length} parse, ${passing.length} pass, ${ranked} ranked in ${rankMs} ms, model's answer ${extraMs} ms, ${tried} tried, tests ${verifyMs} ms, total ${ms()} ms\n`);
   if (won?.pick && won.r.report) {
-    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) }, ms: ms() };
+    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets), tests: { passed: won.r.report.passed.length, total: won.r.report.passed.length + won.r.report.failed.length, fixed: won.r.targets } }, ms: ms() };
   }
   const secs = (ms() / 1000).toFixed(1);
   const why = input.signal?.aborted ? 'cancelled' : budget.signal.aborted ? `stopped after ${(limits.budgetMs / 1000).toFixed(0)} s` : undefined;

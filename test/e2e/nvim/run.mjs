@@ -71,3 +71,47 @@ export async function runNeovim({ workspace, log, browser, name = 'neovim' }) {
   await assertFixed(file, expectedFile('basic', 'buggy.py'), 'the file neovim wrote');
   assert.equal(result.diagnostics_after, 0, 'the server reports no problem in the fixed buffer');
 }
+
+/**
+ * Neovim on a failing pytest test (fixtest.lua): the code action on the test names it; resolved and
+ * applied, it edits the source file (another buffer), written with :wall; pytest on the folder passes.
+ */
+export async function runNeovimFixTest({ workspace, log, browser, test, pytestIn, name = 'neovim-fix-test' }) {
+  const file = join(workspace, 'test_bank.py');
+  const source = join(workspace, 'bank.py');
+  const before = readFileSync(source, 'utf8');
+  const resultFile = join(workspace, 'nvim-result.json');
+  const env = {
+    ...process.env,
+    TREASURE_LSP_CMD: JSON.stringify(serverCommand()),
+    TREASURE_FILE: file,
+    TREASURE_TEST: test,
+    TREASURE_TIMEOUT_MS: String(T.model),
+    TREASURE_RESULT: resultFile,
+  };
+  const nvim = spawn(nvimPath, ['--headless', '--clean', '-n', '-c', `luafile ${join(here, 'fixtest.lua')}`], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  nvim.stdout.on('data', (d) => (output += d));
+  nvim.stderr.on('data', (d) => (output += d));
+  const limit = setTimeout(() => nvim.kill('SIGKILL'), 2 * T.model + T.server);
+  const code = await new Promise((r) => nvim.once('exit', (c, s) => r(c ?? s)));
+  clearTimeout(limit);
+  let result;
+  try {
+    result = JSON.parse(readFileSync(resultFile, 'utf8'));
+  } catch {
+    throw new Error(`nvim exited (${code}) without a result:\n${output}`);
+  }
+  for (const l of result.log) log(`nvim: ${l}`);
+  mkdirSync(artifacts, { recursive: true });
+  const after = readFileSync(source, 'utf8');
+  writeFileSync(join(artifacts, `${name}-transcript.txt`), [...result.log, `title: ${result.title ?? ''}`, '--- bank.py before', before, '--- bank.py after', after].join('\n'));
+  for (const screen of result.screens ?? []) await saveScreen(browser, name, screen);
+  assert.ok(result.ok, `neovim: ${result.error}`);
+  assert.equal(result.title, `Fix the code ${test} exercises with Treasure`);
+  assert.ok(result.messages.some((m) => m.includes(`${test} passes`)), `no message names the proof: ${result.messages.join(' | ')}`);
+  assert.notEqual(after, before, 'bank.py was not written');
+  const r = await pytestIn(workspace);
+  log(`pytest after the fix: ${r.output.split('\n').pop()}`);
+  assert.equal(r.code, 0, `pytest fails after the fix:\n${r.output}`);
+}

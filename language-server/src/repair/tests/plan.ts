@@ -39,6 +39,8 @@ export interface FindOptions {
   trusted: boolean;
   verifyCommand?: string;
   functionName?: string;
+  /** Test files (workspace-relative) that must be among pytest's / node's, found or not (a failing test the user points at). */
+  testFiles?: string[];
 }
 
 const PY_TEST = /^(test_.*|.*_test)\.py$/;
@@ -156,6 +158,13 @@ function planNode(root: string, rel: string, opts: FindOptions): PlanResult {
   return { none: 'no node:test files require this module and package.json has no test script' };
 }
 
+/** A plan with `extra` test files added (a runner found no test of the module, but the user named one: that one). */
+function withTestFiles(p: PlanResult, kind: 'pytest' | 'node', extra: string[] | undefined): PlanResult {
+  if (!extra?.length) return p;
+  if ('kind' in p) return p.kind === kind ? { ...p, testFiles: [...new Set([...p.testFiles, ...extra])].sort() } : p;
+  return p;
+}
+
 /** The workspace root for a file outside any open folder (the CLI's default): its git root, else its folder. */
 export function defaultRoot(file: string): string {
   const abs = resolve(file);
@@ -183,8 +192,8 @@ export function findTests(file: string, root: string, opts: FindOptions): PlanRe
     return { kind: 'command', root: absRoot, file: rel, functionName: opts.functionName, testFiles: [], command: opts.verifyCommand, describe: opts.verifyCommand };
   }
   const ext = extname(rel);
-  if (ext === '.py') return planPython(absRoot, rel, opts);
-  if (JS_EXT.test(ext)) return planNode(absRoot, rel, opts);
+  if (ext === '.py') return withTestFiles(planPython(absRoot, rel, opts), 'pytest', opts.testFiles);
+  if (JS_EXT.test(ext)) return withTestFiles(planNode(absRoot, rel, opts), 'node', opts.testFiles);
   if (ext === '.go') {
     const mod = nearestWith(absFile, absRoot, 'go.mod');
     if (!mod) return { none: 'no go.mod above the file' };

@@ -46,6 +46,8 @@ export interface SessionOptions {
   trusted: boolean;
   verifyCommand?: string;
   functionName?: string;
+  /** Test files that must run (see FindOptions.testFiles). */
+  testFiles?: string[];
   /** The function's lines (1-based, inclusive) to rank; without them no localization. */
   fromLine?: number;
   toLine?: number;
@@ -71,7 +73,7 @@ export class TestSession {
   /** Finds the tests of `file` and runs them once; `{none}` says why there is nothing to run. */
   static async open(file: string, root: string, opts: SessionOptions): Promise<TestSession | { none: string }> {
     requireTrust(opts.trusted, 'running tests');
-    const plan = findTests(file, root, { trusted: true, verifyCommand: opts.verifyCommand, functionName: opts.functionName });
+    const plan = findTests(file, root, { trusted: true, verifyCommand: opts.verifyCommand, functionName: opts.functionName, testFiles: opts.testFiles });
     if (!('kind' in plan)) return plan;
     const pool = plan.kind === 'pytest' && opts.warm !== false ? sharedWarmPool(plan.python ?? 'python3', true) : undefined;
     const scratch = Scratch.create(plan.root);
