@@ -6,17 +6,15 @@ import {
   analyze,
   chooseTarget,
   contextMarkers,
-  diagnosticTarget,
   errorTypeFor,
-  functionTarget,
-  MAX_FUNCTION_LINES,
-  nearestSyntaxTarget,
   regionForLine,
+  targetAt,
   regionText,
   type Analysis,
   type DiagnosticLike,
   type FixTarget,
   type LineRegion,
+  type MarkerLayers,
 } from './context';
 import { blockEndRule } from './blocks';
 import { DecodeAbortedError, Decoder, type DecodeRequest, type DecodeResult } from './decode';
@@ -103,6 +101,25 @@ export interface FixRequest {
    */
   verify?: { root: string; trusted: boolean; command?: string; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
   signal?: AbortSignal;
+}
+
+/** The options of a fix that do not say what to fix (FixRequest's, FixAtRequest's). */
+export type FixOptions = Pick<FixRequest, 'mode' | 'contextMarkers' | 'maxTokens' | 'markersOnly' | 'verify' | 'signal'>;
+
+/**
+ * A fix of a target the caller chose in a document it analysed (Engine.fixAt). All of it is plain data
+ * (the language server sends it to the model's thread): the analysis, the target, the marker layers.
+ */
+export interface FixAtRequest extends FixOptions {
+  analysis: Analysis;
+  /** What to fix; null: nothing was found at `line` (a syntax error the parser finds may still be fixed). */
+  target: FixTarget | null;
+  /** The line the fix was asked for (for the reason when there is no target). */
+  line?: number;
+  /** Validated layers (markerLayers): explicit and the settings' team defaults; context markers are added here. */
+  markers?: MarkerLayers;
+  /** When the request's clock started (performance.now() of this thread; default: now): latencyMs counts from it. */
+  since?: number;
 }
 
 export interface FixResult {
@@ -208,20 +225,26 @@ function markersOrThrow(obj: Record<string, string> | undefined): Markers {
   }
 }
 
-/** Context markers for a position, without the model (also used for action titles). */
+/** The marker layers of a request, validated: explicit ones must be known (InputError), settings ones are filtered. */
+export function markerLayers(explicit: Record<string, string> | undefined, settings: Record<string, string> | undefined): Required<MarkerLayers> {
+  return { explicit: markersOrThrow(explicit), settings: sanitizeMarkers(settings).markers };
+}
+
+/** The markers a fix of `target` would give the model, with where each came from, and its region (no model call). */
+export function markersFor(a: Analysis, target: FixTarget | null, layers: MarkerLayers): MarkersAtResult {
+  const merged = mergeMarkers({ explicit: layers.explicit ?? {}, settings: layers.settings ?? {}, context: contextMarkers(a, target, 'CodeFix') });
+  return { ...merged, region: target?.region, target: target?.kind };
+}
+
+/** Context markers for a position, without the model (the CLI's `markers`): analyses the text, then markersFor. */
 export async function markersAt(req: MarkersAtRequest): Promise<MarkersAtResult> {
   const lang = languageOrThrow(req.languageId);
+  const layers = markerLayers(req.markers, req.settings);
   const a = await analyze(req.text, lang, req.path);
   if (req.line !== undefined && (req.line < 0 || req.line >= a.lines.length)) {
     throw new InputError(`line ${req.line + 1} is out of range (the file has ${a.lines.length} lines)`);
   }
-  const target = chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
-  const merged = mergeMarkers({
-    explicit: markersOrThrow(req.markers),
-    settings: sanitizeMarkers(req.settings).markers,
-    context: contextMarkers(a, target, 'CodeFix'),
-  });
-  return { ...merged, region: target?.region, target: target?.kind };
+  return markersFor(a, chooseTarget(a, { line: req.line, diagnostics: req.diagnostics }), layers);
 }
 
 export class Engine {
@@ -328,34 +351,37 @@ export class Engine {
     return (await this.fixDetailed(req)).fix;
   }
 
-  /** Like fix, with the reason when there is no fix. Throws InputError on bad input. */
+  /**
+   * Like fix, with the reason when there is no fix. Throws InputError on bad input. The CLI's (and the
+   * evaluation's) convenience: it analyses the text, chooses the target at `line` and calls fixAt.
+   */
   async fixDetailed(req: FixRequest): Promise<FixOutcome> {
-    const t0 = performance.now();
+    const since = performance.now(); // its latency counts the analysis, as it always has
     const lang = languageOrThrow(req.languageId);
     if (!lang.grammar) throw new InputError(`no grammar ships for ${lang.codeType}: fixes need one to check the result`);
-    const explicit = markersOrThrow(req.markers);
-    const settings = sanitizeMarkers(req.settingsMarkers).markers;
+    const markers = markerLayers(req.markers, req.settingsMarkers);
     const a = await analyze(req.text, lang, req.path);
     if (req.line !== undefined && (!Number.isInteger(req.line) || req.line < 0 || req.line >= a.lines.length)) {
       throw new InputError(`line ${req.line + 1} is out of range (the file has ${a.lines.length} lines)`);
     }
-    let target: FixTarget | null;
-    if (req.mode === 'function' && req.line !== undefined) {
-      target = functionTarget(a, req.line);
-      // a diagnostic given with a function rewrite goes into the prompt
-      const d = req.diagnostics?.[0];
-      if (target && d) {
-        const dt = diagnosticTarget(a, d);
-        target = { ...target, diagnostic: dt.diagnostic, errorType: dt.errorType };
-      }
-      // no function parses around the line (a method cut out of its class, a broken header) but the code
-      // near it is broken: that is what there is to fix
-      target ??= chooseTarget(a, { line: req.line, diagnostics: req.diagnostics }) ?? nearestSyntaxTarget(a, req.line, MAX_FUNCTION_LINES);
-    } else target = chooseTarget(a, { line: req.line, diagnostics: req.diagnostics });
+    const target = targetAt(a, { line: req.line, diagnostics: req.diagnostics, mode: req.mode });
+    return this.fixAt({ ...req, analysis: a, target, markers, since });
+  }
+
+  /**
+   * Fixes `target` in a document the caller has analysed (the language server's analysis of the version
+   * the user sees, and the target whose action the user chose): nothing is analysed or chosen again here.
+   */
+  async fixAt(req: FixAtRequest): Promise<FixOutcome> {
+    const t0 = req.since ?? performance.now();
+    const a = req.analysis;
+    let target = req.target;
+    if (!a.language.grammar) throw new InputError(`no grammar ships for ${a.language.codeType}: fixes need one to check the result`);
+    const layers = { explicit: req.markers?.explicit ?? {}, settings: req.markers?.settings ?? {} };
     const ms = () => Math.round(performance.now() - t0);
     // a syntax error is repaired by the search and proven by the language's own parser
     if (req.mode !== 'function' && !req.markersOnly && target?.kind !== 'function') {
-      const syntax = await this.repairSyntax(a, target, { explicit, settings }, req, t0);
+      const syntax = await this.repairSyntax(a, target, layers, req, t0);
       if (syntax) return syntax;
     }
     if (!target) {
@@ -367,8 +393,8 @@ export class Engine {
             : 'no syntax error and no function found';
       return { fix: null, reason, latencyMs: ms() };
     }
-    if (req.verify && !req.markersOnly && target.kind === 'function' && req.path) return this.repairWithTests(a, target, { explicit, settings }, req, t0);
-    return this.fixTarget(a, target, { explicit, settings }, req, t0);
+    if (req.verify && !req.markersOnly && target.kind === 'function' && a.path) return this.repairWithTests(a, target, layers, req, t0);
+    return this.fixTarget(a, target, layers, req, t0);
   }
 
   /**
@@ -376,7 +402,7 @@ export class Engine {
    * the model, proven by the tests, with the model's own rewrite among them. No tests, or an untrusted
    * workspace: the model's rewrite, unverified, says why. Tests that pass, or no candidate that passes: no fix.
    */
-  private async repairWithTests(a: Analysis, target: FixTarget, layers: { explicit: Markers; settings: Markers }, req: FixRequest, t0: number): Promise<FixOutcome> {
+  private async repairWithTests(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome> {
     const v = req.verify!;
     const ms = () => Math.round(performance.now() - t0);
     const given = this.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
@@ -386,10 +412,10 @@ export class Engine {
     const rewrite = async () => (own ??= await this.fixTarget(a, target, layers, req, t0));
     const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
     const found = await searchSemanticFix({
-      text: a.text, codeType: a.language.codeType, file: resolve(req.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command,
+      text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command,
       fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
       rank: useModel ? (docs) => this.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
-      parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: req.path })).map((x) => x.ok) : undefined,
+      parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: a.path })).map((x) => x.ok) : undefined,
       extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
       limits: v.limits, signal: req.signal,
     });
@@ -416,18 +442,18 @@ export class Engine {
    * null: not a syntax matter (the parser accepts the code and the target is an editor diagnostic, or
    * there is no target): the caller goes on with the model's rewrite.
    */
-  private async repairSyntax(a: Analysis, target: FixTarget | null, layers: { explicit: Markers; settings: Markers }, req: FixRequest, t0: number): Promise<FixOutcome | null> {
+  private async repairSyntax(a: Analysis, target: FixTarget | null, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome | null> {
     const ms = () => Math.round(performance.now() - t0);
     let prover: Prover;
     try {
-      prover = await proverFor(a.language.codeType, { workspaceRoot: req.path ? dirname(req.path) : undefined });
+      prover = await proverFor(a.language.codeType, { workspaceRoot: a.path ? dirname(a.path) : undefined });
     } catch (e) {
       if (e instanceof NoProverError) return null;
       throw e;
     }
     let verdict: ParseVerdict;
     try {
-      [verdict] = (await prover.parse([a.text], { signal: req.signal, path: req.path })) as [ParseVerdict];
+      [verdict] = (await prover.parse([a.text], { signal: req.signal, path: a.path })) as [ParseVerdict];
     } catch (e) {
       if (e instanceof ProverInputError) throw new InputError(e.message);
       throw e;
@@ -478,7 +504,7 @@ export class Engine {
     if (lines > MAX_REWRITE_LINES) return { fix: null, candidates: found.tried, reason: `no fix that ${prover.name} accepts: ${found.reason}; the region (${lines} lines) is too long for the model to rewrite quickly`, latencyMs: ms() };
     const own = await this.fixTarget(a, target, layers, req, t0);
     if (own.fix) {
-      const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: req.path })) as [ParseVerdict];
+      const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: a.path })) as [ParseVerdict];
       const offs = own.fix.edits.map((e) => ({ start: offsetAt(a.text, starts, e.range.start), end: offsetAt(a.text, starts, e.range.end), newText: e.newText }));
       const j = judgeCandidate({ original: a.text, originalVerdict: verdict, target: first, candidate: { fixed: own.fix.fixed, edits: offs }, candidateVerdict: v, prover });
       if (j.proven) return { ...own, fix: { ...own.fix, verified: true, verifiedBy: prover.name, label: `the model's rewrite of lines ${own.fix.region.start.line + 1}-${own.fix.region.end.line + 1}`, candidates: found.tried + 1 }, candidates: found.tried + 1 };
@@ -490,8 +516,8 @@ export class Engine {
   private async fixTarget(
     a: Analysis,
     target: FixTarget,
-    layers: { explicit: Markers; settings: Markers },
-    req: FixRequest,
+    layers: Required<MarkerLayers>,
+    req: FixAtRequest,
     t0: number,
   ): Promise<FixOutcome> {
     const ms = () => Math.round(performance.now() - t0);
@@ -520,7 +546,7 @@ export class Engine {
     return { ...last!, reason: [...new Set(reasons)].join('; then: '), latencyMs: ms() };
   }
 
-  private async attempt(a: Analysis, target: FixTarget, given: Markers, req: FixRequest, ms: () => number, scope: object): Promise<FixOutcome> {
+  private async attempt(a: Analysis, target: FixTarget, given: Markers, req: FixAtRequest, ms: () => number, scope: object): Promise<FixOutcome> {
     const task = given.task ?? 'CodeFix';
     if (task !== 'CodeFix') throw new InputError(`fix needs task CodeFix, not ${task}`);
     if (!this.markers) given = {};

@@ -147,6 +147,8 @@ export interface CodeActionData {
   diagnostic?: { message: string; source?: string; code?: string | number; range: Range };
   /** Whether the target is a tree-sitter syntax error (ERROR/MISSING node). */
   syntax?: boolean;
+  /** A syntax error's column (0-based): with `line`, which of the analysis's errors the action is for. */
+  column?: number;
 }
 
 /**

@@ -25,23 +25,23 @@ import { isAbsolute } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MAX_DOCUMENT_CHARS, cleanDiagnostic, requestRange, validLanguageId, validPosition } from './bounds';
 import {
-  analyze,
-  contextMarkers,
+  chooseTarget,
   diagnosticTarget,
   functionTarget,
+  givenMarkers,
   issuesOn,
   syntaxTarget,
+  targetAt,
   type Analysis,
-  type DiagnosticLike,
   type FixTarget,
 } from './context';
 import { DecodeAbortedError } from './decode';
 import { describeDevice } from './device';
-import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
+import { InputError, ModelError, defaultModelDir, markerLayers, markersFor, type FixResult, type MarkerReport } from './engine';
 import { loadEngine, stopEngines, type EngineHandle } from './engine-host';
 import { analyzeOffThread, stopAnalysisThread } from './analysis-thread';
 import { resolveLanguage, type LanguageInfo } from './grammars';
-import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
+import { orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
 import {
   CodeActionKinds,
@@ -322,6 +322,19 @@ export function startServer(connection: Connection): void {
   }
 
   interface Computed { fix: FixResult | null; reason?: string }
+
+  /**
+   * The target of an action in the analysis of the revision it was offered for: the same function
+   * names the target when the action is listed (its title) and when it is computed (its fix).
+   */
+  function actionTarget(a: Analysis, data: CodeActionData): FixTarget | null {
+    const d = data.diagnostic;
+    if (data.kind === 'rewriteFunction') return targetAt(a, { line: data.line, diagnostics: d ? [d] : [], mode: 'function' });
+    if (d) return diagnosticTarget(a, d);
+    const issue = data.syntax ? a.issues.find((i) => i.start.row === data.line && i.start.column === data.column) : undefined;
+    if (issue) return syntaxTarget(a, issue);
+    return targetAt(a, { line: data.line });
+  }
   /** Fixes by action and settings, each for one document revision; cleared on close and on a settings change. */
   const fixCache = new Map<string, { rev: string; result: Computed }>();
 
@@ -333,16 +346,19 @@ export function startServer(connection: Connection): void {
     const key = cacheKey(data, settings);
     const cached = fixCache.get(key);
     if (cached && cached.rev === rev) return cached.result;
+    const lang = languageOf(doc);
+    if (!lang) return { fix: null, reason: 'not a language Treasure fixes' };
+    // the analysis the action was offered from (one per revision) and the target whose title the user saw
+    const a = await analysisOf(doc, lang);
+    const target = actionTarget(a, data);
     const engine = await engineFor(settings);
     const outcome = await serialized(() =>
-      engine.fixDetailed({
-        text,
-        languageId: doc.languageId,
+      engine.fixAt({
+        analysis: a,
+        target,
         line: data.line,
-        diagnostics: data.diagnostic ? [data.diagnostic] : [],
-        settingsMarkers: settings.markers,
+        markers: { settings: sanitizeMarkers(settings.markers).markers },
         mode: data.kind === 'rewriteFunction' ? 'function' : 'auto',
-        path: pathOf(doc.uri),
         maxTokens: settings.maxFixTokens,
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
@@ -429,22 +445,26 @@ export function startServer(connection: Connection): void {
         // a diagnostic whose range is not in this document (stale, or hostile) offers nothing
         const dl = cleanDiagnostic(d, doc.lineCount);
         if (!dl) continue;
-        add({ ...base, kind: 'fix', line: dl.range.start.line, diagnostic: dl }, diagnosticTarget(a, dl), [d]);
+        const data: CodeActionData = { ...base, kind: 'fix', line: dl.range.start.line, diagnostic: dl };
+        const t = actionTarget(a, data);
+        if (t) add(data, t, [d]);
       }
       const ours = clientDiagnostics.filter((d) => d?.source === 'treasure');
       for (const issue of issuesOn(a, range.start.line, range.end.line).slice(0, 50)) {
-        const t = syntaxTarget(a, issue);
+        const data: CodeActionData = { ...base, kind: 'fix', line: issue.start.row, syntax: true, column: issue.start.column };
         const diag = ours.filter((d) => d.range?.start?.line === issue.start.row);
-        add({ ...base, kind: 'fix', line: issue.start.row, syntax: true }, t, diag);
+        const t = actionTarget(a, data);
+        if (t) add(data, t, diag);
       }
     }
     if (wants(only, CodeActionKinds.rewriteFunction)) {
-      const t = functionTarget(a, range.start.line);
-      if (t) add({ ...base, kind: 'rewriteFunction', line: range.start.line }, t, []);
+      const data: CodeActionData = { ...base, kind: 'rewriteFunction', line: range.start.line };
+      const t = functionTarget(a, range.start.line) && actionTarget(a, data);
+      if (t) add(data, t, []);
     }
     const actions: CodeAction[] = [];
     for (const { data, target, diagnostics } of out) {
-      const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
+      const given = givenMarkers(a, target, { settings: settingsMarkers });
       const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
       // before it is computed: where and with which markers (distinct for every error it is offered for)
       const title = data.kind === 'fix' ? actionTitle(data.kind, given).replace(' — ', ` — line ${data.line + 1}: `) : actionTitle(data.kind, given);
@@ -483,7 +503,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeActionResolve((action, token): Promise<CodeAction> | CodeAction => {
     const data = (action as Partial<CodeAction> | null)?.data as CodeActionData | undefined;
     if (!data || typeof data !== 'object' || data.treasure !== 1) return action;
-    if (typeof data.uri !== 'string' || typeof data.rev !== 'string' || (data.kind !== 'fix' && data.kind !== 'rewriteFunction') || !Number.isSafeInteger(data.line)) {
+    if (typeof data.uri !== 'string' || typeof data.rev !== 'string' || (data.kind !== 'fix' && data.kind !== 'rewriteFunction') || !Number.isSafeInteger(data.line) || (data.column !== undefined && !Number.isSafeInteger(data.column))) {
       return Promise.reject(invalidParams('not a code action this server offered'));
     }
     const arrived = performance.now();
@@ -606,9 +626,11 @@ export function startServer(connection: Connection): void {
     if (!doc) return null;
     if (p.position !== undefined && !validPosition(p.position, doc.lineCount)) throw invalidParams(`position is not in the document (${doc.lineCount} lines)`);
     try {
-      if (!languageOf(doc)) return null;
+      const lang = languageOf(doc);
+      if (!lang) return null;
       const settings = await settingsFor(doc);
-      const r = await markersAt({ text: doc.getText(), languageId: doc.languageId, line: p.position?.line, path: pathOf(doc.uri), settings: settings.markers });
+      const a = await analysisOf(doc, lang);
+      const r = markersFor(a, chooseTarget(a, { line: p.position?.line }), { settings: sanitizeMarkers(settings.markers).markers });
       return {
         markers: r.markers as Record<string, string>,
         sources: r.sources as Record<string, MarkersAtResult['sources'][string]>,
@@ -673,13 +695,16 @@ export function startServer(connection: Connection): void {
         // One error after the other, each on the text the fixes before it made (a two-token fix may mend
         // two errors at once; token edits keep the line numbers); only proven fixes are taken.
         const fixes: FixAllResult['fixes'] = [];
+        const markers = markerLayers(p.markers, settings.markers);
         let cur = text;
+        let curAnalysis = a;
         for (const t of regions) {
           if (revisionOf(uri) !== rev) return null;
-          if (cur !== text && !(await analyze(cur, lang)).issues.some((i) => i.start.row >= t.region.startLine && i.start.row <= t.region.endLine)) continue;
-          const input = cur;
+          if (cur !== curAnalysis.text) curAnalysis = await analyzeOffThread(cur, lang, pathOf(doc.uri));
+          if (cur !== text && !curAnalysis.issues.some((i) => i.start.row >= t.region.startLine && i.start.row <= t.region.endLine)) continue;
+          const analysis = curAnalysis;
           const outcome = await serialized(
-            () => engine.fixDetailed({ text: input, languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal }),
+            () => engine.fixAt({ analysis, target: targetAt(analysis, { line: t.line }), line: t.line, markers, maxTokens: settings.maxFixTokens, signal }),
             signal,
           );
           if (!outcome.fix || !outcome.fix.verified) continue;
