@@ -5,7 +5,10 @@ import { analyze, chooseTarget, contextMarkers, type Analysis, type DiagnosticLi
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { repoRoot } from './paths';
-import type { Device } from './protocol';
+import type { Device, GenerateResult, MarkerReport } from './protocol';
+
+// The result types the wire carries are declared once, in protocol.ts.
+export type { GenerateResult, MarkerReport };
 import type { SemanticLimits } from './repair/semantic';
 import type { TextEdit } from './repair/text';
 import { ModelError, type LogitsSource } from './runtime';
@@ -38,7 +41,6 @@ export interface EngineOptions {
   syntaxRank?: 'model' | 'prior';
 }
 
-export interface MarkerReport { given: Markers; inferred: Markers }
 
 export interface FixRequest {
   text: string;
@@ -143,19 +145,9 @@ export interface GenerateRequest {
   signal?: AbortSignal;
 }
 
-export interface GenerateResult {
-  text: string;
-  markers: MarkerReport;
-  latencyMs: number;
-  /** Lines of the model's output left out because they added a syntax error (the text is what parses). */
-  droppedLines?: number;
-  /** The line limit the model's answer ran past: the answer was cut there (the length guard). */
-  cutAtLines?: number;
-  /** Lines at the start of the prompt the model did not see: the prompt and the answer's room did not fit its context. */
-  promptLinesLeftOut?: number;
-}
 
-export interface MarkersAtRequest {
+/** Where markers are asked for (the CLI's `markers`): a text, a line, the layers a caller gives. */
+export interface MarkersQuery {
   text: string;
   languageId: string;
   line?: number;
@@ -166,7 +158,8 @@ export interface MarkersAtRequest {
   diagnostics?: DiagnosticLike[];
 }
 
-export interface MarkersAtResult {
+/** The markers a fix there would give the model, where each came from, and the target's region (engine lines). */
+export interface MarkerChoice {
   markers: Markers;
   sources: Partial<Record<MarkerKey, MarkerSource>>;
   region?: LineRegion;
@@ -197,13 +190,13 @@ export function markerLayers(explicit: Record<string, string> | undefined, setti
 }
 
 /** The markers a fix of `target` would give the model, with where each came from, and its region (no model call). */
-export function markersFor(a: Analysis, target: FixTarget | null, layers: MarkerLayers): MarkersAtResult {
+export function markersFor(a: Analysis, target: FixTarget | null, layers: MarkerLayers): MarkerChoice {
   const merged = mergeMarkers({ explicit: layers.explicit ?? {}, settings: layers.settings ?? {}, context: contextMarkers(a, target, 'CodeFix') });
   return { ...merged, region: target?.region, target: target?.kind };
 }
 
 /** Context markers for a position, without the model (the CLI's `markers`): analyses the text, then markersFor. */
-export async function markersAt(req: MarkersAtRequest): Promise<MarkersAtResult> {
+export async function markersAt(req: MarkersQuery): Promise<MarkerChoice> {
   const lang = languageOrThrow(req.languageId);
   const layers = markerLayers(req.markers, req.settings);
   const a = await analyze(req.text, lang, req.path);

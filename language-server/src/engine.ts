@@ -23,8 +23,8 @@ import {
   type FixResult,
   type GenerateRequest,
   type GenerateResult,
-  type MarkersAtRequest,
-  type MarkersAtResult,
+  type MarkersQuery,
+  type MarkerChoice,
 } from './engine-api';
 import { fitPrompt, nearErrorFirst, parseablePrefix, reportOf, scoringRegion } from './generation-guards';
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, serialize, taxonomy, type Markers } from './markers';
@@ -388,7 +388,7 @@ export class Engine {
   }
 
   /** Context markers at a line (no model call). */
-  markersAt(req: MarkersAtRequest): Promise<MarkersAtResult> {
+  markersAt(req: MarkersQuery): Promise<MarkerChoice> {
     return markersAt(req);
   }
 }

@@ -5,7 +5,7 @@ import type { LineRegion } from './context';
 import type { DecodeResult } from './decode';
 import type { MarkerReport } from './engine-api';
 import type { LanguageInfo } from './grammars';
-import type { MarkerKey, Markers } from './markers';
+import { typedMarkers, type MarkerKey, type Markers } from './markers';
 import { syntaxIssues, withTree } from './parsing';
 
 /** Most lines of a region the ranking model reads; a longer one is cut to the lines around the edits. */
@@ -32,7 +32,7 @@ export function reportOf(given: Markers, decoded: DecodeResult): MarkerReport {
   for (const [k, v] of Object.entries(decoded.markers) as [MarkerKey, string][]) {
     if (given[k] === undefined) inferred[k] = v;
   }
-  return { given: { ...given }, inferred };
+  return { given: typedMarkers({ ...given }), inferred: typedMarkers(inferred) };
 }
 
 /** Branches on the error's line, the line before it (a colon or bracket missing at a line's end is an

@@ -2,13 +2,27 @@
 // serialization identical to models/train/markers.py, parsing, and merging with precedence.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MarkerValueTypes } from './marker-values';
 import { repoRoot } from './paths';
 
 /** The shape of models/markers.json (category names are literal keys). */
 export type Taxonomy = typeof import('../../models/markers.json');
 export type MarkerKey = keyof Taxonomy['categories'];
+/** A marker's values, typed from models/markers.json (marker-values.ts is generated from it). */
+export type MarkerValue<K extends MarkerKey> = MarkerValueTypes[K];
 /** Marker values are strings as they appear in the marker list (integers in decimal). */
 export type Markers = Partial<Record<MarkerKey, string>>;
+/** Markers whose values are known to be the taxonomy's own: what the protocol's results carry. */
+export type TypedMarkers = { [K in MarkerKey]?: MarkerValue<K> };
+
+/**
+ * The engine's markers as the protocol types them. Every value the engine gives or reports is the
+ * taxonomy's: explicit ones are validated, settings ones sanitized, context ones come from its tables
+ * (grammars/), the model's are decoded under its constraints (decode-markers.ts).
+ */
+export function typedMarkers(m: Markers): TypedMarkers {
+  return m as TypedMarkers;
+}
 /** Where a marker's value came from, strongest first. */
 export type MarkerSource = 'explicit' | 'settings' | 'context' | 'model';
 export const SOURCE_PRECEDENCE: readonly MarkerSource[] = ['explicit', 'settings', 'context', 'model'];

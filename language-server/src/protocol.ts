@@ -1,9 +1,24 @@
-// The one typed settings/protocol module shared by the language server and the VS Code client.
-// Import-safe from extension/: no runtime dependency beyond plain TypeScript (types only from the
-// server side), so bundling the client does not pull the model runtime or tree-sitter.
+// The one typed protocol module shared by the language server and the VS Code client (as rust-analyzer's
+// editors/code/src/lsp_ext.ts): every custom message is a typed object (its method, and its params and
+// result as types), so that a call site's types come from the message, and each result type is declared
+// once. Plain objects, not vscode-jsonrpc's RequestType: the server and the client link two versions of
+// vscode-jsonrpc whose classes do not mix; each side registers or sends a message by its method
+// (lsp/io.ts onRequest, extension/ctx.ts request). Import-safe from extension/: no runtime dependency,
+// so bundling the client does not pull the model runtime or tree-sitter.
+
+/** A custom request: its method, and (as types only) its params and result. */
+export interface Request<P, R> { readonly method: string; readonly direction: 'client->server'; readonly types?: { params: P; result: R } }
+/** A custom notification: its method, and (as a type only) its params. */
+export interface Notification<P> { readonly method: string; readonly direction: 'server->client'; readonly types?: { params: P } }
+const request = <P, R>(method: string): Request<P, R> => ({ method, direction: 'client->server' });
+const notification = <P>(method: string): Notification<P> => ({ method, direction: 'server->client' });
+
+// Marker keys and values typed from models/markers.json (markers.ts; a type-only import: nothing is loaded).
+import type { MarkerKey, MarkerSource, MarkerValue, TypedMarkers } from './markers';
+export type { MarkerKey, MarkerValue, TypedMarkers };
 
 /** Where a marker's value came from, strongest first. */
-export type MarkerSourceName = 'explicit' | 'settings' | 'context' | 'model';
+export type MarkerSourceName = MarkerSource;
 export type Device = 'auto' | 'cpu' | 'gpu';
 
 /** The `treasure.*` settings (package.json contributes them; resolved per document). */
@@ -42,8 +57,8 @@ export const CodeActionKinds = {
 
 /** Markers with where each came from; `inferred` are the ones the model wrote itself. */
 export interface MarkerReport {
-  given: Record<string, string>;
-  inferred: Record<string, string>;
+  given: TypedMarkers;
+  inferred: TypedMarkers;
 }
 
 export interface Position { line: number; character: number }
@@ -53,18 +68,18 @@ export interface TextDocumentRef { uri: string }
 
 // ---- custom requests (client -> server) -------------------------------------------------------
 
-/** `treasure/markersAt`: the markers Treasure would give the model at a position. */
-export const MarkersAtRequest = 'treasure/markersAt';
+/** `treasure/markersAt`: the markers Treasure would give the model at a position (null: not a document it fixes). */
+export const MarkersAtRequest = request<MarkersAtParams, MarkersAtResult | null>('treasure/markersAt');
 export interface MarkersAtParams { textDocument: TextDocumentRef; position?: Position }
 export interface MarkersAtResult {
-  markers: Record<string, string>;
-  sources: Record<string, MarkerSourceName>;
+  markers: TypedMarkers;
+  sources: Partial<Record<MarkerKey, MarkerSourceName>>;
   /** The region a fix at this position would rewrite, if any. */
   region?: Range;
 }
 
-/** `treasure/generate`: continue code (CodeGeneration) with optional markers. */
-export const GenerateRequest = 'treasure/generate';
+/** `treasure/generate`: continue code (CodeGeneration) with optional markers (null: it failed; the server's log says why). */
+export const GenerateRequest = request<GenerateParams, GenerateResult | null>('treasure/generate');
 export interface GenerateParams {
   /** Document whose settings/markers apply (optional). */
   textDocument?: TextDocumentRef;
@@ -86,7 +101,7 @@ export interface GenerateResult {
 }
 
 /** `treasure/fixAll`: fixes for every syntax error/diagnostic target of a document (one fix per region). */
-export const FixAllRequest = 'treasure/fixAll';
+export const FixAllRequest = request<FixAllParams, FixAllResult | null>('treasure/fixAll');
 export interface FixAllParams { textDocument: TextDocumentRef; markers?: Record<string, string> }
 export interface FixAllResult {
   uri: string;
@@ -95,8 +110,10 @@ export interface FixAllResult {
   fixes: { region: Range; markers: MarkerReport; latencyMs: number }[];
 }
 
-/** `treasure/status`: is the model loaded, where from, on what device; which languages parse. */
-export const StatusRequest = 'treasure/status';
+/** `treasure/status` (client -> server): is the model loaded, where from, on what device; which languages parse. */
+export const StatusRequest = request<void, StatusResult>('treasure/status');
+/** `treasure/status` (server -> client): the same answer, sent when the model loads or fails to. */
+export const StatusNotification = notification<StatusResult>('treasure/status');
 export interface StatusResult {
   modelDir: string;
   modelLoaded: boolean;

@@ -22,7 +22,7 @@ import { CustomRequests } from './lsp/custom-requests';
 import { SyntaxDiagnostics } from './lsp/diagnostics';
 import { Documents } from './lsp/documents';
 import { Engines } from './lsp/engines';
-import { cancellable, connectionIO, invalidParams, reporter } from './lsp/io';
+import { cancellable, connectionIO, invalidParams, onRequest, reporter } from './lsp/io';
 import { SettingsStore } from './lsp/settings';
 import { CodeActionKinds, FixAllRequest, GenerateRequest, MarkersAtRequest, StatusRequest } from './protocol';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
@@ -92,10 +92,10 @@ export function startServer(connection: Connection): void {
     return cancellable(token, (signal) => actions.resolve(action, data, arrived, signal));
   });
 
-  connection.onRequest(MarkersAtRequest, (p) => requests.markersAt(p));
-  connection.onRequest(GenerateRequest, (p, token) => requests.generate(p, token));
-  connection.onRequest(FixAllRequest, (p, token) => requests.fixAll(p, token));
-  connection.onRequest(StatusRequest, () => requests.status());
+  onRequest(connection, MarkersAtRequest, (p) => requests.markersAt(p));
+  onRequest(connection, GenerateRequest, (p, token) => requests.generate(p, token));
+  onRequest(connection, FixAllRequest, (p, token) => requests.fixAll(p, token));
+  onRequest(connection, StatusRequest, () => requests.status());
 
   // For the attack benchmark (bench/attack.ts): the longest the event loop was blocked since the last ask.
   if (process.env.TREASURE_LOOP_STATS === '1') {

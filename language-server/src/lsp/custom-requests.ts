@@ -4,8 +4,8 @@ import type { CancellationToken } from 'vscode-languageserver/node';
 import { validLanguageId, validPosition } from '../bounds';
 import { chooseTarget, syntaxTarget, targetAt, type FixTarget } from '../context';
 import { DecodeAbortedError } from '../decode';
-import { markerLayers, markersFor, type MarkerReport } from '../engine';
-import { sanitizeMarkers } from '../markers';
+import { markerLayers, markersFor } from '../engine';
+import { sanitizeMarkers, typedMarkers } from '../markers';
 import type { FixAllParams, FixAllResult, GenerateParams, GenerateResult, MarkersAtParams, MarkersAtResult, StatusResult } from '../protocol';
 import { applyTextEdits, eolOf, minimalEdits, toTextEdits, type TextEdit } from '../repair/text';
 import type { Documents } from './documents';
@@ -47,8 +47,8 @@ export class CustomRequests {
       const a = await this.documents.analysisOf(doc, lang);
       const r = markersFor(a, chooseTarget(a, { line: p.position?.line }), { settings: sanitizeMarkers(settings.markers).markers });
       return {
-        markers: r.markers as Record<string, string>,
-        sources: r.sources as Record<string, MarkersAtResult['sources'][string]>,
+        markers: typedMarkers(r.markers),
+        sources: r.sources,
         region: r.region ? { start: { line: r.region.startLine, character: 0 }, end: { line: r.region.endLine, character: doc.getText({ start: { line: r.region.endLine, character: 0 }, end: { line: r.region.endLine + 1, character: 0 } }).replace(/\r?\n$/, '').length } } : undefined,
       };
     } catch (e) {
@@ -78,7 +78,7 @@ export class CustomRequests {
           signal,
         );
         // undefined members (no dropped lines, no cut) are left out of the JSON
-        return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
+        return { text: r.text, markers: r.markers, latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
         this.report('generate', e);
@@ -126,7 +126,7 @@ export class CustomRequests {
           );
           if (!outcome.fix || !outcome.fix.verified) continue;
           cur = outcome.fix.fixed;
-          fixes.push({ region: outcome.fix.region, markers: outcome.fix.markers as FixAllResult['fixes'][number]['markers'], latencyMs: outcome.fix.latencyMs });
+          fixes.push({ region: outcome.fix.region, markers: outcome.fix.markers, latencyMs: outcome.fix.latencyMs });
         }
         await settle();
         if (this.documents.revisionOf(uri) !== rev) return null;

@@ -6,7 +6,7 @@ import { describeDevice } from '../device';
 import { ModelError, defaultModelDir } from '../engine';
 import { loadEngine, type EngineHandle } from '../engine-host';
 import { loadableGrammars } from '../parsing';
-import { StatusRequest, type Device, type StatusResult, type TreasureSettings } from '../protocol';
+import { StatusNotification, type Device, type StatusResult, type TreasureSettings } from '../protocol';
 import type { ServerIO } from './io';
 
 export type EngineLoader = (opts: { modelDir: string; device: Device }) => Promise<EngineHandle>;
@@ -31,7 +31,7 @@ export class Engines {
 
   private async notifyStatus(dir: string, engine: EngineHandle | null, error: string | null): Promise<void> {
     const status: StatusResult = { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error, languages: await this.languagesOk() };
-    await this.io.notify(StatusRequest, status).catch(() => undefined);
+    await this.io.notify(StatusNotification, status).catch(() => undefined);
   }
 
   /** The engine for these settings (loaded once; loaded again when its thread stopped). */

@@ -3,6 +3,7 @@
 import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type Connection, type PublishDiagnosticsParams } from 'vscode-languageserver/node';
 import { DecodeAbortedError } from '../decode';
 import { InputError, ModelError } from '../engine';
+import type { Notification, Request } from '../protocol';
 
 export interface ServerIO {
   /** The server's log (the client's output channel). */
@@ -11,7 +12,7 @@ export interface ServerIO {
   show(type: 'info' | 'error', message: string): void;
   /** window/showMessageRequest with no actions (the resolve's "no fix" message). */
   inform(message: string): void;
-  notify(method: string, params: unknown): Promise<void>;
+  notify<P>(type: Notification<P>, params: P): Promise<void>;
   /** workspace/configuration (only called when the client has it). */
   configuration(items: { scopeUri: string; section: string }[]): Promise<unknown[]>;
   sendDiagnostics(params: PublishDiagnosticsParams): Promise<void>;
@@ -22,10 +23,15 @@ export function connectionIO(connection: Connection): ServerIO {
     log: (msg) => connection.console.log(`[treasure] ${msg}`),
     show: (type, message) => void connection.sendNotification(ShowMessageNotification.type, { type: type === 'error' ? MessageType.Error : MessageType.Info, message }),
     inform: (message) => void connection.window.showInformationMessage(message),
-    notify: (method, params) => connection.sendNotification(method, params),
+    notify: (type, params) => connection.sendNotification(type.method, params),
     configuration: (items) => connection.workspace.getConfiguration(items) as Promise<unknown[]>,
     sendDiagnostics: (params) => connection.sendDiagnostics(params),
   };
+}
+
+/** Serves a custom request (protocol.ts) with a handler of its own types. */
+export function onRequest<P, R>(connection: Connection, type: Request<P, R>, handler: (params: P, token: CancellationToken) => R | Promise<R>): void {
+  connection.onRequest(type.method, (params: unknown, token: CancellationToken): Promise<R> => Promise.resolve(handler(params as P, token)));
 }
 
 export const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { contextMarkers, errorTypeFor, regionForLine, type Analysis, type FixTarget, type LineRegion, type MarkerLayers } from '../context';
 import { DecodeAbortedError } from '../decode';
 import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
-import { mergeMarkers, type Markers } from '../markers';
+import { mergeMarkers, typedMarkers, type Markers } from '../markers';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
 import { treeSitterProver } from './prove/treesitter';
 import { searchSemanticFix } from './semantic';
@@ -56,7 +56,7 @@ export async function repairWithTests(model: RepairModel, a: Analysis, target: F
     const edits = toTextEdits(a.text, f.edits!);
     const end = edits[edits.length - 1]!.range.end.line;
     const region = { start: { line: edits[0]!.range.start.line, character: 0 }, end: { line: end, character: a.lines[end]?.length ?? 0 } };
-    return { fix: { edits, fixed: f.fixed, markers: { given, inferred: {} }, ...proof, region, target: 'function' }, ...counts, latencyMs: ms() };
+    return { fix: { edits, fixed: f.fixed, markers: { given: typedMarkers(given), inferred: {} }, ...proof, region, target: 'function' }, ...counts, latencyMs: ms() };
   }
   if (found.outcome === 'tests_pass' || found.outcome === 'no_fix') return { fix: null, reason: found.reason, ...counts, latencyMs: ms() };
   // nothing could prove anything: the model's rewrite, unverified, with why
@@ -120,7 +120,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
     const label = others > 0 ? `${found.fix.label} (${others} more error${others > 1 ? 's' : ''} elsewhere in the file)` : found.fix.label;
     return {
       fix: {
-        edits, fixed: found.fix.fixed, markers: { given, inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label,
+        edits, fixed: found.fix.fixed, markers: { given: typedMarkers(given), inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label,
         candidates: found.tried, latencyMs: ms(), region: region({ startLine: line, endLine: edits[edits.length - 1]!.range.end.line }), target: 'syntax',
       },
       candidates: found.tried,

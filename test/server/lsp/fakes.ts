@@ -2,6 +2,7 @@
 // client's open documents, so that each room runs in a test without a client or a process.
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver/node';
+import type { Notification } from '../../../language-server/src/protocol';
 import type { DocumentSource } from '../../../language-server/src/lsp/documents';
 import type { ServerIO } from '../../../language-server/src/lsp/io';
 
@@ -16,7 +17,7 @@ export class FakeIO implements ServerIO {
   log(msg: string): void { this.logs.push(msg); }
   show(type: 'info' | 'error', message: string): void { this.shown.push({ type, message }); }
   inform(message: string): void { this.informed.push(message); }
-  async notify(method: string, params: unknown): Promise<void> { this.notified.push({ method, params }); }
+  async notify<P>(type: Notification<P>, params: P): Promise<void> { this.notified.push({ method: type.method, params }); }
   async configuration(): Promise<unknown[]> { return this.config; }
   async sendDiagnostics(p: PublishDiagnosticsParams): Promise<void> { this.diagnostics.push(p); }
 }

@@ -20,7 +20,7 @@ import { SettingsStore } from '../../../language-server/src/lsp/settings';
 import { actionTitle, fixTitle } from '../../../language-server/src/lsp/titles';
 import { serialize } from '../../../language-server/src/markers';
 import { repoRoot } from '../../../language-server/src/paths';
-import { CodeActionKinds, StatusRequest, type CodeActionData } from '../../../language-server/src/protocol';
+import { CodeActionKinds, StatusNotification, type CodeActionData } from '../../../language-server/src/protocol';
 import { checkCounter } from '../../../language-server/src/repair/check';
 import { applyTextEdits } from '../../../language-server/src/repair/text';
 import { ScriptedLogits, tinyTokenizer } from '../helpers';
@@ -147,7 +147,7 @@ describe('engines', () => {
     assert.equal(status.modelLoaded, true);
     assert.equal(status.device, 'test');
     await new Promise((r) => setImmediate(r));
-    assert.ok(s.io.notified.some((n) => n.method === StatusRequest && (n.params as { modelLoaded: boolean }).modelLoaded));
+    assert.ok(s.io.notified.some((n) => n.method === StatusNotification.method && (n.params as { modelLoaded: boolean }).modelLoaded));
     const rel = { ...settings, model: { path: 'models/treasure' } };
     await assert.rejects(s.engines.engineFor(rel), /not an absolute folder/);
     await assert.rejects(s.engines.engineFor(rel), /not an absolute folder/);
@@ -172,7 +172,7 @@ describe('engines', () => {
 describe('titles', () => {
   test('before: where and the markers given; after: what the edit does and what proved it', () => {
     assert.equal(actionTitle('fix', { task: 'CodeFix', code_type: 'python' }), 'Fix with Treasure — CodeFix · python (model infers domain, error_type, length_bucket)');
-    const fix = { verified: true, verifiedBy: 'python 3.11 compile', label: "insert ':' at line 4", target: 'syntax' as const, region: { start: { line: 3, character: 0 }, end: { line: 3, character: 5 } }, markers: { given: { task: 'CodeFix' }, inferred: {} } };
+    const fix = { verified: true, verifiedBy: 'python 3.11 compile', label: "insert ':' at line 4", target: 'syntax' as const, region: { start: { line: 3, character: 0 }, end: { line: 3, character: 5 } }, markers: { given: { task: 'CodeFix' as const }, inferred: {} } };
     assert.equal(fixTitle('fix', fix), "Fix with Treasure — insert ':' at line 4 (parses: python 3.11 compile) · CodeFix");
     assert.equal(fixTitle('rewriteFunction', { ...fix, verified: false, label: undefined }), "Fix this function with Treasure — unverified: rewrite lines 4-4 (the model's guess; nothing ran or parsed it) · CodeFix");
   });
