@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { analyze, chooseTarget, contextMarkers, type Analysis, type DiagnosticLike, type FixTarget, type LineRegion, type MarkerLayers } from './context';
 import { resolveLanguage, type LanguageInfo } from './grammars';
-import { mergeMarkers, sanitizeMarkers, validateMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
+import { mergeMarkers, sanitizeMarkers, strictMarkers, type MarkerKey, type Markers, type MarkerSource } from './markers';
 import { repoRoot } from './paths';
 import type { Device, GenerateResult, MarkerReport } from './protocol';
 
@@ -178,7 +178,7 @@ export function languageOrThrow(languageId: string): LanguageInfo {
 
 export function markersOrThrow(obj: Record<string, string> | undefined): Markers {
   try {
-    return validateMarkers(obj);
+    return strictMarkers(obj);
   } catch (e) {
     throw new InputError((e as Error).message);
   }

@@ -81,8 +81,8 @@ export function validateMarker(key: string, value: unknown): string {
   throw new MarkerError(`marker ${key}: unknown value "${text}" (allowed: ${values.join(', ')})`);
 }
 
-/** Validates a whole object of markers (settings, requests). Throws MarkerError on the first bad one. */
-export function validateMarkers(obj: Record<string, unknown> | undefined | null): Markers {
+/** A request's whole object of markers, validated (settings.ts validateMarkers is the settings' rule). Throws MarkerError on the first bad one. */
+export function strictMarkers(obj: Record<string, unknown> | undefined | null): Markers {
   const out: Markers = {};
   if (!obj) return out;
   for (const [k, v] of Object.entries(obj)) {
@@ -92,7 +92,7 @@ export function validateMarkers(obj: Record<string, unknown> | undefined | null)
   return out;
 }
 
-/** Like validateMarkers, but keeps the good ones and reports the bad ones (for settings). */
+/** Like strictMarkers, but keeps the good ones and reports the bad ones. */
 export function sanitizeMarkers(obj: Record<string, unknown> | undefined | null): { markers: Markers; errors: string[] } {
   const markers: Markers = {};
   const errors: string[] = [];
@@ -115,7 +115,7 @@ export function parseMarkerArgs(pairs: readonly string[]): Markers {
     if (eq <= 0) throw new MarkerError(`--marker expects key=value, got "${p}"`);
     raw[p.slice(0, eq).trim()] = p.slice(eq + 1);
   }
-  return validateMarkers(raw);
+  return strictMarkers(raw);
 }
 
 /** `<MARKER_LIST> <task> CodeFix </task> ... </MARKER_LIST>`: exactly models/train/markers.py serialize(). */

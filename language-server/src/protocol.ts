@@ -19,35 +19,10 @@ export type { MarkerKey, MarkerValue, TypedMarkers };
 
 /** Where a marker's value came from, strongest first. */
 export type MarkerSourceName = MarkerSource;
-export type Device = 'auto' | 'cpu' | 'gpu';
-
-/** The `treasure.*` settings (package.json contributes them; resolved per document). */
-export interface TreasureSettings {
-  /** Turns Treasure's code actions off for a document (language-specific sections allowed). */
-  enable: boolean;
-  /** Team default markers (category -> value), e.g. { "domain": "Web", "length_bucket": "concise" }. */
-  markers: Record<string, string>;
-  model: {
-    /** Folder with model.onnx, tokenizer.json, config.json; empty = the shipped models/treasure. */
-    path: string;
-  };
-  device: Device;
-  /** Token limit for one fix (the completion: marker list + answer). */
-  maxFixTokens: number;
-  /** Publish tree-sitter syntax errors as diagnostics (for languages with no other checker). */
-  syntaxDiagnostics: boolean;
-}
-
-export const DEFAULT_SETTINGS: TreasureSettings = {
-  enable: true,
-  markers: {},
-  model: { path: '' },
-  device: 'auto',
-  maxFixTokens: 768,
-  syntaxDiagnostics: false,
-};
-
-export const SETTINGS_SECTION = 'treasure';
+// The settings (types, defaults, validation, the trust rule) are settings.ts's; the device setting is
+// named in the status the protocol carries.
+import type { Device } from './settings';
+export type { Device };
 
 /** Code action kinds. */
 export const CodeActionKinds = {
@@ -166,55 +141,4 @@ export interface CodeActionData {
   syntax?: boolean;
   /** A syntax error's column (0-based): with `line`, which of the analysis's errors the action is for. */
   column?: number;
-}
-
-/**
- * Merges the `treasure` section with a language-specific section (`[python]` from
- * workspace/configuration; its keys look like "treasure.markers" or nest as { treasure: {...} }).
- */
-export function resolveSettings(base: unknown, languageSection?: unknown): TreasureSettings {
-  const out: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
-  apply(out, base);
-  if (languageSection && typeof languageSection === 'object') {
-    const lang = languageSection as Record<string, unknown>;
-    const nested = lang[SETTINGS_SECTION];
-    if (nested && typeof nested === 'object') apply(out, nested);
-    const flat: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(lang)) {
-      if (k.startsWith(SETTINGS_SECTION + '.')) setPath(flat, k.slice(SETTINGS_SECTION.length + 1).split('.'), v);
-    }
-    apply(out, flat);
-  }
-  return out;
-}
-
-function setPath(obj: Record<string, unknown>, path: string[], v: unknown): void {
-  let o = obj;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    if (!o[k] || typeof o[k] !== 'object') o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[path[path.length - 1]!] = v;
-}
-
-function apply(out: TreasureSettings, raw: unknown): void {
-  if (!raw || typeof raw !== 'object') return;
-  const r = raw as Record<string, unknown>;
-  if (typeof r.enable === 'boolean') out.enable = r.enable;
-  if (r.markers && typeof r.markers === 'object') {
-    // A language-specific section adds to (and overrides) the general markers.
-    out.markers = { ...out.markers };
-    for (const [k, v] of Object.entries(r.markers as Record<string, unknown>)) {
-      if (typeof v === 'string' || typeof v === 'number') out.markers[k] = String(v);
-    }
-  }
-  const model = r.model as Record<string, unknown> | undefined;
-  if (model && typeof model === 'object' && typeof model.path === 'string') out.model = { path: model.path };
-  if (typeof r['model.path'] === 'string') out.model = { path: r['model.path'] as string };
-  if (r.device === 'auto' || r.device === 'cpu' || r.device === 'gpu') out.device = r.device;
-  if (typeof r.maxFixTokens === 'number' && Number.isFinite(r.maxFixTokens) && r.maxFixTokens > 0) {
-    out.maxFixTokens = Math.min(4096, Math.floor(r.maxFixTokens));
-  }
-  if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { category, markerOrder } from '../../language-server/src/markers';
-import { DEFAULT_SETTINGS } from '../../language-server/src/protocol';
+import { DEFAULT_SETTINGS } from '../../language-server/src/settings';
 import { NOT_SETTABLE, RESTART_SETTINGS } from '../../extension/settings';
 
 const root = join(__dirname, '../..');

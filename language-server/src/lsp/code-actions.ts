@@ -8,7 +8,8 @@ import { diagnosticTarget, functionTarget, givenMarkers, issuesOn, syntaxTarget,
 import { DecodeAbortedError } from '../decode';
 import type { FixResult } from '../engine';
 import { sanitizeMarkers } from '../markers';
-import { CodeActionKinds, type CodeActionData, type TreasureSettings } from '../protocol';
+import { CodeActionKinds, type CodeActionData } from '../protocol';
+import type { TreasureSettings } from '../settings';
 import { defaultRoot } from '../repair/tests/plan';
 import { savedFile, type Documents } from './documents';
 import type { Engines } from './engines';

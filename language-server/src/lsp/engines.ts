@@ -6,7 +6,8 @@ import { describeDevice } from '../device';
 import { ModelError, defaultModelDir } from '../engine';
 import { loadEngine, type EngineHandle } from '../engine-host';
 import { loadableGrammars } from '../parsing';
-import { StatusNotification, type Device, type StatusResult, type TreasureSettings } from '../protocol';
+import { StatusNotification, type StatusResult } from '../protocol';
+import type { Device, TreasureSettings } from '../settings';
 import type { ServerIO } from './io';
 
 export type EngineLoader = (opts: { modelDir: string; device: Device }) => Promise<EngineHandle>;

@@ -1,7 +1,6 @@
 // The settings a request runs with: the client's initialization options, workspace/configuration per
 // document (cached until the client says they changed), and the one trust rule for all of them.
-import { sanitizeMarkers } from '../markers';
-import { DEFAULT_SETTINGS, SETTINGS_SECTION, resolveSettings, type TreasureSettings } from '../protocol';
+import { DEFAULT_SETTINGS, SETTINGS_SECTION, applyTrust, resolveSettings, validateMarkers, type TreasureSettings } from '../settings';
 import type { ServerIO } from './io';
 
 /** What a document's settings depend on: where it is and its language (a `[python]` section). */
@@ -11,10 +10,10 @@ export class SettingsStore {
   /** Whether the client reads workspace/configuration (else the global settings serve every document). */
   hasConfiguration = false;
   /**
-   * One trust rule for every request: a workspace is untrusted unless the client says it trusts it
-   * (initializationOptions.trusted === true). An untrusted workspace must not choose the model or the
-   * device: those come from initializationOptions only (the client's own, filtered settings), never
-   * from workspace/configuration or didChangeConfiguration.
+   * Whether the client trusts the workspace (initializationOptions.trusted === true; else it is
+   * untrusted). Untrusted, the settings of settings.ts TRUST_RESTRICTED come from initializationOptions
+   * only (the client's own, filtered settings), never from workspace/configuration or
+   * didChangeConfiguration (applyTrust, the one rule for every request).
    */
   trusted = false;
   private global: unknown = undefined;
@@ -34,15 +33,21 @@ export class SettingsStore {
     if (!this.trusted) this.io.log('the client did not say the workspace is trusted: the model and device come from initializationOptions only');
   }
 
-  /** The trust rule: an untrusted workspace keeps the model and device of initializationOptions. */
-  restrict(s: TreasureSettings): TreasureSettings {
-    if (this.trusted) return s;
-    return { ...s, model: { ...this.init.model }, device: this.init.device };
+  /**
+   * Raw sections read as settings: the markers checked by the client's rules (settings.ts: what is not
+   * a valid team default is logged and left out), then the trust rule (an untrusted workspace keeps
+   * the model and device of initializationOptions).
+   */
+  private resolve(where: string, base: unknown, languageSection?: unknown): TreasureSettings {
+    const s = resolveSettings(base, languageSection);
+    const { markers, problems } = validateMarkers(s.markers, where);
+    if (problems.length) this.io.log(`settings for ${where}: ignoring ${problems.map((p) => p.message).join('; ')}`);
+    return applyTrust({ ...s, markers }, this.trusted, this.init);
   }
 
-  /** The workspace-wide settings (no document), under the same trust rule. */
+  /** The workspace-wide settings (no document), under the same rules. */
   workspace(): TreasureSettings {
-    return this.restrict(resolveSettings(this.global));
+    return this.resolve('the workspace', this.global);
   }
 
   /** A document's settings (cached per document until a change of configuration or its close). */
@@ -55,12 +60,7 @@ export class SettingsStore {
           { scopeUri: doc.uri, section: SETTINGS_SECTION },
           { scopeUri: doc.uri, section: `[${doc.languageId}]` },
         ])
-        .then((r: unknown[]) => {
-          const settings = this.restrict(resolveSettings(r[0], r[1]));
-          const bad = sanitizeMarkers(settings.markers).errors;
-          if (bad.length) this.io.log(`settings for ${doc.uri}: ignoring ${bad.join('; ')}`);
-          return settings;
-        })
+        .then((r: unknown[]) => this.resolve(doc.uri, r[0], r[1]))
         .catch((e: unknown) => {
           this.io.log(`cannot read settings for ${doc.uri}: ${(e as Error).message}`);
           return structuredClone(DEFAULT_SETTINGS);
