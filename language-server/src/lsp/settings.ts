@@ -19,6 +19,7 @@ export class SettingsStore {
   private global: unknown = undefined;
   private init: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
   private readonly cache = new Map<string, Promise<TreasureSettings>>();
+  private readonly said = new Set<string>();
 
   constructor(private readonly io: ServerIO) {}
 
@@ -41,7 +42,12 @@ export class SettingsStore {
   private resolve(where: string, base: unknown, languageSection?: unknown): TreasureSettings {
     const s = resolveSettings(base, languageSection);
     const { markers, problems } = validateMarkers(s.markers, where);
-    if (problems.length) this.io.log(`settings for ${where}: ignoring ${problems.map((p) => p.message).join('; ')}`);
+    const said = `settings for ${where}: ignoring ${problems.map((p) => p.message).join('; ')}`;
+    // said once until the settings change (the workspace-wide settings are read on every request)
+    if (problems.length && !this.said.has(said)) {
+      this.said.add(said);
+      this.io.log(said);
+    }
     return applyTrust({ ...s, markers }, this.trusted, this.init);
   }
 
@@ -75,6 +81,7 @@ export class SettingsStore {
     const s = (settings as Record<string, unknown> | undefined)?.[SETTINGS_SECTION];
     if (s) this.global = s;
     this.cache.clear();
+    this.said.clear();
   }
 
   closed(uri: string): void {

@@ -94,6 +94,17 @@ describe('settings', () => {
     const t = new SettingsStore(io);
     t.initialize({ settings: { model: { path: '/safe' } }, trusted: true }, true);
     assert.equal((await t.for(doc)).model.path, '/evil');
+    // a team default the client's rules refuse (the task is the command's) is left out, and said once
+    io.config = [{ markers: { task: 'CodeGeneration', domain: 'Web' } }, null];
+    s.changed(undefined);
+    const refused = await s.for({ uri: 'file:///w/b.py', languageId: 'python' });
+    assert.deepEqual(refused.markers, { domain: 'Web' });
+    assert.equal(io.logs.filter((l) => /cannot be a default/.test(l)).length, 1);
+    // the workspace-wide settings are read on every request: what they get wrong is said once
+    s.changed({ treasure: { markers: { code_type: 'python' } } });
+    s.workspace();
+    s.workspace();
+    assert.equal(io.logs.filter((l) => /code type follows/.test(l)).length, 1);
     // a change of configuration is read again; a client without workspace/configuration gets the global settings
     s.changed({ treasure: { model: { path: '/other' }, enable: false } });
     assert.equal(s.workspace().enable, false);
