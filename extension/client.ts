@@ -13,7 +13,8 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { category } from '../language-server/src/markers';
-import { SETTINGS_SECTION, type CodeActionData } from '../language-server/src/protocol';
+import { type CodeActionData } from '../language-server/src/protocol';
+import { SETTINGS_SECTION } from '../language-server/src/settings';
 import type { Config } from './config';
 
 /** VS Code language ids the server handles: the keys of code_type.languageIds in models/markers.json. */

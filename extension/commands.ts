@@ -20,6 +20,7 @@ import {
   type Range,
 } from '../language-server/src/protocol';
 import { generationPrompt } from './prompt';
+import { request as send } from './requests';
 import type { MarkerValues } from './settings';
 
 type Command = (...args: unknown[]) => unknown;
@@ -131,11 +132,11 @@ async function generate(ctx: Ctx, args?: GenerateArgs): Promise<void> {
     markers,
   };
   ctx.log.info(`generate: ${request ? JSON.stringify(request) : 'from the selection'} with ${markerList(markers)}`);
-  let result: GenerateResult;
+  let result: GenerateResult | null;
   try {
     result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Treasure: generating code (${markerList(markers)})…`, cancellable: true },
-      (_progress, token) => client.sendRequest<GenerateResult>(GenerateRequest, params, token),
+      (_progress, token) => send(client, GenerateRequest, params, token),
     );
   } catch (e) {
     if (isCancelled(e)) {
@@ -195,11 +196,12 @@ async function showMarkers(ctx: Ctx): Promise<void> {
   };
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: 'Treasure: inferring markers…' },
-    () => client.sendRequest<MarkersAtResult>(MarkersAtRequest, params),
+    () => send(client, MarkersAtRequest, params),
   );
+  if (!result) throw new Error(`no markers for ${doc.languageId} documents (a language Treasure does not fix, or a file too large)`);
   const settingSources = ctx.config.resolve({ uri: doc.uri, languageId: doc.languageId }).markerSources;
-  const order = markerOrder() as string[];
-  const keys = order.filter((k) => k in result.markers).concat(Object.keys(result.markers).filter((k) => !order.includes(k)));
+  // the server's keys are the taxonomy's (protocol.ts types them from models/markers.json), in its order
+  const keys = markerOrder().filter((k) => k in result.markers);
   const items: vscode.QuickPickItem[] = keys.map((k) => {
     const source = result.sources[k] ?? 'model';
     const where = source === 'settings' && settingSources[k] ? ` — ${settingSources[k]}` : '';
@@ -223,11 +225,11 @@ async function fixAll(ctx: Ctx): Promise<void> {
   const client = await ctx.requireClient();
   const params: FixAllParams = { textDocument: { uri: client.code2ProtocolConverter.asUri(doc.uri) } };
   const versionBefore = doc.version;
-  let result: FixAllResult;
+  let result: FixAllResult | null;
   try {
     result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Treasure: fixing every problem in the file…', cancellable: true },
-      (_p, token) => client.sendRequest<FixAllResult>(FixAllRequest, params, token),
+      (_p, token) => send(client, FixAllRequest, params, token),
     );
   } catch (e) {
     if (isCancelled(e)) return;
@@ -236,7 +238,7 @@ async function fixAll(ctx: Ctx): Promise<void> {
   const fixes = result?.fixes ?? [];
   for (const f of fixes) ctx.status.latency(f.latencyMs);
   ctx.log.info(`fix all: ${fixes.length} fixes, ${result?.edits?.length ?? 0} edits`);
-  if (fixes.length === 0 || !result.edits?.length) {
+  if (fixes.length === 0 || !result?.edits?.length) {
     void vscode.window.showInformationMessage('Treasure: no fix it could prove for any problem in this file.');
     return;
   }

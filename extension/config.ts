@@ -2,7 +2,7 @@
 // language), applies Workspace Trust, validates markers against the taxonomy and reports what is
 // ignored: in the output channel, and as one warning per new set of problems.
 import * as vscode from 'vscode';
-import type { TreasureSettings } from '../language-server/src/protocol';
+import { TRUST_RESTRICTED, type TreasureSettings } from '../language-server/src/settings';
 import {
   DEFAULTS,
   checkScalars,
@@ -56,17 +56,18 @@ export class Config {
     const markers = resolveMarkers(section.inspect<unknown>('markers') as Inspected<unknown> | undefined, scope.languageId, multiRoot);
     problems.push(...markers.problems);
 
-    // Model path is machine-scoped (VS Code ignores it in workspace settings); the device can be set
-    // per workspace, but not by an untrusted one.
-    const device = restrictedValue<unknown>(section.inspect<unknown>('device') as Inspected<unknown>, trusted, DEFAULTS.device, multiRoot);
-    const modelPath = restrictedValue<unknown>(section.inspect<unknown>('model.path') as Inspected<unknown>, trusted, DEFAULTS.model.path, multiRoot);
-    // a workspace's test command runs only with trust (and the server runs no test without it either)
-    const verifyCommand = restrictedValue<unknown>(section.inspect<unknown>('verify.command') as Inspected<unknown>, trusted, DEFAULTS.verify.command, multiRoot);
-    for (const [name, r] of [['treasure.device', device], ['treasure.model.path', modelPath], ['treasure.verify.command', verifyCommand]] as const) {
-      if (r.ignored) {
-        problems.push({ setting: name, where: r.ignored, message: 'ignored: the workspace is not trusted (Restricted Mode)' });
-      }
+    // The trust rule (settings.ts TRUST_RESTRICTED): an untrusted workspace's layers do not choose the
+    // model, the device or the test command (the server runs no test without trust either). (Model path
+    // is machine-scoped: VS Code ignores it in workspace settings.)
+    const fallback: Record<(typeof TRUST_RESTRICTED)[number], unknown> = { 'model.path': DEFAULTS.model.path, device: DEFAULTS.device, 'verify.command': DEFAULTS.verify.command };
+    const restricted = TRUST_RESTRICTED.map((name) => [name, restrictedValue<unknown>(section.inspect<unknown>(name) as Inspected<unknown>, trusted, fallback[name], multiRoot)] as const);
+    for (const [name, r] of restricted) {
+      if (r.ignored) problems.push({ setting: `treasure.${name}`, where: r.ignored, message: 'ignored: the workspace is not trusted (Restricted Mode)' });
     }
+    const value = (name: (typeof TRUST_RESTRICTED)[number]) => restricted.find(([n]) => n === name)![1].value;
+    const device = { value: value('device') };
+    const modelPath = { value: value('model.path') };
+    const verifyCommand = { value: value('verify.command') };
     const scalars = checkScalars({
       device: device.value,
       modelPath: modelPath.value,

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, State, type LanguageClient } from 'vscode-languageclient/node';
 import { createClient, documentSelector, errorHandler } from './client';
 import { Config } from './config';
-import { StatusRequest, type StatusResult } from '../language-server/src/protocol';
+import { StatusNotification, StatusRequest, type StatusResult } from '../language-server/src/protocol';
+import { onNotification, request } from './requests';
 import { RestartPolicy } from './restart';
 import { RESTART_SETTINGS } from './settings';
 import { Status, fromServer } from './status';
@@ -113,7 +114,7 @@ export class Ctx implements vscode.Disposable {
     this.client = client;
     this.clientSubscriptions.push(
       // Sent by the server when the model loads or fails (also answers the treasure/status request).
-      client.onNotification(StatusRequest, (s: StatusResult) => this.status.update(fromServer(s))),
+      onNotification(client, StatusNotification, (s) => this.status.update(fromServer(s))),
       client.onDidChangeState((e) => {
         if (e.newState === State.Running) void this.refreshStatus(client);
         else if (e.newState === State.Starting) this.status.update({ state: 'loading', message: 'restarting the server' });
@@ -133,7 +134,7 @@ export class Ctx implements vscode.Disposable {
 
   async refreshStatus(client: LanguageClient): Promise<void> {
     try {
-      const s = await client.sendRequest<StatusResult>(StatusRequest);
+      const s = await request(client, StatusRequest, undefined);
       if (s && typeof s === 'object') this.status.update(fromServer(s));
     } catch (e) {
       // A server without treasure/status still works; its notifications (if any) update the item.

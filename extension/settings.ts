@@ -1,62 +1,13 @@
 // The treasure.* settings as the client resolves them: team marker defaults validated against the
 // taxonomy (models/markers.json) and layered the way VS Code layers settings, with the source of
 // each value kept; Workspace Trust restrictions. No dependency on VS Code (unit-tested under node).
-import { isMarkerKey, markerOrder, validateMarker } from '../language-server/src/markers';
-import { DEFAULT_SETTINGS, type Device, type TreasureSettings } from '../language-server/src/protocol';
+// The types, defaults, the validation of every value and the trust rule are the shared settings module's
+// (language-server/src/settings.ts); what is here reads VS Code's layers.
+import { DEFAULT_SETTINGS, validateMarkers, type MarkerValues, type SettingProblem, type TreasureSettings } from '../language-server/src/settings';
 
-export type MarkerValues = Record<string, string>;
-
-/** Markers a team default cannot set: the command chooses the task, the document's language the code_type. */
-export const NOT_SETTABLE: Record<string, string> = {
-  task: 'the task is chosen by the command (quick fix, generate, ...)',
-  code_type: "the code type follows the document's language",
-};
-
-export const DEVICES: readonly Device[] = ['auto', 'cpu', 'gpu'];
+export { DEVICES, NOT_SETTABLE, checkMarker, checkScalars, describeProblem, validateMarkers, verifyCommandOf, type MarkerValues, type SettingProblem } from '../language-server/src/settings';
 
 export const DEFAULTS: TreasureSettings = DEFAULT_SETTINGS;
-
-export interface SettingProblem {
-  /** The setting, e.g. `treasure.markers`. */
-  setting: string;
-  /** Where it was set, e.g. `workspace settings ([python])`. */
-  where: string;
-  message: string;
-}
-
-export function describeProblem(p: SettingProblem): string {
-  return `${p.setting} in ${p.where}: ${p.message}`;
-}
-
-/** Check one value for one marker; returns the canonical text value or an error message. */
-export function checkMarker(key: string, value: unknown): { value: string } | { error: string } {
-  if (!isMarkerKey(key)) {
-    return { error: `unknown marker "${key}" (known: ${markerOrder().filter((k) => !(k in NOT_SETTABLE)).join(', ')})` };
-  }
-  if (key in NOT_SETTABLE) return { error: `marker "${key}" cannot be a default: ${NOT_SETTABLE[key]}` };
-  try {
-    return { value: validateMarker(key, value) };
-  } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
-  }
-}
-
-/** Validate one treasure.markers object: valid entries are kept, every other entry is reported and ignored. */
-export function validateMarkers(raw: unknown, where: string): { markers: MarkerValues; problems: SettingProblem[] } {
-  const markers: MarkerValues = {};
-  const problems: SettingProblem[] = [];
-  if (raw === undefined || raw === null) return { markers, problems };
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    problems.push({ setting: 'treasure.markers', where, message: `expected an object of marker -> value, got ${JSON.stringify(raw)}` });
-    return { markers, problems };
-  }
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    const r = checkMarker(key, value);
-    if ('value' in r) markers[key] = r.value;
-    else problems.push({ setting: 'treasure.markers', where, message: r.error });
-  }
-  return { markers, problems };
-}
 
 /** The layers of one setting as VS Code's `inspect()` reports them (language values only for language-overridable settings). */
 export interface Inspected<T> {
@@ -139,43 +90,6 @@ export function restrictedValue<T>(inspected: Inspected<T> | undefined, trusted:
   }
   return ignored ? { value, ignored } : { value };
 }
-
-/** Check the scalar settings; invalid values fall back to the default and are reported. */
-export function checkScalars(raw: {
-  device: unknown;
-  maxFixTokens: unknown;
-  modelPath: unknown;
-}): { device: Device; maxFixTokens: number; modelPath: string; problems: SettingProblem[] } {
-  const problems: SettingProblem[] = [];
-  let device = DEFAULTS.device;
-  if (raw.device !== undefined) {
-    if (DEVICES.includes(raw.device as Device)) device = raw.device as Device;
-    else problems.push({ setting: 'treasure.device', where: 'settings', message: `invalid value ${JSON.stringify(raw.device)} (allowed: ${DEVICES.join(', ')})` });
-  }
-  let maxFixTokens = DEFAULTS.maxFixTokens;
-  if (raw.maxFixTokens !== undefined) {
-    const n = raw.maxFixTokens;
-    if (typeof n === 'number' && Number.isInteger(n) && n >= 16 && n <= 4096) maxFixTokens = n;
-    else problems.push({ setting: 'treasure.maxFixTokens', where: 'settings', message: `invalid value ${JSON.stringify(n)} (an integer from 16 to 4096)` });
-  }
-  let modelPath = DEFAULTS.model.path;
-  if (raw.modelPath !== undefined && raw.modelPath !== null) {
-    if (typeof raw.modelPath === 'string') modelPath = raw.modelPath.trim();
-    else problems.push({ setting: 'treasure.model.path', where: 'settings', message: `expected a folder path, got ${JSON.stringify(raw.modelPath)}` });
-  }
-  return { device, maxFixTokens, modelPath, problems };
-}
-
-/** treasure.verify.command: a string (trimmed); anything else is reported and ignored. */
-export function verifyCommandOf(raw: unknown, problems: SettingProblem[]): string {
-  if (raw === undefined || raw === null) return DEFAULTS.verify.command;
-  if (typeof raw === 'string') return raw.trim();
-  problems.push({ setting: 'treasure.verify.command', where: 'settings', message: `expected a shell command, got ${JSON.stringify(raw)}` });
-  return DEFAULTS.verify.command;
-}
-
-/** Settings Restricted Mode takes from user settings only (package.json's restrictedConfigurations). */
-export const RESTRICTED_SETTINGS = ['treasure.model.path', 'treasure.device', 'treasure.verify.command'] as const;
 
 /** Settings whose change needs a new server process (the model is loaded once, at start). */
 export const RESTART_SETTINGS = ['treasure.model.path', 'treasure.device'] as const;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, Tree } from 'web-tree-sitter';
 import { functionTypes, inferDomain, type LanguageInfo } from './grammars';
-import { lengthBucket, taxonomy, type Markers } from './markers';
+import { lengthBucket, mergeMarkers, taxonomy, type Markers } from './markers';
 import { importedModules, parse, syntaxIssues, type SyntaxIssue } from './parsing';
 import { repoRoot } from './paths';
 
@@ -117,8 +117,12 @@ function collectFunctions(tree: Tree, grammar: string): FunctionSpan[] {
   }
 }
 
+/** Analyses run in this thread so far: a test counts them per quick fix (one for the document, one per candidate check). */
+export const analysisCounter = { count: 0 };
+
 /** Parses and analyses a document. */
 export async function analyze(text: string, language: LanguageInfo, path?: string): Promise<Analysis> {
+  analysisCounter.count++;
   const lines = splitLines(text);
   if (!language.grammar) {
     return { language, text, lines, path, issues: [], functions: [], modules: [] };
@@ -304,6 +308,30 @@ export function chooseTarget(a: Analysis, opts: { line?: number; diagnostics?: D
   const top = a.functions.filter((f) => f.depth === 0);
   if (top.length === 1) return functionTarget(a, top[0]!.startLine);
   return null;
+}
+
+/**
+ * The target of a fix asked for at `line` (CLI, fixAll): in 'function' mode the function around the line
+ * (a diagnostic given with it goes into the prompt), else, or where no function parses around the line
+ * but the code near it is broken, what chooseTarget picks.
+ */
+export function targetAt(a: Analysis, opts: { line?: number; diagnostics?: DiagnosticLike[]; mode?: 'auto' | 'function' }): FixTarget | null {
+  if (opts.mode !== 'function' || opts.line === undefined) return chooseTarget(a, opts);
+  let target = functionTarget(a, opts.line);
+  const d = opts.diagnostics?.[0];
+  if (target && d) {
+    const dt = diagnosticTarget(a, d);
+    target = { ...target, diagnostic: dt.diagnostic, errorType: dt.errorType };
+  }
+  return target ?? chooseTarget(a, opts) ?? nearestSyntaxTarget(a, opts.line, MAX_FUNCTION_LINES);
+}
+
+/** The marker layers a caller gives (already validated): explicit (strongest) and the settings' team defaults. */
+export interface MarkerLayers { explicit?: Markers; settings?: Markers }
+
+/** The markers a fix of `target` gives the model: explicit > settings > context (the action's title shows them). */
+export function givenMarkers(a: Analysis, target: FixTarget | null, layers: MarkerLayers): Markers {
+  return mergeMarkers({ explicit: layers.explicit ?? {}, settings: layers.settings ?? {}, context: contextMarkers(a, target, 'CodeFix') }).markers;
 }
 
 /** The markers the editor context implies for a fix of `target`. */

@@ -26,82 +26,20 @@
 // that list and the answer prefix already in the KV cache the last run left, so a retry computes only
 // from its branch point on (runtime.ts). In the list itself, a token that needs no decision (a value's forced
 // spelling, its close tag) is fed together with the next one that does (two steps per category).
-import { category, markerOrder, parseMarkerList, serialize, taxonomy, type MarkerKey, type Markers } from './markers';
+// The parts: decode-markers.ts (the marker phase), decode-speculate.ts (prompt lookup, the speculator),
+// decode-stops.ts (line limit, loops); this file holds the request and result types and the greedy loop.
+import { markerOrder, parseMarkerList, serialize, taxonomy, type Markers } from './markers';
+import { DecodeAbortedError } from './decode-errors';
+import { argmax, MarkerVocab, writeMarkerList } from './decode-markers';
+import { MAX_DRAFT, PromptLookup, Speculator } from './decode-speculate';
+import { lineLimitCut, repeatCut } from './decode-stops';
 import type { LogitsSession, LogitsSource } from './runtime';
 import type { TreasureTokenizer } from './tokenizer';
 
-export class DecodeAbortedError extends Error {
-  constructor() {
-    super('decoding was cancelled');
-  }
-}
-
-/** Token ids of the marker syntax under one tokenizer. */
-export class MarkerVocab {
-  readonly listOpen: number;
-  readonly listClose: number;
-  readonly end: number;
-  readonly open = new Map<MarkerKey, number>();
-  readonly close = new Map<MarkerKey, number>();
-  readonly keyOfOpen = new Map<number, MarkerKey>();
-  /** Tokens between two adjacent tags (the separator). */
-  readonly sep: number[];
-  /** How a completion starts in training: <MARKER_LIST>, after whatever the post-processor adds (BOS). */
-  readonly completionStart: number[];
-  /** Every tag and format token: never part of a value. */
-  readonly structural = new Set<number>();
-  /** Format tokens that never appear in an answer. */
-  readonly notInAnswer = new Set<number>();
-  private readonly valueCache = new Map<string, number[]>();
-
-  constructor(readonly tok: TreasureTokenizer) {
-    const t = taxonomy();
-    this.listOpen = tok.id(t.serialization.open);
-    this.listClose = tok.id(t.serialization.close);
-    this.end = tok.id(t.format.end);
-    for (const key of markerOrder()) {
-      const o = tok.id(`<${key}>`);
-      const c = tok.id(`</${key}>`);
-      this.open.set(key, o);
-      this.close.set(key, c);
-      this.keyOfOpen.set(o, key);
-      this.structural.add(o).add(c);
-    }
-    this.structural.add(this.listOpen).add(this.listClose).add(this.end);
-    for (const s of [t.format.prompt_open, t.format.completion_open, t.format.file_open, '<|pad|>']) {
-      const id = tok.tryId(s);
-      if (id !== undefined) {
-        this.structural.add(id);
-        this.notInAnswer.add(id);
-      }
-    }
-    const withSpecial = tok.encode(t.serialization.open, true);
-    const at = withSpecial.indexOf(this.listOpen);
-    this.completionStart = at >= 0 ? withSpecial.slice(0, at + 1) : [this.listOpen];
-    const first = markerOrder()[0]!;
-    this.sep = this.between(`${t.serialization.open}${t.serialization.separator}<${first}>`, this.listOpen, this.open.get(first)!);
-  }
-
-  private between(text: string, first: number, last: number): number[] {
-    const ids = this.tok.encode(text);
-    if (ids[0] !== first || ids[ids.length - 1] !== last) {
-      throw new Error(`the tokenizer does not keep marker tags as single tokens (${JSON.stringify(text)})`);
-    }
-    return ids.slice(1, -1);
-  }
-
-  /** Tokens of ` value ` between <key> and </key>, as the tokenizer splits the full marker list. */
-  valueTokens(key: MarkerKey, value: string): number[] {
-    const ck = `${key}\u0000${value}`;
-    let ids = this.valueCache.get(ck);
-    if (!ids) {
-      const sep = taxonomy().serialization.separator;
-      ids = this.between(`<${key}>${sep}${value}${sep}</${key}>`, this.open.get(key)!, this.close.get(key)!);
-      this.valueCache.set(ck, ids);
-    }
-    return ids;
-  }
-}
+export { DecodeAbortedError } from './decode-errors';
+export { MarkerVocab } from './decode-markers';
+export { PromptLookup } from './decode-speculate';
+export { lineLimitCut, repeatCut } from './decode-stops';
 
 export interface DecodeRequest {
   promptIds: readonly number[];
@@ -179,32 +117,9 @@ export interface DecodeResult {
   speculation?: { drafted: number; accepted: number; drafts: number };
 }
 
-const MAX_VALUE_TOKENS = 12;
-/** Longest draft by default, and the first one's length (drafts grow while they are accepted). */
-const MAX_DRAFT = 16;
-const FIRST_DRAFT = 4;
 /** Line branches (lineBranches): the largest logit gap between the chosen token and its runner-up. */
 const MAX_LINE_BRANCH_MARGIN = 5;
-/** Longest n-gram of the answer's end looked up in the prompt. */
-const MAX_NGRAM = 4;
 
-function argmax(logits: Float32Array, allowed?: Iterable<number>, blocked?: Set<number>): number {
-  let best = -1;
-  let bestV = -Infinity;
-  if (allowed) {
-    for (const i of allowed) {
-      const v = logits[i]!;
-      if (v > bestV || best < 0) { best = i; bestV = v; }
-    }
-    return best;
-  }
-  for (let i = 0; i < logits.length; i++) {
-    if (blocked?.has(i)) continue;
-    const v = logits[i]!;
-    if (v > bestV) { best = i; bestV = v; }
-  }
-  return best;
-}
 
 /** The answer-phase tokens: <|end|> and the format tokens that never appear in an answer. */
 class AnswerVocab {
@@ -285,7 +200,7 @@ export class Decoder {
       if (!markersDone) {
         // Token by token (a drafted list would be cheaper, but the only draft there is, the list written
         // for an earlier request, makes this request's numbers depend on that one: see runtime.ts start)
-        const r = await this.markerPhase(session, feed, logits, req.given, out, limit);
+        const r = await writeMarkerList(this.vocab, feed, logits, req.given, out, limit);
         if (r) {
           logits = r;
           markersDone = true;
@@ -388,103 +303,6 @@ export class Decoder {
     return alt;
   }
 
-  /**
-   * Writes the marker list into `out`. Returns the logits after </MARKER_LIST>, or null when the
-   * token limit was reached inside the list.
-   */
-  private async markerPhase(
-    session: LogitsSession,
-    feed: (ids: readonly number[]) => Promise<Float32Array>,
-    first: Float32Array,
-    given: Markers,
-    out: number[],
-    limit: number,
-  ): Promise<Float32Array | null> {
-    const v = this.vocab;
-    const order = markerOrder();
-    const rank = new Map(order.map((k, i) => [k, i]));
-    let logits = first;
-    let pending: number[] = [...v.completionStart, ...v.sep];
-    const push = (ids: number[]): boolean => {
-      for (const id of ids) {
-        if (out.length >= limit) return false;
-        out.push(id);
-      }
-      return true;
-    };
-    let last = -1; // rank of the last category written
-    for (;;) {
-      if (!push(pending)) return null;
-      logits = await feed(pending);
-      pending = [];
-      // Which tag may come next: categories after the last one written, up to the next given one.
-      const nextGiven = order.find((k, i) => i > last && given[k] !== undefined);
-      const allowed: number[] = [];
-      for (const k of order) {
-        const r = rank.get(k)!;
-        if (r <= last) continue;
-        if (nextGiven !== undefined && r > rank.get(nextGiven)!) break;
-        allowed.push(v.open.get(k)!);
-      }
-      if (nextGiven === undefined) allowed.push(v.listClose);
-      const tag = argmax(logits, allowed);
-      if (tag === v.listClose) {
-        if (!push([v.listClose])) return null;
-        return feed([v.listClose]);
-      }
-      const key = v.keyOfOpen.get(tag)!;
-      last = rank.get(key)!;
-      const givenValue = given[key];
-      if (givenValue !== undefined) {
-        pending = [tag, ...v.valueTokens(key, givenValue), v.close.get(key)!, ...v.sep];
-        continue;
-      }
-      // The model writes this category's value.
-      const cat = category(key);
-      const closeId = v.close.get(key)!;
-      const value: number[] = [];
-      // tokens chosen but not yet written or fed (the tag, value tokens): a token that needs no decision
-      // (the only one the value can go on with) is fed together with what follows it, in the next step
-      // that needs logits
-      let unfed: number[] = [tag];
-      if (cat.kind === 'enum' && cat.values) {
-        const candidates = cat.values.map((val) => v.valueTokens(key, val));
-        for (;;) {
-          const live = candidates.filter((c) => c.length >= value.length && value.every((t, i) => c[i] === t));
-          const options = new Set<number>();
-          for (const c of live) options.add(c.length === value.length ? closeId : c[value.length]!);
-          if (options.size === 0) options.add(closeId);
-          let next: number;
-          if (options.size === 1) next = [...options][0]!;
-          else {
-            if (unfed.length > 0) {
-              if (!push(unfed)) return null;
-              logits = await feed(unfed);
-              unfed = [];
-            }
-            next = argmax(logits, options);
-          }
-          if (next === closeId) break;
-          value.push(next);
-          unfed.push(next);
-        }
-      } else {
-        if (!push(unfed)) return null;
-        logits = await feed(unfed);
-        unfed = [];
-        for (;;) {
-          const next = value.length >= MAX_VALUE_TOKENS ? closeId : argmax(logits, undefined, v.structural);
-          const choice = next === closeId || logits[closeId]! >= logits[next]! ? closeId : next;
-          if (choice === closeId) break;
-          value.push(choice);
-          if (!push([choice])) return null;
-          logits = await feed([choice]);
-        }
-      }
-      pending = [...unfed, closeId, ...v.sep];
-    }
-  }
-
   private finish(ids: number[], stop: DecodeResult['stop'], steps: number): DecodeResult {
     if (!this.markers) {
       const endAt = ids.indexOf(this.answerVocab.end);
@@ -507,197 +325,7 @@ export class Decoder {
   }
 }
 
-/**
- * Prompt lookup: the tokens that followed, in the prompt, the longest n-gram (up to MAX_NGRAM tokens)
- * that ends the tokens written so far. Among equally long matches it prefers the first one at or
- * after where the previous draft was taken from (a copy moves forward through the prompt). The
- * tokens written so far are a second source, used when they hold a longer match than the prompt
- * (a repeated line, or a small model caught in a loop), earliest match first.
- */
-export class PromptLookup {
-  private readonly at = new Map<number, number[]>();
-  private readonly seen = new Map<number, number[]>();
-  private indexed = 0; // history positions in `seen`
-  private cursor = 0;
-
-  constructor(readonly source: readonly number[], readonly maxNgram = MAX_NGRAM) {
-    source.forEach((id, i) => {
-      let list = this.at.get(id);
-      if (!list) this.at.set(id, (list = []));
-      list.push(i);
-    });
-  }
-
-  /** At most `k` drafted tokens to follow `history` (empty when its last token occurs nowhere before). */
-  draft(history: readonly number[], k: number): number[] {
-    if (k <= 0 || history.length === 0) return [];
-    const h = history.length - 1;
-    const last = history[h]!;
-    // the prompt
-    const src = this.source;
-    let best = -1;
-    let bestN = 0;
-    let bestAhead = false;
-    for (const p of this.at.get(last) ?? []) {
-      if (p + 1 >= src.length) continue; // nothing follows
-      let n = 1;
-      while (n < this.maxNgram && n <= h && p - n >= 0 && src[p - n] === history[h - n]) n++;
-      const ahead = p >= this.cursor;
-      // longer first; then at/after the cursor; then the earliest (positions are ascending)
-      if (n > bestN || (n === bestN && ahead && !bestAhead)) {
-        best = p;
-        bestN = n;
-        bestAhead = ahead;
-      }
-    }
-    // the tokens written so far (positions before the last one)
-    for (; this.indexed < h; this.indexed++) {
-      const id = history[this.indexed]!;
-      let list = this.seen.get(id);
-      if (!list) this.seen.set(id, (list = []));
-      list.push(this.indexed);
-    }
-    let own = -1;
-    let ownN = 0;
-    for (const q of this.seen.get(last) ?? []) {
-      if (q >= h) break;
-      let n = 1;
-      while (n < this.maxNgram && q - n >= 0 && history[q - n] === history[h - n]) n++;
-      if (n > ownN) {
-        own = q;
-        ownN = n;
-      }
-    }
-    if (own >= 0 && ownN > bestN) return history.slice(own + 1, Math.min(own + 1 + k, h + 1));
-    if (best < 0) return [];
-    this.cursor = best + 1;
-    return src.slice(best + 1, best + 1 + k);
-  }
-}
-
-/**
- * The answer loop's "feed the chosen token" with speculation. advance(next) returns the logits that
- * follow `next`, as feed([next]) would: from the last model step when `next` is the drafted token
- * there (accepted: no call), else after cutting the rest of the draft from the KV cache, from a new
- * step that feeds `next` with a new draft. The draft length adapts: doubled after a draft is taken
- * whole, cut to what was accepted plus one after a miss; after drafts missed at their first token,
- * none is tried for 1, 2, 4, ... 16 tokens.
- */
-class Speculator {
-  drafted = 0;
-  accepted = 0;
-  drafts = 0;
-  /** Drafted tokens in the cache not yet reached by the decoder, each with the logits after it. */
-  private ahead: { id: number; logits: Float32Array }[] = [];
-  private k = FIRST_DRAFT;
-  private run = 0; // accepted tokens of the current draft
-  private pause = 0; // tokens to go without a draft
-  private backoff = 0;
-
-  constructor(
-    private readonly session: LogitsSession,
-    private readonly feed: (ids: readonly number[]) => Promise<Float32Array>,
-    private readonly feedAll: (ids: readonly number[]) => Promise<Float32Array[]>,
-    private readonly lookup: PromptLookup,
-    private readonly contextLength: number,
-    private readonly maxDraft: number,
-    private readonly signal?: AbortSignal,
-  ) {
-    this.k = Math.min(FIRST_DRAFT, maxDraft);
-  }
-
-  /** Tokens the decoder has fed so far (what session.length is without speculation). */
-  get fed(): number {
-    return this.session.length - this.ahead.length;
-  }
-
-  async advance(next: number, history: readonly number[], room: number): Promise<Float32Array> {
-    // where decoding without speculation would call the model: cancellation acts at the same token
-    if (this.signal?.aborted) throw new DecodeAbortedError();
-    const head = this.ahead.shift();
-    if (head) {
-      if (head.id === next) {
-        this.accepted++;
-        this.run++;
-        this.backoff = 0;
-        if (this.ahead.length === 0) this.k = Math.min(this.maxDraft, this.k * 2); // all of it was right
-        return head.logits;
-      }
-      // The first drafted token the decoder did not choose: it and the rest leave the cache.
-      this.session.truncate!(this.session.length - 1 - this.ahead.length);
-      this.ahead = [];
-      this.k = Math.max(1, Math.min(this.maxDraft, this.run + 1));
-      // a draft missed at once: no drafts for a while (1, 2, 4, ... 16 tokens while that goes on)
-      if (this.run === 0) this.pause = this.backoff = Math.min(16, this.backoff * 2 || 1);
-    }
-    this.run = 0;
-    if (this.pause > 0) {
-      this.pause--;
-      return this.feed([next]);
-    }
-    const cap = Math.min(this.k, room, this.contextLength - this.session.length - 1);
-    const draft = cap > 0 ? this.lookup.draft(history, cap) : [];
-    if (draft.length === 0) return this.feed([next]);
-    const rows = await this.feedAll([next, ...draft]);
-    this.drafts++;
-    this.drafted += draft.length;
-    this.ahead = draft.map((id, i) => ({ id, logits: rows[i + 1]! }));
-    return rows[0]!;
-  }
-}
-
 /** The marker list a decode result would have been trained on (for tests and logs). */
 export function markerListOf(markers: Markers): string {
   return serialize(markers);
-}
-
-/** Shortest non-blank line block that counts as a loop: enough text that closing braces or `end`s never do. */
-const REPEAT_MIN_CHARS = 8;
-const REPEAT_MAX_BLOCK = 6;
-const REPEAT_COPIES = 3;
-
-/**
- * Where a generation stops under a limit of n lines: the end of its n-th line (leading line breaks
- * are not lines; blank lines inside are), once text has started a line after it; else undefined.
- * As the length suite counts (answerLines): an answer of exactly n lines and a line break is not cut.
- */
-export function lineLimitCut(text: string, n: number): number | undefined {
-  let end = /^\n*/.exec(text)![0].length - 1; // leading line breaks are not lines
-  for (let i = 0; i < n; i++) {
-    end = text.indexOf('\n', end + 1);
-    if (end < 0) return undefined;
-  }
-  // the n lines end at `end`; cut only when something other than whitespace follows
-  return /\S/.test(text.slice(end + 1)) ? end + 1 : undefined;
-}
-
-/**
- * Where a looping generation should end: when its complete lines end with REPEAT_COPIES copies in a row
- * of the same block of 1..REPEAT_MAX_BLOCK non-blank lines (blank lines between them ignored), the length
- * of the text up to the end of the first copy; otherwise undefined. A small model decoding greedily
- * falls into such loops (the same `if` over and over) and would run to the token limit; real code almost
- * never holds three identical blocks in a row.
- */
-export function repeatCut(text: string): number | undefined {
-  const lines: { text: string; end: number }[] = [];
-  let start = 0;
-  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-    const line = text.slice(start, nl).replace(/\r$/, '');
-    if (line.trim() !== '') lines.push({ text: line, end: nl + 1 });
-    start = nl + 1;
-  }
-  for (let k = 1; k <= REPEAT_MAX_BLOCK; k++) {
-    const n = lines.length;
-    if (n < k * REPEAT_COPIES) break;
-    const block = lines.slice(n - k);
-    if (block.reduce((a, l) => a + l.text.trim().length, 0) < REPEAT_MIN_CHARS) continue;
-    let same = true;
-    for (let c = 1; c < REPEAT_COPIES && same; c++) {
-      for (let i = 0; i < k; i++) {
-        if (lines[n - k - c * k + i]!.text !== block[i]!.text) { same = false; break; }
-      }
-    }
-    if (same) return lines[n - REPEAT_COPIES * k + k - 1]!.end;
-  }
-  return undefined;
 }

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DecodeAbortedError } from './decode';
-import { Engine, InputError, ModelError, type FixOutcome, type FixRequest, type GenerateRequest, type GenerateResult } from './engine';
+import { Engine, InputError, ModelError, type FixAtRequest, type FixOutcome, type FixRequest, type GenerateRequest, type GenerateResult } from './engine';
 import type { Device, DeviceStatus } from './protocol';
-import type { ErrorKind, WorkerReply, WorkerRequest } from './engine-worker';
+import type { ErrorKind, WorkKind, WorkerReply, WorkerRequest } from './engine-worker';
 
 export interface EngineHandle {
   readonly modelDir: string;
@@ -16,6 +16,8 @@ export interface EngineHandle {
   /** false once the model's thread has stopped (the server loads the model again). */
   readonly alive?: boolean;
   fixDetailed(req: FixRequest): Promise<FixOutcome>;
+  /** The fix of a target in the server's analysis (plain data: structured-cloned to the model's thread). */
+  fixAt(req: FixAtRequest): Promise<FixOutcome>;
   generate(req: GenerateRequest): Promise<GenerateResult>;
 }
 
@@ -80,7 +82,7 @@ export async function loadEngine(opts: { modelDir: string; device: Device }): Pr
   const info = await ready.finally(() => loading.delete(ready));
   worker.unref(); // the server exits when its connection ends, whatever the model is doing
   let next = 1;
-  const call = <T>(kind: 'fix' | 'generate', req: FixRequest | GenerateRequest): Promise<T> => {
+  const call = <T>(kind: WorkKind, req: FixRequest | FixAtRequest | GenerateRequest): Promise<T> => {
     if (dead) return Promise.reject(dead);
     const { signal, ...plain } = req;
     if (signal?.aborted) return Promise.reject(new DecodeAbortedError());
@@ -96,6 +98,8 @@ export async function loadEngine(opts: { modelDir: string; device: Device }): Pr
     ...info,
     get alive() { return !dead; },
     fixDetailed: (req) => call<FixOutcome>('fix', req),
+    // `since` is this thread's clock, not the worker's: the worker starts its own
+    fixAt: ({ since: _since, ...req }) => call<FixOutcome>('fixAt', req),
     generate: (req) => call<GenerateResult>('generate', req),
   };
 }

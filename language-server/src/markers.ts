@@ -2,13 +2,27 @@
 // serialization identical to models/train/markers.py, parsing, and merging with precedence.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MarkerValueTypes } from './marker-values';
 import { repoRoot } from './paths';
 
 /** The shape of models/markers.json (category names are literal keys). */
 export type Taxonomy = typeof import('../../models/markers.json');
 export type MarkerKey = keyof Taxonomy['categories'];
+/** A marker's values, typed from models/markers.json (marker-values.ts is generated from it). */
+export type MarkerValue<K extends MarkerKey> = MarkerValueTypes[K];
 /** Marker values are strings as they appear in the marker list (integers in decimal). */
 export type Markers = Partial<Record<MarkerKey, string>>;
+/** Markers whose values are known to be the taxonomy's own: what the protocol's results carry. */
+export type TypedMarkers = { [K in MarkerKey]?: MarkerValue<K> };
+
+/**
+ * The engine's markers as the protocol types them. Every value the engine gives or reports is the
+ * taxonomy's: explicit ones are validated, settings ones sanitized, context ones come from its tables
+ * (grammars/), the model's are decoded under its constraints (decode-markers.ts).
+ */
+export function typedMarkers(m: Markers): TypedMarkers {
+  return m as TypedMarkers;
+}
 /** Where a marker's value came from, strongest first. */
 export type MarkerSource = 'explicit' | 'settings' | 'context' | 'model';
 export const SOURCE_PRECEDENCE: readonly MarkerSource[] = ['explicit', 'settings', 'context', 'model'];
@@ -67,8 +81,8 @@ export function validateMarker(key: string, value: unknown): string {
   throw new MarkerError(`marker ${key}: unknown value "${text}" (allowed: ${values.join(', ')})`);
 }
 
-/** Validates a whole object of markers (settings, requests). Throws MarkerError on the first bad one. */
-export function validateMarkers(obj: Record<string, unknown> | undefined | null): Markers {
+/** A request's whole object of markers, validated (settings.ts validateMarkers is the settings' rule). Throws MarkerError on the first bad one. */
+export function strictMarkers(obj: Record<string, unknown> | undefined | null): Markers {
   const out: Markers = {};
   if (!obj) return out;
   for (const [k, v] of Object.entries(obj)) {
@@ -78,7 +92,7 @@ export function validateMarkers(obj: Record<string, unknown> | undefined | null)
   return out;
 }
 
-/** Like validateMarkers, but keeps the good ones and reports the bad ones (for settings). */
+/** Like strictMarkers, but keeps the good ones and reports the bad ones. */
 export function sanitizeMarkers(obj: Record<string, unknown> | undefined | null): { markers: Markers; errors: string[] } {
   const markers: Markers = {};
   const errors: string[] = [];
@@ -101,7 +115,7 @@ export function parseMarkerArgs(pairs: readonly string[]): Markers {
     if (eq <= 0) throw new MarkerError(`--marker expects key=value, got "${p}"`);
     raw[p.slice(0, eq).trim()] = p.slice(eq + 1);
   }
-  return validateMarkers(raw);
+  return strictMarkers(raw);
 }
 
 /** `<MARKER_LIST> <task> CodeFix </task> ... </MARKER_LIST>`: exactly models/train/markers.py serialize(). */

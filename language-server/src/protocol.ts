@@ -1,48 +1,28 @@
-// The one typed settings/protocol module shared by the language server and the VS Code client.
-// Import-safe from extension/: no runtime dependency beyond plain TypeScript (types only from the
-// server side), so bundling the client does not pull the model runtime or tree-sitter.
+// The one typed protocol module shared by the language server and the VS Code client (as rust-analyzer's
+// editors/code/src/lsp_ext.ts): every custom message is a typed object (its method, and its params and
+// result as types), so that a call site's types come from the message, and each result type is declared
+// once. Plain objects, not vscode-jsonrpc's RequestType: the server and the client link two versions of
+// vscode-jsonrpc whose classes do not mix; each side registers or sends a message by its method
+// (lsp/io.ts onRequest, extension/ctx.ts request). Import-safe from extension/: no runtime dependency,
+// so bundling the client does not pull the model runtime or tree-sitter.
+
+/** A custom request: its method, and (as types only) its params and result. */
+export interface Request<P, R> { readonly method: string; readonly direction: 'client->server'; readonly types?: { params: P; result: R } }
+/** A custom notification: its method, and (as a type only) its params. */
+export interface Notification<P> { readonly method: string; readonly direction: 'server->client'; readonly types?: { params: P } }
+const request = <P, R>(method: string): Request<P, R> => ({ method, direction: 'client->server' });
+const notification = <P>(method: string): Notification<P> => ({ method, direction: 'server->client' });
+
+// Marker keys and values typed from models/markers.json (markers.ts; a type-only import: nothing is loaded).
+import type { MarkerKey, MarkerSource, MarkerValue, TypedMarkers } from './markers';
+export type { MarkerKey, MarkerValue, TypedMarkers };
 
 /** Where a marker's value came from, strongest first. */
-export type MarkerSourceName = 'explicit' | 'settings' | 'context' | 'model';
-export type Device = 'auto' | 'cpu' | 'gpu';
-
-/** The `treasure.*` settings (package.json contributes them; resolved per document). */
-export interface TreasureSettings {
-  /** Turns Treasure's code actions off for a document (language-specific sections allowed). */
-  enable: boolean;
-  /** Team default markers (category -> value), e.g. { "domain": "Web", "length_bucket": "concise" }. */
-  markers: Record<string, string>;
-  model: {
-    /** Folder with model.onnx, tokenizer.json, config.json; empty = the shipped models/treasure. */
-    path: string;
-  };
-  device: Device;
-  /** Token limit for one fix (the completion: marker list + answer). */
-  maxFixTokens: number;
-  /** Publish tree-sitter syntax errors as diagnostics (for languages with no other checker). */
-  syntaxDiagnostics: boolean;
-  verify: {
-    /**
-     * A shell command that proves a fix by exiting 0, run in a scratch copy of the workspace with the
-     * fix applied; `${file}`, `${function}`, `${workspaceFolder}` (and `${relativeFile}`,
-     * `${fileBasename}`, `${fileDirname}`) are filled in, shell-quoted. Empty: the workspace's own test
-     * runner. Used only in a trusted workspace (the client filters it in Restricted Mode).
-     */
-    command: string;
-  };
-}
-
-export const DEFAULT_SETTINGS: TreasureSettings = {
-  enable: true,
-  markers: {},
-  model: { path: '' },
-  device: 'auto',
-  maxFixTokens: 768,
-  syntaxDiagnostics: false,
-  verify: { command: '' },
-};
-
-export const SETTINGS_SECTION = 'treasure';
+export type MarkerSourceName = MarkerSource;
+// The settings (types, defaults, validation, the trust rule) are settings.ts's; the device setting is
+// named in the status the protocol carries.
+import type { Device } from './settings';
+export type { Device };
 
 /** Code action kinds. */
 export const CodeActionKinds = {
@@ -54,8 +34,8 @@ export const CodeActionKinds = {
 
 /** Markers with where each came from; `inferred` are the ones the model wrote itself. */
 export interface MarkerReport {
-  given: Record<string, string>;
-  inferred: Record<string, string>;
+  given: TypedMarkers;
+  inferred: TypedMarkers;
 }
 
 export interface Position { line: number; character: number }
@@ -65,18 +45,18 @@ export interface TextDocumentRef { uri: string }
 
 // ---- custom requests (client -> server) -------------------------------------------------------
 
-/** `treasure/markersAt`: the markers Treasure would give the model at a position. */
-export const MarkersAtRequest = 'treasure/markersAt';
+/** `treasure/markersAt`: the markers Treasure would give the model at a position (null: not a document it fixes). */
+export const MarkersAtRequest = request<MarkersAtParams, MarkersAtResult | null>('treasure/markersAt');
 export interface MarkersAtParams { textDocument: TextDocumentRef; position?: Position }
 export interface MarkersAtResult {
-  markers: Record<string, string>;
-  sources: Record<string, MarkerSourceName>;
+  markers: TypedMarkers;
+  sources: Partial<Record<MarkerKey, MarkerSourceName>>;
   /** The region a fix at this position would rewrite, if any. */
   region?: Range;
 }
 
-/** `treasure/generate`: continue code (CodeGeneration) with optional markers. */
-export const GenerateRequest = 'treasure/generate';
+/** `treasure/generate`: continue code (CodeGeneration) with optional markers (null: it failed; the server's log says why). */
+export const GenerateRequest = request<GenerateParams, GenerateResult | null>('treasure/generate');
 export interface GenerateParams {
   /** Document whose settings/markers apply (optional). */
   textDocument?: TextDocumentRef;
@@ -98,7 +78,7 @@ export interface GenerateResult {
 }
 
 /** `treasure/fixAll`: fixes for every syntax error/diagnostic target of a document (one fix per region). */
-export const FixAllRequest = 'treasure/fixAll';
+export const FixAllRequest = request<FixAllParams, FixAllResult | null>('treasure/fixAll');
 export interface FixAllParams { textDocument: TextDocumentRef; markers?: Record<string, string> }
 export interface FixAllResult {
   uri: string;
@@ -107,8 +87,10 @@ export interface FixAllResult {
   fixes: { region: Range; markers: MarkerReport; latencyMs: number }[];
 }
 
-/** `treasure/status`: is the model loaded, where from, on what device; which languages parse. */
-export const StatusRequest = 'treasure/status';
+/** `treasure/status` (client -> server): is the model loaded, where from, on what device; which languages parse. */
+export const StatusRequest = request<void, StatusResult>('treasure/status');
+/** `treasure/status` (server -> client): the same answer, sent when the model loads or fails to. */
+export const StatusNotification = notification<StatusResult>('treasure/status');
 export interface StatusResult {
   modelDir: string;
   modelLoaded: boolean;
@@ -161,58 +143,6 @@ export interface CodeActionData {
   diagnostic?: { message: string; source?: string; code?: string | number; range: Range };
   /** Whether the target is a tree-sitter syntax error (ERROR/MISSING node). */
   syntax?: boolean;
-}
-
-/**
- * Merges the `treasure` section with a language-specific section (`[python]` from
- * workspace/configuration; its keys look like "treasure.markers" or nest as { treasure: {...} }).
- */
-export function resolveSettings(base: unknown, languageSection?: unknown): TreasureSettings {
-  const out: TreasureSettings = structuredClone(DEFAULT_SETTINGS);
-  apply(out, base);
-  if (languageSection && typeof languageSection === 'object') {
-    const lang = languageSection as Record<string, unknown>;
-    const nested = lang[SETTINGS_SECTION];
-    if (nested && typeof nested === 'object') apply(out, nested);
-    const flat: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(lang)) {
-      if (k.startsWith(SETTINGS_SECTION + '.')) setPath(flat, k.slice(SETTINGS_SECTION.length + 1).split('.'), v);
-    }
-    apply(out, flat);
-  }
-  return out;
-}
-
-function setPath(obj: Record<string, unknown>, path: string[], v: unknown): void {
-  let o = obj;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    if (!o[k] || typeof o[k] !== 'object') o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[path[path.length - 1]!] = v;
-}
-
-function apply(out: TreasureSettings, raw: unknown): void {
-  if (!raw || typeof raw !== 'object') return;
-  const r = raw as Record<string, unknown>;
-  if (typeof r.enable === 'boolean') out.enable = r.enable;
-  if (r.markers && typeof r.markers === 'object') {
-    // A language-specific section adds to (and overrides) the general markers.
-    out.markers = { ...out.markers };
-    for (const [k, v] of Object.entries(r.markers as Record<string, unknown>)) {
-      if (typeof v === 'string' || typeof v === 'number') out.markers[k] = String(v);
-    }
-  }
-  const model = r.model as Record<string, unknown> | undefined;
-  if (model && typeof model === 'object' && typeof model.path === 'string') out.model = { path: model.path };
-  if (typeof r['model.path'] === 'string') out.model = { path: r['model.path'] as string };
-  if (r.device === 'auto' || r.device === 'cpu' || r.device === 'gpu') out.device = r.device;
-  if (typeof r.maxFixTokens === 'number' && Number.isFinite(r.maxFixTokens) && r.maxFixTokens > 0) {
-    out.maxFixTokens = Math.min(4096, Math.floor(r.maxFixTokens));
-  }
-  if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
-  const verify = r.verify as Record<string, unknown> | undefined;
-  if (verify && typeof verify === 'object' && typeof verify.command === 'string') out.verify = { command: verify.command.trim() };
-  if (typeof r['verify.command'] === 'string') out.verify = { command: (r['verify.command'] as string).trim() };
+  /** A syntax error's column (0-based): with `line`, which of the analysis's errors the action is for. */
+  column?: number;
 }

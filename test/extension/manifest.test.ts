@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { category, markerOrder } from '../../language-server/src/markers';
-import { DEFAULT_SETTINGS } from '../../language-server/src/protocol';
-import { NOT_SETTABLE, RESTRICTED_SETTINGS } from '../../extension/settings';
+import { DEFAULT_SETTINGS, TRUST_RESTRICTED } from '../../language-server/src/settings';
+import { NOT_SETTABLE } from '../../extension/settings';
 
 const root = join(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -25,7 +25,7 @@ test('every treasure.* setting is declared with the shared default and the scope
   assert.equal(props['treasure.verify.command'].default, DEFAULT_SETTINGS.verify.command);
   assert.equal(props['treasure.verify.command'].scope, 'resource');
   for (const p of ['${file}', '${function}', '${workspaceFolder}']) assert.ok(props['treasure.verify.command'].markdownDescription.includes(p), p);
-  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.sort(), [...RESTRICTED_SETTINGS].sort());
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.sort(), TRUST_RESTRICTED.map((name) => `treasure.${name}`).sort());
 });
 
 test('the extension activates for every language the taxonomy maps', () => {

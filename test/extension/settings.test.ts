@@ -2,7 +2,7 @@
 // models/markers.json, layered like VS Code layers settings, and Workspace Trust restrictions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS, resolveSettings } from '../../language-server/src/protocol';
+import { DEFAULT_SETTINGS, resolveSettings } from '../../language-server/src/settings';
 import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers, verifyCommandOf, type SettingProblem } from '../../extension/settings';
 
 test('known markers with allowed values are kept, in their canonical form', () => {

@@ -98,3 +98,8 @@ test('the line limit of a request: length_lines, else the bucket bound (none for
   assert.equal(lineLimit({ length_lines: 'x' }), undefined);
   assert.equal(lineLimit({}), undefined);
 });
+
+test("marker-values.ts (each marker's value type) is what models/markers.json gives", () => {
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'scripts/gen-marker-types.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});

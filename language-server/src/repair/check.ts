@@ -5,6 +5,9 @@ import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, positio
 
 export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok: false; reason: string };
 
+/** Answers checked in this thread so far (a test counts analyses per quick fix against it). */
+export const checkCounter = { count: 0 };
+
 /** The original lines an offset edit touches (an insertion touches the line it is on). */
 function editRows(starts: number[], e: { start: number; end: number }): number[] {
   const a = positionAt(starts, e.start).line;
@@ -18,6 +21,7 @@ function editRows(starts: number[], e: { start: number; end: number }): number[]
  * syntax-error fix must also remove errors in its region.
  */
 export async function checkFix(a: Analysis, target: FixTarget, answer: string): Promise<CheckResult> {
+  checkCounter.count++;
   const eol = eolOf(a.text);
   const replacement = cleanAnswer(answer, eol);
   if (replacement.trim() === '') return { ok: false, reason: 'the model wrote an empty answer' };

@@ -4,6 +4,26 @@
 import { logSoftmaxAt, type LogitsSource } from '../runtime';
 import { DecodeAbortedError } from '../decode';
 
+/**
+ * What the model scores of each candidate document as a fix of `region`: its lines from the region's
+ * start to the line after the last one any candidate changes (all of them when one adds or drops lines),
+ * after a line break; `last`: the text runs to the region's end (the answer's end token follows it).
+ */
+export function answerLines(origLines: readonly string[], region: { startLine: number; endLine: number }, docs: readonly string[]): { text: string; last: boolean }[] {
+  const { startLine, endLine } = region;
+  const docLines = docs.map((d) => d.split(/\r?\n/));
+  let last = startLine;
+  for (const dl of docLines) {
+    if (dl.length !== origLines.length) { last = endLine; break; }
+    for (let i = endLine; i > last; i--) if (dl[i] !== origLines[i]) { last = i; break; }
+  }
+  return docLines.map((dl) => {
+    const end = endLine + dl.length - origLines.length;
+    const stop = Math.min(end, last + 1);
+    return { text: '\n' + dl.slice(startLine, stop + 1).join('\n'), last: stop >= end };
+  });
+}
+
 /** Most branch tokens scored in one model step (the attention bias grows with their square). */
 const MAX_STEP_TOKENS = 768;
 

@@ -1,0 +1,143 @@
+// The engine's two proven paths (docs/CONTRACTS.md "Repair"), as functions of the model they rank with:
+// a syntax error searched for and proven by the language's parser, and a function's fix proven by the
+// workspace's tests. The Engine (engine.ts) calls them from fixAt; they call back its scoring and rewrite.
+import { dirname, resolve } from 'node:path';
+import { contextMarkers, errorTypeFor, regionForLine, type Analysis, type FixTarget, type LineRegion, type MarkerLayers } from '../context';
+import { DecodeAbortedError } from '../decode';
+import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
+import { mergeMarkers, typedMarkers, type Markers } from '../markers';
+import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
+import { treeSitterProver } from './prove/treesitter';
+import { searchSemanticFix } from './semantic';
+import { searchSyntaxFix } from './syntax';
+import { lineStarts, offsetAt, toTextEdits } from './text';
+import type { ParseVerdict } from './types';
+
+/** A syntax error's region the model rewrites when the search found nothing (longer ones: no rewrite). */
+const MAX_REWRITE_LINES = 40;
+
+/** What the paths need of the engine: its scores of candidate documents and its own rewrite of a target. */
+export interface RepairModel {
+  /** false: a model trained without markers (no marker list is given). */
+  readonly markers: boolean;
+  /** How the syntax search orders what the parser accepts: the model's score with the prior, or the prior alone. */
+  readonly syntaxRank: 'model' | 'prior';
+  scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]>;
+  fixTarget(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome>;
+}
+
+/**
+ * The tested path (repair/semantic.ts): operator edits at the lines the failing tests blame, ranked by
+ * the model, proven by the tests, with the model's own rewrite among them. No tests, or an untrusted
+ * workspace: the model's rewrite, unverified, says why. Tests that pass, or no candidate that passes: no fix.
+ */
+export async function repairWithTests(model: RepairModel, a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome> {
+  const v = req.verify!;
+  const ms = () => Math.round(performance.now() - t0);
+  const given = model.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+  const useModel = v.rank !== 'prior';
+  const prover = await proverFor(a.language.codeType).catch(() => undefined);
+  let own: FixOutcome | undefined;
+  const rewrite = async () => (own ??= await model.fixTarget(a, target, layers, req, t0));
+  const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
+  const found = await searchSemanticFix({
+    text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, testFiles: v.testFiles,
+    fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
+    rank: useModel ? (docs) => model.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
+    parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: a.path })).map((x) => x.ok) : undefined,
+    extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
+    limits: v.limits, signal: req.signal,
+  });
+  const counts = { candidates: found.tried, verifyMs: found.verifyMs };
+  if (found.fix) {
+    const f = found.fix;
+    const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, tests: f.tests, ...counts, latencyMs: ms() };
+    if (f.origin === 'model' && own?.fix) return { ...own, fix: { ...own.fix, ...proof }, ...counts, latencyMs: ms() };
+    const edits = toTextEdits(a.text, f.edits!);
+    const end = edits[edits.length - 1]!.range.end.line;
+    const region = { start: { line: edits[0]!.range.start.line, character: 0 }, end: { line: end, character: a.lines[end]?.length ?? 0 } };
+    return { fix: { edits, fixed: f.fixed, markers: { given: typedMarkers(given), inferred: {} }, ...proof, region, target: 'function' }, ...counts, latencyMs: ms() };
+  }
+  if (found.outcome === 'tests_pass' || found.outcome === 'no_fix') return { fix: null, reason: found.reason, ...counts, latencyMs: ms() };
+  // nothing could prove anything: the model's rewrite, unverified, with why
+  const o = await rewrite();
+  return o.fix ? { ...o, fix: { ...o.fix, unverified: found.reason, verifyMs: found.verifyMs }, ...counts, latencyMs: ms() } : { ...o, reason: `${o.reason} (${found.reason})`, ...counts, latencyMs: ms() };
+}
+
+/**
+ * The syntax path (docs/CONTRACTS.md "Repair"): the language's parser reads the document; where it
+ * reports an error, single- and two-token edits around it are proposed, the parser proves them, the
+ * model ranks what it accepts. When nothing is proven, the model's own rewrite gets the same proof.
+ * null: not a syntax matter (the parser accepts the code and the target is an editor diagnostic, or
+ * there is no target): the caller goes on with the model's rewrite.
+ */
+export async function repairSyntax(model: RepairModel, a: Analysis, target: FixTarget | null, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome | null> {
+  const ms = () => Math.round(performance.now() - t0);
+  let prover: Prover;
+  try {
+    prover = await proverFor(a.language.codeType, { workspaceRoot: a.path ? dirname(a.path) : undefined });
+  } catch (e) {
+    if (e instanceof NoProverError) return null;
+    throw e;
+  }
+  let verdict: ParseVerdict;
+  try {
+    [verdict] = (await prover.parse([a.text], { signal: req.signal, path: a.path })) as [ParseVerdict];
+  } catch (e) {
+    if (e instanceof ProverInputError) throw new InputError(e.message);
+    throw e;
+  }
+  if (req.signal?.aborted) throw new DecodeAbortedError();
+  if (verdict.ok) {
+    if (target?.kind === 'syntax') return { fix: null, reason: `${prover.name} accepts this code as it is: the syntax error at line ${target.line + 1} is tree-sitter's alone`, latencyMs: ms() };
+    return null;
+  }
+  const first = verdict.errors[0]!;
+  // the user's error (tree-sitter's or the editor's) when it is near the parser's, or in Python its own
+  // block (the parser is run on that block alone); else the parser's first error
+  const ownBlock = !!target && Math.abs(target.line - first.line) > 3 && a.language.codeType === 'python';
+  if (!target || (Math.abs(target.line - first.line) > 3 && !ownBlock)) {
+    const message = `Syntax error: ${first.message}`;
+    target = { kind: 'syntax', line: first.line, column: first.column, region: regionForLine(a, first.line), diagnostic: message, errorType: errorTypeFor(message) ?? 'syntax_error' };
+  }
+  const starts = lineStarts(a.text);
+  const offset = Math.min(a.text.length, (starts[target.line] ?? a.text.length) + (target.column ?? 0));
+  const given = model.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+  const t = target;
+  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal).catch((e: unknown) => {
+    if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
+    throw e;
+  });
+  // g++/gcc parse ~10-50 files a second: tree-sitter screens the candidates first
+  const screen = /^(c|cpp)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
+  const found = await searchSyntaxFix({ screen, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
+  if (found.fix) {
+    const edits = toTextEdits(a.text, found.fix.edits);
+    const line = edits[0]!.range.start.line;
+    // a file with more errors: this fix is for one of them; the label says how many others tree-sitter sees
+    const others = found.fix.remaining ? new Set(a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row)).size : 0;
+    const label = others > 0 ? `${found.fix.label} (${others} more error${others > 1 ? 's' : ''} elsewhere in the file)` : found.fix.label;
+    return {
+      fix: {
+        edits, fixed: found.fix.fixed, markers: { given: typedMarkers(given), inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label,
+        candidates: found.tried, latencyMs: ms(), region: region({ startLine: line, endLine: edits[edits.length - 1]!.range.end.line }), target: 'syntax',
+      },
+      candidates: found.tried,
+      latencyMs: ms(),
+    };
+  }
+  if (found.parserAcceptsOriginal) return { fix: null, reason: found.reason, latencyMs: ms() };
+  // the model's own rewrite, held to the same proof (of a region short enough for it to write quickly)
+  const lines = target.region.endLine - target.region.startLine + 1;
+  if (lines > MAX_REWRITE_LINES) return { fix: null, candidates: found.tried, reason: `no fix that ${prover.name} accepts: ${found.reason}; the region (${lines} lines) is too long for the model to rewrite quickly`, latencyMs: ms() };
+  const own = await model.fixTarget(a, target, layers, req, t0);
+  if (own.fix) {
+    const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: a.path })) as [ParseVerdict];
+    const offs = own.fix.edits.map((e) => ({ start: offsetAt(a.text, starts, e.range.start), end: offsetAt(a.text, starts, e.range.end), newText: e.newText }));
+    const j = judgeCandidate({ original: a.text, originalVerdict: verdict, target: first, candidate: { fixed: own.fix.fixed, edits: offs }, candidateVerdict: v, prover });
+    if (j.proven) return { ...own, fix: { ...own.fix, verified: true, verifiedBy: prover.name, label: `the model's rewrite of lines ${own.fix.region.start.line + 1}-${own.fix.region.end.line + 1}`, candidates: found.tried + 1 }, candidates: found.tried + 1 };
+    return { ...own, fix: null, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${j.reason}` };
+  }
+  return { ...own, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${own.reason}` };
+}
