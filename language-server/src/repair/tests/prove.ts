@@ -90,6 +90,98 @@ export function judge(r: TestReport, mustPass: string[], targets: string[]): str
   return undefined;
 }
 
+/** Scratch copies lent to the workers: one per slot, put back (Scratch.reset) between candidates: a walk, not a new copy. */
+class ScratchPool {
+  private readonly lent: Set<Scratch>;
+  private readonly idle: Scratch[];
+  private readonly made: Scratch[] = [];
+
+  constructor(lent: Scratch[] | undefined, private readonly make: () => Scratch) {
+    this.lent = new Set(lent ?? []);
+    this.idle = [...this.lent];
+  }
+
+  take(): Scratch {
+    const s = this.idle.pop();
+    if (s) {
+      try {
+        s.reset();
+        return s;
+      } catch {
+        if (!this.lent.has(s)) s.dispose(); // the workspace changed under us (a file gone): a new copy
+      }
+    }
+    const n = this.make();
+    this.made.push(n);
+    return n;
+  }
+
+  give(s: Scratch): void {
+    this.idle.push(s);
+  }
+
+  /** The copies this pool made (the lent ones are the caller's). */
+  dispose(): void {
+    for (const s of this.made) s.dispose();
+  }
+}
+
+/** What every candidate's run shares. */
+interface ProveRun {
+  plan: TestPlan;
+  opts: ProveOptions;
+  targets: string[];
+  mustPass: string[];
+  timeoutMs: number;
+  order?: { first: string[]; stopOn: string[] };
+  /** Run the targets alone first (runners with per-test selection, when there is more to run). */
+  quickFirst: boolean;
+  scratches: ScratchPool;
+  controllers: Map<number, AbortController>;
+  /** Index of the best proven candidate so far (Infinity: none). */
+  best: () => number;
+}
+
+/** One candidate: its files written into a scratch copy, the tests run (targets first where cheap), and a winner run twice. */
+async function testCandidate(run: ProveRun, c: TestCandidate, i: number): Promise<CandidateResult> {
+  const { plan, opts, targets, mustPass, timeoutMs, order } = run;
+  const t = performance.now();
+  const ctl = new AbortController();
+  run.controllers.set(i, ctl);
+  let scratch: Scratch | undefined;
+  const done = (verdict: Verdict, report?: TestReport, reason?: string): CandidateResult => ({ id: c.id, verdict, report, reason, ms: Math.round(performance.now() - t) });
+  try {
+    scratch = run.scratches.take();
+    for (const [rel, text] of c.files) scratch.write(rel, text);
+    const tests = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm, order });
+    if (run.quickFirst) {
+      const quick = await tests(targets);
+      if (ctl.signal.aborted) return done('cancelled', quick);
+      const why = judge(quick, [], targets);
+      if (why) return done('failed', quick, why);
+    }
+    const full = await tests();
+    if (ctl.signal.aborted) return done('cancelled', full);
+    const why = judge(full, mustPass, targets);
+    if (why) return done('failed', full, why);
+    // would it win? only then pay for the repeat
+    if (i > run.best()) return done('cancelled', full, 'a better-ranked candidate was proven');
+    // the repeat starts from the same state as the first run (a test may have deleted its inputs)
+    scratch.reset();
+    for (const [rel, text] of c.files) scratch.write(rel, text);
+    const again = await runTests(plan, scratch, { trusted: true, timeoutMs, signal: ctl.signal, warm: opts.confirmCold ? undefined : opts.warm, order });
+    if (ctl.signal.aborted) return done('cancelled', again);
+    const why2 = judge(again, mustPass, targets);
+    if (why2) return done('flaky', again, `passed once, then: ${why2}`);
+    return done('proven', again);
+  } catch (e) {
+    return done('error', undefined, e instanceof Error ? e.message : String(e));
+  } finally {
+    run.controllers.delete(i);
+    if (scratch) run.scratches.give(scratch);
+  }
+}
+
 export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[], baseline: TestReport, opts: ProveOptions): Promise<ProveResult> {
   requireTrust(opts.trusted, 'proving fixes with tests');
   const t0 = performance.now();
@@ -106,86 +198,30 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   }
   const list = candidates.slice(0, opts.maxCandidates ?? candidates.length);
   const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
-  const timeoutMs = opts.timeoutMs ?? Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000));
-  const makeScratch = opts.scratchFactory ?? (() => Scratch.create(plan.root));
-  // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
-  // one process (start-up dominates); the other runners with per-test selection get a run of the
-  // targets first, when there is more to run than them (node: more than one test file).
-  const order = plan.kind === 'pytest' ? { first: targets, stopOn: [...targets, ...mustPass] } : undefined;
-  const quickFirst = mustPass.length > 0 && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1));
-
   const results: (CandidateResult | undefined)[] = new Array(list.length);
   const controllers = new Map<number, AbortController>();
   let best = Infinity; // index of the best proven candidate so far
   let next = 0;
   let tried = 0;
+  const run: ProveRun = {
+    plan, opts, targets, mustPass, controllers, best: () => best,
+    timeoutMs: opts.timeoutMs ?? Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000)),
+    // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
+    // one process (start-up dominates); the other runners with per-test selection get a run of the
+    // targets first, when there is more to run than them (node: more than one test file).
+    order: plan.kind === 'pytest' ? { first: targets, stopOn: [...targets, ...mustPass] } : undefined,
+    quickFirst: mustPass.length > 0 && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1)),
+    scratches: new ScratchPool(opts.scratches, opts.scratchFactory ?? (() => Scratch.create(plan.root))),
+  };
   const outer = opts.signal;
   const onOuterAbort = () => controllers.forEach((c) => c.abort());
   outer?.addEventListener('abort', onOuterAbort, { once: true });
-
-  // One copy per slot, put back (Scratch.reset) between candidates: a walk, not a new copy.
-  const lent = new Set(opts.scratches ?? []);
-  const idle: Scratch[] = [...lent];
-  const all: Scratch[] = [];
-  const takeScratch = (): Scratch => {
-    const s = idle.pop();
-    if (s) {
-      try {
-        s.reset();
-        return s;
-      } catch {
-        if (!lent.has(s)) s.dispose(); // the workspace changed under us (a file gone): a new copy
-      }
-    }
-    const n = makeScratch();
-    all.push(n);
-    return n;
-  };
-
-  const testOne = async (i: number): Promise<CandidateResult> => {
-    const c = list[i]!;
-    const t = performance.now();
-    const ctl = new AbortController();
-    controllers.set(i, ctl);
-    let scratch: Scratch | undefined;
-    const done = (verdict: Verdict, report?: TestReport, reason?: string): CandidateResult => ({ id: c.id, verdict, report, reason, ms: Math.round(performance.now() - t) });
-    try {
-      scratch = takeScratch();
-      for (const [rel, text] of c.files) scratch.write(rel, text);
-      const run = (only?: string[]) => runTests(plan, scratch!, { trusted: true, only, timeoutMs, signal: ctl.signal, warm: opts.warm, order });
-      if (quickFirst) {
-        const quick = await run(targets);
-        if (ctl.signal.aborted) return done('cancelled', quick);
-        const why = judge(quick, [], targets);
-        if (why) return done('failed', quick, why);
-      }
-      const full = await run();
-      if (ctl.signal.aborted) return done('cancelled', full);
-      const why = judge(full, mustPass, targets);
-      if (why) return done('failed', full, why);
-      // would it win? only then pay for the repeat
-      if (i > best) return done('cancelled', full, 'a better-ranked candidate was proven');
-      // the repeat starts from the same state as the first run (a test may have deleted its inputs)
-      scratch.reset();
-      for (const [rel, text] of c.files) scratch.write(rel, text);
-      const again = await runTests(plan, scratch, { trusted: true, timeoutMs, signal: ctl.signal, warm: opts.confirmCold ? undefined : opts.warm, order });
-      if (ctl.signal.aborted) return done('cancelled', again);
-      const why2 = judge(again, mustPass, targets);
-      if (why2) return done('flaky', again, `passed once, then: ${why2}`);
-      return done('proven', again);
-    } catch (e) {
-      return done('error', undefined, e instanceof Error ? e.message : String(e));
-    } finally {
-      controllers.delete(i);
-      if (scratch) idle.push(scratch);
-    }
-  };
 
   const worker = async () => {
     while (next < list.length && next < best && !outer?.aborted) {
       const i = next++;
       tried++;
-      const r = await testOne(i);
+      const r = await testCandidate(run, list[i]!, i);
       results[i] = r;
       if (r.verdict === 'proven' && i < best) {
         best = i;
@@ -197,7 +233,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     outer?.removeEventListener('abort', onOuterAbort);
-    for (const s of all) s.dispose();
+    run.scratches.dispose();
   }
   const done = results.filter((r): r is CandidateResult => r !== undefined);
   const winner = Number.isFinite(best) ? results[best] : undefined;
