@@ -26,7 +26,8 @@ const CANCELS = arg('cancels', 20);
 const SEED = arg('seed', 24);
 
 const env = { TREASURE_LOOP_STATS: '1' };
-const loop = (c: LspClient) => c.request<{ maxBlockMs: number; p99Ms: number; rssMB: number; heapMB: number }>('treasure/loopStats', null);
+interface QueueStats { run: number; coalesced: number; busy: number; preempted: number; cancelled: number; longest: Record<string, { waitMs: number; runMs: number }> }
+const loop = (c: LspClient) => c.request<{ maxBlockMs: number; p99Ms: number; rssMB: number; heapMB: number; queue: QueueStats }>('treasure/loopStats', null);
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
@@ -35,13 +36,17 @@ const r0 = (x: number) => Math.round(x);
 const line = (s: string) => console.log(s);
 
 async function fuzzSection(): Promise<void> {
-  const { client, settings } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, env });
+  // the tiny model for every request, those without a document (generate) too: initializationOptions
+  const { client, settings } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, initSettings: { model: { path: TINY_MODEL } }, env });
   await loop(client);
   const t0 = performance.now();
   const r = await fuzz(client, SEED, MESSAGES, { maxWait: 60_000 });
   const secs = (performance.now() - t0) / 1000;
   const l = client.exited === null ? await loop(client) : undefined;
+  const q = l?.queue;
   line(`fuzz: ${r.messages} messages (${r.requests} requests, seed ${SEED}) in ${secs.toFixed(1)} s: server ${r.alive ? 'alive' : `DIED (${client.exited})`}, ${r.unanswered} unanswered, ${r.over2s} replies over 2 s, slowest ${r0(r.slowest.ms)} ms (${r.slowest.kind}); longest event-loop block ${l?.maxBlockMs ?? '?'} ms (p99 ${l?.p99Ms ?? '?'} ms)`);
+  if (q) line(`  model queue: ${q.run} jobs run, ${q.coalesced} joined an identical one, ${q.busy} answered busy, ${q.preempted} speculative fixes preempted, ${q.cancelled} cancelled before they started; longest wait/run by kind: ${Object.entries(q.longest).map(([k, v]) => `${k} ${v.waitMs}/${v.runMs} ms`).join(', ')}`);
+  for (const s of r.slow.sort((a, b) => b.ms - a.ms).slice(0, 12)) line(`  slow: ${s.ms} ms, batch ${s.batch}: ${s.what}`);
   line(`  kinds: ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   // a normal fix afterwards, with the shipped model (the tiny model's result must not be served)
   const uri = 'file:///after-fuzz/missing_colon.py';

@@ -40,6 +40,7 @@ import { describeDevice } from './device';
 import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
 import { loadEngine, stopEngines, type EngineHandle } from './engine-host';
 import { analyzeOffThread, stopAnalysisThread } from './analysis-thread';
+import { BusyError, ModelQueue, type Priority } from './model-queue';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -74,6 +75,8 @@ const MAX_PROMPT_CHARS = 200_000;
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 const invalidParams = (why: string) => new ResponseError(ErrorCodes.InvalidParams, why);
+/** A model request that could not start within its budget (model-queue.ts): said so, at once. */
+const busyReply = (e: BusyError) => new ResponseError(LSPErrorCodes.RequestFailed, e.message);
 
 /** Categories worth showing in an action title. */
 const TITLE_KEYS: MarkerKey[] = ['task', 'code_type', 'domain', 'error_type', 'length_bucket'];
@@ -295,14 +298,8 @@ export function startServer(connection: Connection): void {
     return e;
   }
 
-  // One decode at a time: the CPU is shared, and a queued request cancelled before its turn never runs.
-  let queue: Promise<unknown> = Promise.resolve();
-  function serialized<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const go = () => (signal?.aborted ? Promise.reject(new DecodeAbortedError()) : fn());
-    const run = queue.then(go, go);
-    queue = run.catch(() => undefined);
-    return run;
-  }
+  // One model job at a time, what the user asked for first, and no unbounded wait (model-queue.ts).
+  const modelQueue = new ModelQueue();
 
   /**
    * A request's work under its cancellation token: the answer is -32800 (RequestCancelled) as soon as
@@ -325,7 +322,7 @@ export function startServer(connection: Connection): void {
   /** Fixes by action and settings, each for one document revision; cleared on close and on a settings change. */
   const fixCache = new Map<string, { rev: string; result: Computed }>();
 
-  async function computeFix(doc: TextDocument, data: CodeActionData, signal: AbortSignal): Promise<Computed> {
+  async function computeFix(doc: TextDocument, data: CodeActionData, signal: AbortSignal, priority: Priority = 'interactive', maxWaitMs?: number): Promise<Computed> {
     const rev = revisionOf(doc.uri);
     const text = doc.getText();
     const version = doc.version;
@@ -334,7 +331,8 @@ export function startServer(connection: Connection): void {
     const cached = fixCache.get(key);
     if (cached && cached.rev === rev) return cached.result;
     const engine = await engineFor(settings);
-    const outcome = await serialized(() =>
+    // the same fix of the same revision asked for twice (listed, then chosen) runs once
+    const outcome = await modelQueue.run('fix', (shared) =>
       engine.fixDetailed({
         text,
         languageId: doc.languageId,
@@ -347,9 +345,9 @@ export function startServer(connection: Connection): void {
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
         verify: data.kind === 'rewriteFunction' && trusted && savedFile(doc.uri) ? { root: defaultRoot(pathOf(doc.uri)!), trusted: true } : undefined,
-        signal,
+        signal: shared,
       }),
-      signal,
+      { signal, priority, maxWaitMs, key: `${key}\u0000${rev}` },
     );
     const result: Computed = { fix: outcome.fix, reason: outcome.reason };
     log(
@@ -392,6 +390,7 @@ export function startServer(connection: Connection): void {
         return await codeActions(params, signal);
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof BusyError) throw busyReply(e);
         report('codeAction', e);
         return [];
       }
@@ -443,6 +442,8 @@ export function startServer(connection: Connection): void {
       if (t) add({ ...base, kind: 'rewriteFunction', line: range.start.line }, t, []);
     }
     const actions: CodeAction[] = [];
+    // the list waits for its speculative fixes at most EAGER_FIX_MS in all (not per action)
+    const eagerUntil = performance.now() + EAGER_FIX_MS;
     for (const { data, target, diagnostics } of out) {
       const given = mergeMarkers({ settings: settingsMarkers, context: contextMarkers(a, target, 'CodeFix') }).markers;
       const kind = data.kind === 'fix' ? CodeActionKinds.fix : CodeActionKinds.rewriteFunction;
@@ -454,14 +455,16 @@ export function startServer(connection: Connection): void {
       action.data = data;
       const cached = cachedFix(doc, data, settings);
       if (cached) withEdit(action, doc, data, cached);
-      else if (resolveEdit && data.kind === 'fix' && (data.syntax || target.errorType === 'syntax_error')) {
+      else if (resolveEdit && data.kind === 'fix' && (data.syntax || target.errorType === 'syntax_error') && eagerUntil - performance.now() > 0) {
         // a syntax error's fix is searched for and proven now (usually well under a second), so the title
         // says what proved it; one that takes longer is resolved when chosen
-        const computing = computeFix(doc, data, signal).catch((e: unknown) => {
-          if (!(e instanceof DecodeAbortedError)) report('codeAction', e);
+        // (background: it waits behind what the user asked for, and is dropped if it cannot start in time)
+        const left = eagerUntil - performance.now();
+        const computing = computeFix(doc, data, signal, 'background', left).catch((e: unknown) => {
+          if (!(e instanceof DecodeAbortedError) && !(e instanceof BusyError)) report('codeAction', e);
           return null;
         });
-        const r = await Promise.race([computing, new Promise<null>((res) => setTimeout(() => res(null), EAGER_FIX_MS))]);
+        const r = await Promise.race([computing, new Promise<null>((res) => setTimeout(() => res(null), left))]);
         await settle(); // what the client sent behind the request (a change, a close) is read first
         if (revisionOf(doc.uri) !== data.rev) continue;
         if (r?.fix) withEdit(action, doc, data, r.fix);
@@ -518,6 +521,7 @@ export function startServer(connection: Connection): void {
         return withEdit(action, doc, data, r.fix);
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof BusyError) throw busyReply(e);
         report('resolve', e);
         return action;
       }
@@ -635,14 +639,16 @@ export function startServer(connection: Connection): void {
         // with or without a document, the same trust rule (restrict) applies to the settings
         const settings = doc ? await settingsFor(doc) : restrict(resolveSettings(globalSettings));
         const engine = await engineFor(settings);
-        const r = await serialized(
-          () => engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
-          signal,
+        const r = await modelQueue.run(
+          'generate',
+          (shared) => engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal: shared }),
+          { signal },
         );
         // undefined members (no dropped lines, no cut) are left out of the JSON
         return { text: r.text, markers: r.markers as MarkerReport as GenerateResult['markers'], latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof BusyError) throw busyReply(e);
         report('generate', e);
         return null;
       }
@@ -678,9 +684,10 @@ export function startServer(connection: Connection): void {
           if (revisionOf(uri) !== rev) return null;
           if (cur !== text && !(await analyze(cur, lang)).issues.some((i) => i.start.row >= t.region.startLine && i.start.row <= t.region.endLine)) continue;
           const input = cur;
-          const outcome = await serialized(
-            () => engine.fixDetailed({ text: input, languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal }),
-            signal,
+          const outcome = await modelQueue.run(
+            'fixAll',
+            (shared) => engine.fixDetailed({ text: input, languageId: doc.languageId, line: t.line, markers: p.markers, settingsMarkers: settings.markers, path: pathOf(doc.uri), maxTokens: settings.maxFixTokens, signal: shared }),
+            { signal },
           );
           if (!outcome.fix || !outcome.fix.verified) continue;
           cur = outcome.fix.fixed;
@@ -694,6 +701,7 @@ export function startServer(connection: Connection): void {
         return { uri: doc.uri, version, edits, fixes };
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof BusyError) throw busyReply(e);
         report('fixAll', e);
         return null;
       }
@@ -714,7 +722,7 @@ export function startServer(connection: Connection): void {
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     connection.onRequest('treasure/loopStats', () => {
-      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
+      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), queue: { ...modelQueue.counts, longest: Object.fromEntries(modelQueue.longest) } };
       h.reset();
       return r;
     });

@@ -193,7 +193,7 @@ describe('the server under attack', () => {
   });
 
   test('seeded fuzz (600 messages, tiny model): no crash, every request answered; then a real fix is right (no stale "no fix" from the tiny model)', { timeout: LIMIT }, async () => {
-    const { client, settings } = await serve({ trusted: true, settings: { model: { path: TINY_MODEL } } });
+    const { client, settings } = await serve({ trusted: true, settings: { model: { path: TINY_MODEL } }, initSettings: { model: { path: TINY_MODEL } } });
     const report = await fuzz(client, 24, 600);
     assert.ok(report.alive, `the server died: ${client.stderr}`);
     assert.equal(report.unanswered, 0, JSON.stringify(report));
