@@ -27,7 +27,10 @@ const SEED = arg('seed', 24);
 
 const env = { TREASURE_LOOP_STATS: '1' };
 interface QueueStats { run: number; coalesced: number; busy: number; preempted: number; cancelled: number; longest: Record<string, { waitMs: number; runMs: number }> }
-const loop = (c: LspClient) => c.request<{ maxBlockMs: number; p99Ms: number; rssMB: number; heapMB: number; queue: QueueStats }>('treasure/loopStats', null);
+interface Loop { maxBlockMs: number; p99Ms: number; longest: { wallMs: number; cpuMs: number; waitMs: number } | null; maxCpuBlockMs: number | null; rssMB: number; heapMB: number; queue: QueueStats }
+const loop = (c: LspClient) => c.request<Loop>('treasure/loopStats', null);
+/** The longest block and what it was: the server's thread running, or waiting for a CPU (schedstat). */
+const block = (l: Loop | undefined) => (l ? `${l.maxBlockMs} ms${l.longest ? ` (the longest tick gap ${l.longest.wallMs} ms: ${l.longest.cpuMs} ms running, ${l.longest.waitMs} ms waiting for a CPU; the most the server's thread ran between two ticks: ${l.maxCpuBlockMs} ms)` : ''}` : '?');
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
@@ -44,7 +47,7 @@ async function fuzzSection(): Promise<void> {
   const secs = (performance.now() - t0) / 1000;
   const l = client.exited === null ? await loop(client) : undefined;
   const q = l?.queue;
-  line(`fuzz: ${r.messages} messages (${r.requests} requests, seed ${SEED}) in ${secs.toFixed(1)} s: server ${r.alive ? 'alive' : `DIED (${client.exited})`}, ${r.unanswered} unanswered, ${r.over2s} replies over 2 s, slowest ${r0(r.slowest.ms)} ms (${r.slowest.kind}); longest event-loop block ${l?.maxBlockMs ?? '?'} ms (p99 ${l?.p99Ms ?? '?'} ms)`);
+  line(`fuzz: ${r.messages} messages (${r.requests} requests, seed ${SEED}) in ${secs.toFixed(1)} s: server ${r.alive ? 'alive' : `DIED (${client.exited})`}, ${r.unanswered} unanswered, ${r.over2s} replies over 2 s, slowest ${r0(r.slowest.ms)} ms (${r.slowest.kind}); longest event-loop block ${block(l)}, p99 ${l?.p99Ms ?? '?'} ms`);
   if (q) line(`  model queue: ${q.run} jobs run, ${q.coalesced} joined an identical one, ${q.busy} answered busy, ${q.preempted} speculative fixes preempted, ${q.cancelled} cancelled before they started; longest wait/run by kind: ${Object.entries(q.longest).map(([k, v]) => `${k} ${v.waitMs}/${v.runMs} ms`).join(', ')}`);
   for (const s of r.slow.sort((a, b) => b.ms - a.ms).slice(0, 12)) line(`  slow: ${s.ms} ms, batch ${s.batch}: ${s.what}`);
   line(`  kinds: ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
@@ -79,7 +82,7 @@ async function raceSection(): Promise<void> {
     line(`races, ${kind}: ${RACES} (${TEXTS} distinct documents) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${stale} stale edits; the fix after each race: ${fresh} right for the new text, ${wrong} wrong, ${RACES - fresh - wrong} no edit`);
   }
   const l = await loop(client);
-  line(`  longest event-loop block during the races: ${l.maxBlockMs} ms`);
+  line(`  longest event-loop block during the races: ${block(l)}`);
   await client.shutdown();
 }
 
@@ -150,7 +153,7 @@ async function soakSection(): Promise<void> {
   const end = rssMB(pid);
   const l = await loop(client);
   line(`  server heap ${l.heapMB} MB at the end`);
-  line(`soak: ${SOAK} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS after the ${warmup}-request warm-up ${afterWarmup.toFixed(0)} MB, at the end ${end.toFixed(0)} MB (${(((end - afterWarmup) / afterWarmup) * 100).toFixed(1)}%); samples ${samples.map((x) => x.toFixed(0)).join(', ')} MB; longest event-loop block ${l.maxBlockMs} ms`);
+  line(`soak: ${SOAK} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS after the ${warmup}-request warm-up ${afterWarmup.toFixed(0)} MB, at the end ${end.toFixed(0)} MB (${(((end - afterWarmup) / afterWarmup) * 100).toFixed(1)}%); samples ${samples.map((x) => x.toFixed(0)).join(', ')} MB; longest event-loop block ${block(l)}`);
   await client.shutdown();
 }
 
@@ -173,7 +176,7 @@ async function hugeSection(): Promise<void> {
   const rss = rssMB(pid);
   const l = await loop(client);
   const typing = times.slice(1);
-  line(`huge: a ${(big.length / 2 ** 20).toFixed(1)} MB document, 10 keystrokes with a codeAction each: slowest codeAction while typing ${r0(Math.max(...typing))} ms (p50 ${r0(pct(typing, 50))} ms); the first, behind the 5 MB didOpen, ${r0(times[0]!)} ms; server RSS ${rss.toFixed(0)} MB; longest event-loop block ${l.maxBlockMs} ms (reading the 5 MB didOpen)`);
+  line(`huge: a ${(big.length / 2 ** 20).toFixed(1)} MB document, 10 keystrokes with a codeAction each: slowest codeAction while typing ${r0(Math.max(...typing))} ms (p50 ${r0(pct(typing, 50))} ms); the first, behind the 5 MB didOpen, ${r0(times[0]!)} ms; server RSS ${rss.toFixed(0)} MB; longest event-loop block ${block(l)} (reading the 5 MB didOpen)`);
   client.notify('textDocument/didClose', { textDocument: { uri } });
   // the largest document still served: its parse is the longest block a code action makes
   const atCap = unit.repeat(Math.floor(MAX_DOCUMENT_CHARS / unit.length));
@@ -186,7 +189,7 @@ async function hugeSection(): Promise<void> {
     client.notify('textDocument/didChange', { textDocument: { uri: 'file:///huge/at-cap.py', version: k + 2 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '#' }] });
   }
   const lc = await loop(client);
-  line(`  a ${atCap.length.toLocaleString('en-US')}-character document (the largest served), 5 edits with a codeAction each: slowest ${r0(Math.max(...capTimes))} ms (p50 ${r0(pct(capTimes, 50))} ms); longest event-loop block ${lc.maxBlockMs} ms; RSS ${rssMB(pid).toFixed(0)} MB`);
+  line(`  a ${atCap.length.toLocaleString('en-US')}-character document (the largest served), 5 edits with a codeAction each: slowest ${r0(Math.max(...capTimes))} ms (p50 ${r0(pct(capTimes, 50))} ms); longest event-loop block ${block(lc)}; RSS ${rssMB(pid).toFixed(0)} MB`);
   client.notify('textDocument/didClose', { textDocument: { uri: 'file:///huge/at-cap.py' } });
   const one = `x = (${'1 + '.repeat(2 ** 18)}1`; // a 1 MB single line
   open(client, 'file:///huge/line.py', one);
@@ -196,7 +199,7 @@ async function hugeSection(): Promise<void> {
   s = performance.now();
   for (const a of actions.filter((x) => x.kind === 'quickfix.treasure')) await client.request('codeAction/resolve', a);
   const l2 = await loop(client);
-  line(`  a ${(one.length / 2 ** 20).toFixed(1)} MB single line: codeAction ${r0(offered)} ms (${actions.length} actions), resolve ${r0(performance.now() - s)} ms; longest event-loop block ${l2.maxBlockMs} ms`);
+  line(`  a ${(one.length / 2 ** 20).toFixed(1)} MB single line: codeAction ${r0(offered)} ms (${actions.length} actions), resolve ${r0(performance.now() - s)} ms; longest event-loop block ${block(l2)}`);
   await client.shutdown();
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { analyze, type Analysis } from './context';
 import type { LanguageInfo } from './grammars';
+import { lowerThreadPriority } from './thread-priority';
 
 type Request = { id: number; text: string; language: LanguageInfo; path?: string };
 type Reply = { id: number; analysis?: Analysis; error?: string };
@@ -68,6 +69,7 @@ export function analyzeOffThread(text: string, language: LanguageInfo, path?: st
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === 'treasure-analysis' && parentPort) {
   const port = parentPort;
+  lowerThreadPriority();
   port.on('message', (m: Request) => {
     analyze(m.text, m.language, m.path).then(
       (analysis) => port.postMessage({ id: m.id, analysis } satisfies Reply),

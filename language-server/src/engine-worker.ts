@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeAbortedError } from './decode';
 import { Engine, InputError, ModelError, type EngineOptions } from './engine';
+import { lowerThreadPriority } from './thread-priority';
 
 export type WorkerRequest = { id: number; kind: 'fix' | 'generate'; req: object } | { abort: number };
 export type ErrorKind = 'aborted' | 'input' | 'model' | 'other';
@@ -22,6 +23,7 @@ export function errorKind(e: unknown): ErrorKind {
 async function serve(): Promise<void> {
   const port = parentPort!;
   const send = (m: WorkerReply) => port.postMessage(m);
+  lowerThreadPriority(); // before the model's session makes its own threads: they inherit it
   let engine: Engine;
   try {
     engine = await Engine.load(workerData as EngineOptions);

@@ -22,7 +22,6 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MAX_DOCUMENT_CHARS, cleanDiagnostic, requestRange, validLanguageId, validPosition } from './bounds';
 import {
   analyze,
@@ -41,6 +40,7 @@ import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, typ
 import { loadEngine, stopEngines, type EngineHandle } from './engine-host';
 import { analyzeOffThread, stopAnalysisThread } from './analysis-thread';
 import { BusyError, ModelQueue, type Priority } from './model-queue';
+import { startLoopMonitor } from './loop-monitor';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -719,13 +719,8 @@ export function startServer(connection: Connection): void {
 
   // For the attack benchmark (bench/attack.ts): the longest the event loop was blocked since the last ask.
   if (process.env.TREASURE_LOOP_STATS === '1') {
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
-    connection.onRequest('treasure/loopStats', () => {
-      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), queue: { ...modelQueue.counts, longest: Object.fromEntries(modelQueue.longest) } };
-      h.reset();
-      return r;
-    });
+    const monitor = startLoopMonitor();
+    connection.onRequest('treasure/loopStats', () => ({ ...monitor.take(), queue: { ...modelQueue.counts, longest: Object.fromEntries(modelQueue.longest) } }));
   }
 
   connection.onInitialized(() => {
