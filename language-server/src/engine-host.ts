@@ -8,6 +8,7 @@ import { DecodeAbortedError } from './decode';
 import { Engine, InputError, ModelError, type FixOutcome, type FixRequest, type GenerateRequest, type GenerateResult } from './engine';
 import type { Device, DeviceStatus } from './protocol';
 import type { ErrorKind, WorkerReply, WorkerRequest } from './engine-worker';
+import { WORKER_RESOURCE_LIMITS } from './worker-limits';
 
 export interface EngineHandle {
   readonly modelDir: string;
@@ -17,6 +18,8 @@ export interface EngineHandle {
   readonly alive?: boolean;
   fixDetailed(req: FixRequest): Promise<FixOutcome>;
   generate(req: GenerateRequest): Promise<GenerateResult>;
+  /** The model thread's V8 heap after a full collection (the attack benchmark's soak); absent in this thread. */
+  memory?(): Promise<{ heapMB: number; youngMB: number; collected: boolean }>;
 }
 
 function rebuild(kind: ErrorKind, message: string): Error {
@@ -49,7 +52,7 @@ export async function stopEngines(): Promise<void> {
 export async function loadEngine(opts: { modelDir: string; device: Device }): Promise<EngineHandle> {
   const file = workerFile();
   if (!file) return Engine.load(opts);
-  const worker = new Worker(file, { workerData: opts });
+  const worker = new Worker(file, { workerData: opts, resourceLimits: WORKER_RESOURCE_LIMITS });
   workers.add(worker);
   worker.on('exit', () => workers.delete(worker));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -92,8 +95,17 @@ export async function loadEngine(opts: { modelDir: string; device: Device }): Pr
       worker.postMessage({ id, kind, req: plain } satisfies WorkerRequest);
     });
   };
+  const memory = () => {
+    if (dead) return Promise.reject(dead);
+    const id = next++;
+    return new Promise<{ heapMB: number; youngMB: number; collected: boolean }>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ memory: id } satisfies WorkerRequest);
+    });
+  };
   return {
     ...info,
+    memory,
     get alive() { return !dead; },
     fixDetailed: (req) => call<FixOutcome>('fix', req),
     generate: (req) => call<GenerateResult>('generate', req),

@@ -6,9 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeAbortedError } from './decode';
 import { Engine, InputError, ModelError, type EngineOptions } from './engine';
-import { lowerThreadPriority } from './thread-priority';
+import { lowerThreadPriority } from './worker-limits';
+import { threadMemory } from './loop-monitor';
 
-export type WorkerRequest = { id: number; kind: 'fix' | 'generate'; req: object } | { abort: number };
+export type WorkerRequest = { id: number; kind: 'fix' | 'generate'; req: object } | { abort: number } | { memory: number };
 export type ErrorKind = 'aborted' | 'input' | 'model' | 'other';
 export type WorkerReply =
   | { ready: { modelDir: string; device: string; deviceInfo?: unknown } }
@@ -34,6 +35,10 @@ async function serve(): Promise<void> {
   send({ ready: { modelDir: engine.modelDir, device: engine.device, deviceInfo: engine.deviceInfo } });
   const running = new Map<number, AbortController>();
   port.on('message', (m: WorkerRequest) => {
+    if ('memory' in m) {
+      send({ id: m.memory, value: threadMemory() });
+      return;
+    }
     if ('abort' in m) {
       running.get(m.abort)?.abort();
       return;

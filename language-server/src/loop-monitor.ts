@@ -6,6 +6,7 @@
 // in the run queue, in nanoseconds, for this thread alone.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const TICK_MS = 10;
 
@@ -67,4 +68,14 @@ export function startLoopMonitor(): { take: () => LoopStats } {
       return r;
     },
   };
+}
+
+/** This thread's V8 heap after a full collection where gc is exposed (node --expose-gc: the attack
+ * benchmark's soak), and the size of its young generation (committed, collected or not). */
+export function threadMemory(): { heapMB: number; youngMB: number; collected: boolean } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const young = getHeapSpaceStatistics().filter((s) => s.space_name === 'new_space' || s.space_name === 'new_large_object_space').reduce((n, s) => n + s.space_size, 0);
+  const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  return { heapMB: mb(process.memoryUsage().heapUsed), youngMB: mb(young), collected: !!gc };
 }

@@ -38,9 +38,9 @@ import { DecodeAbortedError } from './decode';
 import { describeDevice } from './device';
 import { InputError, ModelError, defaultModelDir, markersAt, type FixResult, type MarkerReport } from './engine';
 import { loadEngine, stopEngines, type EngineHandle } from './engine-host';
-import { analyzeOffThread, stopAnalysisThread } from './analysis-thread';
+import { analysisThreadMemory, analyzeOffThread, stopAnalysisThread } from './analysis-thread';
 import { BusyError, ModelQueue, type Priority } from './model-queue';
-import { startLoopMonitor } from './loop-monitor';
+import { startLoopMonitor, threadMemory } from './loop-monitor';
 import { resolveLanguage, type LanguageInfo } from './grammars';
 import { mergeMarkers, orderedEntries, sanitizeMarkers, type MarkerKey, type Markers } from './markers';
 import { loadableGrammars } from './parsing';
@@ -720,7 +720,12 @@ export function startServer(connection: Connection): void {
   // For the attack benchmark (bench/attack.ts): the longest the event loop was blocked since the last ask.
   if (process.env.TREASURE_LOOP_STATS === '1') {
     const monitor = startLoopMonitor();
-    connection.onRequest('treasure/loopStats', () => ({ ...monitor.take(), queue: { ...modelQueue.counts, longest: Object.fromEntries(modelQueue.longest) } }));
+    connection.onRequest('treasure/loopStats', async (p: { memory?: boolean } | null) => ({
+      ...monitor.take(),
+      queue: { ...modelQueue.counts, longest: Object.fromEntries(modelQueue.longest) },
+      // { memory: true }: every thread's V8 heap after a full collection (node --expose-gc), then the RSS
+      ...(p?.memory ? { threads: { main: threadMemory(), analysis: await analysisThreadMemory(), models: await Promise.all([...loadedEngines.values()].map((e) => e.memory?.() ?? null)) }, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } : {}),
+    }));
   }
 
   connection.onInitialized(() => {
