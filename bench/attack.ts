@@ -1,7 +1,7 @@
 // The full attack campaign on the language server (issue 24): prints its figures. The standing suite
 // (test/server/attack/attack.test.ts) asserts the same invariants on a smaller sample.
 //
-//   npx tsx bench/attack.ts [--messages 10000] [--races 200] [--texts 20] [--soak 10000] [--cancels 20] [--seed 24]
+//   npx tsx bench/attack.ts [--messages 10000] [--races 200] [--texts 20] [--soak 10000] [--soak-warmup 10000] [--cancels 20] [--seed 24] [--only=fuzz,races,cancel,soak,huge]
 //
 // Needs the build (dist/server.js) and the shipped model. The fuzz and the soak run on the tiny test
 // model (their fixes are cheap); the races and cancellation on the shipped one (they need real edits).
@@ -22,6 +22,9 @@ const MESSAGES = arg('messages', 10_000);
 const RACES = arg('races', 200);
 const TEXTS = arg('texts', 20);
 const SOAK = arg('soak', 10_000);
+// the young generations of the server's V8 heaps grow with the allocation rate for the first few
+// thousand requests of this workload and then stay (the soak prints each thread's size at both ends)
+const SOAK_WARMUP = arg('soak-warmup', 10_000);
 const CANCELS = arg('cancels', 20);
 const SEED = arg('seed', 24);
 
@@ -118,18 +121,27 @@ async function cancelSection(): Promise<void> {
 }
 
 async function soakSection(): Promise<void> {
-  const { client } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, env });
+  // --expose-gc: the memory probe (loopStats { memory: true }) collects every thread's garbage before
+  // it reads the live heaps, so that a leak (live memory that grows) is told from garbage not yet collected
+  const { client } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, env, nodeArgs: ['--expose-gc'] });
   const pid = client.proc.pid!;
+  type Mem = { heapMB: number; youngMB: number };
+  const probe = async () => {
+    const raw = rssMB(pid);
+    const l = await client.request<Loop & { threads: { main: Mem; analysis: Mem | null; models: (Mem | null)[] } }>('treasure/loopStats', { memory: true });
+    const threads = [['main', l.threads.main], ['analysis', l.threads.analysis], ...l.threads.models.map((m, i) => [`model ${i + 1}`, m] as const)] as const;
+    return { raw, collected: l.rssMB, loop: l, threads: threads.filter(([, m]) => m).map(([n, m]) => `${n} ${m!.heapMB}/${m!.youngMB}`).join(', ') };
+  };
   const uri = 'file:///soak/a.py';
   let text = readFileSync(join(root, 'test/fixtures/samples/below_zero.py'), 'utf8');
   open(client, uri, text);
   let version = 1;
-  const warmup = Math.min(1000, Math.floor(SOAK / 10));
-  let afterWarmup = NaN;
+  const total = SOAK_WARMUP + SOAK;
   const samples: number[] = [];
   const latencies: number[] = [];
+  let atWarmup: Awaited<ReturnType<typeof probe>> | undefined;
   const t0 = performance.now();
-  for (let i = 0; i < SOAK; i++) {
+  for (let i = 0; i < total; i++) {
     const k = i % 10;
     const s = performance.now();
     if (k < 5) await codeActions(client, uri, i % 14);
@@ -146,14 +158,16 @@ async function soakSection(): Promise<void> {
       if (a && i % 100 === 8) await client.request('codeAction/resolve', a);
       client.notify('textDocument/didClose', { textDocument: { uri: u } });
     } else await client.request('treasure/status', null);
-    latencies.push(performance.now() - s);
-    if (i + 1 === warmup) afterWarmup = rssMB(pid);
-    if ((i + 1) % Math.max(1, Math.floor(SOAK / 10)) === 0) samples.push(rssMB(pid));
+    if (i >= SOAK_WARMUP) latencies.push(performance.now() - s);
+    if (i + 1 === SOAK_WARMUP) atWarmup = await probe();
+    if ((i + 1) % Math.max(1, Math.floor(total / 20)) === 0) samples.push(rssMB(pid));
   }
-  const end = rssMB(pid);
-  const l = await loop(client);
-  line(`  server heap ${l.heapMB} MB at the end`);
-  line(`soak: ${SOAK} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS after the ${warmup}-request warm-up ${afterWarmup.toFixed(0)} MB, at the end ${end.toFixed(0)} MB (${(((end - afterWarmup) / afterWarmup) * 100).toFixed(1)}%); samples ${samples.map((x) => x.toFixed(0)).join(', ')} MB; longest event-loop block ${block(l)}`);
+  const end = await probe();
+  const l = end.loop; // since the warm-up's probe: the measured part
+  const pctOf = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)}%`;
+  line(`soak: ${SOAK} requests after a ${SOAK_WARMUP}-request warm-up, in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS at the end of the warm-up ${atWarmup!.raw.toFixed(0)} MB, at the end ${end.raw.toFixed(0)} MB (${pctOf(atWarmup!.raw, end.raw)}); after a full GC in every thread ${atWarmup!.collected} -> ${end.collected} MB (${pctOf(atWarmup!.collected, end.collected)}); longest event-loop block ${block(l)}`);
+  line(`  live heap/young generation MB by thread, end of warm-up: ${atWarmup!.threads}; at the end: ${end.threads}`);
+  line(`  RSS every ${Math.floor(total / 20)} requests (warm-up included): ${samples.map((x) => x.toFixed(0)).join(', ')} MB`);
   await client.shutdown();
 }
 
@@ -204,7 +218,7 @@ async function hugeSection(): Promise<void> {
 }
 
 void (async () => {
-  line(`bench/attack.ts: --messages ${MESSAGES} --races ${RACES} --texts ${TEXTS} --soak ${SOAK} --cancels ${CANCELS} --seed ${SEED} (node ${process.version}, model ${SHIPPED_MODEL.replace(root + '/', '')})`);
+  line(`bench/attack.ts: --messages ${MESSAGES} --races ${RACES} --texts ${TEXTS} --soak ${SOAK} --soak-warmup ${SOAK_WARMUP} --cancels ${CANCELS} --seed ${SEED} (node ${process.version}, model ${SHIPPED_MODEL.replace(root + '/', '')})`);
   const only = (process.argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
   const sections: [string, () => Promise<void>][] = [['fuzz', fuzzSection], ['races', raceSection], ['cancel', cancelSection], ['soak', soakSection], ['huge', hugeSection]];
   for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();
