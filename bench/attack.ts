@@ -91,17 +91,19 @@ async function raceSection(): Promise<void> {
 
 async function cancelSection(): Promise<void> {
   const { client } = await startServer({ trusted: true, env });
+  // the model's rewrites ("Fix this function" of code that parses): a syntax error's fix is computed
+  // while the actions are listed, and its resolve joins that run (model-queue.ts) instead of a fresh one
   const actionFor = async (name: string, body: string) => {
     open(client, `file:///cancel/${name}.py`, body);
-    return (await codeActions(client, `file:///cancel/${name}.py`, 0)).find((a) => a.kind === 'quickfix.treasure')!;
+    return (await codeActions(client, `file:///cancel/${name}.py`, 0)).find((a) => a.kind === 'refactor.rewrite.treasure')!;
   };
-  await client.request('codeAction/resolve', await actionFor('warm', 'def warm(a)\n    return a\n'));
+  await client.request('codeAction/resolve', await actionFor('warm', 'def warm(a):\n    return a\n'));
   const running: number[] = [];
   const queued: number[] = [];
   let other = 0;
   for (let i = 0; i < CANCELS; i++) {
-    const a1 = await actionFor(`one${i}`, `def one_${i}(a, b, c)\n    total = a + b + c\n    return total * ${i + 2} - a\n`);
-    const a2 = await actionFor(`two${i}`, `def two_${i}(x, y)\n    z = x * y\n    return z + x - ${i}\n`);
+    const a1 = await actionFor(`one${i}`, `def one_${i}(a, b, c):\n    total = a + b + c\n    return total * ${i + 2} - a\n`);
+    const a2 = await actionFor(`two${i}`, `def two_${i}(x, y):\n    z = x * y\n    return z + x - ${i}\n`);
     const p1 = client.call('codeAction/resolve', a1);
     const p2 = client.call('codeAction/resolve', a2);
     await new Promise((r) => setTimeout(r, 30));

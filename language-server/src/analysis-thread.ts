@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { analyze, type Analysis } from './context';
 import type { LanguageInfo } from './grammars';
-import { WORKER_RESOURCE_LIMITS, lowerThreadPriority } from './worker-limits';
+import { lowerThreadPriority } from './worker-limits';
 import { threadMemory } from './loop-monitor';
 
 type Request = { id: number; text: string; language: LanguageInfo; path?: string } | { id: number; memory: true };
@@ -26,7 +26,7 @@ function workerFile(): string | undefined {
 }
 
 function start(file: string): Worker {
-  const w = new Worker(file, { workerData: { role: 'treasure-analysis' }, resourceLimits: WORKER_RESOURCE_LIMITS });
+  const w = new Worker(file, { workerData: { role: 'treasure-analysis' } });
   w.unref();
   w.on('message', (m: Reply) => {
     const p = pending.get(m.id);

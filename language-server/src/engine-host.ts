@@ -8,7 +8,6 @@ import { DecodeAbortedError } from './decode';
 import { Engine, InputError, ModelError, type FixOutcome, type FixRequest, type GenerateRequest, type GenerateResult } from './engine';
 import type { Device, DeviceStatus } from './protocol';
 import type { ErrorKind, WorkerReply, WorkerRequest } from './engine-worker';
-import { WORKER_RESOURCE_LIMITS } from './worker-limits';
 
 export interface EngineHandle {
   readonly modelDir: string;
@@ -52,7 +51,7 @@ export async function stopEngines(): Promise<void> {
 export async function loadEngine(opts: { modelDir: string; device: Device }): Promise<EngineHandle> {
   const file = workerFile();
   if (!file) return Engine.load(opts);
-  const worker = new Worker(file, { workerData: opts, resourceLimits: WORKER_RESOURCE_LIMITS });
+  const worker = new Worker(file, { workerData: opts });
   workers.add(worker);
   worker.on('exit', () => workers.delete(worker));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -1,19 +1,18 @@
-// What the server's worker threads (the model's, the analysis's) may take.
-// CPU: they run at a lower priority than the server's own thread (nice +10 on Linux, per thread): on a
-// busy machine the thread that reads the client's messages, answers cancellations and lists code
-// actions gets a CPU first, and a model step or a parse waits instead. Child processes (the parsers
-// that prove a fix) inherit it from the thread that starts them. TREASURE_WORKER_NICE=0 keeps the
-// normal priority.
-// Memory: each thread is a V8 heap of its own, whose young generation grows with the allocation rate
-// (the model's thread to 32 MB, where the live heap is ~10 MB) and stays there: the soak saw RSS climb
-// ~40 MB over its first 10,000 requests with flat live heaps. A worker's young generation is capped.
+// The CPU priority of the server's worker threads (the model's, the analysis's).
+// TREASURE_WORKER_NICE=N runs them at nice N (Linux, per thread; never higher than they run), so
+// that the thread that reads the client's messages gets a CPU before a model step or a parse; child
+// processes (the parsers that prove a fix) inherit it. Off by default: on the 2-core VM of the attack
+// benchmark, shared with other jobs (load 10-12), nice 10 did not shorten the longest event-loop block
+// (the server's thread never ran more than ~10 ms at a time; its blocks were waits for a CPU the other
+// processes held) and made model requests slower (fuzz 67-131 s vs 56-78 s; more replies over 2 s).
+// (Their memory is not capped: with resourceLimits { maxYoungGenerationSizeMb: 8 } the model's thread,
+// searching fixes of a 300,000-character line, spent 3 minutes in garbage collection and was then
+// terminated for reaching its limit. Their young generations grew to 32 MB in the soak and stayed; the
+// attack benchmark's soak prints them.)
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import type { ResourceLimits } from 'node:worker_threads';
 
-/** For new Worker(..., { resourceLimits }): a young generation of at most this many MB. */
-export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
-
+/** The nice value the test and the benchmark ask for with TREASURE_WORKER_NICE. */
 export const WORKER_NICE = 10;
 
 /** This thread's id on Linux (/proc/thread-self -> <pid>/task/<tid>), or undefined elsewhere. */
@@ -27,7 +26,7 @@ export function threadId(): number | undefined {
 }
 
 /** Lowers the calling thread's priority to `nice` (never raises it); returns the nice value it has. */
-export function lowerThreadPriority(nice = Number(process.env.TREASURE_WORKER_NICE ?? WORKER_NICE)): number | undefined {
+export function lowerThreadPriority(nice = Number(process.env.TREASURE_WORKER_NICE ?? 0)): number | undefined {
   const tid = threadId();
   if (tid === undefined || !Number.isFinite(nice)) return undefined;
   try {
