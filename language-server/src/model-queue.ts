@@ -144,7 +144,6 @@ export class ModelQueue {
       this.counts.busy++;
       job.settle.reject(this.busy(job.label, Math.max(0, ahead)));
     }, Math.max(0, latestStart - performance.now()));
-    job.timer.unref?.();
   }
 
   private remove(job: Job): void {
