@@ -1,7 +1,7 @@
 // The full attack campaign on the language server (issue 24): prints its figures. The standing suite
 // (test/server/attack/attack.test.ts) asserts the same invariants on a smaller sample.
 //
-//   npx tsx bench/attack.ts [--messages 10000] [--races 200] [--texts 20] [--soak 10000] [--cancels 20] [--seed 24]
+//   npx tsx bench/attack.ts [--messages 10000] [--races 200] [--texts 20] [--soak 10000] [--soak-warmup 10000] [--cancels 20] [--seed 24] [--only=fuzz,races,cancel,soak,huge]
 //
 // Needs the build (dist/server.js) and the shipped model. The fuzz and the soak run on the tiny test
 // model (their fixes are cheap); the races and cancellation on the shipped one (they need real edits).
@@ -22,11 +22,18 @@ const MESSAGES = arg('messages', 10_000);
 const RACES = arg('races', 200);
 const TEXTS = arg('texts', 20);
 const SOAK = arg('soak', 10_000);
+// the young generations of the server's V8 heaps grow with the allocation rate for the first few
+// thousand requests of this workload and then stay (the soak prints each thread's size at both ends)
+const SOAK_WARMUP = arg('soak-warmup', 10_000);
 const CANCELS = arg('cancels', 20);
 const SEED = arg('seed', 24);
 
 const env = { TREASURE_LOOP_STATS: '1' };
-const loop = (c: LspClient) => c.request<{ maxBlockMs: number; p99Ms: number; rssMB: number; heapMB: number }>('treasure/loopStats', null);
+interface QueueStats { run: number; coalesced: number; busy: number; preempted: number; cancelled: number; longest: Record<string, { waitMs: number; runMs: number }> }
+interface Loop { maxBlockMs: number; p99Ms: number; longest: { wallMs: number; cpuMs: number; waitMs: number } | null; maxCpuBlockMs: number | null; rssMB: number; heapMB: number; queue: QueueStats }
+const loop = (c: LspClient) => c.request<Loop>('treasure/loopStats', null);
+/** The longest block and what it was: the server's thread running, or waiting for a CPU (schedstat). */
+const block = (l: Loop | undefined) => (l ? `${l.maxBlockMs} ms${l.longest ? ` (the longest tick gap ${l.longest.wallMs} ms: ${l.longest.cpuMs} ms running, ${l.longest.waitMs} ms waiting for a CPU; the most the server's thread ran between two ticks: ${l.maxCpuBlockMs} ms)` : ''}` : '?');
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
@@ -35,13 +42,17 @@ const r0 = (x: number) => Math.round(x);
 const line = (s: string) => console.log(s);
 
 async function fuzzSection(): Promise<void> {
-  const { client, settings } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, env });
+  // the tiny model for every request, those without a document (generate) too: initializationOptions
+  const { client, settings } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, initSettings: { model: { path: TINY_MODEL } }, env });
   await loop(client);
   const t0 = performance.now();
   const r = await fuzz(client, SEED, MESSAGES, { maxWait: 60_000 });
   const secs = (performance.now() - t0) / 1000;
   const l = client.exited === null ? await loop(client) : undefined;
-  line(`fuzz: ${r.messages} messages (${r.requests} requests, seed ${SEED}) in ${secs.toFixed(1)} s: server ${r.alive ? 'alive' : `DIED (${client.exited})`}, ${r.unanswered} unanswered, ${r.over2s} replies over 2 s, slowest ${r0(r.slowest.ms)} ms (${r.slowest.kind}); longest event-loop block ${l?.maxBlockMs ?? '?'} ms (p99 ${l?.p99Ms ?? '?'} ms)`);
+  const q = l?.queue;
+  line(`fuzz: ${r.messages} messages (${r.requests} requests, seed ${SEED}) in ${secs.toFixed(1)} s: server ${r.alive ? 'alive' : `DIED (${client.exited})`}, ${r.unanswered} unanswered, ${r.over2s} replies over 2 s, slowest ${r0(r.slowest.ms)} ms (${r.slowest.kind}); longest event-loop block ${block(l)}, p99 ${l?.p99Ms ?? '?'} ms`);
+  if (q) line(`  model queue: ${q.run} jobs run, ${q.coalesced} joined an identical one, ${q.busy} answered busy, ${q.preempted} speculative fixes preempted, ${q.cancelled} cancelled before they started; longest wait/run by kind: ${Object.entries(q.longest).map(([k, v]) => `${k} ${v.waitMs}/${v.runMs} ms`).join(', ')}`);
+  for (const s of r.slow.sort((a, b) => b.ms - a.ms).slice(0, 12)) line(`  slow: ${s.ms} ms, batch ${s.batch}: ${s.what}`);
   line(`  kinds: ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   // a normal fix afterwards, with the shipped model (the tiny model's result must not be served)
   const uri = 'file:///after-fuzz/missing_colon.py';
@@ -74,23 +85,25 @@ async function raceSection(): Promise<void> {
     line(`races, ${kind}: ${RACES} (${TEXTS} distinct documents) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${stale} stale edits; the fix after each race: ${fresh} right for the new text, ${wrong} wrong, ${RACES - fresh - wrong} no edit`);
   }
   const l = await loop(client);
-  line(`  longest event-loop block during the races: ${l.maxBlockMs} ms`);
+  line(`  longest event-loop block during the races: ${block(l)}`);
   await client.shutdown();
 }
 
 async function cancelSection(): Promise<void> {
   const { client } = await startServer({ trusted: true, env });
+  // the model's rewrites ("Fix this function" of code that parses): a syntax error's fix is computed
+  // while the actions are listed, and its resolve joins that run (model-queue.ts) instead of a fresh one
   const actionFor = async (name: string, body: string) => {
     open(client, `file:///cancel/${name}.py`, body);
-    return (await codeActions(client, `file:///cancel/${name}.py`, 0)).find((a) => a.kind === 'quickfix.treasure')!;
+    return (await codeActions(client, `file:///cancel/${name}.py`, 0)).find((a) => a.kind === 'refactor.rewrite.treasure')!;
   };
-  await client.request('codeAction/resolve', await actionFor('warm', 'def warm(a)\n    return a\n'));
+  await client.request('codeAction/resolve', await actionFor('warm', 'def warm(a):\n    return a\n'));
   const running: number[] = [];
   const queued: number[] = [];
   let other = 0;
   for (let i = 0; i < CANCELS; i++) {
-    const a1 = await actionFor(`one${i}`, `def one_${i}(a, b, c)\n    total = a + b + c\n    return total * ${i + 2} - a\n`);
-    const a2 = await actionFor(`two${i}`, `def two_${i}(x, y)\n    z = x * y\n    return z + x - ${i}\n`);
+    const a1 = await actionFor(`one${i}`, `def one_${i}(a, b, c):\n    total = a + b + c\n    return total * ${i + 2} - a\n`);
+    const a2 = await actionFor(`two${i}`, `def two_${i}(x, y):\n    z = x * y\n    return z + x - ${i}\n`);
     const p1 = client.call('codeAction/resolve', a1);
     const p2 = client.call('codeAction/resolve', a2);
     await new Promise((r) => setTimeout(r, 30));
@@ -110,18 +123,27 @@ async function cancelSection(): Promise<void> {
 }
 
 async function soakSection(): Promise<void> {
-  const { client } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, env });
+  // --expose-gc: the memory probe (loopStats { memory: true }) collects every thread's garbage before
+  // it reads the live heaps, so that a leak (live memory that grows) is told from garbage not yet collected
+  const { client } = await startServer({ trusted: true, settings: { model: { path: TINY_MODEL } }, env, nodeArgs: ['--expose-gc'] });
   const pid = client.proc.pid!;
+  type Mem = { heapMB: number; youngMB: number };
+  const probe = async () => {
+    const raw = rssMB(pid);
+    const l = await client.request<Loop & { threads: { main: Mem; analysis: Mem | null; models: (Mem | null)[] } }>('treasure/loopStats', { memory: true });
+    const threads = [['main', l.threads.main], ['analysis', l.threads.analysis], ...l.threads.models.map((m, i) => [`model ${i + 1}`, m] as const)] as const;
+    return { raw, collected: l.rssMB, loop: l, threads: threads.filter(([, m]) => m).map(([n, m]) => `${n} ${m!.heapMB}/${m!.youngMB}`).join(', ') };
+  };
   const uri = 'file:///soak/a.py';
   let text = readFileSync(join(root, 'test/fixtures/samples/below_zero.py'), 'utf8');
   open(client, uri, text);
   let version = 1;
-  const warmup = Math.min(1000, Math.floor(SOAK / 10));
-  let afterWarmup = NaN;
+  const total = SOAK_WARMUP + SOAK;
   const samples: number[] = [];
   const latencies: number[] = [];
+  let atWarmup: Awaited<ReturnType<typeof probe>> | undefined;
   const t0 = performance.now();
-  for (let i = 0; i < SOAK; i++) {
+  for (let i = 0; i < total; i++) {
     const k = i % 10;
     const s = performance.now();
     if (k < 5) await codeActions(client, uri, i % 14);
@@ -138,14 +160,16 @@ async function soakSection(): Promise<void> {
       if (a && i % 100 === 8) await client.request('codeAction/resolve', a);
       client.notify('textDocument/didClose', { textDocument: { uri: u } });
     } else await client.request('treasure/status', null);
-    latencies.push(performance.now() - s);
-    if (i + 1 === warmup) afterWarmup = rssMB(pid);
-    if ((i + 1) % Math.max(1, Math.floor(SOAK / 10)) === 0) samples.push(rssMB(pid));
+    if (i >= SOAK_WARMUP) latencies.push(performance.now() - s);
+    if (i + 1 === SOAK_WARMUP) atWarmup = await probe();
+    if ((i + 1) % Math.max(1, Math.floor(total / 20)) === 0) samples.push(rssMB(pid));
   }
-  const end = rssMB(pid);
-  const l = await loop(client);
-  line(`  server heap ${l.heapMB} MB at the end`);
-  line(`soak: ${SOAK} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS after the ${warmup}-request warm-up ${afterWarmup.toFixed(0)} MB, at the end ${end.toFixed(0)} MB (${(((end - afterWarmup) / afterWarmup) * 100).toFixed(1)}%); samples ${samples.map((x) => x.toFixed(0)).join(', ')} MB; longest event-loop block ${l.maxBlockMs} ms`);
+  const end = await probe();
+  const l = end.loop; // since the warm-up's probe: the measured part
+  const pctOf = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)}%`;
+  line(`soak: ${SOAK} requests after a ${SOAK_WARMUP}-request warm-up, in ${((performance.now() - t0) / 1000).toFixed(1)} s (p50/p99/max ${r0(pct(latencies, 50))}/${r0(pct(latencies, 99))}/${r0(Math.max(...latencies))} ms): RSS at the end of the warm-up ${atWarmup!.raw.toFixed(0)} MB, at the end ${end.raw.toFixed(0)} MB (${pctOf(atWarmup!.raw, end.raw)}); after a full GC in every thread ${atWarmup!.collected} -> ${end.collected} MB (${pctOf(atWarmup!.collected, end.collected)}); longest event-loop block ${block(l)}`);
+  line(`  live heap/young generation MB by thread, end of warm-up: ${atWarmup!.threads}; at the end: ${end.threads}`);
+  line(`  RSS every ${Math.floor(total / 20)} requests (warm-up included): ${samples.map((x) => x.toFixed(0)).join(', ')} MB`);
   await client.shutdown();
 }
 
@@ -168,7 +192,7 @@ async function hugeSection(): Promise<void> {
   const rss = rssMB(pid);
   const l = await loop(client);
   const typing = times.slice(1);
-  line(`huge: a ${(big.length / 2 ** 20).toFixed(1)} MB document, 10 keystrokes with a codeAction each: slowest codeAction while typing ${r0(Math.max(...typing))} ms (p50 ${r0(pct(typing, 50))} ms); the first, behind the 5 MB didOpen, ${r0(times[0]!)} ms; server RSS ${rss.toFixed(0)} MB; longest event-loop block ${l.maxBlockMs} ms (reading the 5 MB didOpen)`);
+  line(`huge: a ${(big.length / 2 ** 20).toFixed(1)} MB document, 10 keystrokes with a codeAction each: slowest codeAction while typing ${r0(Math.max(...typing))} ms (p50 ${r0(pct(typing, 50))} ms); the first, behind the 5 MB didOpen, ${r0(times[0]!)} ms; server RSS ${rss.toFixed(0)} MB; longest event-loop block ${block(l)} (reading the 5 MB didOpen)`);
   client.notify('textDocument/didClose', { textDocument: { uri } });
   // the largest document still served: its parse is the longest block a code action makes
   const atCap = unit.repeat(Math.floor(MAX_DOCUMENT_CHARS / unit.length));
@@ -181,7 +205,7 @@ async function hugeSection(): Promise<void> {
     client.notify('textDocument/didChange', { textDocument: { uri: 'file:///huge/at-cap.py', version: k + 2 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '#' }] });
   }
   const lc = await loop(client);
-  line(`  a ${atCap.length.toLocaleString('en-US')}-character document (the largest served), 5 edits with a codeAction each: slowest ${r0(Math.max(...capTimes))} ms (p50 ${r0(pct(capTimes, 50))} ms); longest event-loop block ${lc.maxBlockMs} ms; RSS ${rssMB(pid).toFixed(0)} MB`);
+  line(`  a ${atCap.length.toLocaleString('en-US')}-character document (the largest served), 5 edits with a codeAction each: slowest ${r0(Math.max(...capTimes))} ms (p50 ${r0(pct(capTimes, 50))} ms); longest event-loop block ${block(lc)}; RSS ${rssMB(pid).toFixed(0)} MB`);
   client.notify('textDocument/didClose', { textDocument: { uri: 'file:///huge/at-cap.py' } });
   const one = `x = (${'1 + '.repeat(2 ** 18)}1`; // a 1 MB single line
   open(client, 'file:///huge/line.py', one);
@@ -191,12 +215,12 @@ async function hugeSection(): Promise<void> {
   s = performance.now();
   for (const a of actions.filter((x) => x.kind === 'quickfix.treasure')) await client.request('codeAction/resolve', a);
   const l2 = await loop(client);
-  line(`  a ${(one.length / 2 ** 20).toFixed(1)} MB single line: codeAction ${r0(offered)} ms (${actions.length} actions), resolve ${r0(performance.now() - s)} ms; longest event-loop block ${l2.maxBlockMs} ms`);
+  line(`  a ${(one.length / 2 ** 20).toFixed(1)} MB single line: codeAction ${r0(offered)} ms (${actions.length} actions), resolve ${r0(performance.now() - s)} ms; longest event-loop block ${block(l2)}`);
   await client.shutdown();
 }
 
 void (async () => {
-  line(`bench/attack.ts: --messages ${MESSAGES} --races ${RACES} --texts ${TEXTS} --soak ${SOAK} --cancels ${CANCELS} --seed ${SEED} (node ${process.version}, model ${SHIPPED_MODEL.replace(root + '/', '')})`);
+  line(`bench/attack.ts: --messages ${MESSAGES} --races ${RACES} --texts ${TEXTS} --soak ${SOAK} --soak-warmup ${SOAK_WARMUP} --cancels ${CANCELS} --seed ${SEED} (node ${process.version}, model ${SHIPPED_MODEL.replace(root + '/', '')})`);
   const only = (process.argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
   const sections: [string, () => Promise<void>][] = [['fuzz', fuzzSection], ['races', raceSection], ['cancel', cancelSection], ['soak', soakSection], ['huge', hugeSection]];
   for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();

@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { analyze, type Analysis } from './context';
 import type { LanguageInfo } from './grammars';
+import { lowerThreadPriority } from './worker-limits';
+import { threadMemory } from './loop-monitor';
 
-type Request = { id: number; text: string; language: LanguageInfo; path?: string };
-type Reply = { id: number; analysis?: Analysis; error?: string };
+type Request = { id: number; text: string; language: LanguageInfo; path?: string } | { id: number; memory: true };
+type Reply = { id: number; analysis?: Analysis; memory?: ThreadMemory; error?: string };
+type ThreadMemory = ReturnType<typeof threadMemory>;
 
 let worker: Worker | undefined;
 let broken = false;
 let next = 1;
-const pending = new Map<number, { resolve: (a: Analysis) => void; reject: (e: Error) => void }>();
+const pending = new Map<number, { resolve: (a: Analysis) => void; reject: (e: Error) => void; memory?: (m: ThreadMemory) => void }>();
 
 function workerFile(): string | undefined {
   if (broken || process.env.TREASURE_ANALYSIS_WORKER === '0' || typeof __dirname !== 'string') return undefined;
@@ -28,7 +31,8 @@ function start(file: string): Worker {
   w.on('message', (m: Reply) => {
     const p = pending.get(m.id);
     pending.delete(m.id);
-    if (m.analysis) p?.resolve(m.analysis);
+    if (m.memory) p?.memory?.(m.memory);
+    else if (m.analysis) p?.resolve(m.analysis);
     else p?.reject(new Error(m.error ?? 'analysis failed'));
   });
   const stop = (why: string) => {
@@ -46,6 +50,17 @@ export async function stopAnalysisThread(): Promise<void> {
   const w = worker;
   worker = undefined;
   await w?.terminate().catch(() => undefined);
+}
+
+/** The analysis thread's V8 heap after a full collection (the attack benchmark's soak); null when there is no thread. */
+export function analysisThreadMemory(): Promise<ThreadMemory | null> {
+  const w = worker;
+  if (!w) return Promise.resolve(null);
+  const id = next++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve: () => resolve(null), reject, memory: resolve });
+    w.postMessage({ id, memory: true } satisfies Request);
+  });
 }
 
 /** `analyze` (context.ts), run in the analysis thread where there is one. */
@@ -68,7 +83,12 @@ export function analyzeOffThread(text: string, language: LanguageInfo, path?: st
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === 'treasure-analysis' && parentPort) {
   const port = parentPort;
+  lowerThreadPriority();
   port.on('message', (m: Request) => {
+    if ('memory' in m) {
+      port.postMessage({ id: m.id, memory: threadMemory() } satisfies Reply);
+      return;
+    }
     analyze(m.text, m.language, m.path).then(
       (analysis) => port.postMessage({ id: m.id, analysis } satisfies Reply),
       (e: unknown) => port.postMessage({ id: m.id, error: (e as Error)?.message ?? String(e) } satisfies Reply),

@@ -19,6 +19,8 @@ export interface EngineHandle {
   /** The fix of a target in the server's analysis (plain data: structured-cloned to the model's thread). */
   fixAt(req: FixAtRequest): Promise<FixOutcome>;
   generate(req: GenerateRequest): Promise<GenerateResult>;
+  /** The model thread's V8 heap after a full collection (the attack benchmark's soak); absent in this thread. */
+  memory?(): Promise<{ heapMB: number; youngMB: number; collected: boolean }>;
 }
 
 function rebuild(kind: ErrorKind, message: string): Error {
@@ -94,8 +96,17 @@ export async function loadEngine(opts: { modelDir: string; device: Device }): Pr
       worker.postMessage({ id, kind, req: plain } satisfies WorkerRequest);
     });
   };
+  const memory = () => {
+    if (dead) return Promise.reject(dead);
+    const id = next++;
+    return new Promise<{ heapMB: number; youngMB: number; collected: boolean }>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ memory: id } satisfies WorkerRequest);
+    });
+  };
   return {
     ...info,
+    memory,
     get alive() { return !dead; },
     fixDetailed: (req) => call<FixOutcome>('fix', req),
     // `since` is this thread's clock, not the worker's: the worker starts its own

@@ -6,8 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeAbortedError } from './decode';
 import { Engine, InputError, ModelError, type EngineOptions } from './engine';
+import { lowerThreadPriority } from './worker-limits';
+import { threadMemory } from './loop-monitor';
 
-export type WorkerRequest = { id: number; kind: WorkKind; req: object } | { abort: number };
+export type WorkerRequest = { id: number; kind: WorkKind; req: object } | { abort: number } | { memory: number };
 /** fix: Engine.fixDetailed (text in); fixAt: Engine.fixAt (the server's analysis and target in); generate. */
 export type WorkKind = 'fix' | 'fixAt' | 'generate';
 export type ErrorKind = 'aborted' | 'input' | 'model' | 'other';
@@ -24,6 +26,7 @@ export function errorKind(e: unknown): ErrorKind {
 async function serve(): Promise<void> {
   const port = parentPort!;
   const send = (m: WorkerReply) => port.postMessage(m);
+  lowerThreadPriority(); // before the model's session makes its own threads: they inherit it
   let engine: Engine;
   try {
     engine = await Engine.load(workerData as EngineOptions);
@@ -34,6 +37,10 @@ async function serve(): Promise<void> {
   send({ ready: { modelDir: engine.modelDir, device: engine.device, deviceInfo: engine.deviceInfo } });
   const running = new Map<number, AbortController>();
   port.on('message', (m: WorkerRequest) => {
+    if ('memory' in m) {
+      send({ id: m.memory, value: threadMemory() });
+      return;
+    }
     if ('abort' in m) {
       running.get(m.abort)?.abort();
       return;

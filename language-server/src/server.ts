@@ -13,8 +13,9 @@ import {
   type InitializeParams,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { stopAnalysisThread } from './analysis-thread';
+import { analysisThreadMemory, stopAnalysisThread } from './analysis-thread';
+import { startLoopMonitor, threadMemory } from './loop-monitor';
+import { BusyError } from './model-queue';
 import { DecodeAbortedError } from './decode';
 import { stopEngines } from './engine-host';
 import { CodeActions } from './lsp/code-actions';
@@ -22,7 +23,7 @@ import { CustomRequests } from './lsp/custom-requests';
 import { SyntaxDiagnostics } from './lsp/diagnostics';
 import { Documents } from './lsp/documents';
 import { Engines } from './lsp/engines';
-import { cancellable, connectionIO, invalidParams, onRequest, pathOf, reporter } from './lsp/io';
+import { busyReply, cancellable, connectionIO, invalidParams, onRequest, pathOf, reporter } from './lsp/io';
 import { SettingsStore } from './lsp/settings';
 import { CodeActionKinds, FixAllRequest, GenerateRequest, MarkersAtRequest, StatusRequest } from './protocol';
 import { FixTestActions } from './actions/fix-test';
@@ -43,7 +44,7 @@ export function startServer(connection: Connection): void {
   const fixTests = new FixTestActions({
     connection, documents: textDocuments, trusted: () => settings.trusted, folders: () => folders,
     revisionOf: (uri) => documents.revisionOf(uri), settingsFor: (doc) => settings.for(doc),
-    engineFor: (s) => engines.engineFor(s), serialized: (fn, signal) => engines.serialized(fn, signal), log: io.log,
+    engineFor: (s) => engines.engineFor(s), serialized: (fn, signal) => engines.queue.run('fixTest', () => fn(), { signal }), log: io.log,
   });
   const actions = new CodeActions(io, documents, settings, engines, () => resolveEdit, fixTests);
   const requests = new CustomRequests(io, documents, settings, engines);
@@ -88,6 +89,7 @@ export function startServer(connection: Connection): void {
         return await actions.list(params, signal);
       } catch (e) {
         if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof BusyError) throw busyReply(e);
         report('codeAction', e);
         return [];
       }
@@ -108,13 +110,13 @@ export function startServer(connection: Connection): void {
 
   // For the attack benchmark (bench/attack.ts): the longest the event loop was blocked since the last ask.
   if (process.env.TREASURE_LOOP_STATS === '1') {
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
-    connection.onRequest('treasure/loopStats', () => {
-      const r = { maxBlockMs: Math.round(h.max / 1e6), p99Ms: Math.round(h.percentile(99) / 1e6), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
-      h.reset();
-      return r;
-    });
+    const monitor = startLoopMonitor();
+    connection.onRequest('treasure/loopStats', async (p: { memory?: boolean } | null) => ({
+      ...monitor.take(),
+      queue: { ...engines.queue.counts, longest: Object.fromEntries(engines.queue.longest) },
+      // { memory: true }: every thread's V8 heap after a full collection (node --expose-gc), then the RSS
+      ...(p?.memory ? { threads: { main: threadMemory(), analysis: await analysisThreadMemory(), models: await Promise.all(engines.loadedEngines().map((e) => e.memory?.() ?? null)) }, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } : {}),
+    }));
   }
 
   // Warm-up: load the model for the workspace-wide settings now, so the first fix is quick.

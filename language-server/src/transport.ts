@@ -155,6 +155,36 @@ function malformed(msg: unknown): { id: Id; why: string } | undefined {
   return { id, why: 'neither a request, a notification nor a response' };
 }
 
+const isIndex = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isPosition = (p: unknown) => !!p && typeof p === 'object' && isIndex((p as { line?: unknown }).line) && isIndex((p as { character?: unknown }).character);
+
+/**
+ * Why a document notification cannot be applied (undefined when it can): the document store would
+ * take a didOpen whose text is not a string and fail on every request for that document later, and
+ * throw on a didChange without an integer version. Such a notification is dropped, as if never sent.
+ */
+export function documentNotificationProblem(method: string, params: unknown): string | undefined {
+  if (method !== 'textDocument/didOpen' && method !== 'textDocument/didChange' && method !== 'textDocument/didClose') return undefined;
+  const td = (params as { textDocument?: Record<string, unknown> } | null)?.textDocument;
+  if (!td || typeof td !== 'object' || typeof td.uri !== 'string') return 'no textDocument.uri';
+  if (method === 'textDocument/didOpen') {
+    if (typeof td.text !== 'string') return 'textDocument.text is not a string';
+    if (typeof td.languageId !== 'string') return 'textDocument.languageId is not a string';
+    if (!Number.isSafeInteger(td.version)) return 'textDocument.version is not an integer';
+  }
+  if (method === 'textDocument/didChange') {
+    if (!Number.isSafeInteger(td.version)) return 'textDocument.version is not an integer';
+    const changes = (params as { contentChanges?: unknown }).contentChanges;
+    if (!Array.isArray(changes)) return 'contentChanges is not an array';
+    for (const c of changes) {
+      if (!c || typeof c !== 'object' || typeof (c as { text?: unknown }).text !== 'string') return 'a content change without a text string';
+      const r = (c as { range?: unknown }).range;
+      if (r !== undefined && (!r || typeof r !== 'object' || !isPosition((r as { start?: unknown }).start) || !isPosition((r as { end?: unknown }).end))) return 'a content change with a range that is not two positions';
+    }
+  }
+  return undefined;
+}
+
 /**
  * The LSP lifecycle in front of the handlers: before `initialize`, a request is answered -32002
  * (ServerNotInitialized) and a notification other than `exit` is dropped; after `shutdown`, a
@@ -177,6 +207,7 @@ export function lifecycleGate(reader: MessageReader, reply: Reply, beforeExit?: 
         if (request && m.method === 'initialize' && initialized) return reply(errorReply(m.id!, ErrorCodes.InvalidRequest, 'initialize was sent twice'));
         if (request && shutDown) return reply(errorReply(m.id!, ErrorCodes.InvalidRequest, `${String(m.method)} after shutdown`));
         if (notification && !initialized && m.method !== 'exit') return;
+        if (notification && documentNotificationProblem(m.method as string, (m as { params?: unknown }).params)) return;
         if (request && m.method === 'initialize') initialized = true;
         if (request && m.method === 'shutdown') shutDown = true;
         if (m.id === null && typeof m.method === 'string') delete (m as { id?: Id }).id; // as StrictStreamReader does

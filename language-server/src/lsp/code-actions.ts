@@ -7,6 +7,7 @@ import { cleanDiagnostic, requestRange } from '../bounds';
 import { diagnosticTarget, functionTarget, givenMarkers, issuesOn, syntaxTarget, targetAt, type Analysis, type FixTarget } from '../context';
 import { DecodeAbortedError } from '../decode';
 import type { FixResult } from '../engine';
+import { BusyError, type Priority } from '../model-queue';
 import { sanitizeMarkers } from '../markers';
 import { CodeActionKinds, type CodeActionData } from '../protocol';
 import type { TreasureSettings } from '../settings';
@@ -105,7 +106,7 @@ export class CodeActions {
   }
 
   /** The fix of an action's target in the analysis of the document's revision (cached per revision and settings). */
-  async computeFix(doc: TextDocument, data: CodeActionData, signal: AbortSignal): Promise<Computed> {
+  async computeFix(doc: TextDocument, data: CodeActionData, signal: AbortSignal, priority: Priority = 'interactive', maxWaitMs?: number): Promise<Computed> {
     const rev = this.documents.revisionOf(doc.uri);
     const version = doc.version;
     const settings = await this.settings.for(doc);
@@ -118,7 +119,8 @@ export class CodeActions {
     const a = await this.documents.analysisOf(doc, lang);
     const target = actionTarget(a, data);
     const engine = await this.engines.engineFor(settings);
-    const outcome = await this.engines.serialized(() =>
+    // the same fix of the same revision asked for twice (listed, then chosen) runs once
+    const outcome = await this.engines.queue.run('fix', (shared) =>
       engine.fixAt({
         analysis: a,
         target,
@@ -131,9 +133,9 @@ export class CodeActions {
         verify: data.kind === 'rewriteFunction' && this.settings.trusted && savedFile(doc.uri) && this.fixTests
           ? { root: this.fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined }
           : undefined,
-        signal,
+        signal: shared,
       }),
-      signal,
+      { signal, priority, maxWaitMs, key: `${key}\u0000${rev}` },
     );
     const result: Computed = { fix: outcome.fix, reason: outcome.reason };
     this.io.log(
@@ -166,6 +168,8 @@ export class CodeActions {
     if (this.documents.revisionOf(doc.uri) !== rev) return []; // changed while it was parsed: the client asks again
     const settingsMarkers = sanitizeMarkers(settings.markers).markers;
     const actions: CodeAction[] = [];
+    // the list waits for its speculative fixes at most EAGER_FIX_MS in all (not per action)
+    const eagerUntil = performance.now() + EAGER_FIX_MS;
     if (this.fixTests && wants(params.context?.only, CodeActionKinds.fixTest)) {
       for (const t of this.fixTests.actionsAt(doc, range.start.line, rev)) {
         actions.push(this.resolveEdit() || t.disabled || t.edit ? t : await this.fixTests.resolve(t, t.data as CodeActionData, signal));
@@ -179,7 +183,7 @@ export class CodeActions {
       action.isPreferred = false;
       if (diagnostics.length) action.diagnostics = diagnostics;
       action.data = data;
-      if (!(await this.withFixIfQuick(action, doc, data, target, settings, signal))) continue;
+      if (!(await this.withFixIfQuick(action, doc, data, target, settings, eagerUntil, signal))) continue;
       // two actions never share a title: the same fix found for two reports of one error is offered once
       if (actions.some((x) => x.title === action.title)) continue;
       actions.push(action);
@@ -191,17 +195,19 @@ export class CodeActions {
    * The edit of an action where it is known at once (cached), or quick to prove (a syntax error's fix),
    * or where the client cannot resolve one later. false: the action is not offered (the document changed).
    */
-  private async withFixIfQuick(action: CodeAction, doc: TextDocument, data: CodeActionData, target: FixTarget, settings: TreasureSettings, signal: AbortSignal): Promise<boolean> {
+  private async withFixIfQuick(action: CodeAction, doc: TextDocument, data: CodeActionData, target: FixTarget, settings: TreasureSettings, eagerUntil: number, signal: AbortSignal): Promise<boolean> {
     const cached = this.cachedFix(doc, data, settings);
     if (cached) withEdit(action, doc, data, cached);
-    else if (this.resolveEdit() && data.kind === 'fix' && (data.syntax || target.errorType === 'syntax_error')) {
+    else if (this.resolveEdit() && data.kind === 'fix' && (data.syntax || target.errorType === 'syntax_error') && eagerUntil - performance.now() > 0) {
       // a syntax error's fix is searched for and proven now (usually well under a second), so the title
-      // says what proved it; one that takes longer is resolved when chosen
-      const computing = this.computeFix(doc, data, signal).catch((e: unknown) => {
-        if (!(e instanceof DecodeAbortedError)) this.report('codeAction', e);
+      // says what proved it; one that takes longer is resolved when chosen. In the background: it waits
+      // behind what the user asked for, and is dropped if it cannot start in time.
+      const left = eagerUntil - performance.now();
+      const computing = this.computeFix(doc, data, signal, 'background', left).catch((e: unknown) => {
+        if (!(e instanceof DecodeAbortedError) && !(e instanceof BusyError)) this.report('codeAction', e);
         return null;
       });
-      const r = await Promise.race([computing, new Promise<null>((res) => setTimeout(() => res(null), EAGER_FIX_MS))]);
+      const r = await Promise.race([computing, new Promise<null>((res) => setTimeout(() => res(null), left))]);
       await settle(); // what the client sent behind the request (a change, a close) is read first
       if (this.documents.revisionOf(doc.uri) !== data.rev) return false;
       if (r?.fix) withEdit(action, doc, data, r.fix);
@@ -261,7 +267,7 @@ export class CodeActions {
       }
       return withEdit(action, doc, data, r.fix);
     } catch (e) {
-      if (e instanceof DecodeAbortedError) throw e;
+      if (e instanceof DecodeAbortedError || e instanceof BusyError) throw e;
       this.report('resolve', e);
       return action;
     }

@@ -4,6 +4,7 @@ import type { CancellationToken } from 'vscode-languageserver/node';
 import { validLanguageId, validPosition } from '../bounds';
 import { chooseTarget, syntaxTarget, targetAt, type FixTarget } from '../context';
 import { DecodeAbortedError } from '../decode';
+import { BusyError } from '../model-queue';
 import { markerLayers, markersFor } from '../engine';
 import { sanitizeMarkers, typedMarkers } from '../markers';
 import type { FixAllParams, FixAllResult, GenerateParams, GenerateResult, MarkersAtParams, MarkersAtResult, StatusResult } from '../protocol';
@@ -73,14 +74,15 @@ export class CustomRequests {
         // with or without a document, the same trust rule applies to the settings
         const settings = doc ? await this.settings.for(doc) : this.settings.workspace();
         const engine = await this.engines.engineFor(settings);
-        const r = await this.engines.serialized(
-          () => engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal }),
-          signal,
+        const r = await this.engines.queue.run(
+          'generate',
+          (shared) => engine.generate({ languageId: p.languageId, prompt: p.prompt, markers: p.markers, settingsMarkers: settings.markers, maxTokens: p.maxTokens, signal: shared }),
+          { signal },
         );
         // undefined members (no dropped lines, no cut) are left out of the JSON
         return { text: r.text, markers: r.markers, latencyMs: r.latencyMs, droppedLines: r.droppedLines, cutAtLines: r.cutAtLines, promptLinesLeftOut: r.promptLinesLeftOut };
       } catch (e) {
-        if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof DecodeAbortedError || e instanceof BusyError) throw e;
         this.report('generate', e);
         return null;
       }
@@ -120,9 +122,10 @@ export class CustomRequests {
           if (cur !== curAnalysis.text) curAnalysis = await this.documents.analyzeText(cur, lang, doc.uri);
           if (cur !== text && !curAnalysis.issues.some((i) => i.start.row >= t.region.startLine && i.start.row <= t.region.endLine)) continue;
           const analysis = curAnalysis;
-          const outcome = await this.engines.serialized(
-            () => engine.fixAt({ analysis, target: targetAt(analysis, { line: t.line }), line: t.line, markers, maxTokens: settings.maxFixTokens, signal }),
-            signal,
+          const outcome = await this.engines.queue.run(
+            'fixAll',
+            (shared) => engine.fixAt({ analysis, target: targetAt(analysis, { line: t.line }), line: t.line, markers, maxTokens: settings.maxFixTokens, signal: shared }),
+            { signal },
           );
           if (!outcome.fix || !outcome.fix.verified) continue;
           cur = outcome.fix.fixed;
@@ -135,7 +138,7 @@ export class CustomRequests {
         if (applyTextEdits(text, edits) !== cur) throw new Error('fixAll: the combined edits do not make the fixed text');
         return { uri: doc.uri, version, edits, fixes };
       } catch (e) {
-        if (e instanceof DecodeAbortedError) throw e;
+        if (e instanceof DecodeAbortedError || e instanceof BusyError) throw e;
         this.report('fixAll', e);
         return null;
       }

@@ -1,10 +1,10 @@
 // The model: one engine per (model folder, device), loaded in the background and said in the status;
-// one decode at a time (the CPU is shared) in a queue a cancelled request leaves before its turn.
+// one model job at a time (the CPU is shared), what the user asked for first, no unbounded wait (model-queue.ts).
 import { isAbsolute } from 'node:path';
-import { DecodeAbortedError } from '../decode';
 import { describeDevice } from '../device';
 import { ModelError, defaultModelDir } from '../engine';
 import { loadEngine, type EngineHandle } from '../engine-host';
+import { ModelQueue } from '../model-queue';
 import { loadableGrammars } from '../parsing';
 import { StatusNotification, type StatusResult } from '../protocol';
 import type { Device, TreasureSettings } from '../settings';
@@ -18,7 +18,8 @@ export class Engines {
   private readonly errors = new Map<string, string>();
   private readonly shownErrors = new Set<string>();
   private languages: Promise<string[]> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One model job at a time: interactive before speculative, a latest start for each, identical fixes once. */
+  readonly queue = new ModelQueue();
 
   constructor(
     private readonly io: ServerIO,
@@ -83,11 +84,8 @@ export class Engines {
     return { modelDir: dir, modelLoaded: !!engine, device: engine?.device ?? null, deviceInfo: engine?.deviceInfo ?? null, error: this.errors.get(key) ?? null, languages: await this.languagesOk() };
   }
 
-  /** One decode at a time: the CPU is shared, and a queued request cancelled before its turn never runs. */
-  serialized<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const go = () => (signal?.aborted ? Promise.reject(new DecodeAbortedError()) : fn());
-    const run = this.queue.then(go, go);
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** The loaded engines (the benchmark asks each for its thread's memory). */
+  loadedEngines(): EngineHandle[] {
+    return [...this.loaded.values()];
   }
 }

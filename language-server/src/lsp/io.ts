@@ -3,6 +3,7 @@
 import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type Connection, type PublishDiagnosticsParams } from 'vscode-languageserver/node';
 import { DecodeAbortedError } from '../decode';
 import { InputError, ModelError } from '../engine';
+import { BusyError } from '../model-queue';
 import type { Notification, Request } from '../protocol';
 
 export interface ServerIO {
@@ -36,6 +37,8 @@ export function onRequest<P, R>(connection: Connection, type: Request<P, R>, han
 
 export const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 export const invalidParams = (why: string) => new ResponseError(ErrorCodes.InvalidParams, why);
+/** A model request that could not start within its budget (model-queue.ts): said so, at once. */
+export const busyReply = (e: BusyError) => new ResponseError(LSPErrorCodes.RequestFailed, e.message);
 
 /**
  * A request's work under its cancellation token: the answer is -32800 (RequestCancelled) as soon as
@@ -50,7 +53,7 @@ export function cancellable<T>(token: CancellationToken | undefined, work: (sign
       ac.abort();
       reject(cancelledError());
     });
-    work(ac.signal).then(resolve, (e: unknown) => reject(e instanceof DecodeAbortedError ? cancelledError() : e)).finally(() => sub?.dispose());
+    work(ac.signal).then(resolve, (e: unknown) => reject(e instanceof DecodeAbortedError ? cancelledError() : e instanceof BusyError ? busyReply(e) : e)).finally(() => sub?.dispose());
   });
 }
 

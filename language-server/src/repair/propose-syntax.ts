@@ -89,6 +89,34 @@ function windowAround(tokens: Token[], text: string, anchors: ErrorAnchor[], bef
   return { tokens: code, lo, hi };
 }
 
+/**
+ * Every candidate is a copy of the whole text, and each window token makes ~2 x vocabulary of them: a
+ * ~300,000-character line (its tokens all "near" the error) once made millions and ran the model's
+ * thread out of memory. The window keeps the tokens nearest the anchors, at most as many as keep
+ * candidates x text length under this many characters (~150 tokens for a 10,000-character file, the
+ * few around the error in a 300,000-character one), and never more than MAX_WINDOW_TOKENS.
+ */
+const CANDIDATE_CHARS = 200_000_000;
+const MAX_WINDOW_TOKENS = 400;
+/** A vocabulary size for the bound (base tokens, hints, and the words near the error). */
+const BOUND_VOCAB = 64;
+
+export function windowTokenLimit(textLength: number): number {
+  return Math.max(4, Math.min(MAX_WINDOW_TOKENS, Math.floor(CANDIDATE_CHARS / (Math.max(1, textLength) * (2 * BOUND_VOCAB + 1)))));
+}
+
+/** The `limit` tokens nearest the anchors (by token count), in text order. */
+function nearestTokens(toks: Token[], anchors: ErrorAnchor[], limit: number): Token[] {
+  if (toks.length <= limit) return toks;
+  const at = anchors.map((a) => {
+    const k = toks.findIndex((t) => t.end > a.offset);
+    return k < 0 ? toks.length - 1 : k;
+  });
+  const distance = (i: number) => Math.min(...at.map((k) => Math.abs(k - i)));
+  const keep = toks.map((_, i) => i).sort((x, y) => distance(x) - distance(y) || x - y).slice(0, limit).sort((x, y) => x - y);
+  return keep.map((i) => toks[i]!);
+}
+
 export interface ProposeOptions {
   /** Also insert and swap in the words and numbers found near the error (a deleted or misspelt name). */
   documentTokens?: boolean;
@@ -105,7 +133,7 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   if (anchors.length === 0) return [];
   const all = lex(text, codeType);
   const win = windowAround(all, text, anchors, opts.linesBefore ?? 2, opts.linesAfter ?? 1);
-  const toks = win.tokens;
+  const toks = nearestTokens(win.tokens, anchors, windowTokenLimit(text.length));
   if (toks.length === 0) return [];
   const hints = new Set(anchors.flatMap((a) => a.hints));
   const extra = new Set(anchors.flatMap((a) => a.extra ?? []));

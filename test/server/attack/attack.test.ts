@@ -12,7 +12,8 @@ import { resolveLanguage } from '../../../language-server/src/grammars';
 import { promptParts, buildPrompt } from '../../../language-server/src/prompt';
 import { graphMismatch, readModelConfig } from '../../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../../language-server/src/tokenizer';
-import { contentLength } from '../../../language-server/src/transport';
+import { contentLength, documentNotificationProblem } from '../../../language-server/src/transport';
+import { proposeTokenEdits, windowTokenLimit } from '../../../language-server/src/repair/propose-syntax';
 import { ScriptedLogits } from '../helpers';
 import type { LspClient } from '../lsp-client';
 import {
@@ -72,6 +73,17 @@ describe('bounds on client positions', () => {
     assert.equal(cleanDiagnostic({ range: { start: { line: 1e10, character: 0 }, end: { line: 1e10, character: 0 } }, message: 'm' }, 3), null);
     assert.equal(cleanDiagnostic({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: 5 }, 3), null);
     assert.equal(cleanDiagnostic({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: 'x'.repeat(10_000) }, 3)!.message.length, 2000);
+  });
+
+  test('a syntax search on a 300,000-character line proposes a bounded number of candidates (no millions of copies of the text)', () => {
+    const line = `x = (${'1 + '.repeat(74_000)}1\n`;
+    const cands = proposeTokenEdits(line, 'python', [{ offset: line.length - 1, hints: [')'] }]);
+    // each window token makes at most ~2 x vocabulary candidates, and the window is bounded by the text's size
+    assert.ok(windowTokenLimit(line.length) <= 10, String(windowTokenLimit(line.length)));
+    assert.ok(cands.length > 0 && cands.length <= windowTokenLimit(line.length) * 200, `${cands.length} candidates`);
+    assert.ok(cands.some((c) => c.fixed === line.replace(/1\n$/, '1)\n')), 'the closing parenthesis at the end is among them');
+    // a normal file keeps its whole window
+    assert.equal(windowTokenLimit(3000), 400);
   });
 
   test('__proto__, constructor and friends are not languages', () => {
@@ -138,6 +150,29 @@ describe('wire and model checks', () => {
     }
   });
 
+  test('document notifications the document store cannot apply are recognised (and dropped by the server)', () => {
+    const doc = { uri: 'file:///a.py', languageId: 'python', version: 1, text: 'x = 1\n' };
+    assert.equal(documentNotificationProblem('textDocument/didOpen', { textDocument: doc }), undefined);
+    assert.equal(documentNotificationProblem('textDocument/didChange', { textDocument: { uri: doc.uri, version: 2 }, contentChanges: [{ text: 'y' }, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, text: 'z' }] }), undefined);
+    assert.equal(documentNotificationProblem('textDocument/didClose', { textDocument: { uri: doc.uri } }), undefined);
+    assert.equal(documentNotificationProblem('workspace/didChangeConfiguration', null), undefined);
+    for (const [method, params] of [
+      ['textDocument/didOpen', { textDocument: { ...doc, text: null } }],
+      ['textDocument/didOpen', { textDocument: { ...doc, text: 5 } }],
+      ['textDocument/didOpen', { textDocument: { ...doc, version: 1.5 } }],
+      ['textDocument/didOpen', { textDocument: { ...doc, languageId: 5 } }],
+      ['textDocument/didOpen', null],
+      ['textDocument/didChange', { textDocument: { uri: doc.uri, version: null }, contentChanges: [{ text: 'y' }] }],
+      ['textDocument/didChange', { textDocument: { uri: doc.uri, version: 2 }, contentChanges: [{ text: 5 }] }],
+      ['textDocument/didChange', { textDocument: { uri: doc.uri, version: 2 }, contentChanges: [{ range: { start: null, end: { line: 0, character: 0 } }, text: 'y' }] }],
+      ['textDocument/didChange', { textDocument: { uri: doc.uri, version: 2 }, contentChanges: 'y' }],
+      ['textDocument/didClose', null],
+      ['textDocument/didClose', { textDocument: { uri: 5 } }],
+    ] as const) {
+      assert.equal(typeof documentNotificationProblem(method, params), 'string', `${method} ${JSON.stringify(params)}`);
+    }
+  });
+
   test('config.json against the graph', () => {
     const config = readModelConfig(TINY_MODEL);
     const names = ['input_ids', 'past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value'];
@@ -193,12 +228,14 @@ describe('the server under attack', () => {
   });
 
   test('seeded fuzz (600 messages, tiny model): no crash, every request answered; then a real fix is right (no stale "no fix" from the tiny model)', { timeout: LIMIT }, async () => {
-    const { client, settings } = await serve({ trusted: true, settings: { model: { path: TINY_MODEL } } });
+    const { client, settings } = await serve({ trusted: true, settings: { model: { path: TINY_MODEL } }, initSettings: { model: { path: TINY_MODEL } } });
     const report = await fuzz(client, 24, 600);
     assert.ok(report.alive, `the server died: ${client.stderr}`);
     assert.equal(report.unanswered, 0, JSON.stringify(report));
     assert.equal(client.badFrames, 0);
     assert.ok(Object.keys(report.byKind).length >= 12, JSON.stringify(report.byKind));
+    // no handler met a document it could not use (a didOpen with no text string is dropped at the door)
+    assert.doesNotMatch(client.logs(), /Notification handler '[^']+' failed|(codeAction|fixAll|resolve|markersAt): error: TypeError/, client.logs().slice(0, 3000));
     // the same document and action with the tiny model, then with the shipped one
     const uri = 'file:///after-fuzz/missing_colon.py';
     open(client, uri, readFileSync(join(root, 'test/fixtures/samples/missing_colon.py'), 'utf8'));

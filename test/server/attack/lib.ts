@@ -45,13 +45,15 @@ export interface ServerOptions {
   /** false: the client has no codeAction/resolve (fixes computed in codeAction). */
   resolveSupport?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Options for node itself (e.g. --cpu-prof: where the server's time goes under the attack). */
+  nodeArgs?: string[];
 }
 
 export interface Server { client: LspClient; settings: Record<string, unknown> }
 
 export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   const settings = opts.settings ?? {};
-  const client = new LspClient(process.execPath, [SERVER, '--stdio'], { ...process.env, ...opts.env });
+  const client = new LspClient(process.execPath, [...(opts.nodeArgs ?? []), SERVER, '--stdio'], { ...process.env, ...opts.env });
   client.onRequest = (method, params) => {
     if (method !== 'workspace/configuration') return null;
     return (params as { items: { section?: string }[] }).items.map((it) => (it.section === 'treasure' ? settings : null));
@@ -288,6 +290,14 @@ export interface FuzzReport {
   byKind: Record<string, number>;
   alive: boolean;
   maxBlockMs?: number;
+  /** The requests slower than 1 s: what they were (method, a summary of the params), how long, and which batch. */
+  slow: { kind: string; ms: number; batch: number; what: string }[];
+}
+
+/** A short description of a fuzzed request, for the slow list. */
+function describe(m: { method: string; params: unknown }): string {
+  const s = JSON.stringify(m.params, (_k, v: unknown) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 40)}...(${v.length})` : v)) ?? 'undefined';
+  return `${m.method} ${s.length > 300 ? s.slice(0, 300) + '...' : s}`;
 }
 
 /**
@@ -299,8 +309,8 @@ export async function fuzz(client: LspClient, seed: number, n: number, opts: { b
   const controls = controlStrings();
   const batch = opts.batch ?? 20;
   const maxWait = opts.maxWait ?? 30_000;
-  const report: FuzzReport = { messages: 0, requests: 0, unanswered: 0, slowest: { ms: 0, kind: '' }, over2s: 0, byKind: {}, alive: true };
-  for (let sent = 0; sent < n;) {
+  const report: FuzzReport = { messages: 0, requests: 0, unanswered: 0, slowest: { ms: 0, kind: '' }, over2s: 0, byKind: {}, alive: true, slow: [] };
+  for (let sent = 0, batchNo = 0; sent < n; batchNo++) {
     const waits: Promise<void>[] = [];
     for (let i = 0; i < batch && sent < n; i++, sent++) {
       const m = fuzzMessage(r, controls);
@@ -313,12 +323,15 @@ export async function fuzz(client: LspClient, seed: number, n: number, opts: { b
         const t0 = performance.now();
         const call = client.call(m.request.method, m.request.params);
         const kind = m.kind;
+        const req = m.request;
+        const b = batchNo;
         waits.push(
           Promise.race([call.then(() => true, () => false), new Promise<boolean>((res) => setTimeout(() => res(false), maxWait).unref())]).then((ok) => {
             const ms = performance.now() - t0;
             if (!ok) report.unanswered++;
             if (ms > report.slowest.ms) report.slowest = { ms, kind };
             if (ms > 2000) report.over2s++;
+            if (ms > 1000) report.slow.push({ kind, ms: Math.round(ms), batch: b, what: describe(req) });
           }),
         );
       }

@@ -165,16 +165,17 @@ describe('engines', () => {
     assert.equal(s.io.shown.filter((m) => m.type === 'error').length, 1);
     assert.match((await s.engines.status(rel)).error ?? '', /not an absolute folder/);
   });
-  test('one decode at a time, in order; a request aborted while it waits never runs', async () => {
+  test('one model job at a time, in order; a request aborted while it waits never runs', async () => {
     const s = server('x');
     const order: string[] = [];
     const ac = new AbortController();
-    const first = s.engines.serialized(async () => { await new Promise((r) => setTimeout(r, 20)); order.push('first'); });
-    const second = s.engines.serialized(async () => { order.push('second'); }, ac.signal);
-    const third = s.engines.serialized(async () => { order.push('third'); });
+    const first = s.engines.queue.run('a', async () => { await new Promise((r) => setTimeout(r, 20)); order.push('first'); });
+    const second = s.engines.queue.run('b', async () => { order.push('second'); }, { signal: ac.signal });
+    const third = s.engines.queue.run('c', async () => { order.push('third'); });
+    const secondRejected = assert.rejects(second, DecodeAbortedError); // the queue rejects it as soon as it is aborted
     ac.abort();
     await first;
-    await assert.rejects(second, DecodeAbortedError);
+    await secondRejected;
     await third;
     assert.deepEqual(order, ['first', 'third']);
   });
