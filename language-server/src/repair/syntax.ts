@@ -26,14 +26,12 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 24, budgetMs: 3000, slowProve: 16 };
 const BATCH = 200;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
-/** A prior lead this large (nats) decides without the model. */
-const DECISIVE_PRIOR = 3;
 /** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
 const FAR_LINES = 10;
 
@@ -249,10 +247,10 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   let ranked = 0;
   let order = accepted;
-  // the model is asked only when the prior leaves a choice (the message named the token, nothing else close)
+  // the model is asked whenever there is a choice: a token the message names ("expected ';'") is often
+  // not the one that was lost (a stray word before it is), so a prior lead decides nothing alone
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length; // the model chooses among the clean ones when there are any
-  const decisive = clean > 1 && accepted[0]!.c.prior - accepted[1]!.c.prior >= DECISIVE_PRIOR;
-  if (input.rank && clean > 1 && !decisive) {
+  if (input.rank && clean > 1) {
     const top = accepted.slice(0, Math.min(clean, limits.rankTop));
     const scores = await input.rank(top.map((x) => x.c.fixed));
     ranked = top.length;
