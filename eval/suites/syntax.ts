@@ -94,7 +94,7 @@ export function mutate(text: string, toks: Token[], kind: Exclude<MutationKind, 
 interface CorpusFile { text: string; path: string; package: string }
 
 /** Up to `want` files per language from the corpus's test shards: 10-400 lines, at most 24 KB, a seeded sample. */
-async function sampleFiles(dir: string, languages: string[], want: number, seed: number): Promise<Map<string, CorpusFile[]>> {
+export async function sampleFiles(dir: string, languages: string[], want: number, seed: number): Promise<Map<string, CorpusFile[]>> {
   const shards = readdirSync(dir).filter((f) => /^test-\d+\.jsonl\.xz$/.test(f)).sort();
   if (shards.length === 0) throw new Error(`no test shards (test-NNNNN.jsonl.xz) in ${dir}: build the corpus with npm run data -- --stage corpus`);
   const pools = new Map<string, CorpusFile[]>(languages.map((l) => [l, []]));

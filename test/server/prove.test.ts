@@ -187,6 +187,17 @@ test('cancellation: an aborted signal stops the parse within one batch, and the 
   }
 });
 
+test('rust: a file rustfmt stops at (an unterminated string) leaves none of the later files unread', async (t) => {
+  if (!findTool('rustfmt')) return t.skip('rustfmt is not installed');
+  const p = await proverFor('rust');
+  const good = 'fn main() {\n    let x = 1;\n}\n';
+  const unclosed = 'fn main() {\n    let x = (1;\n}\n';
+  const unterminated = 'fn main() {\n    let x = "1;\n}\n';
+  // rustfmt exits 101 at the unterminated string without reading the files after it
+  const vs = await p.parse([good, unterminated, unclosed, good, unterminated, unclosed, good]);
+  assert.deepEqual(vs.map((v) => v.ok), [true, false, false, true, false, false, true]);
+});
+
 test('cancellation of a file-based prover kills the tool', async (t) => {
   if (!findTool('rustfmt')) return t.skip('rustfmt is not installed');
   const p = await proverFor('rust');

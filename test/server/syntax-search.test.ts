@@ -85,6 +85,18 @@ test('the ranking model decides between proven candidates (scores given as a cal
   assert.ok(r.ranked >= 2 && seen.length === 1, 'the model scored the accepted candidates in one call');
 });
 
+test('the model is asked even when the message names a token (the stray word may be what is wrong)', async () => {
+  const prover = await proverFor('python');
+  const text = 'def f(x, y):\n    return max(x y)\n';
+  let asked = 0;
+  // the message names ',' (a prior lead of 3): the model prefers the stray 'y' deleted
+  const rank = async (docs: string[]) => { asked++; return docs.map((d) => (/max\(x\s*\)/.test(d) ? 0 : -50)); };
+  const r = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('x y') + 2, message: "invalid syntax. Perhaps you forgot a comma?" }, prover, rank });
+  assert.ok(r.fix, r.reason);
+  assert.equal(asked, 1);
+  assert.deepEqual(tokenStream(r.fix.fixed, 'python'), tokenStream('def f(x, y):\n    return max(x)\n', 'python'));
+});
+
 test('scoreAnswers: candidates scored in one step (tree attention) equal scoring them one by one', async () => {
   const model = await OrtModel.load(join(repoRoot(), 'test/fixtures/tiny-model-compact'), 'cpu');
   const prompt = [1, 5, 9, 14, 3];

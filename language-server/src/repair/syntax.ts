@@ -26,12 +26,12 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 24, budgetMs: 3000, slowProve: 16 };
 const BATCH = 200;
+/** Candidates a screen reads between checks of how many passed. */
+const SCREEN_CHUNK = 64;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
-/** A prior lead this large (nats) decides without the model. */
-const DECISIVE_PRIOR = 3;
 /** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
 const FAR_LINES = 10;
 
@@ -173,17 +173,23 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // A slow parser (g++: 100-200 ms a file) gets only what a fast one (tree-sitter) accepts first
   const screen = input.screen;
   const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
+  // screened in prior order, a chunk at a time, until `slowProve` pass (tree-sitter reads a file in a
+  // few ms: screening every candidate of a stage would cost seconds)
   const screened = async (cands: TokenEditCandidate[]): Promise<TokenEditCandidate[]> => {
     if (!screen || !screenOrig) return cands;
-    const vs = await screen.parse(cands.map((c) => slice(c.fixed, c.fixed.length - text.length)), { signal });
     const target = screenOrig.errors.find((e) => Math.abs(e.line - origFirst.line) <= 2) ?? screenOrig.errors[0];
     if (!target) return cands.slice(0, limits.slowProve);
-    return cands
-      .filter((c, k) => {
+    const passed: TokenEditCandidate[] = [];
+    for (let i = 0; i < cands.length && passed.length < limits.slowProve; i += SCREEN_CHUNK) {
+      if (performance.now() - t0 > limits.budgetMs) break;
+      const part = cands.slice(i, i + SCREEN_CHUNK);
+      const vs = await screen.parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length)), { signal });
+      part.forEach((c, k) => {
         const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
-        return judgeCandidate({ original: slice(text), originalVerdict: screenOrig, target, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: vs[k]!, prover: screen }).proven;
-      })
-      .slice(0, limits.slowProve);
+        if (judgeCandidate({ original: slice(text), originalVerdict: screenOrig, target, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: vs[k]!, prover: screen }).proven) passed.push(c);
+      });
+    }
+    return passed.slice(0, limits.slowProve);
   };
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
     const fresh = await screened(cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max));
@@ -241,10 +247,10 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   let ranked = 0;
   let order = accepted;
-  // the model is asked only when the prior leaves a choice (the message named the token, nothing else close)
+  // the model is asked whenever there is a choice: a token the message names ("expected ';'") is often
+  // not the one that was lost (a stray word before it is), so a prior lead decides nothing alone
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length; // the model chooses among the clean ones when there are any
-  const decisive = clean > 1 && accepted[0]!.c.prior - accepted[1]!.c.prior >= DECISIVE_PRIOR;
-  if (input.rank && clean > 1 && !decisive) {
+  if (input.rank && clean > 1) {
     const top = accepted.slice(0, Math.min(clean, limits.rankTop));
     const scores = await input.rank(top.map((x) => x.c.fixed));
     ranked = top.length;

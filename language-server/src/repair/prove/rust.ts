@@ -9,7 +9,7 @@ import {
   DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_MS, codePointToUtf16Column, findTool, lineStartsOf, runShort, verdict, type Prover, type ProverOptions,
 } from './common';
 import type { ParseError } from '../types';
-import { fileIndex, fileProver, runShares, runTool } from './files';
+import { fileIndex, fileProver, runShares, runTool, type ToolRun } from './files';
 
 const OUTLINE_MOD = /\bmod(\s+(?:r#)?[A-Za-z_][A-Za-z0-9_]*\s*;)/g;
 
@@ -39,6 +39,28 @@ export function rustfmtErrors(stderr: string, texts: readonly string[]): ParseEr
   return out;
 }
 
+/**
+ * Runs rustfmt over a share until every file was read: on a fatal lexer error (an unterminated string)
+ * it reports that file and stops with exit code 101, and the files after it were never parsed (they
+ * would read as passing). Those are run again, from the file after the last one it reported.
+ */
+export async function runWhole(share: string[], run: (files: string[]) => Promise<ToolRun>, errorsOf: (stderr: string) => ParseError[][]): Promise<ToolRun> {
+  const stderrs: string[] = [];
+  let rest = share;
+  let last: ToolRun = { code: 0, stdout: '', stderr: '' };
+  while (rest.length > 0) {
+    last = await run(rest);
+    stderrs.push(last.stderr);
+    if (last.code !== 101) break;
+    const errs = errorsOf(last.stderr);
+    const reported = rest.map((f) => fileIndex(f, '.rs')).filter((i) => (errs[i]?.length ?? 0) > 0);
+    if (reported.length === 0) throw new Error(`rustfmt stopped (exit 101) without naming a file: ${last.stderr.trim().slice(0, 300)}`);
+    const stop = rest.findIndex((f) => fileIndex(f, '.rs') === reported[reported.length - 1]);
+    rest = rest.slice(stop + 1);
+  }
+  return { ...last, stderr: stderrs.join('\n') };
+}
+
 export async function rustProver(opts: ProverOptions = {}, edition = '2021'): Promise<Prover | null> {
   const rustfmt = findTool('rustfmt');
   if (!rustfmt) return null;
@@ -51,8 +73,8 @@ export async function rustProver(opts: ProverOptions = {}, edition = '2021'): Pr
   return fileProver({ name, firstErrorOnly: false, precision: 'column', ext: '.rs', scratchTag: 'rust', maxChars }, async (batch, { dir, files }, o) => {
     writeFileSync(join(dir, 'rustfmt.toml'), '');
     // --check: diffs on stdout (ignored) instead of rewriting the files, which is faster
-    const runs = await runShares(files, 4, (share) =>
-      runTool(rustfmt, ['--check', '--edition', edition, '--color', 'never', ...share], { cwd: dir, timeoutMs, signal: o.signal, label: name }));
+    const run = (share: string[]) => runTool(rustfmt, ['--check', '--edition', edition, '--color', 'never', ...share], { cwd: dir, timeoutMs, signal: o.signal, label: name });
+    const runs = await runShares(files, 4, (share) => runWhole(share, run, (stderr) => rustfmtErrors(stderr, batch)));
     const stderr = runs.map((x) => x.stderr).join('\n');
     const errs = rustfmtErrors(stderr, batch);
     // exit 1 also means "would reformat": only an error message no file owns is the tool's failure
