@@ -139,26 +139,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
   }
   const origFirst = orig!.errors[0]!;
-  const anchors: ErrorAnchor[] = [];
-  const fromMessage = (offset: number, message: string | undefined) => {
-    const h = hintsFromMessage(message ?? '');
-    anchors.push({ offset, hints: h.hints, extra: h.extra });
-  };
-  fromMessage(input.target.offset, input.target.message);
-  fromMessage(offsetOf(origFirst, base), origFirst.message);
-  // an opener never closed: its closer belongs where the indentation falls back to the opener's line
-  for (const a of [...anchors]) {
-    if (!a.hints.some((h) => h === ')' || h === ']' || h === '}')) continue;
-    const end = blockEndLine(lines, lineOf(a.offset));
-    if (end > lineOf(a.offset) + 1) anchors.push({ offset: (starts[end] ?? 0) + lines[end]!.replace(/\s+$/, '').length, hints: a.hints });
-  }
+  const anchors = errorAnchors([{ offset: input.target.offset, message: input.target.message }, { offset: offsetOf(origFirst, base), message: origFirst.message }], lines, starts, lineOf);
   // the parser's own error is the one a fix must remove, adding none (judge.ts)
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
   const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
-    const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
-    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: v, prover });
+    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: inSlice(c), candidateVerdict: v, prover });
     // errors the parser still reports (later ones it could not show before, or ones it calls the
     // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
     // and far from the edit (a cascade lies near what caused it)
@@ -168,29 +155,14 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
   const seen = new Set<string>([text]);
-  const accepted: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
-  const progress: { c: TokenEditCandidate; v: ParseVerdict }[] = [];
+  const accepted: Accepted[] = [];
+  const progress: Accepted[] = [];
   // A slow parser (g++: 100-200 ms a file) gets only what a fast one (tree-sitter) accepts first
   const screen = input.screen;
   const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
-  // screened in prior order, a chunk at a time, until `slowProve` pass (tree-sitter reads a file in a
-  // few ms: screening every candidate of a stage would cost seconds)
-  const screened = async (cands: TokenEditCandidate[]): Promise<TokenEditCandidate[]> => {
-    if (!screen || !screenOrig) return cands;
-    const target = screenOrig.errors.find((e) => Math.abs(e.line - origFirst.line) <= 2) ?? screenOrig.errors[0];
-    if (!target) return cands.slice(0, limits.slowProve);
-    const passed: TokenEditCandidate[] = [];
-    for (let i = 0; i < cands.length && passed.length < limits.slowProve; i += SCREEN_CHUNK) {
-      if (performance.now() - t0 > limits.budgetMs) break;
-      const part = cands.slice(i, i + SCREEN_CHUNK);
-      const vs = await screen.parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length)), { signal });
-      part.forEach((c, k) => {
-        const edits = c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText }));
-        if (judgeCandidate({ original: slice(text), originalVerdict: screenOrig, target, candidate: { fixed: slice(c.fixed, c.fixed.length - text.length), edits }, candidateVerdict: vs[k]!, prover: screen }).proven) passed.push(c);
-      });
-    }
-    return passed.slice(0, limits.slowProve);
-  };
+  const inSlice = (c: TokenEditCandidate) => ({ fixed: slice(c.fixed, c.fixed.length - text.length), edits: c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText })) });
+  const screened = (cands: TokenEditCandidate[]) =>
+    screen && screenOrig ? screenCandidates(cands, { screen, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline: t0 + limits.budgetMs, inSlice, signal }) : Promise.resolve(cands);
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
     const fresh = await screened(cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max));
     for (const c of fresh) seen.add(c.fixed);
@@ -223,17 +195,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const seeds = progress
       .sort((a, b) => b.v.errors[0]!.line - a.v.errors[0]!.line || b.v.errors[0]!.column - a.v.errors[0]!.column || b.c.prior - a.c.prior)
       .slice(0, limits.pairSeeds);
-    for (const s of seeds) {
-      const e = s.v.errors[0]!;
-      const secondAnchors: ErrorAnchor[] = [{ offset: Math.min(s.c.fixed.length, (lineStarts(s.c.fixed)[e.line + base] ?? s.c.fixed.length) + e.column), ...hintsFromMessage(e.message) }, ...anchors];
-      const seconds = proposeTokenEdits(s.c.fixed, codeType, secondAnchors).map((c2) => ({
-        ...c2,
-        edits: [spanEdit(text, c2.fixed)],
-        label: `${s.c.label}; ${c2.label}`,
-        size: 2,
-        prior: s.c.prior + c2.prior - 1,
-      }));
-      if (!(await runStage(seconds, limits.pairsPerSeed, false))) { inBudget = false; break; }
+    for (const seed of seeds) {
+      if (!(await runStage(secondEdits(seed, text, codeType, anchors, base), limits.pairsPerSeed, false))) { inBudget = false; break; }
     }
   }
 
@@ -242,31 +205,115 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${limits.budgetMs} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
-  // rank: prior first; the model scores the best few when there is a choice
-  // a candidate after which the parser reports nothing comes before one that leaves an error elsewhere
-  accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
-  let ranked = 0;
-  let order = accepted;
-  // the model is asked whenever there is a choice: a token the message names ("expected ';'") is often
-  // not the one that was lost (a stray word before it is), so a prior lead decides nothing alone
-  const clean = accepted.filter((x) => x.v.ok).length || accepted.length; // the model chooses among the clean ones when there are any
-  if (input.rank && clean > 1) {
-    const top = accepted.slice(0, Math.min(clean, limits.rankTop));
-    const scores = await input.rank(top.map((x) => x.c.fixed));
-    ranked = top.length;
-    const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
-    top.forEach((x, i) => { x.c.score = scores[i]!; });
-    const scored = [...top].sort((a, b) => b.c.score! + w * b.c.prior - (a.c.score! + w * a.c.prior));
-    order = [...scored, ...accepted.slice(top.length)];
+  const { order, ranked } = await rankAccepted(accepted, input, limits);
+  const won = await confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere });
+  if (won) {
+    const { pick, provenBy, remaining } = won;
+    return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
   }
-  // Python screened on a block: the winner must hold for the whole file too (judged against the whole
-  // file's own error); a file with errors elsewhere says so in what proved it
+  const where = block ? `in lines ${block.start + 1}-${block.end + 1} do not hold for the whole file` : 'in a batch do not hold when parsed alone';
+  return { fix: null, ...base0, ranked, alternatives: [], reason: `the edits ${prover.name} accepts ${where} (${tried} candidates tried)`, ms: ms() };
+}
+
+/**
+ * Candidates a slow parser (g++: 100-200 ms a file) gets: those a fast one (tree-sitter) accepts first,
+ * read in prior order a chunk at a time until `keep` pass (tree-sitter reads a file in a few ms, but
+ * screening every candidate of a stage would still cost seconds).
+ */
+async function screenCandidates(
+  cands: TokenEditCandidate[],
+  o: {
+    screen: Prover; original: string; originalVerdict: ParseVerdict; near: number; keep: number; deadline: number; signal?: AbortSignal;
+    inSlice: (c: TokenEditCandidate) => { fixed: string; edits: { start: number; end: number; newText: string }[] };
+  },
+): Promise<TokenEditCandidate[]> {
+  const target = o.originalVerdict.errors.find((e) => Math.abs(e.line - o.near) <= 2) ?? o.originalVerdict.errors[0];
+  if (!target) return cands.slice(0, o.keep);
+  const passed: TokenEditCandidate[] = [];
+  for (let i = 0; i < cands.length && passed.length < o.keep; i += SCREEN_CHUNK) {
+    if (performance.now() > o.deadline) break;
+    const part = cands.slice(i, i + SCREEN_CHUNK);
+    const vs = await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
+    part.forEach((c, k) => {
+      if (judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen }).proven) passed.push(c);
+    });
+  }
+  return passed.slice(0, o.keep);
+}
+
+/** Where to look for an edit: each reported error's place with the tokens its message names; and for
+ * an opener never closed, where the indentation falls back to the opener's line (its closer belongs there). */
+function errorAnchors(reports: { offset: number; message?: string }[], lines: string[], starts: number[], lineOf: (offset: number) => number): ErrorAnchor[] {
+  const anchors: ErrorAnchor[] = reports.map((r) => {
+    const h = hintsFromMessage(r.message ?? '');
+    return { offset: r.offset, hints: h.hints, extra: h.extra };
+  });
+  for (const a of [...anchors]) {
+    if (!a.hints.some((h) => h === ')' || h === ']' || h === '}')) continue;
+    const end = blockEndLine(lines, lineOf(a.offset));
+    if (end > lineOf(a.offset) + 1) anchors.push({ offset: (starts[end] ?? 0) + lines[end]!.replace(/\s+$/, '').length, hints: a.hints });
+  }
+  return anchors;
+}
+
+/** Two-token edits: a first edit that moved the error further, extended by one edit around the new error. */
+function secondEdits(seed: Accepted, text: string, codeType: string, anchors: ErrorAnchor[], base: number): TokenEditCandidate[] {
+  const e = seed.v.errors[0]!;
+  const at: ErrorAnchor = { offset: Math.min(seed.c.fixed.length, (lineStarts(seed.c.fixed)[e.line + base] ?? seed.c.fixed.length) + e.column), ...hintsFromMessage(e.message) };
+  return proposeTokenEdits(seed.c.fixed, codeType, [at, ...anchors]).map((c2) => ({
+    ...c2,
+    edits: [spanEdit(text, c2.fixed)],
+    label: `${seed.c.label}; ${c2.label}`,
+    size: 2,
+    prior: seed.c.prior + c2.prior - 1,
+  }));
+}
+
+interface Accepted { c: TokenEditCandidate; v: ParseVerdict }
+
+/**
+ * The order in which accepted candidates are offered: a candidate after which the parser reports
+ * nothing comes before one that leaves an error elsewhere, then by prior; the model is asked whenever
+ * there is a choice (a token the message names, "expected ';'", is often not the one that was lost: a
+ * stray word before it is), so a prior lead decides nothing alone. It chooses among the clean ones when
+ * there are any.
+ */
+async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits): Promise<{ order: Accepted[]; ranked: number }> {
+  accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
+  const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
+  if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
+  const top = accepted.slice(0, Math.min(clean, limits.rankTop));
+  const scores = await input.rank(top.map((x) => x.c.fixed));
+  const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
+  top.forEach((x, i) => { x.c.score = scores[i]!; });
+  const scored = [...top].sort((a, b) => b.c.score! + w * b.c.prior - (a.c.score! + w * a.c.prior));
+  return { order: [...scored, ...accepted.slice(top.length)], ranked: top.length };
+}
+
+interface WinnerCheck {
+  text: string;
+  prover: SyntaxSearchInput['prover'];
+  signal?: AbortSignal;
+  /** Python: the top-level block the search parsed instead of the whole file. */
+  block?: { start: number; end: number };
+  base: number;
+  origFirst: ParseError;
+  /** Whether tree-sitter saw the original broken at this line too. */
+  wasThere: (line: number) => boolean;
+}
+
+/**
+ * The first of the best three that holds on its own: a verdict read from a batch must hold alone
+ * (rustfmt's batch reports passed candidates whose file alone it rejects), and one found on a Python
+ * block must hold for the whole file (judged against the whole file's own error); a file with errors
+ * elsewhere says so in what proved it.
+ */
+async function confirmWinner(order: Accepted[], w: WinnerCheck): Promise<{ pick: Accepted; provenBy: string; remaining?: ParseError } | null> {
+  const { text, prover, signal, block, base, origFirst, wasThere } = w;
   let wholeOriginal: ParseVerdict | undefined;
   for (const [i, pick] of order.entries()) {
     let provenBy = prover.name;
     let remaining: ParseError | undefined = pick.v.ok ? undefined : pick.v.errors[0] && { ...pick.v.errors[0], line: pick.v.errors[0].line + base };
-    // the winner parsed again on its own: a verdict read from a batch must hold alone (rustfmt's batch
-    // reports passed candidates whose file alone it rejects)
     if (!block && pick.v.ok) {
       const [alone] = await prover.parse([pick.c.fixed], { signal });
       if (!alone!.ok) {
@@ -294,10 +341,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       remaining = whole!.ok ? undefined : whole!.errors[0];
       if (!whole!.ok) provenBy = `${prover.name} (lines ${block.start + 1}-${block.end + 1}; the file has another error)`;
     }
-    return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
+    return { pick, provenBy, remaining };
   }
-  const where = block ? `in lines ${block.start + 1}-${block.end + 1} do not hold for the whole file` : 'in a batch do not hold when parsed alone';
-  return { fix: null, ...base0, ranked, alternatives: [], reason: `the edits ${prover.name} accepts ${where} (${tried} candidates tried)`, ms: ms() };
+  return null;
 }
 
 /** One edit that turns `text` into `fixed`: the span between their common start and common end. */
