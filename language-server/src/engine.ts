@@ -626,6 +626,18 @@ export class Engine {
     return scoreAnswers(this.model, head, answers, signal, scope);
   }
 
+  /**
+   * The function at `line` (0-based, as FixRequest.line; the region comes back 1-based) and the model's scores of `docs` as its fix, exactly as the
+   * tested path ranks them (context markers, scoreCandidates); no docs: the region only. null: no function there.
+   */
+  async scoreFunctionFixes(req: { text: string; languageId: string; line: number; path?: string }, docs: readonly string[], signal?: AbortSignal): Promise<{ fromLine: number; toLine: number; scores: number[] } | null> {
+    const a = await analyze(req.text, languageOrThrow(req.languageId), req.path);
+    const target = functionTarget(a, req.line);
+    if (!target) return null;
+    const given = this.markers ? mergeMarkers({ explicit: {}, settings: {}, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    return { fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, scores: await this.scoreCandidates(a, target, docs, given, signal) };
+  }
+
   /** Continues code (CodeGeneration). */
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     const t0 = performance.now();
