@@ -1,4 +1,4 @@
-// npm run eval -- --suite ranking [--languages python,js] [--limit N] [--skip N] [--lines all|localized] [--out F]
+// npm run eval -- --suite ranking [--languages python,js] [--limit N] [--skip N] [--lines all|localized] [--score edits,region] [--out F]
 // Is the true fix among the product's candidates, and does the model rank it first (issues 26 and 28)?
 // For each HumanEvalFix buggy function: the tested path's candidate set (propose-semantic.ts at the
 // function's lines, screened by the language's parser, as repair/semantic.ts does), whether the canonical
@@ -21,8 +21,10 @@ import { bodyLine, buggyDocument, canonicalDocument, HEP_LANGUAGES, LANGUAGE_ID,
 import { humanEvalPackDir, repoRoot } from '../paths.js';
 import { quantile } from './proof.js';
 
-export type Ranker = 'prior' | 'model' | 'product';
-export const RANKERS: Ranker[] = ['prior', 'model', 'product'];
+/** prior; model / product: the edit windows' scores (scoreEditCandidates) alone / with the prior; -region: the whole-region scores (scoreCandidates). */
+export type Ranker = 'prior' | 'model' | 'product' | 'model-region' | 'product-region';
+export type ScoreHow = 'edits' | 'region';
+const rankersOf = (how: ScoreHow[]): Ranker[] => ['prior', ...how.flatMap((h): Ranker[] => (h === 'edits' ? ['model', 'product'] : ['model-region', 'product-region']))];
 /** How many candidates the proof suite proves at most (its --prove): "in the first N" of each ranker. */
 const PROVE_CAP = 30;
 
@@ -31,6 +33,8 @@ export interface RankingOptions {
   limit?: number;
   skip: number;
   lines: 'all' | 'localized';
+  /** Which model scores to compute (default edits). */
+  score: ScoreHow[];
   out: string;
   model?: string;
   data?: string;
@@ -50,10 +54,12 @@ export interface RankingRecord {
   family?: string;
   label?: string;
   /** 1-based rank of the true fix per ranker (absent when not in the set). */
-  rank?: Record<Ranker, number>;
+  rank?: Partial<Record<Ranker, number>>;
   /** The model's top pick's label (what it prefers instead, when it is not the true fix). */
   modelTop?: string;
   scoreMs: number;
+  /** With --score region too: the whole-region scoring's time. */
+  regionMs?: number;
   error?: string;
 }
 
@@ -99,51 +105,52 @@ async function localizedLines(dir: string, file: string, fromLine: number, toLin
   }
 }
 
-export function summarizeRanking(records: RankingRecord[]) {
+export function summarizeRanking(records: RankingRecord[], rankers: Ranker[]) {
   const langs = [...new Set(records.map((r) => r.language))];
   return langs.map((language) => {
     const rs = records.filter((r) => r.language === language && !r.error);
     const inSet = rs.filter((r) => r.inSet);
-    const per = Object.fromEntries(RANKERS.map((k) => {
-      const ranks = inSet.map((r) => r.rank![k]);
+    const per = Object.fromEntries(rankers.map((k) => {
+      const ranks = inSet.map((r) => r.rank![k]!);
       const top = (n: number) => ranks.filter((x) => x <= n).length;
       return [k, { top1: top(1), top5: top(5), topCap: top(PROVE_CAP), mrr: ranks.length ? ranks.reduce((a, x) => a + 1 / x, 0) / ranks.length : 0, medianRank: quantile(ranks, 0.5) }];
-    })) as Record<Ranker, { top1: number; top5: number; topCap: number; mrr: number; medianRank?: number }>;
+    })) as Partial<Record<Ranker, { top1: number; top5: number; topCap: number; mrr: number; medianRank?: number }>>;
     const cands = rs.map((r) => r.candidates);
     return {
       language, problems: rs.length, errors: records.filter((r) => r.language === language && r.error).length, inSet: inSet.length,
       candidatesMean: cands.length ? cands.reduce((a, b) => a + b, 0) / cands.length : 0, candidatesP95: quantile(cands, 0.95),
-      scoreP50ms: quantile(rs.map((r) => r.scoreMs), 0.5), scoreP95ms: quantile(rs.map((r) => r.scoreMs), 0.95), per,
+      scoreP50ms: quantile(rs.map((r) => r.scoreMs), 0.5), scoreP95ms: quantile(rs.map((r) => r.scoreMs), 0.95),
+      regionP50ms: quantile(rs.flatMap((r) => (r.regionMs === undefined ? [] : [r.regionMs])), 0.5), per,
     };
   });
 }
 
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
 
-export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, records: RankingRecord[], meta: Record<string, unknown>): string {
+export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, records: RankingRecord[], meta: Record<string, unknown>, rankers: Ranker[]): string {
   const famRows: string[] = [];
   for (const row of rows) {
     const fams = new Map<string, RankingRecord[]>();
     for (const r of records) if (r.language === row.language && r.inSet) fams.set(r.family!, [...(fams.get(r.family!) ?? []), r]);
     for (const [f, rs] of [...fams].sort((a, b) => b[1].length - a[1].length)) {
-      famRows.push(`| ${row.language} | ${f} | ${rs.length} | ${RANKERS.map((k) => rs.filter((r) => r.rank![k] === 1).length).join(' / ')} |`);
+      famRows.push(`| ${row.language} | ${f} | ${rs.length} | ${rankers.map((k) => rs.filter((r) => r.rank![k] === 1).length).join(' / ')} |`);
     }
   }
   return [
     '## Ranking: is the true fix among the candidates, and where does it rank (HumanEvalFix)',
     '',
     `Command: \`${meta.command}\`; ${meta.seconds} s. Candidates: propose-semantic.ts at ${meta.lines === 'all' ? "every line of the function (no localization)" : "the lines the example tests blame (the product's top 8 + ties)"}, screened by the language's parser. ` +
-      'In set: a candidate has the canonical solution\'s code tokens. Rankers: prior = the edit\'s prior (the order the product proves in today); model = the model\'s log-probability of the candidate\'s region as the CodeFix answer (all candidates in one batch); product = model + prior (the pick among passing candidates). ' +
+      'In set: a candidate has the canonical solution\'s code tokens. Rankers: prior = the edit\'s prior (the order the product proved in before ranking); model = the model\'s log-probability of the candidate\'s lines, from its first change to one line past its last, minus the original\'s over the same lines (Engine.scoreEditCandidates); product = model + prior (what the tested path ranks by); -region: the older whole-region score (Engine.scoreCandidates: every candidate\'s region up to the last line any candidate changes). ' +
       `top-k and MRR are over the problems whose true fix is in the set; "top ${PROVE_CAP}" = within the proof suite's --prove cap.`,
     '',
     '| language | problems | candidates mean / p95 | true fix in set | ranker | top-1 | top-5 | top 30 | MRR | median rank |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.flatMap((r) => RANKERS.map((k) => {
-      const p = r.per[k];
+    ...rows.flatMap((r) => rankers.map((k) => {
+      const p = r.per[k]!;
       return `| ${r.language} | ${r.problems} | ${r.candidatesMean.toFixed(0)} / ${r.candidatesP95 ?? '-'} | ${r.inSet} (${pct(r.inSet, r.problems)}) | ${k} | ${p.top1} (${pct(p.top1, r.inSet)}) | ${p.top5} (${pct(p.top5, r.inSet)}) | ${p.topCap} (${pct(p.topCap, r.inSet)}) | ${p.mrr.toFixed(3)} | ${p.medianRank ?? '-'} |`;
     })),
     '',
-    'Scoring time per problem (the model, all candidates): ' + rows.map((r) => `${r.language} p50 ${((r.scoreP50ms ?? 0) / 1000).toFixed(1)} s, p95 ${((r.scoreP95ms ?? 0) / 1000).toFixed(1)} s`).join('; ') + '.',
+    'Scoring time per problem (the model, all candidates, edit windows): ' + rows.map((r) => `${r.language} p50 ${((r.scoreP50ms ?? 0) / 1000).toFixed(1)} s, p95 ${((r.scoreP95ms ?? 0) / 1000).toFixed(1)} s${r.regionP50ms !== undefined ? ` (whole region: p50 ${(r.regionP50ms / 1000).toFixed(1)} s)` : ''}`).join('; ') + '.',
     '',
     'Top-1 by the true fix\'s operator family (prior / model / product):',
     '',
@@ -172,18 +179,19 @@ export async function runRankingSuite(o: RankingOptions, log: (m: string) => voi
         const rec = await rankOne(engine, p, codeType, prover, o).catch((e: unknown): RankingRecord => ({ taskId: p.taskId, language: lang, bugType: p.bugType, proposed: 0, candidates: 0, lines: 0, inSet: false, scoreMs: 0, error: (e as Error).message }));
         records.push(rec);
         appendFileSync(partial, JSON.stringify(rec) + '\n');
-        log(`ranking: ${p.taskId}: ${rec.error ? `error ${rec.error}` : rec.inSet ? `in set (${rec.candidates}), ranks prior ${rec.rank!.prior} model ${rec.rank!.model} product ${rec.rank!.product} — ${rec.label}` : `not in set (${rec.candidates})`} [${(rec.scoreMs / 1000).toFixed(1)} s]`);
+        log(`ranking: ${p.taskId}: ${rec.error ? `error ${rec.error}` : rec.inSet ? `in set (${rec.candidates}), ranks ${Object.entries(rec.rank!).map(([k, v]) => `${k} ${v}`).join(', ')} — ${rec.label}` : `not in set (${rec.candidates})`}; model's top: ${rec.modelTop ?? '-'} [${(rec.scoreMs / 1000).toFixed(1)} s${rec.regionMs !== undefined ? `, region ${(rec.regionMs / 1000).toFixed(1)} s` : ''}]`);
       }
     }
   } finally {
     await disposeProvers();
     disposeWarmPools();
   }
-  const rows = summarizeRanking(records);
+  const rankers = rankersOf(o.score);
+  const rows = summarizeRanking(records, rankers);
   const meta = { command: `npm run eval -- ${process.argv.slice(2).join(' ')}`, seconds: Math.round((Date.now() - t0) / 1000), lines: o.lines, skip: o.skip, limit: o.limit ?? null };
   writeFileSync(o.out, JSON.stringify({ meta, rows, records }, null, 1) + '\n');
-  writeFileSync(o.out.replace(/\.json$/, '.md'), rankingMarkdown(rows, records, meta));
-  log(rankingMarkdown(rows, records, meta));
+  writeFileSync(o.out.replace(/\.json$/, '.md'), rankingMarkdown(rows, records, meta, rankers));
+  log(rankingMarkdown(rows, records, meta, rankers));
   log(`wrote ${o.out} and ${o.out.replace(/\.json$/, '.md')}`);
   return { rows, records };
 }
@@ -215,21 +223,26 @@ async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awa
   const want = codeTokens(canonical, codeType);
   const hit = cands.findIndex((c) => codeTokens(c.fixed, codeType) === want);
   const base = { taskId: p.taskId, language: p.language, bugType: p.bugType, proposed, candidates: cands.length, lines: lines?.length ?? region.toLine - region.fromLine + 1 };
-  const t = performance.now();
-  const scored = cands.length ? await engine.scoreFunctionFixes(req, cands.map((c) => c.fixed)) : { scores: [] as number[] };
-  const scoreMs = Math.round(performance.now() - t);
-  const s = scored!.scores;
-  const product = cands.map((c, i) => s[i]! + SEMANTIC_PRIOR_WEIGHT * c.prior);
-  const modelBest = s.length ? s.indexOf(Math.max(...s)) : -1;
-  const modelTop = modelBest >= 0 ? cands[modelBest]!.label : undefined;
-  if (hit < 0) return { ...base, inSet: false, modelTop, scoreMs };
-  const n = cands.length;
-  const rank: Record<Ranker, number> = {
-    prior: hit + 1, // proposeSemanticEdits sorts by prior (then line): the order the product proves in
-    model: rankOf(n, hit, (a, b) => s[b]! - s[a]!),
-    product: rankOf(n, hit, (a, b) => product[b]! - product[a]! || cands[a]!.size - cands[b]!.size),
+  const docs = cands.map((c) => c.fixed);
+  const timed = async (how: ScoreHow) => {
+    const t = performance.now();
+    const scored = docs.length ? (await engine.scoreFunctionFixes(req, docs, how))!.scores : [];
+    return { s: scored, ms: Math.round(performance.now() - t) };
   };
-  return { ...base, inSet: true, family: cands[hit]!.family, label: cands[hit]!.label, rank, modelTop, scoreMs };
+  const edits = o.score.includes('edits') ? await timed('edits') : undefined;
+  const whole = o.score.includes('region') ? await timed('region') : undefined;
+  const main = (edits ?? whole)!;
+  const modelBest = main.s.length ? main.s.indexOf(Math.max(...main.s)) : -1;
+  const modelTop = modelBest >= 0 ? cands[modelBest]!.label : undefined;
+  const times = { scoreMs: main.ms, regionMs: edits && whole ? whole.ms : undefined };
+  if (hit < 0) return { ...base, inSet: false, modelTop, ...times };
+  const n = cands.length;
+  const byModel = (s: number[]) => rankOf(n, hit, (a, b) => s[b]! - s[a]!);
+  const byProduct = (s: number[]) => rankOf(n, hit, (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * cands[a]!.prior) || cands[a]!.size - cands[b]!.size);
+  const rank: Partial<Record<Ranker, number>> = { prior: hit + 1 }; // proposeSemanticEdits sorts by prior (then line): the order the product proved in
+  if (edits) { rank.model = byModel(edits.s); rank.product = byProduct(edits.s); }
+  if (whole) { rank['model-region'] = byModel(whole.s); rank['product-region'] = byProduct(whole.s); }
+  return { ...base, inSet: true, family: cands[hit]!.family, label: cands[hit]!.label, rank, modelTop, ...times };
 }
 
 const exampleCache = new Map<string, Map<string, string>>();
@@ -249,7 +262,7 @@ function exampleTestOf(o: RankingOptions, p: Problem): string {
 }
 
 export function parseRankingArgs(argv: string[]): RankingOptions {
-  const o: RankingOptions = { languages: ['python', 'js'], skip: 0, lines: 'all', out: resolve(repoRoot, 'build/eval/ranking.json') };
+  const o: RankingOptions = { languages: ['python', 'js'], skip: 0, lines: 'all', score: ['edits'], out: resolve(repoRoot, 'build/eval/ranking.json') };
   const num = (a: string, v: string) => { const n = Number(v); if (!Number.isFinite(n) || n < 0) throw new Error(`${a} expects a number, got "${v}"`); return n; };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -260,6 +273,7 @@ export function parseRankingArgs(argv: string[]): RankingOptions {
       case '--limit': o.limit = num(a, v()); break;
       case '--skip': o.skip = num(a, v()); break;
       case '--lines': { const l = v(); if (l !== 'all' && l !== 'localized') throw new Error('--lines: all or localized'); o.lines = l; break; }
+      case '--score': o.score = v().split(',').map((x) => x.trim()).filter((x): x is ScoreHow => { if (x !== 'edits' && x !== 'region') throw new Error('--score: edits and/or region'); return true; }); break;
       case '--out': o.out = resolve(v()); break;
       case '--model': o.model = resolve(v()); break;
       case '--data': o.data = resolve(v()); break;
