@@ -135,6 +135,9 @@ export interface FixOutcome {
   candidates?: number;
   /** Milliseconds spent running tests. */
   verifyMs?: number;
+  /** The tested path: candidates that passed the tests, and in how many behaviours they split beyond them (1: they agree). */
+  plausible?: number;
+  behaviours?: number;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
@@ -388,12 +391,12 @@ export class Engine {
     const found = await searchSemanticFix({
       text: a.text, codeType: a.language.codeType, file: resolve(req.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command,
       fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
-      rank: useModel ? (docs) => this.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
+      rank: useModel ? (docs) => this.scoreEditCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
       parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: req.path })).map((x) => x.ok) : undefined,
       extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
       limits: v.limits, signal: req.signal,
     });
-    const counts = { candidates: found.tried, verifyMs: found.verifyMs };
+    const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length };
     if (found.fix) {
       const f = found.fix;
       const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, ...counts, latencyMs: ms() };

@@ -38,6 +38,8 @@ export interface RankingOptions {
   out: string;
   model?: string;
   data?: string;
+  /** Only render the report of the records in this .partial.jsonl (a run cut short). */
+  report?: string;
 }
 
 export interface RankingRecord {
@@ -162,6 +164,16 @@ export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, recor
 }
 
 export async function runRankingSuite(o: RankingOptions, log: (m: string) => void = (m) => console.error(m)) {
+  if (o.report) {
+    const records = readFileSync(o.report, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as RankingRecord);
+    const rankers = rankersOf(o.score);
+    const rows = summarizeRanking(records, rankers);
+    const meta = { command: `npm run eval -- ${process.argv.slice(2).join(' ')} (the records of a run cut short: ${records.length} problems)`, seconds: Math.round(records.reduce((a, r) => a + r.scoreMs, 0) / 1000), lines: o.lines };
+    writeFileSync(o.out, JSON.stringify({ meta, rows, records }, null, 1) + '\n');
+    writeFileSync(o.out.replace(/\.json$/, '.md'), rankingMarkdown(rows, records, meta, rankers));
+    log(rankingMarkdown(rows, records, meta, rankers));
+    return { rows, records };
+  }
   const t0 = Date.now();
   const dataDir = humanEvalPackDir(o.data);
   const engine = await Engine.load({ modelDir: o.model, device: 'cpu' });
@@ -274,6 +286,7 @@ export function parseRankingArgs(argv: string[]): RankingOptions {
       case '--skip': o.skip = num(a, v()); break;
       case '--lines': { const l = v(); if (l !== 'all' && l !== 'localized') throw new Error('--lines: all or localized'); o.lines = l; break; }
       case '--score': o.score = v().split(',').map((x) => x.trim()).filter((x): x is ScoreHow => { if (x !== 'edits' && x !== 'region') throw new Error('--score: edits and/or region'); return true; }); break;
+      case '--report': o.report = resolve(v()); break;
       case '--out': o.out = resolve(v()); break;
       case '--model': o.model = resolve(v()); break;
       case '--data': o.data = resolve(v()); break;
