@@ -29,7 +29,7 @@ export interface SemanticLimits {
   ambiguous: 'abstain' | 'best' | 'off';
 }
 
-export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: true, ambiguous: 'abstain' };
+export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: false, ambiguous: 'abstain' };
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const SEMANTIC_PRIOR_WEIGHT = 1;
 

@@ -235,6 +235,8 @@ async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awa
   const want = codeTokens(canonical, codeType);
   const hit = cands.findIndex((c) => codeTokens(c.fixed, codeType) === want);
   const base = { taskId: p.taskId, language: p.language, bugType: p.bugType, proposed, candidates: cands.length, lines: lines?.length ?? region.toLine - region.fromLine + 1 };
+  // top-k and MRR count only problems whose true fix is in the set: the others are not scored (time)
+  if (hit < 0) return { ...base, inSet: false, scoreMs: 0 };
   const docs = cands.map((c) => c.fixed);
   const timed = async (how: ScoreHow) => {
     const t = performance.now();
@@ -247,7 +249,6 @@ async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awa
   const modelBest = main.s.length ? main.s.indexOf(Math.max(...main.s)) : -1;
   const modelTop = modelBest >= 0 ? cands[modelBest]!.label : undefined;
   const times = { scoreMs: main.ms, regionMs: edits && whole ? whole.ms : undefined };
-  if (hit < 0) return { ...base, inSet: false, modelTop, ...times };
   const n = cands.length;
   const byModel = (s: number[]) => rankOf(n, hit, (a, b) => s[b]! - s[a]!);
   const byProduct = (s: number[]) => rankOf(n, hit, (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * cands[a]!.prior) || cands[a]!.size - cands[b]!.size);
