@@ -87,3 +87,12 @@ test('codeTokens: comments and spacing aside, Python indentation kept', () => {
   assert.equal(codeTokens('def f(x):\n    return x+1  # one\n', 'python'), codeTokens('def f(x):\n    return x + 1\n', 'python'));
   assert.notEqual(codeTokens('if a:\n    b()\nc()\n', 'python'), codeTokens('if a:\n    b()\n    c()\n', 'python'));
 });
+
+test('proposeSemanticEdits: a distance for a difference, a separator string emptied', async () => {
+  const { proposeSemanticEdits } = await import('../../language-server/src/repair/propose-semantic');
+  const fixed = proposeSemanticEdits('def f(a, b):\n    d = a - b\n    return " ".join([d])\n', 'python', { fromLine: 1, toLine: 3 }).map((c) => c.fixed);
+  assert.ok(fixed.includes('def f(a, b):\n    d = abs(a - b)\n    return " ".join([d])\n'));
+  assert.ok(fixed.includes('def f(a, b):\n    d = a - b\n    return "".join([d])\n'));
+  const js = proposeSemanticEdits('function f(a, b) {\n  return a - b;\n}\n', 'javascript', { fromLine: 1, toLine: 3 }).map((c) => c.fixed);
+  assert.ok(js.includes('function f(a, b) {\n  return Math.abs(a - b);\n}\n'));
+});
