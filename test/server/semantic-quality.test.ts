@@ -12,6 +12,7 @@ import { findTests, hasPytest } from '../../language-server/src/repair/tests';
 import { OrtModel } from '../../language-server/src/runtime';
 import { repoRoot } from '../../language-server/src/paths';
 import { codeTokens } from '../eval/suites/ranking';
+import { proposeSemanticEdits } from '../../language-server/src/repair/propose-semantic';
 
 test('lineEditWindow: a replaced, a deleted and an inserted line', () => {
   const orig = ['def f(x):', '    a = 1', '    b = 2', '    return a + b'];
@@ -88,8 +89,7 @@ test('codeTokens: comments and spacing aside, Python indentation kept', () => {
   assert.notEqual(codeTokens('if a:\n    b()\nc()\n', 'python'), codeTokens('if a:\n    b()\n    c()\n', 'python'));
 });
 
-test('proposeSemanticEdits: a distance for a difference, a separator string emptied', async () => {
-  const { proposeSemanticEdits } = await import('../../language-server/src/repair/propose-semantic');
+test('proposeSemanticEdits: a distance for a difference, a separator string emptied', () => {
   const fixed = proposeSemanticEdits('def f(a, b):\n    d = a - b\n    return " ".join([d])\n', 'python', { fromLine: 1, toLine: 3 }).map((c) => c.fixed);
   assert.ok(fixed.includes('def f(a, b):\n    d = abs(a - b)\n    return " ".join([d])\n'));
   assert.ok(fixed.includes('def f(a, b):\n    d = a - b\n    return "".join([d])\n'));

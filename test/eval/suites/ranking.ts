@@ -121,8 +121,9 @@ export function summarizeRanking(records: RankingRecord[], rankers: Ranker[]) {
     return {
       language, problems: rs.length, errors: records.filter((r) => r.language === language && r.error).length, inSet: inSet.length,
       candidatesMean: cands.length ? cands.reduce((a, b) => a + b, 0) / cands.length : 0, candidatesP95: quantile(cands, 0.95),
-      scoreP50ms: quantile(rs.map((r) => r.scoreMs), 0.5), scoreP95ms: quantile(rs.map((r) => r.scoreMs), 0.95),
-      regionP50ms: quantile(rs.flatMap((r) => (r.regionMs === undefined ? [] : [r.regionMs])), 0.5), per,
+      // scored problems only (those whose true fix is in the set)
+      scoreP50ms: quantile(inSet.map((r) => r.scoreMs), 0.5), scoreP95ms: quantile(inSet.map((r) => r.scoreMs), 0.95),
+      regionP50ms: quantile(inSet.flatMap((r) => (r.regionMs === undefined ? [] : [r.regionMs])), 0.5), per,
     };
   });
 }
@@ -152,7 +153,7 @@ export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, recor
       return `| ${r.language} | ${r.problems} | ${r.candidatesMean.toFixed(0)} / ${r.candidatesP95 ?? '-'} | ${r.inSet} (${pct(r.inSet, r.problems)}) | ${k} | ${p.top1} (${pct(p.top1, r.inSet)}) | ${p.top5} (${pct(p.top5, r.inSet)}) | ${p.topCap} (${pct(p.topCap, r.inSet)}) | ${p.mrr.toFixed(3)} | ${p.medianRank ?? '-'} |`;
     })),
     '',
-    'Scoring time per problem (the model, all candidates, edit windows): ' + rows.map((r) => `${r.language} p50 ${((r.scoreP50ms ?? 0) / 1000).toFixed(1)} s, p95 ${((r.scoreP95ms ?? 0) / 1000).toFixed(1)} s${r.regionP50ms !== undefined ? ` (whole region: p50 ${(r.regionP50ms / 1000).toFixed(1)} s)` : ''}`).join('; ') + '.',
+    'Scoring time per scored problem (the model, all candidates, edit windows): ' + rows.map((r) => `${r.language} p50 ${((r.scoreP50ms ?? 0) / 1000).toFixed(1)} s, p95 ${((r.scoreP95ms ?? 0) / 1000).toFixed(1)} s${r.regionP50ms !== undefined ? ` (whole region: p50 ${(r.regionP50ms / 1000).toFixed(1)} s)` : ''}`).join('; ') + '.',
     '',
     'Top-1 by the true fix\'s operator family (prior / model / product):',
     '',
@@ -168,7 +169,7 @@ export async function runRankingSuite(o: RankingOptions, log: (m: string) => voi
     const records = readFileSync(o.report, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as RankingRecord);
     const rankers = rankersOf(o.score);
     const rows = summarizeRanking(records, rankers);
-    const meta = { command: `npm run eval -- ${process.argv.slice(2).join(' ')} (the records of a run cut short: ${records.length} problems)`, seconds: Math.round(records.reduce((a, r) => a + r.scoreMs, 0) / 1000), lines: o.lines };
+    const meta = { command: `npm run eval -- ${process.argv.slice(2).join(' ')} (the records of an earlier run: ${records.length} problems; seconds = the model's scoring time only)`, seconds: Math.round(records.reduce((a, r) => a + r.scoreMs, 0) / 1000), lines: o.lines };
     writeFileSync(o.out, JSON.stringify({ meta, rows, records }, null, 1) + '\n');
     writeFileSync(o.out.replace(/\.json$/, '.md'), rankingMarkdown(rows, records, meta, rankers));
     log(rankingMarkdown(rows, records, meta, rankers));
