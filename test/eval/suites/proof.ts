@@ -39,6 +39,8 @@ export interface ProofOptions {
   /** The search's order of proof and what it does when the fixes that pass disagree (SemanticLimits). */
   rankFirst?: boolean;
   ambiguous?: 'abstain' | 'best' | 'off';
+  /** Candidates that pass collected before the pick (SemanticLimits.plausible; 1: the first that passes wins). */
+  plausible?: number;
   /** The canonical (correct) solution instead of the buggy one: a fix offered is a false fix. */
   canonical?: boolean;
   /** No test file in the workspace (the product without tests: the model's rewrite, unverified). */
@@ -204,7 +206,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
             const shown = o.canonical ? { ...p, buggy: p.canonical } : p;
             const text = writeWorkspace(dir, shown, examples.get(p.taskId) ?? '');
             if (o.noTests) rmSync(join(dir, FILES[lang]!.test));
-            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}) };
+            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}) };
             const out = await engine.fixDetailed({
               text, languageId: LANGUAGE_ID[lang], line: bodyLine(shown), mode: 'function', path: join(dir, FILES[lang]!.module),
               verify: { root: dir, trusted: true, rank: variant, limits },
@@ -267,6 +269,7 @@ export function parseProofArgs(argv: string[]): ProofOptions {
       case '--order': { const x = v(); if (x !== 'model' && x !== 'prior') throw new Error('--order: model or prior'); o.rankFirst = x === 'model'; break; }
       case '--ambiguous': { const x = v(); if (x !== 'abstain' && x !== 'best' && x !== 'off') throw new Error('--ambiguous: abstain, best or off'); o.ambiguous = x; break; }
       case '--canonical': o.canonical = true; break;
+      case '--plausible': o.plausible = num(a, v()); break;
       case '--no-tests': o.noTests = true; break;
       default: throw new Error(`unknown option for the proof suite: ${a}`);
     }
