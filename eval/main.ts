@@ -24,6 +24,7 @@ import { GEN_MODES, runSynthesis, type GenMode } from './suites/synthesis.js';
 import { runTail } from './suites/tail.js';
 import { parseSyntaxArgs, runSyntaxSuite } from './suites/syntax.js';
 import { parseProofArgs, runProofSuite } from './suites/proof.js';
+import { parseRankingArgs, runRankingSuite } from './suites/ranking.js';
 import { startPool } from './workers.js';
 import { readFileSync, existsSync } from 'node:fs';
 
@@ -35,6 +36,8 @@ const HELP = `Usage: npm run eval -- [options]
                        (its options: --corpus DIR --per-language N --languages L,L --rank model|prior --cli N --seed N --out F)
                        proof: HumanEvalFix proven by example_test through the engine's tested path, judged by test
                        (its options: --languages python,js --limit N --skip N --rank model,prior --prove N --budget S --out F)
+                       ranking: is the true fix among the tested path's candidates, and its rank by prior / model (no tests run)
+                       (its options: --languages python,js,... --limit N --skip N --lines all|localized --out F)
   --languages L,L      HumanEvalPack languages: ${HEP_LANGUAGES.join(',')} (default all)
   --limit N            first N problems per language (markers/tail: N examples per task and language)
   --model DIR          model folder (default models/treasure)
@@ -348,6 +351,15 @@ async function main(): Promise<void> {
   if (si >= 0 && argv[si + 1] === 'syntax') {
     try {
       await runSyntaxSuite(parseSyntaxArgs(argv));
+    } catch (e) {
+      console.error(`eval: ${(e as Error).message}`);
+      process.exitCode = 2;
+    }
+    return;
+  }
+  if (si >= 0 && argv[si + 1] === 'ranking') {
+    try {
+      await runRankingSuite(parseRankingArgs(argv));
     } catch (e) {
       console.error(`eval: ${(e as Error).message}`);
       process.exitCode = 2;

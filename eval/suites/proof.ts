@@ -1,4 +1,5 @@
-// npm run eval -- --suite proof [--languages python,js] [--limit N] [--rank model,prior] [--prove N] [--budget S] [--out F]
+// npm run eval -- --suite proof [--languages python,js] [--limit N] [--only ID,ID] [--rank model,prior] [--order model|prior]
+//   [--ambiguous abstain|best|off] [--canonical] [--no-tests] [--prove N] [--budget S] [--out F]
 // HumanEvalFix with proof (issue 26): each problem becomes a small workspace, the buggy solution in a
 // module and a test file made of the problem's `example_test` (the visible examples a user's test
 // suite would hold). The product's engine path runs on it (Engine.fixDetailed with `verify`: the tests
@@ -33,9 +34,20 @@ export interface ProofOptions {
   data?: string;
   /** Only render the report of the records in this .partial.jsonl (a run cut short). */
   report?: string;
+  /** Only these task ids (a fixed subset for quick iterations). */
+  only?: string[];
+  /** The search's order of proof and what it does when the fixes that pass disagree (SemanticLimits). */
+  rankFirst?: boolean;
+  ambiguous?: 'abstain' | 'best' | 'off';
+  /** Candidates that pass collected before the pick (SemanticLimits.plausible; 1: the first that passes wins). */
+  plausible?: number;
+  /** The canonical (correct) solution instead of the buggy one: a fix offered is a false fix. */
+  canonical?: boolean;
+  /** No test file in the workspace (the product without tests: the model's rewrite, unverified). */
+  noTests?: boolean;
 }
 
-export type ProofOutcome = 'correct' | 'plausible_wrong' | 'no_fix' | 'examples_pass' | 'unverified' | 'error';
+export type ProofOutcome = 'correct' | 'plausible_wrong' | 'no_fix' | 'ambiguous' | 'examples_pass' | 'unverified' | 'unchanged' | 'error';
 
 export interface ProofRecord {
   taskId: string;
@@ -49,6 +61,11 @@ export interface ProofRecord {
   candidates?: number;
   ms: number;
   verifyMs?: number;
+  /** Candidates that passed the examples, and in how many behaviours they split beyond them. */
+  plausible?: number;
+  behaviours?: number;
+  /** An unverified fix (no tests): whether it passes the hidden test. */
+  judged?: boolean;
 }
 
 /** The module and test file names of a language's workspace. */
@@ -110,10 +127,14 @@ export function summarizeProof(records: ProofRecord[]) {
     const rs = records.filter((r) => r.language === language && r.variant === variant);
     const n = (o: ProofOutcome) => rs.filter((r) => r.outcome === o).length;
     const offered = n('correct') + n('plausible_wrong') + n('unverified');
+    // what abstaining on disagreement would give, from a run that offered them (--ambiguous best)
+    const split = rs.filter((r) => (r.behaviours ?? 1) > 1 && (r.outcome === 'correct' || r.outcome === 'plausible_wrong'));
     const fixMs = rs.filter((r) => r.outcome === 'correct' || r.outcome === 'plausible_wrong').map((r) => r.ms);
     const cands = rs.flatMap((r) => (r.candidates === undefined ? [] : [r.candidates]));
     return {
-      language, variant, problems: rs.length, correct: n('correct'), plausibleWrong: n('plausible_wrong'), noFix: n('no_fix'), examplesPass: n('examples_pass'),
+      language, variant, problems: rs.length, correct: n('correct'), plausibleWrong: n('plausible_wrong'), noFix: n('no_fix'), ambiguous: n('ambiguous'), unchanged: n('unchanged'), examplesPass: n('examples_pass'),
+      splitCorrect: split.filter((r) => r.outcome === 'correct').length, splitWrong: split.filter((r) => r.outcome === 'plausible_wrong').length,
+      unverifiedJudgedCorrect: rs.filter((r) => r.outcome === 'unverified' && r.judged).length,
       unverified: n('unverified'), errors: n('error'), offered,
       correctPct: rs.length ? (100 * n('correct')) / rs.length : 0,
       plausibleWrongOfOffered: offered ? (100 * n('plausible_wrong')) / offered : 0,
@@ -134,10 +155,13 @@ export function proofMarkdown(rows: ReturnType<typeof summarizeProof>, meta: Rec
       'correct = the offered fix passes the hidden `test`; plausible-but-wrong = passes `example_test`, fails `test`; examples pass = the buggy code passes `example_test` already (the engine says nothing to fix). ' +
       'Variant model: the model ranks the candidates and its own rewrite is proven among them; prior: the edit priors alone, no model.',
     '',
-    '| language | variant | problems | correct | plausible-but-wrong (of offered) | no fix | examples pass | unverified | candidates tried (mean) | time per fix p50 / p95 s | all problems p50 / p95 s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.problems} | ${r.correct} (${pct(r.correctPct)}) | ${r.plausibleWrong} (${pct(r.plausibleWrongOfOffered)}) | ${r.noFix} | ${r.examplesPass} | ${r.unverified} | ${r.candidatesMean.toFixed(1)} | ${secs(r.fixP50ms)} / ${secs(r.fixP95ms)} | ${secs(r.allP50ms)} / ${secs(r.allP95ms)} |`),
+    '| language | variant | problems | correct | plausible-but-wrong (of offered) | no fix | ambiguous (not offered) | examples pass | unverified (judged correct) | unchanged | candidates tried (mean) | time per fix p50 / p95 s | all problems p50 / p95 s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.problems} | ${r.correct} (${pct(r.correctPct)}) | ${r.plausibleWrong} (${pct(r.plausibleWrongOfOffered)}) | ${r.noFix} | ${r.ambiguous} | ${r.examplesPass} | ${r.unverified} (${r.unverifiedJudgedCorrect}) | ${r.unchanged} | ${r.candidatesMean.toFixed(1)} | ${secs(r.fixP50ms)} / ${secs(r.fixP95ms)} | ${secs(r.allP50ms)} / ${secs(r.allP95ms)} |`),
     '',
+    ...(rows.some((r) => r.splitCorrect + r.splitWrong > 0)
+      ? ['Offered fixes whose passing alternatives behave differently beyond the examples (what --ambiguous abstain would withhold): ' + rows.map((r) => `${r.language}/${r.variant}: ${r.splitCorrect} correct, ${r.splitWrong} plausible-but-wrong`).join('; ') + '.', '']
+      : []),
   ].join('\n');
 }
 
@@ -170,7 +194,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
       const tc = await toolchain(lang);
       if (!tc.ok) { log(`proof: ${lang} skipped: ${tc.why}`); continue; }
       const examples = exampleTests(dataDir, lang);
-      const problems = loadProblems(dataDir, lang).slice(o.skip, o.limit !== undefined ? o.skip + o.limit : undefined);
+      const problems = loadProblems(dataDir, lang).filter((p) => !o.only || o.only.includes(p.taskId)).slice(o.skip, o.limit !== undefined ? o.skip + o.limit : undefined);
       log(`proof: ${lang}: ${problems.length} problems, variants ${o.variants.join(', ')}`);
       for (const p of problems) {
         for (const variant of o.variants) {
@@ -179,16 +203,22 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
           let rec: ProofRecord;
           const base = { taskId: p.taskId, language: lang, variant, bugType: p.bugType };
           try {
-            const text = writeWorkspace(dir, p, examples.get(p.taskId) ?? '');
+            const shown = o.canonical ? { ...p, buggy: p.canonical } : p;
+            const text = writeWorkspace(dir, shown, examples.get(p.taskId) ?? '');
+            if (o.noTests) rmSync(join(dir, FILES[lang]!.test));
+            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}) };
             const out = await engine.fixDetailed({
-              text, languageId: LANGUAGE_ID[lang], line: bodyLine(p), mode: 'function', path: join(dir, FILES[lang]!.module),
-              verify: { root: dir, trusted: true, rank: variant, limits: { prove: o.prove, budgetMs: o.budgetMs } },
+              text, languageId: LANGUAGE_ID[lang], line: bodyLine(shown), mode: 'function', path: join(dir, FILES[lang]!.module),
+              verify: { root: dir, trusted: true, rank: variant, limits },
             });
             const ms = performance.now() - t;
-            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs };
-            if (!out.fix) rec = { ...common, outcome: /nothing to fix/.test(out.reason ?? '') ? 'examples_pass' : 'no_fix', reason: out.reason };
-            else if (!out.fix.verified) rec = { ...common, outcome: 'unverified', label: out.fix.label, reason: out.fix.unverified };
-            else {
+            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours };
+            if (!out.fix) rec = { ...common, outcome: /nothing to fix/.test(out.reason ?? '') ? 'examples_pass' : /disagree beyond the tests/.test(out.reason ?? '') ? 'ambiguous' : 'no_fix', reason: out.reason };
+            else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
+            else if (!out.fix.verified) {
+              const [r] = await runPrograms([programFor(p, out.fix.fixed)], defaultLimits, 1);
+              rec = { ...common, outcome: 'unverified', label: out.fix.label, reason: out.fix.unverified, judged: r!.pass };
+            } else {
               // the judge: the hidden test on the fixed document (the export line is harmless to it)
               const [r] = await runPrograms([programFor(p, out.fix.fixed)], defaultLimits, 1);
               rec = { ...common, outcome: r!.pass ? 'correct' : 'plausible_wrong', label: out.fix.label, verifiedBy: out.fix.verifiedBy };
@@ -235,6 +265,12 @@ export function parseProofArgs(argv: string[]): ProofOptions {
       case '--model': o.model = resolve(v()); break;
       case '--data': o.data = resolve(v()); break;
       case '--report': o.report = resolve(v()); break;
+      case '--only': o.only = v().split(',').map((x) => x.trim()).filter(Boolean); break;
+      case '--order': { const x = v(); if (x !== 'model' && x !== 'prior') throw new Error('--order: model or prior'); o.rankFirst = x === 'model'; break; }
+      case '--ambiguous': { const x = v(); if (x !== 'abstain' && x !== 'best' && x !== 'off') throw new Error('--ambiguous: abstain, best or off'); o.ambiguous = x; break; }
+      case '--canonical': o.canonical = true; break;
+      case '--plausible': o.plausible = num(a, v()); break;
+      case '--no-tests': o.noTests = true; break;
       default: throw new Error(`unknown option for the proof suite: ${a}`);
     }
   }

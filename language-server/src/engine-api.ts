@@ -122,6 +122,9 @@ export interface FixOutcome {
   candidates?: number;
   /** Milliseconds spent running tests. */
   verifyMs?: number;
+  /** The tested path: candidates that passed the tests, and in how many behaviours they split beyond them (1: they agree). */
+  plausible?: number;
+  behaviours?: number;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;

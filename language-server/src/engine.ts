@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyze, contextMarkers, regionText, targetAt, type Analysis, type FixTarget, type MarkerLayers } from './context';
+import { analyze, contextMarkers, functionTarget, regionText, targetAt, type Analysis, type FixTarget, type MarkerLayers } from './context';
 import { blockEndRule } from './blocks';
 import { Decoder, type DecodeRequest, type DecodeResult } from './decode';
 import {
@@ -32,7 +32,7 @@ import { promptParts } from './prompt';
 import type { DeviceStatus } from './protocol';
 import { checkFix } from './repair/check';
 import { repairSyntax, repairWithTests } from './repair/engine-paths';
-import { answerLines, scoreAnswers } from './repair/rank';
+import { answerLines, scoreAnswers, scoreLineEdits } from './repair/rank';
 import { lineStarts, regionSpan, toTextEdits } from './repair/text';
 import { OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
@@ -299,19 +299,8 @@ export class Engine {
     if (docs.length === 0) return [];
     // the region the model sees: the target's, narrowed to the lines around the edits when it is long
     target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
-    const code = regionText(a, target.region);
-    const promptIds = this.tokenizer.encodePrompt(promptParts({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
     const scope = {};
-    let head = promptIds;
-    if (this.markers && process.env.TREASURE_RANK_MARKERS === 'model') {
-      // the list the model would write (what a fix's answer follows; ~20-30 model steps)
-      const d = await this.decoder.run({ promptIds, given, maxTokens: 96, signal, markersOnly: true, scope });
-      head = [...promptIds, ...(d.markerPrefix ?? [])];
-    } else if (this.markers) {
-      // the given markers closed at once: every candidate follows the same list, so their order barely
-      // depends on it, and no model step is spent writing it
-      head = [...promptIds, ...this.tokenizer.encode(serialize(given))];
-    }
+    const head = await this.rankHead(a, target, given, scope, signal);
     const endId = this.tokenizer.id(taxonomy().format.end);
     const answers = answerLines(a.lines, target.region, docs).map(({ text, last }) => {
       const ids = this.tokenizer.encodeText(text);
@@ -319,6 +308,50 @@ export class Engine {
     });
     if (head.length + Math.max(...answers.map((x) => x.length)) > this.model.contextLength) throw new InputError(`the region is too long for the model's context of ${this.model.contextLength} tokens`);
     return scoreAnswers(this.model, head, answers, signal, scope);
+  }
+
+  /** The CodeFix prompt of `target` and the marker list a candidate's answer follows (shared by every candidate). */
+  private async rankHead(a: Analysis, target: FixTarget, given: Markers, scope: object, signal?: AbortSignal): Promise<number[]> {
+    const code = regionText(a, target.region);
+    const promptIds = this.tokenizer.encodePrompt(promptParts({ task: 'CodeFix', code, diagnostic: target.diagnostic, given: this.markers ? given : {} }), true);
+    if (this.markers && process.env.TREASURE_RANK_MARKERS === 'model') {
+      // the list the model would write (what a fix's answer follows; ~20-30 model steps)
+      const d = await this.decoder.run({ promptIds, given, maxTokens: 96, signal, markersOnly: true, scope });
+      return [...promptIds, ...(d.markerPrefix ?? [])];
+    }
+    // the given markers closed at once: every candidate follows the same list, so their order barely
+    // depends on it, and no model step is spent writing it
+    return this.markers ? [...promptIds, ...this.tokenizer.encode(serialize(given))] : promptIds;
+  }
+
+  /**
+   * The model's scores of candidate documents that edit a few lines of `target` (the tested path's
+   * operator edits): each one's log-probability from its first changed line to one past its last, minus
+   * the original's over the same lines (repair/rank.ts scoreLineEdits). Comparable across candidates
+   * that edit different lines, and each costs its own lines' tokens only. Higher is better.
+   */
+  async scoreEditCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]> {
+    if (docs.length === 0) return [];
+    target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
+    const scope = {};
+    const head = await this.rankHead(a, target, given, scope, signal);
+    const docLines = docs.map((d) => d.split(/\r?\n/));
+    // the original region with room for an edit's extra tokens: what the longest window comes to
+    if (head.length + this.tokenizer.encodeText('\n' + regionText(a, target.region)).length + 64 > this.model.contextLength) throw new InputError(`the region is too long for the model's context of ${this.model.contextLength} tokens`);
+    return scoreLineEdits(this.model, head, a.lines, docLines, target.region, { encode: (s) => this.tokenizer.encodeText(s), endId: this.tokenizer.id(taxonomy().format.end) }, signal, scope);
+  }
+
+  /**
+   * The function at `line` (0-based; the region comes back 1-based) and the model's scores of `docs` as
+   * its fix, exactly as the tested path ranks them (context markers); no docs: the region only. null: no function there.
+   */
+  async scoreFunctionFixes(req: { text: string; languageId: string; line: number; path?: string }, docs: readonly string[], how: 'edits' | 'region' = 'edits', signal?: AbortSignal): Promise<{ fromLine: number; toLine: number; scores: number[] } | null> {
+    const a = await analyze(req.text, languageOrThrow(req.languageId), req.path);
+    const target = functionTarget(a, req.line);
+    if (!target) return null;
+    const given = this.markers ? mergeMarkers({ explicit: {}, settings: {}, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    const scores = how === 'edits' ? await this.scoreEditCandidates(a, target, docs, given, signal) : await this.scoreCandidates(a, target, docs, given, signal);
+    return { fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, scores };
   }
 
   /** Continues code (CodeGeneration). */

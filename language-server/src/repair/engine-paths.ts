@@ -23,6 +23,7 @@ export interface RepairModel {
   /** How the syntax search orders what the parser accepts: the model's score with the prior, or the prior alone. */
   readonly syntaxRank: 'model' | 'prior';
   scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]>;
+  scoreEditCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]>;
   fixTarget(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome>;
 }
 
@@ -43,12 +44,12 @@ export async function repairWithTests(model: RepairModel, a: Analysis, target: F
   const found = await searchSemanticFix({
     text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, testFiles: v.testFiles,
     fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
-    rank: useModel ? (docs) => model.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
+    rank: useModel ? (docs) => model.scoreEditCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
     parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: a.path })).map((x) => x.ok) : undefined,
     extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
     limits: v.limits, signal: req.signal,
   });
-  const counts = { candidates: found.tried, verifyMs: found.verifyMs };
+  const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length };
   if (found.fix) {
     const f = found.fix;
     const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, tests: f.tests, ...counts, latencyMs: ms() };

@@ -110,6 +110,7 @@ const SIBLINGS: [string, string][] = [
   ['sum', 'len'], ['ord', 'chr'], ['int', 'float'], ['int', 'round'], ['str', 'repr'], ['keys', 'values'], ['values', 'items'], ['keys', 'items'],
   ['Math.min', 'Math.max'], ['floor', 'round'], ['ceil', 'round'], ['toUpperCase', 'toLowerCase'], ['startsWith', 'endsWith'],
   ['push', 'unshift'], ['pop', 'shift'], ['slice', 'splice'], ['some', 'every'], ['indexOf', 'lastIndexOf'], ['abs', 'round'],
+  ['lower', 'swapcase'], ['upper', 'swapcase'],
 ];
 
 /** An own entry of a table (never an Object.prototype member such as 'constructor'). */
@@ -256,6 +257,8 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
     if (unary && t.text === '-' && (next?.kind === 'number' || next?.kind === 'word')) add([{ start: t.start, end: next.start, newText: '' }], `delete '-'`, 'arithmetic', line, -0.3);
     for (const [to, c] of entry(BOOLEAN, t.text) ?? []) swap(t, to, 'boolean', line, c);
     for (const [to, c] of entry(LITERAL, t.text) ?? []) swap(t, to, 'literal', line, c);
+    // a separator string: ' ' <-> '' (a join or split on the wrong one)
+    if (t.kind === 'string' && /^(['"])( ?)\1$/.test(t.text)) swap(t, `${t.text[0]}${t.text.length === 2 ? ' ' : ''}${t.text[0]}`, 'literal', line, -0.3);
     // constants +-1 (and 0 <-> 1 by the same edit)
     if (t.kind === 'number' && /^\d+$/.test(t.text)) {
       const n = Number(t.text);
@@ -298,6 +301,10 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
         const rightEnd = all[to]!.t.end;
         if (['-', '/', '//', '%', '**', '<<', '>>', '+', 'in'].includes(t.text) && left !== right) {
           add([{ start: leftStart, end: rightEnd, newText: `${right} ${t.text} ${left}` }], `swap '${show(left)}' and '${show(right)}' around '${t.text}'`, 'operand', line, t.text === '+' ? -0.5 : 0);
+        }
+        // a difference that should be a distance: `a - b` -> `abs(a - b)`
+        if (t.text === '-' && all[from - 1]?.t.text !== 'abs' && all[from - 1]?.t.text !== '(') {
+          add([{ start: leftStart, end: rightEnd, newText: `${python ? 'abs' : 'Math.abs'}(${left} - ${right})` }], `replace '${show(`${left} - ${right}`)}' with its absolute value`, 'call', line, -0.5);
         }
         if (BINARY.has(t.text)) {
           // an extra term: drop `op right` or `left op` when the expression ends there

@@ -89,3 +89,71 @@ export async function scoreAnswers(model: LogitsSource, promptIds: readonly numb
     session.dispose();
   }
 }
+
+/** Where a candidate document differs from the original, in lines (0-based, within a region). */
+export interface LineEditWindow {
+  /** First line that differs (the same in both documents: the lines before it are shared). */
+  first: number;
+  /** Last line of the candidate's window (its own numbering): one line past its last change. */
+  stop: number;
+  /** The original's line matching `stop` (stop minus the lines the candidate adds). */
+  origStop: number;
+}
+
+/** The window of one candidate: from its first changed line to one line past its last (capped at the region's end). */
+export function lineEditWindow(orig: readonly string[], doc: readonly string[], startLine: number, endLine: number): LineEditWindow | undefined {
+  const delta = doc.length - orig.length;
+  const end = endLine + delta;
+  let first = startLine;
+  while (first <= Math.min(end, endLine) && doc[first] === orig[first]) first++;
+  if (first > end && first > endLine) return undefined; // the same region
+  let last = end;
+  while (last >= first && last - delta >= first && doc[last] === orig[last - delta]) last--;
+  const stop = Math.min(end, Math.max(first, last + 1));
+  return { first: Math.min(first, end), stop, origStop: stop - delta };
+}
+
+/**
+ * Scores of candidate documents as edits of `orig` inside region [startLine, endLine]: each one's
+ * log-probability from its first changed line to one line past its last change (the CodeFix answer
+ * after `head`), minus the original's over its matching lines: how much likelier the code is with the
+ * edit than without it, with a line of look-ahead. Candidates are grouped by their first changed line
+ * and each group is scored after the original's lines before it, fed once for all groups (the scope's
+ * prefix reuse): a candidate costs the tokens of its own lines, not of the whole region. The answer's
+ * lines are encoded one by one ('\n' + line, as the answer is written), the end mark after the last.
+ */
+export async function scoreLineEdits(
+  model: LogitsSource,
+  head: readonly number[],
+  orig: readonly string[],
+  docs: readonly (readonly string[])[],
+  region: { startLine: number; endLine: number },
+  tok: { encode: (s: string) => number[]; endId: number },
+  signal?: AbortSignal,
+  scope: object = {},
+): Promise<number[]> {
+  const { startLine, endLine } = region;
+  const pieces = new Map<string, number[]>();
+  const piece = (line: string) => { let p = pieces.get(line); if (!p) pieces.set(line, (p = tok.encode('\n' + line))); return p; };
+  const span = (lines: readonly string[], from: number, to: number, last: number) => {
+    const ids: number[] = [];
+    for (let i = from; i <= to; i++) ids.push(...piece(lines[i] ?? ''));
+    if (to >= last) ids.push(tok.endId);
+    return ids;
+  };
+  const windows = docs.map((d) => lineEditWindow(orig, d, startLine, endLine));
+  const scores = new Array<number>(docs.length).fill(0);
+  const firsts = [...new Set(windows.flatMap((w) => (w ? [w.first] : [])))].sort((a, b) => a - b);
+  const prefix = [...head];
+  let fed = startLine;
+  for (const first of firsts) {
+    for (; fed < first; fed++) prefix.push(...piece(orig[fed] ?? ''));
+    const group = windows.flatMap((w, i) => (w?.first === first ? [i] : []));
+    const answers = group.map((i) => span(docs[i]!, first, windows[i]!.stop, endLine + docs[i]!.length - orig.length));
+    const baseStops = [...new Set(group.map((i) => windows[i]!.origStop))];
+    const bases = baseStops.map((s) => span(orig, first, Math.max(first - 1, s), endLine));
+    const lps = await scoreAnswers(model, prefix, [...answers, ...bases], signal, scope);
+    group.forEach((i, k) => { scores[i] = lps[k]! - lps[answers.length + baseStops.indexOf(windows[i]!.origStop)]!; });
+  }
+  return scores;
+}

@@ -8,6 +8,7 @@
 // Nothing runs without trust; tests that already pass mean there is nothing to fix.
 import { proposeSemanticEdits, type SemanticCandidate, type SuspectLine } from './propose-semantic';
 import { TestSession, testCandidatesOf, type TestReport } from './tests';
+import { canCompareBehaviour, compareBehaviour, type BehaviourResult } from './tests/differential';
 
 export interface SemanticLimits {
   /** Suspicious lines edited (more at a tie with the last one). */
@@ -18,9 +19,18 @@ export interface SemanticLimits {
   prove: number;
   /** Proving stops after this many milliseconds (then says so). */
   budgetMs: number;
+  /** With a model: score every candidate first and prove the likeliest first (else prior order, the model picks among those that pass). */
+  rankFirst: boolean;
+  /**
+   * When the candidates that pass behave differently on the tests' calls and their mutants
+   * (tests/differential.ts): 'abstain' offers none (the tests do not say which is meant), 'best' the
+   * best-ranked anyway and says so, 'off' does not compare. Default 'best': on HumanEvalFix Python the
+   * model's pick among fixes that disagree was right more often than wrong (session 16 report).
+   */
+  ambiguous: 'abstain' | 'best' | 'off';
 }
 
-export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000 };
+export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: false, ambiguous: 'best' };
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const SEMANTIC_PRIOR_WEIGHT = 1;
 
@@ -85,6 +95,9 @@ export interface SemanticSearchResult {
   verifyMs: number;
   /** Time the model spent scoring candidates, and writing its own answer. */
   rankMs?: number;
+  /** Candidates that passed the tests, and how they behave beyond them (when two or more passed). */
+  plausible?: number;
+  behaviour?: Omit<BehaviourResult, 'ms'> & { ms: number };
   modelMs?: number;
   ms: number;
 }
@@ -156,15 +169,26 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const ok = await input.parses(cands.map((c) => c.fixed));
     cands = cands.filter((_, i) => ok[i]);
   }
-  // prove in prior order (a test run of a warm worker costs less than scoring many candidates), and
-  // collect up to `plausible` candidates that pass; the model's own answer joins them when few do;
-  // then the model picks among them (several edits can pass weak tests: prefer the likeliest code)
+  // the order of proof: the model's score with the edit's prior over every candidate (the likeliest
+  // are proven first: fewer test runs), or the prior alone; collect up to `plausible` candidates that
+  // pass; the model's own answer joins them when few do; then the best-ranked of those that pass wins
+  // (several edits can pass weak tests: prefer the likeliest code)
+  const w = input.priorWeight ?? SEMANTIC_PRIOR_WEIGHT;
+  let rankMs = 0;
+  let ranked = 0;
+  const scoreOf = new Map<string, number>();
+  if (input.rank && limits.rankFirst && cands.length > 1) {
+    const tr = performance.now();
+    const scores = await input.rank(cands.map((c) => c.fixed));
+    rankMs += Math.round(performance.now() - tr);
+    ranked = cands.length;
+    cands.forEach((c, i) => scoreOf.set(c.fixed, scores[i]! + w * c.prior));
+    cands = cands.map((c, i) => ({ c, i })).sort((x, y) => scoreOf.get(y.c.fixed)! - scoreOf.get(x.c.fixed)! || x.c.size - y.c.size || x.i - y.i).map((x) => x.c);
+  }
   const order = cands.slice(0, limits.prove);
   const budget = new AbortController();
   const proveStart = ms();
   let extraMs = 0;
-  let rankMs = 0;
-  let ranked = 0;
   let timer = setTimeout(() => budget.abort(), limits.budgetMs);
   const onAbort = () => budget.abort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
@@ -204,19 +228,38 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   }
   let pick = passing[0];
   if (input.rank && passing.length > 1) {
-    const tr = performance.now();
-    const scores = await input.rank(passing.map((x) => x.c.fixed));
-    rankMs = Math.round(performance.now() - tr);
-    ranked = passing.length;
-    const w = input.priorWeight ?? SEMANTIC_PRIOR_WEIGHT;
-    passing.forEach((x, i) => { x.score = scores[i]! + w * x.c.prior; });
+    // scores of the ones not scored before (all of them without rankFirst; the model's own answer)
+    const unscored = passing.filter((x) => !scoreOf.has(x.c.fixed));
+    if (unscored.length) {
+      const tr = performance.now();
+      const scores = await input.rank(unscored.map((x) => x.c.fixed));
+      rankMs += Math.round(performance.now() - tr);
+      ranked += unscored.length;
+      unscored.forEach((x, i) => scoreOf.set(x.c.fixed, scores[i]! + w * x.c.prior));
+    }
+    passing.forEach((x) => { x.score = scoreOf.get(x.c.fixed)!; });
     pick = [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0];
   }
+  // do the ones that pass agree beyond the tests? (weak tests let wrong edits pass)
+  let behaviour: SemanticSearchResult['behaviour'];
+  if (pick && passing.length > 1 && limits.ambiguous !== 'off' && input.functionName && canCompareBehaviour(session.plan) && !input.signal?.aborted) {
+    const ordered = [pick, ...passing.filter((x) => x !== pick)];
+    behaviour = await compareBehaviour(session.plan, { trusted: true, candidates: ordered.map((x) => x.c.fixed), functionName: input.functionName, signal: input.signal }).catch(() => undefined);
+    if (behaviour && behaviour.groups.length > 1 && limits.ambiguous === 'abstain') {
+      const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour };
+      const secs = (ms() / 1000).toFixed(1);
+      return { ...common, outcome: 'no_fix', fix: null, reason: `${passing.length} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${behaviour.example ?? 'on other inputs'}): unverified, not offered; the likeliest: ${pick.c.label} (${tried} candidates tried, ${secs} s)`, ms: ms() };
+    }
+  }
   const won = pick ? { pick: pick.c, r: { report: pick.report, targets: pick.targets } } : undefined;
-  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs };
-  if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: open ${proveStart} ms, ${proposed} proposed, ${cands.length} parse, ${passing.length} pass, ${ranked} ranked in ${rankMs} ms, model's answer ${extraMs} ms, ${tried} tried, tests ${verifyMs} ms, total ${ms()} ms\n`);
+  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour };
+  if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: open ${proveStart} ms, ${proposed} proposed, ${cands.length} parse, ${passing.length} pass${behaviour ? ` (${behaviour.groups.length} behaviours on ${behaviour.evidence}/${behaviour.inputs} inputs, ${behaviour.ms} ms)` : ''}, ${ranked} ranked in ${rankMs} ms, model's answer ${extraMs} ms, ${tried} tried, tests ${verifyMs} ms, total ${ms()} ms\n`);
   if (won?.pick && won.r.report) {
-    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets), tests: { passed: won.r.report.passed.length, total: won.r.report.passed.length + won.r.report.failed.length, fixed: won.r.targets } }, ms: ms() };
+    // fixes that pass but behave differently beyond the tests: the proof is weaker, and the title says so
+    const others = behaviour && behaviour.groups.length > 1 ? passing.length - 1 : 0;
+    const caveat = others ? `; ${others} other fix${others > 1 ? 'es pass' : ' passes'} too and behave${others > 1 ? '' : 's'} differently` : '';
+    const tests = { passed: won.r.report.passed.length, total: won.r.report.passed.length + won.r.report.failed.length, fixed: won.r.targets };
+    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) + caveat, tests }, ms: ms() };
   }
   const secs = (ms() / 1000).toFixed(1);
   const why = input.signal?.aborted ? 'cancelled' : budget.signal.aborted ? `stopped after ${(limits.budgetMs / 1000).toFixed(0)} s` : undefined;
