@@ -201,6 +201,157 @@ function operandStartingAt(toks: { t: Token }[], k: number): number | undefined 
  * Single-edit candidates for the function in lines [fromLine, toLine], at the given suspicious lines
  * (all of the function's lines when none are given), deduplicated by their result, best prior first.
  */
+/** What every edit site of one function shares: its text and tokens, the names in scope, and how an edit is added. */
+interface EditContext {
+  text: string;
+  python: boolean;
+  keywords: Set<string>;
+  all: { t: Token; line: number }[];
+  names: Set<string>;
+  add: (edits: OffsetEdit[], label: string, family: string, line: number, extra?: number) => void;
+  swap: (t: Token, to: string, family: string, line: number, extra: number) => void;
+  span: (a: number, b: number) => string;
+}
+
+/** One token of the function and its neighbours; `unary`: a sign after an operator or bracket. */
+interface TokenSite { ctx: EditContext; t: Token; line: number; k: number; prev?: Token; next?: Token; unary: boolean }
+
+/** Operators swapped, literals flipped, constants moved by one (and a few other steps). */
+function operatorEdits(site: TokenSite): void {
+  const { ctx: { text, python }, t, line, prev, next, unary } = site;
+  const { add, swap } = site.ctx;
+  for (const [to, c] of entry(COMPARISON, t.text) ?? []) swap(t, to, 'comparison', line, c);
+  if (python && t.text === 'in' && prev?.text !== 'not' && !/^\s*for\b/.test(lineText(text, t.start))) swap(t, 'not in', 'comparison', line, -0.2);
+  if (python && t.text === 'not' && next?.text === 'in') add([{ start: t.start, end: next.start, newText: '' }], "replace 'not in' with 'in'", 'comparison', line, 0);
+  if (python && t.text === 'is') swap(t, next?.text === 'not' ? 'is' : 'is not', 'comparison', line, 0);
+  // arithmetic: a binary operator only (a sign after an operator or bracket is unary: see TokenSite)
+  if (entry(ARITHMETIC, t.text) && !(unary && (t.text === '-' || t.text === '+' || t.text === '*' || t.text === '**'))) {
+    for (const [to, c] of entry(ARITHMETIC, t.text)!) if (python || (to !== '//' && to !== '//=')) swap(t, to, 'arithmetic', line, c);
+  }
+  if (unary && t.text === '-' && (next?.kind === 'number' || next?.kind === 'word')) add([{ start: t.start, end: next.start, newText: '' }], `delete '-'`, 'arithmetic', line, -0.3);
+  for (const [to, c] of entry(BOOLEAN, t.text) ?? []) swap(t, to, 'boolean', line, c);
+  for (const [to, c] of entry(LITERAL, t.text) ?? []) swap(t, to, 'literal', line, c);
+  // a separator string: ' ' <-> '' (a join or split on the wrong one)
+  if (t.kind === 'string' && /^(['"])( ?)\1$/.test(t.text)) swap(t, `${t.text[0]}${t.text.length === 2 ? ' ' : ''}${t.text[0]}`, 'literal', line, -0.3);
+  // constants +-1 (and 0 <-> 1 by the same edit)
+  if (t.kind === 'number' && /^\d+$/.test(t.text)) {
+    const n = Number(t.text);
+    swap(t, String(n + 1), 'constant', line, 0);
+    if (n > 0) swap(t, String(n - 1), 'constant', line, 0);
+    swap(t, String(n + 2), 'constant', line, -0.8);
+    if (n > 1) swap(t, String(n - 2), 'constant', line, -0.8);
+    if (n <= 2) for (const v of ['-1', '0', '1', '2']) swap(t, v, 'constant', line, -0.6);
+    if (n > 2) { swap(t, String(n * 2), 'constant', line, -1); swap(t, String(Math.floor(n / 2)), 'constant', line, -1); }
+  }
+  if (t.kind === 'number' && /^\d*\.\d+$/.test(t.text)) {
+    const v = Number(t.text);
+    for (const w of [v * 2, v / 2, 1 / v]) if (Number.isFinite(w) && w !== v) swap(t, Number.isInteger(w) ? w.toFixed(1) : String(w), 'constant', line, -0.4);
+  }
+}
+
+/** Bounds +-1, a +-1 dropped, operands swapped or dropped, a difference made a distance. */
+function operandEdits(site: TokenSite): void {
+  const { ctx: { text, python, keywords, all }, t, line, k, prev, next, unary } = site;
+  const { add, span } = site.ctx;
+  // bounds: a name or a call inside an index, a slice, a range() or a comparison, +-1
+  if ((t.kind === 'word' && !keywords.has(t.text) && next?.text !== '(' && next?.text !== '.' && prev?.text !== '.') || t.text === ')') {
+    const from = operandEndingAt(all, k);
+    if (from !== undefined && all[from]!.line === line && (next?.text === ']' || next?.text === '-' || next?.text === '+' || next?.text === ':' || next?.text === ')' || next?.text === ',' || entry(COMPARISON, next?.text) || prev?.text === '[')) {
+      const what = span(from, k);
+      if (what.length <= 40) {
+        const inSum = next?.text === '+' || next?.text === '-' || prev?.text === '+' || prev?.text === '-' ? -0.5 : 0;
+        add([{ start: t.end, end: t.end, newText: ' + 1' }], `replace '${show(what)}' with '${show(what)} + 1'`, 'bound', line, inSum);
+        add([{ start: t.end, end: t.end, newText: ' - 1' }], `replace '${show(what)}' with '${show(what)} - 1'`, 'bound', line, inSum);
+      }
+    }
+  }
+  // a +-1 dropped: `x + 1` -> `x`
+  if ((t.text === '+' || t.text === '-') && next?.kind === 'number' && !unary) {
+    const after = all[k + 2]?.t;
+    if (!after || !/^[*/%(.[]$/.test(after.text)) add([{ start: prev!.end, end: next.end, newText: '' }], `delete '${t.text} ${next.text}'`, 'drop', line, 0.6);
+  }
+  // operands: swapped around a non-commutative operator; one side dropped
+  if ((BINARY.has(t.text) || entry(COMPARISON, t.text) || (python && t.text === 'in' && prev?.text !== 'not')) && !unary && !/^\s*for\b/.test(lineText(text, t.start))) {
+    const from = operandEndingAt(all, k - 1);
+    const to = operandStartingAt(all, k + 1);
+    if (from !== undefined && to !== undefined && all[from]!.line === line && all[to]!.line === line) {
+      const left = span(from, k - 1);
+      const right = span(k + 1, to);
+      const leftStart = all[from]!.t.start;
+      const rightEnd = all[to]!.t.end;
+      if (['-', '/', '//', '%', '**', '<<', '>>', '+', 'in'].includes(t.text) && left !== right) {
+        add([{ start: leftStart, end: rightEnd, newText: `${right} ${t.text} ${left}` }], `swap '${show(left)}' and '${show(right)}' around '${t.text}'`, 'operand', line, t.text === '+' ? -0.5 : 0);
+      }
+      // a difference that should be a distance: `a - b` -> `abs(a - b)`
+      if (t.text === '-' && all[from - 1]?.t.text !== 'abs' && all[from - 1]?.t.text !== '(') {
+        add([{ start: leftStart, end: rightEnd, newText: `${python ? 'abs' : 'Math.abs'}(${left} - ${right})` }], `replace '${show(`${left} - ${right}`)}' with its absolute value`, 'call', line, -0.5);
+      }
+      if (BINARY.has(t.text)) {
+        // an extra term: drop `op right` or `left op` when the expression ends there
+        const before = all[from - 1]?.t.text;
+        const after = all[to + 1]?.t.text;
+        const tight = (s: string | undefined) => s === undefined || STOP.has(s) || s === '\n';
+        const sameLevel = (s: string | undefined) => s === t.text && (s === '*' || s === '+');
+        if ((tight(after) || sameLevel(after)) && (!BINARY.has(before ?? '') || before === '+' || before === '-' || sameLevel(before))) add([{ start: all[k - 1]!.t.end, end: rightEnd, newText: '' }], `delete '${show(`${t.text} ${right}`)}'`, 'drop', line, 0);
+        if (tight(before) && (!BINARY.has(after ?? '') || after === '+' || after === '-')) add([{ start: leftStart, end: all[k + 1]!.t.start, newText: '' }], `delete '${show(`${left} ${t.text}`)}'`, 'drop', line, 0);
+      }
+    }
+  }
+}
+
+/** Every true/false of the function flipped at once (a predicate written the wrong way round). */
+function flipAllBooleans(text: string, inFn: { t: Token; line: number }[], lineWeight: Map<number, number>): SemanticCandidate | undefined {
+  const bools = inFn.filter((x) => entry(LITERAL, x.t.text) && x.t.text !== 'None');
+  if (bools.length < 2) return undefined;
+  const edits = bools.map((x) => ({ start: x.t.start, end: x.t.end, newText: entry(LITERAL, x.t.text)![0]![0] }));
+  const best = Math.max(...bools.map((x) => lineWeight.get(x.line) ?? -Infinity));
+  const bestLine = bools.find((x) => lineWeight.get(x.line) === best)?.line;
+  if (bestLine === undefined) return undefined;
+  const fixed = applyOffsetEdits(text, edits);
+  return { edits, fixed, label: `swap every true and false of the function (lines ${bools[0]!.line}-${bools[bools.length - 1]!.line})`, origin: 'operator', size: bools.length, prior: best + FAMILY_PRIOR.literal! - 0.4, line: bestLine, family: 'literal' };
+}
+
+/** A name replaced by another of the function, call arguments swapped or dropped, a sibling function called. */
+function nameAndCallEdits(site: TokenSite): void {
+  const { ctx: { keywords, all, names }, t, line, k, prev, next } = site;
+  const { add, swap, span } = site.ctx;
+  // names: a name replaced by another name of the function
+  if (t.kind === 'word' && names.has(t.text) && next?.text !== '=' && prev?.text !== 'def' && prev?.text !== 'for' && prev?.text !== '.') {
+    for (const n of names) if (n !== t.text) swap(t, n, 'name', line, 0);
+  }
+  if (t.kind === 'word' && names.has(t.text) && (next?.text === '=' || prev?.text === 'for')) {
+    for (const n of names) if (n !== t.text) swap(t, n, 'name', line, -0.5);
+  }
+  // two elements of a call, tuple or list swapped; an argument of a call dropped
+  if (t.text === '(' || t.text === '[') {
+    const close = closeOf(all, k);
+    const callee = prev && prev.end === t.start && prev.kind === 'word' ? prev.text : undefined;
+    if (close > 0 && all[close]!.line === line) {
+      const args = splitArgs(all, k, close);
+      if (args.length === 2) {
+        const [a, b] = args.map(([s0, e]) => span(s0, e));
+        if (a !== b && a!.length < 40 && b!.length < 40) {
+          add([{ start: all[args[0]![0]]!.t.start, end: all[args[1]![1]]!.t.end, newText: `${b}, ${a}` }], callee ? `swap the arguments of ${show(callee)}()` : `swap '${show(a!)}' and '${show(b!)}'`, 'arguments', line, 0);
+        }
+      }
+      if (callee && !keywords.has(callee) && args.length >= 2 && args.length <= 3) {
+        for (const [s0, e] of args) {
+          const cut = e === args[args.length - 1]![1] ? { start: all[s0 - 1]!.t.start, end: all[e]!.t.end } : { start: all[s0]!.t.start, end: all[e + 2]?.t.start ?? all[e]!.t.end };
+          add([{ start: cut.start, end: cut.end, newText: '' }], `drop the argument '${show(span(s0, e))}' of ${show(callee)}()`, 'arguments', line, -0.2);
+        }
+      }
+    }
+  }
+  // calls: a sibling function
+  if (t.kind === 'word' && next?.text === '(') {
+    const qualified = prev?.text === '.' && all[k - 2]?.t.kind === 'word' ? `${all[k - 2]!.t.text}.${t.text}` : t.text;
+    for (const [a, b] of SIBLINGS) {
+      if (qualified === a || t.text === a) swap(t, b.includes('.') ? b.split('.')[1]! : b, 'call', line, 0);
+      if (qualified === b || t.text === b) swap(t, a.includes('.') ? a.split('.')[1]! : a, 'call', line, 0);
+    }
+  }
+}
+
 export function proposeSemanticEdits(text: string, codeType: string, opts: SemanticProposeOptions): SemanticCandidate[] {
   const python = codeType === 'python';
   const keywords = python ? PY_KEYWORDS : C_KEYWORDS;
@@ -239,132 +390,21 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
   const span = (a: number, b: number) => text.slice(all[a]!.t.start, all[b]!.t.end);
   const index = new Map(all.map((x, i) => [x, i]));
 
+  const ctx: EditContext = { text, python, keywords, all, names, add, swap, span };
   for (const x of inFn) {
     const { t, line } = x;
     if (line === headerLine || !lineWeight.has(line)) continue;
     const k = index.get(x)!;
     const prev = all[k - 1]?.t;
     const next = all[k + 1]?.t;
-    for (const [to, c] of entry(COMPARISON, t.text) ?? []) swap(t, to, 'comparison', line, c);
-    if (python && t.text === 'in' && prev?.text !== 'not' && !/^\s*for\b/.test(lineText(text, t.start))) swap(t, 'not in', 'comparison', line, -0.2);
-    if (python && t.text === 'not' && next?.text === 'in') add([{ start: t.start, end: next.start, newText: '' }], "replace 'not in' with 'in'", 'comparison', line, 0);
-    if (python && t.text === 'is') swap(t, next?.text === 'not' ? 'is' : 'is not', 'comparison', line, 0);
-    // arithmetic: a binary operator only (a sign after an operator or bracket is unary)
     const unary = !prev || (prev.kind === 'punct' && !/^[)\]}]$/.test(prev.text)) || keywords.has(prev.text);
-    if (entry(ARITHMETIC, t.text) && !(unary && (t.text === '-' || t.text === '+' || t.text === '*' || t.text === '**'))) {
-      for (const [to, c] of entry(ARITHMETIC, t.text)!) if (python || (to !== '//' && to !== '//=')) swap(t, to, 'arithmetic', line, c);
-    }
-    if (unary && t.text === '-' && (next?.kind === 'number' || next?.kind === 'word')) add([{ start: t.start, end: next.start, newText: '' }], `delete '-'`, 'arithmetic', line, -0.3);
-    for (const [to, c] of entry(BOOLEAN, t.text) ?? []) swap(t, to, 'boolean', line, c);
-    for (const [to, c] of entry(LITERAL, t.text) ?? []) swap(t, to, 'literal', line, c);
-    // a separator string: ' ' <-> '' (a join or split on the wrong one)
-    if (t.kind === 'string' && /^(['"])( ?)\1$/.test(t.text)) swap(t, `${t.text[0]}${t.text.length === 2 ? ' ' : ''}${t.text[0]}`, 'literal', line, -0.3);
-    // constants +-1 (and 0 <-> 1 by the same edit)
-    if (t.kind === 'number' && /^\d+$/.test(t.text)) {
-      const n = Number(t.text);
-      swap(t, String(n + 1), 'constant', line, 0);
-      if (n > 0) swap(t, String(n - 1), 'constant', line, 0);
-      swap(t, String(n + 2), 'constant', line, -0.8);
-      if (n > 1) swap(t, String(n - 2), 'constant', line, -0.8);
-      if (n <= 2) for (const v of ['-1', '0', '1', '2']) swap(t, v, 'constant', line, -0.6);
-      if (n > 2) { swap(t, String(n * 2), 'constant', line, -1); swap(t, String(Math.floor(n / 2)), 'constant', line, -1); }
-    }
-    if (t.kind === 'number' && /^\d*\.\d+$/.test(t.text)) {
-      const v = Number(t.text);
-      for (const w of [v * 2, v / 2, 1 / v]) if (Number.isFinite(w) && w !== v) swap(t, Number.isInteger(w) ? w.toFixed(1) : String(w), 'constant', line, -0.4);
-    }
-    // bounds: a name or a call inside an index, a slice, a range() or a comparison, +-1
-    if ((t.kind === 'word' && !keywords.has(t.text) && next?.text !== '(' && next?.text !== '.' && prev?.text !== '.') || t.text === ')') {
-      const from = operandEndingAt(all, k);
-      if (from !== undefined && all[from]!.line === line && (next?.text === ']' || next?.text === '-' || next?.text === '+' || next?.text === ':' || next?.text === ')' || next?.text === ',' || entry(COMPARISON, next?.text) || prev?.text === '[')) {
-        const what = span(from, k);
-        if (what.length <= 40) {
-          const inSum = next?.text === '+' || next?.text === '-' || prev?.text === '+' || prev?.text === '-' ? -0.5 : 0;
-          add([{ start: t.end, end: t.end, newText: ' + 1' }], `replace '${show(what)}' with '${show(what)} + 1'`, 'bound', line, inSum);
-          add([{ start: t.end, end: t.end, newText: ' - 1' }], `replace '${show(what)}' with '${show(what)} - 1'`, 'bound', line, inSum);
-        }
-      }
-    }
-    // a +-1 dropped: `x + 1` -> `x`
-    if ((t.text === '+' || t.text === '-') && next?.kind === 'number' && !unary) {
-      const after = all[k + 2]?.t;
-      if (!after || !/^[*/%(.[]$/.test(after.text)) add([{ start: prev!.end, end: next.end, newText: '' }], `delete '${t.text} ${next.text}'`, 'drop', line, 0.6);
-    }
-    // operands: swapped around a non-commutative operator; one side dropped
-    if ((BINARY.has(t.text) || entry(COMPARISON, t.text) || (python && t.text === 'in' && prev?.text !== 'not')) && !unary && !/^\s*for\b/.test(lineText(text, t.start))) {
-      const from = operandEndingAt(all, k - 1);
-      const to = operandStartingAt(all, k + 1);
-      if (from !== undefined && to !== undefined && all[from]!.line === line && all[to]!.line === line) {
-        const left = span(from, k - 1);
-        const right = span(k + 1, to);
-        const leftStart = all[from]!.t.start;
-        const rightEnd = all[to]!.t.end;
-        if (['-', '/', '//', '%', '**', '<<', '>>', '+', 'in'].includes(t.text) && left !== right) {
-          add([{ start: leftStart, end: rightEnd, newText: `${right} ${t.text} ${left}` }], `swap '${show(left)}' and '${show(right)}' around '${t.text}'`, 'operand', line, t.text === '+' ? -0.5 : 0);
-        }
-        // a difference that should be a distance: `a - b` -> `abs(a - b)`
-        if (t.text === '-' && all[from - 1]?.t.text !== 'abs' && all[from - 1]?.t.text !== '(') {
-          add([{ start: leftStart, end: rightEnd, newText: `${python ? 'abs' : 'Math.abs'}(${left} - ${right})` }], `replace '${show(`${left} - ${right}`)}' with its absolute value`, 'call', line, -0.5);
-        }
-        if (BINARY.has(t.text)) {
-          // an extra term: drop `op right` or `left op` when the expression ends there
-          const before = all[from - 1]?.t.text;
-          const after = all[to + 1]?.t.text;
-          const tight = (s: string | undefined) => s === undefined || STOP.has(s) || s === '\n';
-          const sameLevel = (s: string | undefined) => s === t.text && (s === '*' || s === '+');
-          if ((tight(after) || sameLevel(after)) && (!BINARY.has(before ?? '') || before === '+' || before === '-' || sameLevel(before))) add([{ start: all[k - 1]!.t.end, end: rightEnd, newText: '' }], `delete '${show(`${t.text} ${right}`)}'`, 'drop', line, 0);
-          if (tight(before) && (!BINARY.has(after ?? '') || after === '+' || after === '-')) add([{ start: leftStart, end: all[k + 1]!.t.start, newText: '' }], `delete '${show(`${left} ${t.text}`)}'`, 'drop', line, 0);
-        }
-      }
-    }
-    // names: a name replaced by another name of the function
-    if (t.kind === 'word' && names.has(t.text) && next?.text !== '=' && prev?.text !== 'def' && prev?.text !== 'for' && prev?.text !== '.') {
-      for (const n of names) if (n !== t.text) swap(t, n, 'name', line, 0);
-    }
-    if (t.kind === 'word' && names.has(t.text) && (next?.text === '=' || prev?.text === 'for')) {
-      for (const n of names) if (n !== t.text) swap(t, n, 'name', line, -0.5);
-    }
-    // two elements of a call, tuple or list swapped; an argument of a call dropped
-    if (t.text === '(' || t.text === '[') {
-      const close = closeOf(all, k);
-      const callee = prev && prev.end === t.start && prev.kind === 'word' ? prev.text : undefined;
-      if (close > 0 && all[close]!.line === line) {
-        const args = splitArgs(all, k, close);
-        if (args.length === 2) {
-          const [a, b] = args.map(([s0, e]) => span(s0, e));
-          if (a !== b && a!.length < 40 && b!.length < 40) {
-            add([{ start: all[args[0]![0]]!.t.start, end: all[args[1]![1]]!.t.end, newText: `${b}, ${a}` }], callee ? `swap the arguments of ${show(callee)}()` : `swap '${show(a!)}' and '${show(b!)}'`, 'arguments', line, 0);
-          }
-        }
-        if (callee && !keywords.has(callee) && args.length >= 2 && args.length <= 3) {
-          for (const [s0, e] of args) {
-            const cut = e === args[args.length - 1]![1] ? { start: all[s0 - 1]!.t.start, end: all[e]!.t.end } : { start: all[s0]!.t.start, end: all[e + 2]?.t.start ?? all[e]!.t.end };
-            add([{ start: cut.start, end: cut.end, newText: '' }], `drop the argument '${show(span(s0, e))}' of ${show(callee)}()`, 'arguments', line, -0.2);
-          }
-        }
-      }
-    }
-    // calls: a sibling function
-    if (t.kind === 'word' && next?.text === '(') {
-      const qualified = prev?.text === '.' && all[k - 2]?.t.kind === 'word' ? `${all[k - 2]!.t.text}.${t.text}` : t.text;
-      for (const [a, b] of SIBLINGS) {
-        if (qualified === a || t.text === a) swap(t, b.includes('.') ? b.split('.')[1]! : b, 'call', line, 0);
-        if (qualified === b || t.text === b) swap(t, a.includes('.') ? a.split('.')[1]! : a, 'call', line, 0);
-      }
-    }
+    const site: TokenSite = { ctx, t, line, k, prev, next, unary };
+    operatorEdits(site);
+    operandEdits(site);
+    nameAndCallEdits(site);
   }
-
-  // every true/false of the function flipped at once (a predicate written the wrong way round)
-  const bools = inFn.filter((x) => entry(LITERAL, x.t.text) && x.t.text !== 'None');
-  if (bools.length >= 2) {
-    const edits = bools.map((x) => ({ start: x.t.start, end: x.t.end, newText: entry(LITERAL, x.t.text)![0]![0] }));
-    const best = Math.max(...bools.map((x) => lineWeight.get(x.line) ?? -Infinity));
-    const bestLine = bools.find((x) => lineWeight.get(x.line) === best)?.line;
-    if (bestLine !== undefined) {
-      const fixed = applyOffsetEdits(text, edits);
-      out.set(fixed, { edits, fixed, label: `swap every true and false of the function (lines ${bools[0]!.line}-${bools[bools.length - 1]!.line})`, origin: 'operator', size: bools.length, prior: best + FAMILY_PRIOR.literal! - 0.4, line: bestLine, family: 'literal' });
-    }
-  }
+  const flipped = flipAllBooleans(text, inFn, lineWeight);
+  if (flipped) out.set(flipped.fixed, flipped);
 
   // conditions and statements, line by line
   const lines = text.split('\n');
