@@ -113,6 +113,55 @@ function listNames(names: string[], max = 3): string {
   return short.length <= max ? short.join(', ') : `${short.slice(0, max).join(', ')} and ${short.length - max} more`;
 }
 
+/** Of the candidates that pass, the one the model finds likeliest (with the edit's prior), scoring those not scored before. */
+async function pickLikeliest<T extends { c: { fixed: string; prior: number; size: number }; score?: number }>(
+  passing: T[], rank: SemanticSearchInput['rank'], scoreOf: Map<string, number>, w: number,
+): Promise<{ pick: T | undefined; ranked: number }> {
+  if (!rank || passing.length <= 1) return { pick: passing[0], ranked: 0 };
+  // scores of the ones not scored before (all of them without rankFirst; the model's own answer)
+  const unscored = passing.filter((x) => !scoreOf.has(x.c.fixed));
+  if (unscored.length) {
+    const scores = await rank(unscored.map((x) => x.c.fixed));
+    unscored.forEach((x, i) => scoreOf.set(x.c.fixed, scores[i]! + w * x.c.prior));
+  }
+  passing.forEach((x) => { x.score = scoreOf.get(x.c.fixed)!; });
+  return { pick: [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0], ranked: unscored.length };
+}
+
+/** The workspace's tests opened and run once before any change; or why there is nothing to prove with them. */
+async function openTests(input: SemanticSearchInput, ms: () => number): Promise<TestSession | Pick<SemanticSearchResult, 'outcome' | 'reason' | 'verifyMs' | 'baseline'>> {
+  let opened: Awaited<ReturnType<typeof TestSession.open>>;
+  try {
+    opened = await TestSession.open(input.file, input.root, {
+      trusted: true, verifyCommand: input.verifyCommand, testFiles: input.testFiles, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
+    });
+  } catch (e) {
+    if (input.signal?.aborted) throw e;
+    // a workspace too large to copy, a runner that cannot start: the tests prove nothing here
+    return { outcome: 'not_run', reason: `the tests could not run: ${(e as Error).message}`, verifyMs: ms() };
+  }
+  const verifyMs = ms();
+  if (!(opened instanceof TestSession)) return { outcome: 'no_tests', reason: opened.none, verifyMs };
+  const base = opened.baseline;
+  if (base.errors.length && base.passed.length + base.failed.length === 0) {
+    return { outcome: 'not_run', baseline: base.summary, reason: `the tests did not run before any change: ${base.errors[0]!.split('\n')[0]}`, verifyMs };
+  }
+  // a run that timed out with no failure recorded is no evidence that the tests pass
+  if (base.failed.length === 0 && (base.timedOut || base.cancelled)) {
+    return { outcome: 'not_run', baseline: base.summary, reason: `the tests did not finish before any change (${base.summary}): nothing to prove against`, verifyMs };
+  }
+  if (base.failed.length === 0) return { outcome: 'tests_pass', baseline: base.summary, reason: `the tests pass (${base.summary}): nothing to fix`, verifyMs };
+  return opened;
+}
+
+/** The most suspicious lines of the function (more at a tie with the last one); undefined: the spectrum says nothing, so all of them. */
+function suspectLines(session: TestSession, input: SemanticSearchInput, max: number): SuspectLine[] | undefined {
+  const inFn = session.suspicious.filter((l) => l.line >= input.fromLine && l.line <= input.toLine);
+  if (inFn.length === 0) return undefined;
+  const cut = inFn[Math.min(max, inFn.length) - 1]!.score;
+  return inFn.filter((l, i) => i < max || l.score >= cut).map((l) => ({ line: l.line, score: l.score }));
+}
+
 /** What proved a fix: the runner, the tests that pass, the ones it fixed. */
 export function provenByWords(report: TestReport, targets: string[]): string {
   const total = report.passed.length + report.failed.length;
@@ -129,39 +178,15 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   if (!input.trusted) {
     return { ...empty, outcome: 'untrusted', reason: 'the workspace is not trusted: its tests were not run (trust the folder to have fixes proven by its tests)', verifyMs: 0, ms: ms() };
   }
-  let opened: Awaited<ReturnType<typeof TestSession.open>>;
-  try {
-    opened = await TestSession.open(input.file, input.root, {
-      trusted: true, verifyCommand: input.verifyCommand, testFiles: input.testFiles, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
-    });
-  } catch (e) {
-    if (input.signal?.aborted) throw e;
-    // a workspace too large to copy, a runner that cannot start: the tests prove nothing here
-    return { ...empty, outcome: 'not_run', reason: `the tests could not run: ${(e as Error).message}`, verifyMs: ms(), ms: ms() };
-  }
-  let verifyMs = ms();
-  if (!(opened instanceof TestSession)) return { ...empty, outcome: 'no_tests', reason: opened.none, verifyMs, ms: ms() };
+  const opened = await openTests(input, ms);
+  if (!(opened instanceof TestSession)) return { ...empty, ...opened, ms: ms() };
   const session = opened;
   const base = session.baseline;
   const targets = base.failed.map((f) => f.name);
-  if (base.errors.length && base.passed.length + base.failed.length === 0) {
-    return { ...empty, outcome: 'not_run', baseline: base.summary, reason: `the tests did not run before any change: ${base.errors[0]!.split('\n')[0]}`, verifyMs, ms: ms() };
-  }
-  // a run that timed out with no failure recorded is no evidence that the tests pass
-  if (base.failed.length === 0 && (base.timedOut || base.cancelled)) {
-    return { ...empty, outcome: 'not_run', baseline: base.summary, reason: `the tests did not finish before any change (${base.summary}): nothing to prove against`, verifyMs, ms: ms() };
-  }
-  if (base.failed.length === 0) {
-    return { ...empty, outcome: 'tests_pass', baseline: base.summary, reason: `the tests pass (${base.summary}): nothing to fix`, verifyMs, ms: ms() };
-  }
+  let verifyMs = ms();
 
   // where: the most suspicious lines of the function (all of them when the spectrum says nothing)
-  const inFn = session.suspicious.filter((l) => l.line >= input.fromLine && l.line <= input.toLine);
-  let lines: SuspectLine[] | undefined;
-  if (inFn.length > 0) {
-    const cut = inFn[Math.min(limits.lines, inFn.length) - 1]!.score;
-    lines = inFn.filter((l, i) => i < limits.lines || l.score >= cut).map((l) => ({ line: l.line, score: l.score }));
-  }
+  const lines = suspectLines(session, input, limits.lines);
   let cands = proposeSemanticEdits(input.text, input.codeType, { fromLine: input.fromLine, toLine: input.toLine, lines });
   const proposed = cands.length;
   // never run what does not parse (the screen is cheap beside a test run)
@@ -226,20 +251,10 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', onAbort);
   }
-  let pick = passing[0];
-  if (input.rank && passing.length > 1) {
-    // scores of the ones not scored before (all of them without rankFirst; the model's own answer)
-    const unscored = passing.filter((x) => !scoreOf.has(x.c.fixed));
-    if (unscored.length) {
-      const tr = performance.now();
-      const scores = await input.rank(unscored.map((x) => x.c.fixed));
-      rankMs += Math.round(performance.now() - tr);
-      ranked += unscored.length;
-      unscored.forEach((x, i) => scoreOf.set(x.c.fixed, scores[i]! + w * x.c.prior));
-    }
-    passing.forEach((x) => { x.score = scoreOf.get(x.c.fixed)!; });
-    pick = [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0];
-  }
+  const tp = performance.now();
+  const picked = await pickLikeliest(passing, input.rank, scoreOf, w);
+  if (picked.ranked) { rankMs += Math.round(performance.now() - tp); ranked += picked.ranked; }
+  const pick = picked.pick;
   // do the ones that pass agree beyond the tests? (weak tests let wrong edits pass)
   let behaviour: SemanticSearchResult['behaviour'];
   if (pick && passing.length > 1 && limits.ambiguous !== 'off' && input.functionName && canCompareBehaviour(session.plan) && !input.signal?.aborted) {
