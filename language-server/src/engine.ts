@@ -2,6 +2,9 @@
 // caller's analysis, fixDetailed for the CLI), the model's scores of candidates, and generation. Its
 // types and model-free calls are in engine-api.ts, the proven repair paths in repair/engine-paths.ts,
 // the guards on its answers in generation-guards.ts; all of them are exported from here as before.
+// Over 400 lines (issue #27, a stated reason): the scoring of candidates (rankHead, scoreCandidates,
+// scoreEditCandidates, scoreFunctionFixes) needs the model, the tokenizer and the decoder the Engine keeps
+// private, and the same prompt as a fix; moving it out would expose all three.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -8,8 +8,9 @@
 // Each candidate is a whole-document edit with a plain label ("replace '<' with '<=' at line 12") and a
 // prior: how suspicious its line is plus how common its kind of slip is. The tests prove them
 // (semantic.ts) after the model has ranked them.
-// Over 400 lines (issue #27): one table of slip kinds and their proposers; it is split when the tests
-// issue (#26) that fills it settles, not while that work edits it.
+// Over 400 lines (issue #27, a stated reason): the tables of slip kinds (comparison, arithmetic, boolean,
+// literal, sibling calls, family priors) and the proposers that read them belong together: one proposer
+// per token site (operatorEdits, operandEdits, nameAndCallEdits) and per line; no function over 120 lines.
 import { lex, type Token } from './lex';
 import { applyOffsetEdits, type OffsetEdit } from './text';
 import type { Candidate } from './types';
