@@ -37,6 +37,9 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   env.NO_COLOR = '1';
   env.FORCE_COLOR = '0';
   env.CI = '1';
+  // a run exits when this process is gone: killed hard (SIGKILL, a crash), it cannot kill its runs'
+  // process groups, and a test stuck in a loop would run on for ever (the pytest plugin watches it)
+  env.TREASURE_PARENT_PID = String(process.pid);
   return { ...env, ...extra };
 }
 

@@ -29,6 +29,31 @@ _state = {}
 _compare = []
 
 
+def _watch_parent():
+    # the language server that started this run may die without killing it (SIGKILL, a crash): then a
+    # test stuck in a loop would run for ever, orphaned; exit as soon as that process is gone
+    try:
+        pid = int(os.environ.get('TREASURE_PARENT_PID', ''))
+    except ValueError:
+        return
+
+    def loop():
+        import time
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(70)
+            except OSError:
+                pass
+
+    threading.Thread(target=loop, name='treasure-parent-watch', daemon=True).start()
+
+
+_watch_parent()
+
+
 def _emit(obj):
     global _out
     if _out is None:
