@@ -31,6 +31,8 @@ import { scoreAnswers } from './repair/rank';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './repair/prove';
 import { treeSitterProver } from './repair/prove/treesitter';
 import { searchSemanticFix } from './repair/semantic';
+import { failureDiagnostic } from './repair/failure';
+import type { TestFailure } from './repair/tests/report';
 import { searchSyntaxFix } from './repair/syntax';
 import type { SemanticLimits } from './repair/semantic';
 import type { ParseVerdict } from './repair/types';
@@ -383,14 +385,16 @@ export class Engine {
     const useModel = v.rank !== 'prior';
     const prover = await proverFor(a.language.codeType).catch(() => undefined);
     let own: FixOutcome | undefined;
-    const rewrite = async () => (own ??= await this.fixTarget(a, target, layers, req, t0));
+    // the first failing test goes into the prompt as its Error line (issue 28; TREASURE_FAILURE_PROMPT=off: not)
+    const told = (failed: TestFailure[] = []): FixTarget => (failed[0] && process.env.TREASURE_FAILURE_PROMPT !== 'off' ? { ...target, diagnostic: failureDiagnostic(failed[0]) } : target);
+    const rewrite = async (failed?: TestFailure[]) => (own ??= await this.fixTarget(a, told(failed), layers, req, t0));
     const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
     const found = await searchSemanticFix({
       text: a.text, codeType: a.language.codeType, file: resolve(req.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command,
       fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
-      rank: useModel ? (docs) => this.scoreCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
+      rank: useModel ? (docs, failed) => this.scoreCandidates(a, told(failed), docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
       parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: req.path })).map((x) => x.ok) : undefined,
-      extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
+      extra: useModel ? async (failed) => { const o = await rewrite(failed); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
       limits: v.limits, signal: req.signal,
     });
     const counts = { candidates: found.tried, verifyMs: found.verifyMs };

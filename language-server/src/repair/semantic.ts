@@ -8,6 +8,7 @@
 // Nothing runs without trust; tests that already pass mean there is nothing to fix.
 import { proposeSemanticEdits, type SemanticCandidate, type SuspectLine } from './propose-semantic';
 import { TestSession, testCandidatesOf, type TestReport } from './tests';
+import type { TestFailure } from './tests/report';
 
 export interface SemanticLimits {
   /** Suspicious lines edited (more at a tie with the last one). */
@@ -43,13 +44,14 @@ export interface SemanticSearchInput {
   fromLine: number;
   toLine: number;
   functionName?: string;
-  /** Model scores of candidate documents (higher is better); none: the prior decides. */
-  rank?: (docs: string[]) => Promise<number[]>;
+  /** Model scores of candidate documents (higher is better); none: the prior decides. `failed`: the
+   * baseline's failing tests (the model may read the first one, repair/failure.ts). */
+  rank?: (docs: string[], failed: TestFailure[]) => Promise<number[]>;
   priorWeight?: number;
   /** Whether each document parses (candidates that do not are never run). */
   parses?: (docs: string[]) => Promise<boolean[]>;
   /** The model's own answer, asked for only when the best few operator candidates fail. */
-  extra?: () => Promise<ExtraCandidate | null>;
+  extra?: (failed: TestFailure[]) => Promise<ExtraCandidate | null>;
   limits?: Partial<SemanticLimits>;
   signal?: AbortSignal;
 }
@@ -188,7 +190,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     if (input.extra && passing.length < 2 && !budget.signal.aborted && !input.signal?.aborted) {
       // the model's decode does not count against the proving budget
       const te = performance.now();
-      const own = await input.extra().catch(() => null);
+      const own = await input.extra(base.failed).catch(() => null);
       extraMs = Math.round(performance.now() - te);
       clearTimeout(timer);
       timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - (ms() - proveStart - extraMs)));
@@ -201,7 +203,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   let pick = passing[0];
   if (input.rank && passing.length > 1) {
     const tr = performance.now();
-    const scores = await input.rank(passing.map((x) => x.c.fixed));
+    const scores = await input.rank(passing.map((x) => x.c.fixed), base.failed);
     rankMs = Math.round(performance.now() - tr);
     ranked = passing.length;
     const w = input.priorWeight ?? SEMANTIC_PRIOR_WEIGHT;
