@@ -26,7 +26,7 @@ import { syntaxIssues, withTree } from './parsing';
 import { promptParts } from './prompt';
 import type { Device, DeviceStatus } from './protocol';
 import { repoRoot } from './paths';
-import { checkFix } from './repair/check';
+import { checkFix, UNCHANGED } from './repair/check';
 import { scoreAnswers } from './repair/rank';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './repair/prove';
 import { treeSitterProver } from './repair/prove/treesitter';
@@ -140,6 +140,8 @@ export interface FixOutcome {
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
+  /** The model found nothing to fix (error_type none, or the function copied unchanged): not retried. */
+  abstained?: boolean;
   latencyMs: number;
   tokens?: { prompt: number; completion: number; steps: number };
 }
@@ -519,7 +521,7 @@ export class Engine {
       if (o.fix) return o;
       last = o;
       if (o.reason) reasons.push(o.reason);
-      if (!o.completion) break; // nothing was decoded (too long): another try would not help
+      if (!o.completion || o.abstained) break; // nothing was decoded (too long), or the model abstained: another try would not help
     }
     return { ...last!, reason: [...new Set(reasons)].join('; then: '), latencyMs: ms() };
   }
@@ -557,6 +559,11 @@ export class Engine {
       const errLine = target.line - target.region.startLine;
       branches = nearErrorFirst(branches, (b) => this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1, errLine);
     }
+    // The model abstains when, asked to rewrite a function with no known error, it writes error_type none
+    // or copies the code: that is its answer (issue 28), not a decode to branch away from.
+    const abstained = target.kind === 'function' && process.env.TREASURE_RESPECT_ABSTENTION !== 'off' &&
+      (decoded.markers.error_type === 'none' || (check !== undefined && !check.ok && check.reason === UNCHANGED));
+    if (abstained) branches = [];
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
       const d = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix, scope });
       if (d.stop !== 'end') continue;
@@ -568,6 +575,7 @@ export class Engine {
     if (!check) {
       return { fix: null, reason: `the model did not finish its answer within ${decoded.ids.length} tokens`, latencyMs: ms(), ...base };
     }
+    if (abstained) return { fix: null, reason: decoded.markers.error_type === 'none' ? 'the model finds nothing to fix (error_type none)' : `${UNCHANGED}: it finds nothing to fix`, abstained: true, latencyMs: ms(), ...base };
     if (!check.ok) return { fix: null, reason: check.reason, latencyMs: ms(), ...base };
     const starts = lineStarts(a.text);
     const span = regionSpan(a.text, starts, target.region.startLine, target.region.endLine);
