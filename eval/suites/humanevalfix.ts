@@ -46,7 +46,7 @@ function requestLine(p: Problem, variant: FixVariant): number {
 
 /** No fix for correct code because the model wrote it back unchanged: the engine's abstention. */
 export function abstained(r: Pick<FixRecord, 'fixReturned' | 'reason'>): boolean {
-  return !r.fixReturned && /returned the code unchanged/.test(r.reason ?? '');
+  return !r.fixReturned && /returned the code unchanged|finds nothing to fix/.test(r.reason ?? '');
 }
 
 export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens' | 'given'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {

@@ -128,6 +128,8 @@ export interface FixOutcome {
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
+  /** The model found nothing to fix (error_type none, or the function copied unchanged): not retried. */
+  abstained?: boolean;
   latencyMs: number;
   tokens?: { prompt: number; completion: number; steps: number };
 }

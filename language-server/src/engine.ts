@@ -33,7 +33,7 @@ import { fitPrompt, nearErrorFirst, parseablePrefix, reportOf, scoringRegion } f
 import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, serialize, taxonomy, type Markers } from './markers';
 import { promptParts } from './prompt';
 import type { DeviceStatus } from './protocol';
-import { checkFix } from './repair/check';
+import { checkFix, UNCHANGED } from './repair/check';
 import { repairSyntax, repairWithTests } from './repair/engine-paths';
 import { answerLines, scoreAnswers, scoreLineEdits } from './repair/rank';
 import { lineStarts, regionSpan, toTextEdits } from './repair/text';
@@ -223,7 +223,7 @@ export class Engine {
       if (o.fix) return o;
       last = o;
       if (o.reason) reasons.push(o.reason);
-      if (!o.completion) break; // nothing was decoded (too long): another try would not help
+      if (!o.completion || o.abstained) break; // nothing was decoded (too long), or the model abstained: another try would not help
     }
     return { ...last!, reason: [...new Set(reasons)].join('; then: '), latencyMs: ms() };
   }
@@ -261,6 +261,11 @@ export class Engine {
       const errLine = target.line - target.region.startLine;
       branches = nearErrorFirst(branches, (b) => this.tokenizer.decode(b.prefix).replace(/^\n/, '').split('\n').length - 1, errLine);
     }
+    // The model abstains when, asked to rewrite a function with no known error, it writes error_type none
+    // or copies the code: that is its answer (issue 28), not a decode to branch away from.
+    const abstained = target.kind === 'function' && process.env.TREASURE_RESPECT_ABSTENTION !== 'off' &&
+      (decoded.markers.error_type === 'none' || (check !== undefined && !check.ok && check.reason === UNCHANGED));
+    if (abstained) branches = [];
     for (let i = 0; i < Math.min(branches.length, this.branchTries) && !(check?.ok); i++) {
       const d = await this.decodeFix({ promptIds, given, maxTokens, signal: req.signal, answerPrefix: branches[i]!.prefix, markerPrefix, scope });
       if (d.stop !== 'end') continue;
@@ -272,6 +277,7 @@ export class Engine {
     if (!check) {
       return { fix: null, reason: `the model did not finish its answer within ${decoded.ids.length} tokens`, latencyMs: ms(), ...base };
     }
+    if (abstained) return { fix: null, reason: decoded.markers.error_type === 'none' ? 'the model finds nothing to fix (error_type none)' : `${UNCHANGED}: it finds nothing to fix`, abstained: true, latencyMs: ms(), ...base };
     if (!check.ok) return { fix: null, reason: check.reason, latencyMs: ms(), ...base };
     const starts = lineStarts(a.text);
     const span = regionSpan(a.text, starts, target.region.startLine, target.region.endLine);

@@ -30,7 +30,7 @@
 #                         compact graph (compact.py: fused onnxruntime ops, the same weights), as shipped
 #   shrink:RUN            bf16 copy of a run's weights in $W/back/RUN.pt (to carry home)
 #   send:PATH...          split files into $OUT for the way back (<= 15 MiB pieces)
-#   home:NAME:DIR         tar $W/DIR (without model.fp32.onnx: fp32dir makes the float folder) and cut it into <= 15.9 MiB pieces in $W/home/NAME (for the way back)
+#   home:NAME:DIR         tar $W/DIR (without model.fp32.onnx: fp32dir makes the float folder; HOME_EXCLUDE=tokenizer.json: without it too) and cut it into <= 15.9 MiB pieces in $W/home/NAME (for the way back)
 #   sendpieces:NAME:A-B   pieces A..B of home:NAME into $OUT (4 pieces a call: 64 MiB come back; the .json goes with the last)
 #   smoke                 a tiny end-to-end run of the whole path, incl. the Hugging Face init path
 set -euo pipefail
@@ -141,7 +141,7 @@ for step in "$@"; do
       for p in "${paths[@]}"; do python3 $T/carry.py split --max-mb 15 --out "$OUT" "$W/$p"; done
       ls -la "$OUT" ;;
     home)  # home:NAME:DIR -- a model folder (or any dir under $W) as one tar cut into <= 15.9 MiB pieces
-      mkdir -p "$W/home/$a" && tar -cf "$W/home/$a.tar" --exclude=model.fp32.onnx -C "$W/$b" . && rm -f "$W/home/$a"/*
+      mkdir -p "$W/home/$a" && tar -cf "$W/home/$a.tar" --exclude=model.fp32.onnx ${HOME_EXCLUDE:+--exclude=$HOME_EXCLUDE} -C "$W/$b" . && rm -f "$W/home/$a"/*
       python3 $T/carry.py split --max-mb 15.9 --out "$W/home/$a" "$W/home/$a.tar" && ls "$W/home/$a" ;;
     sendpieces)  # sendpieces:NAME:FROM-TO -- pieces FROM..TO of home:NAME into $OUT (the .json rides with the last)
       # not made yet: say so and go on, so a waiting call can end with the sendpieces of whatever is ready

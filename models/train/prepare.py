@@ -2,7 +2,7 @@
 
     python3 models/train/prepare.py tokenizer --data DIR --out tokenizer.json [--vocab 16384] [--sample-mb 200]
     python3 models/train/prepare.py corpus    --data DIR --tokenizer tokenizer.json --out DIR
-    python3 models/train/prepare.py tasks     --data DIR --tokenizer tokenizer.json --out DIR [--seed 1234] [--drop-error-types none]
+    python3 models/train/prepare.py tasks     --data DIR --tokenizer tokenizer.json --out DIR [--seed 1234] [--drop-error-types none] [--drop-origins exec]
     python3 models/train/prepare.py sample    --data DIR --out DIR --max-train N --fix-share F --lang-alpha A --max-valid M
 
 Outputs (numpy):
@@ -211,6 +211,9 @@ def tokenize_tasks(args):
         if args.drop_error_types:  # e.g. "none": the same data without its no-fix examples (a control run)
             drop = set(args.drop_error_types.split(","))
             examples = [ex for ex in examples if ex["markers"].get("error_type") not in drop]
+        if args.drop_origins:  # e.g. "exec": the same data without its failure-conditioned examples (a control run)
+            drop = set(args.drop_origins.split(","))
+            examples = [ex for ex in examples if ex.get("origin") not in drop]
         random.Random(args.seed).shuffle(examples)
         if split == "train" and args.max_train and len(examples) > args.max_train:
             # A fine-tune sees only so many tokens: a random sample, the same for both variants, with
@@ -282,6 +285,7 @@ def main():
     ap.add_argument("--lang-alpha", type=float, default=0, help="tasks: languages in the --max-train sample in proportion to count**alpha (0: as in the data)")
     ap.add_argument("--variants", default="markers,plain", help="tasks: the layouts to write (a run of one variant needs only its own)")
     ap.add_argument("--max-valid", type=int, default=0, help="sample: at most N validation examples (0: all)")
+    ap.add_argument("--drop-origins", default="", help="tasks: leave out examples of these origins (comma-separated; exec: models/data/failcond)")
     ap.add_argument("--drop-error-types", default="", help="tasks: leave out CodeFix examples of these error_type values (comma-separated)")
     args = ap.parse_args()
     {"tokenizer": train_tokenizer, "corpus": tokenize_corpus, "tasks": tokenize_tasks, "sample": sample_tasks}[args.cmd](args)

@@ -344,3 +344,32 @@ test('a syntax error is fixed by the search and proven by the language\'s parser
   assert.ok(o.fix.candidates! >= 1);
   assert.equal(applyTextEdits(text, o.fix.edits), o.fix.fixed);
 });
+
+test('a function copied unchanged, or error_type none, is the model abstaining: no branch retry forces a change', async () => {
+  // below_zero.py's function, no diagnostic: greedy copies it; the runner-up would change `==` to `<`
+  const text = sample('below_zero.py');
+  const same = text.split('\n').slice(3, 15).join('\n');
+  const changed = same.replace('balance == 0', 'balance < 0');
+  const head = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison' }) + '\n';
+  const copy = await Engine.load({ logits: new TwoAnswers(head + same + '<|end|>', head + changed + '<|end|>'), tokenizer: tok });
+  const o = await copy.fixDetailed({ text, languageId: 'python', line: 12 });
+  assert.equal(o.fix, null);
+  assert.equal(o.abstained, true);
+  assert.match(o.reason!, /unchanged: it finds nothing to fix/);
+  // error_type none: the same, whatever the answer
+  const none = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'none' }) + '\n';
+  const said = await Engine.load({ logits: new TwoAnswers(none + same + '<|end|>', none + changed + '<|end|>'), tokenizer: tok });
+  const o2 = await said.fixDetailed({ text, languageId: 'python', line: 12 });
+  assert.equal(o2.fix, null);
+  assert.match(o2.reason!, /nothing to fix \(error_type none\)/);
+  // the old behaviour on request: the branch from the least-sure point gives the change
+  process.env.TREASURE_RESPECT_ABSTENTION = 'off';
+  try {
+    const forced = await copy.fixDetailed({ text, languageId: 'python', line: 12 });
+    assert.ok(forced.fix, forced.reason);
+    assert.equal(forced.fix.fixed, text.replace('balance == 0', 'balance < 0'));
+  } finally {
+    delete process.env.TREASURE_RESPECT_ABSTENTION;
+  }
+  // a syntax error is something to fix: a copy there still branches (the missing-colon test above)
+});

@@ -3,6 +3,9 @@
 import { analyze, type Analysis, type FixTarget } from '../context';
 import { applyOffsetEdits, cleanAnswer, eolOf, lineStarts, minimalEdits, positionAt, regionSpan, toTextEdits, type TextEdit } from './text';
 
+/** The reason of an answer that is the region as it was (the engine reads it as the model abstaining). */
+export const UNCHANGED = 'the model returned the code unchanged';
+
 export type CheckResult = { ok: true; edits: TextEdit[]; fixed: string } | { ok: false; reason: string };
 
 /** Answers checked in this thread so far (a test counts analyses per quick fix against it). */
@@ -28,14 +31,14 @@ export async function checkFix(a: Analysis, target: FixTarget, answer: string): 
   const starts = lineStarts(a.text);
   const span = regionSpan(a.text, starts, target.region.startLine, target.region.endLine);
   const old = a.text.slice(span.start, span.end);
-  if (replacement === old) return { ok: false, reason: 'the model returned the code unchanged' };
+  if (replacement === old) return { ok: false, reason: UNCHANGED };
   const oldLines = target.region.endLine - target.region.startLine + 1;
   const newLines = replacement.split(eol).length;
   if (newLines > oldLines * 3 + 10) return { ok: false, reason: `the answer (${newLines} lines) is far longer than the region (${oldLines} lines)` };
   const rel = minimalEdits(old, replacement, eol).map((e) => ({ start: e.start + span.start, end: e.end + span.start, newText: e.newText }));
-  if (rel.length === 0) return { ok: false, reason: 'the model returned the code unchanged' };
+  if (rel.length === 0) return { ok: false, reason: UNCHANGED };
   const fixed = applyOffsetEdits(a.text, rel);
-  if (fixed === a.text) return { ok: false, reason: 'the model returned the code unchanged' };
+  if (fixed === a.text) return { ok: false, reason: UNCHANGED };
   if (a.docRows && a.docRows.size > 0 && rel.every((e) => editRows(starts, e).every((r) => a.docRows!.has(r)))) {
     // an honest fix changes code: a reworded comment or an edited docstring example fixes nothing
     return { ok: false, reason: 'the fix changes only comments or documentation' };

@@ -8,9 +8,11 @@ import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
 import { mergeMarkers, typedMarkers, type Markers } from '../markers';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
 import { treeSitterProver } from './prove/treesitter';
+import { failureDiagnostic } from './failure';
 import { searchSemanticFix } from './semantic';
 import { searchSyntaxFix } from './syntax';
 import { lineStarts, offsetAt, toTextEdits } from './text';
+import type { TestFailure } from './tests/report';
 import type { ParseVerdict } from './types';
 
 /** A syntax error's region the model rewrites when the search found nothing (longer ones: no rewrite). */
@@ -39,14 +41,16 @@ export async function repairWithTests(model: RepairModel, a: Analysis, target: F
   const useModel = v.rank !== 'prior';
   const prover = await proverFor(a.language.codeType).catch(() => undefined);
   let own: FixOutcome | undefined;
-  const rewrite = async () => (own ??= await model.fixTarget(a, target, layers, req, t0));
+  // the first failing test goes into the prompt as its Error line (issue 28; TREASURE_FAILURE_PROMPT=off: not)
+  const told = (failed: TestFailure[] = []): FixTarget => (failed[0] && process.env.TREASURE_FAILURE_PROMPT !== 'off' ? { ...target, diagnostic: failureDiagnostic(failed[0]) } : target);
+  const rewrite = async (failed?: TestFailure[]) => (own ??= await model.fixTarget(a, told(failed), layers, req, t0));
   const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
   const found = await searchSemanticFix({
     text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, testFiles: v.testFiles,
     fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
-    rank: useModel ? (docs) => model.scoreEditCandidates(a, target, docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
+    rank: useModel ? (docs, failed) => model.scoreEditCandidates(a, told(failed), docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
     parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: a.path })).map((x) => x.ok) : undefined,
-    extra: useModel ? async () => { const o = await rewrite(); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
+    extra: useModel ? async (failed) => { const o = await rewrite(failed); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
     limits: v.limits, signal: req.signal,
   });
   const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length };

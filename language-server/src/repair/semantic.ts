@@ -9,6 +9,7 @@
 import { proposeSemanticEdits, type SemanticCandidate, type SuspectLine } from './propose-semantic';
 import { TestSession, testCandidatesOf, type TestReport } from './tests';
 import { canCompareBehaviour, compareBehaviour, type BehaviourResult } from './tests/differential';
+import type { TestFailure } from './tests/report';
 
 export interface SemanticLimits {
   /** Suspicious lines edited (more at a tie with the last one). */
@@ -55,13 +56,14 @@ export interface SemanticSearchInput {
   fromLine: number;
   toLine: number;
   functionName?: string;
-  /** Model scores of candidate documents (higher is better); none: the prior decides. */
-  rank?: (docs: string[]) => Promise<number[]>;
+  /** Model scores of candidate documents (higher is better); none: the prior decides. `failed`: the
+   * baseline's failing tests (the model may read the first one, repair/failure.ts). */
+  rank?: (docs: string[], failed: TestFailure[]) => Promise<number[]>;
   priorWeight?: number;
   /** Whether each document parses (candidates that do not are never run). */
   parses?: (docs: string[]) => Promise<boolean[]>;
   /** The model's own answer, asked for only when the best few operator candidates fail. */
-  extra?: () => Promise<ExtraCandidate | null>;
+  extra?: (failed: TestFailure[]) => Promise<ExtraCandidate | null>;
   limits?: Partial<SemanticLimits>;
   signal?: AbortSignal;
 }
@@ -115,7 +117,7 @@ function listNames(names: string[], max = 3): string {
 
 /** Of the candidates that pass, the one the model finds likeliest (with the edit's prior), scoring those not scored before. */
 async function pickLikeliest<T extends { c: { fixed: string; prior: number; size: number }; score?: number }>(
-  passing: T[], rank: SemanticSearchInput['rank'], scoreOf: Map<string, number>, w: number,
+  passing: T[], rank: ((docs: string[]) => Promise<number[]>) | undefined, scoreOf: Map<string, number>, w: number,
 ): Promise<{ pick: T | undefined; ranked: number }> {
   if (!rank || passing.length <= 1) return { pick: passing[0], ranked: 0 };
   // scores of the ones not scored before (all of them without rankFirst; the model's own answer)
@@ -204,7 +206,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   const scoreOf = new Map<string, number>();
   if (input.rank && limits.rankFirst && cands.length > 1) {
     const tr = performance.now();
-    const scores = await input.rank(cands.map((c) => c.fixed));
+    const scores = await input.rank(cands.map((c) => c.fixed), base.failed);
     rankMs += Math.round(performance.now() - tr);
     ranked = cands.length;
     cands.forEach((c, i) => scoreOf.set(c.fixed, scores[i]! + w * c.prior));
@@ -241,7 +243,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     if (input.extra && passing.length < 2 && !budget.signal.aborted && !input.signal?.aborted) {
       // the model's decode does not count against the proving budget
       const te = performance.now();
-      const own = await input.extra().catch(() => null);
+      const own = await input.extra(base.failed).catch(() => null);
       extraMs = Math.round(performance.now() - te);
       clearTimeout(timer);
       timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - (ms() - proveStart - extraMs)));
@@ -252,7 +254,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     input.signal?.removeEventListener('abort', onAbort);
   }
   const tp = performance.now();
-  const picked = await pickLikeliest(passing, input.rank, scoreOf, w);
+  const picked = await pickLikeliest(passing, input.rank && ((docs) => input.rank!(docs, base.failed)), scoreOf, w);
   if (picked.ranked) { rankMs += Math.round(performance.now() - tp); ranked += picked.ranked; }
   const pick = picked.pick;
   // do the ones that pass agree beyond the tests? (weak tests let wrong edits pass)
