@@ -3,7 +3,7 @@
     python3 models/train/card.py --model models/treasure --runs RUNS.json [--eval EVAL.json ...]
 (without --eval: the evaluations listed in RUNS.json under "card_evals", repo-relative)
 
-RUNS.json (models/train/runs.json) is the log of every training run, failed ones too; export.json comes
+RUNS.json (results/runs.json) is the log of every training run, failed ones too; export.json comes
 from export.py; eval files are the harness's JSON outputs (npm run eval -- --out FILE.json).
 """
 import argparse
