@@ -26,7 +26,7 @@ import { Engines } from './lsp/engines';
 import { busyReply, cancellable, connectionIO, invalidParams, onRequest, pathOf, reporter } from './lsp/io';
 import { SettingsStore } from './lsp/settings';
 import { CodeActionKinds, FixAllRequest, GenerateRequest, MarkersAtRequest, StatusRequest } from './protocol';
-import { FixTestActions } from './actions/fix-test';
+import { FixTestActions } from './lsp/fix-test';
 import { FramingError, lifecycleGate, transportFromArgs } from './transport';
 
 export { actionTitle, fixTitle } from './lsp/titles';
@@ -40,7 +40,7 @@ export function startServer(connection: Connection): void {
   const engines = new Engines(io);
   let resolveEdit = false;
   let folders: string[] = [];
-  // "Fix the code test_x exercises" (actions/fix-test.ts), served with the other code actions
+  // "Fix the code test_x exercises" (lsp/fix-test.ts), served with the other code actions
   const fixTests = new FixTestActions({
     connection, documents: textDocuments, trusted: () => settings.trusted, folders: () => folders,
     revisionOf: (uri) => documents.revisionOf(uri), settingsFor: (doc) => settings.for(doc),

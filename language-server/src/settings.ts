@@ -203,7 +203,9 @@ function apply(out: TreasureSettings, raw: unknown): void {
   const tokens = SCALARS.maxFixTokens(r.maxFixTokens);
   if ('value' in tokens) out.maxFixTokens = tokens.value;
   if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
-  const verify = r.verify as Record<string, unknown> | undefined;
-  if (verify && typeof verify === 'object' && typeof verify.command === 'string') out.verify = { command: verify.command.trim() };
-  if (typeof r['verify.command'] === 'string') out.verify = { command: (r['verify.command'] as string).trim() };
+  // nested ({ verify: { command } }) first, then the flat key, as VS Code sends either
+  for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.command, r['verify.command']]) {
+    const c = SCALARS.verifyCommand(v);
+    if ('value' in c) out.verify = { command: c.value };
+  }
 }

@@ -11,7 +11,7 @@ import { BusyError, type Priority } from '../model-queue';
 import { sanitizeMarkers } from '../markers';
 import { CodeActionKinds, type CodeActionData } from '../protocol';
 import type { TreasureSettings } from '../settings';
-import type { FixTestActions } from '../actions/fix-test';
+import type { FixTestActions } from './fix-test';
 import { savedFile, type Documents } from './documents';
 import type { Engines } from './engines';
 import { invalidParams, pathOf, reporter, settle, type ServerIO } from './io';
@@ -89,7 +89,7 @@ export class CodeActions {
     private readonly engines: Engines,
     /** Whether the client resolves an action's edit (codeAction/resolve with `edit`). */
     private readonly resolveEdit: () => boolean,
-    /** "Fix the code test_x exercises" (actions/fix-test.ts): its actions and their resolve. */
+    /** "Fix the code test_x exercises" (lsp/fix-test.ts): its actions and their resolve. */
     readonly fixTests?: FixTestActions,
   ) {
     this.report = reporter(io.log);

@@ -1,6 +1,7 @@
 // What the server's rooms need from the LSP connection (a small interface, so that each room runs in a
 // test without a client), and the request helpers they share: cancellation, errors, settling.
 import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type Connection, type PublishDiagnosticsParams } from 'vscode-languageserver/node';
+import { fileURLToPath } from 'node:url';
 import { DecodeAbortedError } from '../decode';
 import { InputError, ModelError } from '../engine';
 import { BusyError } from '../model-queue';
@@ -87,7 +88,7 @@ export async function settle(since?: number): Promise<void> {
 export function pathOf(uri: string): string | undefined {
   if (!uri.startsWith('file://')) return undefined;
   try {
-    return decodeURIComponent(new URL(uri).pathname);
+    return fileURLToPath(uri);
   } catch {
     return undefined;
   }

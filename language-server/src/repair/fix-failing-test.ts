@@ -1,5 +1,5 @@
 // From a failing test to a proven fix of the code it exercises (issue 26), shared by the LSP action
-// (actions/fix-test.ts) and the CLI (`treasure fix-test`): examine the test (repair/tests/failing-test.ts:
+// (lsp/fix-test.ts) and the CLI (`treasure fix-test`): examine the test (repair/tests/failing-test.ts:
 // does it fail, which function of which file), then the engine's tested repair of that function with
 // the test's file among the tests; the fix counts only when the proof names the test among those it
 // fixed. The caller supplies the engine, the source's text (an editor's open version) and the parser.

@@ -43,7 +43,7 @@ function server(completion: string, opts: { resolveEdit?: boolean; trusted?: boo
   const engines = new Engines(io, loader);
   const actions = new CodeActions(io, documents, settings, engines, () => opts.resolveEdit ?? true);
   const open = (name: string, languageId: string, text: string) => {
-    const d = docs.open(`file:///work/${name}`, languageId, text);
+    const d = docs.open(`file:///project/${name}`, languageId, text);
     documents.changed(d.uri);
     return d;
   };

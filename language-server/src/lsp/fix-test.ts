@@ -8,7 +8,7 @@
 // cancel kills the tests' process groups). An untrusted workspace runs nothing and says why.
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import {
   CodeAction,
   MessageType,
@@ -26,6 +26,7 @@ import type { TreasureSettings } from '../settings';
 import { fixFailingTest } from '../repair/fix-failing-test';
 import { isInside, testAt, testFileRunner, testLabel, type TestAtCursor } from '../repair/tests/failing-test';
 import { defaultRoot } from '../repair/tests/plan';
+import { pathOf } from './io';
 
 export interface FixTestHost {
   connection: Connection;
@@ -54,14 +55,6 @@ interface Found {
   source?: { uri: string; text: string };
 }
 
-function pathOf(uri: string): string | undefined {
-  if (!uri.startsWith('file://')) return undefined;
-  try {
-    return fileURLToPath(uri);
-  } catch {
-    return undefined;
-  }
-}
 
 const readText = (p: string): string | undefined => {
   try {
