@@ -34,19 +34,14 @@ async function saveScreen(browser, name, screen) {
   }
 }
 
-export async function runNeovim({ workspace, log, browser, name = 'neovim' }) {
-  const file = join(workspace, 'buggy.py');
-  const before = readFileSync(file, 'utf8');
+/**
+ * Runs one of our Lua scripts in a headless Neovim against the language server and returns the result
+ * it wrote (TREASURE_RESULT), its log lines already logged.
+ */
+async function runLua({ workspace, log, script, env: extra }) {
   const resultFile = join(workspace, 'nvim-result.json');
-  const env = {
-    ...process.env,
-    TREASURE_LSP_CMD: JSON.stringify(serverCommand()),
-    TREASURE_FILE: file,
-    TREASURE_TIMEOUT_MS: String(T.model),
-    TREASURE_SETTLE_MS: String(T.ui),
-    TREASURE_RESULT: resultFile,
-  };
-  const nvim = spawn(nvimPath, ['--headless', '--clean', '-n', '-c', `luafile ${join(here, 'codeaction.lua')}`], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, TREASURE_LSP_CMD: JSON.stringify(serverCommand()), TREASURE_TIMEOUT_MS: String(T.model), TREASURE_RESULT: resultFile, ...extra };
+  const nvim = spawn(nvimPath, ['--headless', '--clean', '-n', '-c', `luafile ${join(here, script)}`], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   nvim.stdout.on('data', (d) => (output += d));
   nvim.stderr.on('data', (d) => (output += d));
@@ -61,6 +56,13 @@ export async function runNeovim({ workspace, log, browser, name = 'neovim' }) {
     throw new Error(`nvim exited (${code}) without a result:\n${output}`);
   }
   for (const l of result.log) log(`nvim: ${l}`);
+  return result;
+}
+
+export async function runNeovim({ workspace, log, browser, name = 'neovim' }) {
+  const file = join(workspace, 'buggy.py');
+  const before = readFileSync(file, 'utf8');
+  const result = await runLua({ workspace, log, script: 'codeaction.lua', env: { TREASURE_FILE: file, TREASURE_SETTLE_MS: String(T.ui) } });
   mkdirSync(artifacts, { recursive: true });
   const after = readFileSync(file, 'utf8');
   writeFileSync(join(artifacts, `${name}-transcript.txt`), [...result.log, `title: ${result.title ?? ''}`, '--- before', before, '--- after', after].join('\n'));
@@ -80,29 +82,7 @@ export async function runNeovimFixTest({ workspace, log, browser, test, pytestIn
   const file = join(workspace, 'test_bank.py');
   const source = join(workspace, 'bank.py');
   const before = readFileSync(source, 'utf8');
-  const resultFile = join(workspace, 'nvim-result.json');
-  const env = {
-    ...process.env,
-    TREASURE_LSP_CMD: JSON.stringify(serverCommand()),
-    TREASURE_FILE: file,
-    TREASURE_TEST: test,
-    TREASURE_TIMEOUT_MS: String(T.model),
-    TREASURE_RESULT: resultFile,
-  };
-  const nvim = spawn(nvimPath, ['--headless', '--clean', '-n', '-c', `luafile ${join(here, 'fixtest.lua')}`], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  nvim.stdout.on('data', (d) => (output += d));
-  nvim.stderr.on('data', (d) => (output += d));
-  const limit = setTimeout(() => nvim.kill('SIGKILL'), 2 * T.model + T.server);
-  const code = await new Promise((r) => nvim.once('exit', (c, s) => r(c ?? s)));
-  clearTimeout(limit);
-  let result;
-  try {
-    result = JSON.parse(readFileSync(resultFile, 'utf8'));
-  } catch {
-    throw new Error(`nvim exited (${code}) without a result:\n${output}`);
-  }
-  for (const l of result.log) log(`nvim: ${l}`);
+  const result = await runLua({ workspace, log, script: 'fixtest.lua', env: { TREASURE_FILE: file, TREASURE_TEST: test } });
   mkdirSync(artifacts, { recursive: true });
   const after = readFileSync(source, 'utf8');
   writeFileSync(join(artifacts, `${name}-transcript.txt`), [...result.log, `title: ${result.title ?? ''}`, '--- bank.py before', before, '--- bank.py after', after].join('\n'));
