@@ -16,7 +16,6 @@ import {
   type GenerateResult,
   type MarkerReport,
   type MarkersAtParams,
-  type MarkersAtResult,
   type Range,
 } from '../language-server/src/protocol';
 import { generationPrompt } from './prompt';

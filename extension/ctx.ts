@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, State, type LanguageClient } from 'vscode-languageclient/node';
 import { createClient, documentSelector, errorHandler } from './client';
 import { Config } from './config';
-import { StatusNotification, StatusRequest, type StatusResult } from '../language-server/src/protocol';
+import { StatusNotification, StatusRequest } from '../language-server/src/protocol';
 import { onNotification, request } from './requests';
 import { RestartPolicy } from './restart';
 import { RESTART_SETTINGS } from './settings';

@@ -4,7 +4,7 @@
 // boundaries; the tokens between two tags are computed by encoding a reference string (MarkerVocab), so
 // they match the training tokenization. A token that needs no decision (a value's forced spelling, its
 // close tag) is fed together with the next one that does (two model steps per category).
-import { category, markerOrder, serialize, taxonomy, type MarkerKey, type Markers } from './markers';
+import { category, markerOrder, taxonomy, type MarkerKey, type Markers } from './markers';
 import type { TreasureTokenizer } from './tokenizer';
 
 /** Most tokens of a free-text marker value the model writes. */

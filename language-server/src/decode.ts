@@ -28,12 +28,12 @@
 // spelling, its close tag) is fed together with the next one that does (two steps per category).
 // The parts: decode-markers.ts (the marker phase), decode-speculate.ts (prompt lookup, the speculator),
 // decode-stops.ts (line limit, loops); this file holds the request and result types and the greedy loop.
-import { markerOrder, parseMarkerList, serialize, taxonomy, type Markers } from './markers';
+import { parseMarkerList, serialize, taxonomy, type Markers } from './markers';
 import { DecodeAbortedError } from './decode-errors';
 import { argmax, MarkerVocab, writeMarkerList } from './decode-markers';
 import { MAX_DRAFT, PromptLookup, Speculator } from './decode-speculate';
 import { lineLimitCut, repeatCut } from './decode-stops';
-import type { LogitsSession, LogitsSource } from './runtime';
+import type { LogitsSource } from './runtime';
 import type { TreasureTokenizer } from './tokenizer';
 
 export { DecodeAbortedError } from './decode-errors';
