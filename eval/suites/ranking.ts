@@ -1,4 +1,4 @@
-// npm run eval -- --suite ranking [--languages python,js] [--limit N] [--skip N] [--lines all|localized] [--score edits,region] [--out F]
+// npm run eval -- --suite ranking [--languages python,js] [--limit N] [--skip N] [--lines all|localized] [--score edits,region|none] [--dump F.jsonl] [--out F]
 // Is the true fix among the product's candidates, and does the model rank it first (issues 26 and 28)?
 // For each HumanEvalFix buggy function: the tested path's candidate set (propose-semantic.ts at the
 // function's lines, screened by the language's parser, as repair/semantic.ts does), whether the canonical
@@ -40,6 +40,8 @@ export interface RankingOptions {
   data?: string;
   /** Only render the report of the records in this .partial.jsonl (a run cut short). */
   report?: string;
+  /** Also write each in-set problem's scoring plan (token ids, Engine.editScoringPlan) here, one JSON line each: what models/train/rank_train.py --eval scores. */
+  dump?: string;
 }
 
 export interface RankingRecord {
@@ -182,6 +184,7 @@ export async function runRankingSuite(o: RankingOptions, log: (m: string) => voi
   mkdirSync(dirname(o.out), { recursive: true });
   const partial = o.out.replace(/\.json$/, '.partial.jsonl');
   writeFileSync(partial, '');
+  if (o.dump) { mkdirSync(dirname(o.dump), { recursive: true }); writeFileSync(o.dump, ''); }
   try {
     for (const lang of o.languages) {
       const codeType = LANGUAGE_ID[lang];
@@ -210,9 +213,12 @@ export async function runRankingSuite(o: RankingOptions, log: (m: string) => voi
 }
 
 async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awaited<ReturnType<typeof proverFor>> | undefined, o: RankingOptions): Promise<RankingRecord> {
-  const text = p.language === 'js' ? `${buggyDocument(p)}\nmodule.exports = { ${p.entryPoint} };\n` : buggyDocument(p);
-  const canonical = p.language === 'js' ? `${canonicalDocument(p)}\nmodule.exports = { ${p.entryPoint} };\n` : canonicalDocument(p);
-  const req = { text, languageId: LANGUAGE_ID[p.language], line: bodyLine(p) };
+  // a Go file starts with its package clause (gofmt, the parser screen, rejects one without it)
+  const asFile = (doc: string) => (p.language === 'js' ? `${doc}\nmodule.exports = { ${p.entryPoint} };\n` : p.language === 'go' && !/^\s*package /m.test(doc) ? `package main\n\n${doc}` : doc);
+  const text = asFile(buggyDocument(p));
+  const canonical = asFile(canonicalDocument(p));
+  const shift = text.length > buggyDocument(p).length && p.language === 'go' ? 2 : 0;
+  const req = { text, languageId: LANGUAGE_ID[p.language], line: bodyLine(p) + shift };
   const region = await engine.scoreFunctionFixes(req, []);
   if (!region) throw new Error('no function at the body line');
   let lines: SuspectLine[] | undefined;
@@ -239,6 +245,10 @@ async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awa
   // top-k and MRR count only problems whose true fix is in the set: the others are not scored (time)
   if (hit < 0) return { ...base, inSet: false, scoreMs: 0 };
   const docs = cands.map((c) => c.fixed);
+  if (o.dump) {
+    const plan = await engine.editScoringPlan(req, docs);
+    if (plan) appendFileSync(o.dump, JSON.stringify({ taskId: p.taskId, language: p.language, bugType: p.bugType, family: cands[hit]!.family, hit, priors: cands.map((c) => c.prior), sizes: cands.map((c) => c.size), groups: plan.groups }) + '\n');
+  }
   const timed = async (how: ScoreHow) => {
     const t = performance.now();
     const scored = docs.length ? (await engine.scoreFunctionFixes(req, docs, how))!.scores : [];
@@ -246,7 +256,8 @@ async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awa
   };
   const edits = o.score.includes('edits') ? await timed('edits') : undefined;
   const whole = o.score.includes('region') ? await timed('region') : undefined;
-  const main = (edits ?? whole)!;
+  const main = edits ?? whole;
+  if (!main) return { ...base, inSet: true, family: cands[hit]!.family, label: cands[hit]!.label, rank: { prior: hit + 1 }, scoreMs: 0 };
   const modelBest = main.s.length ? main.s.indexOf(Math.max(...main.s)) : -1;
   const modelTop = modelBest >= 0 ? cands[modelBest]!.label : undefined;
   const times = { scoreMs: main.ms, regionMs: edits && whole ? whole.ms : undefined };
@@ -287,7 +298,8 @@ export function parseRankingArgs(argv: string[]): RankingOptions {
       case '--limit': o.limit = num(a, v()); break;
       case '--skip': o.skip = num(a, v()); break;
       case '--lines': { const l = v(); if (l !== 'all' && l !== 'localized') throw new Error('--lines: all or localized'); o.lines = l; break; }
-      case '--score': o.score = v().split(',').map((x) => x.trim()).filter((x): x is ScoreHow => { if (x !== 'edits' && x !== 'region') throw new Error('--score: edits and/or region'); return true; }); break;
+      case '--dump': o.dump = resolve(v()); break;
+      case '--score': { const sv = v(); o.score = sv === 'none' ? [] : sv.split(',').map((x) => x.trim()).filter((x): x is ScoreHow => { if (x !== 'edits' && x !== 'region') throw new Error('--score: edits and/or region, or none'); return true; }); break; }
       case '--report': o.report = resolve(v()); break;
       case '--out': o.out = resolve(v()); break;
       case '--model': o.model = resolve(v()); break;

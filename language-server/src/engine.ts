@@ -35,7 +35,7 @@ import { promptParts } from './prompt';
 import type { DeviceStatus } from './protocol';
 import { checkFix, UNCHANGED } from './repair/check';
 import { repairSyntax, repairWithTests } from './repair/engine-paths';
-import { answerLines, scoreAnswers, scoreLineEdits } from './repair/rank';
+import { answerLines, lineEditPlan, scoreAnswers, scoreLineEdits, type LineEditGroup } from './repair/rank';
 import { lineStarts, regionSpan, toTextEdits } from './repair/text';
 import { OrtModel, readModelConfig, type LogitsSource } from './runtime';
 import { TokenizerError, TreasureTokenizer } from './tokenizer';
@@ -343,11 +343,28 @@ export class Engine {
     if (docs.length === 0) return [];
     target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
     const scope = {};
+    const { head, docLines, tok } = await this.editScoringInputs(a, target, docs, given, scope, signal);
+    return scoreLineEdits(this.model, head, a.lines, docLines, target.region, tok, signal, scope);
+  }
+
+  /** What scoreEditCandidates feeds the model, as token ids (repair/rank.ts lineEditPlan): the ranking dump and fine-tune read it. */
+  async editScoringPlan(req: { text: string; languageId: string; line: number; path?: string }, docs: readonly string[]): Promise<{ fromLine: number; toLine: number; groups: LineEditGroup[] } | null> {
+    const a = await analyze(req.text, languageOrThrow(req.languageId), req.path);
+    let target = functionTarget(a, req.line);
+    if (!target) return null;
+    const given = this.markers ? mergeMarkers({ explicit: {}, settings: {}, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
+    const { head, docLines, tok } = await this.editScoringInputs(a, target, docs, given, {});
+    return { fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, groups: lineEditPlan(head, a.lines, docLines, target.region, tok) };
+  }
+
+  private async editScoringInputs(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, scope: object, signal?: AbortSignal) {
     const head = await this.rankHead(a, target, given, scope, signal);
     const docLines = docs.map((d) => d.split(/\r?\n/));
     // the original region with room for an edit's extra tokens: what the longest window comes to
     if (head.length + this.tokenizer.encodeText('\n' + regionText(a, target.region)).length + 64 > this.model.contextLength) throw new InputError(`the region is too long for the model's context of ${this.model.contextLength} tokens`);
-    return scoreLineEdits(this.model, head, a.lines, docLines, target.region, { encode: (s) => this.tokenizer.encodeText(s), endId: this.tokenizer.id(taxonomy().format.end) }, signal, scope);
+    const tok = { encode: (s: string) => this.tokenizer.encodeText(s), endId: this.tokenizer.id(taxonomy().format.end) };
+    return { head, docLines, tok };
   }
 
   /**

@@ -24,6 +24,9 @@
 #                         FT_INIT=PATH starts a fine-tune from any other checkpoint (an earlier run's model.pt, a carried base.pt)
 #   pretrain:MIN[:STOP]   pretrain (resumable) on a schedule of MIN minutes into $W/runs/base; STOP ends this call earlier
 #   finetune:VARIANT:MIN  fine-tune base -> $W/runs/ft-VARIANT$FT_TAG (markers | plain); FT_STEPS=N schedules on steps, FT_SEED seeds
+#   rank:NAME:STEPS       the ranking fine-tune (rank_train.py, issue 28) from $W/runs/base/model.pt (RANK_INIT: another) on
+#                         the carried examples in $RANK_DATA (default build/rank/carry: train/valid/hef .jsonl.xz) into
+#                         $W/runs/NAME, with the HumanEvalFix ranking before and after in $W/runs/NAME/rank.json; RANK_ARGS: more options
 #   export:RUN:NAME       export $W/runs/RUN/model.pt to $W/export/NAME (fp32 + 4-bit)
 #   fp32dir:NAME          $W/export/NAME-fp32: the float32 export of NAME as a model folder (quantization loss)
 #   level:NAME            $W/export/NAME-i8: NAME with int8 activations (compute_level.py --level 4) in the
@@ -122,7 +125,12 @@ for step in "$@"; do
       launch $T/train.py --phase finetune --variant "$a" --data "${FT_DATA:-$W/tok}" --init "${FT_INIT:-$W/runs/base/model.pt}" \
         --out "$W/runs/ft-$a${FT_TAG:-}" --minutes "$b" --batch ${BATCH:-32} --lr ${FT_LR:-5e-4} --warmup-steps 100 \
         --mix-corpus ${MIX:-0.1} --compile --steps ${FT_STEPS:-0} --seed ${FT_SEED:-1234} ${TRAIN_ARGS:-} ;;
+    rank)
+      d=${RANK_DATA:-build/rank/carry}
+      python3 $T/rank_train.py --init "${RANK_INIT:-$W/runs/base/model.pt}" --train "$d/train.jsonl.xz" --valid "$d/valid.jsonl.xz" \
+        --hef "$d/hef.jsonl.xz" --out "$W/runs/$a" --steps "$b" ${RANK_ARGS:-} ;;
     export)
+      [ -f "$W/tok/tokenizer.json" ] || cp models/treasure/tokenizer.json "$W/tok/"  # a warm start keeps the shipped tokenizer
       python3 $T/export.py --ckpt "$W/runs/$a/model.pt" --tokenizer "$W/tok/tokenizer.json" --out "$W/export/$b" --quantize --keep-fp32 --block-size ${BLOCK:-32} ;;
     fp32dir)
       d="$W/export/$a-fp32"; mkdir -p "$d"

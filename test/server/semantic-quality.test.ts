@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lineEditWindow, scoreAnswers, scoreLineEdits } from '../../language-server/src/repair/rank';
+import { lineEditPlan, lineEditWindow, scoreAnswers, scoreLineEdits } from '../../language-server/src/repair/rank';
 import { compareBehaviour, groupByBehaviour } from '../../language-server/src/repair/tests/differential';
 import { findTests, hasPytest } from '../../language-server/src/repair/tests';
 import { OrtModel } from '../../language-server/src/runtime';
@@ -41,6 +41,28 @@ test('scoreLineEdits: each candidate is its window\'s log-probability minus the 
   const want2 = await diff(ids(docs[2]!, 1, 1), ids(orig, 2, 2));
   assert.ok(got.every((x) => x !== 0));
   [want0, want1, want2].forEach((w, i) => assert.ok(Math.abs(w - got[i]!) < 1e-2, `candidate ${i}: ${got[i]} vs ${w}`));
+});
+
+test('lineEditPlan: the token ids scoreLineEdits feeds (what the ranking dump and the fine-tune score): groups by first changed line, growing prefixes', () => {
+  const encode = (s: string) => [...s].map((c) => c.charCodeAt(0) % 100 + 3);
+  const tok = { encode, endId: 2 };
+  const head = [1, 5, 9];
+  const orig = ['ab', 'cd', 'ef'];
+  const docs = [['ab', 'cx', 'ef'], ['ab', 'cd', 'ey'], ['ab', 'ef'], ['ab', 'cy', 'ef']];
+  const plan = lineEditPlan(head, orig, docs, { startLine: 0, endLine: 2 }, tok);
+  const line = (l: string) => encode('\n' + l);
+  assert.equal(plan.length, 2); // first changed line 1 (docs 0, 2, 3) and 2 (doc 1)
+  assert.deepEqual(plan[0]!.prefix, [...head, ...line('ab')]);
+  assert.deepEqual(plan[1]!.prefix, [...head, ...line('ab'), ...line('cd')]);
+  assert.deepEqual(plan[0]!.members.map((m) => m.doc), [0, 2, 3]);
+  // doc 0: 'cx' then one line past it ('ef', the region's last: the end mark follows); the original's 'cd', 'ef' likewise
+  const m0 = plan[0]!.members[0]!;
+  assert.deepEqual(plan[0]!.answers[m0.answer], [...line('cx'), ...line('ef'), 2]);
+  assert.deepEqual(plan[0]!.bases[m0.base], [...line('cd'), ...line('ef'), 2]);
+  // docs 0, 2 (a line dropped: its window is the line after, the original's the dropped line and that one) and 3 share the original's window
+  assert.deepEqual(plan[0]!.bases.length, 1);
+  assert.deepEqual(plan[0]!.answers[plan[0]!.members[1]!.answer], [...line('ef'), 2]);
+  assert.deepEqual(plan[1]!.answers[0], [...line('ey'), 2]);
 });
 
 test('groupByBehaviour: inputs where a candidate raises do not count; different answers split', () => {

@@ -113,6 +113,54 @@ export function lineEditWindow(orig: readonly string[], doc: readonly string[], 
   return { first: Math.min(first, end), stop, origStop: stop - delta };
 }
 
+/** One group of a line-edit scoring plan: the candidates whose first changed line is the same, scored after one prefix. */
+export interface LineEditGroup {
+  /** The prompt head and the original's lines before the group's first changed line. */
+  prefix: number[];
+  /** The candidates' windows, then the original's matching windows (bases). */
+  answers: number[][];
+  bases: number[][];
+  /** candidate document index -> its answer and base index within this group. */
+  members: { doc: number; answer: number; base: number }[];
+}
+
+/**
+ * What scoreLineEdits feeds the model, without a model: the groups of candidates by their first changed
+ * line, each with its prefix, the candidates' windows and the original's. The evaluation's ranking dump
+ * and the ranking fine-tune (models/train/rank_train.py) score exactly these token ids.
+ */
+export function lineEditPlan(
+  head: readonly number[],
+  orig: readonly string[],
+  docs: readonly (readonly string[])[],
+  region: { startLine: number; endLine: number },
+  tok: { encode: (s: string) => number[]; endId: number },
+): LineEditGroup[] {
+  const { startLine, endLine } = region;
+  const pieces = new Map<string, number[]>();
+  const piece = (line: string) => { let p = pieces.get(line); if (!p) pieces.set(line, (p = tok.encode('\n' + line))); return p; };
+  const span = (lines: readonly string[], from: number, to: number, last: number) => {
+    const ids: number[] = [];
+    for (let i = from; i <= to; i++) ids.push(...piece(lines[i] ?? ''));
+    if (to >= last) ids.push(tok.endId);
+    return ids;
+  };
+  const windows = docs.map((d) => lineEditWindow(orig, d, startLine, endLine));
+  const firsts = [...new Set(windows.flatMap((w) => (w ? [w.first] : [])))].sort((a, b) => a - b);
+  const prefix = [...head];
+  let fed = startLine;
+  const groups: LineEditGroup[] = [];
+  for (const first of firsts) {
+    for (; fed < first; fed++) prefix.push(...piece(orig[fed] ?? ''));
+    const group = windows.flatMap((w, i) => (w?.first === first ? [i] : []));
+    const answers = group.map((i) => span(docs[i]!, first, windows[i]!.stop, endLine + docs[i]!.length - orig.length));
+    const baseStops = [...new Set(group.map((i) => windows[i]!.origStop))];
+    const bases = baseStops.map((s) => span(orig, first, Math.max(first - 1, s), endLine));
+    groups.push({ prefix: [...prefix], answers, bases, members: group.map((i, k) => ({ doc: i, answer: k, base: baseStops.indexOf(windows[i]!.origStop) })) });
+  }
+  return groups;
+}
+
 /**
  * Scores of candidate documents as edits of `orig` inside region [startLine, endLine]: each one's
  * log-probability from its first changed line to one line past its last change (the CodeFix answer
@@ -132,28 +180,10 @@ export async function scoreLineEdits(
   signal?: AbortSignal,
   scope: object = {},
 ): Promise<number[]> {
-  const { startLine, endLine } = region;
-  const pieces = new Map<string, number[]>();
-  const piece = (line: string) => { let p = pieces.get(line); if (!p) pieces.set(line, (p = tok.encode('\n' + line))); return p; };
-  const span = (lines: readonly string[], from: number, to: number, last: number) => {
-    const ids: number[] = [];
-    for (let i = from; i <= to; i++) ids.push(...piece(lines[i] ?? ''));
-    if (to >= last) ids.push(tok.endId);
-    return ids;
-  };
-  const windows = docs.map((d) => lineEditWindow(orig, d, startLine, endLine));
   const scores = new Array<number>(docs.length).fill(0);
-  const firsts = [...new Set(windows.flatMap((w) => (w ? [w.first] : [])))].sort((a, b) => a - b);
-  const prefix = [...head];
-  let fed = startLine;
-  for (const first of firsts) {
-    for (; fed < first; fed++) prefix.push(...piece(orig[fed] ?? ''));
-    const group = windows.flatMap((w, i) => (w?.first === first ? [i] : []));
-    const answers = group.map((i) => span(docs[i]!, first, windows[i]!.stop, endLine + docs[i]!.length - orig.length));
-    const baseStops = [...new Set(group.map((i) => windows[i]!.origStop))];
-    const bases = baseStops.map((s) => span(orig, first, Math.max(first - 1, s), endLine));
-    const lps = await scoreAnswers(model, prefix, [...answers, ...bases], signal, scope);
-    group.forEach((i, k) => { scores[i] = lps[k]! - lps[answers.length + baseStops.indexOf(windows[i]!.origStop)]!; });
+  for (const g of lineEditPlan(head, orig, docs, region, tok)) {
+    const lps = await scoreAnswers(model, g.prefix, [...g.answers, ...g.bases], signal, scope);
+    for (const m of g.members) scores[m.doc] = lps[m.answer]! - lps[g.answers.length + m.base]!;
   }
   return scores;
 }
