@@ -29,6 +29,8 @@ export interface EvalFixRequest {
   maxTokens?: number;
   /** only the model's marker list (the markers suite): FixRequest.markersOnly */
   markersOnly?: boolean;
+  /** FixRequest.minConfidence (the calibration: 0, every unverified guess offered with its confidence) */
+  minConfidence?: number;
 }
 
 export interface EvalFixResult {
@@ -40,6 +42,8 @@ export interface EvalFixResult {
   latencyMs: number;
   /** false when the engine gave markers the mode does not allow (see header) */
   markersHonored: boolean;
+  /** the engine's confidence in an unverified function fix (offered, or held back by the threshold) */
+  confidence?: number;
 }
 
 export interface EvalGenerateRequest {
@@ -103,6 +107,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
       };
       if (mode !== 'context') r.contextMarkers = false;
       if (req.markersOnly) r.markersOnly = true;
+      if (req.minConfidence !== undefined) r.minConfidence = req.minConfidence;
       const o: FixOutcome = await engine.fixDetailed(r);
       const given = { ...(o.markers?.given ?? o.fix?.markers.given ?? {}) } as MarkerMap;
       const inferred = { ...(o.markers?.inferred ?? o.fix?.markers.inferred ?? {}) } as MarkerMap;
@@ -110,6 +115,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
         fixed: o.fix ? o.fix.fixed : null, reason: o.fix ? undefined : o.reason,
         given, inferred, latencyMs: o.fix?.latencyMs ?? o.latencyMs,
         markersHonored: honored(mode, req.markers, given, inferred),
+        ...((o.fix?.confidence ?? o.confidence) !== undefined ? { confidence: o.fix?.confidence ?? o.confidence } : {}),
       };
     },
     async generate(req) {

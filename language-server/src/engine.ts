@@ -34,6 +34,7 @@ import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, serialize, taxo
 import { promptParts } from './prompt';
 import type { DeviceStatus } from './protocol';
 import { checkFix, UNCHANGED } from './repair/check';
+import { belowThresholdReason, confidenceOfMargin, DEFAULT_MIN_CONFIDENCE, offeredAt, validMinConfidence } from './repair/confidence';
 import { repairSyntax, repairWithTests } from './repair/engine-paths';
 import { answerLines, scoreAnswers, scoreLineEdits } from './repair/rank';
 import { lineStarts, regionSpan, toTextEdits } from './repair/text';
@@ -190,8 +191,26 @@ export class Engine {
             : 'no syntax error and no function found';
       return { fix: null, reason, latencyMs: ms() };
     }
-    if (req.verify && !req.markersOnly && target.kind === 'function' && a.path) return repairWithTests(this, a, target, layers, req, t0);
-    return this.fixTarget(a, target, layers, req, t0);
+    if (req.minConfidence !== undefined && !validMinConfidence(req.minConfidence)) throw new InputError(`minConfidence must be a number from 0 to 1, not ${req.minConfidence}`);
+    const out = req.verify && !req.markersOnly && target.kind === 'function' && a.path ? await repairWithTests(this, a, target, layers, req, t0) : await this.fixTarget(a, target, layers, req, t0);
+    return target.kind === 'function' ? this.gateUnverified(a, target, layers, req, out, t0) : out;
+  }
+
+  /**
+   * A function's fix that nothing proved (issue 26 point 7): the model's confidence in it, from its
+   * log-probability margin of the edited lines over the original's (scoreEditCandidates, the tested
+   * path's ranking); below req.minConfidence it is not offered. A proven fix passes as it is.
+   */
+  private async gateUnverified(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, out: FixOutcome, t0: number): Promise<FixOutcome> {
+    if (!out.fix || out.fix.verified) return out;
+    const given = this.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    // too long to score: unknown confidence, which no positive threshold lets through
+    const margin = (await this.scoreEditCandidates(a, target, [out.fix.fixed], given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return [-Infinity]; throw e; }))[0]!;
+    const confidence = confidenceOfMargin(margin);
+    const min = req.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+    const latencyMs = Math.round(performance.now() - t0); // the scoring counts
+    if (offeredAt(confidence, min)) return { ...out, fix: { ...out.fix, confidence, latencyMs }, latencyMs };
+    return { ...out, fix: null, confidence, reason: belowThresholdReason(confidence, min), latencyMs };
   }
 
   /** The model's own rewrite of a target (with a second try on fewer markers); the repair paths call it too. */
