@@ -9,6 +9,7 @@ import type { Device, GenerateResult, MarkerReport } from './protocol';
 
 // The result types the wire carries are declared once, in protocol.ts.
 export type { GenerateResult, MarkerReport };
+import type { MinConfidence } from './repair/confidence';
 import type { SemanticLimits } from './repair/semantic';
 import type { TextEdit } from './repair/text';
 import { ModelError, type LogitsSource } from './runtime';
@@ -70,9 +71,10 @@ export interface FixRequest {
   verify?: { root: string; trusted: boolean; command?: string; testFiles?: string[]; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
   /**
    * The least confidence (0-1, repair/confidence.ts) at which a function's fix that nothing proved is
-   * offered; below it: no fix, and the reason says so. Default DEFAULT_MIN_CONFIDENCE (calibrated); 0 offers every guess.
+   * offered; below it: no fix, and the reason says so. Default DEFAULT_MIN_CONFIDENCE (calibrated); 0 offers
+   * every guess, 'never' none.
    */
-  minConfidence?: number;
+  minConfidence?: MinConfidence;
   signal?: AbortSignal;
 }
 

@@ -59,6 +59,8 @@ export class Engine {
   syntaxRank: 'model' | 'prior' = 'model';
   /** Least recently used first (Map keeps insertion order; a hit moves its entry to the end). */
   private readonly fixMemo = new Map<string, DecodeResult>();
+  /** The confidences of unverified fixes, remembered as the decodes are (the same fix of the same prompt: no model call). */
+  private readonly confidenceMemo = new Map<string, number>();
 
   private constructor(
     readonly modelDir: string,
@@ -204,12 +206,22 @@ export class Engine {
   private async gateUnverified(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, out: FixOutcome, t0: number): Promise<FixOutcome> {
     if (!out.fix || out.fix.verified) return out;
     const given = this.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
-    // too long to score: unknown confidence, which no positive threshold lets through
-    const margin = (await this.scoreEditCandidates(a, target, [out.fix.fixed], given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return [-Infinity]; throw e; }))[0]!;
-    const confidence = confidenceOfMargin(margin);
+    const fix = out.fix;
+    const at = target.region.startLine;
+    const key = createHash('sha256').update(JSON.stringify({ code: regionText(a, target.region), diagnostic: target.diagnostic, given, edits: fix.edits.map((e) => ({ ...e, range: { start: { ...e.range.start, line: e.range.start.line - at }, end: { ...e.range.end, line: e.range.end.line - at } } })) })).digest('hex');
+    let confidence = this.confidenceMemo.get(key);
+    if (confidence === undefined) {
+      // too long to score: unknown confidence, which no positive threshold lets through
+      const margin = (await this.scoreEditCandidates(a, target, [fix.fixed], given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return [-Infinity]; throw e; }))[0]!;
+      confidence = confidenceOfMargin(margin);
+      if (this.fixMemoEntries > 0) {
+        this.confidenceMemo.set(key, confidence);
+        if (this.confidenceMemo.size > this.fixMemoEntries) this.confidenceMemo.delete(this.confidenceMemo.keys().next().value!);
+      }
+    }
     const min = req.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
     const latencyMs = Math.round(performance.now() - t0); // the scoring counts
-    if (offeredAt(confidence, min)) return { ...out, fix: { ...out.fix, confidence, latencyMs }, latencyMs };
+    if (offeredAt(confidence, min)) return { ...out, fix: { ...fix, confidence, latencyMs }, latencyMs };
     return { ...out, fix: null, confidence, reason: belowThresholdReason(confidence, min), latencyMs };
   }
 
