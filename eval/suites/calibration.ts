@@ -108,19 +108,26 @@ export function analyzeCalibration(records: readonly FixRecord[], split: number)
   out.push(chosen === null
     ? `**No threshold reaches ${p1(TARGET_PRECISION)} precision on at least ${MIN_OFFERED} offered fixes of the calibration split: the default is to never offer an unverified semantic fix.**`
     : `**Chosen default: ${chosen.toFixed(2)}**, the lowest threshold (steps of 0.01) with precision >= ${p1(TARGET_PRECISION)} on at least ${MIN_OFFERED} offered fixes of the calibration split (${chosenPoint!.correct}/${chosenPoint!.offered}).`);
-  if (chosen !== null) {
-    out.push('', `At ${chosen.toFixed(2)}, per language:`, '');
-    out.push(table(['split / language', ...head.slice(1)], [
-      pointRow('calibration, all', chosenPoint), ...langs.map((l) => pointRow(`calibration, ${l}`, summary.calibrationByLanguage[l] ?? null)),
-      pointRow(`held out (problems ${split}+), all`, summary.heldOut.all), ...langs.map((l) => pointRow(`held out, ${l}`, summary.heldOut.byLanguage[l] ?? null)),
-    ]));
-  }
+  // per language at the chosen threshold; with none chosen, at 0 (every guess): what 'never' gives up
+  const shownAt = chosen ?? 0;
+  out.push('', chosen === null ? 'Per language at 0.00 (every guess offered; the default offers none of them):' : `At ${chosen.toFixed(2)}, per language:`, '');
+  out.push(table(['split / language', ...head.slice(1)], [
+    pointRow('calibration, all', pointAt(cal, shownAt)), ...langs.map((l) => pointRow(`calibration, ${l}`, pointAt(cal.filter((r) => r.language === l), shownAt))),
+    pointRow(`held out (problems ${split}+), all`, pointAt(held, shownAt)), ...langs.map((l) => pointRow(`held out, ${l}`, pointAt(held.filter((r) => r.language === l), shownAt))),
+  ]));
+  out.push('', `Held out (problems ${split}+), the same thresholds:`, '');
+  out.push(table(['threshold', ...head.slice(1)], SHOWN.map((t) => pointRow(t.toFixed(2), pointAt(held, t)))));
   out.push('', 'Correct code (canonical solutions of every problem run, no tests): the share offered a fix (the goal: <= 10%).', '');
   const byCanon = groupBy(canon, (r) => r.language);
   out.push(table(['language', 'problems', 'offered without a threshold', chosen === null ? 'offered by default (never)' : `offered at ${chosen.toFixed(2)}`, 'of which broke it'], [
     ...langs.map((l) => { const rs = byCanon.get(l) ?? []; const s = summary.canonical.byLanguage[l]; return [l, String(rs.length), pct(rate(rs.filter((r) => r.fixReturned).length, rs.length)), chosen === null ? pct(rate(0, rs.length)) : pct(s ?? undefined), chosen === null ? '0' : String(rs.filter((r) => offeredRecord(r, chosen) && !r.pass).length)]; }),
     ['all', String(canon.length), pct(summary.canonical.offeredWithoutThreshold), chosen === null ? pct(rate(0, canon.length)) : pct(summary.canonical.all ?? undefined), chosen === null ? '0' : String(summary.canonical.broke?.k ?? 0)],
   ]));
+  out.push('', 'Correct code, share offered a fix by threshold (all languages):', '');
+  out.push(table(['threshold', 'offered', 'of which broke it'], SHOWN.map((t) => {
+    const off = canon.filter((r) => offeredRecord(r, t));
+    return [t.toFixed(2), pct(rate(off.length, canon.length)), String(off.filter((r) => !r.pass).length)];
+  })));
   return { summary, markdown: out.join('\n') };
 }
 

@@ -222,7 +222,8 @@ export class Engine {
     const min = req.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
     const latencyMs = Math.round(performance.now() - t0); // the scoring counts
     if (offeredAt(confidence, min)) return { ...out, fix: { ...fix, confidence, latencyMs }, latencyMs };
-    return { ...out, fix: null, confidence, reason: belowThresholdReason(confidence, min), latencyMs };
+    // why nothing proved it (no tests, an untrusted workspace) stays in the reason
+    return { ...out, fix: null, confidence, reason: belowThresholdReason(confidence, min) + (fix.unverified ? `; not proven because ${fix.unverified}` : ''), latencyMs };
   }
 
   /** The model's own rewrite of a target (with a second try on fewer markers); the repair paths call it too. */

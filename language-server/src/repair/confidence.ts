@@ -10,8 +10,10 @@ export type MinConfidence = number | 'never';
 /**
  * The calibrated default minimum confidence: the lowest threshold whose offered fixes were correct at
  * least half of the time on the calibration split; 'never' when no threshold reached that precision.
+ * 'never' (2026-12-07, the shipped model): at no threshold were more than 15% of the offered guesses
+ * correct (results/eval/2026-12-07-s17-calibration.md), so only proven fixes are offered by default.
  */
-export const DEFAULT_MIN_CONFIDENCE: MinConfidence = 0.5;
+export const DEFAULT_MIN_CONFIDENCE: MinConfidence = 'never';
 
 /** The confidence of a fix from the model's log-probability margin of its edited lines over the original's:
  * P(fix) / (P(fix) + P(original)) over the same window (repair/rank.ts scoreLineEdits). */
