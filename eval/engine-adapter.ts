@@ -29,8 +29,8 @@ export interface EvalFixRequest {
   maxTokens?: number;
   /** only the model's marker list (the markers suite): FixRequest.markersOnly */
   markersOnly?: boolean;
-  /** FixRequest.minConfidence (the calibration: 0, every unverified guess offered with its confidence) */
-  minConfidence?: number;
+  /** FixRequest.minConfidence; absent: 0 here (every unverified guess, as before the threshold; the product's default is never) */
+  minConfidence?: number | 'never';
 }
 
 export interface EvalFixResult {
@@ -107,7 +107,9 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
       };
       if (mode !== 'context') r.contextMarkers = false;
       if (req.markersOnly) r.markersOnly = true;
-      if (req.minConfidence !== undefined) r.minConfidence = req.minConfidence;
+      // the harness measures the model's guesses (as before the threshold existed) unless a threshold is
+      // asked for (--min-confidence): the product's default, never, offers no unverified fix at all
+      r.minConfidence = req.minConfidence ?? 0;
       const o: FixOutcome = await engine.fixDetailed(r);
       const given = { ...(o.markers?.given ?? o.fix?.markers.given ?? {}) } as MarkerMap;
       const inferred = { ...(o.markers?.inferred ?? o.fix?.markers.inferred ?? {}) } as MarkerMap;

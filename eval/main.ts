@@ -55,7 +55,8 @@ const HELP = `Usage: npm run eval -- [options]
   --length-tests       also run the length suite's outputs against the tests (pass@1)
   --per-bucket N       markers/tail: examples per task and language (default: --limit, else 20)
   --max-tokens N       answer budget passed to the engine
-  --min-confidence X   humanevalfix: the least confidence (0-1) of an unverified fix the engine offers (default: the product's)
+  --min-confidence X   humanevalfix: the least confidence (0-1, or never) of an unverified fix the engine offers
+                       (default 0 in the harness: every guess, as before the threshold; the product's default is never)
   --branch-tries N     the engine's retries from its least-sure decoding points (default: the product's, 4);
                        a separate model identity in the generations file (a speed/quality trade-off study)
   --given K=V,K=V      humanevalfix: markers given with every request of the marker modes (none, context, bugtype),
@@ -111,7 +112,7 @@ export interface Options {
   branchTries?: number;
   /** --given: markers given with every HumanEvalFix request of a marker mode (as a workspace's defaults) */
   given?: Record<string, string>;
-  minConfidence?: number;
+  minConfidence?: number | 'never';
   threads?: number;
   genLabel?: string;
   headline?: string;
@@ -147,7 +148,7 @@ export function parseArgs(argv: string[]): Options {
       case '--length-tests': o.lengthTests = true; break;
       case '--per-bucket': o.perBucket = int(flag, val()); break;
       case '--max-tokens': o.maxTokens = int(flag, val()); break;
-      case '--min-confidence': { const x = Number(val()); if (!(x >= 0 && x <= 1)) throw new Error('--min-confidence is a number from 0 to 1'); o.minConfidence = x; break; }
+      case '--min-confidence': { const v = val(); const x = v === 'never' ? v : Number(v); if (x !== 'never' && !(x >= 0 && x <= 1)) throw new Error('--min-confidence is a number from 0 to 1 or never'); o.minConfidence = x; break; }
       case '--device': { const d = val(); if (!['cpu', 'gpu', 'auto'].includes(d)) throw new Error('--device is cpu, gpu or auto'); o.device = d as Options['device']; break; }
       case '--engine': { const e = val(); if (!['engine', 'oracle', 'null'].includes(e)) throw new Error('--engine is engine, oracle or null'); o.engine = e as Options['engine']; break; }
       case '--data': o.data = val(); break;

@@ -20,7 +20,7 @@ export interface SuiteContext {
   /** markers given with every HumanEvalFix request of a marker mode (--given; baseline: never) */
   given?: Record<string, string>;
   /** FixRequest.minConfidence of every HumanEvalFix request (--min-confidence; absent: the product's default) */
-  minConfidence?: number;
+  minConfidence?: number | 'never';
   log: (msg: string) => void;
   /** engine requests a suite keeps in flight (the generation workers, --gen-workers N); default 1 */
   engineJobs?: number;
