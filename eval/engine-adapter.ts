@@ -29,6 +29,8 @@ export interface EvalFixRequest {
   maxTokens?: number;
   /** only the model's marker list (the markers suite): FixRequest.markersOnly */
   markersOnly?: boolean;
+  /** FixRequest.minConfidence; absent: 0 here (every unverified guess, as before the threshold; the product's default is never) */
+  minConfidence?: number | 'never';
 }
 
 export interface EvalFixResult {
@@ -40,6 +42,8 @@ export interface EvalFixResult {
   latencyMs: number;
   /** false when the engine gave markers the mode does not allow (see header) */
   markersHonored: boolean;
+  /** the engine's confidence in an unverified function fix (offered, or held back by the threshold) */
+  confidence?: number;
 }
 
 export interface EvalGenerateRequest {
@@ -103,6 +107,9 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
       };
       if (mode !== 'context') r.contextMarkers = false;
       if (req.markersOnly) r.markersOnly = true;
+      // the harness measures the model's guesses (as before the threshold existed) unless a threshold is
+      // asked for (--min-confidence): the product's default, never, offers no unverified fix at all
+      r.minConfidence = req.minConfidence ?? 0;
       const o: FixOutcome = await engine.fixDetailed(r);
       const given = { ...(o.markers?.given ?? o.fix?.markers.given ?? {}) } as MarkerMap;
       const inferred = { ...(o.markers?.inferred ?? o.fix?.markers.inferred ?? {}) } as MarkerMap;
@@ -110,6 +117,7 @@ export function wrapEngine(engine: Engine, opts: { baseline?: boolean } = {}): E
         fixed: o.fix ? o.fix.fixed : null, reason: o.fix ? undefined : o.reason,
         given, inferred, latencyMs: o.fix?.latencyMs ?? o.latencyMs,
         markersHonored: honored(mode, req.markers, given, inferred),
+        ...((o.fix?.confidence ?? o.confidence) !== undefined ? { confidence: o.fix?.confidence ?? o.confidence } : {}),
       };
     },
     async generate(req) {

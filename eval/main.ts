@@ -24,6 +24,7 @@ import { GEN_MODES, runSynthesis, type GenMode } from './suites/synthesis.js';
 import { runTail } from './suites/tail.js';
 import { parseSyntaxArgs, runSyntaxSuite } from './suites/syntax.js';
 import { parseProofArgs, runProofSuite } from './suites/proof.js';
+import { runCalibration } from './suites/calibration.js';
 import { parseRankingArgs, runRankingSuite } from './suites/ranking.js';
 import { startPool } from './workers.js';
 import { readFileSync, existsSync } from 'node:fs';
@@ -32,6 +33,8 @@ export const SUITES = ['humanevalfix', 'synthesis', 'length', 'markers', 'tail']
 
 const HELP = `Usage: npm run eval -- [options]
   --suite S            humanevalfix | synthesis | length | markers | tail | all | selfcheck   (default all)
+                       | calibration (not in all: the unverified-fix threshold, HumanEvalFix without tests,
+                       buggy + canonical, --limit N problems per language (default 80), first half calibrates, second half held out)
                        syntax: held-out corpus files broken by one or two tokens, repaired through the engine
                        (its options: --corpus DIR --per-language N --languages L,L --rank model|prior --cli N --seed N --out F)
                        proof: HumanEvalFix proven by example_test through the engine's tested path, judged by test
@@ -52,6 +55,8 @@ const HELP = `Usage: npm run eval -- [options]
   --length-tests       also run the length suite's outputs against the tests (pass@1)
   --per-bucket N       markers/tail: examples per task and language (default: --limit, else 20)
   --max-tokens N       answer budget passed to the engine
+  --min-confidence X   humanevalfix: the least confidence (0-1, or never) of an unverified fix the engine offers
+                       (default 0 in the harness: every guess, as before the threshold; the product's default is never)
   --branch-tries N     the engine's retries from its least-sure decoding points (default: the product's, 4);
                        a separate model identity in the generations file (a speed/quality trade-off study)
   --given K=V,K=V      humanevalfix: markers given with every request of the marker modes (none, context, bugtype),
@@ -107,6 +112,7 @@ export interface Options {
   branchTries?: number;
   /** --given: markers given with every HumanEvalFix request of a marker mode (as a workspace's defaults) */
   given?: Record<string, string>;
+  minConfidence?: number | 'never';
   threads?: number;
   genLabel?: string;
   headline?: string;
@@ -142,6 +148,7 @@ export function parseArgs(argv: string[]): Options {
       case '--length-tests': o.lengthTests = true; break;
       case '--per-bucket': o.perBucket = int(flag, val()); break;
       case '--max-tokens': o.maxTokens = int(flag, val()); break;
+      case '--min-confidence': { const v = val(); const x = v === 'never' ? v : Number(v); if (x !== 'never' && !(x >= 0 && x <= 1)) throw new Error('--min-confidence is a number from 0 to 1 or never'); o.minConfidence = x; break; }
       case '--device': { const d = val(); if (!['cpu', 'gpu', 'auto'].includes(d)) throw new Error('--device is cpu, gpu or auto'); o.device = d as Options['device']; break; }
       case '--engine': { const e = val(); if (!['engine', 'oracle', 'null'].includes(e)) throw new Error('--engine is engine, oracle or null'); o.engine = e as Options['engine']; break; }
       case '--data': o.data = val(); break;
@@ -161,7 +168,7 @@ export function parseArgs(argv: string[]): Options {
       default: throw new Error(`unknown argument "${a}" (see --help)`);
     }
   }
-  if (![...SUITES, 'all', 'selfcheck'].includes(o.suite)) throw new Error(`unknown suite "${o.suite}" (${[...SUITES, 'all', 'selfcheck'].join(', ')})`);
+  if (![...SUITES, 'all', 'selfcheck', 'calibration'].includes(o.suite)) throw new Error(`unknown suite "${o.suite}" (${[...SUITES, 'all', 'selfcheck', 'calibration'].join(', ')})`);
   if (o.generateOnly && !o.generations) throw new Error('--generate-only needs --generations FILE (where the engine outputs go)');
   if (o.generateOnly && o.suite === 'selfcheck') throw new Error('--generate-only: the self-check makes no engine calls');
   const check = (name: string, vals: string[] | undefined, allowed: readonly string[]) => {
@@ -250,7 +257,7 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
   const engine = once(engineFor(modelDir, false));
   const baseline = o.baseline ? (o.engine === 'engine' ? once(engineFor(resolve(o.baseline), true)) : engine) : undefined;
   const ctx: SuiteContext = {
-    engine, baseline, languages, limit: o.limit, dataDir, tasksDir: tasksDir(o.tasks), limits, jobs: o.jobs, maxTokens: o.maxTokens, given: o.given, log,
+    engine, baseline, languages, limit: o.limit, dataDir, tasksDir: tasksDir(o.tasks), limits, jobs: o.jobs, maxTokens: o.maxTokens, given: o.given, minConfidence: o.minConfidence, log,
     engineJobs: workers ?? 1, generateOnly: o.generateOnly,
   };
 
@@ -287,6 +294,8 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
             // by default the "tests" variant is measured with the editor's markers only (time budget)
             testsModes: o.variants ? undefined : ['context'],
           }));
+        } else if (s === 'calibration') {
+          results.push(await runCalibration(ctx));
         } else if (s === 'synthesis') {
           results.push(await runSynthesis(ctx, { modes: (o.genModes ?? withBaseline(['none', 'context', 'baseline'])) as GenMode[] }));
         } else if (s === 'length') {

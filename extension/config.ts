@@ -11,6 +11,7 @@ import {
   restrictedValue,
   type Inspected,
   verifyCommandOf,
+  minConfidenceOf,
   type SettingProblem,
 } from './settings';
 
@@ -83,6 +84,7 @@ export class Config {
       maxFixTokens: scalars.maxFixTokens,
       syntaxDiagnostics: section.get<boolean>('syntaxDiagnostics', DEFAULTS.syntaxDiagnostics) !== false,
       verify: { command: verifyCommandOf(verifyCommand.value, problems) },
+      unverified: { minConfidence: minConfidenceOf(section.get<unknown>('unverified.minConfidence'), problems) },
     };
     return { settings, markerSources: markers.sources, problems };
   }

@@ -19,6 +19,8 @@ export interface SuiteContext {
   maxTokens?: number;
   /** markers given with every HumanEvalFix request of a marker mode (--given; baseline: never) */
   given?: Record<string, string>;
+  /** FixRequest.minConfidence of every HumanEvalFix request (--min-confidence; absent: the product's default) */
+  minConfidence?: number | 'never';
   log: (msg: string) => void;
   /** engine requests a suite keeps in flight (the generation workers, --gen-workers N); default 1 */
   engineJobs?: number;

@@ -32,6 +32,8 @@ export interface FixRecord {
   errorKind?: ErrorKind;
   detail?: string;
   execMs?: number;
+  /** the engine's confidence in its unverified fix (--min-confidence runs; the calibration) */
+  confidence?: number;
 }
 
 function inputDocument(p: Problem, variant: FixVariant): string {
@@ -49,14 +51,14 @@ export function abstained(r: Pick<FixRecord, 'fixReturned' | 'reason'>): boolean
   return !r.fixReturned && /returned the code unchanged|finds nothing to fix/.test(r.reason ?? '');
 }
 
-export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens' | 'given'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {
+export async function fixOne(engine: EvalEngine, p: Problem, mode: FixMode, variant: FixVariant, ctx: Pick<SuiteContext, 'maxTokens' | 'given' | 'minConfidence'>): Promise<Omit<FixRecord, 'pass' | 'errorKind' | 'detail'> & { fixed: string | null }> {
   const base = { language: p.language, taskId: p.taskId, bugType: p.bugType, mode, variant };
   const explicit: MarkerMap = { ...ctx.given, ...(mode === 'bugtype' ? { error_type: p.bugType } : {}) };
   const markers: MarkerMap | undefined = Object.keys(explicit).length ? explicit : undefined;
   const engineMode: MarkerMode = mode === 'none' ? 'none' : mode === 'baseline' ? 'baseline' : 'context';
   try {
-    const r = await engine.fix({ text: inputDocument(p, variant), languageId: LANGUAGE_ID[p.language], line: requestLine(p, variant), mode: engineMode, markers, maxTokens: ctx.maxTokens });
-    return { ...base, given: r.given, inferred: r.inferred, markersHonored: r.markersHonored, latencyMs: r.latencyMs, fixReturned: r.fixed !== null, reason: r.reason, fixed: r.fixed };
+    const r = await engine.fix({ text: inputDocument(p, variant), languageId: LANGUAGE_ID[p.language], line: requestLine(p, variant), mode: engineMode, markers, maxTokens: ctx.maxTokens, minConfidence: ctx.minConfidence });
+    return { ...base, given: r.given, inferred: r.inferred, markersHonored: r.markersHonored, latencyMs: r.latencyMs, fixReturned: r.fixed !== null, reason: r.reason, fixed: r.fixed, ...(r.confidence !== undefined ? { confidence: r.confidence } : {}) };
   } catch (e) {
     return { ...base, given: {}, inferred: {}, markersHonored: true, latencyMs: 0, fixReturned: false, reason: `engine error: ${(e as Error).message}`, fixed: null };
   }

@@ -1,5 +1,5 @@
 // The `treasure` command: the engine without an editor.
-//   treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--marker key=value]... [--json]
+//   treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
 //   treasure markers FILE [--line N] [--json]
 //   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   (cli-fix-test.ts)
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
@@ -12,6 +12,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Engine, InputError, ModelError, markersAt, type FixOutcome } from './engine';
 import { languageForPath, resolveLanguage, type LanguageInfo } from './grammars';
 import { MarkerError, orderedEntries, parseMarkerArgs, type Markers } from './markers';
+import { DEFAULT_MIN_CONFIDENCE, validMinConfidence, type MinConfidence } from './repair/confidence';
 import { disposeProvers } from './repair/prove';
 import { disposeWarmPools } from './repair/tests';
 import { diffLines } from './repair/text';
@@ -24,7 +25,7 @@ const MAX_FILE_MIB = 4;
 const MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024;
 
 const USAGE = `usage:
-  treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--marker key=value]... [--json]
+  treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
   treasure markers FILE [--line N] [--json]
   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   fix the code a failing test exercises
                     (pytest / node --test), proven by the workspace's tests; the edit is printed, nothing written
@@ -39,6 +40,8 @@ options:
   --verify CMD      prove a function's fix with a shell command instead: run in the scratch copy of DIR with the
                     candidate applied to FILE's copy; exit status 0 means it passes
   --no-tests        do not look for tests (the model's rewrite, unverified)
+  --min-confidence X  the least confidence (0-1) of a function's fix no test proved for it to be given
+                    (default ${DEFAULT_MIN_CONFIDENCE}, calibrated on HumanEvalFix); never: no such fix
   --marker k=v      force a marker (see models/markers.json), repeatable
   --language L      language id or code_type (fix/markers: overrides the file extension)
   --model DIR       model folder (default: models/treasure; env TREASURE_MODEL_DIR)
@@ -66,6 +69,7 @@ interface Args {
   root?: string;
   verify?: string;
   noTests?: boolean;
+  minConfidence?: MinConfidence;
   test?: string;
 }
 
@@ -95,6 +99,13 @@ function parseArgs(argv: string[]): Args {
       case '--root': args.root = value(); break;
       case '--verify': args.verify = value(); break;
       case '--no-tests': args.noTests = true; break;
+      case '--min-confidence': {
+        const v = value();
+        const x = v === 'never' ? v : /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+        if (!validMinConfidence(x)) throw new UsageError(`--min-confidence expects a number from 0 to 1 or never, got "${v}"`);
+        args.minConfidence = x;
+        break;
+      }
       case '--test': args.test = value(); break;
       case '--language': args.language = value(); break;
       case '--prompt': args.prompt = value(); break;
@@ -193,11 +204,12 @@ function printDiff(oldText: string, newText: string, startLine: number): string[
 }
 
 /** What proved a fix, in the words the editor's title uses. */
-export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number; unverified?: string }): string {
+export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number; unverified?: string; confidence?: number }): string {
   const tried = fix.candidates ? ` (${fix.candidates} candidates tried)` : '';
   if (fix.verified && fix.verifiedBy) return `${fix.target === 'syntax' ? 'parses' : 'proven'}: ${fix.verifiedBy}${tried}`;
-  if (fix.unverified) return `unverified: ${fix.unverified}`;
-  return 'unverified: nothing ran or parsed it to prove it';
+  const confidence = fix.confidence !== undefined ? ` (the model's confidence ${fix.confidence.toFixed(2)}, not a proof)` : '';
+  if (fix.unverified) return `unverified: ${fix.unverified}${confidence}`;
+  return `unverified: nothing ran or parsed it to prove it${confidence}`;
 }
 
 /** The workspace whose tests prove a fix: --root, else the file's git root, else its folder. */
@@ -216,18 +228,18 @@ async function cmdFix(args: Args): Promise<number> {
   const engine = await loadEngine(args);
   // the user ran this on their own files: their tests may run (in a scratch copy)
   const verify = args.noTests ? undefined : { root: workspaceRootOf(args.file!, args.root), trusted: true, command: args.verify };
-  const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens, verify });
+  const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens, verify, minConfidence: args.minConfidence });
   const fix = o.fix;
   if (args.json) {
     if (fix) {
       process.stdout.write(
         JSON.stringify({
           markers: fix.markers, edits: fix.edits, fixed: fix.fixed, verified: fix.verified, verifiedBy: fix.verifiedBy ?? null,
-          label: fix.label ?? null, candidates: fix.candidates ?? null, verifyMs: fix.verifyMs ?? null, unverified: fix.unverified ?? null, target: fix.target, latencyMs: fix.latencyMs,
+          label: fix.label ?? null, candidates: fix.candidates ?? null, verifyMs: fix.verifyMs ?? null, unverified: fix.unverified ?? null, confidence: fix.confidence ?? null, target: fix.target, latencyMs: fix.latencyMs,
         }) + '\n',
       );
     } else {
-      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, verifiedBy: null, candidates: o.candidates ?? null, verifyMs: o.verifyMs ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
+      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, verifiedBy: null, candidates: o.candidates ?? null, verifyMs: o.verifyMs ?? null, confidence: o.confidence ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
     }
   }
   if (!fix) {

@@ -9,6 +9,7 @@ import type { Device, GenerateResult, MarkerReport } from './protocol';
 
 // The result types the wire carries are declared once, in protocol.ts.
 export type { GenerateResult, MarkerReport };
+import type { MinConfidence } from './repair/confidence';
 import type { SemanticLimits } from './repair/semantic';
 import type { TextEdit } from './repair/text';
 import { ModelError, type LogitsSource } from './runtime';
@@ -68,11 +69,17 @@ export interface FixRequest {
    * `rank: 'prior'` orders the candidates without the model (a study of what the model adds).
    */
   verify?: { root: string; trusted: boolean; command?: string; testFiles?: string[]; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
+  /**
+   * The least confidence (0-1, repair/confidence.ts) at which a function's fix that nothing proved is
+   * offered; below it: no fix, and the reason says so. Default DEFAULT_MIN_CONFIDENCE (calibrated); 0 offers
+   * every guess, 'never' none.
+   */
+  minConfidence?: MinConfidence;
   signal?: AbortSignal;
 }
 
 /** The options of a fix that do not say what to fix (FixRequest's, FixAtRequest's). */
-export type FixOptions = Pick<FixRequest, 'mode' | 'contextMarkers' | 'maxTokens' | 'markersOnly' | 'verify' | 'signal'>;
+export type FixOptions = Pick<FixRequest, 'mode' | 'contextMarkers' | 'maxTokens' | 'markersOnly' | 'verify' | 'minConfidence' | 'signal'>;
 
 /**
  * A fix of a target the caller chose in a document it analysed (Engine.fixAt). All of it is plain data
@@ -106,6 +113,8 @@ export interface FixResult {
   unverified?: string;
   /** Milliseconds spent running the tests. */
   verifyMs?: number;
+  /** An unverified function fix: the model's confidence in it (0-1, repair/confidence.ts), never a proof. */
+  confidence?: number;
   /** A test proof in numbers (repair/semantic.ts SemanticFix.tests). */
   tests?: { passed: number; total: number; fixed: string[] };
   latencyMs: number;
@@ -128,6 +137,8 @@ export interface FixOutcome {
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
+  /** An unverified guess held back by the confidence threshold: its confidence (the reason says so). */
+  confidence?: number;
   /** The model found nothing to fix (error_type none, or the function copied unchanged): not retried. */
   abstained?: boolean;
   latencyMs: number;

@@ -34,6 +34,7 @@ import { lengthBucket, lineLimit, mergeMarkers, sanitizeMarkers, serialize, taxo
 import { promptParts } from './prompt';
 import type { DeviceStatus } from './protocol';
 import { checkFix, UNCHANGED } from './repair/check';
+import { belowThresholdReason, confidenceOfMargin, DEFAULT_MIN_CONFIDENCE, offeredAt, validMinConfidence } from './repair/confidence';
 import { repairSyntax, repairWithTests } from './repair/engine-paths';
 import { answerLines, lineEditPlan, scoreAnswers, scoreLineEdits, type LineEditGroup } from './repair/rank';
 import { lineStarts, regionSpan, toTextEdits } from './repair/text';
@@ -58,6 +59,8 @@ export class Engine {
   syntaxRank: 'model' | 'prior' = 'model';
   /** Least recently used first (Map keeps insertion order; a hit moves its entry to the end). */
   private readonly fixMemo = new Map<string, DecodeResult>();
+  /** The confidences of unverified fixes, remembered as the decodes are (the same fix of the same prompt: no model call). */
+  private readonly confidenceMemo = new Map<string, number>();
 
   private constructor(
     readonly modelDir: string,
@@ -190,8 +193,37 @@ export class Engine {
             : 'no syntax error and no function found';
       return { fix: null, reason, latencyMs: ms() };
     }
-    if (req.verify && !req.markersOnly && target.kind === 'function' && a.path) return repairWithTests(this, a, target, layers, req, t0);
-    return this.fixTarget(a, target, layers, req, t0);
+    if (req.minConfidence !== undefined && !validMinConfidence(req.minConfidence)) throw new InputError(`minConfidence must be a number from 0 to 1, not ${req.minConfidence}`);
+    const out = req.verify && !req.markersOnly && target.kind === 'function' && a.path ? await repairWithTests(this, a, target, layers, req, t0) : await this.fixTarget(a, target, layers, req, t0);
+    return target.kind === 'function' ? this.gateUnverified(a, target, layers, req, out, t0) : out;
+  }
+
+  /**
+   * A function's fix that nothing proved (issue 26 point 7): the model's confidence in it, from its
+   * log-probability margin of the edited lines over the original's (scoreEditCandidates, the tested
+   * path's ranking); below req.minConfidence it is not offered. A proven fix passes as it is.
+   */
+  private async gateUnverified(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, out: FixOutcome, t0: number): Promise<FixOutcome> {
+    if (!out.fix || out.fix.verified) return out;
+    const given = this.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
+    const fix = out.fix;
+    const at = target.region.startLine;
+    const key = createHash('sha256').update(JSON.stringify({ code: regionText(a, target.region), diagnostic: target.diagnostic, given, edits: fix.edits.map((e) => ({ ...e, range: { start: { ...e.range.start, line: e.range.start.line - at }, end: { ...e.range.end, line: e.range.end.line - at } } })) })).digest('hex');
+    let confidence = this.confidenceMemo.get(key);
+    if (confidence === undefined) {
+      // too long to score: unknown confidence, which no positive threshold lets through
+      const margin = (await this.scoreEditCandidates(a, target, [fix.fixed], given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return [-Infinity]; throw e; }))[0]!;
+      confidence = confidenceOfMargin(margin);
+      if (this.fixMemoEntries > 0) {
+        this.confidenceMemo.set(key, confidence);
+        if (this.confidenceMemo.size > this.fixMemoEntries) this.confidenceMemo.delete(this.confidenceMemo.keys().next().value!);
+      }
+    }
+    const min = req.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+    const latencyMs = Math.round(performance.now() - t0); // the scoring counts
+    if (offeredAt(confidence, min)) return { ...out, fix: { ...fix, confidence, latencyMs }, latencyMs };
+    // why nothing proved it (no tests, an untrusted workspace) stays in the reason
+    return { ...out, fix: null, confidence, reason: belowThresholdReason(confidence, min) + (fix.unverified ? `; not proven because ${fix.unverified}` : ''), latencyMs };
   }
 
   /** The model's own rewrite of a target (with a second try on fewer markers); the repair paths call it too. */

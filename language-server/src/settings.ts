@@ -3,6 +3,7 @@
 // model folder: the same rules on both sides), how the server reads a raw section (resolveSettings),
 // and the one Workspace Trust rule. Import-safe from extension/ (markers.ts reads only the taxonomy).
 import { isMarkerKey, markerOrder, validateMarker } from './markers';
+import { DEFAULT_MIN_CONFIDENCE, validMinConfidence, type MinConfidence } from './repair/confidence';
 
 export type Device = 'auto' | 'cpu' | 'gpu';
 export const DEVICES: readonly Device[] = ['auto', 'cpu', 'gpu'];
@@ -31,6 +32,14 @@ export interface TreasureSettings {
      */
     command: string;
   };
+  unverified: {
+    /**
+     * The least confidence (0-1) of a function's fix that no test proved for it to be offered (titled
+     * "unverified", never the preferred fix); 'never': no such fix is offered. The default is calibrated
+     * on HumanEvalFix without tests (results/eval/2026-12-07-s17-calibration.md).
+     */
+    minConfidence: MinConfidence;
+  };
 }
 
 export const DEFAULT_SETTINGS: TreasureSettings = {
@@ -41,6 +50,7 @@ export const DEFAULT_SETTINGS: TreasureSettings = {
   maxFixTokens: 768,
   syntaxDiagnostics: false,
   verify: { command: '' },
+  unverified: { minConfidence: DEFAULT_MIN_CONFIDENCE },
 };
 
 export const SETTINGS_SECTION = 'treasure';
@@ -123,6 +133,8 @@ const SCALARS = {
     typeof v === 'string' ? { value: v.trim() } : { error: `expected a folder path, got ${JSON.stringify(v)}` },
   verifyCommand: (v: unknown): { value: string } | { error: string } =>
     typeof v === 'string' ? { value: v.trim() } : { error: `expected a shell command, got ${JSON.stringify(v)}` },
+  minConfidence: (v: unknown): { value: MinConfidence } | { error: string } =>
+    validMinConfidence(v) ? { value: v } : { error: `invalid value ${JSON.stringify(v)} (a number from 0 to 1, or "never")` },
 };
 
 /** treasure.verify.command: a string (trimmed); anything else is reported and ignored. */
@@ -132,6 +144,15 @@ export function verifyCommandOf(raw: unknown, problems: SettingProblem[]): strin
   if ('value' in r) return r.value;
   problems.push({ setting: 'treasure.verify.command', where: 'settings', message: r.error });
   return DEFAULT_SETTINGS.verify.command;
+}
+
+/** treasure.unverified.minConfidence: a number from 0 to 1 or "never"; anything else is reported and ignored. */
+export function minConfidenceOf(raw: unknown, problems: SettingProblem[]): MinConfidence {
+  if (raw === undefined || raw === null) return DEFAULT_SETTINGS.unverified.minConfidence;
+  const r = SCALARS.minConfidence(raw);
+  if ('value' in r) return r.value;
+  problems.push({ setting: 'treasure.unverified.minConfidence', where: 'settings', message: r.error });
+  return DEFAULT_SETTINGS.unverified.minConfidence;
 }
 
 /** Check the scalar settings; invalid values fall back to the default and are reported. */
@@ -207,5 +228,9 @@ function apply(out: TreasureSettings, raw: unknown): void {
   for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.command, r['verify.command']]) {
     const c = SCALARS.verifyCommand(v);
     if ('value' in c) out.verify = { command: c.value };
+  }
+  for (const v of [(r.unverified as Record<string, unknown> | null | undefined)?.minConfidence, r['unverified.minConfidence']]) {
+    const m = SCALARS.minConfidence(v);
+    if ('value' in m) out.unverified = { minConfidence: m.value };
   }
 }

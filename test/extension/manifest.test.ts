@@ -25,6 +25,9 @@ test('every treasure.* setting is declared with the shared default and the scope
   assert.equal(props['treasure.verify.command'].default, DEFAULT_SETTINGS.verify.command);
   assert.equal(props['treasure.verify.command'].scope, 'resource');
   for (const p of ['${file}', '${function}', '${workspaceFolder}']) assert.ok(props['treasure.verify.command'].markdownDescription.includes(p), p);
+  // the calibrated threshold of unverified fixes: the same default as the code, a number 0-1 or "never"
+  assert.equal(props['treasure.unverified.minConfidence'].default, DEFAULT_SETTINGS.unverified.minConfidence);
+  assert.deepEqual(props['treasure.unverified.minConfidence'].anyOf, [{ type: 'number', minimum: 0, maximum: 1 }, { type: 'string', enum: ['never'] }]);
   assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.sort(), TRUST_RESTRICTED.map((name) => `treasure.${name}`).sort());
 });
 

@@ -1,5 +1,7 @@
 // The engine's whole fix path (context -> prompt -> constrained decoding -> repair -> check) on a
 // deterministic stand-in for the model; the real model is exercised by the CLI and LSP tests.
+// The function rewrites ask for minConfidence 0 (every unverified guess): the default holds them back
+// (repair/confidence.ts; confidence.test.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +38,7 @@ test('fix on a line with no diagnostic rewrites the function; explicit markers w
   const text = sample('below_zero.py');
   const fixedFn = text.split('\n').slice(3, 15).join('\n').replace('balance == 0', 'balance < 0');
   const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison', length_bucket: 'medium' }) + '\n' + fixedFn + '<|end|>');
-  const r = await engine.fix({ text, languageId: 'python', line: 12, markers: { error_type: 'operator_misuse' } });
+  const r = await engine.fix({ text, languageId: 'python', line: 12, minConfidence: 0, markers: { error_type: 'operator_misuse' } });
   assert.ok(r);
   assert.deepEqual(r.edits, [{ range: { start: { line: 12, character: 19 }, end: { line: 12, character: 21 } }, newText: '<' }]);
   assert.equal(r.markers.given.error_type, 'operator_misuse');
@@ -253,7 +255,7 @@ test('a failed first answer gets a second try with only task and language given'
   };
   const engine = await Engine.load({ logits: model, tokenizer: tok, branchTries: 0 });
   // the model's rewrite (the syntax search would find the colon without the model)
-  const o = await engine.fixDetailed({ text, languageId: 'python', mode: 'function', line: 3 });
+  const o = await engine.fixDetailed({ text, languageId: 'python', mode: 'function', line: 3, minConfidence: 0 });
   // Branch retries of one try reuse its prompt; the tries themselves are two distinct prompts.
   const tries = [...new Set(prompts)];
   assert.equal(tries.length, 2);
@@ -268,7 +270,7 @@ test('contextMarkers: false gives only the explicit markers; the model infers th
   const text = sample('below_zero.py');
   const fixedFn = text.split('\n').slice(3, 15).join('\n').replace('balance == 0', 'balance < 0');
   const engine = await engineWriting(serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison', length_bucket: 'medium' }) + '\n' + fixedFn + '<|end|>');
-  const r = await engine.fix({ text, languageId: 'python', line: 12, mode: 'function', contextMarkers: false, markers: { error_type: 'operator_misuse' } });
+  const r = await engine.fix({ text, languageId: 'python', line: 12, minConfidence: 0, mode: 'function', contextMarkers: false, markers: { error_type: 'operator_misuse' } });
   assert.ok(r);
   assert.deepEqual(r.markers.given, { error_type: 'operator_misuse' });
   assert.deepEqual(r.markers.inferred, { task: 'CodeFix', code_type: 'python', length_bucket: 'medium' });
@@ -296,7 +298,7 @@ test('a baseline model (markers: false): no marker list in the prompt or the com
     },
   };
   const engine = await Engine.load({ logits: model, tokenizer: tok, markers: false });
-  const r = await engine.fix({ text, languageId: 'python', line: 12 });
+  const r = await engine.fix({ text, languageId: 'python', line: 12, minConfidence: 0 });
   assert.ok(r);
   assert.doesNotMatch(prompts[0]!, /MARKER_LIST/);
   assert.deepEqual(r.markers, { given: {}, inferred: {} });
@@ -309,26 +311,26 @@ test('a fix asked for again (same function, same markers) is answered from the m
   const completion = serialize({ task: 'CodeFix', code_type: 'python', error_type: 'wrong_comparison' }) + '\n' + fixedFn + '<|end|>';
   const logits = new ScriptedLogits(tok, completion);
   const engine = await Engine.load({ logits, tokenizer: tok });
-  const first = await engine.fixDetailed({ text, languageId: 'python', line: 12 });
+  const first = await engine.fixDetailed({ text, languageId: 'python', line: 12, minConfidence: 0 });
   assert.ok(first.fix);
   const feeds = logits.feeds;
   assert.ok(feeds > 0 && first.tokens!.steps > 0);
   // an edit elsewhere in the file (a new line at its end): the function's prompt is the same
   const edited = text + '\nprint(below_zero([1, -2]))\n';
-  const again = await engine.fixDetailed({ text: edited, languageId: 'python', line: 12 });
+  const again = await engine.fixDetailed({ text: edited, languageId: 'python', line: 12, minConfidence: 0 });
   assert.equal(logits.feeds, feeds, 'no model call for the same prompt');
   assert.equal(again.tokens!.steps, 0);
   assert.deepEqual(again.fix!.edits, first.fix.edits);
   assert.equal(again.fix!.fixed, applyTextEdits(edited, first.fix.edits)); // the edit checked against the edited document
   // other markers: another prompt, so the model runs
-  await engine.fixDetailed({ text, languageId: 'python', line: 12, markers: { error_type: 'operator_misuse' } });
+  await engine.fixDetailed({ text, languageId: 'python', line: 12, minConfidence: 0, markers: { error_type: 'operator_misuse' } });
   assert.ok(logits.feeds > feeds);
   // fixMemo: 0 remembers nothing
   const logits0 = new ScriptedLogits(tok, completion);
   const engine0 = await Engine.load({ logits: logits0, tokenizer: tok, fixMemo: 0 });
-  await engine0.fixDetailed({ text, languageId: 'python', line: 12 });
+  await engine0.fixDetailed({ text, languageId: 'python', line: 12, minConfidence: 0 });
   const feeds0 = logits0.feeds;
-  await engine0.fixDetailed({ text, languageId: 'python', line: 12 });
+  await engine0.fixDetailed({ text, languageId: 'python', line: 12, minConfidence: 0 });
   assert.equal(logits0.feeds, 2 * feeds0);
 });
 
@@ -365,7 +367,7 @@ test('a function copied unchanged, or error_type none, is the model abstaining: 
   // the old behaviour on request: the branch from the least-sure point gives the change
   process.env.TREASURE_RESPECT_ABSTENTION = 'off';
   try {
-    const forced = await copy.fixDetailed({ text, languageId: 'python', line: 12 });
+    const forced = await copy.fixDetailed({ text, languageId: 'python', line: 12, minConfidence: 0 });
     assert.ok(forced.fix, forced.reason);
     assert.equal(forced.fix.fixed, text.replace('balance == 0', 'balance < 0'));
   } finally {

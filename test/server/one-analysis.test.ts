@@ -27,7 +27,7 @@ test('fixAt: the caller analyses once; the engine analyses only each candidate i
   const engine = await Engine.load({ logits: new ScriptedLogits(tok, serialize({ task: 'CodeFix', code_type: 'python' }) + '\n' + fn.replace('balance == 0', 'balance < 0') + '<|end|>'), tokenizer: tok });
   const count = counting();
   const a = await analyze(text, python);
-  const o = await engine.fixAt({ analysis: a, target: functionTarget(a, 12), line: 12, markers: markerLayers(undefined, {}) });
+  const o = await engine.fixAt({ analysis: a, target: functionTarget(a, 12), line: 12, markers: markerLayers(undefined, {}), minConfidence: 0 });
   assert.ok(o.fix, o.reason);
   assert.deepEqual(count(), { analyses: 2, checks: 1 });
 });
@@ -47,7 +47,7 @@ test('fixAt: an answer that fails its check is retried; still one analysis per c
 test("fixDetailed (the CLI's wrapper) analyses the text once, then fixAt", async () => {
   const engine = await Engine.load({ logits: new ScriptedLogits(tok, serialize({ task: 'CodeFix', code_type: 'python' }) + '\n' + fn.replace('balance == 0', 'balance < 0') + '<|end|>'), tokenizer: tok });
   const count = counting();
-  const o = await engine.fixDetailed({ text, languageId: 'python', line: 12 });
+  const o = await engine.fixDetailed({ text, languageId: 'python', line: 12, minConfidence: 0 });
   assert.ok(o.fix, o.reason);
   assert.deepEqual(count(), { analyses: 2, checks: 1 });
 });

@@ -133,6 +133,8 @@ export class CodeActions {
         verify: data.kind === 'rewriteFunction' && this.settings.trusted && savedFile(doc.uri) && this.fixTests
           ? { root: this.fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined }
           : undefined,
+        // an unverified guess below it is not offered (the reason says so)
+        minConfidence: settings.unverified.minConfidence,
         signal: shared,
       }),
       { signal, priority, maxWaitMs, key: `${key}\u0000${rev}` },
@@ -262,7 +264,8 @@ export class CodeActions {
         return action;
       }
       if (!r.fix) {
-        this.io.inform(`Treasure found no fix it could prove: ${r.reason ?? 'unknown reason'}`);
+        // a guess held back by the confidence threshold says so in its own words ("no fix proven; ...")
+        this.io.inform(r.reason?.startsWith('no fix proven') ? `Treasure: ${r.reason}` : `Treasure found no fix it could prove: ${r.reason ?? 'unknown reason'}`);
         return action;
       }
       return withEdit(action, doc, data, r.fix);
@@ -275,7 +278,7 @@ export class CodeActions {
 }
 
 function cacheKey(d: CodeActionData, s: TreasureSettings): string {
-  return [d.uri, d.kind, d.line, d.column ?? '', JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command].join('\u0000');
+  return [d.uri, d.kind, d.line, d.column ?? '', JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command, s.unverified.minConfidence].join('\u0000');
 }
 
 function withEdit(action: CodeAction, doc: TextDocument, data: CodeActionData, fix: FixResult): CodeAction {

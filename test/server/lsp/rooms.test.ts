@@ -36,6 +36,8 @@ function server(completion: string, opts: { resolveEdit?: boolean; trusted?: boo
   const io = new FakeIO();
   const docs = new FakeDocuments();
   const documents = new Documents(io, docs);
+  // the function rewrites studied here are the model's guesses: every one is offered (the default, never, offers none)
+  io.config = [{ unverified: { minConfidence: 0 } }, null];
   const settings = new SettingsStore(io);
   settings.initialize({ trusted: opts.trusted ?? true, settings: { model: { path: MODEL } } }, true);
   const loads: string[] = [];
