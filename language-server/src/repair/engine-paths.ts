@@ -113,9 +113,13 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
     if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
     throw e;
   });
+  const rankEdits = (docs: string[]) => model.scoreEditCandidates(a, t, docs, given, req.signal).catch((e: unknown) => {
+    if (e instanceof InputError) return docs.map(() => 0);
+    throw e;
+  });
   // g++/gcc and rustfmt parse ~10-50 files a second: tree-sitter screens the candidates first
   const screen = /^(c|cpp|rust)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
-  const found = await searchSyntaxFix({ screen, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const found = await searchSyntaxFix({ screen, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, rankEdits: model.syntaxRank === 'model' ? rankEdits : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);
