@@ -26,7 +26,7 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 48, budgetMs: 3000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000, slowProve: 16 };
 const BATCH = 200;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
@@ -50,8 +50,8 @@ export interface SyntaxSearchInput {
   prover: Prover;
   /** Model scores of candidate documents (higher is better), one per document; none: the prior decides. */
   rank?: (fixedDocs: string[]) => Promise<number[]>;
-  /** Model scores of candidate documents as edits: their changed lines' log-probability minus the original's (rank.ts scoreLineEdits). */
-  rankEdits?: (fixedDocs: string[]) => Promise<number[]>;
+  /** Studies (syntaxStudy.scoreAll): another ranker whose scores the trace shows beside rank's. */
+  rankAlt?: (fixedDocs: string[]) => Promise<number[]>;
   /** How much the prior counts beside the model's log-probability (nats per prior unit). */
   priorWeight?: number;
   limits?: Partial<SyntaxSearchLimits>;
@@ -74,7 +74,7 @@ export interface SyntaxSearchTrace {
   accepted: { c: TokenEditCandidate; clean: boolean }[];
   order: TokenEditCandidate[];
   /** With scoreAll: every accepted candidate's scores by both rankers (whole answer, edit window). */
-  scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; edit: number[] };
+  scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; alt: number[] };
   timings: Record<string, number>;
 }
 
@@ -241,7 +241,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   let scores: SyntaxSearchTrace['scores'];
   if (syntaxStudy.scoreAll) {
     const docs = accepted.map((x) => x.c.fixed);
-    scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], edit: input.rankEdits ? await input.rankEdits(docs) : [] };
+    scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], alt: input.rankAlt ? await input.rankAlt(docs) : [] };
   }
   const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits));
   const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
@@ -329,8 +329,7 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
   if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
   const top = accepted.slice(0, Math.min(clean, limits.rankTop));
-  // the model's score of each one's changed lines (against the original's), where it is given
-  const scores = await (input.rankEdits ?? input.rank)(top.map((x) => x.c.fixed));
+  const scores = await input.rank(top.map((x) => x.c.fixed));
   const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
   top.forEach((x, i) => { x.c.score = scores[i]!; });
   const total = (x: Accepted) => x.c.score! + w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0);
