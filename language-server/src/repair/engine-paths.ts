@@ -15,8 +15,10 @@ import { lineStarts, offsetAt, toTextEdits } from './text';
 import type { TestFailure } from './tests/report';
 import type { ParseVerdict } from './types';
 
-/** Studies: the region's lines a second ranker reads (syntaxStudy.scoreAll). */
-const SYNTAX_SCORING_LINES_ALT = 12;
+/** The most lines of a syntax error's region the model reads to rank candidates (those around the edits:
+ * the prompt and each answer cost their tokens); studies compare another figure (syntaxStudy.scoreAll). */
+const SYNTAX_SCORING_LINES = 20;
+const SYNTAX_SCORING_LINES_ALT = 40;
 
 /** A syntax error's region the model rewrites when the search found nothing (longer ones: no rewrite). */
 const MAX_REWRITE_LINES = 40;
@@ -113,7 +115,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const offset = Math.min(a.text.length, (starts[target.line] ?? a.text.length) + (target.column ?? 0));
   const given = model.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
   const t = target;
-  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal).catch((e: unknown) => {
+  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES).catch((e: unknown) => {
     if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
     throw e;
   });

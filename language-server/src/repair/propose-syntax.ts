@@ -136,6 +136,8 @@ export interface ProposeOptions {
   /** Also insert and swap in the file's names and literals seen next to a place's neighbours elsewhere
    * (a deleted name comes back: `foo(, x)` -> `foo(params, x)`), at most this many per place. */
   fileWords?: number;
+  /** Only at places this near an anchor (the prior's distance: 0.8 a line); default 2.5. */
+  fileWordsWithin?: number;
   /** Nats of prior per token pair of the edit's window that the file has seen elsewhere (file-ngrams.ts pairGain). */
   pairWeight?: number;
 }
@@ -190,6 +192,8 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   const pairs = opts.fileWords || opts.pairWeight ? filePairs(text, codeType, all) : undefined;
   const gain = pairs && opts.pairWeight ? pairGainOf(text, codeType, pairs, all) : undefined;
   const inVocab = new Set(vocab);
+  // every candidate is a copy of the text: the file's words only where an edit is likely
+  const wordsWithin = opts.fileWordsWithin ?? 2.5;
   const out = new Map<string, TokenEditCandidate>();
   const add = (edit: OffsetEdit, label: string, prior: number) => {
     const familiarity = gain?.(edit);
@@ -209,7 +213,7 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const spots: { p: number; lineEnd: boolean; lineStart: boolean }[] = [];
     if (prev) spots.push({ p: prev.end, lineEnd: newlineBetween || !next, lineStart: false });
     if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
-    const words = pairs && opts.fileWords ? fittingWords(pairs, prev, next, inVocab, opts.fileWords) : [];
+    const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fittingWords(pairs, prev, next, inVocab, opts.fileWords) : [];
     for (const spot of spots) {
       const d = dist(k, spot.p);
       for (const tok of [...vocab, ...words]) {
@@ -237,7 +241,7 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (anchors.some((a) => !a.penalty && a.offset >= t.start && a.offset < t.end)) prior += AT_ERROR;
     add({ start, end, newText: '' }, `delete '${show(t.text)}' at line ${lineNo(t.start)}`, prior);
     // replace
-    const words = pairs && opts.fileWords ? fittingWords(pairs, toks[k - 1], toks[k + 1], inVocab, opts.fileWords) : [];
+    const words = pairs && opts.fileWords && d <= wordsWithin ? fittingWords(pairs, toks[k - 1], toks[k + 1], inVocab, opts.fileWords) : [];
     for (const tok of [...vocab, ...words]) {
       if (tok === t.text) continue;
       let p = -d - 1.5;

@@ -211,7 +211,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   let stage: 1 | 2 | 3 = 1;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
-  const first1 = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], pairWeight: PROPOSE_PAIR_WEIGHT }));
+  const first1 = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true);
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
@@ -266,7 +266,10 @@ async function screenCandidates(
     inSlice: (c: TokenEditCandidate) => { fixed: string; edits: { start: number; end: number; newText: string }[] };
   },
 ): Promise<TokenEditCandidate[]> {
-  const target = o.originalVerdict.errors.find((e) => Math.abs(e.line - o.near) <= 2) ?? o.originalVerdict.errors[0];
+  // where the fast parser sees no error near the slow one's (a macro line tree-sitter reads as fine), it
+  // cannot say whether that error is gone: it only keeps out candidates that break what it does read
+  const near = o.originalVerdict.errors.find((e) => Math.abs(e.line - o.near) <= 2);
+  const target = near ?? o.originalVerdict.errors[0];
   if (!target) return cands.slice(0, o.keep);
   const passed: TokenEditCandidate[] = [];
   for (let i = 0; i < cands.length && passed.length < o.keep; i += SCREEN_CHUNK) {
@@ -274,7 +277,8 @@ async function screenCandidates(
     const part = cands.slice(i, i + SCREEN_CHUNK);
     const vs = await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
     part.forEach((c, k) => {
-      if (judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen }).proven) passed.push(c);
+      const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen });
+      if (near ? j.proven : j.added.length === 0) passed.push(c);
     });
   }
   return passed.slice(0, o.keep);
