@@ -8,6 +8,8 @@ import { findTool } from '../../language-server/src/repair/prove/common';
 import { treeSitterProver } from '../../language-server/src/repair/prove/treesitter';
 import { disposeProvers, proverFor } from '../../language-server/src/repair/prove';
 import { searchSyntaxFix } from '../../language-server/src/repair/syntax';
+import { parseEdited } from '../../language-server/src/repair/prove/treesitter-edits';
+import { proposeTokenEdits } from '../../language-server/src/repair/propose-syntax';
 
 test.after(() => disposeProvers());
 
@@ -41,4 +43,18 @@ test('gcc: a broken #ifdef that tree-sitter reads as fine is still screened in a
   const at = broken.indexOf('#extern') + 1;
   const found = await searchSyntaxFix({ text: broken, codeType: 'c', target: { offset: at, message: g!.errors[0]!.message }, prover, screen });
   assert.equal(found.fix?.fixed, original, found.reason ?? found.fix?.label);
+  // the same with the screen reading candidates as edits (what the engine does)
+  const incremental = await searchSyntaxFix({ text: broken, codeType: 'c', target: { offset: at, message: g!.errors[0]!.message }, prover, screen, screenEdits: (o, cs, signal) => parseEdited('c', o, cs, signal) });
+  assert.equal(incremental.fix?.fixed, original, incremental.reason ?? incremental.fix?.label);
+});
+
+test('parseEdited: tree-sitter read incrementally gives the verdicts of a fresh parse', async () => {
+  const screen = treeSitterProver('rust')!;
+  const original = 'fn main() {\n    let é = vec![1, 2, 3];\n    for x in é.iter() {\n        println!("{}", x)\n    }\n    let s = "ü";\n}\n';
+  const broken = original.replace('iter() {', 'iter( {');
+  const cands = proposeTokenEdits(broken, 'rust', [{ offset: broken.indexOf('iter(') + 5, hints: [')'] }]).slice(0, 150);
+  const fresh = await screen.parse(cands.map((c) => c.fixed));
+  const edited = await parseEdited('rust', broken, cands);
+  assert.deepEqual(edited, fresh);
+  assert.ok(fresh.some((v) => v.ok) && fresh.some((v) => !v.ok));
 });

@@ -8,6 +8,7 @@ import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
 import { mergeMarkers, typedMarkers, type Markers } from '../markers';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
 import { treeSitterProver } from './prove/treesitter';
+import { parseEdited, type EditedText } from './prove/treesitter-edits';
 import { failureDiagnostic } from './failure';
 import { searchSemanticFix } from './semantic';
 import { searchSyntaxFix, syntaxStudy } from './syntax';
@@ -122,7 +123,9 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const rankNarrow = syntaxStudy.scoreAll ? (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES_ALT) : undefined;
   // g++/gcc and rustfmt parse ~10-50 files a second: tree-sitter screens the candidates first
   const screen = /^(c|cpp|rust)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
-  const found = await searchSyntaxFix({ screen, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const grammar = a.language.grammar;
+  const screenEdits = screen && grammar ? (original: string, cands: EditedText[], signal?: AbortSignal) => parseEdited(grammar, original, cands, signal) : undefined;
+  const found = await searchSyntaxFix({ screen, screenEdits, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);

@@ -59,16 +59,21 @@ export function pairGainOf(text: string, codeType: string, pairs: FilePairs, tok
     while (lo < hi) { const m = (lo + hi) >> 1; if (toks[m]!.end > off) hi = m; else lo = m + 1; }
     return lo;
   };
+  // the edits proposed replace whole tokens (or insert between two): the window after one is the tokens
+  // around it with the new text's own tokens between them (each new text lexed once)
+  const newTokens = new Map<string, string[]>();
+  const lexed = (s: string) => { let t = newTokens.get(s); if (!t) newTokens.set(s, (t = code(lex(s, codeType)).map((x) => x.text))); return t; };
   return (edit) => {
     const i = firstEndingAfter(edit.start);
     let j = i;
     while (j < toks.length && toks[j]!.start < edit.end) j++;
     const lo = Math.max(0, i - SIDE);
     const hi = Math.min(toks.length, j + SIDE);
-    const from = lo < toks.length ? Math.min(toks[lo]!.start, edit.start) : edit.start;
-    const to = hi > 0 ? Math.max(toks[hi - 1]!.end, edit.end) : edit.end;
     const before = toks.slice(lo, hi).map((t) => t.text);
-    const after = code(lex(text.slice(from, edit.start) + edit.newText + text.slice(edit.end, to), codeType)).map((t) => t.text);
+    const whole = (i >= toks.length || toks[i]!.start >= edit.start) && (j === 0 || toks[j - 1]!.end <= edit.end);
+    const after = whole
+      ? [...toks.slice(lo, i).map((t) => t.text), ...lexed(edit.newText), ...toks.slice(j, hi).map((t) => t.text)]
+      : code(lex(text.slice(Math.min(toks[lo]?.start ?? edit.start, edit.start), edit.start) + edit.newText + text.slice(edit.end, Math.max(toks[hi - 1]?.end ?? edit.end, edit.end)), codeType)).map((t) => t.text);
     // this window's own pairs in the original count once each: what remains was seen elsewhere
     const own = new Map<string, number>();
     for (let k = 0; k + 1 < before.length; k++) own.set(before[k] + KEY + before[k + 1], (own.get(before[k] + KEY + before[k + 1]) ?? 0) + 1);

@@ -194,6 +194,13 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   const inVocab = new Set(vocab);
   // every candidate is a copy of the text: the file's words only where an edit is likely
   const wordsWithin = opts.fileWordsWithin ?? 2.5;
+  const fitMemo = new Map<string, string[]>();
+  const fitting = (prev: Token | undefined, next: Token | undefined) => {
+    const key = `${prev?.text ?? ''}\u0000${next?.text ?? ''}`;
+    let w = fitMemo.get(key);
+    if (!w) fitMemo.set(key, (w = fittingWords(pairs!, prev, next, inVocab, opts.fileWords!)));
+    return w;
+  };
   const out = new Map<string, TokenEditCandidate>();
   const add = (edit: OffsetEdit, label: string, prior: number) => {
     const familiarity = gain?.(edit);
@@ -213,7 +220,7 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const spots: { p: number; lineEnd: boolean; lineStart: boolean }[] = [];
     if (prev) spots.push({ p: prev.end, lineEnd: newlineBetween || !next, lineStart: false });
     if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
-    const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fittingWords(pairs, prev, next, inVocab, opts.fileWords) : [];
+    const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fitting(prev, next) : [];
     for (const spot of spots) {
       const d = dist(k, spot.p);
       for (const tok of [...vocab, ...words]) {
@@ -241,7 +248,7 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (anchors.some((a) => !a.penalty && a.offset >= t.start && a.offset < t.end)) prior += AT_ERROR;
     add({ start, end, newText: '' }, `delete '${show(t.text)}' at line ${lineNo(t.start)}`, prior);
     // replace
-    const words = pairs && opts.fileWords && d <= wordsWithin ? fittingWords(pairs, toks[k - 1], toks[k + 1], inVocab, opts.fileWords) : [];
+    const words = pairs && opts.fileWords && d <= wordsWithin ? fitting(toks[k - 1], toks[k + 1]) : [];
     for (const tok of [...vocab, ...words]) {
       if (tok === t.text) continue;
       let p = -d - 1.5;

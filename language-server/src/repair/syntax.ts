@@ -26,7 +26,7 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 12, budgetMs: 3000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 16, budgetMs: 3000, slowProve: 16 };
 const BATCH = 200;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
@@ -61,6 +61,8 @@ export interface SyntaxSearchInput {
   otherErrorLines?: number[];
   /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
   screen?: Prover;
+  /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
+  screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
   /** Python: parse the target's own top-level block even in a short file (an earlier error elsewhere
    * would hide this one from a parser that stops at its first error). */
   ownBlock?: boolean;
@@ -185,7 +187,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
   const inSlice = (c: TokenEditCandidate) => ({ fixed: slice(c.fixed, c.fixed.length - text.length), edits: c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText })) });
   const screened = (cands: TokenEditCandidate[]) =>
-    screen && screenOrig ? screenCandidates(cands, { screen, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline: t0 + limits.budgetMs, inSlice, signal }) : Promise.resolve(cands);
+    screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline: t0 + limits.budgetMs, inSlice, signal }) : Promise.resolve(cands);
   const proposed: TokenEditCandidate[] = [];
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
@@ -262,7 +264,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 async function screenCandidates(
   cands: TokenEditCandidate[],
   o: {
-    screen: Prover; original: string; originalVerdict: ParseVerdict; near: number; keep: number; deadline: number; signal?: AbortSignal;
+    screen: Prover; screenEdits?: SyntaxSearchInput['screenEdits']; original: string; originalVerdict: ParseVerdict; near: number; keep: number; deadline: number; signal?: AbortSignal;
     inSlice: (c: TokenEditCandidate) => { fixed: string; edits: { start: number; end: number; newText: string }[] };
   },
 ): Promise<TokenEditCandidate[]> {
@@ -275,7 +277,7 @@ async function screenCandidates(
   for (let i = 0; i < cands.length && passed.length < o.keep; i += SCREEN_CHUNK) {
     if (performance.now() > o.deadline) break;
     const part = cands.slice(i, i + SCREEN_CHUNK);
-    const vs = await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
+    const vs = o.screenEdits ? await o.screenEdits(o.original, part.map(o.inSlice), o.signal) : await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
     part.forEach((c, k) => {
       const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen });
       if (near ? j.proven : j.added.length === 0) passed.push(c);
