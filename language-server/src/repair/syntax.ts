@@ -1,8 +1,11 @@
 // The syntax repair search: propose token edits around the error, prove them with the language's own
 // parser, rank what it accepts (prior, then the model), present the best with what proved it.
-//   stage 1: one-token edits of punctuation and keywords near the error
+//   stage 1: one-token edits of punctuation and keywords near the error, and the file's names seen next
+//            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines
 //   stage 2: also the names and numbers of the lines around it, a wider window
 //   stage 3: two-token edits: a second edit around where the best first edits moved the error to
+// The order: the model's score of the best proven ones by prior, with the prior and how familiar the
+// edit makes its window to the rest of the file. rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
 import { DecodeAbortedError } from '../decode';
@@ -75,7 +78,7 @@ export interface SyntaxSearchTrace {
   proposed: TokenEditCandidate[];
   accepted: { c: TokenEditCandidate; clean: boolean }[];
   order: TokenEditCandidate[];
-  /** With scoreAll: every accepted candidate's scores by both rankers (whole answer, edit window). */
+  /** With scoreAll: every accepted candidate's scores by rank and rankAlt. */
   scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; alt: number[] };
   timings: Record<string, number>;
 }
