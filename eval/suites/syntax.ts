@@ -15,6 +15,7 @@ import { Engine } from '../../language-server/src/engine';
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { lex, tokenStream, type Token } from '../../language-server/src/repair/lex';
 import { disposeProvers, proverFor } from '../../language-server/src/repair/prove';
+import { syntaxStudy } from '../../language-server/src/repair/syntax';
 import { repoRoot } from '../paths.js';
 
 export const SYNTAX_LANGUAGES = ['python', 'javascript', 'typescript', 'go', 'java', 'c', 'cpp', 'rust'] as const;
@@ -59,6 +60,8 @@ export interface SyntaxRecord {
   candidates?: number;
   ms: number;
   cliMs?: number;
+  /** The syntax search's milliseconds per stage (propose, screen, parse, rank, confirm), summed over its searches. */
+  stages?: Record<string, number>;
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -185,10 +188,24 @@ export function summarize(records: SyntaxRecord[]) {
     return {
       language, set, cases: rs.length,
       equal: count(['exact', 'same_tokens']), exact: count(['exact']), wrongParses: count(['wrong_parses']), noFix: count(['no_fix', 'error']), rejected: count(['rejected']),
+      rejectedProven: rs.filter((r) => r.outcome === 'rejected' && r.verifiedBy).length,
+      stageP50ms: Object.fromEntries([...new Set(rs.flatMap((r) => Object.keys(r.stages ?? {})))].map((k) => [k, quantile(rs.map((r) => r.stages?.[k] ?? 0), 0.5)])),
       p50ms: quantile(ms, 0.5), p95ms: quantile(ms, 0.95), cliP50ms: quantile(cli, 0.5), cliCases: cli.length,
     };
   });
   return rows.sort((a, b) => (a.language === 'all' ? 1 : 0) - (b.language === 'all' ? 1 : 0) || a.language.localeCompare(b.language) || a.set.localeCompare(b.set));
+}
+
+/** The syntax search's time per stage (p50 over the cases, a stage a case skipped counting 0 ms). */
+function stageLines(rows: ReturnType<typeof summarize>): string[] {
+  const of = rows.filter((r) => r.language === 'all' && (r.set === 'one-token' || r.set === 'two-token'));
+  if (of.every((r) => Object.keys(r.stageP50ms).length === 0)) return [];
+  return [
+    'Search stages, p50 ms per case (propose: token edits; screen: tree-sitter before a slow parser; parse: the language\'s parser; rank: the model; confirm: the winner parsed alone / whole):',
+    '',
+    ...of.map((r) => `- ${r.set}: ${Object.entries(r.stageP50ms).map(([k, v]) => `${k} ${v?.toFixed(0) ?? '-'}`).join(', ')}`),
+    '',
+  ];
 }
 
 export function syntaxMarkdown(rows: ReturnType<typeof summarize>, meta: Record<string, unknown>): string {
@@ -197,10 +214,13 @@ export function syntaxMarkdown(rows: ReturnType<typeof summarize>, meta: Record<
     '',
     `Command: \`${meta.command}\`; model ranking: ${meta.rank}; ${meta.seconds} s. Judged against the original file: equal = exact or the same tokens (spacing aside); wrong = the parser accepts the fix but it is not the original; rejected = a fix the language's parser rejects (must be 0).`,
     '',
-    '| language | set | cases | equal | exact | wrong (parses) | no fix | rejected | p50 ms | p95 ms | CLI p50 ms (n) |',
+    '| language | set | cases | equal | exact | wrong (parses) | no fix | rejected (proven) | p50 ms | p95 ms | CLI p50 ms (n) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.language} | ${r.set} | ${r.cases} | ${r.equal} (${pct(r.equal, r.cases)}) | ${r.exact} | ${r.wrongParses} (${pct(r.wrongParses, r.cases)}) | ${r.noFix} (${pct(r.noFix, r.cases)}) | ${r.rejected} | ${r.p50ms?.toFixed(0) ?? '-'} | ${r.p95ms?.toFixed(0) ?? '-'} | ${r.cliP50ms !== undefined ? `${r.cliP50ms.toFixed(0)} (${r.cliCases})` : '-'} |`),
+    ...rows.map((r) => `| ${r.language} | ${r.set} | ${r.cases} | ${r.equal} (${pct(r.equal, r.cases)}) | ${r.exact} | ${r.wrongParses} (${pct(r.wrongParses, r.cases)}) | ${r.noFix} (${pct(r.noFix, r.cases)}) | ${r.rejected} (${r.rejectedProven}) | ${r.p50ms?.toFixed(0) ?? '-'} | ${r.p95ms?.toFixed(0) ?? '-'} | ${r.cliP50ms !== undefined ? `${r.cliP50ms.toFixed(0)} (${r.cliCases})` : '-'} |`),
     '',
+    'Rejected (proven): of the fixes the parser rejects, those the engine called proven (verifiedBy); the others are the model\'s unverified rewrite, offered as such.',
+    '',
+    ...stageLines(rows),
   ];
   return lines.join('\n');
 }
@@ -221,6 +241,8 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
         const languageId = resolveLanguage(language)!.languageId;
         const t = performance.now();
         let rec: SyntaxRecord;
+        const stages: Record<string, number> = {};
+        syntaxStudy.trace = (tr) => { for (const [k, v] of Object.entries(tr.timings)) stages[k] = Math.round((stages[k] ?? 0) + v); };
         try {
           let out = await engine.fixDetailed({ text: c.broken, languageId });
           // two broken tokens: a user who still sees an error asks again (one fix per error)
@@ -229,7 +251,7 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
             if (again.fix) out = { ...again, fix: { ...again.fix, label: `${out.fix.label}; then ${again.fix.label}` }, candidates: (out.candidates ?? 0) + (again.candidates ?? 0) };
           }
           const ms = performance.now() - t;
-          const base = { id: c.id, language, kind: c.kind, punctuation: c.punctuation, mutation: c.mutation, ms, candidates: out.candidates };
+          const base = { id: c.id, language, kind: c.kind, punctuation: c.punctuation, mutation: c.mutation, ms, candidates: out.candidates, stages };
           if (!out.fix) rec = { ...base, outcome: 'no_fix', reason: out.reason };
           else {
             const f = out.fix;

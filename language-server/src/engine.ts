@@ -336,10 +336,10 @@ export class Engine {
    * (what lies before is shared, what lies further on weighs the same for all of them). Edits that add or
    * remove lines are scored over their own lines. Higher is better.
    */
-  async scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]> {
+  async scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal, maxLines?: number): Promise<number[]> {
     if (docs.length === 0) return [];
     // the region the model sees: the target's, narrowed to the lines around the edits when it is long
-    target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
+    target = { ...target, region: scoringRegion(a.lines, target.region, docs, maxLines) };
     const scope = {};
     const head = await this.rankHead(a, target, given, scope, signal);
     const endId = this.tokenizer.id(taxonomy().format.end);

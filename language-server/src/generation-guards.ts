@@ -12,8 +12,8 @@ import { syntaxIssues, withTree } from './parsing';
 const SCORING_LINES = 40;
 
 /** The target region, or at most SCORING_LINES of it around the lines the candidates change (most before them). */
-export function scoringRegion(lines: readonly string[], region: LineRegion, docs: readonly string[]): LineRegion {
-  if (region.endLine - region.startLine + 1 <= SCORING_LINES) return region;
+export function scoringRegion(lines: readonly string[], region: LineRegion, docs: readonly string[], maxLines = SCORING_LINES): LineRegion {
+  if (region.endLine - region.startLine + 1 <= maxLines) return region;
   let first = region.endLine;
   let last = region.startLine;
   for (const d of docs) {
@@ -22,8 +22,8 @@ export function scoringRegion(lines: readonly string[], region: LineRegion, docs
     for (let i = region.endLine; i >= region.startLine; i--) if (dl[i] !== lines[i]) { last = Math.max(last, i); break; }
   }
   if (first > last) return region;
-  const after = Math.min(region.endLine, last + 6);
-  const before = Math.max(region.startLine, Math.min(first, after - SCORING_LINES + 1));
+  const after = Math.min(region.endLine, last + Math.min(6, Math.floor(maxLines / 4)));
+  const before = Math.max(region.startLine, Math.min(first, after - maxLines + 1));
   return { startLine: before, endLine: after };
 }
 

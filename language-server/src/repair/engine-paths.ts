@@ -8,12 +8,18 @@ import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
 import { mergeMarkers, typedMarkers, type Markers } from '../markers';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
 import { treeSitterProver } from './prove/treesitter';
+import { parseEdited, type EditedText } from './prove/treesitter-edits';
 import { failureDiagnostic } from './failure';
 import { searchSemanticFix } from './semantic';
-import { searchSyntaxFix } from './syntax';
+import { searchSyntaxFix, syntaxStudy } from './syntax';
 import { lineStarts, offsetAt, toTextEdits } from './text';
 import type { TestFailure } from './tests/report';
 import type { ParseVerdict } from './types';
+
+/** The most lines of a syntax error's region the model reads to rank candidates (those around the edits:
+ * the prompt and each answer cost their tokens); studies compare another figure (syntaxStudy.scoreAll). */
+const SYNTAX_SCORING_LINES = 20;
+const SYNTAX_SCORING_LINES_ALT = 40;
 
 /** A syntax error's region the model rewrites when the search found nothing (longer ones: no rewrite). */
 const MAX_REWRITE_LINES = 40;
@@ -24,7 +30,8 @@ export interface RepairModel {
   readonly markers: boolean;
   /** How the syntax search orders what the parser accepts: the model's score with the prior, or the prior alone. */
   readonly syntaxRank: 'model' | 'prior';
-  scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]>;
+  /** maxLines: the most lines of the target's region the model reads (those around the edits). */
+  scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal, maxLines?: number): Promise<number[]>;
   scoreEditCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal): Promise<number[]>;
   fixTarget(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome>;
 }
@@ -109,13 +116,16 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const offset = Math.min(a.text.length, (starts[target.line] ?? a.text.length) + (target.column ?? 0));
   const given = model.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
   const t = target;
-  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal).catch((e: unknown) => {
+  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES).catch((e: unknown) => {
     if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
     throw e;
   });
+  const rankNarrow = syntaxStudy.scoreAll ? (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES_ALT) : undefined;
   // g++/gcc and rustfmt parse ~10-50 files a second: tree-sitter screens the candidates first
   const screen = /^(c|cpp|rust)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
-  const found = await searchSyntaxFix({ screen, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const grammar = a.language.grammar;
+  const screenEdits = screen && grammar ? (original: string, cands: EditedText[], signal?: AbortSignal) => parseEdited(grammar, original, cands, signal) : undefined;
+  const found = await searchSyntaxFix({ screen, screenEdits, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);

@@ -3,6 +3,7 @@
 // first). Each candidate is a whole-document edit with a plain-words label and a prior; the parser
 // proves them and the model ranks what the parser accepts (syntax.ts).
 import { applyOffsetEdits, type OffsetEdit } from './text';
+import { filePairs, pairGainOf, type FilePairs } from './file-ngrams';
 import { lex, type Token } from './lex';
 import type { Candidate } from './types';
 
@@ -12,11 +13,16 @@ export interface ErrorAnchor {
   hints: string[];
   /** Tokens the message says to remove (`unmatched ')'`). */
   extra?: string[];
+  /** Prior (nats) taken off edits near this anchor: a place the parser names less surely (rustc's "nearest open delimiter"). */
+  penalty?: number;
 }
 
 export interface TokenEditCandidate extends Candidate {
-  /** Higher is likelier before any parser or model has looked (distance to the error, hints, edit kind). */
+  /** Higher is likelier before any parser or model has looked (distance to the error, hints, edit kind,
+   * and with pairWeight the familiarity below). */
   prior: number;
+  /** How much more familiar the edit makes its window to the rest of the file (file-ngrams.ts pairGainOf). */
+  familiarity?: number;
 }
 
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -38,6 +44,7 @@ export function hintsFromMessage(message: string): { hints: string[]; extra: str
   }
   for (const m of message.matchAll(/missing "([^"\s]{1,3})"/gi)) hints.push(m[1]!);
   for (const m of message.matchAll(/expected `([^`\s]{1,3})`/gi)) hints.push(m[1]!);
+  for (const m of message.matchAll(/missing open `([^`\s]{1,3})`/gi)) hints.push(m[1]!);
   return { hints: [...new Set(hints)], extra: [...new Set(extra)] };
 }
 
@@ -117,12 +124,33 @@ function nearestTokens(toks: Token[], anchors: ErrorAnchor[], limit: number): To
   return keep.map((i) => toks[i]!);
 }
 
+/** Prior (nats) for deleting the very token a parser reports its error at. */
+const AT_ERROR = 1;
+
 export interface ProposeOptions {
   /** Also insert and swap in the words and numbers found near the error (a deleted or misspelt name). */
   documentTokens?: boolean;
   /** Lines before the first anchor and after the last one to edit in. */
   linesBefore?: number;
   linesAfter?: number;
+  /** Also insert and swap in the file's names and literals seen next to a place's neighbours elsewhere
+   * (a deleted name comes back: `foo(, x)` -> `foo(params, x)`), at most this many per place. */
+  fileWords?: number;
+  /** Only at places this near an anchor (the prior's distance: 0.8 a line); default 2.5. */
+  fileWordsWithin?: number;
+  /** Nats of prior per token pair of the edit's window that the file has seen elsewhere (file-ngrams.ts pairGain). */
+  pairWeight?: number;
+}
+
+/** Names and literals of the file seen after `prev` or before `next` elsewhere, both sides first, then by frequency. */
+function fittingWords(pairs: FilePairs, prev: Token | undefined, next: Token | undefined, skip: ReadonlySet<string>, max: number): string[] {
+  const a = prev ? pairs.after(prev.text) : new Set<string>();
+  const b = next ? pairs.before(next.text) : new Set<string>();
+  const fit = (w: string) => Number(a.has(w)) + Number(b.has(w));
+  return [...new Set([...a, ...b])]
+    .filter((w) => !skip.has(w))
+    .sort((x, y) => fit(y) - fit(x) || (pairs.words.get(y) ?? 0) - (pairs.words.get(x) ?? 0) || (x < y ? -1 : 1))
+    .slice(0, max);
 }
 
 /**
@@ -154,20 +182,34 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   const anchorAt = anchors.map((a) => {
     let k = toks.findIndex((t) => t.end > a.offset);
     if (k < 0) k = toks.length;
-    return { k, line: lineNo(a.offset) };
+    return { k, line: lineNo(a.offset), penalty: a.penalty ?? 0 };
   });
   // k: a token (or the boundary before it); off: where the edit is (its line counts)
   const dist = (k: number, off = toks[Math.min(k, toks.length - 1)]!.start) => {
     const line = lineNo(off);
-    return Math.min(...anchorAt.map((a) => 0.8 * Math.abs(a.line - line) + 0.08 * Math.min(20, Math.abs(a.k - k))));
+    return Math.min(...anchorAt.map((a) => a.penalty + 0.8 * Math.abs(a.line - line) + 0.08 * Math.min(20, Math.abs(a.k - k))));
+  };
+  const pairs = opts.fileWords || opts.pairWeight ? filePairs(text, codeType, all) : undefined;
+  const gain = pairs && opts.pairWeight ? pairGainOf(text, codeType, pairs, all) : undefined;
+  const inVocab = new Set(vocab);
+  // every candidate is a copy of the text: the file's words only where an edit is likely
+  const wordsWithin = opts.fileWordsWithin ?? 2.5;
+  const fitMemo = new Map<string, string[]>();
+  const fitting = (prev: Token | undefined, next: Token | undefined) => {
+    const key = `${prev?.text ?? ''}\u0000${next?.text ?? ''}`;
+    let w = fitMemo.get(key);
+    if (!w) fitMemo.set(key, (w = fittingWords(pairs!, prev, next, inVocab, opts.fileWords!)));
+    return w;
   };
   const out = new Map<string, TokenEditCandidate>();
   const add = (edit: OffsetEdit, label: string, prior: number) => {
+    const familiarity = gain?.(edit);
+    if (familiarity !== undefined) prior += opts.pairWeight! * familiarity;
     const fixed = applyOffsetEdits(text, [edit]);
     if (fixed === text) return;
     const have = out.get(fixed);
     if (have && have.prior >= prior) return;
-    out.set(fixed, { edits: [edit], fixed, label, origin: 'token', size: 1, prior });
+    out.set(fixed, { edits: [edit], fixed, label, origin: 'token', size: 1, prior, ...(familiarity !== undefined ? { familiarity } : {}) });
   };
   const show = (t: string) => (t.length > 20 ? t.slice(0, 20) + '…' : t);
   // boundaries: right after each token, and at the start of a line's first token
@@ -178,9 +220,10 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const spots: { p: number; lineEnd: boolean; lineStart: boolean }[] = [];
     if (prev) spots.push({ p: prev.end, lineEnd: newlineBetween || !next, lineStart: false });
     if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
+    const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fitting(prev, next) : [];
     for (const spot of spots) {
       const d = dist(k, spot.p);
-      for (const tok of vocab) {
+      for (const tok of [...vocab, ...words]) {
         // a prior in nats: how likely a person left this token out (punctuation more than names)
         let prior = -d;
         if (hints.has(tok)) prior += 3;
@@ -201,9 +244,12 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     let prior = -d - 1.5;
     if (extra.has(t.text)) prior += 3;
     if (t.kind === 'word' || t.kind === 'string' || t.kind === 'number') prior -= 1.5; // a stray name is a rarer slip than stray punctuation
+    // the token the parser complains about, right where it complains: as likely a stray as a place something is missing before
+    if (anchors.some((a) => !a.penalty && a.offset >= t.start && a.offset < t.end)) prior += AT_ERROR;
     add({ start, end, newText: '' }, `delete '${show(t.text)}' at line ${lineNo(t.start)}`, prior);
     // replace
-    for (const tok of vocab) {
+    const words = pairs && opts.fileWords && d <= wordsWithin ? fitting(toks[k - 1], toks[k + 1]) : [];
+    for (const tok of [...vocab, ...words]) {
       if (tok === t.text) continue;
       let p = -d - 1.5;
       if (hints.has(tok)) p += 2;

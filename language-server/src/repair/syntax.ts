@@ -1,8 +1,11 @@
 // The syntax repair search: propose token edits around the error, prove them with the language's own
 // parser, rank what it accepts (prior, then the model), present the best with what proved it.
-//   stage 1: one-token edits of punctuation and keywords near the error
+//   stage 1: one-token edits of punctuation and keywords near the error, and the file's names seen next
+//            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines
 //   stage 2: also the names and numbers of the lines around it, a wider window
 //   stage 3: two-token edits: a second edit around where the best first edits moved the error to
+// The order: the model's score of the best proven ones by prior, with the prior and how familiar the
+// edit makes its window to the rest of the file. rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
 import { DecodeAbortedError } from '../decode';
@@ -26,12 +29,19 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 24, budgetMs: 3000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 16, budgetMs: 3000, slowProve: 16 };
 const BATCH = 200;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
+/** The file's word on an edit (token pairs seen elsewhere, file-ngrams.ts): nats per pair in the proposal
+ * order (part of the prior), and added beside the model's score. Chosen on the s16 cases' accepted
+ * candidates (eval/syntax-study.ts --dump): the original ranked first in 51 of 62 instead of 46. */
+const PROPOSE_PAIR_WEIGHT = 1;
+const RANK_PAIR_WEIGHT = 2.5;
+/** Names and literals of the file tried at each place: stage 1, stage 2. */
+const FILE_WORDS = [4, 12] as const;
 /** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
 const FAR_LINES = 10;
 
@@ -43,6 +53,8 @@ export interface SyntaxSearchInput {
   prover: Prover;
   /** Model scores of candidate documents (higher is better), one per document; none: the prior decides. */
   rank?: (fixedDocs: string[]) => Promise<number[]>;
+  /** Studies (syntaxStudy.scoreAll): another ranker whose scores the trace shows beside rank's. */
+  rankAlt?: (fixedDocs: string[]) => Promise<number[]>;
   /** How much the prior counts beside the model's log-probability (nats per prior unit). */
   priorWeight?: number;
   limits?: Partial<SyntaxSearchLimits>;
@@ -52,9 +64,23 @@ export interface SyntaxSearchInput {
   otherErrorLines?: number[];
   /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
   screen?: Prover;
+  /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
+  screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
   /** Python: parse the target's own top-level block even in a short file (an earlier error elsewhere
    * would hide this one from a parser that stops at its first error). */
   ownBlock?: boolean;
+}
+
+/** Studies (eval/syntax-study.ts) set `trace` to see what each search proposed, accepted and offered first. */
+export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean } = {};
+
+export interface SyntaxSearchTrace {
+  proposed: TokenEditCandidate[];
+  accepted: { c: TokenEditCandidate; clean: boolean }[];
+  order: TokenEditCandidate[];
+  /** With scoreAll: every accepted candidate's scores by rank and rankAlt. */
+  scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; alt: number[] };
+  timings: Record<string, number>;
 }
 
 export interface SyntaxFix extends TokenEditCandidate {
@@ -139,7 +165,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
   }
   const origFirst = orig!.errors[0]!;
-  const anchors = errorAnchors([{ offset: input.target.offset, message: input.target.message }, { offset: offsetOf(origFirst, base), message: origFirst.message }], lines, starts, lineOf);
+  // rustc names an unclosed or mismatched delimiter's opener only in a labelled span, often far from its first error
+  const related = (origFirst.related ?? []).map((r) => ({ offset: offsetOf(r, base), message: r.message, penalty: relatedPenalty(r.message) }));
+  const anchors = errorAnchors([{ offset: input.target.offset, message: input.target.message }, { offset: offsetOf(origFirst, base), message: origFirst.message }, ...related], lines, starts, lineOf);
   // the parser's own error is the one a fix must remove, adding none (judge.ts)
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
@@ -162,14 +190,22 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
   const inSlice = (c: TokenEditCandidate) => ({ fixed: slice(c.fixed, c.fixed.length - text.length), edits: c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText })) });
   const screened = (cands: TokenEditCandidate[]) =>
-    screen && screenOrig ? screenCandidates(cands, { screen, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline: t0 + limits.budgetMs, inSlice, signal }) : Promise.resolve(cands);
+    screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline: t0 + limits.budgetMs, inSlice, signal }) : Promise.resolve(cands);
+  const proposed: TokenEditCandidate[] = [];
+  const timings: Record<string, number> = {};
+  const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
+  };
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
-    const fresh = await screened(cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max));
+    const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
+    if (syntaxStudy.trace) proposed.push(...todo);
+    const fresh = await timed('screen', () => screened(todo));
     for (const c of fresh) seen.add(c.fixed);
     for (let i = 0; i < fresh.length; i += BATCH) {
       if (performance.now() - t0 > limits.budgetMs) return false;
       const part = fresh.slice(i, i + BATCH);
-      const vs = await parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length)));
+      const vs = await timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length))));
       vs.forEach((v, k) => {
         if (judge(part[k]!, v)) accepted.push({ c: part[k]!, v });
         else if (keepProgress && v.errors[0] && origFirst && (v.errors[0].line > origFirst.line || (v.errors[0].line === origFirst.line && v.errors[0].column > origFirst.column))) progress.push({ c: part[k]!, v });
@@ -180,14 +216,15 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   let stage: 1 | 2 | 3 = 1;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
-  const first1 = proposeTokenEdits(text, codeType, anchors);
+  const first1 = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true);
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
   const onlyDestructive = accepted.length > 0 && accepted.every((x) => !x.c.label.startsWith('insert '));
   if ((accepted.length === 0 || onlyDestructive) && inBudget) {
     stage = 2;
-    inBudget = await runStage(proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2 }), limits.stage2, false);
+    const second = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2, fileWords: FILE_WORDS[1], pairWeight: PROPOSE_PAIR_WEIGHT }));
+    inBudget = await runStage(second, limits.stage2, false);
   }
   if (accepted.length === 0 && inBudget && progress.length > 0) {
     stage = 3;
@@ -202,11 +239,18 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
+    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings });
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${limits.budgetMs} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
-  const { order, ranked } = await rankAccepted(accepted, input, limits);
-  const won = await confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere });
+  let scores: SyntaxSearchTrace['scores'];
+  if (syntaxStudy.scoreAll) {
+    const docs = accepted.map((x) => x.c.fixed);
+    scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], alt: input.rankAlt ? await input.rankAlt(docs) : [] };
+  }
+  const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits));
+  const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -223,19 +267,23 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 async function screenCandidates(
   cands: TokenEditCandidate[],
   o: {
-    screen: Prover; original: string; originalVerdict: ParseVerdict; near: number; keep: number; deadline: number; signal?: AbortSignal;
+    screen: Prover; screenEdits?: SyntaxSearchInput['screenEdits']; original: string; originalVerdict: ParseVerdict; near: number; keep: number; deadline: number; signal?: AbortSignal;
     inSlice: (c: TokenEditCandidate) => { fixed: string; edits: { start: number; end: number; newText: string }[] };
   },
 ): Promise<TokenEditCandidate[]> {
-  const target = o.originalVerdict.errors.find((e) => Math.abs(e.line - o.near) <= 2) ?? o.originalVerdict.errors[0];
+  // where the fast parser sees no error near the slow one's (a macro line tree-sitter reads as fine), it
+  // cannot say whether that error is gone: it only keeps out candidates that break what it does read
+  const near = o.originalVerdict.errors.find((e) => Math.abs(e.line - o.near) <= 2);
+  const target = near ?? o.originalVerdict.errors[0];
   if (!target) return cands.slice(0, o.keep);
   const passed: TokenEditCandidate[] = [];
   for (let i = 0; i < cands.length && passed.length < o.keep; i += SCREEN_CHUNK) {
     if (performance.now() > o.deadline) break;
     const part = cands.slice(i, i + SCREEN_CHUNK);
-    const vs = await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
+    const vs = o.screenEdits ? await o.screenEdits(o.original, part.map(o.inSlice), o.signal) : await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
     part.forEach((c, k) => {
-      if (judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen }).proven) passed.push(c);
+      const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen });
+      if (near ? j.proven : j.added.length === 0) passed.push(c);
     });
   }
   return passed.slice(0, o.keep);
@@ -243,10 +291,10 @@ async function screenCandidates(
 
 /** Where to look for an edit: each reported error's place with the tokens its message names; and for
  * an opener never closed, where the indentation falls back to the opener's line (its closer belongs there). */
-function errorAnchors(reports: { offset: number; message?: string }[], lines: string[], starts: number[], lineOf: (offset: number) => number): ErrorAnchor[] {
+function errorAnchors(reports: { offset: number; message?: string; penalty?: number }[], lines: string[], starts: number[], lineOf: (offset: number) => number): ErrorAnchor[] {
   const anchors: ErrorAnchor[] = reports.map((r) => {
     const h = hintsFromMessage(r.message ?? '');
-    return { offset: r.offset, hints: h.hints, extra: h.extra };
+    return { offset: r.offset, hints: h.hints, extra: h.extra, ...(r.penalty ? { penalty: r.penalty } : {}) };
   });
   for (const a of [...anchors]) {
     if (!a.hints.some((h) => h === ')' || h === ']' || h === '}')) continue;
@@ -254,6 +302,13 @@ function errorAnchors(reports: { offset: number; message?: string }[], lines: st
     if (end > lineOf(a.offset) + 1) anchors.push({ offset: (starts[end] ?? 0) + lines[end]!.replace(/\s+$/, '').length, hints: a.hints });
   }
   return anchors;
+}
+
+/** How much less surely a labelled span of rustc points at the broken token: its guess at the opener least. */
+export function relatedPenalty(label: string): number {
+  if (/nearest open delimiter|possibly meant for this/.test(label)) return 1;
+  if (/^unclosed delimiter$/.test(label)) return 0.5;
+  return 0;
 }
 
 /** Two-token edits: a first edit that moved the error further, extended by one edit around the new error. */
@@ -286,7 +341,8 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   const scores = await input.rank(top.map((x) => x.c.fixed));
   const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
   top.forEach((x, i) => { x.c.score = scores[i]!; });
-  const scored = [...top].sort((a, b) => b.c.score! + w * b.c.prior - (a.c.score! + w * a.c.prior));
+  const total = (x: Accepted) => x.c.score! + w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0);
+  const scored = [...top].sort((a, b) => total(b) - total(a));
   return { order: [...scored, ...accepted.slice(top.length)], ranked: top.length };
 }
 

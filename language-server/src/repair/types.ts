@@ -24,6 +24,8 @@ export interface ParseError {
   line: number;
   column: number;
   message: string;
+  /** Other places the parser names for this error (rustc's labelled spans: the unclosed opener, ...). */
+  related?: { line: number; column: number; message: string }[];
 }
 
 /** What a language's own parser says of one whole document. */

@@ -32,9 +32,36 @@ export function rustfmtErrors(stderr: string, texts: readonly string[]): ParseEr
       if (i < 0 || i >= texts.length) break;
       const line = Number(at[2]) - 1;
       const column = codePointToUtf16Column(texts[i]!, lineStartsOf(texts[i]!), line, Number(at[3]) - 1);
-      out[i]!.push({ line, column, message: `${head[1] ? `error${head[1]}: ` : ''}${head[2]}` });
+      const related = labelledSpans(lines, j + 1, texts[i]!).filter((r) => r.line !== line || r.column !== column);
+      out[i]!.push({ line, column, message: `${head[1] ? `error${head[1]}: ` : ''}${head[2]}`, ...(related.length ? { related } : {}) });
       break;
     }
+  }
+  return out;
+}
+
+/**
+ * The labelled spans of one rustc diagnostic (from `from` to its end): a source line `NN | code` and,
+ * under it, `| - label` or `| ^ label`. rustc names the opener of an unclosed or mismatched delimiter
+ * only there ("unclosed delimiter", "missing open `(` for this delimiter"), often far from the first
+ * error. Columns: rustc shows a tab as 4 columns; mapped back to characters of the line.
+ */
+export function labelledSpans(lines: readonly string[], from: number, text: string): { line: number; column: number; message: string }[] {
+  const out: { line: number; column: number; message: string }[] = [];
+  const src = text.split('\n');
+  let at: { line: number; codeStart: number } | undefined;
+  for (let k = from; k < lines.length; k++) {
+    const l = lines[k]!;
+    if (/^(error|warning)/.test(l)) break;
+    const code = /^\s*(\d+) \|/.exec(l);
+    if (code) { at = { line: Number(code[1]) - 1, codeStart: code[0].length + 1 }; continue; }
+    const mark = /^(\s*\| ?)(\s*)([-^]+)\s*(.*)$/.exec(l);
+    if (!mark || !at) continue;
+    const display = mark[1]!.length + mark[2]!.length - at.codeStart;
+    const source = src[at.line] ?? '';
+    let col = 0;
+    for (let w = 0; col < source.length && w < display; col++) w += source[col] === '\t' ? 4 : 1;
+    out.push({ line: at.line, column: col, message: mark[4]!.trim() });
   }
   return out;
 }
