@@ -183,6 +183,7 @@ def main(argv=None):
     ap.add_argument("--max-len", type=int, default=1024)
     ap.add_argument("--eval-every", type=int, default=400)
     ap.add_argument("--eval-only", action="store_true")
+    ap.add_argument("--skip-first-eval", action="store_true", help="no evaluation before training (a second run from the same start)")
     ap.add_argument("--hef-limit", type=int, default=0)
     ap.add_argument("--seed", type=int, default=28)
     args = ap.parse_args(argv)
@@ -214,7 +215,8 @@ def main(argv=None):
         with open(os.path.join(args.out, "rank.json"), "w") as f:
             json.dump(report, f, indent=1)
 
-    evaluate(0)
+    if not args.skip_first_eval:
+        evaluate(0)
     if args.eval_only:
         return
     train = read_jsonl(args.train)
