@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Candidate } from '../types';
 import { requireTrust } from './env';
 import type { TestPlan } from './plan';
-import { isEnvironmental, type TestReport } from './report';
+import { isEnvironmental, WHOLE_RUN, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
 import type { WarmPool } from './warm';
@@ -78,13 +78,19 @@ export interface ProveResult {
   ms: number;
 }
 
+/** Per candidate run when the baseline timed out (compile and run of a small test, with room). */
+export const HUNG_BASELINE_TIMEOUT_MS = 6000;
+
 /** Why `r` does not prove the fix, or undefined when it does. */
 export function judge(r: TestReport, mustPass: string[], targets: string[]): string | undefined {
   if (r.cancelled) return 'cancelled';
   if (r.errors.length) return `error: ${r.errors[0]!.split('\n')[0]}`;
   const passed = new Set(r.passed);
   const failedMsg = new Map(r.failed.map((f) => [f.name, f.message.split('\n')[0]]));
-  for (const t of targets) if (!passed.has(t)) return `still fails: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
+  for (const t of targets) {
+    const ok = t === WHOLE_RUN ? !r.timedOut && r.failed.length === 0 && r.passed.length > 0 : passed.has(t);
+    if (!ok) return `still fails: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
+  }
   for (const t of mustPass) if (!passed.has(t)) return `breaks: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
   if (r.timedOut) return 'timed out';
   return undefined;
@@ -205,12 +211,13 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   let tried = 0;
   const run: ProveRun = {
     plan, opts, targets, mustPass, controllers, best: () => best,
-    timeoutMs: opts.timeoutMs ?? Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000)),
+    // a baseline that hung says nothing of how long the tests take: a fixed limit, not 3x the hang
+    timeoutMs: opts.timeoutMs ?? (baseline.timedOut ? HUNG_BASELINE_TIMEOUT_MS : Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000))),
     // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
     // one process (start-up dominates); the other runners with per-test selection get a run of the
     // targets first, when there is more to run than them (node: more than one test file).
     order: plan.kind === 'pytest' ? { first: targets, stopOn: [...targets, ...mustPass] } : undefined,
-    quickFirst: mustPass.length > 0 && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1)),
+    quickFirst: mustPass.length > 0 && !targets.includes(WHOLE_RUN) && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1)),
     scratches: new ScratchPool(opts.scratches, opts.scratchFactory ?? (() => Scratch.create(plan.root))),
   };
   const outer = opts.signal;
