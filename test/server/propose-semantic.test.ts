@@ -66,6 +66,21 @@ describe('proposeSemanticEdits', () => {
     assert.ok(cands.every((x) => x.line === 8), 'only the suspicious line is edited');
   });
 
+  test('compiled languages: ++/--, Rust ranges, the language\'s abs; type names are not swapped in for variables', () => {
+    const go = 'func F(xs []int, n int) int {\n    s := 0\n    for i := 0; i < len(xs); i-- {\n        s += xs[i] - n\n    }\n    return s\n}\n';
+    const g = proposeSemanticEdits(go, 'go', { fromLine: 1, toLine: 7 });
+    assert.ok(g.some((c) => c.fixed === go.replace('i--', 'i++') && c.family === 'arithmetic'));
+    assert.ok(g.some((c) => c.fixed.includes('math.Abs(xs[i] - n)')));
+    assert.ok(!g.some((c) => /\bint\b/.test(c.label)), 'int is a type, not a name');
+    const rs = 'fn f(v: Vec<i32>, n: usize) -> i32 {\n    let mut s = 0;\n    for i in 0..n {\n        s += v[i];\n    }\n    for j in 1..=n {\n        s -= j as i32;\n    }\n    s\n}\n';
+    const r = proposeSemanticEdits(rs, 'rust', { fromLine: 1, toLine: 10 });
+    assert.ok(r.some((c) => c.fixed === rs.replace('0..n', '0..=n') && c.label === "replace '..' with '..=' at line 3"));
+    assert.ok(r.some((c) => c.fixed === rs.replace('1..=n', '1..n') && c.label === "replace '..=' with '..' at line 6"));
+    assert.ok(!r.some((c) => /'(usize|i32)'/.test(c.label.replace(/^replace '[^']*' with /, ''))), 'no type name put in');
+    const cpp = 'int f(vector<int> v){\n    int d=v[0]-v[1];\n    return d;\n}\n';
+    assert.ok(proposeSemanticEdits(cpp, 'cpp', { fromLine: 1, toLine: 4 }).some((c) => c.fixed.includes('abs(v[0] - v[1])') && !c.fixed.includes('Math.abs')));
+  });
+
   test('names that are Object.prototype members are ordinary names', () => {
     const text = 'function h(constructor, toString) {\n  return constructor < toString;\n}\n';
     const cands = proposeSemanticEdits(text, 'javascript', { fromLine: 1, toLine: 3 });
