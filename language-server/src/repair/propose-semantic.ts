@@ -12,6 +12,7 @@
 // literal, sibling calls, family priors) and the proposers that read them belong together: one proposer
 // per token site (operatorEdits, operandEdits, nameAndCallEdits) and per line; no function over 120 lines.
 import { lex, type Token } from './lex';
+import { missingFlowEdits } from './propose-missing';
 import { applyOffsetEdits, type OffsetEdit } from './text';
 import type { Candidate } from './types';
 
@@ -54,10 +55,14 @@ export const FAMILY_PRIOR: Record<string, number> = {
   arguments: -1.6,
   drop: -1.8,
   statement: -2.2,
+  missing: -2.0,
 };
 
 const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield print'.split(' '));
 const C_KEYWORDS = new Set('break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof undefined var void while with yield async await of static get set int long float double char bool boolean auto string String void public private protected fn mut let match impl pub use struct enum'.split(' '));
+
+/** Languages whose statements end with `;` (Go's and Python's do not). */
+const SEMICOLON_LANGUAGES = new Set(['javascript', 'typescript', 'java', 'c', 'cpp', 'rust', 'csharp', 'php']);
 
 /** Keywords and the common type names of the compiled languages: neither is a name a slip puts in place of another. */
 const TYPED_WORDS: Record<string, string> = {
@@ -451,6 +456,8 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
     const at = starts[li]!;
     const indent = /^\s*/.exec(l)![0];
     const body = l.slice(indent.length);
+    // a missing break or return after the line (propose-missing.ts)
+    for (const e of missingFlowEdits(lines, starts, li, headerLine - 1, opts.toLine - 1, python, SEMICOLON_LANGUAGES.has(codeType))) add([{ start: e.at, end: e.at, newText: e.newText }], e.label, 'missing', s.line, e.extra);
     if (python) {
       const m = /^(if|elif|while)\s+(.*):\s*(#.*)?$/.exec(body);
       if (m) {
