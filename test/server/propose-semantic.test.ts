@@ -99,6 +99,15 @@ describe('proposeSemanticEdits', () => {
     assert.ok(j.some((c) => c.fixed === java.replace('k = i;\n', 'k = i;\n                break;\n')));
     const go = 'func First(a []int) int {\n    k := -1\n    for i := 0; i < len(a); i++ {\n        if a[i] < 0 {\n            k = i\n        }\n    }\n    return k\n}\n';
     assert.ok(proposeSemanticEdits(go, 'go', { fromLine: 1, toLine: 9 }).some((c) => c.fixed === go.replace('k = i\n', 'k = i\n            break\n')));
+    // the study switch leaves the family out (and only it)
+    process.env.TREASURE_SEMANTIC_OFF = 'missing';
+    try {
+      const without = proposeSemanticEdits(py, 'python', { fromLine: 1, toLine: 6 });
+      assert.ok(!without.some((c) => c.family === 'missing'));
+      assert.equal(without.length, p.filter((c) => c.family !== 'missing').length);
+    } finally {
+      delete process.env.TREASURE_SEMANTIC_OFF;
+    }
   });
 
   test('names that are Object.prototype members are ordinary names', () => {

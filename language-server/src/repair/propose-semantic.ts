@@ -414,9 +414,11 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
   });
   for (const n of calls) names.delete(n);
   const out = new Map<string, SemanticCandidate>();
+  // a study's switch (eval's before/after of a family): TREASURE_SEMANTIC_OFF=missing,statement
+  const off = new Set((process.env.TREASURE_SEMANTIC_OFF ?? '').split(',').map((f) => f.trim()).filter(Boolean));
   const add = (edits: OffsetEdit[], label: string, family: string, line: number, extra = 0) => {
     const w = lineWeight.get(line);
-    if (w === undefined) return;
+    if (w === undefined || off.has(family)) return;
     const fixed = applyOffsetEdits(text, edits);
     if (fixed === text) return;
     const prior = w + (FAMILY_PRIOR[family] ?? -2) + extra;
