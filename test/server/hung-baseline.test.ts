@@ -1,6 +1,8 @@
 // A baseline that hangs (the buggy code loops forever on the tests) is the failure to fix: the run that
 // timed out before any test was named gets the WHOLE_RUN failure, and a candidate passes it when its run
 // finishes with tests passed and none failed. With real cargo test (libtest names no test that hangs).
+// And cargo's candidates are proven one at a time: copies that share a target folder would otherwise run
+// each other's builds (cargo judges freshness by mtimes, and names the build by the path in the workspace).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,6 +71,15 @@ describe('a hung baseline', () => {
       assert.deepEqual(r.targets, [WHOLE_RUN]);
       assert.equal(r.winner, '1');
       assert.match(r.results.find((x) => x.id === '0')!.reason!, /still fails: the whole test run/);
+      // several candidates asked to run two at a time: each is judged by its own build
+      const many = ['1', '2'].map((k, i) => ({ id: String(i), files: new Map([['src/lib.rs', lib(` i += ${k};`).replace('assert_eq!(sum_to(4), 6)', 'assert_eq!(sum_to(4), 2)')]]) }));
+      s.reset();
+      s.write('src/lib.rs', lib(' i += 1;').replace('assert_eq!(sum_to(4), 6)', 'assert_eq!(sum_to(4), 2)'));
+      const base2 = await runTests(plan, s, { trusted: true, timeoutMs: 180000 });
+      assert.equal(base2.failed[0]?.name, 'tests::sums');
+      const r2 = await proveCandidates(plan, many, base2, { trusted: true, parallel: 2 });
+      assert.equal(r2.winner, '1');
+      assert.deepEqual(r2.results.filter((x) => x.id === '0').map((x) => x.verdict), ['failed']);
     } finally {
       s.dispose();
     }

@@ -203,7 +203,11 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     return { ...base, reason: why, ms: performance.now() - t0 };
   }
   const list = candidates.slice(0, opts.maxCandidates ?? candidates.length);
-  const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
+  // cargo: one candidate at a time. The copies share one target folder (run.ts cargoTargetDir), cargo names the
+  // crate's build by its path within the workspace, not the copy's, and judges freshness by mtimes: a copy
+  // whose candidate was written before another copy's build ended would run that build (measured: a right
+  // fix judged with a wrong one's binary). cargo's lock on the folder serialized the builds anyway.
+  const parallel = plan.kind === 'cargo' ? 1 : Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
   const results: (CandidateResult | undefined)[] = new Array(list.length);
   const controllers = new Map<number, AbortController>();
   let best = Infinity; // index of the best proven candidate so far
