@@ -105,6 +105,17 @@ export function writeWorkspace(dir: string, p: Problem, exampleTest: string): st
   return text;
 }
 
+/**
+ * No fix offered: the examples already pass (the tests ran and pass: "the tests pass (...): nothing to fix"),
+ * the passing fixes disagree (abstained), or no fix. The model's own "nothing to fix" after tests that did
+ * not run (Go/9, 10: the buggy code does not compile) is no fix, not examples that pass.
+ */
+export function outcomeWithoutFix(reason = ''): ProofOutcome {
+  if (/^the tests pass \(.*\): nothing to fix/.test(reason)) return 'examples_pass';
+  if (/disagree beyond the tests/.test(reason)) return 'ambiguous';
+  return 'no_fix';
+}
+
 /** An empty folder at `dir` (what was there removed). */
 function freshDir(dir: string): string {
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
@@ -229,7 +240,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
             });
             const ms = performance.now() - t;
             const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours };
-            if (!out.fix) rec = { ...common, outcome: /nothing to fix/.test(out.reason ?? '') ? 'examples_pass' : /disagree beyond the tests/.test(out.reason ?? '') ? 'ambiguous' : 'no_fix', reason: out.reason };
+            if (!out.fix) rec = { ...common, outcome: outcomeWithoutFix(out.reason), reason: out.reason };
             else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
             else if (!out.fix.verified) {
               const [r] = await runPrograms([programFor(p, out.fix.fixed)], defaultLimits, 1);

@@ -50,3 +50,11 @@ for (const lang of ['go', 'java', 'cpp'] as HepLanguage[]) {
     assert.equal(await run(p.canonical), 0);
   });
 }
+
+test('no fix offered: "examples pass" only when the tests ran and pass, not the model\'s "nothing to fix" after tests that did not run', async () => {
+  const { outcomeWithoutFix } = await import('../../eval/suites/proof.js');
+  assert.equal(outcomeWithoutFix('the tests pass (go: 1 passed): nothing to fix'), 'examples_pass');
+  assert.equal(outcomeWithoutFix('the model returned the code unchanged: it finds nothing to fix (the tests did not run before any change: # _/tmp/x)'), 'no_fix');
+  assert.equal(outcomeWithoutFix('2 different fixes pass t and they disagree beyond the tests (f(1)): unverified, not offered'), 'ambiguous');
+  assert.equal(outcomeWithoutFix(undefined), 'no_fix');
+});
