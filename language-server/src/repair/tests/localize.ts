@@ -152,7 +152,8 @@ async function nodeSpectrumInProcess(plan: TestPlan, scratch: Scratch, opts: Loc
         try {
           byName = JSON.parse(readFileSync(out, 'utf8'));
         } catch {
-          if (r.passed.length + r.failed.length > 0) recorded = false;
+          // killed at the time limit, the preload wrote nothing: that is no missing inspector
+          if (r.passed.length + r.failed.length > 0 && !r.timedOut) recorded = false;
           continue;
         }
         for (const id of [...r.passed, ...r.failed.map((f) => f.name)]) {
@@ -230,7 +231,8 @@ export async function localize(plan: TestPlan, scratch: Scratch, opts: LocalizeO
     const report = inProcess?.report ?? (await runTests(plan, scratch, common));
     const failing = new Set(report.failed.map((f) => f.name));
     if (failing.size === 0) return { lines: [], report, note: 'no test fails: nothing to localize' };
-    const coverage = inProcess?.coverage ?? (await nodeSpectrumPerTest(plan, scratch, opts, report));
+    // a run that hung: the tests would hang again one by one (each at the time limit), and say nothing more
+    const coverage = inProcess?.coverage ?? (report.timedOut ? new Map<string, Set<number>>() : await nodeSpectrumPerTest(plan, scratch, opts, report));
     return { lines: rankLines(coverage, failing, tracebackLinesOf(report, opts.file), opts.fromLine, opts.toLine), report };
   }
   const report = await runTests(plan, scratch, common);

@@ -78,8 +78,10 @@ export interface ProveResult {
   ms: number;
 }
 
-/** Per candidate run when the baseline timed out (compile and run of a small test, with room). */
-export const HUNG_BASELINE_TIMEOUT_MS = 6000;
+/** Per candidate run when the baseline timed out: a small test's start and run (pytest, node), or its build and run (the others), with room. */
+export function hungBaselineTimeout(plan: Pick<TestPlan, 'kind'>): number {
+  return plan.kind === 'pytest' || plan.kind === 'node' ? 3000 : 6000;
+}
 
 /** Why `r` does not prove the fix, or undefined when it does. */
 export function judge(r: TestReport, mustPass: string[], targets: string[]): string | undefined {
@@ -216,7 +218,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   const run: ProveRun = {
     plan, opts, targets, mustPass, controllers, best: () => best,
     // a baseline that hung says nothing of how long the tests take: a fixed limit, not 3x the hang
-    timeoutMs: opts.timeoutMs ?? (baseline.timedOut ? HUNG_BASELINE_TIMEOUT_MS : Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000))),
+    timeoutMs: opts.timeoutMs ?? (baseline.timedOut ? hungBaselineTimeout(plan) : Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000))),
     // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
     // one process (start-up dominates); the other runners with per-test selection get a run of the
     // targets first, when there is more to run than them (node: more than one test file).
