@@ -38,7 +38,7 @@ const HELP = `Usage: npm run eval -- [options]
                        syntax: held-out corpus files broken by one or two tokens, repaired through the engine
                        (its options: --corpus DIR --per-language N --languages L,L --rank model|prior --cli N --seed N --out F)
                        proof: HumanEvalFix proven by example_test through the engine's tested path, judged by test
-                       (its options: --languages python,js --limit N --skip N --rank model,prior --prove N --budget S --out F)
+                       (its options: --languages python,js,go,rust,java,cpp --limit N --skip N --rank model,prior --prove N --budget S --out F)
                        ranking: is the true fix among the tested path's candidates, and its rank by prior / model (no tests run)
                        (its options: --languages python,js,... --limit N --skip N --lines all|localized --out F)
   --languages L,L      HumanEvalPack languages: ${HEP_LANGUAGES.join(',')} (default all)

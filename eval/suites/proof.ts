@@ -8,7 +8,7 @@
 // judge), no_fix, examples_pass (nothing to prove with the examples: the engine says "nothing to fix"),
 // unverified (a fix no test proved: must be 0 here). Variants: the model ranks (`model`) or the edit's
 // prior alone, no model at all (`prior`): what the model adds.
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Engine } from '../../language-server/src/engine';
@@ -16,9 +16,10 @@ import { disposeProvers } from '../../language-server/src/repair/prove';
 import { disposeWarmPools } from '../../language-server/src/repair/tests';
 import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, type HepLanguage, type Problem } from '../humanevalpack.js';
 import { humanEvalPackDir, repoRoot } from '../paths.js';
+import { COMPILED_LANGUAGES, goEnvironment, writeCompiledWorkspace } from './proof-workspaces.js';
 import { defaultLimits, programFor, runPrograms, toolchain } from '../runner.js';
 
-export const PROOF_LANGUAGES = ['python', 'js'] as const;
+export const PROOF_LANGUAGES = ['python', 'js', 'go', 'rust', 'java', 'cpp'] as const;
 export type ProofVariant = 'model' | 'prior';
 
 export interface ProofOptions {
@@ -102,6 +103,24 @@ export function writeWorkspace(dir: string, p: Problem, exampleTest: string): st
     '',
   ].join('\n'));
   return text;
+}
+
+/**
+ * No fix offered: the examples already pass (the tests ran and pass: "the tests pass (...): nothing to fix"),
+ * the passing fixes disagree (abstained), or no fix. The model's own "nothing to fix" after tests that did
+ * not run (Go/9, 10: the buggy code does not compile) is no fix, not examples that pass.
+ */
+export function outcomeWithoutFix(reason = ''): ProofOutcome {
+  if (/^the tests pass \(.*\): nothing to fix/.test(reason)) return 'examples_pass';
+  if (/disagree beyond the tests/.test(reason)) return 'ambiguous';
+  return 'no_fix';
+}
+
+/** An empty folder at `dir` (what was there removed). */
+function freshDir(dir: string): string {
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 function exampleTests(dataDir: string, lang: HepLanguage): Map<string, string> {
@@ -194,26 +213,34 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
       const tc = await toolchain(lang);
       if (!tc.ok) { log(`proof: ${lang} skipped: ${tc.why}`); continue; }
       const examples = exampleTests(dataDir, lang);
+      const compiled = (COMPILED_LANGUAGES as readonly string[]).includes(lang);
+      const pyExamples = lang === 'rust' ? exampleTests(dataDir, 'python') : undefined;
+      if (lang === 'go') goEnvironment();
       const problems = loadProblems(dataDir, lang).filter((p) => !o.only || o.only.includes(p.taskId)).slice(o.skip, o.limit !== undefined ? o.skip + o.limit : undefined);
       log(`proof: ${lang}: ${problems.length} problems, variants ${o.variants.join(', ')}`);
       for (const p of problems) {
         for (const variant of o.variants) {
-          const dir = mkdtempSync(join(tmpdir(), 'treasure-proof-'));
+          // Rust: one workspace folder for every problem, so that the product's cargo target folder (one per
+          // workspace root, repair/tests/run.ts) keeps the crates built once; the others: a new folder each
+          const dir = lang === 'rust' ? freshDir(join(tmpdir(), 'treasure-proof-rust')) : mkdtempSync(join(tmpdir(), 'treasure-proof-'));
           const t = performance.now();
           let rec: ProofRecord;
           const base = { taskId: p.taskId, language: lang, variant, bugType: p.bugType };
           try {
             const shown = o.canonical ? { ...p, buggy: p.canonical } : p;
-            const text = writeWorkspace(dir, shown, examples.get(p.taskId) ?? '');
-            if (o.noTests) rmSync(join(dir, FILES[lang]!.test));
+            const ws = compiled
+              ? await writeCompiledWorkspace(dir, shown, examples.get(p.taskId) ?? '', pyExamples?.get(p.taskId.replace(/^\w+\//, 'Python/')) ?? '')
+              : { text: writeWorkspace(dir, shown, examples.get(p.taskId) ?? ''), module: FILES[lang]!.module, test: FILES[lang]!.test, line: bodyLine(shown), verifyCommand: undefined };
+            const text = ws.text;
+            if (o.noTests) rmSync(join(dir, ws.test));
             const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}) };
             const out = await engine.fixDetailed({
-              text, languageId: LANGUAGE_ID[lang], line: bodyLine(shown), mode: 'function', path: join(dir, FILES[lang]!.module),
-              verify: { root: dir, trusted: true, rank: variant, limits },
+              text, languageId: LANGUAGE_ID[lang], line: ws.line, mode: 'function', path: join(dir, ws.module),
+              verify: { root: dir, trusted: true, rank: variant, limits, ...(ws.verifyCommand && !o.noTests ? { command: ws.verifyCommand } : {}) },
             });
             const ms = performance.now() - t;
             const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours };
-            if (!out.fix) rec = { ...common, outcome: /nothing to fix/.test(out.reason ?? '') ? 'examples_pass' : /disagree beyond the tests/.test(out.reason ?? '') ? 'ambiguous' : 'no_fix', reason: out.reason };
+            if (!out.fix) rec = { ...common, outcome: outcomeWithoutFix(out.reason), reason: out.reason };
             else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
             else if (!out.fix.verified) {
               const [r] = await runPrograms([programFor(p, out.fix.fixed)], defaultLimits, 1);

@@ -66,6 +66,50 @@ describe('proposeSemanticEdits', () => {
     assert.ok(cands.every((x) => x.line === 8), 'only the suspicious line is edited');
   });
 
+  test('compiled languages: ++/--, Rust ranges, the language\'s abs; type names are not swapped in for variables', () => {
+    const go = 'func F(xs []int, n int) int {\n    s := 0\n    for i := 0; i < len(xs); i-- {\n        s += xs[i] - n\n    }\n    return s\n}\n';
+    const g = proposeSemanticEdits(go, 'go', { fromLine: 1, toLine: 7 });
+    assert.ok(g.some((c) => c.fixed === go.replace('i--', 'i++') && c.family === 'arithmetic'));
+    assert.ok(g.some((c) => c.fixed.includes('math.Abs(xs[i] - n)')));
+    assert.ok(!g.some((c) => /\bint\b/.test(c.label)), 'int is a type, not a name');
+    const rs = 'fn f(v: Vec<i32>, n: usize) -> i32 {\n    let mut s = 0;\n    for i in 0..n {\n        s += v[i];\n    }\n    for j in 1..=n {\n        s -= j as i32;\n    }\n    s\n}\n';
+    const r = proposeSemanticEdits(rs, 'rust', { fromLine: 1, toLine: 10 });
+    assert.ok(r.some((c) => c.fixed === rs.replace('0..n', '0..=n') && c.label === "replace '..' with '..=' at line 3"));
+    assert.ok(r.some((c) => c.fixed === rs.replace('1..=n', '1..n') && c.label === "replace '..=' with '..' at line 6"));
+    assert.ok(!r.some((c) => /'(usize|i32)'/.test(c.label.replace(/^replace '[^']*' with /, ''))), 'no type name put in');
+    const cpp = 'int f(vector<int> v){\n    int d=v[0]-v[1];\n    return d;\n}\n';
+    assert.ok(proposeSemanticEdits(cpp, 'cpp', { fromLine: 1, toLine: 4 }).some((c) => c.fixed.includes('abs(v[0] - v[1])') && !c.fixed.includes('Math.abs')));
+  });
+
+  test('a missing break or return: after the last statement of an if block in a loop; the function\'s last statement as its result', () => {
+    const py = 'def first_neg(xs):\n    idx = -1\n    for i, x in enumerate(xs):\n        if x < 0:\n            idx = i\n    return idx\n';
+    const p = proposeSemanticEdits(py, 'python', { fromLine: 1, toLine: 6 });
+    const brk = p.find((c) => c.fixed === py.replace('idx = i\n', 'idx = i\n            break\n'));
+    assert.equal(brk?.label, "insert 'break' after the statement at line 5");
+    assert.equal(brk?.family, 'missing');
+    assert.ok(p.some((c) => c.fixed === py.replace('idx = i\n', 'idx = i\n            return idx\n')));
+    const noRet = 'def uniq(l):\n    out = sorted(set(l))\n';
+    assert.ok(proposeSemanticEdits(noRet, 'python', { fromLine: 1, toLine: 2 }).some((c) => c.fixed === noRet + '    return out\n'));
+    const expr = 'def srt(l):\n    sorted(l)\n';
+    assert.ok(proposeSemanticEdits(expr, 'python', { fromLine: 1, toLine: 2 }).some((c) => c.fixed === 'def srt(l):\n    return sorted(l)\n'));
+    // nothing after a statement that is not the last of its block, nor outside a loop's if
+    assert.ok(!proposeSemanticEdits('def f(x):\n    if x:\n        y = 1\n        z = 2\n    return 0\n', 'python', { fromLine: 1, toLine: 5 }).some((c) => c.family === 'missing'));
+    const java = 'class S {\n    int first(int[] a) {\n        int k = -1;\n        for (int i = 0; i < a.length; i++) {\n            if (a[i] < 0) {\n                k = i;\n            }\n        }\n        return k;\n    }\n}\n';
+    const j = proposeSemanticEdits(java, 'java', { fromLine: 2, toLine: 10 });
+    assert.ok(j.some((c) => c.fixed === java.replace('k = i;\n', 'k = i;\n                break;\n')));
+    const go = 'func First(a []int) int {\n    k := -1\n    for i := 0; i < len(a); i++ {\n        if a[i] < 0 {\n            k = i\n        }\n    }\n    return k\n}\n';
+    assert.ok(proposeSemanticEdits(go, 'go', { fromLine: 1, toLine: 9 }).some((c) => c.fixed === go.replace('k = i\n', 'k = i\n            break\n')));
+    // the study switch leaves the family out (and only it)
+    process.env.TREASURE_SEMANTIC_OFF = 'missing';
+    try {
+      const without = proposeSemanticEdits(py, 'python', { fromLine: 1, toLine: 6 });
+      assert.ok(!without.some((c) => c.family === 'missing'));
+      assert.equal(without.length, p.filter((c) => c.family !== 'missing').length);
+    } finally {
+      delete process.env.TREASURE_SEMANTIC_OFF;
+    }
+  });
+
   test('names that are Object.prototype members are ordinary names', () => {
     const text = 'function h(constructor, toString) {\n  return constructor < toString;\n}\n';
     const cands = proposeSemanticEdits(text, 'javascript', { fromLine: 1, toLine: 3 });

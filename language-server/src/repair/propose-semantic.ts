@@ -12,6 +12,7 @@
 // literal, sibling calls, family priors) and the proposers that read them belong together: one proposer
 // per token site (operatorEdits, operandEdits, nameAndCallEdits) and per line; no function over 120 lines.
 import { lex, type Token } from './lex';
+import { missingFlowEdits } from './propose-missing';
 import { applyOffsetEdits, type OffsetEdit } from './text';
 import type { Candidate } from './types';
 
@@ -54,10 +55,38 @@ export const FAMILY_PRIOR: Record<string, number> = {
   arguments: -1.6,
   drop: -1.8,
   statement: -2.2,
+  missing: -2.0,
 };
 
 const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield print'.split(' '));
 const C_KEYWORDS = new Set('break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof undefined var void while with yield async await of static get set int long float double char bool boolean auto string String void public private protected fn mut let match impl pub use struct enum'.split(' '));
+
+/** Languages whose statements end with `;` (Go's and Python's do not). */
+const SEMICOLON_LANGUAGES = new Set(['javascript', 'typescript', 'java', 'c', 'cpp', 'rust', 'csharp', 'php']);
+
+/** Keywords and the common type names of the compiled languages: neither is a name a slip puts in place of another. */
+const TYPED_WORDS: Record<string, string> = {
+  go: 'func range nil var package defer go chan map type struct interface select fallthrough goto make len cap append new int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 float32 float64 rune byte string error any',
+  rust: 'loop in as self Self where ref crate super mut impl trait dyn move unsafe usize isize i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str bool Vec String Option Some None Ok Err Box HashMap HashSet',
+  java: 'final instanceof new null this super void int long short byte float double char boolean String Integer Long Double Float Boolean Character Object List ArrayList Map HashMap Set HashSet Arrays Collections Math System Optional',
+  cpp: 'auto const unsigned signed long short int float double char bool void size_t string vector map set pair unordered_map unordered_set std nullptr sizeof struct namespace using template typename',
+  c: 'const unsigned signed long short int float double char void size_t struct sizeof NULL',
+};
+const keywordsOf = new Map<string, Set<string>>();
+function keywordsFor(codeType: string): Set<string> {
+  if (codeType === 'python') return PY_KEYWORDS;
+  let k = keywordsOf.get(codeType);
+  if (!k) keywordsOf.set(codeType, (k = new Set([...C_KEYWORDS, ...(TYPED_WORDS[codeType]?.split(' ') ?? [])])));
+  return k;
+}
+
+/** `a - b` as a distance, in the language's words. */
+function absOf(codeType: string, expr: string): string {
+  if (codeType === 'python' || codeType === 'c' || codeType === 'cpp') return `abs(${expr})`;
+  if (codeType === 'go') return `math.Abs(${expr})`;
+  if (codeType === 'rust') return `(${expr}).abs()`;
+  return `Math.abs(${expr})`;
+}
 
 /** Comparison swaps with their extra cost (the off-by-one neighbour first). */
 const COMPARISON: Record<string, [string, number][]> = {
@@ -206,6 +235,7 @@ function operandStartingAt(toks: { t: Token }[], k: number): number | undefined 
 interface EditContext {
   text: string;
   python: boolean;
+  codeType: string;
   keywords: Set<string>;
   all: { t: Token; line: number }[];
   names: Set<string>;
@@ -219,7 +249,7 @@ interface TokenSite { ctx: EditContext; t: Token; line: number; k: number; prev?
 
 /** Operators swapped, literals flipped, constants moved by one (and a few other steps). */
 function operatorEdits(site: TokenSite): void {
-  const { ctx: { text, python }, t, line, prev, next, unary } = site;
+  const { ctx: { text, python, all }, t, line, k, prev, next, unary } = site;
   const { add, swap } = site.ctx;
   for (const [to, c] of entry(COMPARISON, t.text) ?? []) swap(t, to, 'comparison', line, c);
   if (python && t.text === 'in' && prev?.text !== 'not' && !/^\s*for\b/.test(lineText(text, t.start))) swap(t, 'not in', 'comparison', line, -0.2);
@@ -230,6 +260,14 @@ function operatorEdits(site: TokenSite): void {
     for (const [to, c] of entry(ARITHMETIC, t.text)!) if (python || (to !== '//' && to !== '//=')) swap(t, to, 'arithmetic', line, c);
   }
   if (unary && t.text === '-' && (next?.kind === 'number' || next?.kind === 'word')) add([{ start: t.start, end: next.start, newText: '' }], `delete '-'`, 'arithmetic', line, -0.3);
+  // increment and decrement (C family, Go): `i++` <-> `i--`
+  if (!python && (t.text === '++' || t.text === '--')) swap(t, t.text === '++' ? '--' : '++', 'arithmetic', line, 0);
+  // Rust ranges: `a..b` <-> `a..=b` (an off-by-one at the end)
+  if (site.ctx.codeType === 'rust' && t.text === '.' && next?.text === '.' && next.start === t.end && prev?.text !== '.') {
+    const eq = all[k + 2]?.t;
+    if (eq?.text === '=' && eq.start === next.end) add([{ start: t.start, end: eq.end, newText: '..' }], "replace '..=' with '..'", 'comparison', line, 0);
+    else if (all[k + 2]?.t.text !== '.') add([{ start: t.start, end: next.end, newText: '..=' }], "replace '..' with '..='", 'comparison', line, 0);
+  }
   for (const [to, c] of entry(BOOLEAN, t.text) ?? []) swap(t, to, 'boolean', line, c);
   for (const [to, c] of entry(LITERAL, t.text) ?? []) swap(t, to, 'literal', line, c);
   // a separator string: ' ' <-> '' (a join or split on the wrong one)
@@ -252,7 +290,7 @@ function operatorEdits(site: TokenSite): void {
 
 /** Bounds +-1, a +-1 dropped, operands swapped or dropped, a difference made a distance. */
 function operandEdits(site: TokenSite): void {
-  const { ctx: { text, python, keywords, all }, t, line, k, prev, next, unary } = site;
+  const { ctx: { text, python, codeType, keywords, all }, t, line, k, prev, next, unary } = site;
   const { add, span } = site.ctx;
   // bounds: a name or a call inside an index, a slice, a range() or a comparison, +-1
   if ((t.kind === 'word' && !keywords.has(t.text) && next?.text !== '(' && next?.text !== '.' && prev?.text !== '.') || t.text === ')') {
@@ -285,7 +323,7 @@ function operandEdits(site: TokenSite): void {
       }
       // a difference that should be a distance: `a - b` -> `abs(a - b)`
       if (t.text === '-' && all[from - 1]?.t.text !== 'abs' && all[from - 1]?.t.text !== '(') {
-        add([{ start: leftStart, end: rightEnd, newText: `${python ? 'abs' : 'Math.abs'}(${left} - ${right})` }], `replace '${show(`${left} - ${right}`)}' with its absolute value`, 'call', line, -0.5);
+        add([{ start: leftStart, end: rightEnd, newText: absOf(codeType, `${left} - ${right}`) }], `replace '${show(`${left} - ${right}`)}' with its absolute value`, 'call', line, -0.5);
       }
       if (BINARY.has(t.text)) {
         // an extra term: drop `op right` or `left op` when the expression ends there
@@ -355,7 +393,7 @@ function nameAndCallEdits(site: TokenSite): void {
 
 export function proposeSemanticEdits(text: string, codeType: string, opts: SemanticProposeOptions): SemanticCandidate[] {
   const python = codeType === 'python';
-  const keywords = python ? PY_KEYWORDS : C_KEYWORDS;
+  const keywords = keywordsFor(codeType);
   const all = tokensWithLines(text, codeType);
   const inFn = all.filter((x) => x.line >= opts.fromLine && x.line <= opts.toLine);
   if (inFn.length === 0) return [];
@@ -376,9 +414,11 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
   });
   for (const n of calls) names.delete(n);
   const out = new Map<string, SemanticCandidate>();
+  // a study's switch (eval's before/after of a family): TREASURE_SEMANTIC_OFF=missing,statement
+  const off = new Set((process.env.TREASURE_SEMANTIC_OFF ?? '').split(',').map((f) => f.trim()).filter(Boolean));
   const add = (edits: OffsetEdit[], label: string, family: string, line: number, extra = 0) => {
     const w = lineWeight.get(line);
-    if (w === undefined) return;
+    if (w === undefined || off.has(family)) return;
     const fixed = applyOffsetEdits(text, edits);
     if (fixed === text) return;
     const prior = w + (FAMILY_PRIOR[family] ?? -2) + extra;
@@ -391,7 +431,7 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
   const span = (a: number, b: number) => text.slice(all[a]!.t.start, all[b]!.t.end);
   const index = new Map(all.map((x, i) => [x, i]));
 
-  const ctx: EditContext = { text, python, keywords, all, names, add, swap, span };
+  const ctx: EditContext = { text, python, codeType, keywords, all, names, add, swap, span };
   for (const x of inFn) {
     const { t, line } = x;
     if (line === headerLine || !lineWeight.has(line)) continue;
@@ -418,6 +458,8 @@ export function proposeSemanticEdits(text: string, codeType: string, opts: Seman
     const at = starts[li]!;
     const indent = /^\s*/.exec(l)![0];
     const body = l.slice(indent.length);
+    // a missing break or return after the line (propose-missing.ts)
+    for (const e of missingFlowEdits(lines, starts, li, headerLine - 1, opts.toLine - 1, python, SEMICOLON_LANGUAGES.has(codeType))) add([{ start: e.at, end: e.at, newText: e.newText }], e.label, 'missing', s.line, e.extra);
     if (python) {
       const m = /^(if|elif|while)\s+(.*):\s*(#.*)?$/.exec(body);
       if (m) {

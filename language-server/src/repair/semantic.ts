@@ -130,6 +130,22 @@ async function pickLikeliest<T extends { c: { fixed: string; prior: number; size
   return { pick: [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0], ranked: unscored.length };
 }
 
+/**
+ * The first `want` candidates (in their order) that the parser accepts, screened a chunk at a time: a
+ * compiler's screen (g++ -fsyntax-only, rustc) costs a fraction of a second a text, and only the first
+ * `want` that parse are ever proven, so the rest of a long list is never parsed.
+ */
+export async function screenInOrder<T extends { fixed: string }>(cands: T[], parses: (docs: string[]) => Promise<boolean[]>, want: number): Promise<T[]> {
+  const kept: T[] = [];
+  for (let at = 0; at < cands.length && kept.length < want; ) {
+    const chunk = cands.slice(at, at + Math.max(1, want - kept.length));
+    at += chunk.length;
+    const ok = await parses(chunk.map((c) => c.fixed));
+    chunk.forEach((c, i) => { if (ok[i]) kept.push(c); });
+  }
+  return kept;
+}
+
 /** The workspace's tests opened and run once before any change; or why there is nothing to prove with them. */
 async function openTests(input: SemanticSearchInput, ms: () => number): Promise<TestSession | Pick<SemanticSearchResult, 'outcome' | 'reason' | 'verifyMs' | 'baseline'>> {
   let opened: Awaited<ReturnType<typeof TestSession.open>>;
@@ -193,8 +209,10 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   const proposed = cands.length;
   // never run what does not parse (the screen is cheap beside a test run)
   if (input.parses && cands.length) {
-    const ok = await input.parses(cands.map((c) => c.fixed));
-    cands = cands.filter((_, i) => ok[i]);
+    if (input.rank && limits.rankFirst) {
+      const ok = await input.parses(cands.map((c) => c.fixed));
+      cands = cands.filter((_, i) => ok[i]);
+    } else cands = await screenInOrder(cands, input.parses, limits.prove);
   }
   // the order of proof: the model's score with the edit's prior over every candidate (the likeliest
   // are proven first: fewer test runs), or the prior alone; collect up to `plausible` candidates that

@@ -4,7 +4,7 @@
 export { requireTrust, testEnv, UntrustedWorkspaceError } from './env';
 export { defaultRoot, findTests, hasPytest, pythonOf, type FindOptions, type PlanResult, type TestPlan } from './plan';
 export { killGroup, groupAlive, runProcess, type ProcessResult, type RunOptions } from './process';
-export { isEnvironmental, summarize, type Frame, type RunnerKind, type TestFailure, type TestReport } from './report';
+export { isEnvironmental, summarize, WHOLE_RUN, type Frame, type RunnerKind, type TestFailure, type TestReport } from './report';
 export { cargoTargetDir, runTests, substitute, type RunTestsOptions } from './run';
 export { Scratch, ScratchTooLargeError, type ScratchOptions } from './scratch';
 export { localize, ochiai, rankLines, v8LinesRun, type Localization, type LocalizeOptions, type SuspiciousLine } from './localize';

@@ -152,7 +152,8 @@ async function nodeSpectrumInProcess(plan: TestPlan, scratch: Scratch, opts: Loc
         try {
           byName = JSON.parse(readFileSync(out, 'utf8'));
         } catch {
-          if (r.passed.length + r.failed.length > 0) recorded = false;
+          // killed at the time limit, the preload wrote nothing: that is no missing inspector
+          if (r.passed.length + r.failed.length > 0 && !r.timedOut) recorded = false;
           continue;
         }
         for (const id of [...r.passed, ...r.failed.map((f) => f.name)]) {
@@ -213,7 +214,7 @@ async function nodeSpectrumPerTest(plan: TestPlan, scratch: Scratch, opts: Local
 /**
  * Ranks the lines fromLine..toLine of `file` by suspiciousness. pytest: one traced run (its report is
  * returned and can be the baseline); node: a baseline run, then one coverage run per test. Other
- * runners: traceback lines only.
+ * runners: traceback lines first, then the rest of the range.
  */
 export async function localize(plan: TestPlan, scratch: Scratch, opts: LocalizeOptions): Promise<Localization> {
   requireTrust(opts.trusted, 'localizing with tests');
@@ -230,12 +231,18 @@ export async function localize(plan: TestPlan, scratch: Scratch, opts: LocalizeO
     const report = inProcess?.report ?? (await runTests(plan, scratch, common));
     const failing = new Set(report.failed.map((f) => f.name));
     if (failing.size === 0) return { lines: [], report, note: 'no test fails: nothing to localize' };
-    const coverage = inProcess?.coverage ?? (await nodeSpectrumPerTest(plan, scratch, opts, report));
+    // a run that hung: the tests would hang again one by one (each at the time limit), and say nothing more
+    const coverage = inProcess?.coverage ?? (report.timedOut ? new Map<string, Set<number>>() : await nodeSpectrumPerTest(plan, scratch, opts, report));
     return { lines: rankLines(coverage, failing, tracebackLinesOf(report, opts.file), opts.fromLine, opts.toLine), report };
   }
   const report = await runTests(plan, scratch, common);
   const failing = new Set(report.failed.map((f) => f.name));
   const tb = tracebackLinesOf(report, opts.file);
   if (failing.size === 0) return { lines: [], report, note: 'no test fails: nothing to localize' };
-  return { lines: rankLines(new Map(), failing, tb, opts.fromLine, opts.toLine), report, note: `${plan.kind}: no per-test coverage; traceback lines only` };
+  // no spectrum: the traceback's lines first, then every other line of the range (a panic's line is
+  // often where a wrong value shows, not where it was made)
+  const ranked = rankLines(new Map(), failing, tb, opts.fromLine, opts.toLine);
+  const rest: SuspiciousLine[] = [];
+  for (let line = opts.toLine; line >= opts.fromLine; line--) if (!tb.has(line)) rest.push({ line, score: 0, ef: 0, ep: 0 });
+  return { lines: [...ranked, ...rest], report, note: `${plan.kind}: no per-test coverage; traceback lines first` };
 }

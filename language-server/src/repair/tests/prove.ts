@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Candidate } from '../types';
 import { requireTrust } from './env';
 import type { TestPlan } from './plan';
-import { isEnvironmental, type TestReport } from './report';
+import { isEnvironmental, WHOLE_RUN, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
 import type { WarmPool } from './warm';
@@ -78,13 +78,21 @@ export interface ProveResult {
   ms: number;
 }
 
+/** Per candidate run when the baseline timed out: a small test's start and run (pytest, node), or its build and run (the others), with room. */
+export function hungBaselineTimeout(plan: Pick<TestPlan, 'kind'>): number {
+  return plan.kind === 'pytest' || plan.kind === 'node' ? 3000 : 6000;
+}
+
 /** Why `r` does not prove the fix, or undefined when it does. */
 export function judge(r: TestReport, mustPass: string[], targets: string[]): string | undefined {
   if (r.cancelled) return 'cancelled';
   if (r.errors.length) return `error: ${r.errors[0]!.split('\n')[0]}`;
   const passed = new Set(r.passed);
   const failedMsg = new Map(r.failed.map((f) => [f.name, f.message.split('\n')[0]]));
-  for (const t of targets) if (!passed.has(t)) return `still fails: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
+  for (const t of targets) {
+    const ok = t === WHOLE_RUN ? !r.timedOut && r.failed.length === 0 && r.passed.length > 0 : passed.has(t);
+    if (!ok) return `still fails: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
+  }
   for (const t of mustPass) if (!passed.has(t)) return `breaks: ${t}${failedMsg.has(t) ? ` (${failedMsg.get(t)})` : ''}`;
   if (r.timedOut) return 'timed out';
   return undefined;
@@ -197,7 +205,11 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
     return { ...base, reason: why, ms: performance.now() - t0 };
   }
   const list = candidates.slice(0, opts.maxCandidates ?? candidates.length);
-  const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
+  // cargo: one candidate at a time. The copies share one target folder (run.ts cargoTargetDir), cargo names the
+  // crate's build by its path within the workspace, not the copy's, and judges freshness by mtimes: a copy
+  // whose candidate was written before another copy's build ended would run that build (measured: a right
+  // fix judged with a wrong one's binary). cargo's lock on the folder serialized the builds anyway.
+  const parallel = plan.kind === 'cargo' ? 1 : Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), list.length));
   const results: (CandidateResult | undefined)[] = new Array(list.length);
   const controllers = new Map<number, AbortController>();
   let best = Infinity; // index of the best proven candidate so far
@@ -205,12 +217,13 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   let tried = 0;
   const run: ProveRun = {
     plan, opts, targets, mustPass, controllers, best: () => best,
-    timeoutMs: opts.timeoutMs ?? Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000)),
+    // a baseline that hung says nothing of how long the tests take: a fixed limit, not 3x the hang
+    timeoutMs: opts.timeoutMs ?? (baseline.timedOut ? hungBaselineTimeout(plan) : Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000))),
     // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
     // one process (start-up dominates); the other runners with per-test selection get a run of the
     // targets first, when there is more to run than them (node: more than one test file).
     order: plan.kind === 'pytest' ? { first: targets, stopOn: [...targets, ...mustPass] } : undefined,
-    quickFirst: mustPass.length > 0 && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1)),
+    quickFirst: mustPass.length > 0 && !targets.includes(WHOLE_RUN) && (plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'node' && plan.testFiles.length > 1)),
     scratches: new ScratchPool(opts.scratches, opts.scratchFactory ?? (() => Scratch.create(plan.root))),
   };
   const outer = opts.signal;

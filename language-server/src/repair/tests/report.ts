@@ -67,6 +67,13 @@ export function notEqualParts(message: string): { actual: string; expected: stri
   return m ? { actual: m[1]!, expected: m[2]! } : undefined;
 }
 
+/**
+ * The failure a run that timed out before any test was named as failing gets (cargo test and node --test
+ * may not say which test was running): the buggy code hangs, and that is the failure to fix. A
+ * candidate passes it when its run finishes with tests passed and none failed (prove.ts judge).
+ */
+export const WHOLE_RUN = 'the whole test run';
+
 /** Failures that come from the environment, not the code (no network): they are no evidence either way. */
 const ENVIRONMENTAL = /ConnectionError|ConnectionRefused|URLError|gaierror|Name or service not known|Temporary failure in name resolution|Network is unreachable|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|getaddrinfo|No route to host|dial tcp/;
 export function isEnvironmental(f: TestFailure): boolean {

@@ -9,7 +9,7 @@ import type { TestPlan } from './plan';
 import { DEFAULT_OUTPUT_CAP, runProcess, type ProcessResult } from './process';
 import type { WarmPool } from './warm';
 import { importRoot, parsePytestReport, pytestArgs, pytestEnv } from './pytest';
-import { summarize, tail, type TestFailure, type TestReport } from './report';
+import { summarize, tail, WHOLE_RUN, type TestFailure, type TestReport } from './report';
 import type { Scratch } from './scratch';
 import { createHash } from 'node:crypto';
 
@@ -110,6 +110,9 @@ export async function runTests(plan: TestPlan, scratch: Scratch, opts: RunTestsO
     return r;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-run-')); // outside the scratch: a test cannot delete it
+  // the whole run is no test id a runner can select: asked for with others, they run; alone, everything runs
+  const only = opts.only?.filter((t) => t !== WHOLE_RUN);
+  opts = { ...opts, only: only?.length ? only : undefined, order: opts.order && { first: opts.order.first.filter((t) => t !== WHOLE_RUN), stopOn: opts.order.stopOn.filter((t) => t !== WHOLE_RUN) } };
   try {
     const inv = invocation(plan, scratch, opts, tmp);
     const timeoutMs = opts.timeoutMs ?? 30000;
@@ -203,6 +206,9 @@ function toReport(plan: TestPlan, scratch: Scratch, proc: ProcessResult, reportT
   if (proc.timedOut && running && !r.failed.some((f) => f.name === running)) {
     const f: TestFailure = { name: running, message: `timed out after ${timeoutMs} ms (an infinite loop?)`, traceback: [], timedOut: true };
     r.failed.push(f);
+  } else if (proc.timedOut && !proc.cancelled && r.failed.length === 0) {
+    // the runner did not say which test hung: the run itself is the failure (a hang is a bug to fix, not "no result")
+    r.failed.push({ name: WHOLE_RUN, message: `timed out after ${timeoutMs} ms before the tests finished (an infinite loop?)`, traceback: [], timedOut: true });
   }
   r.summary = summarize(r);
   return r;
