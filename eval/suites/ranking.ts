@@ -214,11 +214,12 @@ export async function runRankingSuite(o: RankingOptions, log: (m: string) => voi
 
 async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awaited<ReturnType<typeof proverFor>> | undefined, o: RankingOptions): Promise<RankingRecord> {
   // a Go file starts with its package clause (gofmt, the parser screen, rejects one without it)
-  const asFile = (doc: string) => (p.language === 'js' ? `${doc}\nmodule.exports = { ${p.entryPoint} };\n` : p.language === 'go' && !/^\s*package /m.test(doc) ? `package main\n\n${doc}` : doc);
-  const text = asFile(buggyDocument(p));
+  const buggy = buggyDocument(p);
+  const goPackage = p.language === 'go' && !/^\s*package /m.test(buggy);
+  const asFile = (doc: string) => (p.language === 'js' ? `${doc}\nmodule.exports = { ${p.entryPoint} };\n` : goPackage ? `package main\n\n${doc}` : doc);
+  const text = asFile(buggy);
   const canonical = asFile(canonicalDocument(p));
-  const shift = text.length > buggyDocument(p).length && p.language === 'go' ? 2 : 0;
-  const req = { text, languageId: LANGUAGE_ID[p.language], line: bodyLine(p) + shift };
+  const req = { text, languageId: LANGUAGE_ID[p.language], line: bodyLine(p) + (goPackage ? 2 : 0) };
   const region = await engine.scoreFunctionFixes(req, []);
   if (!region) throw new Error('no function at the body line');
   let lines: SuspectLine[] | undefined;

@@ -381,11 +381,10 @@ export class Engine {
 
   /** What scoreEditCandidates feeds the model, as token ids (repair/rank.ts lineEditPlan): the ranking dump and fine-tune read it. */
   async editScoringPlan(req: { text: string; languageId: string; line: number; path?: string }, docs: readonly string[]): Promise<{ fromLine: number; toLine: number; groups: LineEditGroup[] } | null> {
-    const a = await analyze(req.text, languageOrThrow(req.languageId), req.path);
-    let target = functionTarget(a, req.line);
-    if (!target) return null;
-    const given = this.markers ? mergeMarkers({ explicit: {}, settings: {}, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
-    target = { ...target, region: scoringRegion(a.lines, target.region, docs) };
+    const fn = await this.functionToScore(req);
+    if (!fn) return null;
+    const { a, given } = fn;
+    const target = { ...fn.target, region: scoringRegion(a.lines, fn.target.region, docs) };
     const { head, docLines, tok } = await this.editScoringInputs(a, target, docs, given, {});
     return { fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, groups: lineEditPlan(head, a.lines, docLines, target.region, tok) };
   }
@@ -404,12 +403,20 @@ export class Engine {
    * its fix, exactly as the tested path ranks them (context markers); no docs: the region only. null: no function there.
    */
   async scoreFunctionFixes(req: { text: string; languageId: string; line: number; path?: string }, docs: readonly string[], how: 'edits' | 'region' = 'edits', signal?: AbortSignal): Promise<{ fromLine: number; toLine: number; scores: number[] } | null> {
+    const fn = await this.functionToScore(req);
+    if (!fn) return null;
+    const { a, target, given } = fn;
+    const scores = how === 'edits' ? await this.scoreEditCandidates(a, target, docs, given, signal) : await this.scoreCandidates(a, target, docs, given, signal);
+    return { fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, scores };
+  }
+
+  /** The function at `line` (0-based), its analysis and the context markers its fixes are scored under; null: no function there. */
+  private async functionToScore(req: { text: string; languageId: string; line: number; path?: string }): Promise<{ a: Analysis; target: FixTarget; given: Markers } | null> {
     const a = await analyze(req.text, languageOrThrow(req.languageId), req.path);
     const target = functionTarget(a, req.line);
     if (!target) return null;
     const given = this.markers ? mergeMarkers({ explicit: {}, settings: {}, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
-    const scores = how === 'edits' ? await this.scoreEditCandidates(a, target, docs, given, signal) : await this.scoreCandidates(a, target, docs, given, signal);
-    return { fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, scores };
+    return { a, target, given };
   }
 
   /** Continues code (CodeGeneration). */

@@ -169,13 +169,17 @@ class Transformer(nn.Module):
 
     def forward(self, idx):
         """idx [B, T] -> logits [B, T, V]."""
+        return self.lm_head(self.hidden(idx))
+
+    def hidden(self, idx):
+        """idx [B, T] -> the final normed states [B, T, d_model] (rank_train.py projects only the positions it scores)."""
         B, T = idx.shape
         pos = torch.arange(T, device=idx.device).unsqueeze(0).expand(B, T)
         x = self.embed(idx)
         cos, sin = rope_cos_sin(pos, self.cfg.head_dim, self.cfg.rope_theta, x.dtype)
         for block in self.blocks:
             x = block(x, cos, sin)
-        return self.lm_head(self.norm(x))
+        return self.norm(x)
 
     def step(self, input_ids, position_ids, past, bias, all_logits=False):
         """One decoding step (or a prefill) of B rows against the caller's KV cache: past is a list of

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, Transformer  # noqa: E402
+from train import autocast  # noqa: E402
 
 SEMANTIC_PRIOR_WEIGHT = 1.0  # language-server/src/repair/semantic.ts
 
@@ -73,24 +74,12 @@ def window_logprobs(model, seqs, device, max_len):
             rows.append(i)
             cols.append(p - 1)
             tgt.append(s[p])
-    idx = idx.to(device)
-    pos = torch.arange(T, device=device).unsqueeze(0).expand(B, T)
     with autocast(device):
-        x = model.embed(idx)
-        from model import rope_cos_sin
-        cos, sin = rope_cos_sin(pos, model.cfg.head_dim, model.cfg.rope_theta, x.dtype)
-        for block in model.blocks:
-            x = block(x, cos, sin)
-        h = model.norm(x)[torch.tensor(rows, device=device), torch.tensor(cols, device=device)]
+        h = model.hidden(idx.to(device))[torch.tensor(rows, device=device), torch.tensor(cols, device=device)]
         logits = model.lm_head(h).float()
     lp = torch.log_softmax(logits, -1).gather(1, torch.tensor(tgt, device=device).unsqueeze(1)).squeeze(1)
     sums = torch.zeros(B, device=device).index_add(0, torch.tensor(rows, device=device), lp)
     return sums
-
-
-def autocast(device):
-    import contextlib
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
 
 
 def doc_scores(model, ex, device, max_len, token_budget=60000):

@@ -12,19 +12,10 @@ import { resolve } from 'node:path';
 import { analyze, functionTarget } from '../../../language-server/src/context';
 import { Engine, languageOrThrow } from '../../../language-server/src/engine';
 import { proposeSemanticEdits, type SemanticCandidate } from '../../../language-server/src/repair/propose-semantic';
+import { Rng } from '../tasks/rng';
 
 /** The corpus's code_type -> the editor's language id (HumanEvalPack's six languages). */
 const LANGS: Record<string, string> = { python: 'python', javascript: 'javascript', java: 'java', go: 'go', cpp: 'cpp', rust: 'rust' };
-
-/** mulberry32: a small seeded generator (the same examples from the same input). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Args { corpus: string[]; out: string; perLang: number; negatives: number; seed: number; maxLines: number; maxChars: number; langs?: string[]; model: string }
 
@@ -50,17 +41,16 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** One candidate per family first (a slip of any kind, not mostly of the commonest operator). */
-function pickBug(cands: SemanticCandidate[], rand: () => number): SemanticCandidate | undefined {
+function pickBug(cands: SemanticCandidate[], rand: Rng): SemanticCandidate | undefined {
   const fams = [...new Set(cands.map((c) => c.family))];
   if (!fams.length) return undefined;
-  const fam = fams[Math.floor(rand() * fams.length)]!;
-  const list = cands.filter((c) => c.family === fam);
-  return list[Math.floor(rand() * list.length)];
+  const fam = rand.pick(fams);
+  return rand.pick(cands.filter((c) => c.family === fam));
 }
 
 /** K negatives: half near the slip's line (the product's localization points there), the rest anywhere. */
-function pickNegatives(cands: SemanticCandidate[], line: number, k: number, rand: () => number): SemanticCandidate[] {
-  const shuffled = [...cands].sort(() => rand() - 0.5);
+function pickNegatives(cands: SemanticCandidate[], line: number, k: number, rand: Rng): SemanticCandidate[] {
+  const shuffled = rand.shuffle([...cands]);
   const near = shuffled.filter((c) => Math.abs(c.line - line) <= 1);
   const out = near.slice(0, Math.ceil(k / 2));
   for (const c of shuffled) if (out.length < k && !out.includes(c)) out.push(c);
@@ -69,7 +59,7 @@ function pickNegatives(cands: SemanticCandidate[], line: number, k: number, rand
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const rand = rng(args.seed);
+  const rand = new Rng('ranking', args.seed);
   const engine = await Engine.load({ modelDir: args.model, device: 'cpu' });
   writeFileSync(args.out, '');
   const made: Record<string, number> = {};
@@ -87,7 +77,7 @@ async function main(): Promise<void> {
       // two functions of the file at most, of 3..maxLines lines
       const regions = new Map<number, { line: number; start: number; end: number }>();
       for (let t = 0; t < 8 && regions.size < 2; t++) {
-        const line = Math.floor(rand() * a.lines.length);
+        const line = rand.int(a.lines.length);
         const target = functionTarget(a, line);
         if (!target) continue;
         const { startLine, endLine } = target.region;
