@@ -354,30 +354,19 @@ export async function run(o: Options, log: (m: string) => void = (m) => console.
 }
 
 async function main(): Promise<void> {
-  // the syntax suite reads the corpus's held-out files, not HumanEvalPack: its own options and report
   const argv = process.argv.slice(2);
   const si = argv.indexOf('--suite');
-  if (si >= 0 && argv[si + 1] === 'syntax') {
+  // the suites with their own options and report: syntax (the corpus's held-out files), ranking, proof
+  const ownSuites: Record<string, () => Promise<unknown>> = {
+    syntax: () => runSyntaxSuite(parseSyntaxArgs(argv)),
+    ranking: () => runRankingSuite(parseRankingArgs(argv)),
+    proof: () => runProofSuite(parseProofArgs(argv)),
+  };
+  const name = si >= 0 ? argv[si + 1] : undefined;
+  const own = name !== undefined && Object.hasOwn(ownSuites, name) ? ownSuites[name] : undefined;
+  if (own) {
     try {
-      await runSyntaxSuite(parseSyntaxArgs(argv));
-    } catch (e) {
-      console.error(`eval: ${(e as Error).message}`);
-      process.exitCode = 2;
-    }
-    return;
-  }
-  if (si >= 0 && argv[si + 1] === 'ranking') {
-    try {
-      await runRankingSuite(parseRankingArgs(argv));
-    } catch (e) {
-      console.error(`eval: ${(e as Error).message}`);
-      process.exitCode = 2;
-    }
-    return;
-  }
-  if (si >= 0 && argv[si + 1] === 'proof') {
-    try {
-      await runProofSuite(parseProofArgs(argv));
+      await own();
     } catch (e) {
       console.error(`eval: ${(e as Error).message}`);
       process.exitCode = 2;

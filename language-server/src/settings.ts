@@ -137,22 +137,23 @@ const SCALARS = {
     validMinConfidence(v) ? { value: v } : { error: `invalid value ${JSON.stringify(v)} (a number from 0 to 1, or "never")` },
 };
 
+/** A scalar setting read through its SCALARS rule: the default when unset; an invalid value is reported and ignored. */
+function scalarOf<T>(rule: (v: unknown) => { value: T } | { error: string }, setting: string, raw: unknown, fallback: T, problems: SettingProblem[]): T {
+  if (raw === undefined || raw === null) return fallback;
+  const r = rule(raw);
+  if ('value' in r) return r.value;
+  problems.push({ setting, where: 'settings', message: r.error });
+  return fallback;
+}
+
 /** treasure.verify.command: a string (trimmed); anything else is reported and ignored. */
 export function verifyCommandOf(raw: unknown, problems: SettingProblem[]): string {
-  if (raw === undefined || raw === null) return DEFAULT_SETTINGS.verify.command;
-  const r = SCALARS.verifyCommand(raw);
-  if ('value' in r) return r.value;
-  problems.push({ setting: 'treasure.verify.command', where: 'settings', message: r.error });
-  return DEFAULT_SETTINGS.verify.command;
+  return scalarOf(SCALARS.verifyCommand, 'treasure.verify.command', raw, DEFAULT_SETTINGS.verify.command, problems);
 }
 
 /** treasure.unverified.minConfidence: a number from 0 to 1 or "never"; anything else is reported and ignored. */
 export function minConfidenceOf(raw: unknown, problems: SettingProblem[]): MinConfidence {
-  if (raw === undefined || raw === null) return DEFAULT_SETTINGS.unverified.minConfidence;
-  const r = SCALARS.minConfidence(raw);
-  if ('value' in r) return r.value;
-  problems.push({ setting: 'treasure.unverified.minConfidence', where: 'settings', message: r.error });
-  return DEFAULT_SETTINGS.unverified.minConfidence;
+  return scalarOf(SCALARS.minConfidence, 'treasure.unverified.minConfidence', raw, DEFAULT_SETTINGS.unverified.minConfidence, problems);
 }
 
 /** Check the scalar settings; invalid values fall back to the default and are reported. */
