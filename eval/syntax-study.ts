@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const engine = await Engine.load({ device: 'cpu' });
   const dump = opt('--dump');
   syntaxStudy.scoreAll = !!dump;
+  syntaxStudy.scoreAlt = args.includes('--alt');
   const dumped: unknown[] = [];
   let equal = 0;
   const stageMs: Record<string, number[]> = {};
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(trace?.timings ?? {})) (stageMs[k] ??= []).push(v);
     if (dump && trace?.scores) {
       const sc = trace.scores;
-      dumped.push({ id: c.id, mutation: c.mutation, won: out.fix?.label, candidates: sc.of.map((x, i) => ({ label: x.c.label, edits: x.c.edits, prior: x.c.prior, clean: x.clean, whole: sc.whole[i], alt: sc.alt[i], familiarity: x.c.familiarity ?? 0, correct: same(x.c.fixed) })) });
+      dumped.push({ id: c.id, mutation: c.mutation, won: out.fix?.label, errorOffset: trace.errorOffset, stage: trace.stage, candidates: sc.of.map((x, i) => ({ label: x.c.label, edits: x.c.edits, prior: x.c.prior, clean: x.clean, whole: sc.whole[i], alt: sc.alt[i], familiarity: x.c.familiarity ?? 0, correct: same(x.c.fixed) })) });
     }
     const f = (x?: number) => (x === undefined ? '-' : x.toFixed(1));
     console.log(`${ok ? 'OK ' : '-- '}${c.id} [${c.mutation}] fix=${out.fix?.label ?? 'none'} | proposed#${p}/${trace?.proposed.length ?? '-'} accepted#${acc}/${trace?.accepted.length ?? '-'} (clean ${trace?.accepted.filter((x) => x.clean).length ?? '-'}) order#${ord}` +

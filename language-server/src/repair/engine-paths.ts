@@ -120,7 +120,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
     if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
     throw e;
   });
-  const rankNarrow = syntaxStudy.scoreAll ? (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES_ALT) : undefined;
+  const rankNarrow = syntaxStudy.scoreAll && syntaxStudy.scoreAlt ? (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES_ALT) : undefined;
   // g++/gcc and rustfmt parse ~10-50 files a second: tree-sitter screens the candidates first
   const screen = /^(c|cpp|rust)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
   const grammar = a.language.grammar;

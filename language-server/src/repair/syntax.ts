@@ -10,8 +10,10 @@
 // text), then the winner is parsed whole.
 import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
+import { proposeSplits } from './propose-split';
+import { rankFeatures } from './syntax-rank';
 import { lineStarts, positionAt } from './text';
-import { judgeCandidate, type Prover } from './prove';
+import { judgeCandidate, type Judgement, type Prover } from './prove';
 import type { ParseError, ParseVerdict } from './types';
 
 export interface SyntaxSearchLimits {
@@ -25,11 +27,13 @@ export interface SyntaxSearchLimits {
   rankTop: number;
   /** The whole search stops after this many milliseconds (then says so). */
   budgetMs: number;
+  /** Two-token edits (stage 3) may run this much longer than budgetMs. */
+  pairBudgetMs: number;
   /** With a screen: candidates the slow parser proves per stage (those the screen accepts, best prior first). */
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 6, pairsPerSeed: 120, rankTop: 16, budgetMs: 3000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
 const BATCH = 200;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
@@ -40,6 +44,10 @@ export const DEFAULT_PRIOR_WEIGHT = 0.5;
  * candidates (eval/syntax-study.ts --dump): the original ranked first in 51 of 62 instead of 46. */
 const PROPOSE_PAIR_WEIGHT = 1;
 const RANK_PAIR_WEIGHT = 2.5;
+/** Nats per token triple of the edit's window the file has seen elsewhere (syntax-rank.ts tri), beside the
+ * model's score. Chosen on the s17 cases' proven candidates (seed 1, eval/syntax-weights.ts): the original
+ * ranked first in 63 of 75 instead of 57 (2 -> 62, 3 and 4 -> 63, 6 -> 64); checked unchanged on seed 2. */
+const RANK_TRIPLE_WEIGHT = 3;
 /** Names and literals of the file tried at each place: stage 1, stage 2. */
 const FILE_WORDS = [4, 12] as const;
 /** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
@@ -72,7 +80,7 @@ export interface SyntaxSearchInput {
 }
 
 /** Studies (eval/syntax-study.ts) set `trace` to see what each search proposed, accepted and offered first. */
-export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean } = {};
+export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean; scoreAlt?: boolean } = {};
 
 export interface SyntaxSearchTrace {
   proposed: TokenEditCandidate[];
@@ -81,6 +89,9 @@ export interface SyntaxSearchTrace {
   /** With scoreAll: every accepted candidate's scores by rank and rankAlt. */
   scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; alt: number[] };
   timings: Record<string, number>;
+  /** Where the parser reported its first error in the original (offset into the text). */
+  errorOffset?: number;
+  stage?: 1 | 2 | 3;
 }
 
 export interface SyntaxFix extends TokenEditCandidate {
@@ -178,19 +189,21 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
     // and far from the edit (a cascade lies near what caused it)
     const editLine = lineOf(c.edits[0]!.start);
-    return j.proven && (v.ok || [...j.later, ...j.kept].every((e) => wasThere(e.line + base) && Math.abs(e.line + base - editLine) > FAR_LINES));
+    const ok = j.proven && (v.ok || [...j.later, ...j.kept].every((e) => wasThere(e.line + base) && Math.abs(e.line + base - editLine) > FAR_LINES));
+    return { ok, step: ok ? 0 : progressStep(j, v, origFirst) };
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
   const seen = new Set<string>([text]);
   const accepted: Accepted[] = [];
-  const progress: Accepted[] = [];
+  const progress: Progress[] = [];
+  let deadline = t0 + limits.budgetMs;
   // A slow parser (g++: 100-200 ms a file) gets only what a fast one (tree-sitter) accepts first
   const screen = input.screen;
   const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
   const inSlice = (c: TokenEditCandidate) => ({ fixed: slice(c.fixed, c.fixed.length - text.length), edits: c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText })) });
   const screened = (cands: TokenEditCandidate[]) =>
-    screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline: t0 + limits.budgetMs, inSlice, signal }) : Promise.resolve(cands);
+    screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline, inSlice, signal }) : Promise.resolve(cands);
   const proposed: TokenEditCandidate[] = [];
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
@@ -203,12 +216,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const fresh = await timed('screen', () => screened(todo));
     for (const c of fresh) seen.add(c.fixed);
     for (let i = 0; i < fresh.length; i += BATCH) {
-      if (performance.now() - t0 > limits.budgetMs) return false;
+      if (performance.now() > deadline) return false;
       const part = fresh.slice(i, i + BATCH);
       const vs = await timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length))));
       vs.forEach((v, k) => {
-        if (judge(part[k]!, v)) accepted.push({ c: part[k]!, v });
-        else if (keepProgress && v.errors[0] && origFirst && (v.errors[0].line > origFirst.line || (v.errors[0].line === origFirst.line && v.errors[0].column > origFirst.column))) progress.push({ c: part[k]!, v });
+        const j = judge(part[k]!, v);
+        if (j.ok) accepted.push({ c: part[k]!, v });
+        else if (keepProgress && j.step > 0) progress.push({ c: part[k]!, v, step: j.step });
       });
     }
     return true;
@@ -216,7 +230,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   let stage: 1 | 2 | 3 = 1;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
-  const first1 = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }));
+  // (with a merged name split: `Recordstring` -> `Record<string`)
+  const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true);
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
@@ -224,22 +239,22 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   if ((accepted.length === 0 || onlyDestructive) && inBudget) {
     stage = 2;
     const second = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2, fileWords: FILE_WORDS[1], pairWeight: PROPOSE_PAIR_WEIGHT }));
-    inBudget = await runStage(second, limits.stage2, false);
+    inBudget = await runStage(second, limits.stage2, true);
   }
-  if (accepted.length === 0 && inBudget && progress.length > 0) {
+  if (accepted.length === 0 && progress.length > 0) {
     stage = 3;
-    // the first edits that moved the error furthest, each extended by one edit around the new error
-    const seeds = progress
-      .sort((a, b) => b.v.errors[0]!.line - a.v.errors[0]!.line || b.v.errors[0]!.column - a.v.errors[0]!.column || b.c.prior - a.c.prior)
-      .slice(0, limits.pairSeeds);
-    for (const seed of seeds) {
-      if (!(await runStage(secondEdits(seed, text, codeType, anchors, base), limits.pairsPerSeed, false))) { inBudget = false; break; }
-    }
+    // progressive search (DeepFix, Break-It-Fix-It): the likeliest first edits that fixed the parser's
+    // error (it now reaches another) or moved it on, each extended by one edit around the error left;
+    // every pair is parsed whole and judged as any candidate, within its own bounded time
+    deadline = t0 + limits.budgetMs + limits.pairBudgetMs;
+    const seeds = pairSeeds(progress, limits.pairSeeds);
+    const pairs = await timed('propose', async () => seeds.flatMap((seed) => secondEdits(seed, text, codeType, base).slice(0, limits.pairsPerSeed)).sort((a, b) => b.prior - a.prior));
+    inBudget = await runStage(pairs, pairs.length, false);
   }
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
-    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings });
+    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, errorOffset: offsetOf(origFirst, base), stage });
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${limits.budgetMs} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
@@ -248,9 +263,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const docs = accepted.map((x) => x.c.fixed);
     scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], alt: input.rankAlt ? await input.rankAlt(docs) : [] };
   }
-  const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits));
+  const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
   const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings });
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, errorOffset: offsetOf(origFirst, base), stage });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -311,20 +326,41 @@ export function relatedPenalty(label: string): number {
   return 0;
 }
 
+/**
+ * How far a first edit that the parser still rejects got: 2 when it fixed the target and added no error
+ * (the parser now reaches another one: the first of two broken tokens put right), 1 when the parser's
+ * first error merely moved on, 0 otherwise (an edit that opens a string moves it too, but adds an error).
+ */
+export function progressStep(j: Judgement, v: ParseVerdict, origFirst: ParseError): number {
+  if (j.targetGone && j.added.length === 0) return 2;
+  const e = v.errors[0];
+  return e && (e.line > origFirst.line || (e.line === origFirst.line && e.column > origFirst.column)) ? 1 : 0;
+}
+
+/** The first edits to extend: those that fixed the target first, then by prior; at most `max`. */
+export function pairSeeds(progress: Progress[], max: number): Progress[] {
+  return [...progress].sort((a, b) => b.step - a.step || b.c.prior - a.c.prior).slice(0, max);
+}
+
 /** Two-token edits: a first edit that moved the error further, extended by one edit around the new error. */
-function secondEdits(seed: Accepted, text: string, codeType: string, anchors: ErrorAnchor[], base: number): TokenEditCandidate[] {
+function secondEdits(seed: Accepted, text: string, codeType: string, base: number): TokenEditCandidate[] {
   const e = seed.v.errors[0]!;
   const at: ErrorAnchor = { offset: Math.min(seed.c.fixed.length, (lineStarts(seed.c.fixed)[e.line + base] ?? seed.c.fixed.length) + e.column), ...hintsFromMessage(e.message) };
-  return proposeTokenEdits(seed.c.fixed, codeType, [at, ...anchors]).map((c2) => ({
+  // around the error the first edit left (the one it fixed is gone); no file words here: every candidate
+  // is a copy of the file, and each seed makes its own set (their familiarity still orders them)
+  const second = [...proposeTokenEdits(seed.c.fixed, codeType, [at], { pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(seed.c.fixed, codeType, [at])];
+  return second.sort((a, b) => b.prior - a.prior).map((c2) => ({
     ...c2,
     edits: [spanEdit(text, c2.fixed)],
     label: `${seed.c.label}; ${c2.label}`,
     size: 2,
     prior: seed.c.prior + c2.prior - 1,
+    ...(seed.c.familiarity !== undefined || c2.familiarity !== undefined ? { familiarity: (seed.c.familiarity ?? 0) + (c2.familiarity ?? 0) } : {}),
   }));
 }
 
 interface Accepted { c: TokenEditCandidate; v: ParseVerdict }
+export interface Progress extends Accepted { step: number }
 
 /**
  * The order in which accepted candidates are offered: a candidate after which the parser reports
@@ -333,15 +369,17 @@ interface Accepted { c: TokenEditCandidate; v: ParseVerdict }
  * stray word before it is), so a prior lead decides nothing alone. It chooses among the clean ones when
  * there are any.
  */
-async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits): Promise<{ order: Accepted[]; ranked: number }> {
+async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number }> {
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
   if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
   const top = accepted.slice(0, Math.min(clean, limits.rankTop));
   const scores = await input.rank(top.map((x) => x.c.fixed));
   const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
+  const features = rankFeatures(input.text, input.codeType, errorOffset);
+  const tri = new Map(top.map((x) => [x, features(x.c.edits).tri]));
   top.forEach((x, i) => { x.c.score = scores[i]!; });
-  const total = (x: Accepted) => x.c.score! + w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0);
+  const total = (x: Accepted) => x.c.score! + w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
   const scored = [...top].sort((a, b) => total(b) - total(a));
   return { order: [...scored, ...accepted.slice(top.length)], ranked: top.length };
 }

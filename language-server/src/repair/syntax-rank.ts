@@ -1,0 +1,87 @@
+// Terms beside the model's score when ordering proven syntax candidates (syntax.ts rankAccepted). The
+// model reads a 20-line region, not the file, and pays for every sub-word of a long rare name that it
+// cannot predict: `req` beats `writeDeadline` even when the file uses `writeDeadline` six times. These
+// say what the rest of the file and the parser know about an edit:
+//   restore:  the edit brings back a name, number or string the file uses elsewhere (log of how often)
+//   newChars: characters of names/literals the edit writes (the model's cost grows with them)
+//   atError:  the edit is at the token the parser blamed (1) or next to it (0.5)
+//   tri:      as file-ngrams.ts pairGainOf with token triples: how many more of the window's triples
+//             the file has seen elsewhere after the edit than before (tells `]` at the right place from
+//             the same `]` one token off, which pairs often cannot)
+import { lex, type Token } from './lex';
+import type { OffsetEdit } from './text';
+
+export interface RankFeatures {
+  restore: number;
+  newChars: number;
+  atError: number;
+  tri: number;
+}
+
+const KEY = '\u0000';
+/** Code tokens either side of an edit whose triples are read. */
+const SIDE = 3;
+
+const isValue = (t: Token) => t.kind === 'word' || t.kind === 'number' || t.kind === 'string';
+
+/** The features of edits of `text` (one document), the parser's first error at `errorOffset`. */
+export function rankFeatures(text: string, codeType: string, errorOffset?: number): (edits: readonly OffsetEdit[]) => RankFeatures {
+  const toks = lex(text, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
+  const uses = new Map<string, number>();
+  for (const t of toks) if (isValue(t)) uses.set(t.text, (uses.get(t.text) ?? 0) + 1);
+  const tokenAt = (off: number) => {
+    let lo = 0, hi = toks.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (toks[m]!.end > off) hi = m; else lo = m + 1; }
+    return lo;
+  };
+  const errorToken = errorOffset === undefined ? undefined : tokenAt(errorOffset);
+  const triples = new Map<string, number>();
+  const tripleOf = (w: string[], k: number) => w[k] + KEY + w[k + 1] + KEY + w[k + 2];
+  const texts = toks.map((t) => t.text);
+  for (let k = 0; k + 2 < texts.length; k++) triples.set(tripleOf(texts, k), (triples.get(tripleOf(texts, k)) ?? 0) + 1);
+  const triGain = (edits: readonly OffsetEdit[]) => {
+    const first = edits.reduce((a, e) => Math.min(a, e.start), Infinity);
+    const last = edits.reduce((a, e) => Math.max(a, e.end), -Infinity);
+    const lo = Math.max(0, tokenAt(first) - SIDE);
+    let hi = tokenAt(last);
+    while (hi < toks.length && toks[hi]!.start < last) hi++;
+    hi = Math.min(toks.length, hi + SIDE);
+    if (lo >= hi) return 0;
+    const from = Math.min(toks[lo]!.start, first);
+    const to = Math.max(toks[hi - 1]!.end, last);
+    const before = texts.slice(lo, hi);
+    // the window's text with the edits applied (they lie inside it), read again
+    let w = '';
+    let at = from;
+    for (const e of [...edits].sort((a, b) => a.start - b.start)) { w += text.slice(at, e.start) + e.newText; at = e.end; }
+    w += text.slice(at, to);
+    const after = lex(w, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').map((t) => t.text);
+    const own = new Map<string, number>();
+    for (let k = 0; k + 2 < before.length; k++) own.set(tripleOf(before, k), (own.get(tripleOf(before, k)) ?? 0) + 1);
+    const familiarity = (x: string[]) => {
+      let n = 0;
+      for (let k = 0; k + 2 < x.length; k++) n += (triples.get(tripleOf(x, k)) ?? 0) - (own.get(tripleOf(x, k)) ?? 0) > 0 ? 1 : -1;
+      return n;
+    };
+    return familiarity(after) - familiarity(before);
+  };
+  const newValues = new Map<string, Token[]>();
+  const valuesOf = (s: string) => { let v = newValues.get(s); if (!v) newValues.set(s, (v = lex(s, codeType).filter(isValue))); return v; };
+  return (edits) => {
+    let restore = 0;
+    let newChars = 0;
+    let atError = 0;
+    for (const e of edits) {
+      for (const v of valuesOf(e.newText)) {
+        newChars += v.text.length;
+        // the edit's own text was not in the file: every use counted is elsewhere
+        restore = Math.max(restore, Math.log1p(uses.get(v.text) ?? 0));
+      }
+      if (errorToken !== undefined) {
+        const d = Math.abs(tokenAt(e.start) - errorToken);
+        atError = Math.max(atError, d === 0 ? 1 : d === 1 ? 0.5 : 0);
+      }
+    }
+    return { restore, newChars, atError, tri: triGain(edits) };
+  };
+}
