@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       const sc = trace.scores;
       dumped.push({ id: c.id, mutation: c.mutation, won: out.fix?.label, errorOffset: trace.errorOffset, stage: trace.stage, candidates: sc.of.map((x, i) => ({ label: x.c.label, edits: x.c.edits, prior: x.c.prior, clean: x.clean, whole: sc.whole[i], alt: sc.alt[i], familiarity: x.c.familiarity ?? 0, correct: same(x.c.fixed) })) });
     }
+    if (args.includes('--seeds') && trace?.seeds) console.log(`   seeds: ${trace.seeds.join(' | ')}`);
     const f = (x?: number) => (x === undefined ? '-' : x.toFixed(1));
     console.log(`${ok ? 'OK ' : '-- '}${c.id} [${c.mutation}] fix=${out.fix?.label ?? 'none'} | proposed#${p}/${trace?.proposed.length ?? '-'} accepted#${acc}/${trace?.accepted.length ?? '-'} (clean ${trace?.accepted.filter((x) => x.clean).length ?? '-'}) order#${ord}` +
       ` want(prior ${f(want?.prior)} score ${f(want?.score)}) won(${won?.label} prior ${f(won?.prior)} score ${f(won?.score)}) ${Math.round(ms)} ms ${JSON.stringify(Object.fromEntries(Object.entries(trace?.timings ?? {}).map(([k, v]) => [k, Math.round(v)])))}`);

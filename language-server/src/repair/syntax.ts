@@ -93,6 +93,8 @@ export interface SyntaxSearchTrace {
   /** Where the parser reported its first error in the original (offset into the text). */
   errorOffset?: number;
   stage?: 1 | 2 | 3;
+  /** Stage 3: the first edits extended, with their progress step. */
+  seeds?: string[];
 }
 
 export interface SyntaxFix extends TokenEditCandidate {
@@ -230,6 +232,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   };
 
   let stage: 1 | 2 | 3 = 1;
+  let seedLabels: string[] | undefined;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
   // (with a merged name split: `Recordstring` -> `Record<string`)
   const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
@@ -249,13 +252,14 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     // every pair is parsed whole and judged as any candidate, within its own bounded time
     deadline = t0 + limits.budgetMs + limits.pairBudgetMs;
     const seeds = pairSeeds(progress, limits.pairSeeds);
+    seedLabels = seeds.map((x) => `${x.c.label} (step ${x.step}, prior ${x.c.prior.toFixed(1)})`);
     const pairs = await timed('propose', async () => seeds.flatMap((seed) => secondEdits(seed, text, codeType, base).slice(0, limits.pairsPerSeed)).sort((a, b) => b.prior - a.prior));
     inBudget = await runStage(pairs, pairs.length, false);
   }
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
-    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, errorOffset: offsetOf(origFirst, base), stage });
+    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${limits.budgetMs} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
@@ -266,7 +270,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   }
   const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
   const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, errorOffset: offsetOf(origFirst, base), stage });
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -338,9 +342,26 @@ export function progressStep(j: Judgement, v: ParseVerdict, origFirst: ParseErro
   return e && (e.line > origFirst.line || (e.line === origFirst.line && e.column > origFirst.column)) ? 1 : 0;
 }
 
-/** The first edits to extend: those that fixed the target first, then by prior; at most `max`. */
+/** Seeds that edit the same place (`replace ';' with ','`, `... with '.'`): at most this many. */
+const SEEDS_PER_PLACE = 2;
+
+/**
+ * The first edits to extend: those that fixed the target first, then by prior; at most `max`, and at
+ * most SEEDS_PER_PLACE at one place (a dozen signs typed at one spot would crowd out every other place).
+ */
 export function pairSeeds(progress: Progress[], max: number): Progress[] {
-  return [...progress].sort((a, b) => b.step - a.step || b.c.prior - a.c.prior).slice(0, max);
+  const sorted = [...progress].sort((a, b) => b.step - a.step || b.c.prior - a.c.prior);
+  const atPlace = new Map<number, number>();
+  const out: Progress[] = [];
+  for (const p of sorted) {
+    if (out.length >= max) break;
+    const place = p.c.edits[0]?.start ?? -1;
+    const n = atPlace.get(place) ?? 0;
+    if (n >= SEEDS_PER_PLACE) continue;
+    atPlace.set(place, n + 1);
+    out.push(p);
+  }
+  return out;
 }
 
 /** Two-token edits: a first edit that moved the error further, extended by one edit around the new error. */
