@@ -109,3 +109,22 @@ test('searchSyntaxFix: cancellation stops the two-token stage', async () => {
   await assert.rejects(searchSyntaxFix({ text, codeType: 'python', target: { offset: 8 }, prover, signal: ac.signal }), /abort/i);
   assert.ok(pairsParsed, 'the search reached the two-token stage');
 });
+
+test('bothEdits: a first edit and a second one of its result become two edits of the original, in order', async () => {
+  const { bothEdits } = await import('../../language-server/src/repair/syntax');
+  const { applyOffsetEdits } = await import('../../language-server/src/repair/text');
+  const text = 'a(b c\nd = = e\n';
+  const cand = (fixed: string, start: number, end: number, newText: string) => ({ fixed, edits: [{ start, end, newText }], label: '', origin: 'token' as const, size: 1, prior: 0 });
+  const first = cand('a(b, c\nd = = e\n', 3, 3, ',');
+  // the second edit, in the first one's result: delete the second '=' (offsets moved on by one)
+  const second = cand('a(b, c\nd = e\n', 11, 13, '');
+  const both = bothEdits(text, first, second);
+  assert.deepEqual(both, [{ start: 3, end: 3, newText: ',' }, { start: 10, end: 12, newText: '' }]);
+  assert.equal(applyOffsetEdits(text, both), second.fixed);
+  // a second edit before the first keeps its offsets
+  const before = cand('(b, c\nd = = e\n', 0, 1, '');
+  assert.deepEqual(bothEdits(text, first, before), [{ start: 0, end: 1, newText: '' }, { start: 3, end: 3, newText: ',' }]);
+  // touching edits are one span
+  const touching = cand('a(b,, c\nd = = e\n', 4, 4, ',');
+  assert.equal(bothEdits(text, first, touching).length, 1);
+});

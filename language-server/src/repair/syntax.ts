@@ -12,7 +12,7 @@ import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
 import { proposeSplits } from './propose-split';
 import { rankFeatures } from './syntax-rank';
-import { lineStarts, positionAt } from './text';
+import { applyOffsetEdits, lineStarts, positionAt } from './text';
 import { judgeCandidate, type Judgement, type Prover } from './prove';
 import type { ParseError, ParseVerdict } from './types';
 
@@ -213,7 +213,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const t = performance.now();
     try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
   };
-  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean) => {
+  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false) => {
     const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     if (syntaxStudy.trace) proposed.push(...todo);
     const fresh = await timed('screen', () => screened(todo));
@@ -224,7 +224,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       const vs = await timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length))));
       vs.forEach((v, k) => {
         const j = judge(part[k]!, v);
-        if (j.ok) accepted.push({ c: part[k]!, v });
+        if (j.ok && (v.ok || !cleanOnly)) accepted.push({ c: part[k]!, v });
         else if (keepProgress && j.step > 0) progress.push({ c: part[k]!, v, step: j.step });
       });
     }
@@ -253,8 +253,11 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     deadline = t0 + limits.budgetMs + limits.pairBudgetMs;
     const seeds = pairSeeds(progress, limits.pairSeeds);
     seedLabels = seeds.map((x) => `${x.c.label} (step ${x.step}, prior ${x.c.prior.toFixed(1)})`);
-    const pairs = await timed('propose', async () => seeds.flatMap((seed) => secondEdits(seed, text, codeType, base).slice(0, limits.pairsPerSeed)).sort((a, b) => b.prior - a.prior));
-    inBudget = await runStage(pairs, pairs.length, false);
+    // the seeds that fixed the parser's error also try the file's names (a second name lost: `if`, `class`, `int`)
+    const pairs = await timed('propose', async () => seeds.flatMap((seed, i) => secondEdits(seed, text, codeType, base, i < WORDY_SEEDS && seed.step === 2).slice(0, limits.pairsPerSeed)).sort((a, b) => b.prior - a.prior));
+    // a pair must leave the parser nothing to report: two edits that quiet this error while others remain
+    // (a closer put 30 lines on, where the first edit moved the error) are a guess, not a proof
+    inBudget = await runStage(pairs, pairs.length, false, true);
   }
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
@@ -342,6 +345,8 @@ export function progressStep(j: Judgement, v: ParseVerdict, origFirst: ParseErro
   return e && (e.line > origFirst.line || (e.line === origFirst.line && e.column > origFirst.column)) ? 1 : 0;
 }
 
+/** Seeds (the first ones, that fixed the parser's error) whose second edits include the file's names. */
+const WORDY_SEEDS = 3;
 /** Seeds that edit the same place (`replace ';' with ','`, `... with '.'`): at most this many. */
 const SEEDS_PER_PLACE = 2;
 
@@ -365,15 +370,16 @@ export function pairSeeds(progress: Progress[], max: number): Progress[] {
 }
 
 /** Two-token edits: a first edit that moved the error further, extended by one edit around the new error. */
-function secondEdits(seed: Accepted, text: string, codeType: string, base: number): TokenEditCandidate[] {
+function secondEdits(seed: Accepted, text: string, codeType: string, base: number, fileWords: boolean): TokenEditCandidate[] {
   const e = seed.v.errors[0]!;
   const at: ErrorAnchor = { offset: Math.min(seed.c.fixed.length, (lineStarts(seed.c.fixed)[e.line + base] ?? seed.c.fixed.length) + e.column), ...hintsFromMessage(e.message) };
-  // around the error the first edit left (the one it fixed is gone); no file words here: every candidate
-  // is a copy of the file, and each seed makes its own set (their familiarity still orders them)
-  const second = [...proposeTokenEdits(seed.c.fixed, codeType, [at], { pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(seed.c.fixed, codeType, [at])];
+  // around the error the first edit left (the one it fixed is gone); file words for the best seeds only:
+  // every candidate is a copy of the file, and each seed makes its own set (familiarity orders them all)
+  const words = fileWords ? { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7 } : {};
+  const second = [...proposeTokenEdits(seed.c.fixed, codeType, [at], { pairWeight: PROPOSE_PAIR_WEIGHT, ...words }), ...proposeSplits(seed.c.fixed, codeType, [at])];
   return second.sort((a, b) => b.prior - a.prior).map((c2) => ({
     ...c2,
-    edits: [spanEdit(text, c2.fixed)],
+    edits: bothEdits(text, seed.c, c2),
     label: `${seed.c.label}; ${c2.label}`,
     size: 2,
     prior: seed.c.prior + c2.prior - 1,
@@ -460,6 +466,24 @@ async function confirmWinner(order: Accepted[], w: WinnerCheck): Promise<{ pick:
     return { pick, provenBy, remaining };
   }
   return null;
+}
+
+/**
+ * A first edit of `text` and a second one of its result, as two edits of `text` (the second moved back
+ * past the first); one span over both where they touch (the client sees two small edits, and the ranking
+ * reads the window of each).
+ */
+export function bothEdits(text: string, first: TokenEditCandidate, second: TokenEditCandidate): { start: number; end: number; newText: string }[] {
+  const [e1] = first.edits;
+  const [e2] = second.edits;
+  if (first.edits.length !== 1 || second.edits.length !== 1 || !e1 || !e2) return [spanEdit(text, second.fixed)];
+  const grew = e1.newText.length - (e1.end - e1.start);
+  const end1 = e1.start + e1.newText.length; // where the first edit's text ends in its result
+  let out: { start: number; end: number; newText: string }[];
+  if (e2.end < e1.start) out = [e2, e1];
+  else if (e2.start > end1) out = [e1, { start: e2.start - grew, end: e2.end - grew, newText: e2.newText }];
+  else return [spanEdit(text, second.fixed)];
+  return applyOffsetEdits(text, out) === second.fixed ? out : [spanEdit(text, second.fixed)];
 }
 
 /** One edit that turns `text` into `fixed`: the span between their common start and common end. */
