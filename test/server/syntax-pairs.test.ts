@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { tokenStream } from '../../language-server/src/repair/lex';
 import { proposeSplits } from '../../language-server/src/repair/propose-split';
 import { rankFeatures } from '../../language-server/src/repair/syntax-rank';
-import { pairSeeds, progressStep, searchSyntaxFix, syntaxStudy, type Progress } from '../../language-server/src/repair/syntax';
+import { bothEdits, pairSeeds, progressStep, searchSyntaxFix, syntaxStudy, type Progress } from '../../language-server/src/repair/syntax';
+import { applyOffsetEdits } from '../../language-server/src/repair/text';
 import { disposeProvers, judgeCandidate, proverFor } from '../../language-server/src/repair/prove';
 
 test.after(() => disposeProvers());
@@ -110,9 +111,7 @@ test('searchSyntaxFix: cancellation stops the two-token stage', async () => {
   assert.ok(pairsParsed, 'the search reached the two-token stage');
 });
 
-test('bothEdits: a first edit and a second one of its result become two edits of the original, in order', async () => {
-  const { bothEdits } = await import('../../language-server/src/repair/syntax');
-  const { applyOffsetEdits } = await import('../../language-server/src/repair/text');
+test('bothEdits: a first edit and a second one of its result become two edits of the original, in order', () => {
   const text = 'a(b c\nd = = e\n';
   const cand = (fixed: string, start: number, end: number, newText: string) => ({ fixed, edits: [{ start, end, newText }], label: '', origin: 'token' as const, size: 1, prior: 0 });
   const first = cand('a(b, c\nd = = e\n', 3, 3, ',');

@@ -254,7 +254,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const seeds = pairSeeds(progress, limits.pairSeeds);
     seedLabels = seeds.map((x) => `${x.c.label} (step ${x.step}, prior ${x.c.prior.toFixed(1)})`);
     // the seeds that fixed the parser's error also try the file's names (a second name lost: `if`, `class`, `int`)
-    const pairs = await timed('propose', async () => seeds.flatMap((seed, i) => secondEdits(seed, text, codeType, base, i < WORDY_SEEDS && seed.step === 2).slice(0, limits.pairsPerSeed)).sort((a, b) => b.prior - a.prior));
+    // (beside, not instead of, the signs: at most WORDY_PAIRS of them, the best by prior)
+    const pairs = await timed('propose', async () => seeds.flatMap((seed, i) => {
+      const plain = secondEdits(seed, text, codeType, base, false).slice(0, limits.pairsPerSeed);
+      if (i >= WORDY_SEEDS || seed.step !== 2) return plain;
+      const have = new Set(plain.map((c) => c.fixed));
+      return [...plain, ...secondEdits(seed, text, codeType, base, true).filter((c) => !have.has(c.fixed)).slice(0, WORDY_PAIRS)];
+    }).sort((a, b) => b.prior - a.prior));
     // a pair must leave the parser nothing to report: two edits that quiet this error while others remain
     // (a closer put 30 lines on, where the first edit moved the error) are a guess, not a proof
     inBudget = await runStage(pairs, pairs.length, false, true);
@@ -347,8 +353,9 @@ export function progressStep(j: Judgement, v: ParseVerdict, origFirst: ParseErro
 
 /** Seeds (the first ones, that fixed the parser's error) whose second edits include the file's names. */
 const WORDY_SEEDS = 3;
+const WORDY_PAIRS = 40;
 /** Seeds that edit the same place (`replace ';' with ','`, `... with '.'`): at most this many. */
-const SEEDS_PER_PLACE = 2;
+const SEEDS_PER_PLACE = 3;
 
 /**
  * The first edits to extend: those that fixed the target first, then by prior; at most `max`, and at
