@@ -1,4 +1,4 @@
-// npx tsx eval/syntax-study.ts [--per-language N] [--ids python/6,go/4] [--languages L,L] [--two]
+// npx tsx eval/syntax-study.ts [--per-language N] [--seed N] [--ids python/6,go/4] [--languages L,L] [--two] [--dump F [--alt]] [--seeds]
 // Where the syntax search loses the original: for each case of the syntax suite (the same seed and
 // cases as `npm run eval -- --suite syntax`), whether the original was proposed, accepted by the
 // parser, and where the ranking put it; with the search's time per stage. Cases are kept in
