@@ -3,9 +3,11 @@
 //   stage 1: one-token edits of punctuation and keywords near the error, and the file's names seen next
 //            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines
 //   stage 2: also the names and numbers of the lines around it, a wider window
-//   stage 3: two-token edits: a second edit around where the best first edits moved the error to
+//   stage 3: two-token edits (nothing accepted so far): the first edits that fixed the parser's error or
+//            moved it on, each with a second edit around the error left; a pair must parse clean
 // The order: the model's score of the best proven ones by prior, with the prior and how familiar the
-// edit makes its window to the rest of the file. rustc's labelled spans (an unclosed opener) are anchors too.
+// edit makes its window (token pairs, triples: syntax-rank.ts) to the rest of the file; a merged name is split
+// (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
 import { DecodeAbortedError } from '../decode';
@@ -269,7 +271,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
     syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
-    const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${limits.budgetMs} ms`;
+    const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${Math.round(deadline - t0)} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
   let scores: SyntaxSearchTrace['scores'];
