@@ -25,8 +25,10 @@ export interface SyntaxSearchLimits {
   /** First edits extended by a second one, and second edits tried for each. */
   pairSeeds: number;
   pairsPerSeed: number;
-  /** Accepted candidates the model scores. */
+  /** Accepted candidates the ranking reads (the clean ones best by prior), and of those the model scores
+   * (the best by prior, familiarity and triples: the model is most of a search's time). */
   rankTop: number;
+  modelTop: number;
   /** The whole search stops after this many milliseconds (then says so). */
   budgetMs: number;
   /** Two-token edits (stage 3) may run this much longer than budgetMs. */
@@ -35,8 +37,9 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
-const BATCH = 200;
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, modelTop: 8, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
+/** Candidates parsed between checks of whether the ranking's set is settled (the provers' own batch, BATCH_TEXTS). */
+const BATCH = 64;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
@@ -92,6 +95,8 @@ export interface SyntaxSearchTrace {
   /** With scoreAll: every accepted candidate's scores by rank and rankAlt. */
   scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; alt: number[] };
   timings: Record<string, number>;
+  /** Candidates left unparsed because the ranked set was settled (rankSettled). */
+  skipped?: number;
   /** Where the parser reported its first error in the original (offset into the text). */
   errorOffset?: number;
   stage?: 1 | 2 | 3;
@@ -211,17 +216,24 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline, inSlice, signal }) : Promise.resolve(cands);
   const proposed: TokenEditCandidate[] = [];
   const timings: Record<string, number> = {};
+  let skipped = 0;
   const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
   };
-  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false) => {
+  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
     const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     if (syntaxStudy.trace) proposed.push(...todo);
     const fresh = await timed('screen', () => screened(todo));
     for (const c of fresh) seen.add(c.fixed);
     for (let i = 0; i < fresh.length; i += BATCH) {
       if (performance.now() > deadline) return false;
+      // the ranking reads only the rankTop clean ones best by prior: once they are settled, what is
+      // left (lower prior) could not be offered (stage 1 also needs an insert: else stage 2 runs)
+      if (rankSettled(accepted, fresh[i]!.prior, limits.rankTop) && (!needInsert || accepted.some((x) => x.c.label.startsWith('insert ')))) {
+        skipped += fresh.length - i;
+        return true;
+      }
       const part = fresh.slice(i, i + BATCH);
       const vs = await timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length))));
       vs.forEach((v, k) => {
@@ -239,7 +251,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // (with a merged name split: `Recordstring` -> `Record<string`)
   const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
-  let inBudget = await runStage(stage1, stage1.length, true);
+  let inBudget = await runStage(stage1, stage1.length, true, false, true);
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
   const onlyDestructive = accepted.length > 0 && accepted.every((x) => !x.c.label.startsWith('insert '));
   if ((accepted.length === 0 || onlyDestructive) && inBudget) {
@@ -270,7 +282,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
-    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, skipped, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${Math.round(deadline - t0)} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
@@ -281,7 +293,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   }
   const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
   const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -340,6 +352,16 @@ export function relatedPenalty(label: string): number {
   if (/nearest open delimiter|possibly meant for this/.test(label)) return 1;
   if (/^unclosed delimiter$/.test(label)) return 0.5;
   return 0;
+}
+
+/**
+ * Whether `top` clean accepted candidates already have a prior above `nextPrior`: the candidates still to
+ * parse (in prior order, none higher) could not enter the ranked set (rankAccepted: clean first, by prior).
+ */
+export function rankSettled(accepted: { c: TokenEditCandidate; v: ParseVerdict }[], nextPrior: number, top: number): boolean {
+  let above = 0;
+  for (const x of accepted) if (x.v.ok && x.c.prior > nextPrior && ++above >= top) return true;
+  return false;
 }
 
 /**
@@ -411,14 +433,18 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
   if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
   const top = accepted.slice(0, Math.min(clean, limits.rankTop));
-  const scores = await input.rank(top.map((x) => x.c.fixed));
   const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
   const features = rankFeatures(input.text, input.codeType, errorOffset);
   const tri = new Map(top.map((x) => [x, features(x.c.edits).tri]));
-  top.forEach((x, i) => { x.c.score = scores[i]!; });
-  const total = (x: Accepted) => x.c.score! + w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
-  const scored = [...top].sort((a, b) => total(b) - total(a));
-  return { order: [...scored, ...accepted.slice(top.length)], ranked: top.length };
+  // the model (most of a search's time) reads only the best by the cheap terms; the rest follow by them
+  const cheap = (x: Accepted) => w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
+  const byCheap = [...top].sort((a, b) => cheap(b) - cheap(a));
+  const modelTop = byCheap.slice(0, limits.modelTop);
+  const scores = await input.rank(modelTop.map((x) => x.c.fixed));
+  modelTop.forEach((x, i) => { x.c.score = scores[i]!; });
+  const total = (x: Accepted) => x.c.score! + cheap(x);
+  const scored = [...modelTop].sort((a, b) => total(b) - total(a));
+  return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length };
 }
 
 interface WinnerCheck {
