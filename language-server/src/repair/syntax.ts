@@ -76,6 +76,10 @@ export interface SyntaxSearchInput {
   /** Lines (0-based) where another reader (tree-sitter) saw errors in the original: an error the parser
    * reports there after a fix was there before; anywhere else, the fix made it. */
   otherErrorLines?: number[];
+  /** The prover's verdict on the whole `text` with `path` (the caller parsed it already): not parsed again. */
+  originalVerdict?: ParseVerdict;
+  /** The document's path: every parse reads it as the caller's did (a .tsx, an .mjs, a C file's own folder). */
+  path?: string;
   /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
@@ -97,6 +101,8 @@ export interface SyntaxSearchTrace {
   timings: Record<string, number>;
   /** Candidates left unparsed because the ranked set was settled (rankSettled). */
   skipped?: number;
+  /** When the model ranked: the first by the cheap terms, its lead over the second, and the first by the total. */
+  rankNote?: RankNote;
   /** Where the parser reported its first error in the original (offset into the text). */
   errorOffset?: number;
   stage?: 1 | 2 | 3;
@@ -175,12 +181,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   let tried = 0;
   const parse = async (docs: string[]): Promise<ParseVerdict[]> => {
     if (signal?.aborted) throw new DecodeAbortedError();
-    const v = await prover.parse(docs, { signal });
+    const v = await prover.parse(docs, { signal, path: input.path });
     tried += docs.length;
     return v;
   };
 
-  const [orig] = await parse([slice(text)]);
+  // the caller's verdict on the whole text, when the search reads the whole text too (g++, rustfmt: 100-300 ms a parse)
+  const [orig] = !block && input.originalVerdict ? [input.originalVerdict] : await parse([slice(text)]);
   tried = 0;
   if (orig!.ok) {
     return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
@@ -291,9 +298,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const docs = accepted.map((x) => x.c.fixed);
     scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], alt: input.rankAlt ? await input.rankAlt(docs) : [] };
   }
-  const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
-  const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+  const { order, ranked, note } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
+  const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, path: input.path, originalVerdict: input.originalVerdict, block, base, origFirst, wasThere }));
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, rankNote: note, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -419,6 +426,7 @@ function secondEdits(seed: Accepted, text: string, codeType: string, base: numbe
 }
 
 interface Accepted { c: TokenEditCandidate; v: ParseVerdict }
+export interface RankNote { cheapFirst: string; cheapMargin: number; modelFirst: string }
 export interface Progress extends Accepted { step: number }
 
 /**
@@ -428,7 +436,7 @@ export interface Progress extends Accepted { step: number }
  * stray word before it is), so a prior lead decides nothing alone. It chooses among the clean ones when
  * there are any.
  */
-async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number }> {
+async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number; note?: RankNote }> {
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
   if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
@@ -444,13 +452,17 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   modelTop.forEach((x, i) => { x.c.score = scores[i]!; });
   const total = (x: Accepted) => x.c.score! + cheap(x);
   const scored = [...modelTop].sort((a, b) => total(b) - total(a));
-  return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length };
+  const note = { cheapFirst: byCheap[0]!.c.label, cheapMargin: cheap(byCheap[0]!) - cheap(byCheap[1]!), modelFirst: scored[0]!.c.label };
+  return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length, note };
 }
 
 interface WinnerCheck {
   text: string;
   prover: SyntaxSearchInput['prover'];
   signal?: AbortSignal;
+  path?: string;
+  /** The caller's verdict on the whole text, when it has one. */
+  originalVerdict?: ParseVerdict;
   /** Python: the top-level block the search parsed instead of the whole file. */
   block?: { start: number; end: number };
   base: number;
@@ -466,21 +478,22 @@ interface WinnerCheck {
  * elsewhere says so in what proved it.
  */
 async function confirmWinner(order: Accepted[], w: WinnerCheck): Promise<{ pick: Accepted; provenBy: string; remaining?: ParseError } | null> {
-  const { text, prover, signal, block, base, origFirst, wasThere } = w;
+  const { text, prover, signal, path, block, base, origFirst, wasThere } = w;
   let wholeOriginal: ParseVerdict | undefined;
   for (const [i, pick] of order.entries()) {
     let provenBy = prover.name;
     let remaining: ParseError | undefined = pick.v.ok ? undefined : pick.v.errors[0] && { ...pick.v.errors[0], line: pick.v.errors[0].line + base };
-    if (!block && pick.v.ok) {
-      const [alone] = await prover.parse([pick.c.fixed], { signal });
+    // (a prover whose batch verdicts are each text's own, gofmt's, needs no second look)
+    if (!block && pick.v.ok && !prover.batchExact) {
+      const [alone] = await prover.parse([pick.c.fixed], { signal, path });
       if (!alone!.ok) {
         if (i < 3) continue;
         break;
       }
     }
     if (block) {
-      wholeOriginal ??= (await prover.parse([text], { signal }))[0]!;
-      const [whole] = await prover.parse([pick.c.fixed], { signal });
+      wholeOriginal ??= w.originalVerdict ?? (await prover.parse([text], { signal, path }))[0]!;
+      const [whole] = await prover.parse([pick.c.fixed], { signal, path });
       const w0 = wholeOriginal.errors[0];
       const outside = (e: ParseError) => e.line < block.start || e.line > block.end;
       let holds: boolean;
