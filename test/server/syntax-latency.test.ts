@@ -28,17 +28,39 @@ test('searchSyntaxFix: the model scores at most modelTop candidates, and the sea
   let trace: SyntaxSearchTrace | undefined;
   syntaxStudy.trace = (t) => { trace = t; };
   try {
-    const all = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('a b') + 1 }, prover, rank, limits: { rankTop: 4, modelTop: 3 } });
+    const all = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('a b') + 1 }, prover, rank, limits: { rankTop: 4, modelTop: 3, modelWithin: Infinity } });
     assert.ok(all.fix, all.reason);
     assert.equal(all.fix.fixed, 'def f(a, b):\n    return g(a, b)\n');
     assert.deepEqual(seen, [3], 'one model call over the best three of the ranked four');
     assert.equal(all.ranked, 3);
     assert.ok((trace?.skipped ?? 0) > 0, 'candidates below the settled four were not parsed');
     // with room for every accepted candidate nothing is skipped, and the same fix wins
-    const wide = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('a b') + 1 }, prover, rank, limits: { rankTop: 10_000, modelTop: 10_000 } });
+    const wide = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('a b') + 1 }, prover, rank, limits: { rankTop: 10_000, modelTop: 10_000, modelWithin: Infinity } });
     assert.equal(wide.fix?.fixed, all.fix.fixed);
     assert.equal(trace?.skipped ?? 0, 0);
     assert.ok(wide.tried > all.tried, `fewer parsed when settled (${all.tried} < ${wide.tried})`);
+  } finally {
+    syntaxStudy.trace = undefined;
+  }
+});
+
+test('searchSyntaxFix: the model is not asked when no other candidate is within modelWithin of the cheap leader', async () => {
+  const prover = await proverFor('python');
+  const text = 'def f(a, b):\n    return g(a b)\n';
+  let asked = 0;
+  const rank = async (docs: string[]) => { asked++; return docs.map(() => 0); };
+  let trace: SyntaxSearchTrace | undefined;
+  syntaxStudy.trace = (t) => { trace = t; };
+  try {
+    const r = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('a b') + 1 }, prover, rank, limits: { modelWithin: -1 } });
+    assert.ok(r.fix, r.reason);
+    assert.equal(asked, 0);
+    assert.equal(r.ranked, 0);
+    // the cheap leader is offered, and the trace says so
+    assert.equal(r.fix.label, trace?.rankNote?.cheapFirst);
+    assert.ok(r.accepted >= 2, 'there was a choice');
+    await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('a b') + 1 }, prover, rank, limits: { modelWithin: Infinity } });
+    assert.equal(asked, 1, 'with every candidate in reach the model is asked once');
   } finally {
     syntaxStudy.trace = undefined;
   }

@@ -29,6 +29,8 @@ export interface SyntaxSearchLimits {
    * (the best by prior, familiarity and triples: the model is most of a search's time). */
   rankTop: number;
   modelTop: number;
+  /** Of those, the model scores only the ones within this many nats of the cheap terms' leader (none: the leader wins). */
+  modelWithin: number;
   /** The whole search stops after this many milliseconds (then says so). */
   budgetMs: number;
   /** Two-token edits (stage 3) may run this much longer than budgetMs. */
@@ -37,7 +39,7 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, modelTop: 8, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, modelTop: 16, modelWithin: 10, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
 /** Candidates parsed between checks of whether the ranking's set is settled (the provers' own batch, BATCH_TEXTS). */
 const BATCH = 64;
 /** Candidates a screen reads between checks of how many passed. */
@@ -447,12 +449,16 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   // the model (most of a search's time) reads only the best by the cheap terms; the rest follow by them
   const cheap = (x: Accepted) => w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
   const byCheap = [...top].sort((a, b) => cheap(b) - cheap(a));
-  const modelTop = byCheap.slice(0, limits.modelTop);
+  // those far behind the cheap leader the model would not lift (seed 1: it changed the winner only within 12 nats, an equal one within 6)
+  const lead = cheap(byCheap[0]!);
+  const modelTop = byCheap.slice(0, limits.modelTop).filter((x) => lead - cheap(x) <= limits.modelWithin);
+  const note0 = { cheapFirst: byCheap[0]!.c.label, cheapMargin: lead - cheap(byCheap[1]!) };
+  if (modelTop.length <= 1) return { order: [...byCheap, ...accepted.slice(top.length)], ranked: 0, note: { ...note0, modelFirst: note0.cheapFirst } };
   const scores = await input.rank(modelTop.map((x) => x.c.fixed));
   modelTop.forEach((x, i) => { x.c.score = scores[i]!; });
   const total = (x: Accepted) => x.c.score! + cheap(x);
   const scored = [...modelTop].sort((a, b) => total(b) - total(a));
-  const note = { cheapFirst: byCheap[0]!.c.label, cheapMargin: cheap(byCheap[0]!) - cheap(byCheap[1]!), modelFirst: scored[0]!.c.label };
+  const note = { ...note0, modelFirst: scored[0]!.c.label };
   return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length, note };
 }
 
