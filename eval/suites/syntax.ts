@@ -62,6 +62,8 @@ export interface SyntaxRecord {
   cliMs?: number;
   /** The syntax search's milliseconds per stage (propose, screen, parse, rank, confirm), summed over its searches. */
   stages?: Record<string, number>;
+  /** Each search's stage, candidates it left unparsed (the ranked set settled), and how the model moved the cheap order. */
+  search?: { stage?: number; skipped: number; rank?: { cheapFirst: string; cheapMargin: number; modelFirst: string } }[];
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -242,7 +244,11 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
         const t = performance.now();
         let rec: SyntaxRecord;
         const stages: Record<string, number> = {};
-        syntaxStudy.trace = (tr) => { for (const [k, v] of Object.entries(tr.timings)) stages[k] = Math.round((stages[k] ?? 0) + v); };
+        const search: NonNullable<SyntaxRecord['search']> = [];
+        syntaxStudy.trace = (tr) => {
+          for (const [k, v] of Object.entries(tr.timings)) stages[k] = Math.round((stages[k] ?? 0) + v);
+          search.push({ stage: tr.stage, skipped: tr.skipped ?? 0, ...(tr.rankNote ? { rank: { ...tr.rankNote, cheapMargin: Math.round(tr.rankNote.cheapMargin * 100) / 100 } } : {}) });
+        };
         try {
           let out = await engine.fixDetailed({ text: c.broken, languageId });
           // two broken tokens: a user who still sees an error asks again (one fix per error)
@@ -251,7 +257,7 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
             if (again.fix) out = { ...again, fix: { ...again.fix, label: `${out.fix.label}; then ${again.fix.label}` }, candidates: (out.candidates ?? 0) + (again.candidates ?? 0) };
           }
           const ms = performance.now() - t;
-          const base = { id: c.id, language, kind: c.kind, punctuation: c.punctuation, mutation: c.mutation, ms, candidates: out.candidates, stages };
+          const base = { id: c.id, language, kind: c.kind, punctuation: c.punctuation, mutation: c.mutation, ms, candidates: out.candidates, stages, search };
           if (!out.fix) rec = { ...base, outcome: 'no_fix', reason: out.reason };
           else {
             const f = out.fix;

@@ -160,6 +160,20 @@ test('a batch of many texts (several process calls) keeps the order of the verdi
   }
 });
 
+test('gofmt says its batch verdicts are each file\'s own (batchExact): a file in a mixed batch gets the verdict it gets alone', { skip: !findTool('gofmt') }, async () => {
+  const c = cases.find((x) => x.codeType === 'go')!;
+  const prover = await proverFor('go');
+  assert.equal(prover.batchExact, true);
+  const batch = await prover.parse([c.broken, c.good, c.broken, c.good]);
+  const [alone] = await prover.parse([c.good]);
+  const [aloneBroken] = await prover.parse([c.broken]);
+  assert.deepEqual(batch[1], alone);
+  assert.deepEqual(batch[2], aloneBroken);
+  assert.equal(batch[1]!.ok, true);
+  // the parsers that may answer differently in a batch do not claim it
+  if (findTool('rustfmt')) assert.notEqual((await proverFor('rust')).batchExact, true);
+});
+
 test('cancellation: an aborted signal stops the parse within one batch, and the worker stays usable', async () => {
   const p = (await proverFor('python')) as Prover & { worker: LineWorker };
   await p.parse(['x = 1\n']);

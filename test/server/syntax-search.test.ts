@@ -79,7 +79,8 @@ test('the ranking model decides between proven candidates (scores given as a cal
   const text = 'def f(a b):\n    return a\n';
   const seen: string[][] = [];
   const rank = async (docs: string[]) => { seen.push(docs); return docs.map((d) => (d.includes('(a, b)') ? 0 : -50)); };
-  const r = await searchSyntaxFix({ text, codeType: 'python', target: { offset: 8 }, prover, rank });
+  // every candidate within the model's reach (by default only those near the cheap terms' leader are: syntax-latency.test.ts)
+  const r = await searchSyntaxFix({ text, codeType: 'python', target: { offset: 8 }, prover, rank, limits: { modelWithin: Infinity } });
   assert.ok(r.fix, r.reason);
   assert.equal(r.fix.fixed, 'def f(a, b):\n    return a\n');
   assert.ok(r.ranked >= 2 && seen.length === 1, 'the model scored the accepted candidates in one call');
@@ -91,7 +92,7 @@ test('the model is asked even when the message names a token (the stray word may
   let asked = 0;
   // the message names ',' (a prior lead of 3): the model prefers the stray 'y' deleted
   const rank = async (docs: string[]) => { asked++; return docs.map((d) => (/max\(x\s*\)/.test(d) ? 0 : -50)); };
-  const r = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('x y') + 2, message: "invalid syntax. Perhaps you forgot a comma?" }, prover, rank });
+  const r = await searchSyntaxFix({ text, codeType: 'python', target: { offset: text.indexOf('x y') + 2, message: "invalid syntax. Perhaps you forgot a comma?" }, prover, rank, limits: { modelWithin: Infinity } });
   assert.ok(r.fix, r.reason);
   assert.equal(asked, 1);
   assert.deepEqual(tokenStream(r.fix.fixed, 'python'), tokenStream('def f(x, y):\n    return max(x)\n', 'python'));

@@ -5,8 +5,9 @@
 //   stage 2: also the names and numbers of the lines around it, a wider window
 //   stage 3: two-token edits (nothing accepted so far): the first edits that fixed the parser's error or
 //            moved it on, each with a second edit around the error left; a pair must parse clean
-// The order: the model's score of the best proven ones by prior, with the prior and how familiar the
-// edit makes its window (token pairs, triples: syntax-rank.ts) to the rest of the file; a merged name is split
+// The order: the prior and how familiar the edit makes its window (token pairs, triples: syntax-rank.ts) to
+// the rest of the file, with the model's score of those near the leader (the model is most of the time;
+// parsing stops once the ranked set is settled); a merged name is split
 // (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
@@ -25,8 +26,12 @@ export interface SyntaxSearchLimits {
   /** First edits extended by a second one, and second edits tried for each. */
   pairSeeds: number;
   pairsPerSeed: number;
-  /** Accepted candidates the model scores. */
+  /** Accepted candidates the ranking reads (the clean ones best by prior), and of those the model scores
+   * (the best by prior, familiarity and triples: the model is most of a search's time). */
   rankTop: number;
+  modelTop: number;
+  /** Of those, the model scores only the ones within this many nats of the cheap terms' leader (none: the leader wins). */
+  modelWithin: number;
   /** The whole search stops after this many milliseconds (then says so). */
   budgetMs: number;
   /** Two-token edits (stage 3) may run this much longer than budgetMs. */
@@ -35,8 +40,9 @@ export interface SyntaxSearchLimits {
   slowProve: number;
 }
 
-export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
-const BATCH = 200;
+export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, modelTop: 16, modelWithin: 10, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
+/** Candidates parsed between checks of whether the ranking's set is settled (the provers' own batch, BATCH_TEXTS). */
+const BATCH = 64;
 /** Candidates a screen reads between checks of how many passed. */
 const SCREEN_CHUNK = 64;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
@@ -73,6 +79,10 @@ export interface SyntaxSearchInput {
   /** Lines (0-based) where another reader (tree-sitter) saw errors in the original: an error the parser
    * reports there after a fix was there before; anywhere else, the fix made it. */
   otherErrorLines?: number[];
+  /** The prover's verdict on the whole `text` with `path` (the caller parsed it already): not parsed again. */
+  originalVerdict?: ParseVerdict;
+  /** The document's path: every parse reads it as the caller's did (a .tsx, an .mjs, a C file's own folder). */
+  path?: string;
   /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
@@ -92,6 +102,10 @@ export interface SyntaxSearchTrace {
   /** With scoreAll: every accepted candidate's scores by rank and rankAlt. */
   scores?: { of: { c: TokenEditCandidate; clean: boolean }[]; whole: number[]; alt: number[] };
   timings: Record<string, number>;
+  /** Candidates left unparsed because the ranked set was settled (rankSettled). */
+  skipped?: number;
+  /** When the model ranked: the first by the cheap terms, its lead over the second, and the first by the total. */
+  rankNote?: RankNote;
   /** Where the parser reported its first error in the original (offset into the text). */
   errorOffset?: number;
   stage?: 1 | 2 | 3;
@@ -170,12 +184,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   let tried = 0;
   const parse = async (docs: string[]): Promise<ParseVerdict[]> => {
     if (signal?.aborted) throw new DecodeAbortedError();
-    const v = await prover.parse(docs, { signal });
+    const v = await prover.parse(docs, { signal, path: input.path });
     tried += docs.length;
     return v;
   };
 
-  const [orig] = await parse([slice(text)]);
+  // the caller's verdict on the whole text, when the search reads the whole text too (g++, rustfmt: 100-300 ms a parse)
+  const [orig] = !block && input.originalVerdict ? [input.originalVerdict] : await parse([slice(text)]);
   tried = 0;
   if (orig!.ok) {
     return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
@@ -211,17 +226,24 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline, inSlice, signal }) : Promise.resolve(cands);
   const proposed: TokenEditCandidate[] = [];
   const timings: Record<string, number> = {};
+  let skipped = 0;
   const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
   };
-  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false) => {
+  const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
     const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     if (syntaxStudy.trace) proposed.push(...todo);
     const fresh = await timed('screen', () => screened(todo));
     for (const c of fresh) seen.add(c.fixed);
     for (let i = 0; i < fresh.length; i += BATCH) {
       if (performance.now() > deadline) return false;
+      // the ranking reads only the rankTop clean ones best by prior: once they are settled, what is
+      // left (lower prior) could not be offered (stage 1 also needs an insert: else stage 2 runs)
+      if (rankSettled(accepted, fresh[i]!.prior, limits.rankTop) && (!needInsert || accepted.some((x) => x.c.label.startsWith('insert ')))) {
+        skipped += fresh.length - i;
+        return true;
+      }
       const part = fresh.slice(i, i + BATCH);
       const vs = await timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length))));
       vs.forEach((v, k) => {
@@ -239,7 +261,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // (with a merged name split: `Recordstring` -> `Record<string`)
   const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
-  let inBudget = await runStage(stage1, stage1.length, true);
+  let inBudget = await runStage(stage1, stage1.length, true, false, true);
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
   const onlyDestructive = accepted.length > 0 && accepted.every((x) => !x.c.label.startsWith('insert '));
   if ((accepted.length === 0 || onlyDestructive) && inBudget) {
@@ -270,7 +292,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
-    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, skipped, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${Math.round(deadline - t0)} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
@@ -279,9 +301,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const docs = accepted.map((x) => x.c.fixed);
     scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], alt: input.rankAlt ? await input.rankAlt(docs) : [] };
   }
-  const { order, ranked } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
-  const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+  const { order, ranked, note } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
+  const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, path: input.path, originalVerdict: input.originalVerdict, block, base, origFirst, wasThere }));
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, rankNote: note, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -343,6 +365,16 @@ export function relatedPenalty(label: string): number {
 }
 
 /**
+ * Whether `top` clean accepted candidates already have a prior above `nextPrior`: the candidates still to
+ * parse (in prior order, none higher) could not enter the ranked set (rankAccepted: clean first, by prior).
+ */
+export function rankSettled(accepted: { c: TokenEditCandidate; v: ParseVerdict }[], nextPrior: number, top: number): boolean {
+  let above = 0;
+  for (const x of accepted) if (x.v.ok && x.c.prior > nextPrior && ++above >= top) return true;
+  return false;
+}
+
+/**
  * How far a first edit that the parser still rejects got: 2 when it fixed the target and added no error
  * (the parser now reaches another one: the first of two broken tokens put right), 1 when the parser's
  * first error merely moved on, 0 otherwise (an edit that opens a string moves it too, but adds an error).
@@ -397,34 +429,48 @@ function secondEdits(seed: Accepted, text: string, codeType: string, base: numbe
 }
 
 interface Accepted { c: TokenEditCandidate; v: ParseVerdict }
+export interface RankNote { cheapFirst: string; cheapMargin: number; modelFirst: string }
 export interface Progress extends Accepted { step: number }
 
 /**
  * The order in which accepted candidates are offered: a candidate after which the parser reports
- * nothing comes before one that leaves an error elsewhere, then by prior; the model is asked whenever
- * there is a choice (a token the message names, "expected ';'", is often not the one that was lost: a
- * stray word before it is), so a prior lead decides nothing alone. It chooses among the clean ones when
- * there are any.
+ * nothing comes before one that leaves an error elsewhere, then by prior; the best rankTop by the cheap
+ * terms (prior, familiarity, triples), the model asked about those within modelWithin of the leader (a
+ * token the message names, "expected ';'", is often not the one that was lost: a stray word before it
+ * is), so a small lead decides nothing alone; a lead the model never overturned on the eval's cases
+ * (seed 1: none beyond 12 nats) does. It chooses among the clean ones when there are any.
  */
-async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number }> {
+async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number; note?: RankNote }> {
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
   if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
   const top = accepted.slice(0, Math.min(clean, limits.rankTop));
-  const scores = await input.rank(top.map((x) => x.c.fixed));
   const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
   const features = rankFeatures(input.text, input.codeType, errorOffset);
   const tri = new Map(top.map((x) => [x, features(x.c.edits).tri]));
-  top.forEach((x, i) => { x.c.score = scores[i]!; });
-  const total = (x: Accepted) => x.c.score! + w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
-  const scored = [...top].sort((a, b) => total(b) - total(a));
-  return { order: [...scored, ...accepted.slice(top.length)], ranked: top.length };
+  // the model (most of a search's time) reads only the best by the cheap terms; the rest follow by them
+  const cheap = (x: Accepted) => w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
+  const byCheap = [...top].sort((a, b) => cheap(b) - cheap(a));
+  // those far behind the cheap leader the model would not lift (seed 1: it changed the winner only within 12 nats, an equal one within 6)
+  const lead = cheap(byCheap[0]!);
+  const modelTop = byCheap.slice(0, limits.modelTop).filter((x) => lead - cheap(x) <= limits.modelWithin);
+  const note0 = { cheapFirst: byCheap[0]!.c.label, cheapMargin: lead - cheap(byCheap[1]!) };
+  if (modelTop.length <= 1) return { order: [...byCheap, ...accepted.slice(top.length)], ranked: 0, note: { ...note0, modelFirst: note0.cheapFirst } };
+  const scores = await input.rank(modelTop.map((x) => x.c.fixed));
+  modelTop.forEach((x, i) => { x.c.score = scores[i]!; });
+  const total = (x: Accepted) => x.c.score! + cheap(x);
+  const scored = [...modelTop].sort((a, b) => total(b) - total(a));
+  const note = { ...note0, modelFirst: scored[0]!.c.label };
+  return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length, note };
 }
 
 interface WinnerCheck {
   text: string;
   prover: SyntaxSearchInput['prover'];
   signal?: AbortSignal;
+  path?: string;
+  /** The caller's verdict on the whole text, when it has one. */
+  originalVerdict?: ParseVerdict;
   /** Python: the top-level block the search parsed instead of the whole file. */
   block?: { start: number; end: number };
   base: number;
@@ -440,21 +486,22 @@ interface WinnerCheck {
  * elsewhere says so in what proved it.
  */
 async function confirmWinner(order: Accepted[], w: WinnerCheck): Promise<{ pick: Accepted; provenBy: string; remaining?: ParseError } | null> {
-  const { text, prover, signal, block, base, origFirst, wasThere } = w;
+  const { text, prover, signal, path, block, base, origFirst, wasThere } = w;
   let wholeOriginal: ParseVerdict | undefined;
   for (const [i, pick] of order.entries()) {
     let provenBy = prover.name;
     let remaining: ParseError | undefined = pick.v.ok ? undefined : pick.v.errors[0] && { ...pick.v.errors[0], line: pick.v.errors[0].line + base };
-    if (!block && pick.v.ok) {
-      const [alone] = await prover.parse([pick.c.fixed], { signal });
+    // (a prover whose batch verdicts are each text's own, gofmt's, needs no second look)
+    if (!block && pick.v.ok && !prover.batchExact) {
+      const [alone] = await prover.parse([pick.c.fixed], { signal, path });
       if (!alone!.ok) {
         if (i < 3) continue;
         break;
       }
     }
     if (block) {
-      wholeOriginal ??= (await prover.parse([text], { signal }))[0]!;
-      const [whole] = await prover.parse([pick.c.fixed], { signal });
+      wholeOriginal ??= w.originalVerdict ?? (await prover.parse([text], { signal, path }))[0]!;
+      const [whole] = await prover.parse([pick.c.fixed], { signal, path });
       const w0 = wholeOriginal.errors[0];
       const outside = (e: ParseError) => e.line < block.start || e.line > block.end;
       let holds: boolean;

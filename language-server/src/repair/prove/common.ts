@@ -13,6 +13,8 @@ export interface Prover extends SyntaxProver {
   readonly firstErrorOnly: boolean;
   /** 'line': errors carry a line but no column (bash -n). */
   readonly precision: 'column' | 'line';
+  /** A text's verdict in a batch is the one it gets alone (gofmt reads each file on its own): a winner is not parsed again. */
+  readonly batchExact?: boolean;
 }
 
 export interface ProverOptions {

@@ -83,7 +83,7 @@ export async function runShares(files: string[], max: number, run: (share: strin
  * `check` runs the tool over the batch's files and reads one verdict per text.
  */
 export function fileProver(
-  meta: Pick<Prover, 'name' | 'firstErrorOnly' | 'precision'> & { ext: string; scratchTag: string; maxChars: number },
+  meta: Pick<Prover, 'name' | 'firstErrorOnly' | 'precision' | 'batchExact'> & { ext: string; scratchTag: string; maxChars: number },
   check: (batch: string[], at: { dir: string; files: string[] }, o: { signal?: AbortSignal }) => Promise<ParseVerdict[]>,
   prepare: (text: string) => string = (t) => t,
 ): Prover {
@@ -93,6 +93,7 @@ export function fileProver(
     kind: 'native',
     firstErrorOnly: meta.firstErrorOnly,
     precision: meta.precision,
+    ...(meta.batchExact ? { batchExact: true } : {}),
     async parse(texts, o = {}) {
       checkSizes(texts, meta.maxChars, meta.name);
       scratch ??= makeScratch(meta.scratchTag);

@@ -31,7 +31,7 @@ export async function goProver(opts: ProverOptions = {}): Promise<Prover | null>
   const name = ver ? `gofmt -e (go ${ver})` : 'gofmt -e';
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  return fileProver({ name, firstErrorOnly: false, precision: 'column', ext: '.go', scratchTag: 'go', maxChars }, async (batch, { dir, files }, o) => {
+  return fileProver({ name, firstErrorOnly: false, precision: 'column', batchExact: true, ext: '.go', scratchTag: 'go', maxChars }, async (batch, { dir, files }, o) => {
     const r = await runTool(gofmt, ['-e', '-l', ...files], { cwd: dir, timeoutMs, signal: o.signal, label: name });
     const errs = gofmtErrors(r.stderr, batch);
     if (r.code !== 0 && errs.every((e) => e.length === 0)) {
