@@ -1,7 +1,8 @@
 // Do the fixes that pass the tests behave alike? Weak tests let several edits pass ("plausible"
 // patches), and most of them are wrong (patch overfitting). The calls the tests make to the function
 // are recorded (running the tests on the first passing candidate, which makes every call), mutated
-// (numbers +-1, 0, negated, doubled; strings and lists shortened, reversed, grown; booleans flipped), and
+// (numbers +-1, 0, negated, doubled; strings and lists shortened, reversed, grown, a string's last character
+// made a digit, a sign or a capital; booleans flipped), and
 // every passing candidate is called on them. Candidates that return different values on an input
 // where all of them return normally disagree: the tests do not say which fix is meant. Inputs where a
 // candidate raises or loops are left out (outside the function's domain they prove nothing).
@@ -61,7 +62,7 @@ def mutants(v, depth=0):
     if isinstance(v, bool): out = [not v]
     elif isinstance(v, int): out = [v + 1, v - 1, 0, -v, v * 2, v + 2, v + 5]
     elif isinstance(v, float): out = [v + 0.5, v - 0.5, -v, v * 2, 0.0, v + 1.0]
-    elif isinstance(v, str): out = [v[1:], v[:-1], v[::-1], v + v[:1], v[:1] + v, v.upper(), v.swapcase(), '', v + ' ', v.replace(' ', '', 1)]
+    elif isinstance(v, str): out = [v[1:], v[:-1], v[::-1], v + v[:1], v[:1] + v, v.upper(), v.swapcase(), '', v + ' ', v.replace(' ', '', 1), v[:-1] + '7', v[:-1] + '?', v[:-1] + 'Z']
     elif isinstance(v, (list, tuple)):
         l = list(v)
         outl = [l[1:], l[:-1], l[::-1], l + l[:1], l[:1] + l, [], l + l[-1:], sorted(l, key=key)]
@@ -169,7 +170,7 @@ async function record() {
 function mutants(v, depth = 0) {
   if (typeof v === 'boolean') return [!v];
   if (typeof v === 'number') return Number.isInteger(v) ? [v + 1, v - 1, 0, -v, v * 2, v + 2, v + 5] : [v + 0.5, v - 0.5, -v, v * 2, 0, v + 1];
-  if (typeof v === 'string') return [v.slice(1), v.slice(0, -1), [...v].reverse().join(''), v + v.slice(0, 1), v.slice(0, 1) + v, v.toUpperCase(), '', v + ' ', v.replace(' ', '')];
+  if (typeof v === 'string') return [v.slice(1), v.slice(0, -1), [...v].reverse().join(''), v + v.slice(0, 1), v.slice(0, 1) + v, v.toUpperCase(), '', v + ' ', v.replace(' ', ''), v.slice(0, -1) + '7', v.slice(0, -1) + '?', v.slice(0, -1) + 'Z'];
   if (Array.isArray(v)) {
     const out = [v.slice(1), v.slice(0, -1), [...v].reverse(), [...v, ...v.slice(0, 1)], [...v.slice(0, 1), ...v], [], [...v].sort()];
     if (depth < 1) for (let i = 0; i < Math.min(v.length, 4); i++) for (const m of mutants(v[i], depth + 1).slice(0, 3)) out.push([...v.slice(0, i), m, ...v.slice(i + 1)]);
