@@ -92,7 +92,7 @@ for a, k in calls[:40]:
         ms = mutants(v)
         rnd.shuffle(ms)
         if type(v) is int: ms = sorted(consts)[:12] + ms
-        for m in ms[:8 + (12 if type(v) is int else 0)]: add(a[:i] + (m,) + a[i + 1:], k)
+        for m in ms[:8 + (12 if type(v) is int else 5 if type(v) is str else 0)]: add(a[:i] + (m,) + a[i + 1:], k)
 inputs = inputs[:cfg.get('maxInputs', 200)]
 class Slow(Exception): pass
 def alarm(*_): raise Slow()
@@ -190,7 +190,7 @@ function rand(seed) { return () => { seed = (seed * 1103515245 + 12345) % 214748
   const consts = [...new Set(cfg.candidates.flatMap((t) => (t.match(/(?<![\w.])\d{1,6}(?![\w.])/g) ?? []).flatMap((x) => [Number(x) - 1, Number(x), Number(x) + 1])))].slice(0, 12);
   const r = rand(7);
   for (const a of calls.slice(0, 40)) a.forEach((v, i) => {
-    const ms = mutants(v).sort(() => r() - 0.5).slice(0, 8);
+    const ms = mutants(v).sort(() => r() - 0.5).slice(0, typeof v === 'string' ? 12 : 8);
     if (Number.isInteger(v)) ms.unshift(...consts);
     for (const m of ms) add([...a.slice(0, i), m, ...a.slice(i + 1)]);
   });
