@@ -73,6 +73,8 @@ export interface ProofRecord {
   rivals?: number;
   contested?: number;
   replaced?: string;
+  /** Milliseconds the rival check took (the replay, the model's reading, a rival's proof). */
+  rivalsMs?: number;
 }
 
 /** The module and test file names of a language's workspace. */
@@ -167,6 +169,7 @@ export function summarizeProof(records: ProofRecord[]) {
       contestedCorrect, contestedWrong, replaced: rs.filter((r) => r.replaced).length,
       provenCorrect: n('correct') - contestedCorrect, provenWrong: n('plausible_wrong') - contestedWrong, provenOffered,
       provenWrongOfProven: provenOffered ? (100 * (n('plausible_wrong') - contestedWrong)) / provenOffered : 0,
+      rivalsP50ms: quantile(rs.flatMap((r) => (r.rivalsMs === undefined ? [] : [r.rivalsMs])), 0.5),
       unverifiedJudgedCorrect: rs.filter((r) => r.outcome === 'unverified' && r.judged).length,
       unverified: n('unverified'), errors: n('error'), offered,
       correctPct: rs.length ? (100 * n('correct')) / rs.length : 0,
@@ -200,9 +203,9 @@ export function proofMarkdown(rows: ReturnType<typeof summarizeProof>, meta: Rec
         'Rival check (repair/rivals.ts): a fix that other edits contest (they answer the examples\' calls alike and behave differently) is offered titled "passes the tests, not proven" (what --ambiguous abstain withholds). ' +
           'Offered as proven = offered less the contested ones (unverified ones included, as in the offered column):',
         '',
-        '| language | variant | contested correct | contested plausible-but-wrong | offered as proven | correct as proven | plausible-but-wrong of offered as proven | rival replaced the first fix |',
-        '|---|---|---|---|---|---|---|---|',
-        ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.contestedCorrect} | ${r.contestedWrong} | ${r.provenOffered} | ${r.provenCorrect} | ${r.provenWrong} (${pct(r.provenWrongOfProven)}) | ${r.replaced} |`),
+        '| language | variant | contested correct | contested plausible-but-wrong | offered as proven | correct as proven | plausible-but-wrong of offered as proven | rival replaced the first fix | rival check p50 s |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.contestedCorrect} | ${r.contestedWrong} | ${r.provenOffered} | ${r.provenCorrect} | ${r.provenWrong} (${pct(r.provenWrongOfProven)}) | ${r.replaced} | ${secs(r.rivalsP50ms)} |`),
         '',
       ]
       : []),
@@ -264,7 +267,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
               verify: { root: dir, trusted: true, rank: variant, limits, ...(ws.verifyCommand && !o.noTests ? { command: ws.verifyCommand } : {}) },
             });
             const ms = performance.now() - t;
-            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
+            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, rivalsMs: out.rivalsMs, ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
             if (!out.fix) rec = { ...common, outcome: outcomeWithoutFix(out.reason), reason: out.reason };
             else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
             else if (!out.fix.verified) {

@@ -140,6 +140,7 @@ export interface FixOutcome {
   rivals?: number;
   contested?: number;
   replaced?: string;
+  rivalsMs?: number;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;
