@@ -75,6 +75,8 @@ export interface ProofRecord {
   replaced?: string;
   /** Milliseconds the rival check took (the replay, the model's reading, a rival's proof). */
   rivalsMs?: number;
+  /** The replaced fix judged by the hidden test (what the run would have offered without the rival check). */
+  replacedCorrect?: boolean;
 }
 
 /** The module and test file names of a language's workspace. */
@@ -277,6 +279,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
               // the judge: the hidden test on the fixed document (the export line is harmless to it)
               const [r] = await runPrograms([programFor(p, out.fix.fixed)], defaultLimits, 1);
               rec = { ...common, outcome: r!.pass ? 'correct' : 'plausible_wrong', label: out.fix.label, verifiedBy: out.fix.verifiedBy };
+              if (out.replacedFixed) rec.replacedCorrect = (await runPrograms([programFor(p, out.replacedFixed)], defaultLimits, 1))[0]!.pass;
             }
           } catch (e) {
             rec = { ...base, outcome: 'error', reason: (e as Error).message, ms: performance.now() - t };

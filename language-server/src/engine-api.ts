@@ -140,6 +140,8 @@ export interface FixOutcome {
   rivals?: number;
   contested?: number;
   replaced?: string;
+  /** The replaced fix's document (studies judge it). */
+  replacedFixed?: string;
   rivalsMs?: number;
   /** The model's raw completion, for logs. */
   completion?: string;

@@ -88,8 +88,9 @@ export interface SemanticFix {
   tests?: { passed: number; total: number; fixed: string[] };
   /** Other edits that pass the tests (or answer their calls alike) and behave differently: the tests do not decide this fix. */
   contested?: number;
-  /** The fix that passed first, when a rival the model preferred replaced it (its label). */
+  /** The fix that passed first, when a rival the model preferred replaced it (its label and document). */
   replaced?: string;
+  replacedFixed?: string;
 }
 
 export interface SemanticSearchResult {
@@ -346,7 +347,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
       return { ...common, outcome: 'no_fix', fix: null, reason: `${others + 1} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${where ?? 'on other inputs'}): unverified, not offered; the likeliest: ${won.pick.label} (${tried} candidates tried, ${secs} s)`, ms: ms() };
     }
     const tests = { passed: won.r.report.passed.length, total: won.r.report.passed.length + won.r.report.failed.length, fixed: won.r.targets };
-    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) + caveat, tests, ...(others ? { contested: others } : {}), ...(rivalCheck?.replaced ? { replaced: rivalCheck.replaced.label } : {}) }, ms: ms() };
+    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) + caveat, tests, ...(others ? { contested: others } : {}), ...(rivalCheck?.replaced ? { replaced: rivalCheck.replaced.label, replacedFixed: rivalCheck.replaced.fixed } : {}) }, ms: ms() };
   }
   const secs = (ms() / 1000).toFixed(1);
   const why = input.signal?.aborted ? 'cancelled' : budget.signal.aborted ? `stopped after ${(limits.budgetMs / 1000).toFixed(0)} s` : undefined;
