@@ -46,6 +46,8 @@ export interface ProofOptions {
   canonical?: boolean;
   /** No test file in the workspace (the product without tests: the model's rewrite, unverified). */
   noTests?: boolean;
+  /** The rival check after a fix passes (SemanticLimits.rivals; default on). */
+  rivals?: boolean;
 }
 
 export type ProofOutcome = 'correct' | 'plausible_wrong' | 'no_fix' | 'ambiguous' | 'examples_pass' | 'unverified' | 'unchanged' | 'error';
@@ -67,6 +69,14 @@ export interface ProofRecord {
   behaviours?: number;
   /** An unverified fix (no tests): whether it passes the hidden test. */
   judged?: boolean;
+  /** The rival check (repair/rivals.ts): edits that answer the examples' calls as the fix does, those that behave differently (the fix is then not "proven"), the fix a rival replaced. */
+  rivals?: number;
+  contested?: number;
+  replaced?: string;
+  /** Milliseconds the rival check took (the replay, the model's reading, a rival's proof). */
+  rivalsMs?: number;
+  /** The replaced fix judged by the hidden test (what the run would have offered without the rival check). */
+  replacedCorrect?: boolean;
 }
 
 /** The module and test file names of a language's workspace. */
@@ -148,11 +158,20 @@ export function summarizeProof(records: ProofRecord[]) {
     const offered = n('correct') + n('plausible_wrong') + n('unverified');
     // what abstaining on disagreement would give, from a run that offered them (--ambiguous best)
     const split = rs.filter((r) => (r.behaviours ?? 1) > 1 && (r.outcome === 'correct' || r.outcome === 'plausible_wrong'));
+    // a contested fix passed the examples but rivals behave differently: offered, titled "not proven"
+    const contested = rs.filter((r) => (r.contested ?? 0) > 0 && (r.outcome === 'correct' || r.outcome === 'plausible_wrong'));
+    const contestedCorrect = contested.filter((r) => r.outcome === 'correct').length;
+    const contestedWrong = contested.length - contestedCorrect;
+    const provenOffered = offered - contested.length;
     const fixMs = rs.filter((r) => r.outcome === 'correct' || r.outcome === 'plausible_wrong').map((r) => r.ms);
     const cands = rs.flatMap((r) => (r.candidates === undefined ? [] : [r.candidates]));
     return {
       language, variant, problems: rs.length, correct: n('correct'), plausibleWrong: n('plausible_wrong'), noFix: n('no_fix'), ambiguous: n('ambiguous'), unchanged: n('unchanged'), examplesPass: n('examples_pass'),
       splitCorrect: split.filter((r) => r.outcome === 'correct').length, splitWrong: split.filter((r) => r.outcome === 'plausible_wrong').length,
+      contestedCorrect, contestedWrong, replaced: rs.filter((r) => r.replaced).length,
+      provenCorrect: n('correct') - contestedCorrect, provenWrong: n('plausible_wrong') - contestedWrong, provenOffered,
+      provenWrongOfProven: provenOffered ? (100 * (n('plausible_wrong') - contestedWrong)) / provenOffered : 0,
+      rivalsP50ms: quantile(rs.flatMap((r) => (r.rivalsMs === undefined ? [] : [r.rivalsMs])), 0.5),
       unverifiedJudgedCorrect: rs.filter((r) => r.outcome === 'unverified' && r.judged).length,
       unverified: n('unverified'), errors: n('error'), offered,
       correctPct: rs.length ? (100 * n('correct')) / rs.length : 0,
@@ -179,7 +198,18 @@ export function proofMarkdown(rows: ReturnType<typeof summarizeProof>, meta: Rec
     ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.problems} | ${r.correct} (${pct(r.correctPct)}) | ${r.plausibleWrong} (${pct(r.plausibleWrongOfOffered)}) | ${r.noFix} | ${r.ambiguous} | ${r.examplesPass} | ${r.unverified} (${r.unverifiedJudgedCorrect}) | ${r.unchanged} | ${r.candidatesMean.toFixed(1)} | ${secs(r.fixP50ms)} / ${secs(r.fixP95ms)} | ${secs(r.allP50ms)} / ${secs(r.allP95ms)} |`),
     '',
     ...(rows.some((r) => r.splitCorrect + r.splitWrong > 0)
-      ? ['Offered fixes whose passing alternatives behave differently beyond the examples (what --ambiguous abstain would withhold): ' + rows.map((r) => `${r.language}/${r.variant}: ${r.splitCorrect} correct, ${r.splitWrong} plausible-but-wrong`).join('; ') + '.', '']
+      ? ['Offered fixes whose passing alternatives behave differently beyond the examples: ' + rows.map((r) => `${r.language}/${r.variant}: ${r.splitCorrect} correct, ${r.splitWrong} plausible-but-wrong`).join('; ') + '.', '']
+      : []),
+    ...(rows.some((r) => r.contestedCorrect + r.contestedWrong + r.replaced > 0)
+      ? [
+        'Rival check (repair/rivals.ts): a fix that other edits contest (they answer the examples\' calls alike and behave differently) is offered titled "passes the tests, not proven" (what --ambiguous abstain withholds). ' +
+          'Offered as proven = offered less the contested ones (unverified ones included, as in the offered column):',
+        '',
+        '| language | variant | contested correct | contested plausible-but-wrong | offered as proven | correct as proven | plausible-but-wrong of offered as proven | rival replaced the first fix | rival check p50 s |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.contestedCorrect} | ${r.contestedWrong} | ${r.provenOffered} | ${r.provenCorrect} | ${r.provenWrong} (${pct(r.provenWrongOfProven)}) | ${r.replaced} | ${secs(r.rivalsP50ms)} |`),
+        '',
+      ]
       : []),
   ].join('\n');
 }
@@ -233,13 +263,13 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
               : { text: writeWorkspace(dir, shown, examples.get(p.taskId) ?? ''), module: FILES[lang]!.module, test: FILES[lang]!.test, line: bodyLine(shown), verifyCommand: undefined };
             const text = ws.text;
             if (o.noTests) rmSync(join(dir, ws.test));
-            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}) };
+            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}), ...(o.rivals !== undefined ? { rivals: o.rivals } : {}) };
             const out = await engine.fixDetailed({
               text, languageId: LANGUAGE_ID[lang], line: ws.line, mode: 'function', path: join(dir, ws.module),
               verify: { root: dir, trusted: true, rank: variant, limits, ...(ws.verifyCommand && !o.noTests ? { command: ws.verifyCommand } : {}) },
             });
             const ms = performance.now() - t;
-            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours };
+            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, rivalsMs: out.rivalsMs, ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
             if (!out.fix) rec = { ...common, outcome: outcomeWithoutFix(out.reason), reason: out.reason };
             else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
             else if (!out.fix.verified) {
@@ -249,6 +279,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
               // the judge: the hidden test on the fixed document (the export line is harmless to it)
               const [r] = await runPrograms([programFor(p, out.fix.fixed)], defaultLimits, 1);
               rec = { ...common, outcome: r!.pass ? 'correct' : 'plausible_wrong', label: out.fix.label, verifiedBy: out.fix.verifiedBy };
+              if (out.replacedFixed) rec.replacedCorrect = (await runPrograms([programFor(p, out.replacedFixed)], defaultLimits, 1))[0]!.pass;
             }
           } catch (e) {
             rec = { ...base, outcome: 'error', reason: (e as Error).message, ms: performance.now() - t };
@@ -298,6 +329,7 @@ export function parseProofArgs(argv: string[]): ProofOptions {
       case '--canonical': o.canonical = true; break;
       case '--plausible': o.plausible = num(a, v()); break;
       case '--no-tests': o.noTests = true; break;
+      case '--rivals': { const x = v(); if (x !== 'on' && x !== 'off') throw new Error('--rivals: on or off'); o.rivals = x === 'on'; break; }
       default: throw new Error(`unknown option for the proof suite: ${a}`);
     }
   }

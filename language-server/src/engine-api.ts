@@ -117,6 +117,8 @@ export interface FixResult {
   confidence?: number;
   /** A test proof in numbers (repair/semantic.ts SemanticFix.tests). */
   tests?: { passed: number; total: number; fixed: string[] };
+  /** Passed the tests, but other edits answer their calls alike and behave differently (repair/rivals.ts): not "proven" in titles. */
+  contested?: number;
   latencyMs: number;
   /** The rewritten region (whole lines). */
   region: { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -134,6 +136,13 @@ export interface FixOutcome {
   /** The tested path: candidates that passed the tests, and in how many behaviours they split beyond them (1: they agree). */
   plausible?: number;
   behaviours?: number;
+  /** The rival check (repair/rivals.ts): other edits that answer the tests' calls as the fix does, those that behave differently, the fix a rival replaced. */
+  rivals?: number;
+  contested?: number;
+  replaced?: string;
+  /** The replaced fix's document (studies judge it). */
+  replacedFixed?: string;
+  rivalsMs?: number;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;

@@ -120,7 +120,7 @@ test('a failing pytest test: the action names it, resolves to an edit of the sou
   const t0 = performance.now();
   const r = await c.request<Action>('codeAction/resolve', a);
   const ms = Math.round(performance.now() - t0);
-  assert.match(r.title, /^Fix with Treasure — test_dips passes, 3\/3 tests pass$/, `${r.title}\n${messages(c).join('\n')}\n${c.logs()}`);
+  assert.match(r.title, /^Fix with Treasure — test_dips passes, 3\/3 tests pass( \(not proven: other edits pass and behave differently\))?$/, `${r.title}\n${messages(c).join('\n')}\n${c.logs()}`);
   // the source under test, not the test file; not open in the editor: an edit of the file on disk
   assert.deepEqual(Object.keys(r.edit?.changes ?? {}), [fileUri(ws, 'bank.py')]);
   const fixed = applyTextEdits(BANK, r.edit!.changes![fileUri(ws, 'bank.py')]!);
@@ -235,7 +235,7 @@ test('a failing node:test test: the edit is on the module the test requires, and
   const [a] = await actionsAt(c, ws, 'test/clamp.test.js', lineOf(text, 'clamp(11, 0, 10)'));
   assert.equal(a?.title, "Fix the code 'above' exercises with Treasure");
   const r = await c.request<Action>('codeAction/resolve', a);
-  assert.match(r.title, /^Fix with Treasure — 'above' passes, 2\/2 tests pass$/, `${r.title}\n${messages(c).join('\n')}`);
+  assert.match(r.title, /^Fix with Treasure — 'above' passes, 2\/2 tests pass( \(not proven: other edits pass and behave differently\))?$/, `${r.title}\n${messages(c).join('\n')}`);
   const src = readFileSync(join(ws, 'lib/clamp.js'), 'utf8');
   writeFileSync(join(ws, 'lib/clamp.js'), applyTextEdits(src, r.edit!.changes![fileUri(ws, 'lib/clamp.js')]!));
   const run = spawnSync(process.execPath, ['--test', 'test/clamp.test.js'], { cwd: ws, encoding: 'utf8' });

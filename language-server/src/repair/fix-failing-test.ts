@@ -105,6 +105,7 @@ export async function fixFailingTest(input: FixFailingTestInput): Promise<FixFai
   if (!fix.tests.fixed.some((id) => isTheTest(id, t, input.testFile))) {
     return { ...base, status: 'no_fix', reason: `the fix Treasure proved (${fix.verifiedBy}) does not name ${label} among the tests it fixed: is ${label} flaky?`, candidates, ms: ms() };
   }
-  const title = `Fix with Treasure — ${label} passes, ${fix.tests.passed}/${fix.tests.total} tests pass`;
+  // other edits pass too and behave differently (repair/rivals.ts): the tests do not decide this one
+  const title = `Fix with Treasure — ${label} passes, ${fix.tests.passed}/${fix.tests.total} tests pass${fix.contested ? ' (not proven: other edits pass and behave differently)' : ''}`;
   return { ...base, status: 'fixed', sourcePath, sourceText: text, functionName: fnName, fix: fix as FixResult & { tests: NonNullable<FixResult['tests']> }, title, candidates, ms: ms() };
 }

@@ -10,6 +10,7 @@ import { proposeSemanticEdits, type SemanticCandidate, type SuspectLine } from '
 import { TestSession, testCandidatesOf, type TestReport } from './tests';
 import { canCompareBehaviour, compareBehaviour, type BehaviourResult } from './tests/differential';
 import type { TestFailure } from './tests/report';
+import { canCheckRivals, checkRivals, type RivalCheck } from './rivals';
 
 export interface SemanticLimits {
   /** Suspicious lines edited (more at a tie with the last one). */
@@ -29,9 +30,15 @@ export interface SemanticLimits {
    * model's pick among fixes that disagree was right more often than wrong (session 16 report).
    */
   ambiguous: 'abstain' | 'best' | 'off';
+  /**
+   * After a fix passes: every other candidate called on the tests' calls and their mutants (repair/rivals.ts).
+   * A rival the model prefers is proven and may replace the fix; a fix that rivals still contest is titled
+   * "passes the tests, which do not decide it" instead of "proven" ('abstain' withholds it).
+   */
+  rivals: boolean;
 }
 
-export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: false, ambiguous: 'best' };
+export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: false, ambiguous: 'best', rivals: true };
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const SEMANTIC_PRIOR_WEIGHT = 1;
 
@@ -79,6 +86,11 @@ export interface SemanticFix {
   provenBy: string;
   /** The proof in numbers: tests that pass of those that ran, and the failing ones it fixed (ids). */
   tests?: { passed: number; total: number; fixed: string[] };
+  /** Other edits that pass the tests (or answer their calls alike) and behave differently: the tests do not decide this fix. */
+  contested?: number;
+  /** The fix that passed first, when a rival the model preferred replaced it (its label and document). */
+  replaced?: string;
+  replacedFixed?: string;
 }
 
 export interface SemanticSearchResult {
@@ -100,6 +112,8 @@ export interface SemanticSearchResult {
   /** Candidates that passed the tests, and how they behave beyond them (when two or more passed). */
   plausible?: number;
   behaviour?: Omit<BehaviourResult, 'ms'> & { ms: number };
+  /** The rival check (repair/rivals.ts): candidates called, rivals, contested ones, its time. */
+  rivals?: { pool: number; rivals: number; contested: number; replaced?: string; note?: string; ms: number };
   modelMs?: number;
   ms: number;
 }
@@ -207,6 +221,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   const lines = suspectLines(session, input, limits.lines);
   let cands = proposeSemanticEdits(input.text, input.codeType, { fromLine: input.fromLine, toLine: input.toLine, lines });
   const proposed = cands.length;
+  const allProposed = cands;
   // never run what does not parse (the screen is cheap beside a test run)
   if (input.parses && cands.length) {
     if (input.rank && limits.rankFirst) {
@@ -286,15 +301,53 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
       return { ...common, outcome: 'no_fix', fix: null, reason: `${passing.length} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${behaviour.example ?? 'on other inputs'}): unverified, not offered; the likeliest: ${pick.c.label} (${tried} candidates tried, ${secs} s)`, ms: ms() };
     }
   }
-  const won = pick ? { pick: pick.c, r: { report: pick.report, targets: pick.targets } } : undefined;
-  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour };
+  // the candidates never proven that the tests could not tell from the pick (repair/rivals.ts)
+  let final = pick;
+  let rivalCheck: RivalCheck<Pending> | undefined;
+  if (pick && limits.rivals && input.functionName && canCheckRivals(session.plan) && !input.signal?.aborted) {
+    const proofs = new Map<Pending, { report: TestReport; targets: string[] }>();
+    const tr = performance.now();
+    rivalCheck = await checkRivals<Pending>({
+      plan: session.plan, functionName: input.functionName, pick: pick.c, pool: allProposed.map(asPending), signal: input.signal,
+      score: input.rank ? async (cs) => {
+        const need = cs.filter((c) => !scoreOf.has(c.fixed));
+        if (need.length) {
+          const got = await input.rank!(need.map((c) => c.fixed), base.failed);
+          need.forEach((c, i) => scoreOf.set(c.fixed, got[i]! + w * c.prior));
+          ranked += need.length;
+        }
+        return cs.map((c) => scoreOf.get(c.fixed)!);
+      } : undefined,
+      prove: async (c) => {
+        const t = performance.now();
+        const r = await session.prove(testCandidatesOf(rel, [c]), { signal: input.signal });
+        verifyMs += Math.round(performance.now() - t);
+        tried += r.tried;
+        if (r.winner === undefined || !r.report) return false;
+        proofs.set(c, { report: r.report, targets: r.targets });
+        return true;
+      },
+    }).catch(() => undefined);
+    if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...proofs.get(rivalCheck.pick)! };
+    if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: rivals ${rivalCheck ? `${rivalCheck.rivals} of ${rivalCheck.pool}, ${rivalCheck.contested.length} contested${rivalCheck.replaced ? `, replaced ${rivalCheck.replaced.label} by ${rivalCheck.pick.label}` : ''}${rivalCheck.note ? ` (${rivalCheck.note})` : ''}` : 'failed'} in ${Math.round(performance.now() - tr)} ms\n`);
+  }
+  const rivals = rivalCheck && { pool: rivalCheck.pool, rivals: rivalCheck.rivals, contested: rivalCheck.contested.length, ms: rivalCheck.ms, ...(rivalCheck.replaced ? { replaced: rivalCheck.replaced.label } : {}), ...(rivalCheck.note ? { note: rivalCheck.note } : {}) };
+  const won = final ? { pick: final.c, r: { report: final.report, targets: final.targets } } : undefined;
+  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour, rivals };
   if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: open ${proveStart} ms, ${proposed} proposed, ${cands.length} parse, ${passing.length} pass${behaviour ? ` (${behaviour.groups.length} behaviours on ${behaviour.evidence}/${behaviour.inputs} inputs, ${behaviour.ms} ms)` : ''}, ${ranked} ranked in ${rankMs} ms, model's answer ${extraMs} ms, ${tried} tried, tests ${verifyMs} ms, total ${ms()} ms\n`);
   if (won?.pick && won.r.report) {
-    // fixes that pass but behave differently beyond the tests: the proof is weaker, and the title says so
-    const others = behaviour && behaviour.groups.length > 1 ? passing.length - 1 : 0;
-    const caveat = others ? `; ${others} other fix${others > 1 ? 'es pass' : ' passes'} too and behave${others > 1 ? '' : 's'} differently` : '';
+    // fixes that pass (or answer the tests' calls alike) but behave differently beyond the tests: the
+    // tests do not decide this one, and the title says so
+    const split = behaviour && behaviour.groups.length > 1 && !rivalCheck?.replaced ? passing.length - 1 : 0;
+    const others = Math.max(split, rivalCheck?.contested.length ?? 0);
+    const where = rivalCheck?.contested.length ? rivalCheck.example : behaviour?.example;
+    const caveat = others ? `; the tests do not decide it: ${others} other edit${others > 1 ? 's answer' : ' answers'} their calls alike and behave${others > 1 ? '' : 's'} differently${where ? ` (${where})` : ''}` : '';
+    if (others && limits.ambiguous === 'abstain') {
+      const secs = (ms() / 1000).toFixed(1);
+      return { ...common, outcome: 'no_fix', fix: null, reason: `${others + 1} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${where ?? 'on other inputs'}): unverified, not offered; the likeliest: ${won.pick.label} (${tried} candidates tried, ${secs} s)`, ms: ms() };
+    }
     const tests = { passed: won.r.report.passed.length, total: won.r.report.passed.length + won.r.report.failed.length, fixed: won.r.targets };
-    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) + caveat, tests }, ms: ms() };
+    return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) + caveat, tests, ...(others ? { contested: others } : {}), ...(rivalCheck?.replaced ? { replaced: rivalCheck.replaced.label, replacedFixed: rivalCheck.replaced.fixed } : {}) }, ms: ms() };
   }
   const secs = (ms() / 1000).toFixed(1);
   const why = input.signal?.aborted ? 'cancelled' : budget.signal.aborted ? `stopped after ${(limits.budgetMs / 1000).toFixed(0)} s` : undefined;

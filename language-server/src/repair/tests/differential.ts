@@ -1,7 +1,8 @@
 // Do the fixes that pass the tests behave alike? Weak tests let several edits pass ("plausible"
 // patches), and most of them are wrong (patch overfitting). The calls the tests make to the function
 // are recorded (running the tests on the first passing candidate, which makes every call), mutated
-// (numbers +-1, 0, negated, doubled; strings and lists shortened, reversed, grown; booleans flipped), and
+// (numbers +-1, 0, negated, doubled; strings and lists shortened, reversed, grown, a string's last character
+// made a digit, a sign or a capital; booleans flipped), and
 // every passing candidate is called on them. Candidates that return different values on an input
 // where all of them return normally disagree: the tests do not say which fix is meant. Inputs where a
 // candidate raises or loops are left out (outside the function's domain they prove nothing).
@@ -61,7 +62,7 @@ def mutants(v, depth=0):
     if isinstance(v, bool): out = [not v]
     elif isinstance(v, int): out = [v + 1, v - 1, 0, -v, v * 2, v + 2, v + 5]
     elif isinstance(v, float): out = [v + 0.5, v - 0.5, -v, v * 2, 0.0, v + 1.0]
-    elif isinstance(v, str): out = [v[1:], v[:-1], v[::-1], v + v[:1], v[:1] + v, v.upper(), v.swapcase(), '', v + ' ', v.replace(' ', '', 1)]
+    elif isinstance(v, str): out = [v[1:], v[:-1], v[::-1], v + v[:1], v[:1] + v, v.upper(), v.swapcase(), '', v + ' ', v.replace(' ', '', 1), v[:-1] + '7', v[:-1] + '?', v[:-1] + 'Z']
     elif isinstance(v, (list, tuple)):
         l = list(v)
         outl = [l[1:], l[:-1], l[::-1], l + l[:1], l[:1] + l, [], l + l[-1:], sorted(l, key=key)]
@@ -76,6 +77,7 @@ def add(a, k):
     if s not in seen:
         seen.add(s); inputs.append((a, k))
 for a, k in calls: add(a, k)
+ncalls = len(inputs)
 # boundary values: the candidates' integer constants and their neighbours (where fixes of a bound differ)
 import ast
 consts = set()
@@ -90,7 +92,7 @@ for a, k in calls[:40]:
         ms = mutants(v)
         rnd.shuffle(ms)
         if type(v) is int: ms = sorted(consts)[:12] + ms
-        for m in ms[:8 + (12 if type(v) is int else 0)]: add(a[:i] + (m,) + a[i + 1:], k)
+        for m in ms[:8 + (12 if type(v) is int else 5 if type(v) is str else 0)]: add(a[:i] + (m,) + a[i + 1:], k)
 inputs = inputs[:cfg.get('maxInputs', 200)]
 class Slow(Exception): pass
 def alarm(*_): raise Slow()
@@ -116,7 +118,11 @@ for text in cfg['candidates']:
         f = m.__dict__[fn]
     except BaseException as e:
         out.append(['!load ' + type(e).__name__] * len(inputs)); continue
-    for a, k in inputs:
+    slow = 0
+    for j, (a, k) in enumerate(inputs):
+        # screen: a candidate that answers a recorded call unlike the first one is no rival of it (the rest skipped)
+        if (cfg.get('screen') and out and 0 < j <= ncalls and res[j - 1] != out[0][j - 1]) or slow >= 3:
+            res.extend(['!skip'] * (len(inputs) - j)); break
         try:
             a2, k2 = copy.deepcopy((a, k))
             signal.setitimer(signal.ITIMER_REAL, cfg.get('callS', 0.2))
@@ -126,12 +132,12 @@ for text in cfg['candidates']:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             res.append(json.dumps(norm(r), default=str)[:400])
-        except Slow: res.append('!timeout')
+        except Slow: res.append('!timeout'); slow += 1
         except RecursionError: res.append('!raise RecursionError')
         except BaseException as e: res.append('!raise ' + type(e).__name__)
     out.append(res)
 shown = [ (fn + '(' + ', '.join([key(x)[:60] for x in a] + [k2 + '=' + key(v)[:60] for k2, v in k.items()]) + ')') for a, k in inputs]
-sys.__stdout__.write('\n@@DIFF@@' + json.dumps({'recorded': len(calls), 'inputs': shown, 'outcomes': out}) + '\n')
+sys.__stdout__.write('\n@@DIFF@@' + json.dumps({'recorded': len(calls), 'calls': ncalls, 'inputs': shown, 'outcomes': out}) + '\n')
 `;
 
 const JS_DRIVER = String.raw`
@@ -164,7 +170,7 @@ async function record() {
 function mutants(v, depth = 0) {
   if (typeof v === 'boolean') return [!v];
   if (typeof v === 'number') return Number.isInteger(v) ? [v + 1, v - 1, 0, -v, v * 2, v + 2, v + 5] : [v + 0.5, v - 0.5, -v, v * 2, 0, v + 1];
-  if (typeof v === 'string') return [v.slice(1), v.slice(0, -1), [...v].reverse().join(''), v + v.slice(0, 1), v.slice(0, 1) + v, v.toUpperCase(), '', v + ' ', v.replace(' ', '')];
+  if (typeof v === 'string') return [v.slice(1), v.slice(0, -1), [...v].reverse().join(''), v + v.slice(0, 1), v.slice(0, 1) + v, v.toUpperCase(), '', v + ' ', v.replace(' ', ''), v.slice(0, -1) + '7', v.slice(0, -1) + '?', v.slice(0, -1) + 'Z'];
   if (Array.isArray(v)) {
     const out = [v.slice(1), v.slice(0, -1), [...v].reverse(), [...v, ...v.slice(0, 1)], [...v.slice(0, 1), ...v], [], [...v].sort()];
     if (depth < 1) for (let i = 0; i < Math.min(v.length, 4); i++) for (const m of mutants(v[i], depth + 1).slice(0, 3)) out.push([...v.slice(0, i), m, ...v.slice(i + 1)]);
@@ -179,11 +185,12 @@ function rand(seed) { return () => { seed = (seed * 1103515245 + 12345) % 214748
   const seen = new Set(); const inputs = [];
   const add = (a) => { const k = key(a); if (!seen.has(k)) { seen.add(k); inputs.push(a); } };
   for (const a of calls) add(a);
+  const ncalls = inputs.length;
   // boundary values: the candidates' integer constants and their neighbours (where fixes of a bound differ)
   const consts = [...new Set(cfg.candidates.flatMap((t) => (t.match(/(?<![\w.])\d{1,6}(?![\w.])/g) ?? []).flatMap((x) => [Number(x) - 1, Number(x), Number(x) + 1])))].slice(0, 12);
   const r = rand(7);
   for (const a of calls.slice(0, 40)) a.forEach((v, i) => {
-    const ms = mutants(v).sort(() => r() - 0.5).slice(0, 8);
+    const ms = mutants(v).sort(() => r() - 0.5).slice(0, typeof v === 'string' ? 12 : 8);
     if (Number.isInteger(v)) ms.unshift(...consts);
     for (const m of ms) add([...a.slice(0, i), m, ...a.slice(i + 1)]);
   });
@@ -198,18 +205,21 @@ function rand(seed) { return () => { seed = (seed * 1103515245 + 12345) % 214748
       f = m.exports[cfg.function];
       if (typeof f !== 'function') throw new Error('no function');
     } catch (e) { outcomes.push(inputs.map(() => '!load')); continue; }
-    for (const a of inputs) {
+    let slow = 0;
+    for (const [j, a] of inputs.entries()) {
+      // screen: a candidate that answers a recorded call unlike the first one is no rival of it (the rest skipped)
+      if ((cfg.screen && outcomes.length && j > 0 && j <= ncalls && res[j - 1] !== outcomes[0][j - 1]) || slow >= 3) { while (res.length < inputs.length) res.push('!skip'); break; }
       // a loop is caught by running each call in a context with a time limit
       try {
         const ctx = vm.createContext({ f, args: clone(a) });
         const v = vm.runInContext('f(...args)', ctx, { timeout: cfg.callMs ?? 200 });
         res.push(key(typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e6) / 1e6 : v).slice(0, 400));
-      } catch (e) { res.push(/timed out/.test(String(e && e.message)) ? '!timeout' : '!raise ' + (e && e.name)); }
+      } catch (e) { const t = /timed out/.test(String(e && e.message)); if (t) slow++; res.push(t ? '!timeout' : '!raise ' + (e && e.name)); }
     }
     outcomes.push(res);
   }
   const shown = inputs.map((a) => cfg.function + '(' + a.map((x) => key(x).slice(0, 60)).join(', ') + ')');
-  process.stdout.write('\n@@DIFF@@' + JSON.stringify({ recorded: calls.length, inputs: shown, outcomes }) + '\n');
+  process.stdout.write('\n@@DIFF@@' + JSON.stringify({ recorded: calls.length, calls: ncalls, inputs: shown, outcomes }) + '\n');
   process.exit(0);
 })();
 `;
@@ -222,11 +232,49 @@ export interface BehaviourOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   maxInputs?: number;
+  /** Candidates after the first are called on the mutants only when they answer the recorded calls as the first does (rivals: rivalsOf). */
+  screen?: boolean;
 }
 
 /** Whether `plan` is one whose calls can be recorded and replayed here. */
 export function canCompareBehaviour(plan: TestPlan): boolean {
   return (plan.kind === 'pytest' && /\.py$/.test(plan.file)) || (plan.kind === 'node' && /\.[cm]?js$/.test(plan.file));
+}
+
+/** What every candidate returned on each input (recorded calls first, then mutants); or why nothing ran. */
+export interface Replay {
+  /** Calls the tests made, and how many of them differ (the first `calls` inputs; then their mutants). */
+  recorded: number;
+  calls: number;
+  inputs: string[];
+  /** outcomes[candidate][input]: the value as JSON, or '!raise X' / '!timeout' / '!load'. */
+  outcomes: string[][];
+}
+
+/** Records the tests' calls on the first candidate and calls every candidate on them and their mutants (see the top of the file). */
+export async function replayBehaviour(plan: TestPlan, opts: BehaviourOptions): Promise<Replay | { note: string }> {
+  requireTrust(opts.trusted, 'running tests');
+  if (opts.candidates.length < 1 || !canCompareBehaviour(plan)) return { note: 'nothing to compare' };
+  const scratch = Scratch.create(plan.root);
+  const tmp = mkdtempSync(join(tmpdir(), 'treasure-diff-'));
+  try {
+    scratch.write(plan.file, opts.candidates[0]!);
+    const cfgPath = join(tmp, 'cfg.json');
+    writeFileSync(cfgPath, JSON.stringify({ function: opts.functionName, module: plan.file, tests: plan.testFiles, candidates: opts.candidates, maxInputs: opts.maxInputs ?? 200, screen: !!opts.screen }));
+    const python = plan.kind === 'pytest';
+    const driver = join(tmp, python ? 'diff_driver.py' : 'diff_driver.js');
+    writeFileSync(driver, python ? PY_DRIVER : JS_DRIVER);
+    const argv = python ? [plan.python ?? 'python3', '-I', '-B', driver, cfgPath] : [process.execPath, driver, cfgPath];
+    // -I drops the script's folder from sys.path; the driver adds the scratch copy's
+    const cwd = join(scratch.root, plan.cwd ?? '');
+    const r = await runProcess(argv, { cwd: python ? scratch.root : cwd, env: testEnv(), timeoutMs: opts.timeoutMs ?? 15000, signal: opts.signal });
+    const at = r.output.lastIndexOf('@@DIFF@@');
+    if (at < 0) return { note: r.timedOut ? 'the comparison timed out' : `the comparison did not run: ${r.output.slice(-200)}` };
+    return JSON.parse(r.output.slice(at + 8).split('\n')[0]!) as Replay;
+  } finally {
+    scratch.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Groups the candidates by what they return on the tests' calls and their mutants (see the top of the file). */
@@ -236,27 +284,9 @@ export async function compareBehaviour(plan: TestPlan, opts: BehaviourOptions): 
   const ms = () => Math.round(performance.now() - t0);
   const all = opts.candidates.map((_, i) => i);
   if (opts.candidates.length < 2 || !canCompareBehaviour(plan)) return { inputs: 0, evidence: 0, groups: [all], note: 'nothing to compare', ms: ms() };
-  const scratch = Scratch.create(plan.root);
-  const tmp = mkdtempSync(join(tmpdir(), 'treasure-diff-'));
-  try {
-    scratch.write(plan.file, opts.candidates[0]!);
-    const cfgPath = join(tmp, 'cfg.json');
-    writeFileSync(cfgPath, JSON.stringify({ function: opts.functionName, module: plan.file, tests: plan.testFiles, candidates: opts.candidates, maxInputs: opts.maxInputs ?? 200 }));
-    const python = plan.kind === 'pytest';
-    const driver = join(tmp, python ? 'diff_driver.py' : 'diff_driver.js');
-    writeFileSync(driver, python ? PY_DRIVER : JS_DRIVER);
-    const argv = python ? [plan.python ?? 'python3', '-I', '-B', driver, cfgPath] : [process.execPath, driver, cfgPath];
-    // -I drops the script's folder from sys.path; the driver adds the scratch copy's
-    const cwd = join(scratch.root, plan.cwd ?? '');
-    const r = await runProcess(argv, { cwd: python ? scratch.root : cwd, env: testEnv(), timeoutMs: opts.timeoutMs ?? 15000, signal: opts.signal });
-    const at = r.output.lastIndexOf('@@DIFF@@');
-    if (at < 0) return { inputs: 0, evidence: 0, groups: [all], note: r.timedOut ? 'the comparison timed out' : `the comparison did not run: ${r.output.slice(-200)}`, ms: ms() };
-    const got = JSON.parse(r.output.slice(at + 8).split('\n')[0]!) as { recorded: number; inputs: string[]; outcomes: string[][] };
-    return { ...groupByBehaviour(got.inputs, got.outcomes), ms: ms(), ...(got.recorded === 0 ? { note: 'no call of the function was recorded' } : {}) };
-  } finally {
-    scratch.dispose();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  const got = await replayBehaviour(plan, opts);
+  if ('note' in got) return { inputs: 0, evidence: 0, groups: [all], note: got.note, ms: ms() };
+  return { ...groupByBehaviour(got.inputs, got.outcomes), ms: ms(), ...(got.recorded === 0 ? { note: 'no call of the function was recorded' } : {}) };
 }
 
 /** Groups candidates by their outcomes on the inputs where every candidate returned normally. */

@@ -1,0 +1,92 @@
+// The rivals of a fix that passed the tests (issue 26: plausible-but-wrong fixes). The search proves a
+// few candidates in a 12 s budget; most of the others were never run, and when the tests are weak some of
+// them would pass too. All of them are called in one process on the tests' own calls and their mutants
+// (tests/differential.ts, `screen`: a candidate that answers a recorded call unlike the fix is dropped at
+// once): those that answer every recorded call as the fix does are its rivals (the tests cannot tell
+// them apart), and a rival that answers a mutated input differently contests it. Then:
+//   - the model reads the fix and its contested rivals; when it prefers a rival, that rival is proven by
+//     the tests and, if it passes, replaces the fix (a fix the budget never reached: Python/0's abs());
+//   - a fix still contested is not "proven": its title says that the tests pass but do not decide it.
+// Python and JavaScript only (the calls are replayed in-process); a few hundred candidates take ~1 s.
+import type { TestPlan } from './tests/plan';
+import { replayBehaviour, canCompareBehaviour, type Replay } from './tests/differential';
+import { rivalsOf } from './tests/evidence';
+
+export interface RivalCandidate {
+  fixed: string;
+  label: string;
+  prior: number;
+}
+
+export interface RivalCheck<C extends RivalCandidate> {
+  /** The fix after the check (the model's choice among the fix and its contested rivals, proven by the tests). */
+  pick: C;
+  /** The fix it replaced, when a rival won. */
+  replaced?: C;
+  /** Candidates that answer the tests' calls as the pick does, and those of them that behave differently elsewhere. */
+  rivals: number;
+  contested: C[];
+  /** An input where the pick and a contested rival differ ("f(3) -> 4 | 5"). */
+  example?: string;
+  /** Candidates called (the pool), and why nothing was compared. */
+  pool: number;
+  note?: string;
+  ms: number;
+}
+
+export interface RivalInput<C extends RivalCandidate> {
+  plan: TestPlan;
+  functionName: string;
+  pick: C;
+  /** Every other candidate of the search (proven or not, parsed or not: those that do not load drop out). */
+  pool: C[];
+  /** The model's scores of documents (higher is better; with the prior added by the caller's weight), if any. */
+  score?: (docs: C[]) => Promise<number[]>;
+  /** Proves one candidate with the tests (the search's session); true when it passes. */
+  prove: (c: C) => Promise<boolean>;
+  /** Contested rivals the model reads at most (the best by prior). */
+  maxRead?: number;
+  maxPool?: number;
+  signal?: AbortSignal;
+}
+
+/** Whether the plan's calls can be replayed (pytest and node --test workspaces). */
+export const canCheckRivals = canCompareBehaviour;
+
+/** The contested rivals of candidate `ref` of `all` in `replay`, as indices into `all`. */
+function contestedOf(replay: Replay, ref: number): { rivals: number[]; contested: number[]; example?: string } {
+  const order = [ref, ...replay.outcomes.map((_, i) => i).filter((i) => i !== ref)];
+  const r = rivalsOf({ ...replay, outcomes: order.map((i) => replay.outcomes[i]!) });
+  const back = (k: number) => order[k]!;
+  return { rivals: r.rivals.map(back), contested: r.contested.map(back), ...(r.example ? { example: r.example } : {}) };
+}
+
+export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>): Promise<RivalCheck<C>> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  const pool = input.pool.filter((c) => c.fixed !== input.pick.fixed).slice(0, input.maxPool ?? 400);
+  const all = [input.pick, ...pool];
+  const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: 0, contested: [], pool: pool.length, note, ms: ms() });
+  if (pool.length === 0) return none('no other candidate');
+  const replay = await replayBehaviour(input.plan, { trusted: true, candidates: all.map((c) => c.fixed), functionName: input.functionName, screen: true, signal: input.signal }).catch((e: unknown) => ({ note: String(e) }));
+  if ('note' in replay) return none(replay.note);
+  if (replay.recorded === 0) return none('no call of the function was recorded');
+  let at = 0;
+  let found = contestedOf(replay, at);
+  let replaced: C | undefined;
+  if (found.contested.length && input.score && !input.signal?.aborted) {
+    // the model reads the fix and its best contested rivals; a rival it prefers must pass the tests to win
+    const read = [0, ...found.contested.sort((a, b) => all[b]!.prior - all[a]!.prior).slice(0, input.maxRead ?? 8)];
+    const scores = await input.score(read.map((i) => all[i]!));
+    const best = read.map((i, k) => ({ i, s: scores[k]! })).sort((x, y) => y.s - x.s)[0]!;
+    if (best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!))) {
+      replaced = input.pick;
+      at = best.i;
+      found = contestedOf(replay, at);
+    }
+  }
+  return {
+    pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: found.rivals.length, contested: found.contested.map((i) => all[i]!),
+    ...(found.example ? { example: found.example } : {}), pool: pool.length, ms: ms(),
+  };
+}
