@@ -121,6 +121,8 @@ test('a failing pytest test: the action names it, resolves to an edit of the sou
   const r = await c.request<Action>('codeAction/resolve', a);
   const ms = Math.round(performance.now() - t0);
   assert.match(r.title, /^Fix with Treasure — test_dips passes, 3\/3 tests pass( \(not proven: other edits pass and behave differently\))?$/, `${r.title}\n${messages(c).join('\n')}\n${c.logs()}`);
+  // a fix the tests did not decide (rivals contest it) is offered, never as the preferred one
+  assert.equal(r.isPreferred, !/not proven/.test(r.title), r.title);
   // the source under test, not the test file; not open in the editor: an edit of the file on disk
   assert.deepEqual(Object.keys(r.edit?.changes ?? {}), [fileUri(ws, 'bank.py')]);
   const fixed = applyTextEdits(BANK, r.edit!.changes![fileUri(ws, 'bank.py')]!);
@@ -236,6 +238,7 @@ test('a failing node:test test: the edit is on the module the test requires, and
   assert.equal(a?.title, "Fix the code 'above' exercises with Treasure");
   const r = await c.request<Action>('codeAction/resolve', a);
   assert.match(r.title, /^Fix with Treasure — 'above' passes, 2\/2 tests pass( \(not proven: other edits pass and behave differently\))?$/, `${r.title}\n${messages(c).join('\n')}`);
+  assert.equal(r.isPreferred, !/not proven/.test(r.title), r.title);
   const src = readFileSync(join(ws, 'lib/clamp.js'), 'utf8');
   writeFileSync(join(ws, 'lib/clamp.js'), applyTextEdits(src, r.edit!.changes![fileUri(ws, 'lib/clamp.js')]!));
   const run = spawnSync(process.execPath, ['--test', 'test/clamp.test.js'], { cwd: ws, encoding: 'utf8' });

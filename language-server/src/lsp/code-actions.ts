@@ -283,7 +283,7 @@ function cacheKey(d: CodeActionData, s: TreasureSettings): string {
 
 function withEdit(action: CodeAction, doc: TextDocument, data: CodeActionData, fix: FixResult): CodeAction {
   action.title = fixTitle(data.kind, fix);
-  action.isPreferred = fix.verified; // a guess is never the preferred fix
+  action.isPreferred = fix.verified && !fix.contested; // a guess, or a fix the tests did not decide (rivals), is never preferred
   action.edit = { documentChanges: [{ textDocument: { uri: doc.uri, version: data.version }, edits: fix.edits }] };
   return action;
 }

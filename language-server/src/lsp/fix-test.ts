@@ -50,6 +50,8 @@ interface Found {
   rev: string;
   title: string;
   edit?: CodeAction['edit'];
+  /** False when other edits pass too and behave differently (repair/rivals.ts): the tests did not decide it. */
+  preferred?: boolean;
   disabled?: string;
   /** The source's text when the fix was made: the edit is offered again only while it is unchanged. */
   source?: { uri: string; text: string };
@@ -105,7 +107,7 @@ export class FixTestActions {
       action.title = f.title;
       if (f.edit) {
         action.edit = f.edit;
-        action.isPreferred = true;
+        action.isPreferred = f.preferred !== false;
       }
       if (f.disabled) action.disabled = { reason: f.disabled };
     }
@@ -171,7 +173,7 @@ export class FixTestActions {
       }
       action.title = r.title;
       action.edit = r.edit;
-      action.isPreferred = true;
+      action.isPreferred = r.preferred !== false;
       this.say(MessageType.Info, `${r.title.replace(/^Fix with Treasure — /, '')} (${r.what}; ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       return action;
     } finally {
@@ -218,6 +220,6 @@ export class FixTestActions {
     // open: for the version the fix was made on; not open: plain `changes` (a null version trips some clients)
     const edit: CodeAction['edit'] = nowOpen ? { documentChanges: [{ textDocument: { uri, version: nowOpen.version }, edits: r.fix.edits }] } : { changes: { [uri]: r.fix.edits } };
     const what = `${r.fix.label ?? `a rewrite of ${r.functionName}`} in ${r.source}${r.candidates !== undefined ? `, ${r.candidates} candidates tried` : ''}`;
-    return { title: r.title, edit, source: { uri, text: r.sourceText }, what };
+    return { title: r.title, edit, preferred: !r.fix.contested, source: { uri, text: r.sourceText }, what };
   }
 }
