@@ -74,17 +74,25 @@ export function pairGainOf(text: string, codeType: string, pairs: FilePairs, tok
     const after = whole
       ? [...toks.slice(lo, i).map((t) => t.text), ...lexed(edit.newText), ...toks.slice(j, hi).map((t) => t.text)]
       : code(lex(text.slice(Math.min(toks[lo]?.start ?? edit.start, edit.start), edit.start) + edit.newText + text.slice(edit.end, Math.max(toks[hi - 1]?.end ?? edit.end, edit.end)), codeType)).map((t) => t.text);
-    // this window's own pairs in the original count once each: what remains was seen elsewhere
-    const own = new Map<string, number>();
-    for (let k = 0; k + 1 < before.length; k++) own.set(before[k] + KEY + before[k + 1], (own.get(before[k] + KEY + before[k + 1]) ?? 0) + 1);
-    // seen pairs count +1, unseen ones -1
-    const familiarity = (w: string[]) => {
-      let n = 0;
-      for (let k = 0; k + 1 < w.length; k++) n += pairs.count(w[k]!, w[k + 1]!) - (own.get(w[k] + KEY + w[k + 1]) ?? 0) > 0 ? 1 : -1;
-      return n;
-    };
-    return familiarity(after) - familiarity(before);
+    return ngramGain(before, after, 2, (w, k) => pairs.count(w[k]!, w[k + 1]!));
   };
+}
+
+/**
+ * How much more familiar a window's tokens are after an edit than before: each of its n-grams the file
+ * has seen elsewhere counts +1, each it has not -1. `seen(w, k)`: how often the file has the n-gram at
+ * w[k]; the window's own n-grams in the original count once each, so what remains was seen elsewhere.
+ */
+export function ngramGain(before: readonly string[], after: readonly string[], n: number, seen: (w: readonly string[], k: number) => number): number {
+  const keyAt = (w: readonly string[], k: number) => w.slice(k, k + n).join(KEY);
+  const own = new Map<string, number>();
+  for (let k = 0; k + n <= before.length; k++) own.set(keyAt(before, k), (own.get(keyAt(before, k)) ?? 0) + 1);
+  const familiarity = (w: readonly string[]) => {
+    let score = 0;
+    for (let k = 0; k + n <= w.length; k++) score += seen(w, k) - (own.get(keyAt(w, k)) ?? 0) > 0 ? 1 : -1;
+    return score;
+  };
+  return familiarity(after) - familiarity(before);
 }
 
 /** pairGainOf for one edit. */

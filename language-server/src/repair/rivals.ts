@@ -9,7 +9,7 @@
 //   - a fix still contested is not "proven": its title says that the tests pass but do not decide it.
 // Python and JavaScript only (the calls are replayed in-process); a few hundred candidates take ~1 s.
 import type { TestPlan } from './tests/plan';
-import { replayBehaviour, canCompareBehaviour, type Replay } from './tests/differential';
+import { replayBehaviour, canCompareBehaviour } from './tests/differential';
 import { rivalsOf } from './tests/evidence';
 
 export interface RivalCandidate {
@@ -53,14 +53,6 @@ export interface RivalInput<C extends RivalCandidate> {
 /** Whether the plan's calls can be replayed (pytest and node --test workspaces). */
 export const canCheckRivals = canCompareBehaviour;
 
-/** The contested rivals of candidate `ref` of `all` in `replay`, as indices into `all`. */
-function contestedOf(replay: Replay, ref: number): { rivals: number[]; contested: number[]; example?: string } {
-  const order = [ref, ...replay.outcomes.map((_, i) => i).filter((i) => i !== ref)];
-  const r = rivalsOf({ ...replay, outcomes: order.map((i) => replay.outcomes[i]!) });
-  const back = (k: number) => order[k]!;
-  return { rivals: r.rivals.map(back), contested: r.contested.map(back), ...(r.example ? { example: r.example } : {}) };
-}
-
 export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>): Promise<RivalCheck<C>> {
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
@@ -72,7 +64,7 @@ export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>
   if ('note' in replay) return none(replay.note);
   if (replay.recorded === 0) return none('no call of the function was recorded');
   let at = 0;
-  let found = contestedOf(replay, at);
+  let found = rivalsOf(replay, at);
   let replaced: C | undefined;
   if (found.contested.length && input.score && !input.signal?.aborted) {
     // the model reads the fix and its best contested rivals; a rival it prefers must pass the tests to win
@@ -82,7 +74,7 @@ export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>
     if (best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!))) {
       replaced = input.pick;
       at = best.i;
-      found = contestedOf(replay, at);
+      found = rivalsOf(replay, at);
     }
   }
   return {

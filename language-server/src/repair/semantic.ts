@@ -135,13 +135,19 @@ async function pickLikeliest<T extends { c: { fixed: string; prior: number; size
 ): Promise<{ pick: T | undefined; ranked: number }> {
   if (!rank || passing.length <= 1) return { pick: passing[0], ranked: 0 };
   // scores of the ones not scored before (all of them without rankFirst; the model's own answer)
-  const unscored = passing.filter((x) => !scoreOf.has(x.c.fixed));
-  if (unscored.length) {
-    const scores = await rank(unscored.map((x) => x.c.fixed));
-    unscored.forEach((x, i) => scoreOf.set(x.c.fixed, scores[i]! + w * x.c.prior));
-  }
+  const ranked = await scoreMissing(passing.map((x) => x.c), rank, scoreOf, w);
   passing.forEach((x) => { x.score = scoreOf.get(x.c.fixed)!; });
-  return { pick: [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0], ranked: unscored.length };
+  return { pick: [...passing].sort((x, y) => y.score! - x.score! || x.c.size - y.c.size)[0], ranked };
+}
+
+/** Puts the model's score plus the weighted prior of every candidate not scored before into `scoreOf`; how many it scored. */
+async function scoreMissing(cs: { fixed: string; prior: number }[], rank: (docs: string[]) => Promise<number[]>, scoreOf: Map<string, number>, w: number): Promise<number> {
+  const need = cs.filter((c) => !scoreOf.has(c.fixed));
+  if (need.length) {
+    const scores = await rank(need.map((c) => c.fixed));
+    need.forEach((c, i) => scoreOf.set(c.fixed, scores[i]! + w * c.prior));
+  }
+  return need.length;
 }
 
 /**
@@ -291,14 +297,16 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   if (picked.ranked) { rankMs += Math.round(performance.now() - tp); ranked += picked.ranked; }
   const pick = picked.pick;
   // do the ones that pass agree beyond the tests? (weak tests let wrong edits pass)
+  /** Why a fix the tests do not decide is withheld ('abstain'): n fixes pass and disagree beyond the tests. */
+  const undecided = (n: number, where: string | undefined, likeliest: string) =>
+    `${n} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${where ?? 'on other inputs'}): unverified, not offered; the likeliest: ${likeliest} (${tried} candidates tried, ${(ms() / 1000).toFixed(1)} s)`;
   let behaviour: SemanticSearchResult['behaviour'];
   if (pick && passing.length > 1 && limits.ambiguous !== 'off' && input.functionName && canCompareBehaviour(session.plan) && !input.signal?.aborted) {
     const ordered = [pick, ...passing.filter((x) => x !== pick)];
     behaviour = await compareBehaviour(session.plan, { trusted: true, candidates: ordered.map((x) => x.c.fixed), functionName: input.functionName, signal: input.signal }).catch(() => undefined);
     if (behaviour && behaviour.groups.length > 1 && limits.ambiguous === 'abstain') {
       const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour };
-      const secs = (ms() / 1000).toFixed(1);
-      return { ...common, outcome: 'no_fix', fix: null, reason: `${passing.length} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${behaviour.example ?? 'on other inputs'}): unverified, not offered; the likeliest: ${pick.c.label} (${tried} candidates tried, ${secs} s)`, ms: ms() };
+      return { ...common, outcome: 'no_fix', fix: null, reason: undecided(passing.length, behaviour.example, pick.c.label), ms: ms() };
     }
   }
   // the candidates never proven that the tests could not tell from the pick (repair/rivals.ts)
@@ -310,12 +318,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     rivalCheck = await checkRivals<Pending>({
       plan: session.plan, functionName: input.functionName, pick: pick.c, pool: allProposed.map(asPending), signal: input.signal,
       score: input.rank ? async (cs) => {
-        const need = cs.filter((c) => !scoreOf.has(c.fixed));
-        if (need.length) {
-          const got = await input.rank!(need.map((c) => c.fixed), base.failed);
-          need.forEach((c, i) => scoreOf.set(c.fixed, got[i]! + w * c.prior));
-          ranked += need.length;
-        }
+        ranked += await scoreMissing(cs, (docs) => input.rank!(docs, base.failed), scoreOf, w);
         return cs.map((c) => scoreOf.get(c.fixed)!);
       } : undefined,
       prove: async (c) => {
@@ -343,8 +346,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const where = rivalCheck?.contested.length ? rivalCheck.example : behaviour?.example;
     const caveat = others ? `; the tests do not decide it: ${others} other edit${others > 1 ? 's answer' : ' answers'} their calls alike and behave${others > 1 ? '' : 's'} differently${where ? ` (${where})` : ''}` : '';
     if (others && limits.ambiguous === 'abstain') {
-      const secs = (ms() / 1000).toFixed(1);
-      return { ...common, outcome: 'no_fix', fix: null, reason: `${others + 1} different fixes pass ${listNames(targets)} and they disagree beyond the tests (${where ?? 'on other inputs'}): unverified, not offered; the likeliest: ${won.pick.label} (${tried} candidates tried, ${secs} s)`, ms: ms() };
+      return { ...common, outcome: 'no_fix', fix: null, reason: undecided(others + 1, where, won.pick.label), ms: ms() };
     }
     const tests = { passed: won.r.report.passed.length, total: won.r.report.passed.length + won.r.report.failed.length, fixed: won.r.targets };
     return { ...common, outcome: 'proven', fix: { ...won.pick, provenBy: provenByWords(won.r.report, won.r.targets) + caveat, tests, ...(others ? { contested: others } : {}), ...(rivalCheck?.replaced ? { replaced: rivalCheck.replaced.label, replacedFixed: rivalCheck.replaced.fixed } : {}) }, ms: ms() };

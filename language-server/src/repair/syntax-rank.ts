@@ -5,11 +5,12 @@
 //   restore:  the edit brings back a name, number or string the file uses elsewhere (log of how often)
 //   newChars: characters of names/literals the edit writes (the model's cost grows with them)
 //   atError:  the edit is at the token the parser blamed (1) or next to it (0.5)
-//   tri:      as file-ngrams.ts pairGainOf with token triples: how many more of the window's triples
+//   tri:      file-ngrams.ts ngramGain with token triples: how many more of the window's triples
 //             the file has seen elsewhere after the edit than before (tells `]` at the right place from
 //             the same `]` one token off, which pairs often cannot)
 import { lex, type Token } from './lex';
 import type { OffsetEdit } from './text';
+import { ngramGain } from './file-ngrams';
 
 export interface RankFeatures {
   restore: number;
@@ -36,7 +37,7 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
   };
   const errorToken = errorOffset === undefined ? undefined : tokenAt(errorOffset);
   const triples = new Map<string, number>();
-  const tripleOf = (w: string[], k: number) => w[k] + KEY + w[k + 1] + KEY + w[k + 2];
+  const tripleOf = (w: readonly string[], k: number) => w[k] + KEY + w[k + 1] + KEY + w[k + 2];
   const texts = toks.map((t) => t.text);
   for (let k = 0; k + 2 < texts.length; k++) triples.set(tripleOf(texts, k), (triples.get(tripleOf(texts, k)) ?? 0) + 1);
   const triGain = (edits: readonly OffsetEdit[]) => {
@@ -56,14 +57,7 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     for (const e of [...edits].sort((a, b) => a.start - b.start)) { w += text.slice(at, e.start) + e.newText; at = e.end; }
     w += text.slice(at, to);
     const after = lex(w, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').map((t) => t.text);
-    const own = new Map<string, number>();
-    for (let k = 0; k + 2 < before.length; k++) own.set(tripleOf(before, k), (own.get(tripleOf(before, k)) ?? 0) + 1);
-    const familiarity = (x: string[]) => {
-      let n = 0;
-      for (let k = 0; k + 2 < x.length; k++) n += (triples.get(tripleOf(x, k)) ?? 0) - (own.get(tripleOf(x, k)) ?? 0) > 0 ? 1 : -1;
-      return n;
-    };
-    return familiarity(after) - familiarity(before);
+    return ngramGain(before, after, 3, (x, k) => triples.get(tripleOf(x, k)) ?? 0);
   };
   const newValues = new Map<string, Token[]>();
   const valuesOf = (s: string) => { let v = newValues.get(s); if (!v) newValues.set(s, (v = lex(s, codeType).filter(isValue))); return v; };

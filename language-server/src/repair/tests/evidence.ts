@@ -55,19 +55,20 @@ export interface Rivals {
   example?: string;
 }
 
-/** The rivals of candidate 0 in a screened replay (differential.ts `screen`: candidates that missed a recorded call were skipped). */
-export function rivalsOf(replay: Pick<Replay, 'calls' | 'inputs' | 'outcomes'>): Rivals {
-  const [fix, ...rest] = replay.outcomes as [string[], ...string[][]];
+/** The rivals of candidate `ref` (default 0) in a screened replay (differential.ts `screen`: candidates that missed a recorded call were skipped), as indices into its outcomes. */
+export function rivalsOf(replay: Pick<Replay, 'calls' | 'inputs' | 'outcomes'>, ref = 0): Rivals {
+  const fix = replay.outcomes[ref]!;
   const calls = Math.min(replay.calls, replay.inputs.length);
   const rivals: number[] = [];
   const contested: number[] = [];
   let example: string | undefined;
-  rest.forEach((o, i) => {
+  replay.outcomes.forEach((o, i) => {
+    if (i === ref) return;
     for (let j = 0; j < calls; j++) if (o[j] !== fix[j] || o[j]!.startsWith('!load')) return;
-    rivals.push(i + 1);
+    rivals.push(i);
     for (let j = calls; j < replay.inputs.length; j++) {
       if (failed(o[j]) || failed(fix[j]) || o[j] === fix[j]) continue;
-      contested.push(i + 1);
+      contested.push(i);
       example ??= `${replay.inputs[j]} -> ${fix[j]!.slice(0, 40)} | ${o[j]!.slice(0, 40)}`;
       return;
     }
