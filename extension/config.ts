@@ -11,6 +11,7 @@ import {
   restrictedValue,
   type Inspected,
   verifyCommandOf,
+  verifyBuildOf,
   minConfidenceOf,
   type SettingProblem,
 } from './settings';
@@ -60,7 +61,7 @@ export class Config {
     // The trust rule (settings.ts TRUST_RESTRICTED): an untrusted workspace's layers do not choose the
     // model, the device or the test command (the server runs no test without trust either). (Model path
     // is machine-scoped: VS Code ignores it in workspace settings.)
-    const fallback: Record<(typeof TRUST_RESTRICTED)[number], unknown> = { 'model.path': DEFAULTS.model.path, device: DEFAULTS.device, 'verify.command': DEFAULTS.verify.command };
+    const fallback: Record<(typeof TRUST_RESTRICTED)[number], unknown> = { 'model.path': DEFAULTS.model.path, device: DEFAULTS.device, 'verify.command': DEFAULTS.verify.command, 'verify.build': DEFAULTS.verify.build };
     const restricted = TRUST_RESTRICTED.map((name) => [name, restrictedValue<unknown>(section.inspect<unknown>(name) as Inspected<unknown>, trusted, fallback[name], multiRoot)] as const);
     for (const [name, r] of restricted) {
       if (r.ignored) problems.push({ setting: `treasure.${name}`, where: r.ignored, message: 'ignored: the workspace is not trusted (Restricted Mode)' });
@@ -69,6 +70,7 @@ export class Config {
     const device = { value: value('device') };
     const modelPath = { value: value('model.path') };
     const verifyCommand = { value: value('verify.command') };
+    const verifyBuild = { value: value('verify.build') };
     const scalars = checkScalars({
       device: device.value,
       modelPath: modelPath.value,
@@ -83,7 +85,7 @@ export class Config {
       device: scalars.device,
       maxFixTokens: scalars.maxFixTokens,
       syntaxDiagnostics: section.get<boolean>('syntaxDiagnostics', DEFAULTS.syntaxDiagnostics) !== false,
-      verify: { command: verifyCommandOf(verifyCommand.value, problems) },
+      verify: { command: verifyCommandOf(verifyCommand.value, problems), build: verifyBuildOf(verifyBuild.value, problems) },
       unverified: { minConfidence: minConfidenceOf(section.get<unknown>('unverified.minConfidence'), problems) },
     };
     return { settings, markerSources: markers.sources, problems };

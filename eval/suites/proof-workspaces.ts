@@ -28,6 +28,8 @@ export interface CompiledWorkspace {
   line: number;
   /** java, cpp: the verify command (treasure.verify.command); go, rust: the runner is found from the files. */
   verifyCommand?: string;
+  /** java, cpp: what builds the program the verify command runs (treasure.verify.build). */
+  verifyBuild?: string;
 }
 
 export const COMPILED_LANGUAGES = ['go', 'rust', 'java', 'cpp'] as const;
@@ -138,7 +140,8 @@ export async function writeCompiledWorkspace(dir: string, p: Problem, exampleTes
       writeFileSync(join(dir, 'Main.java'), `${imports}\n\n${test}\n`);
       return {
         text: doc, module: 'Solution.java', test: 'Main.java', line: bodyLine(p),
-        verifyCommand: `javac ${JAVA_FLAGS} -d classes Solution.java Main.java && java ${JVM_FLAGS} -cp classes Main`,
+        verifyBuild: `javac ${JAVA_FLAGS} -d classes Solution.java Main.java`,
+        verifyCommand: `java ${JVM_FLAGS} -cp classes Main`,
       };
     }
     case 'cpp': {
@@ -147,7 +150,8 @@ export async function writeCompiledWorkspace(dir: string, p: Problem, exampleTes
       const libs = /openssl\//.test(doc) ? ' -lcrypto' : '';
       return {
         text: doc, module: 'solution.cpp', test: 'examples.cpp', line: bodyLine(p),
-        verifyCommand: `g++ -std=c++17 -O0 -w -pipe -o examples examples.cpp${libs} && ./examples`,
+        verifyBuild: `g++ -std=c++17 -O0 -w -pipe -o examples examples.cpp${libs}`,
+        verifyCommand: './examples',
       };
     }
     default:

@@ -48,6 +48,8 @@ export interface ProofOptions {
   noTests?: boolean;
   /** The rival check after a fix passes (SemanticLimits.rivals; default on). */
   rivals?: boolean;
+  /** Candidates screened by one build (SemanticLimits.screen; 0: off). */
+  screen?: number;
 }
 
 export type ProofOutcome = 'correct' | 'plausible_wrong' | 'no_fix' | 'ambiguous' | 'examples_pass' | 'unverified' | 'unchanged' | 'error';
@@ -77,6 +79,8 @@ export interface ProofRecord {
   rivalsMs?: number;
   /** The replaced fix judged by the hidden test (what the run would have offered without the rival check). */
   replacedCorrect?: boolean;
+  /** Compiled languages: candidates built into one program and run against the examples first (tests/screen.ts). */
+  screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
 }
 
 /** The module and test file names of a language's workspace. */
@@ -149,6 +153,14 @@ export function quantile(xs: number[], q: number): number | undefined {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** The workspace's verify command, with its build apart (one build screens many candidates) or, without a screen, built and run by one command. */
+function verifyOf(ws: { verifyCommand?: string; verifyBuild?: string }, screen: boolean): { command: string; build?: string } {
+  if (!ws.verifyBuild) return { command: ws.verifyCommand! };
+  return screen ? { command: ws.verifyCommand!, build: ws.verifyBuild } : { command: `${ws.verifyBuild} && ${ws.verifyCommand}` };
+}
+
 export function summarizeProof(records: ProofRecord[]) {
   const keys = [...new Set(records.map((r) => `${r.language}|${r.variant}`))];
   return keys.map((k) => {
@@ -172,6 +184,13 @@ export function summarizeProof(records: ProofRecord[]) {
       provenCorrect: n('correct') - contestedCorrect, provenWrong: n('plausible_wrong') - contestedWrong, provenOffered,
       provenWrongOfProven: provenOffered ? (100 * (n('plausible_wrong') - contestedWrong)) / provenOffered : 0,
       rivalsP50ms: quantile(rs.flatMap((r) => (r.rivalsMs === undefined ? [] : [r.rivalsMs])), 0.5),
+      screened: rs.filter((r) => r.screen?.builds).length,
+      screenNotes: [...new Set(rs.flatMap((r) => (r.screen && !r.screen.builds && r.screen.note ? [r.screen.note.split(':')[0]!] : [])))],
+      screenCandidatesMean: mean(rs.flatMap((r) => (r.screen?.builds ? [r.screen.candidates] : []))),
+      screenPassedMean: mean(rs.flatMap((r) => (r.screen?.builds ? [r.screen.passed] : []))),
+      screenBrokenMean: mean(rs.flatMap((r) => (r.screen?.builds ? [r.screen.broken] : []))),
+      screenBuildsMean: mean(rs.flatMap((r) => (r.screen?.builds ? [r.screen.builds] : []))),
+      screenP50ms: quantile(rs.flatMap((r) => (r.screen?.builds ? [r.screen.ms] : [])), 0.5),
       unverifiedJudgedCorrect: rs.filter((r) => r.outcome === 'unverified' && r.judged).length,
       unverified: n('unverified'), errors: n('error'), offered,
       correctPct: rs.length ? (100 * n('correct')) / rs.length : 0,
@@ -197,6 +216,16 @@ export function proofMarkdown(rows: ReturnType<typeof summarizeProof>, meta: Rec
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.problems} | ${r.correct} (${pct(r.correctPct)}) | ${r.plausibleWrong} (${pct(r.plausibleWrongOfOffered)}) | ${r.noFix} | ${r.ambiguous} | ${r.examplesPass} | ${r.unverified} (${r.unverifiedJudgedCorrect}) | ${r.unchanged} | ${r.candidatesMean.toFixed(1)} | ${secs(r.fixP50ms)} / ${secs(r.fixP95ms)} | ${secs(r.allP50ms)} / ${secs(r.allP95ms)} |`),
     '',
+    ...(rows.some((r) => r.screened > 0)
+      ? [
+        'Screen (repair/tests/screen.ts): every candidate built into one program (one build), the examples run once per candidate; only those that pass them are proven alone, as before. Means over the problems screened:',
+        '',
+        '| language | variant | problems screened | candidates built at once | passed the examples | did not compile | builds | screen p50 s | no screen (why) |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...rows.map((r) => `| ${r.language} | ${r.variant} | ${r.screened} | ${r.screenCandidatesMean.toFixed(1)} | ${r.screenPassedMean.toFixed(1)} | ${r.screenBrokenMean.toFixed(1)} | ${r.screenBuildsMean.toFixed(1)} | ${secs(r.screenP50ms)} | ${r.screenNotes.join('; ') || '-'} |`),
+        '',
+      ]
+      : []),
     ...(rows.some((r) => r.splitCorrect + r.splitWrong > 0)
       ? ['Offered fixes whose passing alternatives behave differently beyond the examples: ' + rows.map((r) => `${r.language}/${r.variant}: ${r.splitCorrect} correct, ${r.splitWrong} plausible-but-wrong`).join('; ') + '.', '']
       : []),
@@ -263,13 +292,13 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
               : { text: writeWorkspace(dir, shown, examples.get(p.taskId) ?? ''), module: FILES[lang]!.module, test: FILES[lang]!.test, line: bodyLine(shown), verifyCommand: undefined };
             const text = ws.text;
             if (o.noTests) rmSync(join(dir, ws.test));
-            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}), ...(o.rivals !== undefined ? { rivals: o.rivals } : {}) };
+            const limits = { prove: o.prove, budgetMs: o.budgetMs, ...(o.rankFirst !== undefined ? { rankFirst: o.rankFirst } : {}), ...(o.ambiguous ? { ambiguous: o.ambiguous } : {}), ...(o.plausible ? { plausible: o.plausible } : {}), ...(o.rivals !== undefined ? { rivals: o.rivals } : {}), ...(o.screen !== undefined ? { screen: o.screen } : {}) };
             const out = await engine.fixDetailed({
               text, languageId: LANGUAGE_ID[lang], line: ws.line, mode: 'function', path: join(dir, ws.module),
-              verify: { root: dir, trusted: true, rank: variant, limits, ...(ws.verifyCommand && !o.noTests ? { command: ws.verifyCommand } : {}) },
+              verify: { root: dir, trusted: true, rank: variant, limits, ...(ws.verifyCommand && !o.noTests ? verifyOf(ws, o.screen !== 0) : {}) },
             });
             const ms = performance.now() - t;
-            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, rivalsMs: out.rivalsMs, ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
+            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, rivalsMs: out.rivalsMs, ...(out.screen ? { screen: out.screen } : {}), ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
             if (!out.fix) rec = { ...common, outcome: outcomeWithoutFix(out.reason), reason: out.reason };
             else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
             else if (!out.fix.verified) {
@@ -329,6 +358,7 @@ export function parseProofArgs(argv: string[]): ProofOptions {
       case '--canonical': o.canonical = true; break;
       case '--plausible': o.plausible = num(a, v()); break;
       case '--no-tests': o.noTests = true; break;
+      case '--screen': o.screen = num(a, v()); break;
       case '--rivals': { const x = v(); if (x !== 'on' && x !== 'off') throw new Error('--rivals: on or off'); o.rivals = x === 'on'; break; }
       default: throw new Error(`unknown option for the proof suite: ${a}`);
     }

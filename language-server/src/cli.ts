@@ -1,5 +1,5 @@
 // The `treasure` command: the engine without an editor.
-//   treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
+//   treasure fix FILE [--line N] [--root DIR] [--verify CMD [--verify-build CMD]] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
 //   treasure markers FILE [--line N] [--json]
 //   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   (cli-fix-test.ts)
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
@@ -25,7 +25,7 @@ const MAX_FILE_MIB = 4;
 const MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024;
 
 const USAGE = `usage:
-  treasure fix FILE [--line N] [--root DIR] [--verify CMD] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
+  treasure fix FILE [--line N] [--root DIR] [--verify CMD [--verify-build CMD]] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
   treasure markers FILE [--line N] [--json]
   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   fix the code a failing test exercises
                     (pytest / node --test), proven by the workspace's tests; the edit is printed, nothing written
@@ -39,6 +39,9 @@ options:
                     the tests run in a scratch copy, never in DIR
   --verify CMD      prove a function's fix with a shell command instead: run in the scratch copy of DIR with the
                     candidate applied to FILE's copy; exit status 0 means it passes
+  --verify-build CMD  the shell command that builds what --verify runs (e.g. javac -d out *.java), run
+                    before it; a search then builds many candidates into one program and runs CMD's
+                    output once per candidate; each fix given is still built and verified alone
   --no-tests        do not look for tests (the model's rewrite, unverified)
   --min-confidence X  the least confidence (0-1) of a function's fix no test proved for it to be given
                     (default ${DEFAULT_MIN_CONFIDENCE}, calibrated on HumanEvalFix); never: no such fix
@@ -68,6 +71,7 @@ interface Args {
   maxTokens?: number;
   root?: string;
   verify?: string;
+  verifyBuild?: string;
   noTests?: boolean;
   minConfidence?: MinConfidence;
   test?: string;
@@ -98,6 +102,7 @@ function parseArgs(argv: string[]): Args {
       case '--marker': args.markers.push(value()); break;
       case '--root': args.root = value(); break;
       case '--verify': args.verify = value(); break;
+      case '--verify-build': args.verifyBuild = value(); break;
       case '--no-tests': args.noTests = true; break;
       case '--min-confidence': {
         const v = value();
@@ -227,7 +232,7 @@ async function cmdFix(args: Args): Promise<number> {
   const line = lineOf(args, text);
   const engine = await loadEngine(args);
   // the user ran this on their own files: their tests may run (in a scratch copy)
-  const verify = args.noTests ? undefined : { root: workspaceRootOf(args.file!, args.root), trusted: true, command: args.verify };
+  const verify = args.noTests ? undefined : { root: workspaceRootOf(args.file!, args.root), trusted: true, command: args.verify, build: args.verify ? args.verifyBuild : undefined };
   const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens, verify, minConfidence: args.minConfidence });
   const fix = o.fix;
   if (args.json) {

@@ -68,7 +68,7 @@ export interface FixRequest {
    * under `root`; nothing runs unless `trusted`. `command`: a shell command that passes with exit 0.
    * `rank: 'prior'` orders the candidates without the model (a study of what the model adds).
    */
-  verify?: { root: string; trusted: boolean; command?: string; testFiles?: string[]; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
+  verify?: { root: string; trusted: boolean; command?: string; /** Builds what `command` runs (treasure.verify.build). */ build?: string; testFiles?: string[]; rank?: 'model' | 'prior'; limits?: Partial<SemanticLimits> };
   /**
    * The least confidence (0-1, repair/confidence.ts) at which a function's fix that nothing proved is
    * offered; below it: no fix, and the reason says so. Default DEFAULT_MIN_CONFIDENCE (calibrated); 0 offers
@@ -143,6 +143,8 @@ export interface FixOutcome {
   /** The replaced fix's document (studies judge it). */
   replacedFixed?: string;
   rivalsMs?: number;
+  /** Compiled languages: the candidates built into one program and run against the failing tests before any proof (tests/screen.ts). */
+  screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;

@@ -31,6 +31,13 @@ export interface TreasureSettings {
      * runner. Used only in a trusted workspace (the trust rule below drops it otherwise).
      */
     command: string;
+    /**
+     * A shell command that builds what `command` runs (e.g. `javac -d out *.java`), run in the copy before
+     * it. When set, a search builds many candidates into one program once and runs `command` per
+     * candidate (TREASURE_VARIANT picks one); every fix shown is still built and verified alone. Empty:
+     * `command` builds and runs. Trusted workspaces only, like `command`.
+     */
+    build: string;
   };
   unverified: {
     /**
@@ -49,7 +56,7 @@ export const DEFAULT_SETTINGS: TreasureSettings = {
   device: 'auto',
   maxFixTokens: 768,
   syntaxDiagnostics: false,
-  verify: { command: '' },
+  verify: { command: '', build: '' },
   unverified: { minConfidence: DEFAULT_MIN_CONFIDENCE },
 };
 
@@ -63,12 +70,12 @@ export const SETTINGS_SECTION = 'treasure';
  * (extension/settings.ts restrictedValue); the server takes the model and the device from
  * initializationOptions only and, untrusted, runs no command at all (applyTrust).
  */
-export const TRUST_RESTRICTED = ['device', 'model.path', 'verify.command'] as const;
+export const TRUST_RESTRICTED = ['device', 'model.path', 'verify.command', 'verify.build'] as const;
 
 /** The one trust rule: in an untrusted workspace the model and device keep the values of `safe`, and no test command runs. */
 export function applyTrust(s: TreasureSettings, trusted: boolean, safe: TreasureSettings): TreasureSettings {
   if (trusted) return s;
-  return { ...s, model: { ...safe.model }, device: safe.device, verify: { command: '' } };
+  return { ...s, model: { ...safe.model }, device: safe.device, verify: { command: '', build: '' } };
 }
 
 // ---- validation ---------------------------------------------------------------------------------
@@ -151,6 +158,11 @@ export function verifyCommandOf(raw: unknown, problems: SettingProblem[]): strin
   return scalarOf(SCALARS.verifyCommand, 'treasure.verify.command', raw, DEFAULT_SETTINGS.verify.command, problems);
 }
 
+/** treasure.verify.build: a string (trimmed); anything else is reported and ignored. */
+export function verifyBuildOf(raw: unknown, problems: SettingProblem[]): string {
+  return scalarOf(SCALARS.verifyCommand, 'treasure.verify.build', raw, DEFAULT_SETTINGS.verify.build, problems);
+}
+
 /** treasure.unverified.minConfidence: a number from 0 to 1 or "never"; anything else is reported and ignored. */
 export function minConfidenceOf(raw: unknown, problems: SettingProblem[]): MinConfidence {
   return scalarOf(SCALARS.minConfidence, 'treasure.unverified.minConfidence', raw, DEFAULT_SETTINGS.unverified.minConfidence, problems);
@@ -228,7 +240,11 @@ function apply(out: TreasureSettings, raw: unknown): void {
   // nested ({ verify: { command } }) first, then the flat key, as VS Code sends either
   for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.command, r['verify.command']]) {
     const c = SCALARS.verifyCommand(v);
-    if ('value' in c) out.verify = { command: c.value };
+    if ('value' in c) out.verify = { ...out.verify, command: c.value };
+  }
+  for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.build, r['verify.build']]) {
+    const c = SCALARS.verifyCommand(v);
+    if ('value' in c) out.verify = { ...out.verify, build: c.value };
   }
   for (const v of [(r.unverified as Record<string, unknown> | null | undefined)?.minConfidence, r['unverified.minConfidence']]) {
     const m = SCALARS.minConfidence(v);

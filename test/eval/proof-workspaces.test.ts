@@ -40,7 +40,7 @@ for (const lang of ['go', 'java', 'cpp'] as HepLanguage[]) {
         assert.equal(readFileSync(join(dir, ws.module), 'utf8'), ws.text);
         const env = { ...process.env };
         goEnvironment(env);
-        const r = lang === 'go' ? spawnSync('go', ['test', '-count=1', './'], { cwd: dir, env, encoding: 'utf8' }) : spawnSync('sh', ['-c', ws.verifyCommand!], { cwd: dir, encoding: 'utf8' });
+        const r = lang === 'go' ? spawnSync('go', ['test', '-count=1', './'], { cwd: dir, env, encoding: 'utf8' }) : spawnSync('sh', ['-c', ws.verifyBuild ? `${ws.verifyBuild} && ${ws.verifyCommand}` : ws.verifyCommand!], { cwd: dir, encoding: 'utf8' });
         return r.status;
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -131,7 +131,7 @@ export class CodeActions {
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
         verify: data.kind === 'rewriteFunction' && this.settings.trusted && savedFile(doc.uri) && this.fixTests
-          ? { root: this.fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined }
+          ? { root: this.fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined, build: (settings.verify.command && settings.verify.build) || undefined }
           : undefined,
         // an unverified guess below it is not offered (the reason says so)
         minConfidence: settings.unverified.minConfidence,
@@ -278,7 +278,7 @@ export class CodeActions {
 }
 
 function cacheKey(d: CodeActionData, s: TreasureSettings): string {
-  return [d.uri, d.kind, d.line, d.column ?? '', JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command, s.unverified.minConfidence].join('\u0000');
+  return [d.uri, d.kind, d.line, d.column ?? '', JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command, s.verify.build, s.unverified.minConfidence].join('\u0000');
 }
 
 function withEdit(action: CodeAction, doc: TextDocument, data: CodeActionData, fix: FixResult): CodeAction {

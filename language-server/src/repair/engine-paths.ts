@@ -53,14 +53,14 @@ export async function repairWithTests(model: RepairModel, a: Analysis, target: F
   const rewrite = async (failed?: TestFailure[]) => (own ??= await model.fixTarget(a, told(failed), layers, req, t0));
   const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
   const found = await searchSemanticFix({
-    text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, testFiles: v.testFiles,
+    text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, verifyBuild: v.build, testFiles: v.testFiles,
     fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
     rank: useModel ? (docs, failed) => model.scoreEditCandidates(a, told(failed), docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
     parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: a.path })).map((x) => x.ok) : undefined,
     extra: useModel ? async (failed) => { const o = await rewrite(failed); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
     limits: v.limits, signal: req.signal,
   });
-  const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length, rivals: found.rivals?.rivals, rivalsMs: found.rivals?.ms, contested: found.fix?.contested, replaced: found.fix?.replaced, replacedFixed: found.fix?.replacedFixed };
+  const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length, rivals: found.rivals?.rivals, rivalsMs: found.rivals?.ms, contested: found.fix?.contested, replaced: found.fix?.replaced, replacedFixed: found.fix?.replacedFixed, screen: found.screen };
   if (found.fix) {
     const f = found.fix;
     const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, tests: f.tests, ...(f.contested ? { contested: f.contested } : {}), ...counts, latencyMs: ms() };

@@ -36,9 +36,11 @@ export interface SemanticLimits {
    * "passes the tests, which do not decide it" instead of "proven" ('abstain' withholds it).
    */
   rivals: boolean;
+  /** Compiled languages (go test, cargo test): candidates screened by one build of them all (0: no screen). */
+  screen: number;
 }
 
-export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: false, ambiguous: 'best', rivals: true };
+export const DEFAULT_SEMANTIC_LIMITS: SemanticLimits = { lines: 8, plausible: 3, prove: 40, budgetMs: 30_000, rankFirst: false, ambiguous: 'best', rivals: true, screen: 300 };
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const SEMANTIC_PRIOR_WEIGHT = 1;
 
@@ -57,6 +59,8 @@ export interface SemanticSearchInput {
   trusted: boolean;
   /** A shell command that proves a candidate by exiting 0 (run in the scratch copy). */
   verifyCommand?: string;
+  /** Builds what verifyCommand runs (treasure.verify.build): then one build screens many candidates. */
+  verifyBuild?: string;
   /** Test files that must be among the tests (a failing test the user pointed at). */
   testFiles?: string[];
   /** The function to fix, 1-based inclusive lines. */
@@ -112,6 +116,8 @@ export interface SemanticSearchResult {
   /** Candidates that passed the tests, and how they behave beyond them (when two or more passed). */
   plausible?: number;
   behaviour?: Omit<BehaviourResult, 'ms'> & { ms: number };
+  /** The screen (tests/screen.ts): candidates built into one program, how many passed the failing tests, failed them, did not compile; builds, time; `note`: why there was none. */
+  screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
   /** The rival check (repair/rivals.ts): candidates called, rivals, contested ones, its time. */
   rivals?: { pool: number; rivals: number; contested: number; replaced?: string; note?: string; ms: number };
   modelMs?: number;
@@ -171,7 +177,7 @@ async function openTests(input: SemanticSearchInput, ms: () => number): Promise<
   let opened: Awaited<ReturnType<typeof TestSession.open>>;
   try {
     opened = await TestSession.open(input.file, input.root, {
-      trusted: true, verifyCommand: input.verifyCommand, testFiles: input.testFiles, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
+      trusted: true, verifyCommand: input.verifyCommand, verifyBuild: input.verifyBuild, testFiles: input.testFiles, functionName: input.functionName, fromLine: input.fromLine, toLine: input.toLine, signal: input.signal,
     });
   } catch (e) {
     if (input.signal?.aborted) throw e;
@@ -228,8 +234,32 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   let cands = proposeSemanticEdits(input.text, input.codeType, { fromLine: input.fromLine, toLine: input.toLine, lines });
   const proposed = cands.length;
   const allProposed = cands;
+  // compiled languages: one build of every candidate, the failing tests run once per candidate (the
+  // screen, tests/screen.ts); those that fail them are never proven, those that pass are proven first
+  let screen: SemanticSearchResult['screen'];
+  let screenMs = 0;
+  let passedScreen = new Set<SemanticCandidate>();
+  if (session.canScreen && cands.length > 0 && limits.screen > 0) {
+    const list = cands.slice(0, limits.screen);
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), limits.budgetMs);
+    const onStop = () => stop.abort();
+    input.signal?.addEventListener('abort', onStop, { once: true });
+    const ts = performance.now();
+    const r = await session.screen(input.text, list.map((c) => c.fixed), input.fromLine, input.toLine, { signal: stop.signal }).catch((e: Error) => ({ none: e.message }));
+    clearTimeout(timer);
+    input.signal?.removeEventListener('abort', onStop);
+    screenMs = Math.round(performance.now() - ts);
+    if ('none' in r) screen = { candidates: list.length, passed: 0, failed: 0, broken: 0, builds: 0, note: r.none, ms: screenMs };
+    else {
+      screen = { candidates: list.length - r.unscreened.length, passed: r.passed.length, failed: r.failed.length, broken: r.broken.length, builds: r.builds, ms: screenMs };
+      passedScreen = new Set(r.passed.map((i) => list[i]!));
+      const rest = r.unscreened.map((i) => list[i]!);
+      cands = [...passedScreen, ...(input.parses && rest.length ? await screenInOrder(rest, input.parses, limits.prove) : rest)];
+    }
+  }
   // never run what does not parse (the screen is cheap beside a test run)
-  if (input.parses && cands.length) {
+  if (!screen?.builds && input.parses && cands.length) {
     if (input.rank && limits.rankFirst) {
       const ok = await input.parses(cands.map((c) => c.fixed));
       cands = cands.filter((_, i) => ok[i]);
@@ -249,13 +279,16 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     rankMs += Math.round(performance.now() - tr);
     ranked = cands.length;
     cands.forEach((c, i) => scoreOf.set(c.fixed, scores[i]! + w * c.prior));
-    cands = cands.map((c, i) => ({ c, i })).sort((x, y) => scoreOf.get(y.c.fixed)! - scoreOf.get(x.c.fixed)! || x.c.size - y.c.size || x.i - y.i).map((x) => x.c);
+    // those that passed the screen stay first
+    const first = (c: SemanticCandidate) => (passedScreen.has(c) ? 0 : 1);
+    cands = cands.map((c, i) => ({ c, i })).sort((x, y) => first(x.c) - first(y.c) || scoreOf.get(y.c.fixed)! - scoreOf.get(x.c.fixed)! || x.c.size - y.c.size || x.i - y.i).map((x) => x.c);
   }
   const order = cands.slice(0, limits.prove);
   const budget = new AbortController();
   const proveStart = ms();
   let extraMs = 0;
-  let timer = setTimeout(() => budget.abort(), limits.budgetMs);
+  // the screen's time is the proof's too
+  let timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - screenMs));
   const onAbort = () => budget.abort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
   let tried = 0;
@@ -285,7 +318,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
       const own = await input.extra(base.failed).catch(() => null);
       extraMs = Math.round(performance.now() - te);
       clearTimeout(timer);
-      timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - (ms() - proveStart - extraMs)));
+      timer = setTimeout(() => budget.abort(), Math.max(0, limits.budgetMs - screenMs - (ms() - proveStart - extraMs)));
       if (own && own.fixed !== input.text && !order.some((c) => c.fixed === own.fixed)) await proveAll([{ fixed: own.fixed, label: own.label, origin: 'model', prior: 0, size: 0 }], passing.length + 1);
     }
   } finally {
@@ -305,7 +338,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const ordered = [pick, ...passing.filter((x) => x !== pick)];
     behaviour = await compareBehaviour(session.plan, { trusted: true, candidates: ordered.map((x) => x.c.fixed), functionName: input.functionName, signal: input.signal }).catch(() => undefined);
     if (behaviour && behaviour.groups.length > 1 && limits.ambiguous === 'abstain') {
-      const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour };
+      const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour, screen };
       return { ...common, outcome: 'no_fix', fix: null, reason: undecided(passing.length, behaviour.example, pick.c.label), ms: ms() };
     }
   }
@@ -336,7 +369,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   }
   const rivals = rivalCheck && { pool: rivalCheck.pool, rivals: rivalCheck.rivals, contested: rivalCheck.contested.length, ms: rivalCheck.ms, ...(rivalCheck.replaced ? { replaced: rivalCheck.replaced.label } : {}), ...(rivalCheck.note ? { note: rivalCheck.note } : {}) };
   const won = final ? { pick: final.c, r: { report: final.report, targets: final.targets } } : undefined;
-  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour, rivals };
+  const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour, rivals, screen };
   if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: open ${proveStart} ms, ${proposed} proposed, ${cands.length} parse, ${passing.length} pass${behaviour ? ` (${behaviour.groups.length} behaviours on ${behaviour.evidence}/${behaviour.inputs} inputs, ${behaviour.ms} ms)` : ''}, ${ranked} ranked in ${rankMs} ms, model's answer ${extraMs} ms, ${tried} tried, tests ${verifyMs} ms, total ${ms()} ms\n`);
   if (won?.pick && won.r.report) {
     // fixes that pass (or answer the tests' calls alike) but behave differently beyond the tests: the
@@ -354,5 +387,5 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   const secs = (ms() / 1000).toFixed(1);
   const why = input.signal?.aborted ? 'cancelled' : budget.signal.aborted ? `stopped after ${(limits.budgetMs / 1000).toFixed(0)} s` : undefined;
   const what = proposed === 0 ? 'no edit to try at the suspicious lines' : `no fix passes ${listNames(targets)}`;
-  return { ...common, outcome: 'no_fix', fix: null, reason: `${what} (${tried} candidates tried, ${secs} s${why ? `; ${why}` : ''})`, ms: ms() };
+  return { ...common, outcome: 'no_fix', fix: null, reason: `${what} (${screen?.builds ? `${screen.candidates} candidates built and run at once, ${tried} tested alone` : `${tried} candidates tried`}, ${secs} s${why ? `; ${why}` : ''})`, ms: ms() };
 }

@@ -8,6 +8,8 @@ export { isEnvironmental, summarize, WHOLE_RUN, type Frame, type RunnerKind, typ
 export { cargoTargetDir, runTests, substitute, type RunTestsOptions } from './run';
 export { Scratch, ScratchTooLargeError, type ScratchOptions } from './scratch';
 export { localize, ochiai, rankLines, v8LinesRun, type Localization, type LocalizeOptions, type SuspiciousLine } from './localize';
-export { judge, proveCandidates, testCandidatesOf, type CandidateResult, type ProveOptions, type ProveResult, type TestCandidate, type Verdict } from './prove';
+export { judge, proveCandidates, runTimeoutOf, testCandidatesOf, type CandidateResult, type ProveOptions, type ProveResult, type TestCandidate, type Verdict } from './prove';
 export { PytestWorker, WarmPool, type WarmRunResult } from './warm';
 export { disposeWarmPools, sharedWarmPool, TestSession, type SessionOptions } from './session';
+export { schemaLanguageOf, screenCandidates, type ScreenOptions, type ScreenResult } from './screen';
+export { buildSchema, type Schema, type SchemaLanguage } from './schema';

@@ -29,6 +29,8 @@ export interface TestPlan {
   goPackage?: string;
   /** command / npm: the shell command, placeholders not yet substituted. */
   command?: string;
+  /** command: the shell command that builds what `command` runs (treasure.verify.build), run first. */
+  build?: string;
   /** Human-readable: "python3 -m pytest tests/test_calc.py". */
   describe: string;
 }
@@ -38,6 +40,7 @@ export type PlanResult = TestPlan | { none: string };
 export interface FindOptions {
   trusted: boolean;
   verifyCommand?: string;
+  verifyBuild?: string;
   functionName?: string;
   /** Test files (workspace-relative) that must be among pytest's / node's, found or not (a failing test the user points at). */
   testFiles?: string[];
@@ -189,7 +192,8 @@ export function findTests(file: string, root: string, opts: FindOptions): PlanRe
   const rel = relative(absRoot, absFile);
   if (rel.startsWith('..')) return { none: `${file} is outside the workspace ${root}` };
   if (opts.verifyCommand?.trim()) {
-    return { kind: 'command', root: absRoot, file: rel, functionName: opts.functionName, testFiles: [], command: opts.verifyCommand, describe: opts.verifyCommand };
+    const build = opts.verifyBuild?.trim() || undefined;
+    return { kind: 'command', root: absRoot, file: rel, functionName: opts.functionName, testFiles: [], command: opts.verifyCommand, ...(build ? { build } : {}), describe: build ? `${build} && ${opts.verifyCommand}` : opts.verifyCommand };
   }
   const ext = extname(rel);
   if (ext === '.py') return withTestFiles(planPython(absRoot, rel, opts), 'pytest', opts.testFiles);

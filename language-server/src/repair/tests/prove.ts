@@ -83,6 +83,11 @@ export function hungBaselineTimeout(plan: Pick<TestPlan, 'kind'>): number {
   return plan.kind === 'pytest' || plan.kind === 'node' ? 3000 : 6000;
 }
 
+/** A candidate's test run may take 3x the baseline's time + 1 s, between 2 and 20 s (a fixed limit when the baseline hung). */
+export function runTimeoutOf(plan: Pick<TestPlan, 'kind'>, baseline: Pick<TestReport, 'timedOut' | 'ms'>): number {
+  return baseline.timedOut ? hungBaselineTimeout(plan) : Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000));
+}
+
 /** Why `r` does not prove the fix, or undefined when it does. */
 export function judge(r: TestReport, mustPass: string[], targets: string[]): string | undefined {
   if (r.cancelled) return 'cancelled';
@@ -218,7 +223,7 @@ export async function proveCandidates(plan: TestPlan, candidates: TestCandidate[
   const run: ProveRun = {
     plan, opts, targets, mustPass, controllers, best: () => best,
     // a baseline that hung says nothing of how long the tests take: a fixed limit, not 3x the hang
-    timeoutMs: opts.timeoutMs ?? (baseline.timedOut ? hungBaselineTimeout(plan) : Math.min(20000, Math.max(2000, baseline.ms * 3 + 1000))),
+    timeoutMs: opts.timeoutMs ?? runTimeoutOf(plan, baseline),
     // pytest runs the failing tests first and stops at the first test the candidate had to pass, all in
     // one process (start-up dominates); the other runners with per-test selection get a run of the
     // targets first, when there is more to run than them (node: more than one test file).

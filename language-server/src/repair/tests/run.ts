@@ -96,7 +96,8 @@ function invocation(plan: TestPlan, scratch: Scratch, opts: RunTestsOptions, tmp
       return { argv: ['cargo', ...cargoTestArgs(opts.only)], cwd, env: { CARGO_TARGET_DIR: cargoTargetDir(plan.root), RUST_BACKTRACE: '1', CARGO_TERM_COLOR: 'never' } };
     case 'npm':
     case 'command':
-      return { argv: ['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)], cwd, env: {} };
+      // the build and then the command, each as written (a group: `a; b` or `a || b` in either stays itself)
+      return { argv: ['/bin/sh', '-c', plan.build ? `{ ${substitute(plan.build, plan, scratch)}\n} && { ${substitute(plan.command ?? 'false', plan, scratch)}\n}` : substitute(plan.command ?? 'false', plan, scratch)], cwd, env: {} };
   }
 }
 

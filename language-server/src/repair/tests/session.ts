@@ -6,10 +6,11 @@ import { availableParallelism } from 'node:os';
 import { requireTrust } from './env';
 import { localize, type SuspiciousLine } from './localize';
 import { findTests, type TestPlan } from './plan';
-import { proveCandidates, type ProveResult, type TestCandidate } from './prove';
+import { proveCandidates, runTimeoutOf, type ProveResult, type TestCandidate } from './prove';
 import { isEnvironmental, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
+import { schemaLanguageOf, screenCandidates, type ScreenResult } from './screen';
 import { WarmPool } from './warm';
 
 const IDLE_MS = 5 * 60_000;
@@ -45,6 +46,7 @@ export function disposeWarmPools(): void {
 export interface SessionOptions {
   trusted: boolean;
   verifyCommand?: string;
+  verifyBuild?: string;
   functionName?: string;
   /** Test files that must run (see FindOptions.testFiles). */
   testFiles?: string[];
@@ -73,7 +75,7 @@ export class TestSession {
   /** Finds the tests of `file` and runs them once; `{none}` says why there is nothing to run. */
   static async open(file: string, root: string, opts: SessionOptions): Promise<TestSession | { none: string }> {
     requireTrust(opts.trusted, 'running tests');
-    const plan = findTests(file, root, { trusted: true, verifyCommand: opts.verifyCommand, functionName: opts.functionName, testFiles: opts.testFiles });
+    const plan = findTests(file, root, { trusted: true, verifyCommand: opts.verifyCommand, verifyBuild: opts.verifyBuild, functionName: opts.functionName, testFiles: opts.testFiles });
     if (!('kind' in plan)) return plan;
     const pool = plan.kind === 'pytest' && opts.warm !== false ? sharedWarmPool(plan.python ?? 'python3', true) : undefined;
     const scratch = Scratch.create(plan.root);
@@ -112,6 +114,29 @@ export class TestSession {
     if (real.length) return undefined;
     if (b.failed.length) return `the only failing tests fail from the environment (${b.failed.map((f) => f.name).join(', ')}): no evidence`;
     return `the tests already pass (${b.summary}): nothing to prove with them`;
+  }
+
+  /** Whether screen() can build many candidates at once here (go test, cargo test). */
+  get canScreen(): boolean {
+    return schemaLanguageOf(this.plan) !== undefined;
+  }
+
+  /**
+   * One build of every candidate (whole texts of the file, edits inside the function on lines
+   * fromLine..toLine of `original`), the failing tests run once per candidate (tests/screen.ts). It
+   * orders the proof and proves nothing itself. `{none}`: no screen here.
+   */
+  async screen(original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { signal?: AbortSignal; parallel?: number } = {}): Promise<ScreenResult | { none: string }> {
+    const targets = this.baseline.failed.filter((f) => !isEnvironmental(f)).map((f) => f.name);
+    if (targets.length === 0) return { none: 'nothing fails' };
+    const scratch = this.scratch ?? Scratch.create(this.plan.root);
+    try {
+      return await screenCandidates(this.plan, scratch, original, candidates, fromLine, toLine, {
+        targets, timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal, parallel: opts.parallel,
+      });
+    } finally {
+      if (scratch !== this.scratch) scratch.dispose();
+    }
   }
 
   /** Proves candidates best-first against this session's baseline. */

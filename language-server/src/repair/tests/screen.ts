@@ -1,0 +1,223 @@
+// The screen of a compiled language's candidates: one build of a schema (tests/schema.ts) holding every
+// candidate's body, then the failing tests run once per variant from the same binary (milliseconds each,
+// where a build costs a second or more). It only orders the search: a candidate that passes here is still
+// proven alone, built and tested the way the user's runner does it (tests/prove.ts); one that fails the
+// failing tests here, or whose body does not compile, is not run again.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { testEnv } from './env';
+import { parseCargoTest } from './go-cargo';
+import type { TestPlan } from './plan';
+import { runProcess, type ProcessResult } from './process';
+import { WHOLE_RUN } from './report';
+import { cargoTargetDir, substitute } from './run';
+import { buildSchema, VARIANT_ENV, variantsAt, type Schema, type SchemaLanguage } from './schema';
+import type { Scratch } from './scratch';
+
+export interface ScreenOptions {
+  /** The failing tests a candidate must pass (the baseline's targets). */
+  targets: string[];
+  /** The most a variant's run may take (the proof's per-run limit). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  parallel?: number;
+  /** Builds at most (each round drops the variants the compiler names). */
+  maxBuilds?: number;
+}
+
+export interface ScreenResult {
+  /** Candidate indexes (into the list given) whose variant passes the targets, in that list's order. */
+  passed: number[];
+  /** ... that fail them, crash or time out. */
+  failed: number[];
+  /** ... whose body does not compile. */
+  broken: number[];
+  /** ... not in the schema (their change reaches outside the body), or not run (cancelled). */
+  unscreened: number[];
+  builds: number;
+  ms: number;
+}
+
+/** The schema language of a plan, when its build and its tests' run can be split: go test, cargo test, or a verify command with a build command. */
+export function schemaLanguageOf(plan: Pick<TestPlan, 'kind' | 'file' | 'build'>): SchemaLanguage | undefined {
+  if (plan.kind === 'go') return 'go';
+  if (plan.kind === 'cargo') return 'rust';
+  if (plan.kind !== 'command' || !plan.build) return undefined;
+  const ext = plan.file.slice(plan.file.lastIndexOf('.') + 1).toLowerCase();
+  return ({ go: 'go', rs: 'rust', java: 'java', cpp: 'cpp', cc: 'cpp', cxx: 'cpp', 'c++': 'cpp', hpp: 'cpp', hh: 'cpp' } as Record<string, SchemaLanguage>)[ext];
+}
+
+/**
+ * The file lines a compiler's output blames (-1: another file): "file:12:5: error: ..." (gcc, clang),
+ * "File.java:12: error: ..." (javac), "./x.go:12:5: ..." (go), "error[E0308]: ..." then " --> src/x.rs:12:5" (rustc).
+ */
+export function errorLinesOf(output: string, isFile: (path: string) => boolean): number[] {
+  const out: number[] = [];
+  let rustError = false;
+  for (const line of output.split('\n')) {
+    const m = /^(\S+?):(\d+):(?:\d+:)?\s*(?:fatal )?error\b/.exec(line) ?? /^(\S+?\.go):(\d+):\d+: /.exec(line);
+    if (m) {
+      out.push(isFile(m[1]!) ? Number(m[2]) : -1);
+      continue;
+    }
+    if (/^error(\[E\d+\])?: /.test(line)) rustError = !/^error: (aborting|could not compile)/.test(line);
+    const arrow = rustError ? /^\s+--> (\S+?):(\d+):\d+/.exec(line) : null;
+    if (arrow) {
+      out.push(isFile(arrow[1]!) ? Number(arrow[2]) : -1);
+      rustError = false;
+    }
+  }
+  return out;
+}
+
+interface Built {
+  ok: boolean;
+  /** 1-based lines of the file under repair that the compiler reports errors at (-1: an error elsewhere). */
+  errorLines: number[];
+  /** The test binaries to run. */
+  executables: string[];
+  output: string;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function build(plan: TestPlan, scratch: Scratch, bin: string, signal?: AbortSignal): Promise<Built> {
+  const cwd = scratch.path(plan.cwd ?? '');
+  const file = scratch.path(plan.file);
+  const run = (argv: string[], env: Record<string, string> = {}) => runProcess(argv, { cwd, env: testEnv(env), timeoutMs: 120_000, signal });
+  if (plan.kind === 'command') {
+    const r = await run(['/bin/sh', '-c', substitute(plan.build!, plan, scratch)]);
+    return { ok: r.exitCode === 0 && !r.timedOut, errorLines: errorLinesOf(r.output, (p) => resolve(cwd, p) === file), executables: [], output: r.output };
+  }
+  if (plan.kind === 'go') {
+    const pkg = plan.goPackage ?? '.';
+    // -e: every error, not the first ten (a hundred candidates may hold more broken ones than that)
+    const r = await run(['go', 'test', '-c', '-gcflags=-e', '-o', bin, pkg]);
+    const pkgDir = resolve(cwd, pkg);
+    const errorLines = errorLinesOf(r.output, (p) => resolve(pkgDir, p) === file || resolve(cwd, p) === file);
+    return { ok: r.exitCode === 0 && !r.timedOut, errorLines, executables: [bin], output: r.output };
+  }
+  const r = await run(['cargo', 'test', '--no-run', '--message-format=json', '--color', 'never'], { CARGO_TARGET_DIR: cargoTargetDir(plan.root), CARGO_TERM_COLOR: 'never' });
+  const errorLines: number[] = [];
+  const executables: string[] = [];
+  for (const line of r.output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let msg: { reason?: string; executable?: string | null; profile?: { test?: boolean }; message?: { level?: string; spans?: { file_name: string; line_start: number; is_primary: boolean }[] } };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (msg.reason === 'compiler-artifact' && msg.executable && msg.profile?.test) executables.push(msg.executable);
+    else if (msg.reason === 'compiler-message' && msg.message?.level === 'error') {
+      const span = msg.message.spans?.find((s) => s.is_primary);
+      errorLines.push(span && resolve(cwd, span.file_name) === file ? span.line_start : -1);
+    }
+  }
+  return { ok: r.exitCode === 0 && !r.timedOut, errorLines, executables, output: r.output };
+}
+
+/** Runs one variant's failing tests from the built binaries; whether they all pass. */
+async function runVariant(plan: TestPlan, scratch: Scratch, built: Built, id: number, opts: ScreenOptions, timeoutMs: number): Promise<{ pass: boolean; result: ProcessResult }> {
+  const names = opts.targets.filter((t) => t !== WHOLE_RUN);
+  const env = testEnv({ [VARIANT_ENV]: String(id), RUST_BACKTRACE: '0' });
+  if (plan.kind === 'command') {
+    const result = await runProcess(['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)], { cwd: scratch.path(plan.cwd ?? ''), env, timeoutMs, signal: opts.signal });
+    return { pass: result.exitCode === 0 && !result.timedOut && !result.cancelled, result };
+  }
+  if (plan.kind === 'go') {
+    const pkgDir = resolve(scratch.path(plan.cwd ?? ''), plan.goPackage ?? '.');
+    const only = names.length ? ['-test.run', `^(${[...new Set(names.map((t) => escapeRe(t.split('/')[0]!)))].join('|')})$`] : [];
+    const result = await runProcess([built.executables[0]!, ...only], { cwd: pkgDir, env, timeoutMs, signal: opts.signal });
+    return { pass: result.exitCode === 0 && !result.timedOut && !result.cancelled, result };
+  }
+  // cargo: every test binary with the targets' exact names (a binary without them runs none)
+  const cwd = scratch.path(plan.cwd ?? '');
+  let output = '';
+  let last: ProcessResult | undefined;
+  for (const exe of built.executables) {
+    last = await runProcess([exe, ...(names.length ? ['--exact', ...names] : []), '--test-threads', '1'], { cwd, env, timeoutMs, signal: opts.signal });
+    output += last.output;
+    if (last.exitCode !== 0 || last.timedOut || last.cancelled) return { pass: false, result: last };
+  }
+  const passed = new Set(parseCargoTest(output, (p) => p).passed);
+  return { pass: names.every((n) => passed.has(n)), result: last! };
+}
+
+/**
+ * Screens `candidates` (whole texts of plan.file, edits inside the function on lines fromLine..toLine of
+ * `original`) in `scratch`, which it leaves as it found it. `{none}`: the screen cannot run here (the
+ * proof goes on without it).
+ */
+export async function screenCandidates(plan: TestPlan, scratch: Scratch, original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: ScreenOptions): Promise<ScreenResult | { none: string }> {
+  const t0 = performance.now();
+  const lang = schemaLanguageOf(plan);
+  if (!lang) return { none: `no screen for ${plan.kind}` };
+  let schema: Schema | undefined = buildSchema(lang, original, candidates, fromLine, toLine);
+  if (!schema) return { none: 'the function body was not found, or no candidate stays inside it' };
+  const unscreened = [...schema.outside];
+  const broken: number[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'treasure-screen-'));
+  try {
+    let built: Built | undefined;
+    let builds = 0;
+    // a compiler names the variants that do not compile: drop them and build again
+    for (; builds < (opts.maxBuilds ?? 6); ) {
+      scratch.write(plan.file, schema.text);
+      builds++;
+      built = await build(plan, scratch, join(tmp, 'variants.test'), opts.signal);
+      if (built.ok || opts.signal?.aborted) break;
+      const { ids, stray } = variantsAt(schema, built.errorLines.filter((l) => l > 0));
+      if (ids.has(0)) return { none: 'the original body does not compile in the schema' };
+      if (ids.size === 0 || stray.length || built.errorLines.includes(-1)) {
+        return { none: `the schema does not build: ${built.output.split('\n').find((l) => /error|\.go:\d+/.test(l)) ?? built.output.slice(0, 200)}` };
+      }
+      const keep = schema.variants.filter((v) => v.id > 0 && !ids.has(v.id)).map((v) => v.candidate);
+      for (const v of schema.variants) if (ids.has(v.id)) broken.push(v.candidate);
+      if (keep.length === 0) return { passed: [], failed: [], broken: broken.sort((a, b) => a - b), unscreened, builds, ms: Math.round(performance.now() - t0) };
+      const next = buildSchema(lang, original, keep.map((k) => candidates[k]!), fromLine, toLine);
+      if (!next) return { none: 'the schema could not be rebuilt' };
+      // the rebuilt schema's variants index `keep`: map them back to the caller's candidates
+      next.variants = next.variants.map((v) => ({ ...v, candidate: v.candidate < 0 ? -1 : keep[v.candidate]! }));
+      schema = next;
+    }
+    const inSchema = schema.variants.filter((v) => v.id > 0).map((v) => v.candidate);
+    if (!built?.ok) {
+      if (opts.signal?.aborted) return { passed: [], failed: [], broken, unscreened: [...unscreened, ...inSchema], builds, ms: Math.round(performance.now() - t0) };
+      return { none: `the schema still does not build after ${builds} builds: ${built?.output.split('\n').find((l) => /error|\.go:\d+/.test(l)) ?? ''}` };
+    }
+    // the original must fail as it does in the baseline: else the schema is not the program the tests saw
+    const orig = await runVariant(plan, scratch, built, 0, opts, opts.timeoutMs);
+    if (orig.pass) return { none: 'the original passes the failing tests in the schema' };
+    const timeoutMs = orig.result.timedOut ? Math.min(opts.timeoutMs, 2000) : Math.min(opts.timeoutMs, Math.max(1000, orig.result.ms * 5 + 500));
+    const verdict = new Map<number, boolean>();
+    const todo = schema.variants.filter((v) => v.id > 0);
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length && !opts.signal?.aborted) {
+        const v = todo[next++]!;
+        const r = await runVariant(plan, scratch, built!, v.id, opts, timeoutMs);
+        if (!r.result.cancelled) verdict.set(v.candidate, r.pass);
+      }
+    };
+    const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), todo.length));
+    await Promise.all(Array.from({ length: parallel }, worker));
+    const passed: number[] = [];
+    const failed: number[] = [];
+    for (const k of inSchema) {
+      const v = verdict.get(k);
+      if (v === undefined) unscreened.push(k);
+      else (v ? passed : failed).push(k);
+    }
+    const byIndex = (a: number, b: number) => a - b;
+    return { passed: passed.sort(byIndex), failed: failed.sort(byIndex), broken: broken.sort(byIndex), unscreened: unscreened.sort(byIndex), builds, ms: Math.round(performance.now() - t0) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    try {
+      scratch.reset();
+    } catch {
+      /* the caller's copy is checked again before its next use */
+    }
+  }
+}

@@ -1,0 +1,264 @@
+// Mutant schemata (repair/tests/schema.ts) and the screen that builds one and runs every variant
+// (repair/tests/screen.ts), with the real go and cargo toolchains on small workspaces.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { buildSchema, findBody, returnsValue, variantsAt } from '../../language-server/src/repair/tests/schema';
+import { errorLinesOf, screenCandidates } from '../../language-server/src/repair/tests/screen';
+import { cargoTargetDir, findTests, runTests, Scratch, type TestPlan } from '../../language-server/src/repair/tests/index';
+
+const temps: string[] = [];
+after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'treasure-screen-test-'));
+  temps.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return dir;
+}
+
+function planOf(file: string, root: string): TestPlan {
+  const p = findTests(file, root, { trusted: true });
+  assert.ok('kind' in p, `expected a plan, got: ${'none' in p ? p.none : ''}`);
+  return p;
+}
+
+describe('schema text', () => {
+  test('finds the body past types with braces, strings and comments in the declaration', () => {
+    const go = 'package p\n\nfunc F(x interface{}) (r struct{ a int }) { // {\n\treturn\n}\n';
+    const b = findBody(go, 3, 5, 'go')!;
+    assert.equal(go.slice(b.open, b.open + 6), '{ // {');
+    assert.equal(go[b.close], '}');
+    assert.equal(go.slice(b.close), '}\n');
+    const java = 'class A {\n  @Tag("x{")\n  int f(int[] a) {\n    return a[0];\n  }\n}\n';
+    assert.equal(java.slice(findBody(java, 2, 5, 'java')!.open).split('\n')[0], '{');
+    assert.equal(findBody('fn f() -> i32 {\n  1\n}\nfn g() {}\n', 1, 2, 'rust'), undefined, 'the region must end at its closing brace');
+  });
+
+  test('tells a function that returns a value from one that does not', () => {
+    assert.equal(returnsValue('func (s *S) Add(x int) ', 'go'), false);
+    assert.equal(returnsValue('func Add[T any](x T) (T, error) ', 'go'), true);
+    assert.equal(returnsValue('fn f(x: &str) ', 'rust'), false);
+    assert.equal(returnsValue('fn f<\'a>(x: &\'a str) -> &\'a str ', 'rust'), true);
+    assert.equal(returnsValue('  public static void main(String[] a) ', 'java'), false);
+    assert.equal(returnsValue('  public List<Integer> f(int n) ', 'java'), true);
+    assert.equal(returnsValue('  public Solution(int n) ', 'java'), false, 'a constructor');
+    assert.equal(returnsValue('std::vector<int> f(int n)', 'cpp'), true);
+  });
+
+  test('each candidate body is a variant on its own lines; a change outside the body is left out', () => {
+    const orig = 'package p\n\nfunc F(x int) int {\n\treturn x + 1\n}\n\nfunc G() int { return 2 }\n';
+    const good = orig.replace('x + 1', 'x - 1');
+    const two = orig.replace('x + 1', 'x +\n\t\t2');
+    const outside = orig.replace('return 2', 'return 3');
+    const s = buildSchema('go', orig, [good, outside, two], 3, 5)!;
+    assert.deepEqual(s.outside, [1]);
+    assert.deepEqual(s.variants.map((v) => [v.id, v.candidate]), [[0, -1], [1, 0], [2, 2]]);
+    const lines = s.text.split('\n');
+    const text = (v: (typeof s.variants)[number]) => lines.slice(v.fromLine - 1, v.toLine).join('\n');
+    assert.match(text(s.variants[0]!), /case "0":\n\t\t\{\n\treturn x \+ 1\n\}/);
+    assert.match(text(s.variants[1]!), /return x - 1/);
+    assert.match(text(s.variants[2]!), /return x \+\n\t\t2/);
+    assert.match(s.text, /panic\("treasure: no such variant"\)\n\}\n\nfunc G\(\) int \{ return 2 \}\n$/);
+    assert.deepEqual([...variantsAt(s, [s.variants[2]!.fromLine + 1, 1]).ids], [2]);
+    assert.deepEqual(variantsAt(s, [1]).stray, [1]);
+  });
+});
+
+const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+describe('screen: go', { skip: hasGo ? false : 'go is not installed (scripts/install-eval-toolchains.sh go)' }, () => {
+  test('one build; the right fix passes, a wrong one and a loop fail, one that does not compile is broken, the copy is put back', async () => {
+    const calc = 'package calc\n\nfunc Clamp(x, lo, hi int) int {\n\tif x < lo {\n\t\treturn lo\n\t}\n\tif x > hi {\n\t\treturn lo\n\t}\n\treturn x\n}\n\nfunc Twice(x int) int { return 2 * x }\n';
+    const dir = workspace({
+      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
+      'calc/calc.go': calc,
+      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestInside(t *testing.T) {\n\tif Clamp(5, 0, 10) != 5 {\n\t\tt.Fatal("inside")\n\t}\n}\n\nfunc TestAbove(t *testing.T) {\n\tif got := Clamp(11, 0, 10); got != 10 {\n\t\tt.Fatalf("got %d, want 10", got)\n\t}\n}\n',
+    });
+    const plan = planOf('calc/calc.go', dir);
+    const s = Scratch.create(dir);
+    try {
+      const fix = calc.replace('return lo\n\t}\n\treturn x', 'return hi\n\t}\n\treturn x');
+      const wrong = calc.replace('x < lo', 'x <= lo');
+      const unused = calc.replace('\treturn x\n}', '\ty := 1\n\treturn x\n}');
+      const loop = calc.replace('\treturn x\n}', '\tfor {\n\t}\n}');
+      const outside = calc.replace('2 * x', '3 * x');
+      const r = await screenCandidates(plan, s, calc, [wrong, unused, fix, loop, outside], 3, 11, { targets: ['TestAbove'], timeoutMs: 5000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.deepEqual({ passed: r.passed, failed: r.failed, broken: r.broken, unscreened: r.unscreened }, { passed: [2], failed: [0, 3], broken: [1], unscreened: [4] });
+      assert.equal(r.builds, 2, 'the unused variable costs one more build, not one per candidate');
+      assert.equal(readFileSync(s.path('calc/calc.go'), 'utf8'), calc, 'the scratch copy is as it was');
+      const again = await runTests(plan, s, { trusted: true, timeoutMs: 60000 });
+      assert.deepEqual(again.failed.map((f) => f.name), ['TestAbove']);
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('a schema that passes where the original fails is no screen', async () => {
+    const calc = 'package calc\n\nfunc One() int {\n\treturn 1\n}\n';
+    const dir = workspace({
+      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
+      'calc/calc.go': calc,
+      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestOne(t *testing.T) {\n\tif One() != 1 {\n\t\tt.Fatal("one")\n\t}\n}\n',
+    });
+    const plan = planOf('calc/calc.go', dir);
+    const s = Scratch.create(dir);
+    try {
+      const r = await screenCandidates(plan, s, calc, [calc.replace('return 1', 'return 2')], 3, 5, { targets: ['TestOne'], timeoutMs: 5000 });
+      assert.ok('none' in r);
+      assert.match(r.none, /original passes/);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+const hasCargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
+describe('screen: cargo', { skip: hasCargo ? false : 'cargo is not installed (scripts/install-eval-toolchains.sh)' }, () => {
+  test('one build of every variant; a type error is broken, the right fix passes', async () => {
+    const lib = [
+      'pub fn clamp(x: i32, lo: i32, hi: i32) -> i32 {',
+      '    if x < lo {',
+      '        return lo;',
+      '    }',
+      '    if x > hi {',
+      '        return lo;',
+      '    }',
+      '    x',
+      '}',
+      '',
+      '#[cfg(test)]',
+      'mod tests {',
+      '    use super::*;',
+      '    #[test]',
+      '    fn inside() {',
+      '        assert_eq!(clamp(5, 0, 10), 5);',
+      '    }',
+      '    #[test]',
+      '    fn above() {',
+      '        assert_eq!(clamp(11, 0, 10), 10);',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const dir = workspace({ 'Cargo.toml': '[package]\nname = "clampy"\nversion = "0.1.0"\nedition = "2021"\n', 'src/lib.rs': lib });
+    const plan = planOf('src/lib.rs', dir);
+    temps.push(cargoTargetDir(plan.root));
+    const s = Scratch.create(dir);
+    try {
+      const fix = lib.replace('return lo;\n    }\n    x', 'return hi;\n    }\n    x');
+      const wrong = lib.replace('x < lo', 'x <= lo');
+      const typeError = lib.replace('    x\n}', '    "x"\n}');
+      const r = await screenCandidates(plan, s, lib, [typeError, wrong, fix], 1, 9, { targets: ['tests::above'], timeoutMs: 10000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.deepEqual({ passed: r.passed, failed: r.failed, broken: r.broken }, { passed: [2], failed: [1], broken: [0] });
+      assert.equal(readFileSync(s.path('src/lib.rs'), 'utf8'), lib);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+test('compiler error lines: gcc, javac, go and rustc, with the file told apart', () => {
+  const out = [
+    'In file included from examples.cpp:1:',
+    'solution.cpp:12:5: error: expected ; before }',
+    'solution.cpp:13:1: note: in expansion of',
+    'examples.cpp:4:2: error: x was not declared',
+    'Solution.java:20: error: cannot find symbol',
+    './solution.go:7:3: y declared but not used',
+    'warning: unused variable: `z`',
+    '  --> src/solution.rs:3:9',
+    'error[E0308]: mismatched types',
+    '  --> src/solution.rs:30:9',
+    'error: aborting due to 1 previous error',
+  ].join('\n');
+  const mine = (p: string) => /^(\.\/)?(solution\.(cpp|go)|Solution\.java|src\/solution\.rs)$/.test(p);
+  assert.deepEqual(errorLinesOf(out, mine), [12, -1, 20, 7, 30]);
+});
+
+const hasJava = spawnSync('javac', ['-version'], { stdio: 'ignore' }).status === 0;
+describe('screen: a verify command with a build command', { skip: hasJava ? false : 'javac is not installed' }, () => {
+  test('java: javac once for every variant, java once per variant; the proof still builds and runs each fix alone', async () => {
+    const sol = [
+      'class Solution {',
+      '    public int clamp(int x, int lo, int hi) {',
+      '        if (x < lo) {',
+      '            return lo;',
+      '        }',
+      '        if (x > hi) {',
+      '            return lo;',
+      '        }',
+      '        return x;',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const main = 'public class Main {\n    public static void main(String[] a) {\n        Solution s = new Solution();\n        if (s.clamp(5, 0, 10) != 5 || s.clamp(11, 0, 10) != 10) throw new AssertionError("clamp");\n    }\n}\n';
+    const dir = workspace({ 'Solution.java': sol, 'Main.java': main });
+    const p = findTests('Solution.java', dir, { trusted: true, verifyCommand: 'java -ea -cp out Main', verifyBuild: 'javac -d out Solution.java Main.java' });
+    assert.ok('kind' in p);
+    assert.equal(p.describe, 'javac -d out Solution.java Main.java && java -ea -cp out Main');
+    const s = Scratch.create(dir);
+    try {
+      const base = await runTests(p, s, { trusted: true, timeoutMs: 60000 });
+      assert.deepEqual(base.failed.map((f) => f.name), ['verify command'], 'build && command: the original fails');
+      const fix = sol.replace('return lo;\n        }\n        return x;', 'return hi;\n        }\n        return x;');
+      const wrong = sol.replace('x < lo', 'x <= lo');
+      const typeError = sol.replace('return x;', 'return "x";');
+      const r = await screenCandidates(p, s, sol, [typeError, wrong, fix], 2, 10, { targets: ['verify command'], timeoutMs: 20000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.deepEqual({ passed: r.passed, failed: r.failed, broken: r.broken, builds: r.builds }, { passed: [2], failed: [1], broken: [0], builds: 2 });
+      assert.equal(readFileSync(s.path('Solution.java'), 'utf8'), sol);
+      s.write('Solution.java', fix);
+      const proof = await runTests(p, s, { trusted: true, timeoutMs: 60000 });
+      assert.deepEqual(proof.passed, ['verify command'], 'the fix alone: built and run');
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('c++: g++ once, each variant run from the one binary', { skip: spawnSync('g++', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'g++ is not installed' }, async () => {
+    const sol = '#include <vector>\nusing namespace std;\nint total(vector<int> v) {\n    int s = 0;\n    for (int i = 1; i < (int)v.size(); i++) s += v[i];\n    return s;\n}\n';
+    const ex = '#include "solution.cpp"\n#include <cassert>\nint main() { assert(total({1, 2, 3}) == 6); }\n';
+    const dir = workspace({ 'solution.cpp': sol, 'examples.cpp': ex });
+    const p = findTests('solution.cpp', dir, { trusted: true, verifyCommand: './examples', verifyBuild: 'g++ -o examples examples.cpp' });
+    assert.ok('kind' in p);
+    const s = Scratch.create(dir);
+    try {
+      const fix = sol.replace('int i = 1', 'int i = 0');
+      const wrong = sol.replace('s += v[i]', 's -= v[i]');
+      const r = await screenCandidates(p, s, sol, [wrong, fix, sol.replace('return s;', 'return t;')], 3, 7, { targets: ['verify command'], timeoutMs: 20000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.deepEqual({ passed: r.passed, failed: r.failed, broken: r.broken }, { passed: [1], failed: [0], broken: [2] });
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+describe('screen: go, every candidate broken', { skip: hasGo ? false : 'go is not installed' }, () => {
+  test('all broken is an answer (none passes), not a failed screen', async () => {
+    const calc = 'package calc\n\nfunc Two() int {\n\treturn 1\n}\n';
+    const dir = workspace({
+      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
+      'calc/calc.go': calc,
+      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestTwo(t *testing.T) {\n\tif Two() != 2 {\n\t\tt.Fatal("two")\n\t}\n}\n',
+    });
+    const plan = planOf('calc/calc.go', dir);
+    const s = Scratch.create(dir);
+    try {
+      const r = await screenCandidates(plan, s, calc, [calc.replace('return 1', 'return "1"'), calc.replace('return 1', 'return []int(1)')], 3, 5, { targets: ['TestTwo'], timeoutMs: 5000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.deepEqual({ passed: r.passed, broken: r.broken, builds: r.builds }, { passed: [], broken: [0, 1], builds: 1 });
+    } finally {
+      s.dispose();
+    }
+  });
+});
