@@ -246,7 +246,11 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const onStop = () => stop.abort();
     input.signal?.addEventListener('abort', onStop, { once: true });
     const ts = performance.now();
-    const r = await session.screen(input.text, list.map((c) => c.fixed), input.fromLine, input.toLine, { signal: stop.signal }).catch((e: Error) => ({ none: e.message }));
+    const r = await session.screen(input.text, list.map((c) => c.fixed), input.fromLine, input.toLine, {
+      signal: stop.signal,
+      // the proofs keep at least 40% of the time; a few that pass are enough to choose from
+      runUntilMs: 0.6 * limits.budgetMs, enough: 2 * limits.plausible,
+    }).catch((e: Error) => ({ none: e.message }));
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', onStop);
     screenMs = Math.round(performance.now() - ts);

@@ -24,6 +24,10 @@ export interface ScreenOptions {
   parallel?: number;
   /** Builds at most (each round drops the variants the compiler names). */
   maxBuilds?: number;
+  /** Start no variant's run after this many milliseconds from the screen's start (the rest: unscreened), so that proofs keep their time. */
+  runUntilMs?: number;
+  /** Start no more runs once this many variants passed (those after them in order: unscreened). */
+  enough?: number;
 }
 
 export interface ScreenResult {
@@ -33,7 +37,7 @@ export interface ScreenResult {
   failed: number[];
   /** ... whose body does not compile. */
   broken: number[];
-  /** ... not in the schema (their change reaches outside the body), or not run (cancelled). */
+  /** ... not in the schema (their change reaches outside the body), not run (cancelled), or out of the screen's time (a loop, or slow). */
   unscreened: number[];
   builds: number;
   ms: number;
@@ -190,15 +194,20 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
     // the original must fail as it does in the baseline: else the schema is not the program the tests saw
     const orig = await runVariant(plan, scratch, built, 0, opts, opts.timeoutMs);
     if (orig.pass) return { none: 'the original passes the failing tests in the schema' };
-    const timeoutMs = orig.result.timedOut ? Math.min(opts.timeoutMs, 2000) : Math.min(opts.timeoutMs, Math.max(1000, orig.result.ms * 5 + 500));
+    // short: a variant that runs out of time is not judged here (unscreened: proven later with the full limit),
+    // and loops are common among operator edits (a bound moved, a step negated)
+    const timeoutMs = orig.result.timedOut ? Math.min(opts.timeoutMs, 1000) : Math.min(opts.timeoutMs, Math.max(500, orig.result.ms * 3 + 300));
     const verdict = new Map<number, boolean>();
+    const passedSoFar = () => [...verdict.values()].filter(Boolean).length;
     const todo = schema.variants.filter((v) => v.id > 0);
     let next = 0;
     const worker = async () => {
       while (next < todo.length && !opts.signal?.aborted) {
+        if (opts.runUntilMs !== undefined && performance.now() - t0 > opts.runUntilMs) break;
+        if (opts.enough !== undefined && passedSoFar() >= opts.enough) break;
         const v = todo[next++]!;
         const r = await runVariant(plan, scratch, built!, v.id, opts, timeoutMs);
-        if (!r.result.cancelled) verdict.set(v.candidate, r.pass);
+        if (!r.result.cancelled && !r.result.timedOut) verdict.set(v.candidate, r.pass);
       }
     };
     const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), todo.length));

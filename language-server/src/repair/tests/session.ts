@@ -126,13 +126,13 @@ export class TestSession {
    * fromLine..toLine of `original`), the failing tests run once per candidate (tests/screen.ts). It
    * orders the proof and proves nothing itself. `{none}`: no screen here.
    */
-  async screen(original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { signal?: AbortSignal; parallel?: number } = {}): Promise<ScreenResult | { none: string }> {
+  async screen(original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { signal?: AbortSignal; parallel?: number; runUntilMs?: number; enough?: number } = {}): Promise<ScreenResult | { none: string }> {
     const targets = this.baseline.failed.filter((f) => !isEnvironmental(f)).map((f) => f.name);
     if (targets.length === 0) return { none: 'nothing fails' };
     const scratch = this.scratch ?? Scratch.create(this.plan.root);
     try {
       return await screenCandidates(this.plan, scratch, original, candidates, fromLine, toLine, {
-        targets, timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal, parallel: opts.parallel,
+        targets, timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal, parallel: opts.parallel, runUntilMs: opts.runUntilMs, enough: opts.enough,
       });
     } finally {
       if (scratch !== this.scratch) scratch.dispose();
