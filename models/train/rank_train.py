@@ -33,6 +33,7 @@ from model import Config, Transformer  # noqa: E402
 from train import autocast  # noqa: E402
 
 SEMANTIC_PRIOR_WEIGHT = 1.0  # language-server/src/repair/semantic.ts
+HEF_SELECT_BELOW = 82  # HumanEvalFix problems 0-81: the half a checkpoint may be chosen on
 
 
 def read_jsonl(path):
@@ -123,13 +124,19 @@ def evaluate_hef(model, hef, device, max_len):
         d["n"] += 1
         d["model"].append(r_model)
         d["product"].append(r_prod)
+        # halves by problem number: 0-81 may choose a checkpoint (--keep-best), 82-163 stay unseen by the choice
+        half = "select" if int(ex["taskId"].split("/")[-1]) < HEF_SELECT_BELOW else "heldout"
+        h = per.setdefault(half, {"n": 0, "model": [], "product": [], "half": True})
+        h["n"] += 1
+        h["model"].append(r_model)
+        h["product"].append(r_prod)
     out = {}
     for lang, d in per.items():
         out[lang] = {"in_set": d["n"]}
         for k in ("model", "product"):
             r = d[k]
             out[lang][k] = {"top1": sum(x == 1 for x in r), "top5": sum(x <= 5 for x in r), "mrr": round(sum(1 / x for x in r) / len(r), 3)}
-    allr = {k: [x for d in per.values() for x in d[k]] for k in ("model", "product")}
+    allr = {k: [x for d in per.values() if not d.get("half") for x in d[k]] for k in ("model", "product")}
     out["all"] = {"in_set": len(allr["model"])}
     for k, r in allr.items():
         if r:
@@ -175,6 +182,7 @@ def main(argv=None):
     ap.add_argument("--skip-first-eval", action="store_true", help="no evaluation before training (a second run from the same start)")
     ap.add_argument("--hef-limit", type=int, default=0)
     ap.add_argument("--seed", type=int, default=28)
+    ap.add_argument("--keep-best", action="store_true", help="model.pt = the evaluated checkpoint with the best product MRR on HumanEvalFix problems 0-81 (step 0 included); 82-163 judge it; last.pt = the last")
     args = ap.parse_args(argv)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -193,12 +201,19 @@ def main(argv=None):
     report = {"args": vars(args), "history": []}
     t0 = time.time()
 
+    best = {"score": None, "step": None}
+
     def evaluate(step):
         rec = {"step": step, "minutes": round((time.time() - t0) / 60, 2)}
         if valid:
             rec["valid"] = evaluate_valid(model, valid, device, args.max_len)
         if hef:
             rec["hef"] = evaluate_hef(model, hef, device, args.max_len)
+            sel = rec["hef"].get("select", {}).get("product")
+            if args.keep_best and sel and (best["score"] is None or sel["mrr"] > best["score"]):
+                best.update(score=sel["mrr"], step=step)
+                torch.save({k: v.detach().cpu().clone() for k, v in model.state_dict().items()}, os.path.join(args.out, "best-state.pt"))
+                rec["best"] = True
         report["history"].append(rec)
         print(json.dumps(rec), flush=True)
         with open(os.path.join(args.out, "rank.json"), "w") as f:
@@ -257,6 +272,17 @@ def main(argv=None):
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     lineage = lineage + [{"run": os.path.basename(args.out.rstrip("/")), "phase": "rank-finetune", "tokens": tokens_seen, "steps": step}]
     torch.save({"model": state, "config": cfg.to_dict(), "history": report["history"], "args": vars(args), "lineage": lineage}, os.path.join(args.out, "model.pt"))
+    if args.keep_best and best["step"] is not None and best["step"] != step:
+        # the chosen checkpoint becomes model.pt (what export reads); the last one stays as last.pt
+        os.replace(os.path.join(args.out, "model.pt"), os.path.join(args.out, "last.pt"))
+        chosen = torch.load(os.path.join(args.out, "best-state.pt"), map_location="cpu")
+        part = [{**lineage[-1], "steps": best["step"], "tokens": int(tokens_seen * best["step"] / max(1, step)), "chosen": "best product MRR on HumanEvalFix 0-81"}]
+        torch.save({"model": chosen, "config": cfg.to_dict(), "history": report["history"], "args": vars(args), "lineage": lineage[:-1] + part}, os.path.join(args.out, "model.pt"))
+        report["best_step"] = best["step"]
+        print(f"kept step {best['step']} (select-half MRR {best['score']}) as model.pt; the last as last.pt", flush=True)
+    report["best_step"] = best["step"]
+    with open(os.path.join(args.out, "rank.json"), "w") as f:
+        json.dump(report, f, indent=1)
     with open(os.path.join(args.out, "run.json"), "w") as f:
         json.dump({"args": vars(args), "config": cfg.to_dict(), "steps": step, "tokens": tokens_seen, "lineage": lineage,
                    "tokens_in_all": sum(int(x.get("tokens") or 0) for x in lineage), "history": report["history"]}, f, indent=1)
