@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { buildSchema, findBody, returnsValue, variantsAt } from '../../language-server/src/repair/tests/schema';
-import { errorLinesOf, screenCandidates } from '../../language-server/src/repair/tests/screen';
+import { compareOnTestMutants, errorLinesOf, screenCandidates } from '../../language-server/src/repair/tests/screen';
+import { behaviourSignature, withTestMutants } from '../../language-server/src/repair/tests/test-mutants';
 import { cargoTargetDir, findTests, runTests, Scratch, type TestPlan } from '../../language-server/src/repair/tests/index';
 
 const temps: string[] = [];
@@ -257,6 +258,52 @@ describe('screen: go, every candidate broken', { skip: hasGo ? false : 'go is no
       const r = await screenCandidates(plan, s, calc, [calc.replace('return 1', 'return "1"'), calc.replace('return 1', 'return []int(1)')], 3, 5, { targets: ['TestTwo'], timeoutMs: 5000 });
       assert.ok(!('none' in r), 'none' in r ? r.none : '');
       assert.deepEqual({ passed: r.passed, broken: r.broken, builds: r.builds }, { passed: [], broken: [0, 1], builds: 1 });
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+describe('test mutants', () => {
+  test('each copy of a test moves one integer literal; strings, names and floats stay', () => {
+    const go = 'package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(2, x1) != 3 { // 9\n\t\tt.Fatal("2 + 1 = 3", 1.5)\n\t}\n}\n';
+    const m = withTestMutants(go, 'go', 4)!;
+    assert.deepEqual(m.names, ['TestAdd__treasure_m0', 'TestAdd__treasure_m1']);
+    assert.match(m.text, /func TestAdd__treasure_m0\(t \*testing\.T\) \{\n\tif Add\(3, x1\) != 3/);
+    assert.match(m.text, /func TestAdd__treasure_m1\(t \*testing\.T\) \{\n\tif Add\(2, x1\) != 4 \{ \/\/ 9\n\t\tt\.Fatal\("2 \+ 1 = 3", 1\.5\)/);
+    assert.ok(m.text.startsWith(go.trimEnd()), 'the original tests stay as they were');
+    const rs = 'pub fn f(x: i32) -> i32 { x }\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn one() {\n        assert_eq!(f(1), 1);\n    }\n}\n';
+    const r = withTestMutants(rs, 'rust', 4)!;
+    assert.deepEqual(r.names, ['one__treasure_m0', 'one__treasure_m1']);
+    assert.match(r.text, /#\[test\]\n    fn one__treasure_m0\(\) \{\n        assert_eq!\(f\(2\), 1\);/);
+    assert.match(r.text, /fn one__treasure_m1\(\) \{\n        assert_eq!\(f\(1\), 2\);\n    \}\n\}\n$/, 'inside the tests module');
+  });
+
+  test('a signature keeps outcomes and values, not times or places', () => {
+    const a = '=== RUN   TestX__treasure_m0\n    x_test.go:9: \n        \tError Trace:\tx_test.go:9\n        \tError:      \tNot equal: \n        \t            \texpected: 3\n        \t            \tactual  : 4\n--- FAIL: TestX__treasure_m0 (0.00s)\n';
+    assert.equal(behaviourSignature(a, false), 'Error:      \tNot equal:\nexpected: 3\nactual  : 4\n--- FAIL: TestX__treasure_m0');
+    assert.equal(behaviourSignature(a.replace('(0.00s)', '(0.03s)'), false), behaviourSignature(a, false));
+    assert.notEqual(behaviourSignature(a.replace('actual  : 4', 'actual  : 5'), false), behaviourSignature(a, false));
+  });
+});
+
+describe('mutants of go tests tell two fixes that pass apart', { skip: hasGo ? false : 'go is not installed' }, () => {
+  test('x > 2 and x >= 3 agree on the tests and their mutants; x > 1 passes the tests and differs on a mutant', async () => {
+    const src = 'package calc\n\nfunc Big(x int) bool {\n\treturn x > 5\n}\n';
+    const dir = workspace({
+      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
+      'calc/calc.go': src,
+      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestBig(t *testing.T) {\n\tif !Big(3) {\n\t\tt.Fatalf("got %v", Big(3))\n\t}\n\tif Big(1) {\n\t\tt.Fatal("1")\n\t}\n}\n',
+    });
+    const plan = planOf('calc/calc.go', dir);
+    const s = Scratch.create(dir);
+    try {
+      const docs = [src.replace('x > 5', 'x > 2'), src.replace('x > 5', 'x >= 3'), src.replace('x > 5', 'x > 1')];
+      const r = await compareOnTestMutants(plan, s, src, docs, 3, 5, { timeoutMs: 5000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.equal(r.signatures[0], r.signatures[1]);
+      assert.notEqual(r.signatures[0], r.signatures[2], 'Big(2): false for x > 2, true for x > 1');
+      assert.equal(readFileSync(s.path('calc/calc_test.go'), 'utf8').includes('treasure_m'), false, 'the copy is put back');
     } finally {
       s.dispose();
     }

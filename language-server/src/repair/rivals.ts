@@ -82,3 +82,57 @@ export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>
     ...(found.example ? { example: found.example } : {}), pool: pool.length, ms: ms(),
   };
 }
+
+export interface MutantRivalInput<C extends RivalCandidate> {
+  pick: C;
+  /** Other candidates that passed the failing tests (the screen's), best first. */
+  pool: C[];
+  /** Runs the candidates' documents on mutants of the tests: a signature per document (tests/screen.ts compareOnTestMutants). */
+  compare: (docs: string[]) => Promise<{ signatures: string[] } | { none: string }>;
+  score?: (docs: C[]) => Promise<number[]>;
+  prove: (c: C) => Promise<boolean>;
+  maxRead?: number;
+  maxPool?: number;
+  signal?: AbortSignal;
+}
+
+/** Where two signatures first differ, as "pick's line | rival's line". */
+function firstDifference(a: string, b: string): string {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) return `${(x[i] ?? '-').slice(0, 80)} | ${(y[i] ?? '-').slice(0, 80)}`;
+  return '';
+}
+
+/**
+ * The rival check of the compiled languages (go test, cargo test): the fix and the other candidates that
+ * passed the failing tests run on mutants of the tests (one integer literal moved by one, one build);
+ * one that answers a mutant differently contests the fix, as the replay does for Python and JavaScript.
+ */
+export async function checkRivalsOnTestMutants<C extends RivalCandidate>(input: MutantRivalInput<C>): Promise<RivalCheck<C>> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  const pool = input.pool.filter((c) => c.fixed !== input.pick.fixed).slice(0, input.maxPool ?? 8);
+  const all = [input.pick, ...pool];
+  const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: pool.length, contested: [], pool: pool.length, note, ms: ms() });
+  if (pool.length === 0) return none('no other candidate passes the tests');
+  const cmp = await input.compare(all.map((c) => c.fixed)).catch((e: unknown) => ({ none: String(e) }));
+  if ('none' in cmp) return none(cmp.none);
+  const sig = cmp.signatures;
+  const contestedOf = (at: number) => all.map((_, k) => k).filter((k) => k !== at && sig[k] !== undefined && sig[k] !== sig[at]);
+  let at = 0;
+  let contested = contestedOf(at);
+  let replaced: C | undefined;
+  if (contested.length && input.score && !input.signal?.aborted) {
+    const read = [0, ...contested.sort((a, b) => all[b]!.prior - all[a]!.prior).slice(0, input.maxRead ?? 8)];
+    const scores = await input.score(read.map((i) => all[i]!));
+    const best = read.map((i, k) => ({ i, s: scores[k]! })).sort((x, y) => y.s - x.s)[0]!;
+    if (best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!))) {
+      replaced = input.pick;
+      at = best.i;
+      contested = contestedOf(at);
+    }
+  }
+  const example = contested.length ? firstDifference(sig[at]!, sig[contested[0]!]!) : undefined;
+  return { pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: pool.length, contested: contested.map((i) => all[i]!), ...(example ? { example } : {}), pool: pool.length, ms: ms() };
+}

@@ -10,7 +10,7 @@ import { proposeSemanticEdits, type SemanticCandidate, type SuspectLine } from '
 import { TestSession, testCandidatesOf, type TestReport } from './tests';
 import { canCompareBehaviour, compareBehaviour, type BehaviourResult } from './tests/differential';
 import type { TestFailure } from './tests/report';
-import { canCheckRivals, checkRivals, type RivalCheck } from './rivals';
+import { canCheckRivals, checkRivals, checkRivalsOnTestMutants, type RivalCheck } from './rivals';
 
 export interface SemanticLimits {
   /** Suspicious lines edited (more at a tie with the last one). */
@@ -371,6 +371,30 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...proofs.get(rivalCheck.pick)! };
     if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: rivals ${rivalCheck ? `${rivalCheck.rivals} of ${rivalCheck.pool}, ${rivalCheck.contested.length} contested${rivalCheck.replaced ? `, replaced ${rivalCheck.replaced.label} by ${rivalCheck.pick.label}` : ''}${rivalCheck.note ? ` (${rivalCheck.note})` : ''}` : 'failed'} in ${Math.round(performance.now() - tr)} ms\n`);
   }
+  // compiled languages: the fix and the others that passed the screen, on mutants of the tests (one build)
+  let onMutants = false;
+  if (pick && limits.rivals && !rivalCheck && session.canCompareOnMutants && passedScreen.size > 1 && !input.signal?.aborted) {
+    const proofs = new Map<Pending, { report: TestReport; targets: string[] }>();
+    rivalCheck = await checkRivalsOnTestMutants<Pending>({
+      pick: pick.c, pool: [...passedScreen].map(asPending), signal: input.signal,
+      compare: (docs) => session.compareOnMutants(input.text, docs, input.fromLine, input.toLine, { signal: input.signal }),
+      score: input.rank ? async (cs) => {
+        ranked += await scoreMissing(cs, (docs) => input.rank!(docs, base.failed), scoreOf, w);
+        return cs.map((c) => scoreOf.get(c.fixed)!);
+      } : undefined,
+      prove: async (c) => {
+        const t = performance.now();
+        const r = await session.prove(testCandidatesOf(rel, [c]), { signal: input.signal });
+        verifyMs += Math.round(performance.now() - t);
+        tried += r.tried;
+        if (r.winner === undefined || !r.report) return false;
+        proofs.set(c, { report: r.report, targets: r.targets });
+        return true;
+      },
+    }).catch(() => undefined);
+    if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...proofs.get(rivalCheck.pick)! };
+    onMutants = true;
+  }
   const rivals = rivalCheck && { pool: rivalCheck.pool, rivals: rivalCheck.rivals, contested: rivalCheck.contested.length, ms: rivalCheck.ms, ...(rivalCheck.replaced ? { replaced: rivalCheck.replaced.label } : {}), ...(rivalCheck.note ? { note: rivalCheck.note } : {}) };
   const won = final ? { pick: final.c, r: { report: final.report, targets: final.targets } } : undefined;
   const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour, rivals, screen };
@@ -381,7 +405,8 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const split = behaviour && behaviour.groups.length > 1 && !rivalCheck?.replaced ? passing.length - 1 : 0;
     const others = Math.max(split, rivalCheck?.contested.length ?? 0);
     const where = rivalCheck?.contested.length ? rivalCheck.example : behaviour?.example;
-    const caveat = others ? `; the tests do not decide it: ${others} other edit${others > 1 ? 's answer' : ' answers'} their calls alike and behave${others > 1 ? '' : 's'} differently${where ? ` (${where})` : ''}` : '';
+    const alike = onMutants && rivalCheck?.contested.length ? ['pass', 'passes', 'differently on their mutants'] : ['answer', 'answers', 'differently'];
+    const caveat = others ? `; the tests do not decide it: ${others} other edit${others > 1 ? `s ${alike[0]}` : ` ${alike[1]}`} ${onMutants && rivalCheck?.contested.length ? 'them' : 'their calls alike'} and behave${others > 1 ? '' : 's'} ${alike[2]}${where ? ` (${where})` : ''}` : '';
     if (others && limits.ambiguous === 'abstain') {
       return { ...common, outcome: 'no_fix', fix: null, reason: undecided(others + 1, where, won.pick.label), ms: ms() };
     }

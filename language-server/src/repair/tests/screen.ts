@@ -3,7 +3,7 @@
 // where a build costs a second or more). It only orders the search: a candidate that passes here is still
 // proven alone, built and tested the way the user's runner does it (tests/prove.ts); one that fails the
 // failing tests here, or whose body does not compile, is not run again.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { testEnv } from './env';
@@ -14,6 +14,7 @@ import { WHOLE_RUN } from './report';
 import { cargoTargetDir, substitute } from './run';
 import { buildSchema, VARIANT_ENV, variantsAt, type Schema, type SchemaLanguage } from './schema';
 import type { Scratch } from './scratch';
+import { behaviourSignature, withTestMutants } from './test-mutants';
 
 export interface ScreenOptions {
   /** The failing tests a candidate must pass (the baseline's targets). */
@@ -227,6 +228,100 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
       scratch.reset();
     } catch {
       /* the caller's copy is checked again before its next use */
+    }
+  }
+}
+
+/** Runs the named tests of one variant (go test -v, or every cargo test binary) and returns what they printed. */
+async function runNamed(plan: TestPlan, scratch: Scratch, built: Built, id: number, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ output: string; timedOut: boolean }> {
+  const env = testEnv({ [VARIANT_ENV]: String(id), RUST_BACKTRACE: '0' });
+  if (plan.kind === 'go') {
+    const pkgDir = resolve(scratch.path(plan.cwd ?? ''), plan.goPackage ?? '.');
+    const r = await runProcess([built.executables[0]!, '-test.v', '-test.run', `^(${names.map(escapeRe).join('|')})$`], { cwd: pkgDir, env, timeoutMs, signal });
+    return { output: r.output, timedOut: r.timedOut };
+  }
+  let output = '';
+  let timedOut = false;
+  for (const exe of built.executables) {
+    const r = await runProcess([exe, '--exact', ...names, '--test-threads', '1'], { cwd: scratch.path(plan.cwd ?? ''), env, timeoutMs, signal });
+    output += r.output;
+    timedOut ||= r.timedOut;
+  }
+  return { output, timedOut };
+}
+
+/** The test files a runner's mutants are made of: the Go package's *_test.go; Rust files of the crate's src/ with #[test]. */
+function testFilesOf(plan: TestPlan, scratch: Scratch): string[] {
+  const base = plan.kind === 'go' ? resolve(scratch.path(plan.cwd ?? ''), plan.goPackage ?? '.') : join(scratch.path(plan.cwd ?? ''), 'src');
+  let names: string[] = [];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const n of names) {
+    const abs = join(base, n);
+    if (plan.kind === 'go' ? !n.endsWith('_test.go') : !n.endsWith('.rs')) continue;
+    try {
+      if (plan.kind === 'cargo' && !/#\[test\]/.test(readFileSync(abs, 'utf8'))) continue;
+    } catch {
+      continue;
+    }
+    out.push(scratch.relative(abs));
+  }
+  return out;
+}
+
+export interface MutantComparison {
+  /** Per candidate given, what its run of the mutant tests printed (stripped of what only the build differs in). */
+  signatures: string[];
+  /** The mutant tests (copies of the tests, one integer literal moved by one). */
+  tests: string[];
+  ms: number;
+}
+
+/**
+ * The candidates (whole texts of plan.file, edits inside the function on lines fromLine..toLine) run on
+ * mutants of the tests (tests/test-mutants.ts) from one build: two with different signatures behave
+ * differently beyond the tests. go test and cargo test only; `scratch` is left as it was found.
+ */
+export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<MutantComparison | { none: string }> {
+  const t0 = performance.now();
+  if (plan.kind !== 'go' && plan.kind !== 'cargo') return { none: `no test mutants for ${plan.kind}` };
+  const lang = plan.kind === 'go' ? 'go' : 'rust';
+  const schema = buildSchema(lang, original, candidates, fromLine, toLine);
+  if (!schema || schema.outside.length) return { none: 'a candidate reaches outside the function body' };
+  const tmp = mkdtempSync(join(tmpdir(), 'treasure-mutants-'));
+  try {
+    const files = new Map<string, string>([[plan.file, schema.text]]);
+    const tests: string[] = [];
+    const per = Math.max(2, Math.floor(12 / Math.max(1, testFilesOf(plan, scratch).length)));
+    for (const rel of testFilesOf(plan, scratch)) {
+      const text = files.get(rel) ?? readFileSync(scratch.path(rel), 'utf8');
+      const m = withTestMutants(text, lang, per);
+      if (!m) continue;
+      files.set(rel, m.text);
+      tests.push(...m.names);
+    }
+    if (tests.length === 0) return { none: 'no integer literal in the tests to move' };
+    for (const [rel, text] of files) scratch.write(rel, text);
+    const built = await build(plan, scratch, join(tmp, 'mutants.test'), opts.signal);
+    if (!built.ok) return { none: `the tests' mutants do not build: ${built.output.split('\n').find((l) => /error/.test(l)) ?? ''}` };
+    const timeoutMs = Math.min(opts.timeoutMs, 2000);
+    const signatures: string[] = [];
+    for (const v of schema.variants.filter((x) => x.id > 0)) {
+      if (opts.signal?.aborted) return { none: 'cancelled' };
+      const r = await runNamed(plan, scratch, built, v.id, tests, timeoutMs, opts.signal);
+      signatures[v.candidate] = behaviourSignature(r.output, r.timedOut);
+    }
+    return { signatures, tests, ms: Math.round(performance.now() - t0) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    try {
+      scratch.reset();
+    } catch {
+      /* checked again before the copy's next use */
     }
   }
 }

@@ -10,7 +10,7 @@ import { proveCandidates, runTimeoutOf, type ProveResult, type TestCandidate } f
 import { isEnvironmental, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
-import { schemaLanguageOf, screenCandidates, type ScreenResult } from './screen';
+import { compareOnTestMutants, schemaLanguageOf, screenCandidates, type MutantComparison, type ScreenResult } from './screen';
 import { WarmPool } from './warm';
 
 const IDLE_MS = 5 * 60_000;
@@ -136,6 +136,21 @@ export class TestSession {
       });
     } finally {
       if (scratch !== this.scratch) scratch.dispose();
+    }
+  }
+
+  /** Whether compareOnMutants() can run here (go test, cargo test). */
+  get canCompareOnMutants(): boolean {
+    return this.plan.kind === 'go' || this.plan.kind === 'cargo';
+  }
+
+  /** The candidates run on mutants of the tests from one build (tests/screen.ts compareOnTestMutants). */
+  async compareOnMutants(original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { signal?: AbortSignal } = {}): Promise<MutantComparison | { none: string }> {
+    const scratch = Scratch.create(this.plan.root);
+    try {
+      return await compareOnTestMutants(this.plan, scratch, original, candidates, fromLine, toLine, { timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal });
+    } finally {
+      scratch.dispose();
     }
   }
 
