@@ -114,3 +114,19 @@ describe('node --test proves a JavaScript fix', () => {
     assert.match(r.fix!.provenBy, /^node: \d+\/\d+ tests pass/);
   });
 });
+
+const hasGpp = spawnSync('g++', ['--version'], { stdio: 'ignore' }).status === 0;
+describe('treasure fix --verify CMD --verify-build CMD', { skip: hasGpp ? false : 'g++ is not installed' }, () => {
+  test('c++: the candidates are built once into one program, the fix given is built and run alone', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'treasure-semantic-cpp-'));
+    const src = '#include <vector>\nusing namespace std;\nint total(vector<int> v) {\n    int s = 0;\n    for (int i = 1; i < (int)v.size(); i++) s += v[i];\n    return s;\n}\n';
+    writeFileSync(join(ws, 'solution.cpp'), src);
+    writeFileSync(join(ws, 'examples.cpp'), '#include "solution.cpp"\n#include <cassert>\nint main() { assert(total({1, 2, 3}) == 6); assert(total({4}) == 4); }\n');
+    const r = treasure('fix', join(ws, 'solution.cpp'), '--line', '4', '--root', ws, '--verify', './examples', '--verify-build', 'g++ -o examples examples.cpp');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.verified, true);
+    assert.match(String(r.json.verifiedBy), /^verify command: exits 0/);
+    assert.match(String(r.json.fixed), /int i = 0/);
+    assert.equal(readFileSync(join(ws, 'solution.cpp'), 'utf8'), src, "the user's file is not touched");
+  });
+});

@@ -2,8 +2,8 @@
 // models/markers.json, layered like VS Code layers settings, and Workspace Trust restrictions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS, resolveSettings } from '../../language-server/src/settings';
-import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers, verifyCommandOf, type SettingProblem } from '../../extension/settings';
+import { applyTrust, DEFAULT_SETTINGS, resolveSettings } from '../../language-server/src/settings';
+import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers, verifyBuildOf, verifyCommandOf, type SettingProblem } from '../../extension/settings';
 
 test('known markers with allowed values are kept, in their canonical form', () => {
   const r = validateMarkers({ domain: 'Web', length_bucket: 'concise', quality_bucket: 1, length_lines: '12', source: 'human' }, 'user settings');
@@ -103,4 +103,15 @@ test('the server reads treasure.verify.command nested or flat, trimmed; other ty
   assert.equal(resolveSettings({ verify: { command: ' pytest -q ${file} ' } }).verify.command, 'pytest -q ${file}');
   assert.equal(resolveSettings({}, { 'treasure.verify.command': 'make test' }).verify.command, 'make test');
   assert.equal(resolveSettings({ verify: { command: 3 } }).verify.command, '');
+});
+
+test('treasure.verify.build beside the command: nested or flat, trimmed, reported when not a string, dropped without trust', () => {
+  const both = resolveSettings({ verify: { command: 'java -cp out Main', build: ' javac -d out *.java ' } });
+  assert.deepEqual(both.verify, { command: 'java -cp out Main', build: 'javac -d out *.java' });
+  assert.equal(resolveSettings({}, { 'treasure.verify.build': 'make' }).verify.build, 'make');
+  assert.equal(resolveSettings({}).verify.build, '');
+  const problems: SettingProblem[] = [];
+  assert.equal(verifyBuildOf(7, problems), '');
+  assert.deepEqual(problems.map((p) => p.setting), ['treasure.verify.build']);
+  assert.deepEqual(applyTrust(both, false, DEFAULT_SETTINGS).verify, { command: '', build: '' });
 });
