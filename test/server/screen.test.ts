@@ -265,12 +265,13 @@ describe('screen: go, every candidate broken', { skip: hasGo ? false : 'go is no
 });
 
 describe('test mutants', () => {
-  test('each copy of a test moves one integer literal; strings, names and floats stay', () => {
-    const go = 'package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(2, x1) != 3 { // 9\n\t\tt.Fatal("2 + 1 = 3", 1.5)\n\t}\n}\n';
+  test('each copy of a test moves one literal: a number plus one, a string one character shorter; names and format strings stay', () => {
+    const go = 'package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(2, x1) != 3.5 { // 9\n\t\tt.Fatalf("%d", Len("ab"))\n\t}\n}\n';
     const m = withTestMutants(go, 'go', 4)!;
-    assert.deepEqual(m.names, ['TestAdd__treasure_m0', 'TestAdd__treasure_m1']);
-    assert.match(m.text, /func TestAdd__treasure_m0\(t \*testing\.T\) \{\n\tif Add\(3, x1\) != 3/);
-    assert.match(m.text, /func TestAdd__treasure_m1\(t \*testing\.T\) \{\n\tif Add\(2, x1\) != 4 \{ \/\/ 9\n\t\tt\.Fatal\("2 \+ 1 = 3", 1\.5\)/);
+    assert.deepEqual(m.names, ['TestAdd__treasure_m0', 'TestAdd__treasure_m1', 'TestAdd__treasure_m2']);
+    assert.match(m.text, /func TestAdd__treasure_m0\(t \*testing\.T\) \{\n\tif Add\(3, x1\) != 3\.5 \{/);
+    assert.match(m.text, /func TestAdd__treasure_m1\(t \*testing\.T\) \{\n\tif Add\(2, x1\) != 4\.5 \{ \/\/ 9\n\t\tt\.Fatalf\("%d", Len\("ab"\)\)/);
+    assert.match(m.text, /func TestAdd__treasure_m2\(t \*testing\.T\) \{\n\tif Add\(2, x1\) != 3\.5 \{ \/\/ 9\n\t\tt\.Fatalf\("%d", Len\("a"\)\)/);
     assert.ok(m.text.startsWith(go.trimEnd()), 'the original tests stay as they were');
     const rs = 'pub fn f(x: i32) -> i32 { x }\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn one() {\n        assert_eq!(f(1), 1);\n    }\n}\n';
     const r = withTestMutants(rs, 'rust', 4)!;

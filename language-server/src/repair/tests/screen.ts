@@ -98,7 +98,8 @@ async function build(plan: TestPlan, scratch: Scratch, bin: string, signal?: Abo
   if (plan.kind === 'go') {
     const pkg = plan.goPackage ?? '.';
     // -e: every error, not the first ten (a hundred candidates may hold more broken ones than that)
-    const r = await run(['go', 'test', '-c', '-gcflags=-e', '-o', bin, pkg]);
+    // (vet's checks are the proof's business: `go test` runs them on the fix alone)
+    const r = await run(['go', 'test', '-c', '-vet=off', '-gcflags=-e', '-o', bin, pkg]);
     const pkgDir = resolve(cwd, pkg);
     const errorLines = errorLinesOf(r.output, (p) => resolve(pkgDir, p) === file || resolve(cwd, p) === file);
     return { ok: r.exitCode === 0 && !r.timedOut, errorLines, executables: [bin], output: r.output };

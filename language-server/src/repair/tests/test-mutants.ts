@@ -1,5 +1,6 @@
 // Mutants of a compiled language's tests (issue 26: plausible-but-wrong fixes where the calls cannot be
-// replayed in-process). Each test function is copied with one integer literal of its body moved by one;
+// replayed in-process). Each test function is copied with one literal of its body moved (a number plus one,
+// a string one character shorter);
 // the copies sit beside the originals in the same file (so they share its imports). Two fixes that pass
 // the tests but answer a copy differently (another actual value, a panic, a loop) behave differently
 // beyond the tests: the tests do not decide between them. Go: `func TestX(t *testing.T)`; Rust: `#[test] fn x()`.
@@ -66,30 +67,47 @@ export function testFunctions(text: string, lang: 'go' | 'rust'): TestFn[] {
   return out;
 }
 
-/** Offsets of the integer literals of text[from, to) (not in strings or comments, not part of a name or a float). */
-function intLiterals(text: string, from: number, to: number, lang: 'go' | 'rust'): { at: number; len: number }[] {
-  const out: { at: number; len: number }[] = [];
+/** A literal of text[from, to) and what it becomes: an integer or a float plus one, a string without its last character. */
+interface Site {
+  at: number;
+  len: number;
+  to: string;
+}
+
+/** The literals of text[from, to) a mutant may move (not in comments, not part of a name). */
+function literalSites(text: string, from: number, to: number, lang: 'go' | 'rust'): Site[] {
+  const out: Site[] = [];
   for (let i = from; i < to; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const j = skipLiteral(text, i, lang);
+      const body = text.slice(i + 1, j - 1);
+      // a string without its last character (an escape is left whole)
+      // (a format string stays: a message's text is no input)
+      if (j - 1 > i + 1 && !/\\.?$/.test(body) && !body.includes('%')) out.push({ at: i, len: j - i, to: `"${body.slice(0, -1)}"` });
+      i = j - 1;
+      continue;
+    }
     const j = skipLiteral(text, i, lang);
     if (j !== i) {
       i = j - 1;
       continue;
     }
-    if (!/[0-9]/.test(text[i]!) || /[\w.]/.test(text[i - 1] ?? '')) continue;
-    const m = /^[0-9]+(?![\w.])/.exec(text.slice(i, Math.min(to, i + 20)));
-    if (m) out.push({ at: i, len: m[0].length });
+    if (!/[0-9]/.test(c) || /[\w.]/.test(text[i - 1] ?? '')) continue;
+    const m = /^([0-9]+)(\.[0-9]+)?(?![\w.])/.exec(text.slice(i, Math.min(to, i + 30)));
+    if (m) out.push({ at: i, len: m[0].length, to: m[2] ? `${BigInt(m[1]!) + 1n}${m[2]}` : String(BigInt(m[1]!) + 1n) });
     i += (m?.[0].length ?? 1) - 1;
   }
   return out;
 }
 
 /**
- * The test file with copies of its test functions appended, each with one integer literal plus one
+ * The test file with copies of its test functions appended, each with one literal moved
  * (at most `max` copies, spread over the literals). Copies are named NAME__treasure_mK. Undefined: no literal.
  */
 export function withTestMutants(text: string, lang: 'go' | 'rust', max = 12): { text: string; names: string[] } | undefined {
   const fns = testFunctions(text, lang);
-  const sites = fns.flatMap((f) => intLiterals(text, f.open, f.end, lang).map((l) => ({ f, ...l })));
+  const sites = fns.flatMap((f) => literalSites(text, f.open, f.end, lang).map((l) => ({ f, ...l })));
   if (sites.length === 0) return undefined;
   const step = Math.max(1, sites.length / max);
   const picked = Array.from({ length: Math.min(max, sites.length) }, (_, k) => sites[Math.floor(k * step)]!);
@@ -97,8 +115,7 @@ export function withTestMutants(text: string, lang: 'go' | 'rust', max = 12): { 
   const copies = picked.map((s, k) => {
     const name = `${s.f.name}${MUTANT_SUFFIX}${k}`;
     names.push(name);
-    const n = BigInt(text.slice(s.at, s.at + s.len)) + 1n;
-    const fn = text.slice(s.f.start, s.at) + String(n) + text.slice(s.at + s.len, s.f.end);
+    const fn = text.slice(s.f.start, s.at) + s.to + text.slice(s.at + s.len, s.f.end);
     const renamed = lang === 'go' ? fn.replace(`func ${s.f.name}(`, `func ${name}(`) : fn.replace(new RegExp(`fn ${s.f.name}\\s*\\(`), `fn ${name}(`);
     return renamed.trimStart();
   });
