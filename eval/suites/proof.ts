@@ -77,6 +77,7 @@ export interface ProofRecord {
   replaced?: string;
   /** Milliseconds the rival check took (the replay, the model's reading, a rival's proof). */
   rivalsMs?: number;
+  rivalsNote?: string;
   /** The replaced fix judged by the hidden test (what the run would have offered without the rival check). */
   replacedCorrect?: boolean;
   /** Compiled languages: candidates built into one program and run against the examples first (tests/screen.ts). */
@@ -298,7 +299,7 @@ export async function runProofSuite(o: ProofOptions, log: (m: string) => void = 
               verify: { root: dir, trusted: true, rank: variant, limits, ...(ws.verifyCommand && !o.noTests ? verifyOf(ws, o.screen !== 0) : {}) },
             });
             const ms = performance.now() - t;
-            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, rivalsMs: out.rivalsMs, ...(out.screen ? { screen: out.screen } : {}), ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
+            const common = { ...base, ms, candidates: out.candidates, verifyMs: out.verifyMs, plausible: out.plausible, behaviours: out.behaviours, rivals: out.rivals, rivalsMs: out.rivalsMs, ...(out.rivalsNote ? { rivalsNote: out.rivalsNote } : {}), ...(out.screen ? { screen: out.screen } : {}), ...(out.fix?.contested ? { contested: out.fix.contested } : {}), ...(out.replaced ? { replaced: out.replaced } : {}) };
             if (!out.fix) rec = { ...common, outcome: outcomeWithoutFix(out.reason), reason: out.reason };
             else if (out.fix.fixed === text) rec = { ...common, outcome: 'unchanged', label: out.fix.label };
             else if (!out.fix.verified) {

@@ -143,6 +143,8 @@ export interface FixOutcome {
   /** The replaced fix's document (studies judge it). */
   replacedFixed?: string;
   rivalsMs?: number;
+  /** Why the rival check compared nothing (no other candidate, the mutants do not build...). */
+  rivalsNote?: string;
   /** Compiled languages: the candidates built into one program and run against the failing tests before any proof (tests/screen.ts). */
   screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
   /** The model's raw completion, for logs. */

@@ -60,7 +60,7 @@ export async function repairWithTests(model: RepairModel, a: Analysis, target: F
     extra: useModel ? async (failed) => { const o = await rewrite(failed); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,
     limits: v.limits, signal: req.signal,
   });
-  const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length, rivals: found.rivals?.rivals, rivalsMs: found.rivals?.ms, contested: found.fix?.contested, replaced: found.fix?.replaced, replacedFixed: found.fix?.replacedFixed, screen: found.screen };
+  const counts = { candidates: found.tried, verifyMs: found.verifyMs, plausible: found.plausible, behaviours: found.behaviour?.groups.length, rivals: found.rivals?.rivals, rivalsMs: found.rivals?.ms, rivalsNote: found.rivals?.note, contested: found.fix?.contested, replaced: found.fix?.replaced, replacedFixed: found.fix?.replacedFixed, screen: found.screen };
   if (found.fix) {
     const f = found.fix;
     const proof = { verified: true, verifiedBy: f.provenBy, label: f.label, tests: f.tests, ...(f.contested ? { contested: f.contested } : {}), ...counts, latencyMs: ms() };

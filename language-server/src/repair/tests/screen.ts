@@ -14,7 +14,7 @@ import { WHOLE_RUN } from './report';
 import { cargoTargetDir, substitute } from './run';
 import { buildSchema, VARIANT_ENV, variantsAt, type Schema, type SchemaLanguage } from './schema';
 import type { Scratch } from './scratch';
-import { behaviourSignature, withTestMutants } from './test-mutants';
+import { behaviourSignature, MUTANT_SUFFIX, withTestMutants } from './test-mutants';
 
 export interface ScreenOptions {
   /** The failing tests a candidate must pass (the baseline's targets). */
@@ -244,7 +244,8 @@ async function runNamed(plan: TestPlan, scratch: Scratch, built: Built, id: numb
   let output = '';
   let timedOut = false;
   for (const exe of built.executables) {
-    const r = await runProcess([exe, '--exact', ...names, '--test-threads', '1'], { cwd: scratch.path(plan.cwd ?? ''), env, timeoutMs, signal });
+    // libtest names a test by its module path (examples::x__treasure_m0): filter by the copies' common part
+    const r = await runProcess([exe, MUTANT_SUFFIX, '--test-threads', '1'], { cwd: scratch.path(plan.cwd ?? ''), env, timeoutMs, signal });
     output += r.output;
     timedOut ||= r.timedOut;
   }
