@@ -1,4 +1,4 @@
-// npx tsx eval/syntax-study.ts [--per-language N] [--seed N] [--ids python/6,go/4] [--languages L,L] [--two] [--dump F [--alt]] [--seeds]
+// npx tsx eval/syntax-study.ts [--per-language N] [--seed N] [--ids python/6,go/4] [--languages L,L] [--two] [--dump F [--alt]] [--seeds] [--model-within NATS] [--scoring-lines N]
 // Where the syntax search loses the original: for each case of the syntax suite (the same seed and
 // cases as `npm run eval -- --suite syntax`), whether the original was proposed, accepted by the
 // parser, and where the ranking put it; with the search's time per stage. Cases are kept in
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const dump = opt('--dump');
   syntaxStudy.scoreAll = !!dump;
   syntaxStudy.scoreAlt = args.includes('--alt');
+  if (opt('--scoring-lines')) syntaxStudy.scoringLines = Number(opt('--scoring-lines'));
+  if (opt('--model-within')) syntaxStudy.limits = { modelWithin: Number(opt('--model-within')) };
   const dumped: unknown[] = [];
   let equal = 0;
   const stageMs: Record<string, number[]> = {};

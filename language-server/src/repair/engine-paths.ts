@@ -117,7 +117,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const offset = Math.min(a.text.length, (starts[target.line] ?? a.text.length) + (target.column ?? 0));
   const given = model.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
   const t = target;
-  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES).catch((e: unknown) => {
+  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, syntaxStudy.scoringLines ?? SYNTAX_SCORING_LINES).catch((e: unknown) => {
     if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
     throw e;
   });

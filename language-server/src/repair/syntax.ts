@@ -17,6 +17,7 @@ import { proposeSplits } from './propose-split';
 import { rankFeatures } from './syntax-rank';
 import { applyOffsetEdits, lineStarts, positionAt } from './text';
 import { judgeCandidate, type Judgement, type Prover } from './prove';
+import { lineStartsOf } from './prove/common';
 import type { ParseError, ParseVerdict } from './types';
 
 export interface SyntaxSearchLimits {
@@ -45,6 +46,8 @@ export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, p
 const BATCH = 64;
 /** Candidates a screen reads between checks of how many passed (and of whether the ranked set is settled). */
 const SCREEN_CHUNK = 64;
+/** The chunk while no clean candidate is in yet (the cheap terms' bound has nothing to go by). */
+const FIRST_CHUNK = 16;
 /** Candidates the screen passed that wait for one slow parser call (one process call each: gofmt, javac). */
 const SLOW_FLUSH = 16;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
@@ -98,7 +101,7 @@ export interface SyntaxSearchInput {
 }
 
 /** Studies (eval/syntax-study.ts) set `trace` to see what each search proposed, accepted and offered first. */
-export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean; scoreAlt?: boolean; screenAudit?: boolean } = {};
+export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean; scoreAlt?: boolean; screenAudit?: boolean; limits?: Partial<SyntaxSearchLimits>; scoringLines?: number } = {};
 
 export interface SyntaxSearchTrace {
   proposed: TokenEditCandidate[];
@@ -177,7 +180,7 @@ export function blockEndLine(lines: string[], line: number): number {
 
 export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxSearchResult> {
   const t0 = performance.now();
-  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  const limits = { ...DEFAULT_LIMITS, ...input.limits, ...syntaxStudy.limits };
   const { text, codeType, prover, signal } = input;
   const ms = () => Math.round(performance.now() - t0);
   const starts = lineStarts(text);
@@ -255,7 +258,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   let cleanIn = 0;
   let insertIn = false;
   const outranked = (c: TokenEditCandidate, needInsert: boolean) =>
-    !!input.rank && lead > -Infinity && cleanIn < limits.rankTop && (!needInsert || insertIn || !c.label.startsWith('insert ')) && lead - cheapOf(c) > limits.modelWithin;
+    !!input.rank && limits.modelWithin >= 0 && lead > -Infinity && cleanIn < limits.rankTop && (!needInsert || insertIn || !c.label.startsWith('insert ')) && lead - cheapOf(c) > limits.modelWithin;
   const judgeBatch = (part: TokenEditCandidate[], vs: ParseVerdict[], keepProgress: boolean, cleanOnly: boolean) => {
     vs.forEach((v, k) => {
       const c = part[k]!;
@@ -300,13 +303,14 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     let passed = 0;
     let pending: TokenEditCandidate[] = [];
     const flush = async () => { if (pending.length) { const part = pending; pending = []; await parseJudged(part, keepProgress, cleanOnly); } };
-    for (let i = 0; i < todo.length && passed < limits.slowProve; i += SCREEN_CHUNK) {
+    // small chunks until a clean one is in (the bound's start: the first is usually among the first few dozen)
+    for (let i = 0, n = FIRST_CHUNK; i < todo.length && passed < limits.slowProve; i += n, n = lead === -Infinity ? FIRST_CHUNK : SCREEN_CHUNK) {
       if (performance.now() > deadline) { await flush(); return false; }
       if (settled(todo[i]!.prior, needInsert)) {
         skipped += todo.length - i;
         break;
       }
-      const chunk = todo.slice(i, i + SCREEN_CHUNK);
+      const chunk = todo.slice(i, i + n);
       const part = chunk.filter((c) => !outranked(c, needInsert));
       outrankedN += chunk.length - part.length;
       for (const c of part) seen.add(c.fixed);
@@ -425,8 +429,9 @@ async function screenChunk(
   if (!any) return part.map(() => true);
   const sliced = part.map(o.inSlice);
   const vs = o.screenEdits ? await o.screenEdits(o.original, sliced, o.signal) : await o.screen.parse(sliced.map((c) => c.fixed), { signal: o.signal });
+  const originalStarts = lineStartsOf(o.original);
   return sliced.map((c, k) => {
-    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: c, candidateVerdict: vs[k]!, prover: o.screen });
+    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: c, candidateVerdict: vs[k]!, prover: o.screen, originalStarts });
     return near ? j.proven : j.added.length === 0;
   });
 }
