@@ -92,7 +92,7 @@ export interface SyntaxSearchInput {
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
   screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
-  /** With a screen: when stages 1 and 2 find nothing, the slow parser reads what the screen kept out
+  /** With a screen: when stages 1 and 2 (or stage 3) find nothing, the slow parser reads what the screen kept out
    * (a screen that never costs a fix the slow parser would find there; its verdicts seed stage 3). */
   screenRescue?: boolean;
   /** Python: parse the target's own top-level block even in a short file (an earlier error elsewhere
@@ -275,7 +275,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // the ranking reads only the rankTop clean ones best by prior: once they are settled, what is
   // left (lower prior) could not be offered (stage 1 also needs an insert: else stage 2 runs)
   const settled = (nextPrior: number, needInsert: boolean) => rankSettled(accepted, nextPrior, limits.rankTop) && (!needInsert || accepted.some((x) => x.c.label.startsWith('insert ')));
-  // what the screen kept out of stages 1 and 2, in order (screenRescue: the slow parser reads it when they found nothing)
+  // what the screen kept out, in order (screenRescue: the slow parser reads it when stages 1-2, or 3, found nothing)
   const keptOut: TokenEditCandidate[] = [];
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
     const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
@@ -316,7 +316,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       for (const c of part) seen.add(c.fixed);
       const pass = await timed('screen', () => screenChunk(part, { screen: screen!, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig!, target: screenState!, inSlice, signal }));
       for (const [k, c] of part.entries()) {
-        if (!pass[k]) { keptOutAll++; if (keepProgress) keptOut.push(c); continue; }
+        if (!pass[k]) { keptOutAll++; keptOut.push(c); continue; }
         if (passed >= limits.slowProve) continue;
         passed++;
         pending.push(c);
@@ -355,14 +355,17 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const second = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2, fileWords: FILE_WORDS[1], pairWeight: PROPOSE_PAIR_WEIGHT }));
     inBudget = await runStage(second, limits.stage2, true);
   }
-  if (accepted.length === 0 && input.screenRescue && keptOut.length > 0 && inBudget) {
-    // nothing the screen passed holds: the slow parser decides on the rest (its verdicts also seed stage 3)
-    rescued = keptOut.length;
-    for (let i = 0; i < keptOut.length && inBudget; i += BATCH) {
-      if (performance.now() > deadline) inBudget = false;
-      else await parseJudged(keptOut.slice(i, i + BATCH), true, false);
+  // nothing the screen passed holds: the slow parser decides on the rest (its verdicts also seed stage 3)
+  const rescue = async (keepProgress: boolean, cleanOnly: boolean) => {
+    if (accepted.length > 0 || !input.screenRescue || keptOut.length === 0 || !inBudget) return;
+    const rest = keptOut.splice(0);
+    rescued += rest.length;
+    for (let i = 0; i < rest.length; i += BATCH) {
+      if (performance.now() > deadline) { inBudget = false; break; }
+      await parseJudged(rest.slice(i, i + BATCH), keepProgress, cleanOnly);
     }
-  }
+  };
+  await rescue(true, false);
   if (accepted.length === 0 && progress.length > 0) {
     stage = 3;
     // progressive search (DeepFix, Break-It-Fix-It): the likeliest first edits that fixed the parser's
@@ -381,7 +384,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     }).sort((a, b) => b.prior - a.prior));
     // a pair must leave the parser nothing to report: two edits that quiet this error while others remain
     // (a closer put 30 lines on, where the first edit moved the error) are a guess, not a proof
+    keptOut.length = 0;
     inBudget = await runStage(pairs, pairs.length, false, true);
+    await rescue(false, true);
   }
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
