@@ -46,6 +46,8 @@ export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, p
 const BATCH = 64;
 /** Candidates a screen reads between checks of how many passed (and of whether the ranked set is settled). */
 const SCREEN_CHUNK = 64;
+/** Candidates a screen reads without passing one before the parser reads the rest itself (screenRescue only). */
+const SCREEN_IDLE = 256;
 /** The chunk while no clean candidate is in yet (the cheap terms' bound has nothing to go by). */
 const FIRST_CHUNK = 16;
 /** Candidates the screen passed that wait for one slow parser call (one process call each: gofmt, javac). */
@@ -280,7 +282,10 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
     const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     if (syntaxStudy.trace) proposed.push(...todo);
-    if (screen && screenOrig) return runScreened(todo, keepProgress, cleanOnly, needInsert);
+    if (screen && screenOrig && !screenIdle()) return runScreened(todo, keepProgress, cleanOnly, needInsert);
+    return runPlain(todo, keepProgress, cleanOnly, needInsert);
+  };
+  const runPlain = async (todo: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean, needInsert: boolean) => {
     for (const c of todo) seen.add(c.fixed);
     for (let i = 0; i < todo.length; i += BATCH) {
       if (performance.now() > deadline) return false;
@@ -315,6 +320,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       outrankedN += chunk.length - part.length;
       for (const c of part) seen.add(c.fixed);
       const pass = await timed('screen', () => screenChunk(part, { screen: screen!, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig!, target: screenState!, inSlice, signal }));
+      screenRead += part.length;
+      screenPassed += pass.filter(Boolean).length;
       for (const [k, c] of part.entries()) {
         if (!pass[k]) { keptOutAll++; keptOut.push(c); continue; }
         if (passed >= limits.slowProve) continue;
@@ -324,10 +331,20 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       if (syntaxStudy.screenAudit) await auditScreen(part.filter((_, k) => !pass[k]));
       // until a clean one is in (the bound's start) each chunk's passes are proven at once
       if (pending.length >= SLOW_FLUSH || passed >= limits.slowProve || lead === -Infinity) await flush();
+      if (screenIdle()) {
+        // the parser reads the rest itself (what the screen kept out waits for the rescue as before)
+        await flush();
+        return runPlain(todo.slice(i + n), keepProgress, cleanOnly, needInsert);
+      }
     }
     await flush();
     return true;
   };
+  // A screen that passed nothing of its first SCREEN_IDLE candidates is of no use to this search (two broken
+  // tokens, or a construct tree-sitter misreads): with a rescue, every one it keeps out is parsed anyway
+  let screenRead = 0;
+  let screenPassed = 0;
+  const screenIdle = () => !!input.screenRescue && screenPassed === 0 && screenRead >= SCREEN_IDLE;
   // Studies: the slow parser's verdicts on what the screen kept out (false rejects: it accepts them)
   const audit = { rejected: 0, falseRejects: [] as { c: TokenEditCandidate; clean: boolean }[] };
   const auditScreen = async (out: TokenEditCandidate[]) => {
