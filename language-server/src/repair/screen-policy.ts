@@ -28,7 +28,11 @@ const POLICY: Record<string, ScreenPolicy> = {
   python: ALL,
 };
 
+/** Studies (eval/syntax-study.ts --no-screen L,L): languages whose parser reads every candidate itself. */
+export const screenStudy: { off?: string[] } = {};
+
 /** The screen's policy for a code_type's native parser, or undefined (no screen: the parser reads every candidate). */
 export function screenPolicy(codeType: string): ScreenPolicy | undefined {
+  if (screenStudy.off?.includes(codeType)) return undefined;
   return POLICY[codeType];
 }

@@ -330,7 +330,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       }
       if (syntaxStudy.screenAudit) await auditScreen(part.filter((_, k) => !pass[k]));
       // until a clean one is in (the bound's start) each chunk's passes are proven at once
-      if (pending.length >= SLOW_FLUSH || passed >= limits.slowProve || lead === -Infinity) await flush();
+      // (a slow parser, g++ or rustfmt, gets its few at once: one process call)
+      if (pending.length >= SLOW_FLUSH || passed >= limits.slowProve || (lead === -Infinity && input.screenRescue)) await flush();
       if (screenIdle()) {
         // the parser reads the rest itself (what the screen kept out waits for the rescue as before)
         await flush();
@@ -344,7 +345,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // tokens, or a construct tree-sitter misreads): with a rescue, every one it keeps out is parsed anyway
   let screenRead = 0;
   let screenPassed = 0;
-  const screenIdle = () => !!input.screenRescue && screenPassed === 0 && screenRead >= SCREEN_IDLE;
+  let screenOff = false;
+  const screenIdle = () => screenOff || (!!input.screenRescue && screenPassed === 0 && screenRead >= SCREEN_IDLE);
   // Studies: the slow parser's verdicts on what the screen kept out (false rejects: it accepts them)
   const audit = { rejected: 0, falseRejects: [] as { c: TokenEditCandidate; clean: boolean }[] };
   const auditScreen = async (out: TokenEditCandidate[]) => {
@@ -354,6 +356,16 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     vs.forEach((v, k) => { if (judge(out[k]!, v).ok) audit.falseRejects.push({ c: out[k]!, clean: v.ok }); });
   };
 
+  // nothing the screen passed holds: the slow parser decides on the rest (its verdicts also seed stage 3)
+  const rescue = async (keepProgress: boolean, cleanOnly: boolean) => {
+    if (accepted.length > 0 || !input.screenRescue || keptOut.length === 0 || !inBudget) return;
+    const rest = keptOut.splice(0);
+    rescued += rest.length;
+    for (let i = 0; i < rest.length; i += BATCH) {
+      if (performance.now() > deadline) { inBudget = false; break; }
+      await parseJudged(rest.slice(i, i + BATCH), keepProgress, cleanOnly);
+    }
+  };
   let stage: 1 | 2 | 3 = 1;
   let rescued = 0;
   let keptOutAll = 0;
@@ -365,6 +377,12 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true, false, true);
+  // nothing holds after stage 1 (two broken tokens, a name lost, or a construct tree-sitter misreads): what
+  // the screen kept out is read now, and stage 2 goes to the parser directly, as it would with the rescue
+  if (accepted.length === 0 && input.screenRescue && inBudget) {
+    await rescue(true, false);
+    screenOff = true;
+  }
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
   const onlyDestructive = accepted.length > 0 && accepted.every((x) => !x.c.label.startsWith('insert '));
   if ((accepted.length === 0 || onlyDestructive) && inBudget) {
@@ -372,16 +390,6 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const second = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2, fileWords: FILE_WORDS[1], pairWeight: PROPOSE_PAIR_WEIGHT }));
     inBudget = await runStage(second, limits.stage2, true);
   }
-  // nothing the screen passed holds: the slow parser decides on the rest (its verdicts also seed stage 3)
-  const rescue = async (keepProgress: boolean, cleanOnly: boolean) => {
-    if (accepted.length > 0 || !input.screenRescue || keptOut.length === 0 || !inBudget) return;
-    const rest = keptOut.splice(0);
-    rescued += rest.length;
-    for (let i = 0; i < rest.length; i += BATCH) {
-      if (performance.now() > deadline) { inBudget = false; break; }
-      await parseJudged(rest.slice(i, i + BATCH), keepProgress, cleanOnly);
-    }
-  };
   await rescue(true, false);
   if (accepted.length === 0 && progress.length > 0) {
     stage = 3;
