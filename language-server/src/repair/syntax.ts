@@ -11,6 +11,11 @@
 // (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
+// Tree-sitter reads each candidate first (incrementally, as an edit of the original) and only those it
+// passes reach the language's parser (screen-policy.ts: every one for Python/JS/TS/Go/Java, the first few
+// for g++/rustfmt); it never proves a fix. Where nothing it passed holds, the parser reads what it kept
+// out (the rescue). A candidate whose cheap terms lie more than modelWithin behind a clean one already
+// accepted is not read at all: it could be neither the cheap leader nor scored by the model.
 import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
 import { proposeSplits } from './propose-split';
