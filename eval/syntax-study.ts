@@ -1,4 +1,4 @@
-// npx tsx eval/syntax-study.ts [--per-language N] [--seed N] [--ids python/6,go/4] [--languages L,L] [--two] [--dump F [--alt]] [--seeds]
+// npx tsx eval/syntax-study.ts [--per-language N] [--seed N] [--ids python/6,go/4] [--languages L,L] [--two] [--dump F [--alt]] [--seeds] [--model-within NATS] [--scoring-lines N] [--no-screen L,L]
 // Where the syntax search loses the original: for each case of the syntax suite (the same seed and
 // cases as `npm run eval -- --suite syntax`), whether the original was proposed, accepted by the
 // parser, and where the ranking put it; with the search's time per stage. Cases are kept in
@@ -10,6 +10,7 @@ import { resolveLanguage } from '../language-server/src/grammars';
 import { tokenStream } from '../language-server/src/repair/lex';
 import { disposeProvers } from '../language-server/src/repair/prove';
 import { syntaxStudy, type SyntaxSearchTrace } from '../language-server/src/repair/syntax';
+import { screenStudy } from '../language-server/src/repair/screen-policy';
 import { repoRoot } from './paths.js';
 import { buildCases, sampleFiles, SYNTAX_LANGUAGES, type SyntaxCase } from './suites/syntax';
 
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
   const dump = opt('--dump');
   syntaxStudy.scoreAll = !!dump;
   syntaxStudy.scoreAlt = args.includes('--alt');
+  if (opt('--no-screen')) screenStudy.off = opt('--no-screen')!.split(',');
+  if (opt('--scoring-lines')) syntaxStudy.scoringLines = Number(opt('--scoring-lines'));
+  if (opt('--model-within')) syntaxStudy.limits = { modelWithin: Number(opt('--model-within')) };
   const dumped: unknown[] = [];
   let equal = 0;
   const stageMs: Record<string, number[]> = {};

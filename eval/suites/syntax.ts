@@ -62,8 +62,8 @@ export interface SyntaxRecord {
   cliMs?: number;
   /** The syntax search's milliseconds per stage (propose, screen, parse, rank, confirm), summed over its searches. */
   stages?: Record<string, number>;
-  /** Each search's stage, candidates it left unparsed (the ranked set settled), and how the model moved the cheap order. */
-  search?: { stage?: number; skipped: number; rank?: { cheapFirst: string; cheapMargin: number; modelFirst: string } }[];
+  /** Each search's stage, candidates it left unparsed (the ranked set settled, or outranked by the cheap terms), what the screen kept out and the parser read after all, and how the model moved the cheap order. */
+  search?: { stage?: number; skipped: number; outranked?: number; screen?: { keptOut: number; rescued: number }; rank?: { cheapFirst: string; cheapMargin: number; modelFirst: string } }[];
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -247,7 +247,7 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
         const search: NonNullable<SyntaxRecord['search']> = [];
         syntaxStudy.trace = (tr) => {
           for (const [k, v] of Object.entries(tr.timings)) stages[k] = Math.round((stages[k] ?? 0) + v);
-          search.push({ stage: tr.stage, skipped: tr.skipped ?? 0, ...(tr.rankNote ? { rank: { ...tr.rankNote, cheapMargin: Math.round(tr.rankNote.cheapMargin * 100) / 100 } } : {}) });
+          search.push({ stage: tr.stage, skipped: tr.skipped ?? 0, ...(tr.outranked ? { outranked: tr.outranked } : {}), ...(tr.screen ? { screen: tr.screen } : {}), ...(tr.rankNote ? { rank: { ...tr.rankNote, cheapMargin: Math.round(tr.rankNote.cheapMargin * 100) / 100 } } : {}) });
         };
         try {
           let out = await engine.fixDetailed({ text: c.broken, languageId });

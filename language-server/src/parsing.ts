@@ -166,7 +166,8 @@ export function syntaxIssues(tree: Tree): SyntaxIssue[] {
 function emptyPythonBlocks(root: Node): SyntaxIssue[] {
   const out: SyntaxIssue[] = [];
   for (const b of root.descendantsOfType('block')) {
-    if (!b || b.namedChildren.some((c) => c && c.type !== 'comment')) continue;
+    // (the first named child decides unless it is a comment: most blocks' children are not read)
+    if (!b || (b.firstNamedChild && b.firstNamedChild.type !== 'comment') || b.namedChildren.some((c) => c && c.type !== 'comment')) continue;
     // reported at the end of the header the block belongs to (the block itself is empty)
     const at = b.parent ?? b;
     const end = b.startIndex > at.startIndex ? b : at;

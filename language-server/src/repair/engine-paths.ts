@@ -10,6 +10,7 @@ import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover
 import { treeSitterProver } from './prove/treesitter';
 import { parseEdited, type EditedText } from './prove/treesitter-edits';
 import { failureDiagnostic } from './failure';
+import { screenPolicy } from './screen-policy';
 import { searchSemanticFix } from './semantic';
 import { searchSyntaxFix, syntaxStudy } from './syntax';
 import { lineStarts, offsetAt, toTextEdits } from './text';
@@ -116,16 +117,17 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const offset = Math.min(a.text.length, (starts[target.line] ?? a.text.length) + (target.column ?? 0));
   const given = model.markers ? mergeMarkers({ explicit: layers.explicit, settings: layers.settings, context: contextMarkers(a, target, 'CodeFix') }).markers : {};
   const t = target;
-  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES).catch((e: unknown) => {
+  const rank = (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, syntaxStudy.scoringLines ?? SYNTAX_SCORING_LINES).catch((e: unknown) => {
     if (e instanceof InputError) return docs.map(() => 0); // too long for the model: the prior decides
     throw e;
   });
   const rankNarrow = syntaxStudy.scoreAll && syntaxStudy.scoreAlt ? (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES_ALT) : undefined;
-  // g++/gcc and rustfmt parse ~10-50 files a second: tree-sitter screens the candidates first
-  const screen = /^(c|cpp|rust)$/.test(a.language.codeType) && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
+  // tree-sitter screens the candidates before the language's parser (screen-policy.ts)
+  const policy = screenPolicy(a.language.codeType);
+  const screen = policy && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
   const grammar = a.language.grammar;
   const screenEdits = screen && grammar ? (original: string, cands: EditedText[], signal?: AbortSignal) => parseEdited(grammar, original, cands, signal) : undefined;
-  const found = await searchSyntaxFix({ screen, screenEdits, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const found = await searchSyntaxFix({ screen, screenEdits, screenRescue: policy?.rescue, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);

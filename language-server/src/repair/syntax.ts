@@ -11,12 +11,18 @@
 // (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
+// Tree-sitter reads each candidate first (incrementally, as an edit of the original) and only those it
+// passes reach the language's parser (screen-policy.ts: every one for Python/JS/TS/Go/Java, the first few
+// for g++/rustfmt); it never proves a fix. Where nothing it passed holds, the parser reads what it kept
+// out (the rescue). A candidate whose cheap terms lie more than modelWithin behind a clean one already
+// accepted is not read at all: it could be neither the cheap leader nor scored by the model.
 import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
 import { proposeSplits } from './propose-split';
 import { rankFeatures } from './syntax-rank';
 import { applyOffsetEdits, lineStarts, positionAt } from './text';
 import { judgeCandidate, type Judgement, type Prover } from './prove';
+import { lineStartsOf } from './prove/common';
 import type { ParseError, ParseVerdict } from './types';
 
 export interface SyntaxSearchLimits {
@@ -43,8 +49,14 @@ export interface SyntaxSearchLimits {
 export const DEFAULT_LIMITS: SyntaxSearchLimits = { stage1: 600, stage2: 1200, pairSeeds: 8, pairsPerSeed: 120, rankTop: 16, modelTop: 16, modelWithin: 10, budgetMs: 3000, pairBudgetMs: 2000, slowProve: 16 };
 /** Candidates parsed between checks of whether the ranking's set is settled (the provers' own batch, BATCH_TEXTS). */
 const BATCH = 64;
-/** Candidates a screen reads between checks of how many passed. */
+/** Candidates a screen reads between checks of how many passed (and of whether the ranked set is settled). */
 const SCREEN_CHUNK = 64;
+/** Candidates a screen reads without passing one before the parser reads the rest itself (screenRescue only). */
+const SCREEN_IDLE = 256;
+/** The chunk while no clean candidate is in yet (the cheap terms' bound has nothing to go by). */
+const FIRST_CHUNK = 16;
+/** Candidates the screen passed that wait for one slow parser call (one process call each: gofmt, javac). */
+const SLOW_FLUSH = 16;
 /** How much an edit's prior counts beside the model's log-probability (nats per prior unit). */
 export const DEFAULT_PRIOR_WEIGHT = 0.5;
 /** The file's word on an edit (token pairs seen elsewhere, file-ngrams.ts): nats per pair in the proposal
@@ -87,13 +99,16 @@ export interface SyntaxSearchInput {
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
   screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
+  /** With a screen: when stages 1 and 2 (or stage 3) find nothing, the slow parser reads what the screen kept out
+   * (a screen that never costs a fix the slow parser would find there; its verdicts seed stage 3). */
+  screenRescue?: boolean;
   /** Python: parse the target's own top-level block even in a short file (an earlier error elsewhere
    * would hide this one from a parser that stops at its first error). */
   ownBlock?: boolean;
 }
 
 /** Studies (eval/syntax-study.ts) set `trace` to see what each search proposed, accepted and offered first. */
-export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean; scoreAlt?: boolean } = {};
+export const syntaxStudy: { trace?: (t: SyntaxSearchTrace) => void; scoreAll?: boolean; scoreAlt?: boolean; screenAudit?: boolean; limits?: Partial<SyntaxSearchLimits>; scoringLines?: number } = {};
 
 export interface SyntaxSearchTrace {
   proposed: TokenEditCandidate[];
@@ -104,6 +119,8 @@ export interface SyntaxSearchTrace {
   timings: Record<string, number>;
   /** Candidates left unparsed because the ranked set was settled (rankSettled). */
   skipped?: number;
+  /** Candidates left unread because a clean one accepted outranks them by the cheap terms beyond modelWithin. */
+  outranked?: number;
   /** When the model ranked: the first by the cheap terms, its lead over the second, and the first by the total. */
   rankNote?: RankNote;
   /** Where the parser reported its first error in the original (offset into the text). */
@@ -111,6 +128,10 @@ export interface SyntaxSearchTrace {
   stage?: 1 | 2 | 3;
   /** Stage 3: the first edits extended, with their progress step. */
   seeds?: string[];
+  /** With a screen: candidates it kept out of the slow parser, and those the slow parser read after all (screenRescue). */
+  screen?: { keptOut: number; rescued: number };
+  /** With screenAudit: the slow parser's verdicts on what the screen kept out (false rejects: ones it accepts). */
+  audit?: { rejected: number; falseRejects: { c: TokenEditCandidate; clean: boolean }[] };
 }
 
 export interface SyntaxFix extends TokenEditCandidate {
@@ -166,7 +187,7 @@ export function blockEndLine(lines: string[], line: number): number {
 
 export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxSearchResult> {
   const t0 = performance.now();
-  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  const limits = { ...DEFAULT_LIMITS, ...input.limits, ...syntaxStudy.limits };
   const { text, codeType, prover, signal } = input;
   const ms = () => Math.round(performance.now() - t0);
   const starts = lineStarts(text);
@@ -222,8 +243,6 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const screen = input.screen;
   const screenOrig = screen ? (await screen.parse([slice(text)], { signal }))[0]! : undefined;
   const inSlice = (c: TokenEditCandidate) => ({ fixed: slice(c.fixed, c.fixed.length - text.length), edits: c.edits.map((e) => ({ start: e.start - blockStart, end: e.end - blockStart, newText: e.newText })) });
-  const screened = (cands: TokenEditCandidate[]) =>
-    screen && screenOrig ? screenCandidates(cands, { screen, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig, near: origFirst.line, keep: limits.slowProve, deadline, inSlice, signal }) : Promise.resolve(cands);
   const proposed: TokenEditCandidate[] = [];
   const timings: Record<string, number> = {};
   let skipped = 0;
@@ -231,37 +250,144 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const t = performance.now();
     try { return await f(); } finally { timings[stage] = (timings[stage] ?? 0) + performance.now() - t; }
   };
+  // The cheap terms' bound (rankAccepted, with the model): a candidate whose cheap terms are more than
+  // modelWithin behind those of a clean one accepted already can be neither the cheap leader nor scored
+  // by the model, so it is not read at all. While fewer than rankTop clean ones are in, the one accepted
+  // stays in the ranked set (the bound only rises), and in stage 1 an insert is skipped only once one is
+  // accepted (else stage 2 would run where it did not). Only the order after the first choices changes.
+  let features: ReturnType<typeof rankFeatures> | undefined;
+  const priorWeight = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
+  const cheapOf = (c: TokenEditCandidate) => {
+    features ??= rankFeatures(text, codeType, offsetOf(origFirst, base));
+    return priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * features(c.edits).tri;
+  };
+  let lead = -Infinity;
+  let cleanIn = 0;
+  let insertIn = false;
+  const outranked = (c: TokenEditCandidate, needInsert: boolean) =>
+    !!input.rank && limits.modelWithin >= 0 && lead > -Infinity && cleanIn < limits.rankTop && (!needInsert || insertIn || !c.label.startsWith('insert ')) && lead - cheapOf(c) > limits.modelWithin;
+  const judgeBatch = (part: TokenEditCandidate[], vs: ParseVerdict[], keepProgress: boolean, cleanOnly: boolean) => {
+    vs.forEach((v, k) => {
+      const c = part[k]!;
+      const j = judge(c, v);
+      if (j.ok && (v.ok || !cleanOnly)) {
+        accepted.push({ c, v });
+        if (c.label.startsWith('insert ')) insertIn = true;
+        if (v.ok) { cleanIn++; if (input.rank) lead = Math.max(lead, cheapOf(c)); }
+      } else if (keepProgress && j.step > 0) progress.push({ c, v, step: j.step });
+    });
+  };
+  const parseJudged = (part: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean) =>
+    timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length)))).then((vs) => judgeBatch(part, vs, keepProgress, cleanOnly));
+  // the ranking reads only the rankTop clean ones best by prior: once they are settled, what is
+  // left (lower prior) could not be offered (stage 1 also needs an insert: else stage 2 runs)
+  const settled = (nextPrior: number, needInsert: boolean) => rankSettled(accepted, nextPrior, limits.rankTop) && (!needInsert || accepted.some((x) => x.c.label.startsWith('insert ')));
+  // what the screen kept out, in order (screenRescue: the slow parser reads it when stages 1-2, or 3, found nothing)
+  const keptOut: TokenEditCandidate[] = [];
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
     const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     if (syntaxStudy.trace) proposed.push(...todo);
-    const fresh = await timed('screen', () => screened(todo));
-    for (const c of fresh) seen.add(c.fixed);
-    for (let i = 0; i < fresh.length; i += BATCH) {
+    if (screen && screenOrig && !screenIdle()) return runScreened(todo, keepProgress, cleanOnly, needInsert);
+    return runPlain(todo, keepProgress, cleanOnly, needInsert);
+  };
+  const runPlain = async (todo: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean, needInsert: boolean) => {
+    for (const c of todo) seen.add(c.fixed);
+    for (let i = 0; i < todo.length; i += BATCH) {
       if (performance.now() > deadline) return false;
-      // the ranking reads only the rankTop clean ones best by prior: once they are settled, what is
-      // left (lower prior) could not be offered (stage 1 also needs an insert: else stage 2 runs)
-      if (rankSettled(accepted, fresh[i]!.prior, limits.rankTop) && (!needInsert || accepted.some((x) => x.c.label.startsWith('insert ')))) {
-        skipped += fresh.length - i;
+      if (settled(todo[i]!.prior, needInsert)) {
+        skipped += todo.length - i;
         return true;
       }
-      const part = fresh.slice(i, i + BATCH);
-      const vs = await timed('parse', () => parse(part.map((c) => slice(c.fixed, c.fixed.length - text.length))));
-      vs.forEach((v, k) => {
-        const j = judge(part[k]!, v);
-        if (j.ok && (v.ok || !cleanOnly)) accepted.push({ c: part[k]!, v });
-        else if (keepProgress && j.step > 0) progress.push({ c: part[k]!, v, step: j.step });
-      });
+      const chunk = todo.slice(i, i + BATCH);
+      const part = chunk.filter((c) => !outranked(c, needInsert));
+      outrankedN += chunk.length - part.length;
+      if (part.length) await parseJudged(part, keepProgress, cleanOnly);
     }
     return true;
   };
+  // With a screen: tree-sitter reads the candidates a chunk at a time in prior order; those it passes
+  // (at most slowProve per stage) go to the slow parser in batches; the ranked set's settling is checked
+  // before each chunk, with what the slow parser has accepted so far (lossless: never earlier than without)
+  const screenState = screen && screenOrig ? screenTarget(screenOrig, origFirst.line) : undefined;
+  const runScreened = async (todo: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean, needInsert: boolean) => {
+    let passed = 0;
+    let pending: TokenEditCandidate[] = [];
+    const flush = async () => { if (pending.length) { const part = pending; pending = []; await parseJudged(part, keepProgress, cleanOnly); } };
+    // small chunks until a clean one is in (the bound's start: the first is usually among the first few dozen)
+    for (let i = 0, n = FIRST_CHUNK; i < todo.length && passed < limits.slowProve; i += n, n = lead === -Infinity ? FIRST_CHUNK : SCREEN_CHUNK) {
+      if (performance.now() > deadline) { await flush(); return false; }
+      if (settled(todo[i]!.prior, needInsert)) {
+        skipped += todo.length - i;
+        break;
+      }
+      const chunk = todo.slice(i, i + n);
+      const part = chunk.filter((c) => !outranked(c, needInsert));
+      outrankedN += chunk.length - part.length;
+      for (const c of part) seen.add(c.fixed);
+      const pass = await timed('screen', () => screenChunk(part, { screen: screen!, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig!, target: screenState!, inSlice, signal }));
+      screenRead += part.length;
+      screenPassed += pass.filter(Boolean).length;
+      for (const [k, c] of part.entries()) {
+        if (!pass[k]) { keptOutAll++; keptOut.push(c); continue; }
+        if (passed >= limits.slowProve) continue;
+        passed++;
+        pending.push(c);
+      }
+      if (syntaxStudy.screenAudit) await auditScreen(part.filter((_, k) => !pass[k]));
+      // until a clean one is in (the bound's start) each chunk's passes are proven at once
+      // (a slow parser, g++ or rustfmt, gets its few at once: one process call)
+      if (pending.length >= SLOW_FLUSH || passed >= limits.slowProve || (lead === -Infinity && input.screenRescue)) await flush();
+      if (screenIdle()) {
+        // the parser reads the rest itself (what the screen kept out waits for the rescue as before)
+        await flush();
+        return runPlain(todo.slice(i + n), keepProgress, cleanOnly, needInsert);
+      }
+    }
+    await flush();
+    return true;
+  };
+  // A screen that passed nothing of its first SCREEN_IDLE candidates is of no use to this search (two broken
+  // tokens, or a construct tree-sitter misreads): with a rescue, every one it keeps out is parsed anyway
+  let screenRead = 0;
+  let screenPassed = 0;
+  let screenOff = false;
+  const screenIdle = () => screenOff || (!!input.screenRescue && screenPassed === 0 && screenRead >= SCREEN_IDLE);
+  // Studies: the slow parser's verdicts on what the screen kept out (false rejects: it accepts them)
+  const audit = { rejected: 0, falseRejects: [] as { c: TokenEditCandidate; clean: boolean }[] };
+  const auditScreen = async (out: TokenEditCandidate[]) => {
+    if (!out.length) return;
+    const vs = await prover.parse(out.map((c) => slice(c.fixed, c.fixed.length - text.length)), { signal, path: input.path });
+    audit.rejected += out.length;
+    vs.forEach((v, k) => { if (judge(out[k]!, v).ok) audit.falseRejects.push({ c: out[k]!, clean: v.ok }); });
+  };
 
+  // nothing the screen passed holds: the slow parser decides on the rest (its verdicts also seed stage 3)
+  const rescue = async (keepProgress: boolean, cleanOnly: boolean) => {
+    if (accepted.length > 0 || !input.screenRescue || keptOut.length === 0 || !inBudget) return;
+    const rest = keptOut.splice(0);
+    rescued += rest.length;
+    for (let i = 0; i < rest.length; i += BATCH) {
+      if (performance.now() > deadline) { inBudget = false; break; }
+      await parseJudged(rest.slice(i, i + BATCH), keepProgress, cleanOnly);
+    }
+  };
   let stage: 1 | 2 | 3 = 1;
+  let rescued = 0;
+  let keptOutAll = 0;
+  let outrankedN = 0;
+  const screenNote = () => (screenState ? { screen: { keptOut: keptOutAll, rescued }, ...(syntaxStudy.screenAudit ? { audit } : {}) } : {});
   let seedLabels: string[] | undefined;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
   // (with a merged name split: `Recordstring` -> `Record<string`)
   const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true, false, true);
+  // nothing holds after stage 1 (two broken tokens, a name lost, or a construct tree-sitter misreads): what
+  // the screen kept out is read now, and stage 2 goes to the parser directly, as it would with the rescue
+  if (accepted.length === 0 && input.screenRescue && inBudget) {
+    await rescue(true, false);
+    screenOff = true;
+  }
   // stage 2 also when stage 1 only found edits that take code away or swap it (a name may be what is missing)
   const onlyDestructive = accepted.length > 0 && accepted.every((x) => !x.c.label.startsWith('insert '));
   if ((accepted.length === 0 || onlyDestructive) && inBudget) {
@@ -269,6 +395,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const second = await timed('propose', async () => proposeTokenEdits(text, codeType, anchors, { documentTokens: true, linesBefore: 3, linesAfter: 2, fileWords: FILE_WORDS[1], pairWeight: PROPOSE_PAIR_WEIGHT }));
     inBudget = await runStage(second, limits.stage2, true);
   }
+  await rescue(true, false);
   if (accepted.length === 0 && progress.length > 0) {
     stage = 3;
     // progressive search (DeepFix, Break-It-Fix-It): the likeliest first edits that fixed the parser's
@@ -287,12 +414,14 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     }).sort((a, b) => b.prior - a.prior));
     // a pair must leave the parser nothing to report: two edits that quiet this error while others remain
     // (a closer put 30 lines on, where the first edit moved the error) are a guess, not a proof
+    keptOut.length = 0;
     inBudget = await runStage(pairs, pairs.length, false, true);
+    await rescue(false, true);
   }
 
   const base0 = { prover: prover.name, tried, accepted: accepted.length, ranked: 0, stage, ms: 0 };
   if (accepted.length === 0) {
-    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, skipped, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+    syntaxStudy.trace?.({ proposed, accepted: [], order: [], timings, skipped, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels, outranked: outrankedN, ...screenNote() });
     const why = inBudget ? `no edit of one or two tokens near line ${targetLine + 1} makes ${prover.name} accept the code` : `stopped after ${Math.round(deadline - t0)} ms`;
     return { fix: null, ...base0, alternatives: [], reason: `${why} (${tried} candidates tried)`, ms: ms() };
   }
@@ -303,7 +432,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   }
   const { order, ranked, note } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
   const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, path: input.path, originalVerdict: input.originalVerdict, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, rankNote: note, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels });
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, rankNote: note, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels, outranked: outrankedN, ...screenNote() });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -313,33 +442,33 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 }
 
 /**
- * Candidates a slow parser (g++: 100-200 ms a file) gets: those a fast one (tree-sitter) accepts first,
- * read in prior order a chunk at a time until `keep` pass (tree-sitter reads a file in a few ms, but
- * screening every candidate of a stage would still cost seconds).
+ * The error of the screen's (tree-sitter's) reading of the original that a candidate must remove: the
+ * one near the slow parser's, else none (where the fast parser sees no error near the slow one's, a
+ * macro line tree-sitter reads as fine, it cannot say whether that error is gone: it only keeps out
+ * candidates that break what it does read); undefined when it sees no error at all (it passes all).
  */
-async function screenCandidates(
-  cands: TokenEditCandidate[],
+function screenTarget(orig: ParseVerdict, near: number): { near?: ParseError; any?: ParseError } {
+  const n = orig.errors.find((e) => Math.abs(e.line - near) <= 2);
+  return { near: n, any: n ?? orig.errors[0] };
+}
+
+/** Which candidates of a chunk the screen (tree-sitter, read incrementally where it can) passes to the slow parser. */
+async function screenChunk(
+  part: TokenEditCandidate[],
   o: {
-    screen: Prover; screenEdits?: SyntaxSearchInput['screenEdits']; original: string; originalVerdict: ParseVerdict; near: number; keep: number; deadline: number; signal?: AbortSignal;
+    screen: Prover; screenEdits?: SyntaxSearchInput['screenEdits']; original: string; originalVerdict: ParseVerdict; target: { near?: ParseError; any?: ParseError }; signal?: AbortSignal;
     inSlice: (c: TokenEditCandidate) => { fixed: string; edits: { start: number; end: number; newText: string }[] };
   },
-): Promise<TokenEditCandidate[]> {
-  // where the fast parser sees no error near the slow one's (a macro line tree-sitter reads as fine), it
-  // cannot say whether that error is gone: it only keeps out candidates that break what it does read
-  const near = o.originalVerdict.errors.find((e) => Math.abs(e.line - o.near) <= 2);
-  const target = near ?? o.originalVerdict.errors[0];
-  if (!target) return cands.slice(0, o.keep);
-  const passed: TokenEditCandidate[] = [];
-  for (let i = 0; i < cands.length && passed.length < o.keep; i += SCREEN_CHUNK) {
-    if (performance.now() > o.deadline) break;
-    const part = cands.slice(i, i + SCREEN_CHUNK);
-    const vs = o.screenEdits ? await o.screenEdits(o.original, part.map(o.inSlice), o.signal) : await o.screen.parse(part.map((c) => o.inSlice(c).fixed), { signal: o.signal });
-    part.forEach((c, k) => {
-      const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target, candidate: o.inSlice(c), candidateVerdict: vs[k]!, prover: o.screen });
-      if (near ? j.proven : j.added.length === 0) passed.push(c);
-    });
-  }
-  return passed.slice(0, o.keep);
+): Promise<boolean[]> {
+  const { near, any } = o.target;
+  if (!any) return part.map(() => true);
+  const sliced = part.map(o.inSlice);
+  const vs = o.screenEdits ? await o.screenEdits(o.original, sliced, o.signal) : await o.screen.parse(sliced.map((c) => c.fixed), { signal: o.signal });
+  const originalStarts = lineStartsOf(o.original);
+  return sliced.map((c, k) => {
+    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: c, candidateVerdict: vs[k]!, prover: o.screen, originalStarts });
+    return near ? j.proven : j.added.length === 0;
+  });
 }
 
 /** Where to look for an edit: each reported error's place with the tokens its message names; and for

@@ -37,6 +37,8 @@ export interface JudgeInput {
   candidate: { fixed: string; edits: readonly OffsetEdit[] };
   candidateVerdict: ParseVerdict;
   prover: Pick<Prover, 'firstErrorOnly' | 'precision'>;
+  /** lineStartsOf(original), when the caller judges many candidates of one original (the screen). */
+  originalStarts?: number[];
 }
 
 const MARKS = ['(', ')', '[', ']', '{', '}', '"', "'", '`', '#', '//', '/*', '*/', '<!--', '-->'];
@@ -71,7 +73,7 @@ export function judgeCandidate(input: JudgeInput): Judgement {
   }
   const byLine = prover.precision === 'line';
   const edits = [...candidate.edits].sort((a, b) => a.start - b.start);
-  const oStarts = lineStartsOf(original);
+  const oStarts = input.originalStarts ?? lineStartsOf(original);
   const cStarts = lineStartsOf(candidate.fixed);
   const targetOffset = offsetOf(original, oStarts, target.line, byLine ? 0 : target.column);
   // a later error must lie on a line after every edited line (an error right after an inserted

@@ -1,8 +1,9 @@
-// Tree-sitter as a screen in front of a slow parser (syntax.ts screenCandidates), reading each candidate
+// Tree-sitter as a screen in front of the language's parser (syntax.ts runScreened), reading each candidate
 // as an edit of the original: the original's tree is parsed once and every candidate is reparsed
 // incrementally from a copy of it (tree.edit + parse(text, oldTree)), which tree-sitter makes give
-// the same tree as a fresh parse at a fraction of the cost (a fresh parse of a 10 KB file is a few ms;
-// hundreds of candidates under load used up the search's whole time budget).
+// the same acceptance as a fresh parse (a rejected candidate's errors may lie elsewhere: Java) at a
+// fraction of the cost (a fresh parse of a 10 KB file is a few ms; hundreds of candidates under load
+// used up the search's whole time budget).
 import type { Edit, Point, Tree } from 'web-tree-sitter';
 import { DecodeAbortedError } from '../../decode';
 import { getParser, syntaxIssues } from '../../parsing';
@@ -31,11 +32,10 @@ export async function parseEdited(grammar: string, original: string, cands: read
       const start = Math.min(...c.edits.map((e) => e.start));
       const oldEnd = Math.max(...c.edits.map((e) => e.end));
       const newEnd = oldEnd + c.fixed.length - original.length;
-      const fixedStarts = lineStarts(c.fixed);
       const copy: Tree = base.copy();
       let tree: Tree | null = null;
       try {
-        copy.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(starts, start), oldEndPosition: point(starts, oldEnd), newEndPosition: point(fixedStarts, newEnd) } as Edit);
+        copy.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(starts, start), oldEndPosition: point(starts, oldEnd), newEndPosition: endPoint(point(starts, start), c.fixed, start, newEnd) } as Edit);
         tree = parser.parse(c.fixed, copy);
         if (!tree) throw new Error(`tree-sitter could not parse a ${grammar} candidate`);
         out.push(verdict(syntaxIssues(tree).map((x) => ({ line: x.start.row, column: x.start.column, message: x.message }))));
@@ -48,4 +48,14 @@ export async function parseEdited(grammar: string, original: string, cands: read
     base.delete();
   }
   return out;
+}
+
+/** Where text[from, to) ends, given where it starts (the candidate's own line starts are not computed: a search reads hundreds). */
+export function endPoint(at: Point, text: string, from: number, to: number): Point {
+  let row = at.row;
+  let lineStart = from - at.column;
+  for (let i = from; i < to; i++) {
+    if (text.charCodeAt(i) === 10) { row++; lineStart = i + 1; } // rows as lineStarts and tree-sitter count them: at \n
+  }
+  return { row, column: to - lineStart };
 }
