@@ -3,9 +3,14 @@ import type { Frame, TestFailure } from './report';
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** go's -run pattern for these tests (a subtest runs with its parent: its top-level name). */
+export function goRunPattern(names: string[]): string {
+  return `^(${[...new Set(names.map((t) => escapeRe(t.split('/')[0]!)))].join('|')})$`;
+}
+
 /** `go test -json -count=1 ./pkg [-run '^(A|B)$']` (count=1: no cached results). */
 export function goTestArgs(pkg: string, only: string[] = []): string[] {
-  const run = only.length ? ['-run', `^(${only.map((t) => escapeRe(t.split('/')[0]!)).join('|')})$`] : [];
+  const run = only.length ? ['-run', goRunPattern(only)] : [];
   return ['test', '-json', '-count=1', ...run, pkg];
 }
 

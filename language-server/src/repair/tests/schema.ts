@@ -10,6 +10,9 @@
 // proven the usual way. Variant 0 is the original body, so a screen can check the schema fails as the
 // original does.
 
+import { lex } from '../lex';
+import { lineStarts } from '../text';
+
 export type SchemaLanguage = 'go' | 'rust' | 'java' | 'cpp';
 
 export const VARIANT_ENV = 'TREASURE_VARIANT';
@@ -31,17 +34,12 @@ export interface Schema {
   outside: number[];
 }
 
-/** Offsets of a function body's braces: `open` at its `{`, `close` at its `}`. */
+/** Offsets of a function body's braces: `open` at its `{`, `close` at its `}`; `from`: the function's first line. */
 export interface BodySpan {
+  from: number;
   open: number;
   close: number;
 }
-
-const lineStart = (text: string, line: number): number => {
-  let at = 0;
-  for (let l = 1; l < line && at >= 0; l++) at = text.indexOf('\n', at) + 1 || -1;
-  return at < 0 ? text.length : at;
-};
 
 /**
  * The body of the function written on lines fromLine..toLine (1-based): its first `{` outside
@@ -49,32 +47,26 @@ const lineStart = (text: string, line: number): number => {
  * and the last `}` of the region.
  */
 export function findBody(text: string, fromLine: number, toLine: number, lang: SchemaLanguage): BodySpan | undefined {
-  const start = lineStart(text, fromLine);
-  const endLine = lineStart(text, toLine + 1);
+  const starts = lineStarts(text);
+  const start = starts[fromLine - 1] ?? text.length;
+  const endLine = starts[toLine] ?? text.length;
   const close = text.lastIndexOf('}', endLine - 1);
   if (close < start || text.slice(close + 1, endLine).trim() !== '') return undefined;
+  const toks = lex(text.slice(start, close), lang);
   let depth = 0;
-  for (let i = start; i < close; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      for (i++; i < close && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < close && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const e = text.indexOf('*/', i + 2);
-      if (e < 0) return undefined;
-      i = e + 1;
-    } else if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === '{' && depth === 0) {
-      if (lang === 'go' && /\b(interface|struct)\s*$/.test(text.slice(start, i))) {
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.kind !== 'punct') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (t.text === '{' && depth === 0) {
+      const before = toks.slice(0, k).reverse().find((x) => x.kind !== 'comment' && x.kind !== 'newline');
+      if (lang === 'go' && before?.kind === 'word' && (before.text === 'interface' || before.text === 'struct')) {
         // a type's braces: skip the group
-        let d = 1;
-        for (i++; i < close && d > 0; i++) d += text[i] === '{' ? 1 : text[i] === '}' ? -1 : 0;
-        i--;
+        for (let d = 1; d > 0 && ++k < toks.length; ) d += toks[k]!.text === '{' ? 1 : toks[k]!.text === '}' ? -1 : 0;
         continue;
       }
-      return { open: i, close };
+      return { from: start, open: start + t.start, close };
     }
   }
   return undefined;
@@ -161,12 +153,6 @@ function withPrelude(text: string, lang: SchemaLanguage): string | undefined {
   return text;
 }
 
-const lineOf = (text: string, offset: number): number => {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-};
-
 /**
  * One text holding the original body (variant 0) and each candidate's (1, 2, ...), for the function on
  * lines fromLine..toLine of `original`. Undefined when the body cannot be found or no candidate fits.
@@ -184,12 +170,12 @@ export function buildSchema(lang: SchemaLanguage, original: string, candidates: 
     } else outside.push(k);
   });
   if (bodies.length < 2) return undefined;
-  const declaration = original.slice(lineStart(original, fromLine), span.open);
+  const declaration = original.slice(span.from, span.open);
   const d = dispatch(lang, bodies, returnsValue(declaration, lang));
   const prelude = withPrelude(head, lang);
   if (prelude === undefined) return undefined;
   let text = prelude + d.head;
-  let line = lineOf(text, text.length);
+  let line = text.split('\n').length; // the line the first arm starts on
   const variants: SchemaVariant[] = [];
   bodies.forEach((b, k) => {
     const arm = d.arms[k]!;

@@ -7,9 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { testEnv } from './env';
-import { parseCargoTest } from './go-cargo';
+import { goRunPattern, parseCargoTest } from './go-cargo';
 import type { TestPlan } from './plan';
-import { runProcess, type ProcessResult } from './process';
+import { runProcess } from './process';
 import { WHOLE_RUN } from './report';
 import { cargoTargetDir, substitute } from './run';
 import { buildSchema, VARIANT_ENV, variantsAt, type Schema, type SchemaLanguage } from './schema';
@@ -85,8 +85,6 @@ interface Built {
   output: string;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 async function build(plan: TestPlan, scratch: Scratch, bin: string, signal?: AbortSignal): Promise<Built> {
   const cwd = scratch.path(plan.cwd ?? '');
   const file = scratch.path(plan.file);
@@ -124,31 +122,35 @@ async function build(plan: TestPlan, scratch: Scratch, bin: string, signal?: Abo
   return { ok: r.exitCode === 0 && !r.timedOut, errorLines, executables, output: r.output };
 }
 
-/** Runs one variant's failing tests from the built binaries; whether they all pass. */
-async function runVariant(plan: TestPlan, scratch: Scratch, built: Built, id: number, opts: ScreenOptions, timeoutMs: number): Promise<{ pass: boolean; result: ProcessResult }> {
-  const names = opts.targets.filter((t) => t !== WHOLE_RUN);
+/**
+ * One variant's run of what was built: go's test binary, every cargo test binary in turn (stopping at the
+ * first that fails unless `all`), or the verify command. `ok`: every run exited 0 in time.
+ */
+async function runBuilt(plan: TestPlan, scratch: Scratch, built: Built, id: number, args: { go: string[]; cargo: string[] }, opts: { timeoutMs: number; signal?: AbortSignal; all?: boolean }): Promise<{ ok: boolean; output: string; timedOut: boolean; cancelled: boolean; ms: number }> {
   const env = testEnv({ [VARIANT_ENV]: String(id), RUST_BACKTRACE: '0' });
-  if (plan.kind === 'command') {
-    const result = await runProcess(['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)], { cwd: scratch.path(plan.cwd ?? ''), env, timeoutMs, signal: opts.signal });
-    return { pass: result.exitCode === 0 && !result.timedOut && !result.cancelled, result };
-  }
-  if (plan.kind === 'go') {
-    const pkgDir = resolve(scratch.path(plan.cwd ?? ''), plan.goPackage ?? '.');
-    const only = names.length ? ['-test.run', `^(${[...new Set(names.map((t) => escapeRe(t.split('/')[0]!)))].join('|')})$`] : [];
-    const result = await runProcess([built.executables[0]!, ...only], { cwd: pkgDir, env, timeoutMs, signal: opts.signal });
-    return { pass: result.exitCode === 0 && !result.timedOut && !result.cancelled, result };
-  }
-  // cargo: every test binary with the targets' exact names (a binary without them runs none)
   const cwd = scratch.path(plan.cwd ?? '');
-  let output = '';
-  let last: ProcessResult | undefined;
-  for (const exe of built.executables) {
-    last = await runProcess([exe, ...(names.length ? ['--exact', ...names] : []), '--test-threads', '1'], { cwd, env, timeoutMs, signal: opts.signal });
-    output += last.output;
-    if (last.exitCode !== 0 || last.timedOut || last.cancelled) return { pass: false, result: last };
+  const runs: string[][] = plan.kind === 'command' ? [['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)]]
+    : plan.kind === 'go' ? [[built.executables[0]!, ...args.go]]
+    : built.executables.map((exe) => [exe, ...args.cargo, '--test-threads', '1']);
+  const out = { ok: true, output: '', timedOut: false, cancelled: false, ms: 0 };
+  for (const argv of runs) {
+    const r = await runProcess(argv, { cwd: plan.kind === 'go' ? resolve(cwd, plan.goPackage ?? '.') : cwd, env, timeoutMs: opts.timeoutMs, signal: opts.signal });
+    out.output += r.output;
+    out.ms += r.ms;
+    out.timedOut ||= r.timedOut;
+    out.cancelled ||= r.cancelled;
+    out.ok &&= r.exitCode === 0 && !r.timedOut && !r.cancelled;
+    if (!out.ok && !opts.all) break;
   }
-  const passed = new Set(parseCargoTest(output, (p) => p).passed);
-  return { pass: names.every((n) => passed.has(n)), result: last! };
+  return out;
+}
+
+/** Whether one variant passes the failing tests (cargo: each of them ran and passed; a binary without them runs none). */
+async function runVariant(plan: TestPlan, scratch: Scratch, built: Built, id: number, opts: ScreenOptions, timeoutMs: number) {
+  const names = opts.targets.filter((t) => t !== WHOLE_RUN);
+  const r = await runBuilt(plan, scratch, built, id, { go: names.length ? ['-test.run', goRunPattern(names)] : [], cargo: names.length ? ['--exact', ...names] : [] }, { timeoutMs, signal: opts.signal });
+  const passed = plan.kind === 'cargo' ? new Set(parseCargoTest(r.output, (p) => p).passed) : undefined;
+  return { ...r, pass: r.ok && (!passed || names.every((n) => passed.has(n))) };
 }
 
 /**
@@ -198,7 +200,7 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
     if (orig.pass) return { none: 'the original passes the failing tests in the schema' };
     // short: a variant that runs out of time is not judged here (unscreened: proven later with the full limit),
     // and loops are common among operator edits (a bound moved, a step negated)
-    const timeoutMs = orig.result.timedOut ? Math.min(opts.timeoutMs, 1000) : Math.min(opts.timeoutMs, Math.max(500, orig.result.ms * 3 + 300));
+    const timeoutMs = orig.timedOut ? Math.min(opts.timeoutMs, 1000) : Math.min(opts.timeoutMs, Math.max(500, orig.ms * 3 + 300));
     const verdict = new Map<number, boolean>();
     const passedSoFar = () => [...verdict.values()].filter(Boolean).length;
     const todo = schema.variants.filter((v) => v.id > 0);
@@ -209,7 +211,7 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
         if (opts.enough !== undefined && passedSoFar() >= opts.enough) break;
         const v = todo[next++]!;
         const r = await runVariant(plan, scratch, built!, v.id, opts, timeoutMs);
-        if (!r.result.cancelled && !r.result.timedOut) verdict.set(v.candidate, r.pass);
+        if (!r.cancelled && !r.timedOut) verdict.set(v.candidate, r.pass);
       }
     };
     const parallel = Math.max(1, Math.min(opts.parallel ?? Math.min(4, availableParallelism()), todo.length));
@@ -231,25 +233,6 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
       /* the caller's copy is checked again before its next use */
     }
   }
-}
-
-/** Runs the named tests of one variant (go test -v, or every cargo test binary) and returns what they printed. */
-async function runNamed(plan: TestPlan, scratch: Scratch, built: Built, id: number, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ output: string; timedOut: boolean }> {
-  const env = testEnv({ [VARIANT_ENV]: String(id), RUST_BACKTRACE: '0' });
-  if (plan.kind === 'go') {
-    const pkgDir = resolve(scratch.path(plan.cwd ?? ''), plan.goPackage ?? '.');
-    const r = await runProcess([built.executables[0]!, '-test.v', '-test.run', `^(${names.map(escapeRe).join('|')})$`], { cwd: pkgDir, env, timeoutMs, signal });
-    return { output: r.output, timedOut: r.timedOut };
-  }
-  let output = '';
-  let timedOut = false;
-  for (const exe of built.executables) {
-    // libtest names a test by its module path (examples::x__treasure_m0): filter by the copies' common part
-    const r = await runProcess([exe, MUTANT_SUFFIX, '--test-threads', '1'], { cwd: scratch.path(plan.cwd ?? ''), env, timeoutMs, signal });
-    output += r.output;
-    timedOut ||= r.timedOut;
-  }
-  return { output, timedOut };
 }
 
 /** The test files a runner's mutants are made of: the Go package's *_test.go; Rust files of the crate's src/ with #[test]. */
@@ -298,8 +281,9 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
   try {
     const files = new Map<string, string>([[plan.file, schema.text]]);
     const tests: string[] = [];
-    const per = Math.max(2, Math.floor(12 / Math.max(1, testFilesOf(plan, scratch).length)));
-    for (const rel of testFilesOf(plan, scratch)) {
+    const testFiles = testFilesOf(plan, scratch);
+    const per = Math.max(2, Math.floor(12 / Math.max(1, testFiles.length)));
+    for (const rel of testFiles) {
       const text = files.get(rel) ?? readFileSync(scratch.path(rel), 'utf8');
       const m = withTestMutants(text, lang, per);
       if (!m) continue;
@@ -314,7 +298,8 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
     const signatures: string[] = [];
     for (const v of schema.variants.filter((x) => x.id > 0)) {
       if (opts.signal?.aborted) return { none: 'cancelled' };
-      const r = await runNamed(plan, scratch, built, v.id, tests, timeoutMs, opts.signal);
+      // libtest names a test by its module path (examples::x__treasure_m0): cargo filters by the copies' common part
+      const r = await runBuilt(plan, scratch, built, v.id, { go: ['-test.v', '-test.run', goRunPattern(tests)], cargo: [MUTANT_SUFFIX] }, { timeoutMs, signal: opts.signal, all: true });
       signatures[v.candidate] = behaviourSignature(r.output, r.timedOut);
     }
     return { signatures, tests, ms: Math.round(performance.now() - t0) };

@@ -5,6 +5,8 @@
 // the tests but answer a copy differently (another actual value, a panic, a loop) behave differently
 // beyond the tests: the tests do not decide between them. Go: `func TestX(t *testing.T)`; Rust: `#[test] fn x()`.
 
+import { lex, type Token } from '../lex';
+
 export const MUTANT_SUFFIX = '__treasure_m';
 
 interface TestFn {
@@ -15,88 +17,46 @@ interface TestFn {
   open: number;
 }
 
-/** Skips a string, rune, raw string or comment starting at i; returns the index after it (or i when none starts). */
-function skipLiteral(text: string, i: number, lang: 'go' | 'rust'): number {
-  const c = text[i];
-  if (c === '/' && text[i + 1] === '/') {
-    const e = text.indexOf('\n', i);
-    return e < 0 ? text.length : e;
-  }
-  if (c === '/' && text[i + 1] === '*') {
-    const e = text.indexOf('*/', i + 2);
-    return e < 0 ? text.length : e + 2;
-  }
-  if (c === '"' || (lang === 'go' && c === "'")) {
-    let j = i + 1;
-    for (; j < text.length && text[j] !== c && text[j] !== '\n'; j++) if (text[j] === '\\') j++;
-    return j + 1;
-  }
-  if (lang === 'go' && c === '`') {
-    const e = text.indexOf('`', i + 1);
-    return e < 0 ? text.length : e + 1;
-  }
-  if (lang === 'rust' && c === "'") {
-    const m = /^'(\\.|[^\\'])'/.exec(text.slice(i, i + 4)); // a char, not a lifetime
-    if (m) return i + m[0].length;
-  }
-  return i;
-}
-
-/** The test functions of a Go or Rust test file. */
-export function testFunctions(text: string, lang: 'go' | 'rust'): TestFn[] {
+/** The test functions of a Go or Rust test file (`toks`: its tokens, repair/lex.ts). */
+function testFunctions(text: string, toks: Token[], lang: 'go' | 'rust'): TestFn[] {
   const out: TestFn[] = [];
   const head = lang === 'go' ? /^func (Test\w*)\(\s*\w+\s+\*testing\.T\s*\)\s*\{/gm : /^[ \t]*#\[test\][\s\n]*fn (\w+)\s*\(\s*\)\s*\{/gm;
   for (const m of text.matchAll(head)) {
     const open = m.index! + m[0].length - 1;
-    let depth = 0;
-    let end = -1;
-    for (let i = open; i < text.length; i++) {
-      const j = skipLiteral(text, i, lang);
-      if (j !== i) {
-        i = j - 1;
-        continue;
-      }
-      if (text[i] === '{') depth++;
-      else if (text[i] === '}' && --depth === 0) {
-        end = i + 1;
+    let k = toks.findIndex((t) => t.start === open);
+    if (k < 0) continue;
+    for (let depth = 0; k < toks.length; k++) {
+      const t = toks[k]!;
+      if (t.kind !== 'punct') continue;
+      if (t.text === '{') depth++;
+      else if (t.text === '}' && --depth === 0) {
+        out.push({ name: m[1]!, start: m.index!, end: t.end, open });
         break;
       }
     }
-    if (end > 0) out.push({ name: m[1]!, start: m.index!, end, open });
   }
   return out;
 }
 
-/** A literal of text[from, to) and what it becomes: an integer or a float plus one, a string without its last character. */
+/** A literal and what it becomes: an integer or a float plus one, a string without its last character. */
 interface Site {
   at: number;
   len: number;
   to: string;
 }
 
-/** The literals of text[from, to) a mutant may move (not in comments, not part of a name). */
-function literalSites(text: string, from: number, to: number, lang: 'go' | 'rust'): Site[] {
+/** The literals among `toks` between two offsets that a mutant may move. */
+function literalSites(toks: Token[], from: number, to: number): Site[] {
   const out: Site[] = [];
-  for (let i = from; i < to; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const j = skipLiteral(text, i, lang);
-      const body = text.slice(i + 1, j - 1);
-      // a string without its last character (an escape is left whole)
-      // (a format string stays: a message's text is no input)
-      if (j - 1 > i + 1 && !/\\.?$/.test(body) && !body.includes('%')) out.push({ at: i, len: j - i, to: `"${body.slice(0, -1)}"` });
-      i = j - 1;
-      continue;
+  for (const t of toks) {
+    if (t.start < from || t.end > to) continue;
+    const num = t.kind === 'number' ? /^([0-9]+)(\.[0-9]+)?$/.exec(t.text) : null;
+    if (num) out.push({ at: t.start, len: t.text.length, to: `${BigInt(num[1]!) + 1n}${num[2] ?? ''}` });
+    else if (t.kind === 'string' && t.text.length > 2 && t.text.startsWith('"') && t.text.endsWith('"')) {
+      const body = t.text.slice(1, -1);
+      // an escape is left whole, and a format string stays (a message's text is no input)
+      if (!/\\.?$/.test(body) && !body.includes('%')) out.push({ at: t.start, len: t.text.length, to: `"${body.slice(0, -1)}"` });
     }
-    const j = skipLiteral(text, i, lang);
-    if (j !== i) {
-      i = j - 1;
-      continue;
-    }
-    if (!/[0-9]/.test(c) || /[\w.]/.test(text[i - 1] ?? '')) continue;
-    const m = /^([0-9]+)(\.[0-9]+)?(?![\w.])/.exec(text.slice(i, Math.min(to, i + 30)));
-    if (m) out.push({ at: i, len: m[0].length, to: m[2] ? `${BigInt(m[1]!) + 1n}${m[2]}` : String(BigInt(m[1]!) + 1n) });
-    i += (m?.[0].length ?? 1) - 1;
   }
   return out;
 }
@@ -106,8 +66,9 @@ function literalSites(text: string, from: number, to: number, lang: 'go' | 'rust
  * (at most `max` copies, spread over the literals). Copies are named NAME__treasure_mK. Undefined: no literal.
  */
 export function withTestMutants(text: string, lang: 'go' | 'rust', max = 12): { text: string; names: string[] } | undefined {
-  const fns = testFunctions(text, lang);
-  const sites = fns.flatMap((f) => literalSites(text, f.open, f.end, lang).map((l) => ({ f, ...l })));
+  const toks = lex(text, lang);
+  const fns = testFunctions(text, toks, lang);
+  const sites = fns.flatMap((f) => literalSites(toks, f.open, f.end).map((l) => ({ f, ...l })));
   if (sites.length === 0) return undefined;
   const step = Math.max(1, sites.length / max);
   const picked = Array.from({ length: Math.min(max, sites.length) }, (_, k) => sites[Math.floor(k * step)]!);
