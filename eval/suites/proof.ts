@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Engine } from '../../language-server/src/engine';
 import { disposeProvers } from '../../language-server/src/repair/prove';
+import type { ScreenSummary } from '../../language-server/src/repair/semantic';
 import { disposeWarmPools } from '../../language-server/src/repair/tests';
 import { bodyLine, buggyDocument, LANGUAGE_ID, loadProblems, type HepLanguage, type Problem } from '../humanevalpack.js';
 import { humanEvalPackDir, repoRoot } from '../paths.js';
@@ -81,7 +82,7 @@ export interface ProofRecord {
   /** The replaced fix judged by the hidden test (what the run would have offered without the rival check). */
   replacedCorrect?: boolean;
   /** Compiled languages: candidates built into one program and run against the examples first (tests/screen.ts). */
-  screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
+  screen?: ScreenSummary;
 }
 
 /** The module and test file names of a language's workspace. */
@@ -196,7 +197,7 @@ export function summarizeProof(records: ProofRecord[]) {
       unverified: n('unverified'), errors: n('error'), offered,
       correctPct: rs.length ? (100 * n('correct')) / rs.length : 0,
       plausibleWrongOfOffered: offered ? (100 * n('plausible_wrong')) / offered : 0,
-      candidatesMean: cands.length ? cands.reduce((a, b) => a + b, 0) / cands.length : 0,
+      candidatesMean: mean(cands),
       fixP50ms: quantile(fixMs, 0.5), fixP95ms: quantile(fixMs, 0.95), allP50ms: quantile(rs.map((r) => r.ms), 0.5), allP95ms: quantile(rs.map((r) => r.ms), 0.95),
     };
   });

@@ -10,7 +10,7 @@ import type { Device, GenerateResult, MarkerReport } from './protocol';
 // The result types the wire carries are declared once, in protocol.ts.
 export type { GenerateResult, MarkerReport };
 import type { MinConfidence } from './repair/confidence';
-import type { SemanticLimits } from './repair/semantic';
+import type { ScreenSummary, SemanticLimits } from './repair/semantic';
 import type { TextEdit } from './repair/text';
 import { ModelError, type LogitsSource } from './runtime';
 import type { TreasureTokenizer } from './tokenizer';
@@ -146,7 +146,7 @@ export interface FixOutcome {
   /** Why the rival check compared nothing (no other candidate, the mutants do not build...). */
   rivalsNote?: string;
   /** Compiled languages: the candidates built into one program and run against the failing tests before any proof (tests/screen.ts). */
-  screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
+  screen?: ScreenSummary;
   /** The model's raw completion, for logs. */
   completion?: string;
   markers?: MarkerReport;

@@ -278,7 +278,6 @@ def main(argv=None):
         chosen = torch.load(os.path.join(args.out, "best-state.pt"), map_location="cpu")
         part = [{**lineage[-1], "steps": best["step"], "tokens": int(tokens_seen * best["step"] / max(1, step)), "chosen": "best product MRR on HumanEvalFix 0-81"}]
         torch.save({"model": chosen, "config": cfg.to_dict(), "history": report["history"], "args": vars(args), "lineage": lineage[:-1] + part}, os.path.join(args.out, "model.pt"))
-        report["best_step"] = best["step"]
         print(f"kept step {best['step']} (select-half MRR {best['score']}) as model.pt; the last as last.pt", flush=True)
     report["best_step"] = best["step"]
     with open(os.path.join(args.out, "rank.json"), "w") as f:

@@ -53,6 +53,18 @@ export interface RivalInput<C extends RivalCandidate> {
 /** Whether the plan's calls can be replayed (pytest and node --test workspaces). */
 export const canCheckRivals = canCompareBehaviour;
 
+/**
+ * The model reads the fix (all[0]) and its best contested rivals (`contested`, sorted here by prior); a rival
+ * it prefers must pass the tests to win. The winner's index in `all` (0: the fix stays).
+ */
+async function preferredRival<C extends RivalCandidate>(all: C[], contested: number[], input: Pick<RivalInput<C>, 'score' | 'prove' | 'maxRead' | 'signal'>): Promise<number> {
+  if (!contested.length || !input.score || input.signal?.aborted) return 0;
+  const read = [0, ...contested.sort((a, b) => all[b]!.prior - all[a]!.prior).slice(0, input.maxRead ?? 8)];
+  const scores = await input.score(read.map((i) => all[i]!));
+  const best = read.map((i, k) => ({ i, s: scores[k]! })).sort((x, y) => y.s - x.s)[0]!;
+  return best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!)) ? best.i : 0;
+}
+
 export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>): Promise<RivalCheck<C>> {
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
@@ -63,20 +75,10 @@ export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>
   const replay = await replayBehaviour(input.plan, { trusted: true, candidates: all.map((c) => c.fixed), functionName: input.functionName, screen: true, signal: input.signal }).catch((e: unknown) => ({ note: String(e) }));
   if ('note' in replay) return none(replay.note);
   if (replay.recorded === 0) return none('no call of the function was recorded');
-  let at = 0;
-  let found = rivalsOf(replay, at);
-  let replaced: C | undefined;
-  if (found.contested.length && input.score && !input.signal?.aborted) {
-    // the model reads the fix and its best contested rivals; a rival it prefers must pass the tests to win
-    const read = [0, ...found.contested.sort((a, b) => all[b]!.prior - all[a]!.prior).slice(0, input.maxRead ?? 8)];
-    const scores = await input.score(read.map((i) => all[i]!));
-    const best = read.map((i, k) => ({ i, s: scores[k]! })).sort((x, y) => y.s - x.s)[0]!;
-    if (best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!))) {
-      replaced = input.pick;
-      at = best.i;
-      found = rivalsOf(replay, at);
-    }
-  }
+  let found = rivalsOf(replay, 0);
+  const at = await preferredRival(all, found.contested, input);
+  if (at) found = rivalsOf(replay, at);
+  const replaced = at ? input.pick : undefined;
   return {
     pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: found.rivals.length, contested: found.contested.map((i) => all[i]!),
     ...(found.example ? { example: found.example } : {}), pool: pool.length, ms: ms(),
@@ -120,19 +122,10 @@ export async function checkRivalsOnTestMutants<C extends RivalCandidate>(input: 
   if ('none' in cmp) return none(cmp.none);
   const sig = cmp.signatures;
   const contestedOf = (at: number) => all.map((_, k) => k).filter((k) => k !== at && sig[k] !== undefined && sig[k] !== sig[at]);
-  let at = 0;
-  let contested = contestedOf(at);
-  let replaced: C | undefined;
-  if (contested.length && input.score && !input.signal?.aborted) {
-    const read = [0, ...contested.sort((a, b) => all[b]!.prior - all[a]!.prior).slice(0, input.maxRead ?? 8)];
-    const scores = await input.score(read.map((i) => all[i]!));
-    const best = read.map((i, k) => ({ i, s: scores[k]! })).sort((x, y) => y.s - x.s)[0]!;
-    if (best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!))) {
-      replaced = input.pick;
-      at = best.i;
-      contested = contestedOf(at);
-    }
-  }
+  const first = contestedOf(0);
+  const at = await preferredRival(all, first, input);
+  const contested = at ? contestedOf(at) : first;
+  const replaced = at ? input.pick : undefined;
   const example = contested.length ? firstDifference(sig[at]!, sig[contested[0]!]!) : undefined;
   return { pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: pool.length, contested: contested.map((i) => all[i]!), ...(example ? { example } : {}), pool: pool.length, ms: ms() };
 }

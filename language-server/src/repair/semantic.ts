@@ -101,6 +101,9 @@ export interface SemanticFix {
   replacedFixed?: string;
 }
 
+/** The screen of a search (tests/screen.ts): candidates built into one program, how many passed the failing tests, failed them, did not compile; builds, time; `note`: why there was none. */
+export type ScreenSummary = { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
+
 export interface SemanticSearchResult {
   outcome: SemanticOutcome;
   fix: SemanticFix | null;
@@ -120,8 +123,8 @@ export interface SemanticSearchResult {
   /** Candidates that passed the tests, and how they behave beyond them (when two or more passed). */
   plausible?: number;
   behaviour?: Omit<BehaviourResult, 'ms'> & { ms: number };
-  /** The screen (tests/screen.ts): candidates built into one program, how many passed the failing tests, failed them, did not compile; builds, time; `note`: why there was none. */
-  screen?: { candidates: number; passed: number; failed: number; broken: number; builds: number; note?: string; ms: number };
+  /** The screen, when the runner has one (compiled languages). */
+  screen?: ScreenSummary;
   /** The rival check (repair/rivals.ts): candidates called, rivals, contested ones, its time. */
   rivals?: { pool: number; rivals: number; contested: number; replaced?: string; note?: string; ms: number };
   modelMs?: number;
@@ -354,52 +357,42 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   // the candidates never proven that the tests could not tell from the pick (repair/rivals.ts)
   let final = pick;
   let rivalCheck: RivalCheck<Pending> | undefined;
+  // both rival checks: the model reads contested rivals, and one it prefers is proven (its proof kept for the fix it becomes)
+  const rivalProofs = new Map<Pending, { report: TestReport; targets: string[] }>();
+  const scoreRivals = input.rank ? async (cs: Pending[]) => {
+    ranked += await scoreMissing(cs, (docs) => input.rank!(docs, base.failed), scoreOf, w);
+    return cs.map((c) => scoreOf.get(c.fixed)!);
+  } : undefined;
+  const proveRival = async (c: Pending) => {
+    const t = performance.now();
+    const r = await session.prove(testCandidatesOf(rel, [c]), { signal: input.signal });
+    verifyMs += Math.round(performance.now() - t);
+    tried += r.tried;
+    if (r.winner === undefined || !r.report) return false;
+    rivalProofs.set(c, { report: r.report, targets: r.targets });
+    return true;
+  };
   if (pick && limits.rivals && input.functionName && canCheckRivals(session.plan) && !input.signal?.aborted) {
-    const proofs = new Map<Pending, { report: TestReport; targets: string[] }>();
     const tr = performance.now();
     rivalCheck = await checkRivals<Pending>({
       plan: session.plan, functionName: input.functionName, pick: pick.c, pool: allProposed.map(asPending), signal: input.signal,
-      score: input.rank ? async (cs) => {
-        ranked += await scoreMissing(cs, (docs) => input.rank!(docs, base.failed), scoreOf, w);
-        return cs.map((c) => scoreOf.get(c.fixed)!);
-      } : undefined,
-      prove: async (c) => {
-        const t = performance.now();
-        const r = await session.prove(testCandidatesOf(rel, [c]), { signal: input.signal });
-        verifyMs += Math.round(performance.now() - t);
-        tried += r.tried;
-        if (r.winner === undefined || !r.report) return false;
-        proofs.set(c, { report: r.report, targets: r.targets });
-        return true;
-      },
+      score: scoreRivals,
+      prove: proveRival,
     }).catch(() => undefined);
-    if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...proofs.get(rivalCheck.pick)! };
     if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: rivals ${rivalCheck ? `${rivalCheck.rivals} of ${rivalCheck.pool}, ${rivalCheck.contested.length} contested${rivalCheck.replaced ? `, replaced ${rivalCheck.replaced.label} by ${rivalCheck.pick.label}` : ''}${rivalCheck.note ? ` (${rivalCheck.note})` : ''}` : 'failed'} in ${Math.round(performance.now() - tr)} ms\n`);
   }
   // compiled languages: the fix and the others that passed the screen, on mutants of the tests (one build)
   let onMutants = false;
   if (pick && limits.rivals && !rivalCheck && session.canCompareOnMutants && passedScreen.size > 1 && !input.signal?.aborted) {
-    const proofs = new Map<Pending, { report: TestReport; targets: string[] }>();
     rivalCheck = await checkRivalsOnTestMutants<Pending>({
       pick: pick.c, pool: [...passedScreen].map(asPending), signal: input.signal,
       compare: (docs) => session.compareOnMutants(input.text, docs, input.fromLine, input.toLine, { signal: input.signal }),
-      score: input.rank ? async (cs) => {
-        ranked += await scoreMissing(cs, (docs) => input.rank!(docs, base.failed), scoreOf, w);
-        return cs.map((c) => scoreOf.get(c.fixed)!);
-      } : undefined,
-      prove: async (c) => {
-        const t = performance.now();
-        const r = await session.prove(testCandidatesOf(rel, [c]), { signal: input.signal });
-        verifyMs += Math.round(performance.now() - t);
-        tried += r.tried;
-        if (r.winner === undefined || !r.report) return false;
-        proofs.set(c, { report: r.report, targets: r.targets });
-        return true;
-      },
+      score: scoreRivals,
+      prove: proveRival,
     }).catch(() => undefined);
-    if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...proofs.get(rivalCheck.pick)! };
     onMutants = true;
   }
+  if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...rivalProofs.get(rivalCheck.pick)! };
   const rivals = rivalCheck && { pool: rivalCheck.pool, rivals: rivalCheck.rivals, contested: rivalCheck.contested.length, ms: rivalCheck.ms, ...(rivalCheck.replaced ? { replaced: rivalCheck.replaced.label } : {}), ...(rivalCheck.note ? { note: rivalCheck.note } : {}) };
   const won = final ? { pick: final.c, r: { report: final.report, targets: final.targets } } : undefined;
   const common = { baseline: base.summary, targets, proposed, ranked, tried, verifyMs, rankMs, modelMs: extraMs, plausible: passing.length, behaviour, rivals, screen };

@@ -129,11 +129,16 @@ export class TestSession {
   async screen(original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { signal?: AbortSignal; parallel?: number; runUntilMs?: number; enough?: number } = {}): Promise<ScreenResult | { none: string }> {
     const targets = this.baseline.failed.filter((f) => !isEnvironmental(f)).map((f) => f.name);
     if (targets.length === 0) return { none: 'nothing fails' };
+    return this.withScratch((scratch) => screenCandidates(this.plan, scratch, original, candidates, fromLine, toLine, {
+      targets, timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal, parallel: opts.parallel, runUntilMs: opts.runUntilMs, enough: opts.enough,
+    }));
+  }
+
+  /** Runs `fn` in the kept copy (it puts the copy back as it found it) or, once prove() took it, in a new one. */
+  private async withScratch<T>(fn: (scratch: Scratch) => Promise<T>): Promise<T> {
     const scratch = this.scratch ?? Scratch.create(this.plan.root);
     try {
-      return await screenCandidates(this.plan, scratch, original, candidates, fromLine, toLine, {
-        targets, timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal, parallel: opts.parallel, runUntilMs: opts.runUntilMs, enough: opts.enough,
-      });
+      return await fn(scratch);
     } finally {
       if (scratch !== this.scratch) scratch.dispose();
     }
@@ -146,12 +151,7 @@ export class TestSession {
 
   /** The candidates run on mutants of the tests from one build (tests/screen.ts compareOnTestMutants). */
   async compareOnMutants(original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { signal?: AbortSignal } = {}): Promise<MutantComparison | { none: string }> {
-    const scratch = Scratch.create(this.plan.root);
-    try {
-      return await compareOnTestMutants(this.plan, scratch, original, candidates, fromLine, toLine, { timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal });
-    } finally {
-      scratch.dispose();
-    }
+    return this.withScratch((scratch) => compareOnTestMutants(this.plan, scratch, original, candidates, fromLine, toLine, { timeoutMs: runTimeoutOf(this.plan, this.baseline), signal: opts.signal ?? this.opts.signal }));
   }
 
   /** Proves candidates best-first against this session's baseline. */
