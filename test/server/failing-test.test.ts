@@ -3,14 +3,14 @@
 // function of the code under test to fix.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyze } from '../../language-server/src/context';
 import { languageForPath } from '../../language-server/src/grammars';
 import { examineFailingTest, functionNameOf, isTheTest, sourcesUnderTest, testAt, testFileRunner, type TestAtCursor } from '../../language-server/src/repair/tests/failing-test';
 import { disposeWarmPools } from '../../language-server/src/repair/tests/index';
+import { tempWorkspace } from './helpers';
 
 process.env.PYTEST_DISABLE_PLUGIN_AUTOLOAD = '1';
 const noPytest = spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore' }).status === 0 ? false : 'python3 -m pytest is not installed (scripts/install-repair-test-tools.sh)';
@@ -21,15 +21,7 @@ after(() => {
   temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'treasure-ft-test-'));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(temps, 'treasure-ft-test-', files);
 
 const functionsOf = async (rel: string, text: string) => (await analyze(text, languageForPath(rel)!, rel)).functions;
 

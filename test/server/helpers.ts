@@ -2,9 +2,13 @@
 // one: byte-level pre-tokenizer and decoder, format tokens special, marker tags plain added tokens)
 // and a deterministic fake LogitsSource for the decoder.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { markerOrder, taxonomy } from '../../language-server/src/markers';
 import type { LogitsSession, LogitsSource } from '../../language-server/src/runtime';
 import { TreasureTokenizer } from '../../language-server/src/tokenizer';
+import { findTests, type FindOptions, type TestPlan } from '../../language-server/src/repair/tests';
 
 function bytesToUnicode(): Map<number, string> {
   const bs: number[] = [];
@@ -222,3 +226,48 @@ export function maxDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d;
 }
+
+/** A temp folder holding `files` (workspace-relative path -> text); its path goes into `temps` for the caller's cleanup. */
+export function tempWorkspace(temps: string[], prefix: string, files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return dir;
+}
+
+/** The test plan of `file` in `root` (trusted), failing the test when there is none. */
+export function planOf(file: string, root: string, opts: Omit<FindOptions, 'trusted'> = {}): TestPlan {
+  const p = findTests(file, root, { trusted: true, ...opts });
+  assert.ok('kind' in p, `expected a plan, got: ${'none' in p ? p.none : ''}`);
+  return p;
+}
+
+/** A small crate's lib.rs: clamp() returns lo above the range (the bug), tests::inside passes, tests::above fails. */
+export const CLAMP_RS = [
+  'pub fn clamp(x: i32, lo: i32, hi: i32) -> i32 {',
+  '    if x < lo {',
+  '        return lo;',
+  '    }',
+  '    if x > hi {',
+  '        return lo;',
+  '    }',
+  '    x',
+  '}',
+  '',
+  '#[cfg(test)]',
+  'mod tests {',
+  '    use super::*;',
+  '    #[test]',
+  '    fn inside() {',
+  '        assert_eq!(clamp(5, 0, 10), 5);',
+  '    }',
+  '    #[test]',
+  '    fn above() {',
+  '        assert_eq!(clamp(11, 0, 10), 10);',
+  '    }',
+  '}',
+  '',
+].join('\n');

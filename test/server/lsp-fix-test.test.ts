@@ -5,13 +5,14 @@
 // progress kills the test's processes; an untrusted workspace runs nothing and says why.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { repoRoot } from '../../language-server/src/paths';
 import { applyTextEdits, type TextEdit } from '../../language-server/src/repair/text';
+import { tempWorkspace } from './helpers';
 import { LspClient } from './lsp-client';
 
 const root = repoRoot();
@@ -61,15 +62,7 @@ after(async () => {
   temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'treasure-lsp-ft-'));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(temps, 'treasure-lsp-ft-', files);
 
 async function server(ws: string, opts: { trusted: boolean; settings?: Record<string, unknown> }): Promise<LspClient> {
   // the fixtures need no pytest plugins; this machine's (hypothesis: ~1 s a start) would only slow them

@@ -2,33 +2,22 @@
 // (repair/tests/screen.ts), with the real go and cargo toolchains on small workspaces.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { buildSchema, findBody, returnsValue, variantsAt } from '../../language-server/src/repair/tests/schema';
 import { compareOnTestMutants, errorLinesOf, screenCandidates } from '../../language-server/src/repair/tests/screen';
 import { behaviourSignature, withTestMutants } from '../../language-server/src/repair/tests/test-mutants';
-import { cargoTargetDir, findTests, runTests, Scratch, type TestPlan } from '../../language-server/src/repair/tests/index';
+import { cargoTargetDir, findTests, runTests, Scratch } from '../../language-server/src/repair/tests/index';
+import { CLAMP_RS, planOf, tempWorkspace } from './helpers';
 
 const temps: string[] = [];
 after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'treasure-screen-test-'));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(temps, 'treasure-screen-test-', files);
 
-function planOf(file: string, root: string): TestPlan {
-  const p = findTests(file, root, { trusted: true });
-  assert.ok('kind' in p, `expected a plan, got: ${'none' in p ? p.none : ''}`);
-  return p;
-}
+/** A Go module with package calc: calc/calc.go and its test file. */
+const goWorkspace = (calc: string, test: string): string =>
+  workspace({ 'go.mod': 'module example.com/calc\n\ngo 1.19\n', 'calc/calc.go': calc, 'calc/calc_test.go': test });
 
 describe('schema text', () => {
   test('finds the body past types with braces, strings and comments in the declaration', () => {
@@ -76,11 +65,7 @@ const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 describe('screen: go', { skip: hasGo ? false : 'go is not installed (scripts/install-eval-toolchains.sh go)' }, () => {
   test('one build; the right fix passes, a wrong one fails, a loop is left to the proof, one that does not compile is broken, the copy is put back', async () => {
     const calc = 'package calc\n\nfunc Clamp(x, lo, hi int) int {\n\tif x < lo {\n\t\treturn lo\n\t}\n\tif x > hi {\n\t\treturn lo\n\t}\n\treturn x\n}\n\nfunc Twice(x int) int { return 2 * x }\n';
-    const dir = workspace({
-      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
-      'calc/calc.go': calc,
-      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestInside(t *testing.T) {\n\tif Clamp(5, 0, 10) != 5 {\n\t\tt.Fatal("inside")\n\t}\n}\n\nfunc TestAbove(t *testing.T) {\n\tif got := Clamp(11, 0, 10); got != 10 {\n\t\tt.Fatalf("got %d, want 10", got)\n\t}\n}\n',
-    });
+    const dir = goWorkspace(calc, 'package calc\n\nimport "testing"\n\nfunc TestInside(t *testing.T) {\n\tif Clamp(5, 0, 10) != 5 {\n\t\tt.Fatal("inside")\n\t}\n}\n\nfunc TestAbove(t *testing.T) {\n\tif got := Clamp(11, 0, 10); got != 10 {\n\t\tt.Fatalf("got %d, want 10", got)\n\t}\n}\n');
     const plan = planOf('calc/calc.go', dir);
     const s = Scratch.create(dir);
     try {
@@ -103,11 +88,7 @@ describe('screen: go', { skip: hasGo ? false : 'go is not installed (scripts/ins
 
   test('a schema that passes where the original fails is no screen', async () => {
     const calc = 'package calc\n\nfunc One() int {\n\treturn 1\n}\n';
-    const dir = workspace({
-      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
-      'calc/calc.go': calc,
-      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestOne(t *testing.T) {\n\tif One() != 1 {\n\t\tt.Fatal("one")\n\t}\n}\n',
-    });
+    const dir = goWorkspace(calc, 'package calc\n\nimport "testing"\n\nfunc TestOne(t *testing.T) {\n\tif One() != 1 {\n\t\tt.Fatal("one")\n\t}\n}\n');
     const plan = planOf('calc/calc.go', dir);
     const s = Scratch.create(dir);
     try {
@@ -123,31 +104,7 @@ describe('screen: go', { skip: hasGo ? false : 'go is not installed (scripts/ins
 const hasCargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
 describe('screen: cargo', { skip: hasCargo ? false : 'cargo is not installed (scripts/install-eval-toolchains.sh)' }, () => {
   test('one build of every variant; a type error is broken, the right fix passes', async () => {
-    const lib = [
-      'pub fn clamp(x: i32, lo: i32, hi: i32) -> i32 {',
-      '    if x < lo {',
-      '        return lo;',
-      '    }',
-      '    if x > hi {',
-      '        return lo;',
-      '    }',
-      '    x',
-      '}',
-      '',
-      '#[cfg(test)]',
-      'mod tests {',
-      '    use super::*;',
-      '    #[test]',
-      '    fn inside() {',
-      '        assert_eq!(clamp(5, 0, 10), 5);',
-      '    }',
-      '    #[test]',
-      '    fn above() {',
-      '        assert_eq!(clamp(11, 0, 10), 10);',
-      '    }',
-      '}',
-      '',
-    ].join('\n');
+    const lib = CLAMP_RS;
     const dir = workspace({ 'Cargo.toml': '[package]\nname = "clampy"\nversion = "0.1.0"\nedition = "2021"\n', 'src/lib.rs': lib });
     const plan = planOf('src/lib.rs', dir);
     temps.push(cargoTargetDir(plan.root));
@@ -247,11 +204,7 @@ describe('screen: a verify command with a build command', { skip: hasJava ? fals
 describe('screen: go, every candidate broken', { skip: hasGo ? false : 'go is not installed' }, () => {
   test('all broken is an answer (none passes), not a failed screen', async () => {
     const calc = 'package calc\n\nfunc Two() int {\n\treturn 1\n}\n';
-    const dir = workspace({
-      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
-      'calc/calc.go': calc,
-      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestTwo(t *testing.T) {\n\tif Two() != 2 {\n\t\tt.Fatal("two")\n\t}\n}\n',
-    });
+    const dir = goWorkspace(calc, 'package calc\n\nimport "testing"\n\nfunc TestTwo(t *testing.T) {\n\tif Two() != 2 {\n\t\tt.Fatal("two")\n\t}\n}\n');
     const plan = planOf('calc/calc.go', dir);
     const s = Scratch.create(dir);
     try {
@@ -291,11 +244,7 @@ describe('test mutants', () => {
 describe('mutants of go tests tell two fixes that pass apart', { skip: hasGo ? false : 'go is not installed' }, () => {
   test('x > 2 and x >= 3 agree on the tests and their mutants; x > 1 passes the tests and differs on a mutant', async () => {
     const src = 'package calc\n\nfunc Big(x int) bool {\n\treturn x > 5\n}\n';
-    const dir = workspace({
-      'go.mod': 'module example.com/calc\n\ngo 1.19\n',
-      'calc/calc.go': src,
-      'calc/calc_test.go': 'package calc\n\nimport "testing"\n\nfunc TestBig(t *testing.T) {\n\tif !Big(3) {\n\t\tt.Fatalf("got %v", Big(3))\n\t}\n\tif Big(1) {\n\t\tt.Fatal("1")\n\t}\n}\n',
-    });
+    const dir = goWorkspace(src, 'package calc\n\nimport "testing"\n\nfunc TestBig(t *testing.T) {\n\tif !Big(3) {\n\t\tt.Fatalf("got %v", Big(3))\n\t}\n\tif Big(1) {\n\t\tt.Fatal("1")\n\t}\n}\n');
     const plan = planOf('calc/calc.go', dir);
     const s = Scratch.create(dir);
     try {

@@ -24,6 +24,7 @@ import {
   WarmPool,
   type TestPlan,
 } from '../../language-server/src/repair/tests/index';
+import { CLAMP_RS, planOf, tempWorkspace } from './helpers';
 import { testEnv } from '../../language-server/src/repair/tests/env';
 
 // The fixtures need no pytest plugins; whatever this machine has installed (hypothesis costs ~1 s a
@@ -42,21 +43,7 @@ after(() => {
   temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'treasure-ws-test-'));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
-  }
-  return dir;
-}
-
-function planOf(file: string, root: string, opts: { verifyCommand?: string } = {}): TestPlan {
-  const p = findTests(file, root, { trusted: true, ...opts });
-  assert.ok('kind' in p, `expected a plan, got: ${'none' in p ? p.none : ''}`);
-  return p;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(temps, 'treasure-ws-test-', files);
 
 /** Gone: no such process, or a zombie waiting for its reaper (it runs nothing). */
 function gone(pid: number): boolean {
@@ -433,31 +420,7 @@ describe('runTests: node --test', () => {
 const hasCargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
 describe('runTests: cargo test', { skip: hasCargo ? false : 'cargo is not installed (scripts/install-eval-toolchains.sh)' }, () => {
   test('reads failures: assert_eq! left/right, the panic place and backtrace frames in the crate; a compile error is an error', async () => {
-    const lib = [
-      'pub fn clamp(x: i32, lo: i32, hi: i32) -> i32 {',
-      '    if x < lo {',
-      '        return lo;',
-      '    }',
-      '    if x > hi {',
-      '        return lo;',
-      '    }',
-      '    x',
-      '}',
-      '',
-      '#[cfg(test)]',
-      'mod tests {',
-      '    use super::*;',
-      '    #[test]',
-      '    fn inside() {',
-      '        assert_eq!(clamp(5, 0, 10), 5);',
-      '    }',
-      '    #[test]',
-      '    fn above() {',
-      '        assert_eq!(clamp(11, 0, 10), 10);',
-      '    }',
-      '}',
-      '',
-    ].join('\n');
+    const lib = CLAMP_RS;
     const dir = workspace({ 'rs/Cargo.toml': '[package]\nname = "clampy"\nversion = "0.1.0"\nedition = "2021"\n', 'rs/src/lib.rs': lib });
     const plan = planOf('rs/src/lib.rs', dir);
     assert.deepEqual([plan.kind, plan.cwd], ['cargo', 'rs']);
