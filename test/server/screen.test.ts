@@ -7,6 +7,8 @@ import { after, describe, test } from 'node:test';
 import { buildSchema, findBody, returnsValue, variantsAt } from '../../language-server/src/repair/tests/schema';
 import { compareOnTestMutants, errorLinesOf, screenCandidates } from '../../language-server/src/repair/tests/screen';
 import { behaviourSignature, withTestMutants } from '../../language-server/src/repair/tests/test-mutants';
+import { instrumentTests } from '../../language-server/src/repair/tests/call-mutants';
+import { functionNameOf } from '../../language-server/src/repair/engine-paths';
 import { cargoTargetDir, findTests, runTests, Scratch } from '../../language-server/src/repair/tests/index';
 import { CLAMP_RS, planOf, tempWorkspace } from './helpers';
 
@@ -254,6 +256,80 @@ describe('mutants of go tests tell two fixes that pass apart', { skip: hasGo ? f
       assert.equal(r.signatures[0], r.signatures[1]);
       assert.notEqual(r.signatures[0], r.signatures[2], 'Big(2): false for x > 2, true for x > 1');
       assert.equal(readFileSync(s.path('calc/calc_test.go'), 'utf8').includes('treasure_m'), false, 'the copy is put back');
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+describe('recorded calls of a verify command\'s tests (java, c++)', () => {
+  test('the function\'s name, which the tests call, from its declaration', () => {
+    assert.equal(functionNameOf(['    @Override', '    public List<Integer> sortArray(List<Integer> arr) {'], 0, 'java'), 'sortArray');
+    assert.equal(functionNameOf(['vector<int> make_a_pile(int n){'], 0, 'cpp'), 'make_a_pile');
+    assert.equal(functionNameOf(['  if (x) {'], 0, 'cpp'), undefined);
+    assert.equal(functionNameOf(['def below_zero(ops):'], 0, 'python'), 'below_zero');
+    assert.equal(functionNameOf(['const add = (a, b) => a + b;'], 0, 'javascript'), 'add');
+  });
+
+  test('each call of the function is wrapped and its literal arguments become mutants; a declaration is left alone', () => {
+    const cpp = '#include "solution.cpp"\n#include <cassert>\nint total(vector<int> v);\nint main() {\n    assert(total({1, 2, 3}) == 6);\n    assert(total(vector<int>{total({4})}) == 4 && "x");\n}\n';
+    const r = instrumentTests(cpp, 'cpp', 'total', 12)!;
+    assert.equal(r.calls, 3);
+    assert.equal(r.mutants, 4, 'the literal 4 of a nested call is one site, not two; 6 and "x" are no arguments');
+    assert.ok(r.text.includes('assert(treasure_rec(total({(treasure_mutant() == 0 ? 2 : 1), (treasure_mutant() == 1 ? 3 : 2)'), r.text);
+    assert.ok(r.text.includes('int total(vector<int> v);'), 'the declaration is not a call');
+    const shift = r.text.split('\n').length - cpp.split('\n').length;
+    assert.deepEqual(r.lines, [5 + shift, 6 + shift]);
+    const skipped = instrumentTests(cpp, 'cpp', 'total', 12, new Set([5 + shift]))!;
+    assert.equal(skipped.calls, 2, 'a line a compiler rejected keeps no edit');
+
+    const java = 'import java.util.*;\npublic class Main {\n    public static void main(String[] args) {\n        Solution s = new Solution();\n        if (!new Solution().f(Arrays.asList("ab", "c")).equals(s.f(List.of()))) throw new AssertionError();\n    }\n}\n';
+    const j = instrumentTests(java, 'java', 'f', 12)!;
+    assert.equal(j.text.split('\n').length, java.split('\n').length, 'no line moves');
+    assert.ok(j.text.includes('Main.treasure_rec(new Solution().f(Arrays.asList((Main.treasure_mutant == 0 ? "a" : "ab"), (Main.treasure_mutant == 1 ? "" : "c"))))'), j.text);
+    assert.ok(j.text.includes('.equals(Main.treasure_rec(s.f(List.of())))'));
+    assert.ok(j.text.includes('public static void treasure_main0(String[] args)') && j.text.includes('Main.treasure_main0(treasure_args)'));
+    assert.equal(instrumentTests(java.replace('static void main', 'static void start'), 'java', 'f'), undefined, 'no main to drive the mutants');
+  });
+
+  const hasGpp = spawnSync('g++', ['--version'], { stdio: 'ignore' }).status === 0;
+  test('c++: a fix and a rival that pass the tests answer a moved input differently; an equal rewrite agrees', { skip: hasGpp ? false : 'g++ is not installed' }, async () => {
+    const sol = '#include <vector>\nusing namespace std;\nint total(vector<int> v) {\n    int s = 0;\n    for (int i = 1; i < (int)v.size(); i++) s += v[i];\n    return s;\n}\n';
+    const ex = '#include "solution.cpp"\n#include <cassert>\nint main() { assert(total({1, 2, 3}) == 6); }\n';
+    const dir = workspace({ 'solution.cpp': sol, 'examples.cpp': ex });
+    const p = findTests('solution.cpp', dir, { trusted: true, verifyCommand: './examples', verifyBuild: 'g++ -std=c++17 -w -o examples examples.cpp', functionName: 'total' });
+    assert.ok('kind' in p);
+    const s = Scratch.create(dir);
+    try {
+      const fix = sol.replace('int i = 1', 'int i = 0');
+      const same = sol.replace('int i = 1', 'int i = 0').replace('i++', '++i');
+      const rival = sol.replace('int s = 0', 'int s = 1');
+      const r = await compareOnTestMutants(p, s, sol, [fix, same, rival], 3, 7, { timeoutMs: 5000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.equal(r.signatures[0], r.signatures[1]);
+      assert.notEqual(r.signatures[0], r.signatures[2], 'total({2, 2, 3}): 7 for the fix, 6 for the rival');
+      assert.ok(r.signatures[0]!.startsWith('#-1\n6\npassed'), r.signatures[0]);
+      assert.equal(readFileSync(s.path('examples.cpp'), 'utf8'), ex, 'the copy is put back');
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('java: one JVM runs every mutant; a rival that returns the tests\' constant is told apart', { skip: hasJava ? false : 'javac is not installed' }, async () => {
+    const sol = 'class Solution {\n    public int clamp(int x, int lo, int hi) {\n        if (x < lo) {\n            return lo;\n        }\n        if (x > hi) {\n            return lo;\n        }\n        return x;\n    }\n}\n';
+    const main = 'public class Main {\n    public static void main(String[] a) {\n        Solution s = new Solution();\n        if (s.clamp(5, 0, 10) != 5 || s.clamp(15, 0, 10) != 10) throw new AssertionError("clamp");\n    }\n}\n';
+    const dir = workspace({ 'Solution.java': sol, 'Main.java': main });
+    const p = findTests('Solution.java', dir, { trusted: true, verifyCommand: 'java -ea -cp out Main', verifyBuild: 'javac -d out Solution.java Main.java', functionName: 'clamp' });
+    assert.ok('kind' in p);
+    const s = Scratch.create(dir);
+    try {
+      const fix = sol.replace('return lo;\n        }\n        return x;', 'return hi;\n        }\n        return x;');
+      const rival = sol.replace('return lo;\n        }\n        return x;', 'return 10;\n        }\n        return x;');
+      const r = await compareOnTestMutants(p, s, sol, [fix, rival], 2, 10, { timeoutMs: 20000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.ok(r.signatures[0]!.startsWith('mutant -1\n5\n10\nok\nmutant 0'), r.signatures[0]);
+      assert.notEqual(r.signatures[0], r.signatures[1], 'clamp(15, 0, 11): 11 for the fix, 10 for the rival');
+      assert.equal(readFileSync(s.path('Main.java'), 'utf8'), main);
     } finally {
       s.dispose();
     }

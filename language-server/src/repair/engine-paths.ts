@@ -37,6 +37,25 @@ export interface RepairModel {
   fixTarget(a: Analysis, target: FixTarget, layers: Required<MarkerLayers>, req: FixAtRequest, t0: number): Promise<FixOutcome>;
 }
 
+const NOT_A_NAME = new Set(['if', 'for', 'while', 'switch', 'catch', 'return', 'sizeof', 'synchronized', 'throw', 'new', 'decltype', 'alignof', 'typeof']);
+
+/**
+ * The name of the function whose region starts at `startLine` (0-based): `def f`, `function f`, `fn f`,
+ * `func f`, `f = (...) =>`; in Java and the C family the word before the declaration's first `(` (a
+ * modifier or an annotation's line above it is skipped). The rival checks call the function by this name.
+ */
+export function functionNameOf(lines: readonly string[], startLine: number, codeType: string): string | undefined {
+  const first = lines[startLine] ?? '';
+  const named = /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(first)?.slice(1).find(Boolean);
+  if (named || !['java', 'c', 'cpp', 'csharp'].includes(codeType)) return named;
+  for (const line of lines.slice(startLine, startLine + 4)) {
+    const code = line.replace(/\/\/.*$/, '').replace(/@\w+(\([^)]*\))?/g, ' ');
+    for (const m of code.matchAll(/([A-Za-z_]\w*)\s*\(/g)) if (!NOT_A_NAME.has(m[1]!)) return m[1];
+    if (code.includes('{')) break;
+  }
+  return undefined;
+}
+
 /**
  * The tested path (repair/semantic.ts): operator edits at the lines the failing tests blame, ranked by
  * the model, proven by the tests, with the model's own rewrite among them. No tests, or an untrusted
@@ -55,7 +74,7 @@ export async function repairWithTests(model: RepairModel, a: Analysis, target: F
   const lines = (r: LineRegion) => `lines ${r.startLine + 1}-${r.endLine + 1}`;
   const found = await searchSemanticFix({
     text: a.text, codeType: a.language.codeType, file: resolve(a.path!), root: resolve(v.root), trusted: v.trusted, verifyCommand: v.command, verifyBuild: v.build, testFiles: v.testFiles,
-    fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: /(?:def|function|fn|func)\s+(\w+)|(\w+)\s*=\s*(?:async\s*)?(?:function|\()/.exec(a.lines[target.region.startLine] ?? '')?.slice(1).find(Boolean),
+    fromLine: target.region.startLine + 1, toLine: target.region.endLine + 1, functionName: functionNameOf(a.lines, target.region.startLine, a.language.codeType),
     rank: useModel ? (docs, failed) => model.scoreEditCandidates(a, told(failed), docs, given, req.signal).catch((e: unknown) => { if (e instanceof InputError) return docs.map(() => 0); throw e; }) : undefined,
     parses: prover ? async (docs) => (await prover.parse(docs, { signal: req.signal, path: a.path })).map((x) => x.ok) : undefined,
     extra: useModel ? async (failed) => { const o = await rewrite(failed); return o.fix ? { fixed: o.fix.fixed, label: `the model's rewrite of ${lines(target.region)}` } : null; } : undefined,

@@ -391,6 +391,9 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
       prove: proveRival,
     }).catch(() => undefined);
     onMutants = true;
+    if (process.env.TREASURE_DEBUG_SEMANTIC) process.stderr.write(`semantic: rivals on test mutants ${rivalCheck ? `${rivalCheck.rivals} of ${rivalCheck.pool}, ${rivalCheck.contested.length} contested${rivalCheck.note ? ` (${rivalCheck.note})` : ''}` : 'failed'}\n`);
+  } else if (process.env.TREASURE_DEBUG_SEMANTIC && pick) {
+    process.stderr.write(`semantic: no rival check on test mutants (can ${session.canCompareOnMutants}, function ${session.plan.functionName}, passed the screen ${passedScreen.size})\n`);
   }
   if (rivalCheck?.replaced) final = { c: rivalCheck.pick, ...rivalProofs.get(rivalCheck.pick)! };
   const rivals = rivalCheck && { pool: rivalCheck.pool, rivals: rivalCheck.rivals, contested: rivalCheck.contested.length, ms: rivalCheck.ms, ...(rivalCheck.replaced ? { replaced: rivalCheck.replaced.label } : {}), ...(rivalCheck.note ? { note: rivalCheck.note } : {}) };

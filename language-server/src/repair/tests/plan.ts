@@ -52,7 +52,7 @@ const JS_TEST = /\.(test|spec)\.(c|m)?js$/;
 const MAX_WALK = 5000;
 
 /** Workspace files (relative), skipping the folders a scratch copy skips or links. */
-function listFiles(root: string): string[] {
+export function listFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     let ents;

@@ -15,6 +15,8 @@ import { cargoTargetDir, substitute } from './run';
 import { buildSchema, VARIANT_ENV, variantsAt, type Schema, type SchemaLanguage } from './schema';
 import type { Scratch } from './scratch';
 import { behaviourSignature, MUTANT_SUFFIX, withTestMutants } from './test-mutants';
+import { instrumentTests, recordSignature, TEST_MUTANT_ENV, type CallMutantLanguage, type InstrumentedTests } from './call-mutants';
+import { listFiles } from './plan';
 
 export interface ScreenOptions {
   /** The failing tests a candidate must pass (the baseline's targets). */
@@ -126,8 +128,8 @@ async function build(plan: TestPlan, scratch: Scratch, bin: string, signal?: Abo
  * One variant's run of what was built: go's test binary, every cargo test binary in turn (stopping at the
  * first that fails unless `all`), or the verify command. `ok`: every run exited 0 in time.
  */
-async function runBuilt(plan: TestPlan, scratch: Scratch, built: Built, id: number, args: { go: string[]; cargo: string[] }, opts: { timeoutMs: number; signal?: AbortSignal; all?: boolean }): Promise<{ ok: boolean; output: string; timedOut: boolean; cancelled: boolean; ms: number }> {
-  const env = testEnv({ [VARIANT_ENV]: String(id), RUST_BACKTRACE: '0' });
+async function runBuilt(plan: TestPlan, scratch: Scratch, built: Built, id: number, args: { go: string[]; cargo: string[] }, opts: { timeoutMs: number; signal?: AbortSignal; all?: boolean; env?: Record<string, string> }): Promise<{ ok: boolean; output: string; timedOut: boolean; cancelled: boolean; ms: number }> {
+  const env = testEnv({ ...opts.env, [VARIANT_ENV]: String(id), RUST_BACKTRACE: '0' });
   const cwd = scratch.path(plan.cwd ?? '');
   const runs: string[][] = plan.kind === 'command' ? [['/bin/sh', '-c', substitute(plan.command ?? 'false', plan, scratch)]]
     : plan.kind === 'go' ? [[built.executables[0]!, ...args.go]]
@@ -273,6 +275,8 @@ export interface MutantComparison {
  */
 export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, original: string, candidates: readonly string[], fromLine: number, toLine: number, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<MutantComparison | { none: string }> {
   const t0 = performance.now();
+  const verifyLang = schemaLanguageOf(plan);
+  if (plan.kind === 'command' && (verifyLang === 'java' || verifyLang === 'cpp')) return compareOnRecordedCalls(plan, scratch, original, candidates, fromLine, toLine, verifyLang, opts);
   if (plan.kind !== 'go' && plan.kind !== 'cargo') return { none: `no test mutants for ${plan.kind}` };
   const lang = plan.kind === 'go' ? 'go' : 'rust';
   const schema = buildSchema(lang, original, candidates, fromLine, toLine);
@@ -302,6 +306,107 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
       const r = await runBuilt(plan, scratch, built, v.id, { go: ['-test.v', '-test.run', goRunPattern(tests)], cargo: [MUTANT_SUFFIX] }, { timeoutMs, signal: opts.signal, all: true });
       signatures[v.candidate] = behaviourSignature(r.output, r.timedOut);
     }
+    return { signatures, tests, ms: Math.round(performance.now() - t0) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    try {
+      scratch.reset();
+    } catch {
+      /* checked again before the copy's next use */
+    }
+  }
+}
+
+/** Whether a plan's candidates can be compared on mutants of its tests: go test, cargo test, or a Java/C++ verify command with a build. */
+export function canCompareOnTestMutants(plan: TestPlan): boolean {
+  const lang = schemaLanguageOf(plan);
+  return plan.kind === 'go' || plan.kind === 'cargo' || (plan.kind === 'command' && !!plan.functionName && (lang === 'java' || lang === 'cpp'));
+}
+
+const CALLER_EXT: Record<CallMutantLanguage, RegExp> = { java: /\.java$/, cpp: /\.(cpp|cc|cxx|c\+\+|hpp|hh|h)$/ };
+
+/** The workspace's other files of the language that call `fn` (a verify command's tests are not named: these are they). */
+function callingFiles(plan: TestPlan, scratch: Scratch, fn: string, lang: CallMutantLanguage): string[] {
+  const base = scratch.path(plan.cwd ?? '');
+  const call = new RegExp(`\\b${fn.replace(/[$]/g, '\\$')}\\s*\\(`);
+  const out: string[] = [];
+  for (const rel of listFiles(base)) {
+    const abs = join(base, rel);
+    const inCopy = scratch.relative(abs);
+    if (inCopy === plan.file || !CALLER_EXT[lang].test(rel)) continue;
+    try {
+      const text = readFileSync(abs, 'utf8');
+      if (text.length < 200_000 && call.test(text)) out.push(inCopy);
+    } catch {
+      /* unreadable: not a test we can use */
+    }
+    if (out.length >= 4) break;
+  }
+  return out;
+}
+
+/**
+ * Java and C++ under a verify command (treasure.verify.build + command): the files that call the function
+ * are instrumented (tests/call-mutants.ts: its values printed, its literal arguments moved one at a time)
+ * and built once with every candidate's body (the schema); each candidate's run prints what it answered on
+ * the tests' inputs and on the moved ones. A compiler's error at an instrumented line drops that line's
+ * edits and builds again (a literal where a constant is needed, a call of a void function).
+ */
+async function compareOnRecordedCalls(plan: TestPlan, scratch: Scratch, original: string, candidates: readonly string[], fromLine: number, toLine: number, lang: CallMutantLanguage, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<MutantComparison | { none: string }> {
+  const t0 = performance.now();
+  const fn = plan.functionName;
+  if (!fn) return { none: 'the function has no name' };
+  const schema = buildSchema(lang, original, candidates, fromLine, toLine);
+  if (!schema || schema.outside.length) return { none: 'a candidate reaches outside the function body' };
+  const testFiles = callingFiles(plan, scratch, fn, lang);
+  if (testFiles.length === 0) return { none: `no other file calls ${fn}` };
+  const originals = new Map(testFiles.map((rel) => [rel, readFileSync(scratch.path(rel), 'utf8')]));
+  const cwd = scratch.path(plan.cwd ?? '');
+  const tmp = mkdtempSync(join(tmpdir(), 'treasure-calls-'));
+  try {
+    const skip = new Map<string, Set<number>>(testFiles.map((rel) => [rel, new Set<number>()]));
+    let inst = new Map<string, InstrumentedTests>();
+    let built: Built | undefined;
+    for (let tries = 0; tries < 3; tries++) {
+      inst = new Map();
+      const per = Math.max(2, Math.floor(12 / testFiles.length));
+      for (const [rel, text] of originals) {
+        const r = instrumentTests(text, lang, fn, per, skip.get(rel));
+        if (r) inst.set(rel, r);
+      }
+      if (inst.size === 0) return { none: `no call of ${fn} left to record` };
+      scratch.write(plan.file, schema.text);
+      for (const [rel, r] of inst) scratch.write(rel, r.text);
+      built = await build(plan, scratch, join(tmp, 'calls'), opts.signal);
+      if (built.ok || opts.signal?.aborted) break;
+      let dropped = false;
+      for (const [rel, r] of inst) {
+        const bad = errorLinesOf(built.output, (p) => resolve(cwd, p) === scratch.path(rel)).filter((l) => r.lines.includes(l));
+        for (const l of bad) skip.get(rel)!.add(l);
+        dropped ||= bad.length > 0;
+      }
+      if (!dropped) break;
+    }
+    if (!built?.ok) return { none: `the recorded tests do not build: ${built?.output.split('\n').find((l) => /error/.test(l)) ?? ''}` };
+    const mutants = Math.max(...[...inst.values()].map((r) => r.mutants));
+    const signatures: string[] = [];
+    const ending = (r: { ok: boolean; timedOut: boolean }) => (r.timedOut ? 'timeout' : r.ok ? 'passed' : 'failed');
+    for (const v of schema.variants.filter((x) => x.id > 0)) {
+      if (opts.signal?.aborted) return { none: 'cancelled' };
+      if (lang === 'java') {
+        // the program loops over the mutants itself: one JVM per candidate
+        const r = await runBuilt(plan, scratch, built, v.id, { go: [], cargo: [] }, { timeoutMs: Math.min(opts.timeoutMs, 5000), signal: opts.signal });
+        signatures[v.candidate] = recordSignature(r.output, ending(r));
+        continue;
+      }
+      const parts: string[] = [];
+      for (let k = -1; k < mutants; k++) {
+        const r = await runBuilt(plan, scratch, built, v.id, { go: [], cargo: [] }, { timeoutMs: Math.min(opts.timeoutMs, 2000), signal: opts.signal, env: { [TEST_MUTANT_ENV]: String(k) } });
+        parts.push(`#${k}\n${recordSignature(r.output, ending(r))}`);
+      }
+      signatures[v.candidate] = parts.join('\n');
+    }
+    const tests = [...inst.entries()].map(([rel, r]) => `${rel}: ${r.calls} calls, ${r.mutants} mutants`);
     return { signatures, tests, ms: Math.round(performance.now() - t0) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

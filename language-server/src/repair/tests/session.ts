@@ -10,7 +10,7 @@ import { proveCandidates, runTimeoutOf, type ProveResult, type TestCandidate } f
 import { isEnvironmental, type TestReport } from './report';
 import { runTests } from './run';
 import { Scratch } from './scratch';
-import { compareOnTestMutants, schemaLanguageOf, screenCandidates, type MutantComparison, type ScreenResult } from './screen';
+import { canCompareOnTestMutants, compareOnTestMutants, schemaLanguageOf, screenCandidates, type MutantComparison, type ScreenResult } from './screen';
 import { WarmPool } from './warm';
 
 const IDLE_MS = 5 * 60_000;
@@ -144,9 +144,9 @@ export class TestSession {
     }
   }
 
-  /** Whether compareOnMutants() can run here (go test, cargo test). */
+  /** Whether compareOnMutants() can run here (go test, cargo test, a Java or C++ verify command with a build). */
   get canCompareOnMutants(): boolean {
-    return this.plan.kind === 'go' || this.plan.kind === 'cargo';
+    return canCompareOnTestMutants(this.plan);
   }
 
   /** The candidates run on mutants of the tests from one build (tests/screen.ts compareOnTestMutants). */

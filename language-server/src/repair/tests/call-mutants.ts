@@ -1,0 +1,233 @@
+// Recorded calls and literal mutants of a verify command's tests (issue 26: plausible-but-wrong fixes in
+// Java and C++, whose tests are whatever `treasure.verify.command` runs: a main() with asserts). The tests
+// call the function under repair with literals; here every such call is wrapped so that the program prints
+// what the function returned (`treasure_rec`), and every literal among the call's arguments becomes a
+// choice read at run time (`TREASURE_TEST_MUTANT` = k: the k-th literal moved, a number plus one or a
+// string one character shorter; -1 or unset: none). One build of the instrumented tests then says, for
+// each fix that passes them, what it answers on the tests' own inputs and on the moved ones: two fixes
+// that answer differently are not decided by the tests. Java runs every mutant in one JVM (main() is
+// renamed and called once per mutant, a throw caught); C++ runs one process per mutant (assert aborts).
+
+import { lex, type Token } from '../lex';
+import { lineStarts } from '../text';
+
+export const TEST_MUTANT_ENV = 'TREASURE_TEST_MUTANT';
+/** Lines the instrumented program prints start with this (the rest of its output is left out of a signature). */
+export const RECORD_PREFIX = 'treasure: ';
+
+export type CallMutantLanguage = 'java' | 'cpp';
+
+export interface InstrumentedTests {
+  text: string;
+  /** Literal mutants (TREASURE_TEST_MUTANT = 0 .. mutants-1). */
+  mutants: number;
+  /** Calls wrapped so that their value is printed. */
+  calls: number;
+  /** 1-based lines of `text` where an edit was made (a compiler's error there drops that line's edits). */
+  lines: number[];
+  /** Java: the test program loops over the mutants itself (one run); C++: one run per mutant. */
+  loops: boolean;
+}
+
+interface Edit {
+  at: number;
+  len: number;
+  to: string;
+  line: number;
+}
+
+/** The offset just past the `)` that closes the `(` at token index k (undefined: not closed). */
+function closingParen(toks: Token[], k: number): number | undefined {
+  for (let depth = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.kind !== 'punct') continue;
+    if (t.text === '(') depth++;
+    else if (t.text === ')' && --depth === 0) return k;
+  }
+  return undefined;
+}
+
+/** Java: where a call's receiver starts (`s.f(`, `new Solution().f(`, `a.b.f(`); the name's index when it has none. */
+function receiverStart(toks: Token[], k: number): number {
+  let i = k;
+  while (i >= 2 && toks[i - 1]!.text === '.') {
+    const prev = toks[i - 2]!;
+    if (prev.kind === 'word') {
+      i -= 2;
+      if (i >= 1 && toks[i - 1]!.kind === 'word' && toks[i - 1]!.text === 'new') i -= 1;
+      continue;
+    }
+    if (prev.text === ')') {
+      // a call or `new X()` before the dot: back over its parentheses
+      let j = i - 2;
+      for (let depth = 0; j >= 0; j--) {
+        if (toks[j]!.text === ')') depth++;
+        else if (toks[j]!.text === '(' && --depth === 0) break;
+      }
+      if (j < 1 || toks[j - 1]!.kind !== 'word') return i;
+      i = j - 1;
+      if (i >= 1 && toks[i - 1]!.kind === 'word' && toks[i - 1]!.text === 'new') i -= 1;
+      continue;
+    }
+    break;
+  }
+  return i;
+}
+
+/** A literal of a call's arguments and what its mutant makes of it; undefined when it is left alone. */
+function moved(t: Token): string | undefined {
+  const num = t.kind === 'number' ? /^([0-9]+)(\.[0-9]+)?$/.exec(t.text) : null;
+  if (num) return `${BigInt(num[1]!) + 1n}${num[2] ?? ''}`;
+  if (t.kind === 'string' && t.text.length > 2 && t.text.startsWith('"') && t.text.endsWith('"')) {
+    const body = t.text.slice(1, -1);
+    if (!/\\.?$/.test(body)) return `"${body.slice(0, -1)}"`;
+  }
+  return undefined;
+}
+
+/** Words after which `f(` is still a call, not a declaration. */
+const CALL_AFTER = new Set(['return', 'new', 'else', 'throw', 'case', 'do', 'co_return', 'yield']);
+
+const CPP_PRELUDE = String.raw`#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+inline int treasure_mutant() { static const int m = [] { const char* v = std::getenv("TREASURE_TEST_MUTANT"); return v ? std::atoi(v) : -1; }(); return m; }
+template <class T, class = void> struct treasure_printable : std::false_type {};
+template <class T> struct treasure_printable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>> : std::true_type {};
+inline void treasure_show(std::ostream& o, const std::string& v);
+inline void treasure_show(std::ostream& o, const char* v);
+inline void treasure_show(std::ostream& o, bool v);
+inline void treasure_show(std::ostream& o, double v);
+inline void treasure_show(std::ostream& o, float v);
+template <class A, class B> void treasure_show(std::ostream& o, const std::pair<A, B>& v);
+template <class T> void treasure_show(std::ostream& o, const std::vector<T>& v);
+template <class T> void treasure_show(std::ostream& o, const std::set<T>& v);
+template <class K, class V> void treasure_show(std::ostream& o, const std::map<K, V>& v);
+template <class T> void treasure_show(std::ostream& o, const T& v);
+inline void treasure_show(std::ostream& o, const std::string& v) { o << '"' << v << '"'; }
+inline void treasure_show(std::ostream& o, const char* v) { o << '"' << (v ? v : "") << '"'; }
+inline void treasure_show(std::ostream& o, bool v) { o << (v ? "true" : "false"); }
+inline void treasure_show(std::ostream& o, double v) { o << std::setprecision(10) << v; }
+inline void treasure_show(std::ostream& o, float v) { o << std::setprecision(6) << v; }
+template <class A, class B> void treasure_show(std::ostream& o, const std::pair<A, B>& v) { o << '('; treasure_show(o, v.first); o << ", "; treasure_show(o, v.second); o << ')'; }
+template <class C> void treasure_show_all(std::ostream& o, const C& c) { o << '['; bool first = true; for (const auto& x : c) { if (!first) o << ", "; first = false; treasure_show(o, x); } o << ']'; }
+template <class T> void treasure_show(std::ostream& o, const std::vector<T>& v) { treasure_show_all(o, v); }
+template <class T> void treasure_show(std::ostream& o, const std::set<T>& v) { treasure_show_all(o, v); }
+template <class K, class V> void treasure_show(std::ostream& o, const std::map<K, V>& v) { treasure_show_all(o, v); }
+template <class T> void treasure_show(std::ostream& o, const T& v) { if constexpr (treasure_printable<T>::value) o << v; else o << '?'; }
+template <class T> T treasure_rec(T v) { std::ostringstream o; treasure_show(o, v); std::cout << "treasure: " << o.str() << std::endl; return v; }
+`;
+
+function javaMembers(cls: string, mutants: number): string {
+  // one line, so that the file's lines (and a compiler's line numbers) stay where they were
+  return [
+    ' static int treasure_mutant = -1;',
+    ` static <T> T treasure_rec(T v) { System.out.println("${RECORD_PREFIX}" + ${cls}.treasure_show(v)); return v; }`,
+    ' static String treasure_show(Object v) {',
+    ' if (v instanceof Double || v instanceof Float) return String.format("%.10g", ((Number) v).doubleValue());',
+    ' if (v instanceof Object[]) return java.util.Arrays.deepToString((Object[]) v);',
+    ' if (v instanceof int[]) return java.util.Arrays.toString((int[]) v);',
+    ' if (v instanceof long[]) return java.util.Arrays.toString((long[]) v);',
+    ' if (v instanceof double[]) return java.util.Arrays.toString((double[]) v);',
+    ' if (v instanceof char[]) return java.util.Arrays.toString((char[]) v);',
+    ' if (v instanceof boolean[]) return java.util.Arrays.toString((boolean[]) v);',
+    ' return String.valueOf(v); }',
+    ' public static void main(String[] treasure_args) {',
+    ` for (int k = -1; k < ${mutants}; k++) { ${cls}.treasure_mutant = k; System.out.println("${RECORD_PREFIX}mutant " + k);`,
+    ` try { ${cls}.treasure_main0(treasure_args); System.out.println("${RECORD_PREFIX}ok"); }`,
+    ` catch (Throwable e) { System.out.println("${RECORD_PREFIX}threw " + e.getClass().getName() + ": " + e.getMessage()); } }`,
+    ' System.out.flush(); }',
+  ].join('');
+}
+
+/**
+ * `text` (a test file) with every call of `functionName` recorded and up to `max` literals of their
+ * arguments made mutants (spread over the calls). `skipLines`: 1-based lines of the RESULT of an earlier
+ * try that a compiler rejected (their edits are left out; the lines do not move between tries).
+ * Undefined: no call of the function, or (Java) no class with a `static void main(String[])` to drive it.
+ */
+export function instrumentTests(text: string, lang: CallMutantLanguage, functionName: string, max = 12, skipLines: ReadonlySet<number> = new Set()): InstrumentedTests | undefined {
+  const toks = lex(text, lang).filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
+  const starts = lineStarts(text);
+  const lineOf = (at: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  let shift = 0;
+  let cls = '';
+  let main: { at: number; len: number } | undefined;
+  let membersAt = -1;
+  if (lang === 'java') {
+    const m = /\bstatic\s+void\s+(main)\s*\(\s*(final\s+)?String\s*(\[\s*\]\s*\w+|\.\.\.\s*\w+|\w+\s*\[\s*\])\s*\)/.exec(text);
+    if (!m) return undefined;
+    // the class whose body holds main: the last class declared before it
+    const classes = [...text.slice(0, m.index).matchAll(/\bclass\s+(\w+)[^{;]*\{/g)];
+    const c = classes[classes.length - 1];
+    if (!c) return undefined;
+    cls = c[1]!;
+    membersAt = c.index! + c[0].length;
+    main = { at: m.index + m[0].indexOf('main'), len: 4 };
+  } else {
+    shift = CPP_PRELUDE.split('\n').length - 1;
+  }
+  const edits: Edit[] = [];
+  const sites: Edit[] = [];
+  let calls = 0;
+  for (let k = 0; k + 1 < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.kind !== 'word' || t.text !== functionName || toks[k + 1]!.text !== '(') continue;
+    const prev = toks[k - 1];
+    // a declaration (`int f(`, `public List<Integer> f(`) is not a call
+    if (prev && prev.kind === 'word' && !CALL_AFTER.has(prev.text)) continue;
+    if (prev && lang === 'cpp' && (prev.text === '::' || prev.text === '>' || prev.text === '*' || prev.text === '&')) continue;
+    const close = closingParen(toks, k + 1);
+    if (close === undefined) continue;
+    const from = lang === 'java' ? toks[receiverStart(toks, k)]!.start : t.start;
+    const line = lineOf(from);
+    if (skipLines.has(line + shift) || lineOf(toks[close]!.end) !== line) continue;
+    const rec = lang === 'java' ? `${cls}.treasure_rec(` : 'treasure_rec(';
+    edits.push({ at: from, len: 0, to: rec, line }, { at: toks[close]!.end, len: 0, to: ')', line });
+    calls++;
+    for (let j = k + 2; j < close; j++) {
+      const to = moved(toks[j]!);
+      // a literal of a call nested in another call's arguments is met twice: one site
+      if (to !== undefined && !sites.some((s) => s.at === toks[j]!.start)) sites.push({ at: toks[j]!.start, len: toks[j]!.text.length, to, line });
+    }
+  }
+  if (calls === 0) return undefined;
+  const step = Math.max(1, sites.length / max);
+  const picked = Array.from({ length: Math.min(max, sites.length) }, (_, k) => sites[Math.floor(k * step)]!);
+  picked.forEach((s, k) => {
+    const old = text.slice(s.at, s.at + s.len);
+    const cond = lang === 'java' ? `${cls}.treasure_mutant == ${k}` : `treasure_mutant() == ${k}`;
+    edits.push({ ...s, to: `(${cond} ? ${s.to} : ${old})` });
+  });
+  if (main) edits.push({ at: main.at, len: main.len, to: 'treasure_main0', line: lineOf(main.at) });
+  if (membersAt >= 0) edits.push({ at: membersAt, len: 0, to: javaMembers(cls, picked.length), line: lineOf(membersAt) });
+  // back to front, so that earlier offsets hold; at one offset a wrap's `)` goes after an inner one's
+  const order = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.at - a.e.at || b.i - a.i);
+  let out = text;
+  for (const { e } of order) out = out.slice(0, e.at) + e.to + out.slice(e.at + e.len);
+  if (lang === 'cpp') out = CPP_PRELUDE + out;
+  const lines = [...new Set(edits.map((e) => e.line + shift))].sort((a, b) => a - b);
+  return { text: out, mutants: picked.length, calls, lines, loops: lang === 'java' };
+}
+
+/** What a run of the instrumented tests says about a fix: the lines it printed itself, and how it ended. */
+export function recordSignature(output: string, exit: string): string {
+  const kept = output.split('\n').filter((l) => l.startsWith(RECORD_PREFIX)).map((l) => l.slice(RECORD_PREFIX.length).trimEnd());
+  return `${kept.join('\n')}\n${exit}`;
+}
