@@ -1,4 +1,5 @@
-// npx tsx eval/proof-split.ts RUN.json[.xz] [--at 82] [--part before|after] [--without-rivals]
+// npx tsx eval/proof-split.ts RUN.json[.xz] [--at 82] [--part before|after] [--without-rivals] [--over RERUN.json[.xz]]
+//   --over: a rerun of some of the problems (where a change can act) whose records replace the run's
 //   --part: a results file holding two runs; --without-rivals: what a run with the rival check would have
 //   offered without it (a replaced fix judged as the first one, no fix contested, the check's time taken off)
 // A proof run's figures on two splits of the problems by number (issue 26: a rule chosen on problems
@@ -11,10 +12,11 @@ import { summarizeProof, type ProofRecord } from './suites/proof.js';
 const args = process.argv.slice(2);
 const file = args[0]!;
 const at = Number(args[args.indexOf('--at') + 1] ?? 82) || 82;
-const text = file.endsWith('.xz') ? execFileSync('xz', ['-dc', file], { maxBuffer: 1 << 28 }).toString() : readFileSync(file, 'utf8');
-const parsed = JSON.parse(text) as Record<string, { records: ProofRecord[] }> & { records?: ProofRecord[] };
+const read = (f: string) => JSON.parse(f.endsWith('.xz') ? execFileSync('xz', ['-dc', f], { maxBuffer: 1 << 28 }).toString() : readFileSync(f, 'utf8')) as Record<string, { records: ProofRecord[] }> & { records?: ProofRecord[] };
+const parsed = read(file);
 const part = args.includes('--part') ? args[args.indexOf('--part') + 1]! : undefined;
-const ran = part ? parsed[part]!.records : parsed.records!;
+const over = args.includes('--over') ? new Map(read(args[args.indexOf('--over') + 1]!).records!.map((r) => [`${r.taskId} ${r.variant}`, r])) : undefined;
+const ran = (part ? parsed[part]!.records : parsed.records!).map((r) => over?.get(`${r.taskId} ${r.variant}`) ?? r);
 const records = args.includes('--without-rivals')
   ? ran.map((r): ProofRecord => ({
     ...r, contested: undefined, replaced: undefined, ms: r.ms - (r.rivalsMs ?? 0),

@@ -262,6 +262,54 @@ describe('mutants of go tests tell two fixes that pass apart', { skip: hasGo ? f
   });
 });
 
+describe('recorded calls in the mutants of go and rust tests', () => {
+  test('the literals moved are the call\'s arguments; each call in a copy prints its value; one copy runs the tests\' own inputs', () => {
+    const go = 'package calc\n\nimport "testing"\n\nfunc TestSign(t *testing.T) {\n\tif Sign(5) <= 0 {\n\t\tt.Fatal("5")\n\t}\n\ta, b := Pair(2)\n\t_ = a + b\n}\n';
+    const m = withTestMutants(go, 'go', 4, 'Sign', true)!;
+    assert.deepEqual(m.names, ['TestSign__treasure_mr0', 'TestSign__treasure_m0'], 'only the argument 5 is moved (0 is an expected bound)');
+    assert.match(m.text, /^package calc\nimport treasure_fmt "fmt"\n/);
+    assert.match(m.text, /func TestSign__treasure_m0\(t \*testing\.T\) \{\n\tif treasure_rec\(Sign\(6\)\) <= 0 \{/);
+    assert.match(m.text, /func treasure_rec\[T any\]\(v T\) T \{/);
+    const pair = withTestMutants(go, 'go', 4, 'Pair', true)!;
+    assert.ok(pair.text.includes('a, b := Pair(3)') && !pair.text.includes('treasure_rec(Pair'), 'a call with several results is not wrapped');
+    const plain = withTestMutants(go, 'go', 4, 'Sign', false)!;
+    assert.ok(!plain.text.includes('treasure_rec'), 'without recording: copies alone');
+  });
+
+  test('go: two fixes that pass and pass every moved input alike answer differently, and the recording tells them apart', { skip: hasGo ? false : 'go is not installed' }, async () => {
+    const src = 'package calc\n\nfunc Sign(x int) int {\n\treturn -x\n}\n';
+    const dir = goWorkspace(src, 'package calc\n\nimport "testing"\n\nfunc TestSign(t *testing.T) {\n\tif Sign(5) <= 0 {\n\t\tt.Fatal("5")\n\t}\n}\n');
+    const plan = planOf('calc/calc.go', dir, { functionName: 'Sign' });
+    const s = Scratch.create(dir);
+    try {
+      const docs = [src.replace('return -x', 'return x'), src.replace('return -x', 'return 1'), src.replace('return -x', 'return +x')];
+      const r = await compareOnTestMutants(plan, s, src, docs, 3, 5, { timeoutMs: 5000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.equal(r.signatures[0], r.signatures[2]);
+      assert.notEqual(r.signatures[0], r.signatures[1], 'Sign(5): 5 against 1, though both pass');
+      assert.match(r.signatures[0]!, /treasure: 5/);
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('rust: the same through cargo test (--nocapture)', { skip: hasCargo ? false : 'cargo is not installed' }, async () => {
+    const lib = 'pub fn sign(x: i32) -> i32 {\n    -x\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn positive() {\n        assert!(sign(5) > 0);\n    }\n}\n';
+    const dir = workspace({ 'Cargo.toml': '[package]\nname = "signs"\nversion = "0.1.0"\nedition = "2021"\n', 'src/lib.rs': lib });
+    const plan = planOf('src/lib.rs', dir, { functionName: 'sign' });
+    const s = Scratch.create(dir);
+    try {
+      const docs = [lib.replace('    -x\n', '    x\n'), lib.replace('    -x\n', '    1\n')];
+      const r = await compareOnTestMutants(plan, s, lib, docs, 1, 3, { timeoutMs: 20000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.notEqual(r.signatures[0], r.signatures[1]);
+      assert.match(r.signatures[0]!, /treasure: 5/);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
 describe('recorded calls of a verify command\'s tests (java, c++)', () => {
   test('the function\'s name, which the tests call, from its declaration', () => {
     assert.equal(functionNameOf(['    @Override', '    public List<Integer> sortArray(List<Integer> arr) {'], 0, 'java'), 'sortArray');

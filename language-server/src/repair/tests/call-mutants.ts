@@ -8,12 +8,12 @@
 // that answer differently are not decided by the tests. Java runs every mutant in one JVM (main() is
 // renamed and called once per mutant, a throw caught); C++ runs one process per mutant (assert aborts).
 
-import { lex, type Token } from '../lex';
+import { lex } from '../lex';
 import { lineStarts } from '../text';
+import { argumentSites, callsOf, RECORD_PREFIX } from './test-mutants';
 
 export const TEST_MUTANT_ENV = 'TREASURE_TEST_MUTANT';
-/** Lines the instrumented program prints start with this (the rest of its output is left out of a signature). */
-export const RECORD_PREFIX = 'treasure: ';
+export { RECORD_PREFIX };
 
 export type CallMutantLanguage = 'java' | 'cpp';
 
@@ -35,58 +35,6 @@ interface Edit {
   to: string;
   line: number;
 }
-
-/** The offset just past the `)` that closes the `(` at token index k (undefined: not closed). */
-function closingParen(toks: Token[], k: number): number | undefined {
-  for (let depth = 0; k < toks.length; k++) {
-    const t = toks[k]!;
-    if (t.kind !== 'punct') continue;
-    if (t.text === '(') depth++;
-    else if (t.text === ')' && --depth === 0) return k;
-  }
-  return undefined;
-}
-
-/** Java: where a call's receiver starts (`s.f(`, `new Solution().f(`, `a.b.f(`); the name's index when it has none. */
-function receiverStart(toks: Token[], k: number): number {
-  let i = k;
-  while (i >= 2 && toks[i - 1]!.text === '.') {
-    const prev = toks[i - 2]!;
-    if (prev.kind === 'word') {
-      i -= 2;
-      if (i >= 1 && toks[i - 1]!.kind === 'word' && toks[i - 1]!.text === 'new') i -= 1;
-      continue;
-    }
-    if (prev.text === ')') {
-      // a call or `new X()` before the dot: back over its parentheses
-      let j = i - 2;
-      for (let depth = 0; j >= 0; j--) {
-        if (toks[j]!.text === ')') depth++;
-        else if (toks[j]!.text === '(' && --depth === 0) break;
-      }
-      if (j < 1 || toks[j - 1]!.kind !== 'word') return i;
-      i = j - 1;
-      if (i >= 1 && toks[i - 1]!.kind === 'word' && toks[i - 1]!.text === 'new') i -= 1;
-      continue;
-    }
-    break;
-  }
-  return i;
-}
-
-/** A literal of a call's arguments and what its mutant makes of it; undefined when it is left alone. */
-function moved(t: Token): string | undefined {
-  const num = t.kind === 'number' ? /^([0-9]+)(\.[0-9]+)?$/.exec(t.text) : null;
-  if (num) return `${BigInt(num[1]!) + 1n}${num[2] ?? ''}`;
-  if (t.kind === 'string' && t.text.length > 2 && t.text.startsWith('"') && t.text.endsWith('"')) {
-    const body = t.text.slice(1, -1);
-    if (!/\\.?$/.test(body)) return `"${body.slice(0, -1)}"`;
-  }
-  return undefined;
-}
-
-/** Words after which `f(` is still a call, not a declaration. */
-const CALL_AFTER = new Set(['return', 'new', 'else', 'throw', 'case', 'do', 'co_return', 'yield']);
 
 const CPP_PRELUDE = String.raw`#include <cstdlib>
 #include <iomanip>
@@ -184,29 +132,15 @@ export function instrumentTests(text: string, lang: CallMutantLanguage, function
     shift = CPP_PRELUDE.split('\n').length - 1;
   }
   const edits: Edit[] = [];
-  const sites: Edit[] = [];
-  let calls = 0;
-  for (let k = 0; k + 1 < toks.length; k++) {
-    const t = toks[k]!;
-    if (t.kind !== 'word' || t.text !== functionName || toks[k + 1]!.text !== '(') continue;
-    const prev = toks[k - 1];
-    // a declaration (`int f(`, `public List<Integer> f(`) is not a call
-    if (prev && prev.kind === 'word' && !CALL_AFTER.has(prev.text)) continue;
-    if (prev && lang === 'cpp' && (prev.text === '::' || prev.text === '>' || prev.text === '*' || prev.text === '&')) continue;
-    const close = closingParen(toks, k + 1);
-    if (close === undefined) continue;
-    const from = lang === 'java' ? toks[receiverStart(toks, k)]!.start : t.start;
-    const line = lineOf(from);
-    if (skipLines.has(line + shift) || lineOf(toks[close]!.end) !== line) continue;
-    const rec = lang === 'java' ? `${cls}.treasure_rec(` : 'treasure_rec(';
-    edits.push({ at: from, len: 0, to: rec, line }, { at: toks[close]!.end, len: 0, to: ')', line });
-    calls++;
-    for (let j = k + 2; j < close; j++) {
-      const to = moved(toks[j]!);
-      // a literal of a call nested in another call's arguments is met twice: one site
-      if (to !== undefined && !sites.some((s) => s.at === toks[j]!.start)) sites.push({ at: toks[j]!.start, len: toks[j]!.text.length, to, line });
-    }
-  }
+  const kept = callsOf(toks, functionName).filter((c) => {
+    const line = lineOf(c.start);
+    // a call on one line only: a compiler's error line then names the call it is in
+    return !skipLines.has(line + shift) && lineOf(c.end) === line;
+  });
+  const calls = kept.length;
+  const rec = lang === 'java' ? `${cls}.treasure_rec(` : 'treasure_rec(';
+  for (const c of kept) edits.push({ at: c.start, len: 0, to: rec, line: lineOf(c.start) }, { at: c.end, len: 0, to: ')', line: lineOf(c.start) });
+  const sites: Edit[] = argumentSites(toks, kept).map((x) => ({ ...x, line: lineOf(x.at) }));
   if (calls === 0) return undefined;
   const step = Math.max(1, sites.length / max);
   const picked = Array.from({ length: Math.min(max, sites.length) }, (_, k) => sites[Math.floor(k * step)]!);

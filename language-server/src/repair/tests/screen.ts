@@ -283,27 +283,34 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
   if (!schema || schema.outside.length) return { none: 'a candidate reaches outside the function body' };
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-mutants-'));
   try {
-    const files = new Map<string, string>([[plan.file, schema.text]]);
-    const tests: string[] = [];
     const testFiles = testFilesOf(plan, scratch);
     const per = Math.max(2, Math.floor(12 / Math.max(1, testFiles.length)));
-    for (const rel of testFiles) {
-      const text = files.get(rel) ?? readFileSync(scratch.path(rel), 'utf8');
-      const m = withTestMutants(text, lang, per);
-      if (!m) continue;
-      files.set(rel, m.text);
-      tests.push(...m.names);
+    // a file that holds both the function and its tests (Rust's own mod tests) is mutated in its schema text
+    const originals = new Map(testFiles.map((rel) => [rel, rel === plan.file ? schema.text : readFileSync(scratch.path(rel), 'utf8')]));
+    // first with every call of the function recorded (its values printed); a build that fails is tried without
+    let tests: string[] = [];
+    let built: Built | undefined;
+    for (const record of plan.functionName ? [true, false] : [false]) {
+      const files = new Map<string, string>([[plan.file, schema.text]]);
+      tests = [];
+      for (const rel of testFiles) {
+        const m = withTestMutants(originals.get(rel)!, lang, per, plan.functionName, record);
+        if (!m) continue;
+        files.set(rel, m.text);
+        tests.push(...m.names);
+      }
+      if (tests.length === 0) return { none: 'no integer literal in the tests to move' };
+      for (const [rel, text] of files) scratch.write(rel, text);
+      built = await build(plan, scratch, join(tmp, 'mutants.test'), opts.signal);
+      if (built.ok || opts.signal?.aborted) break;
     }
-    if (tests.length === 0) return { none: 'no integer literal in the tests to move' };
-    for (const [rel, text] of files) scratch.write(rel, text);
-    const built = await build(plan, scratch, join(tmp, 'mutants.test'), opts.signal);
-    if (!built.ok) return { none: `the tests' mutants do not build: ${built.output.split('\n').find((l) => /error/.test(l)) ?? ''}` };
+    if (!built?.ok) return { none: `the tests' mutants do not build: ${built?.output.split('\n').find((l) => /error/.test(l)) ?? ''}` };
     const timeoutMs = Math.min(opts.timeoutMs, 2000);
     const signatures: string[] = [];
     for (const v of schema.variants.filter((x) => x.id > 0)) {
       if (opts.signal?.aborted) return { none: 'cancelled' };
       // libtest names a test by its module path (examples::x__treasure_m0): cargo filters by the copies' common part
-      const r = await runBuilt(plan, scratch, built, v.id, { go: ['-test.v', '-test.run', goRunPattern(tests)], cargo: [MUTANT_SUFFIX] }, { timeoutMs, signal: opts.signal, all: true });
+      const r = await runBuilt(plan, scratch, built, v.id, { go: ['-test.v', '-test.run', goRunPattern(tests)], cargo: [MUTANT_SUFFIX, '--nocapture'] }, { timeoutMs, signal: opts.signal, all: true });
       signatures[v.candidate] = behaviourSignature(r.output, r.timedOut);
     }
     return { signatures, tests, ms: Math.round(performance.now() - t0) };
