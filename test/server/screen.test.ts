@@ -266,7 +266,7 @@ describe('recorded calls in the mutants of go and rust tests', () => {
   test('the literals moved are the call\'s arguments; each call in a copy prints its value; one copy runs the tests\' own inputs', () => {
     const go = 'package calc\n\nimport "testing"\n\nfunc TestSign(t *testing.T) {\n\tif Sign(5) <= 0 {\n\t\tt.Fatal("5")\n\t}\n\ta, b := Pair(2)\n\t_ = a + b\n}\n';
     const m = withTestMutants(go, 'go', 4, 'Sign', true)!;
-    assert.deepEqual(m.names, ['TestSign__treasure_mr0', 'TestSign__treasure_m0'], 'only the argument 5 is moved (0 is an expected bound)');
+    assert.deepEqual(m.names, ['TestSign__treasure_mr0', 'TestSign__treasure_m0', 'TestSign__treasure_m1', 'TestSign__treasure_m2', 'TestSign__treasure_m3'], 'only the argument 5 is moved, to 6, 4, 0 and 10 (0 is an expected bound)');
     assert.match(m.text, /^package calc\nimport treasure_fmt "fmt"\n/);
     assert.match(m.text, /func TestSign__treasure_m0\(t \*testing\.T\) \{\n\tif treasure_rec\(Sign\(6\)\) <= 0 \{/);
     assert.match(m.text, /func treasure_rec\[T any\]\(v T\) T \{/);
@@ -323,8 +323,10 @@ describe('recorded calls of a verify command\'s tests (java, c++)', () => {
     const cpp = '#include "solution.cpp"\n#include <cassert>\nint total(vector<int> v);\nint main() {\n    assert(total({1, 2, 3}) == 6);\n    assert(total(vector<int>{total({4})}) == 4 && "x");\n}\n';
     const r = instrumentTests(cpp, 'cpp', 'total', 12)!;
     assert.equal(r.calls, 3);
-    assert.equal(r.mutants, 4, 'the literal 4 of a nested call is one site, not two; 6 and "x" are no arguments');
-    assert.ok(r.text.includes('assert(treasure_rec(total({(treasure_mutant() == 0 ? 2 : 1), (treasure_mutant() == 1 ? 3 : 2)'), r.text);
+    // 1 -> 2, 0; 2 -> 3, 1, 0, 4; 3 -> 4, 2, 0, 6; 4 -> 5, 3, 0, 8 (the literal 4 of a nested call once); 6 and "x" are no arguments
+    assert.equal(instrumentTests(cpp, 'cpp', 'total', 100)!.mutants, 14);
+    assert.equal(r.mutants, 12);
+    assert.ok(r.text.includes('assert(treasure_rec(total({(treasure_mutant() == 0 ? 2 : treasure_mutant() == 4 ? 0 : 1), (treasure_mutant() == 1 ? 3 : treasure_mutant() == 5 ? 1 : '), r.text);
     assert.ok(r.text.includes('int total(vector<int> v);'), 'the declaration is not a call');
     const shift = r.text.split('\n').length - cpp.split('\n').length;
     assert.deepEqual(r.lines, [5 + shift, 6 + shift]);
@@ -334,7 +336,7 @@ describe('recorded calls of a verify command\'s tests (java, c++)', () => {
     const java = 'import java.util.*;\npublic class Main {\n    public static void main(String[] args) {\n        Solution s = new Solution();\n        if (!new Solution().f(Arrays.asList("ab", "c")).equals(s.f(List.of()))) throw new AssertionError();\n    }\n}\n';
     const j = instrumentTests(java, 'java', 'f', 12)!;
     assert.equal(j.text.split('\n').length, java.split('\n').length, 'no line moves');
-    assert.ok(j.text.includes('Main.treasure_rec(new Solution().f(Arrays.asList((Main.treasure_mutant == 0 ? "a" : "ab"), (Main.treasure_mutant == 1 ? "" : "c"))))'), j.text);
+    assert.ok(j.text.includes('Main.treasure_rec(new Solution().f(Arrays.asList((Main.treasure_mutant == 0 ? "a" : Main.treasure_mutant == 2 ? "b" : Main.treasure_mutant == 4 ? "ba" : Main.treasure_mutant == 5 ? "abb" : "ab"), (Main.treasure_mutant == 1 ? "" : Main.treasure_mutant == 3 ? "cc" : "c"))))'), j.text);
     assert.ok(j.text.includes('.equals(Main.treasure_rec(s.f(List.of())))'));
     assert.ok(j.text.includes('public static void treasure_main0(String[] args)') && j.text.includes('Main.treasure_main0(treasure_args)'));
     assert.equal(instrumentTests(java.replace('static void main', 'static void start'), 'java', 'f'), undefined, 'no main to drive the mutants');

@@ -144,11 +144,14 @@ export function instrumentTests(text: string, lang: CallMutantLanguage, function
   if (calls === 0) return undefined;
   const step = Math.max(1, sites.length / max);
   const picked = Array.from({ length: Math.min(max, sites.length) }, (_, k) => sites[Math.floor(k * step)]!);
-  picked.forEach((s, k) => {
-    const old = text.slice(s.at, s.at + s.len);
-    const cond = lang === 'java' ? `${cls}.treasure_mutant == ${k}` : `treasure_mutant() == ${k}`;
-    edits.push({ ...s, to: `(${cond} ? ${s.to} : ${old})` });
-  });
+  // one literal, several mutants: one choice (m == 0 ? a : m == 5 ? b : old)
+  const byLiteral = new Map<number, { s: Edit; k: number }[]>();
+  picked.forEach((s, k) => byLiteral.set(s.at, [...(byLiteral.get(s.at) ?? []), { s, k }]));
+  for (const group of byLiteral.values()) {
+    const s = group[0]!.s;
+    const arms = group.map(({ s: x, k }) => `${lang === 'java' ? `${cls}.treasure_mutant` : 'treasure_mutant()'} == ${k} ? ${x.to} : `).join('');
+    edits.push({ ...s, to: `(${arms}${text.slice(s.at, s.at + s.len)})` });
+  }
   if (main) edits.push({ at: main.at, len: main.len, to: 'treasure_main0', line: lineOf(main.at) });
   if (membersAt >= 0) edits.push({ at: membersAt, len: 0, to: javaMembers(cls, picked.length), line: lineOf(membersAt) });
   // back to front, so that earlier offsets hold; at one offset a wrap's `)` goes after an inner one's

@@ -376,7 +376,8 @@ async function compareOnRecordedCalls(plan: TestPlan, scratch: Scratch, original
     let built: Built | undefined;
     for (let tries = 0; tries < 3; tries++) {
       inst = new Map();
-      const per = Math.max(2, Math.floor(12 / testFiles.length));
+      // a mutant costs a process (C++) or a loop of main (Java), not a copy of a test: more than Go's and Rust's
+      const per = Math.max(4, Math.floor(24 / testFiles.length));
       for (const [rel, text] of originals) {
         const r = instrumentTests(text, lang, fn, per, skip.get(rel));
         if (r) inst.set(rel, r);

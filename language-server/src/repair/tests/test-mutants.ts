@@ -141,17 +141,48 @@ function literalSites(toks: Token[], from: number, to: number): Site[] {
   return out;
 }
 
-/** The literals of the arguments of `calls` (one site per literal, however deep the calls nest). */
+/**
+ * What an input literal may become, most telling first: a number plus one, minus one, zero, doubled; a
+ * string one character shorter, without its first character, reversed, with its last character twice.
+ * (Python's replay mutates recorded values the same ways: tests/differential.ts.)
+ */
+export function literalAlternatives(t: Token): string[] {
+  const out: string[] = [];
+  const num = t.kind === 'number' ? /^([0-9]+)(\.[0-9]+)?$/.exec(t.text) : null;
+  if (num) {
+    const n = BigInt(num[1]!);
+    const frac = num[2] ?? '';
+    out.push(`${n + 1n}${frac}`);
+    if (n > 0n) out.push(`${n - 1n}${frac}`);
+    if (n > 1n || frac) out.push(`0${frac && '.0'}`, `${n * 2n}${frac}`);
+  } else if (t.kind === 'string' && t.text.length > 2 && t.text.startsWith('"') && t.text.endsWith('"') && !t.text.slice(1, -1).includes('\\')) {
+    const body = t.text.slice(1, -1);
+    out.push(body.slice(0, -1), body.slice(1), [...body].reverse().join(''), body + body.slice(-1));
+    return [...new Set(out.map((x) => `"${x}"`))].filter((x) => x !== t.text);
+  }
+  return [...new Set(out)].filter((x) => x !== t.text);
+}
+
+/**
+ * The literals of the arguments of `calls` (one literal once, however deep the calls nest), each with its
+ * alternatives: every literal's first alternative, then every literal's second, and so on.
+ */
 export function argumentSites(toks: Token[], calls: Call[]): Site[] {
-  const out = new Map<number, Site>();
+  const seen = new Set<number>();
+  const per: Site[][] = [];
   for (const c of calls) {
     for (let j = c.open + 1; j < c.close; j++) {
       const t = toks[j]!;
-      const moved = movedLiteral(t);
-      if (moved !== undefined && !out.has(t.start)) out.set(t.start, { at: t.start, len: t.text.length, to: moved });
+      if (seen.has(t.start)) continue;
+      seen.add(t.start);
+      const alts = literalAlternatives(t);
+      if (alts.length) per.push(alts.map((to) => ({ at: t.start, len: t.text.length, to })));
     }
   }
-  return [...out.values()].sort((a, b) => a.at - b.at);
+  per.sort((a, b) => a[0]!.at - b[0]!.at);
+  const out: Site[] = [];
+  for (let rank = 0; per.some((p) => p.length > rank); rank++) for (const p of per) if (p[rank]) out.push(p[rank]!);
+  return out;
 }
 
 /** What the recorded copies call to print a value (and the import it needs); RECORD_PREFIX starts each line. */
