@@ -272,6 +272,8 @@ describe('recorded calls in the mutants of go and rust tests', () => {
     assert.match(m.text, /func treasure_rec\[T any\]\(v T\) T \{/);
     const pair = withTestMutants(go, 'go', 4, 'Pair', true)!;
     assert.ok(pair.text.includes('a, b := Pair(3)') && !pair.text.includes('treasure_rec(Pair'), 'a call with several results is not wrapped');
+    const table = 'package calc\n\nimport "testing"\n\nfunc TestTable(t *testing.T) {\n\tfor _, c := range []int{7} {\n\t\tif Sign(c) <= 0 {\n\t\t\tt.Fatal(c)\n\t\t}\n\t}\n}\n';
+    assert.match(withTestMutants(table, 'go', 4, 'Sign', true)!.text, /range \[\]int\{8\}/, 'a table of cases: its literals move');
     const plain = withTestMutants(go, 'go', 4, 'Sign', false)!;
     assert.ok(!plain.text.includes('treasure_rec'), 'without recording: copies alone');
   });

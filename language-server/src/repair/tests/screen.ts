@@ -284,7 +284,8 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-mutants-'));
   try {
     const testFiles = testFilesOf(plan, scratch);
-    const per = Math.max(2, Math.floor(12 / Math.max(1, testFiles.length)));
+    // the copies run in one process per candidate: a few dozen cost little more than a dozen
+    const per = Math.max(4, Math.floor(36 / Math.max(1, testFiles.length)));
     // a file that holds both the function and its tests (Rust's own mod tests) is mutated in its schema text
     const originals = new Map(testFiles.map((rel) => [rel, rel === plan.file ? schema.text : readFileSync(scratch.path(rel), 'utf8')]));
     // first with every call of the function recorded (its values printed); a build that fails is tried without

@@ -204,8 +204,11 @@ export function withTestMutants(text: string, lang: 'go' | 'rust', max = 12, fun
   const code = toks.filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
   const fns = testFunctions(text, toks, lang);
   const callsIn = (f: TestFn) => (functionName ? callsOf(code, functionName, f.open, f.end) : []);
-  const inArgs = fns.flatMap((f) => argumentSites(code, callsIn(f)).map((l) => ({ f, ...l })));
-  const sites = inArgs.length ? inArgs : fns.flatMap((f) => literalSites(toks, f.open, f.end).map((l) => ({ f, ...l })));
+  // per test: the literals of its calls' arguments; a test whose calls have none (a table of cases) moves any literal
+  const sites = fns.flatMap((f) => {
+    const inArgs = argumentSites(code, callsIn(f));
+    return (inArgs.length ? inArgs : literalSites(toks, f.open, f.end)).map((l) => ({ f, ...l }));
+  });
   if (sites.length === 0) return undefined;
   const step = Math.max(1, sites.length / max);
   const picked: { f: TestFn; at: number; len: number; to: string; tag: string }[] =
