@@ -146,6 +146,25 @@ export interface ProposeOptions {
   fileWordsWithin?: number;
   /** Nats of prior per token pair of the edit's window that the file has seen elsewhere (file-ngrams.ts pairGain). */
   pairWeight?: number;
+  /** At the token a parser blamed (and either side of it), also the names and numbers of this many lines around it. */
+  nearWords?: number;
+}
+
+/** Names and numbers at most this many are tried at the blamed token (the most used nearby first). */
+const NEAR_WORDS_MAX = 24;
+
+/** The names and numbers on the lines within `lines` of the offsets, the most used there first, leaving out `skip`. */
+function wordsNear(all: readonly Token[], text: string, offsets: readonly number[], lines: number, skip: ReadonlySet<string>): string[] {
+  const lineOf = (off: number) => { let n = 0; for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++; return n; };
+  const at = offsets.map(lineOf);
+  const counts = new Map<string, number>();
+  let line = 0;
+  for (const t of all) {
+    if (t.kind === 'newline') { line++; continue; }
+    if ((t.kind === 'word' || t.kind === 'number') && t.text.length <= 40 && !skip.has(t.text) && at.some((l) => Math.abs(l - line) <= lines)) counts.set(t.text, (counts.get(t.text) ?? 0) + 1);
+    if (t.kind === 'comment' || t.kind === 'string') line += (t.text.match(/\n/g) ?? []).length;
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, NEAR_WORDS_MAX).map(([w]) => w);
 }
 
 /** Names tried where a message asks for one: at most this many of the file's, the most used first. */
@@ -222,6 +241,11 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   // where a name is expected: the file's names, the most used first (the ranking reads where each is used)
   const namesAt = new Set(anchors.filter((a) => a.names && !a.penalty).map((a) => a.offset));
   const expectedNames = pairs && opts.fileWords && namesAt.size ? fileNames(pairs, inVocab, NAMES_EXPECTED) : [];
+  // at the token the parser blamed: the names and numbers of the lines around it (code is local: a name
+  // typed over or lost there is often one the next lines use, `;[] data = new byte[...]`)
+  const blamed = anchors.filter((a) => !a.penalty).map((a) => a.offset);
+  const localWords = opts.nearWords ? wordsNear(all, text, blamed, opts.nearWords, inVocab) : [];
+  const isBlamed = (t: Token | undefined) => !!t && blamed.some((o) => o >= t.start && o < t.end);
   const out = new Map<string, TokenEditCandidate>();
   const add = (edit: OffsetEdit, label: string, prior: number) => {
     const familiarity = gain?.(edit);
@@ -243,9 +267,10 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
     const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fitting(prev, next) : [];
     const named = next && [...namesAt].some((o) => o >= next.start && o < next.end) ? expectedNames.filter((w) => !words.includes(w)) : [];
+    const local = isBlamed(next) || isBlamed(prev) ? localWords.filter((w) => !words.includes(w) && !named.includes(w)) : [];
     for (const spot of spots) {
       const d = dist(k, spot.p);
-      for (const tok of [...vocab, ...words, ...named]) {
+      for (const tok of [...vocab, ...words, ...named, ...local]) {
         // a prior in nats: how likely a person left this token out (punctuation more than names)
         let prior = -d;
         if (hints.has(tok)) prior += 3;
@@ -274,7 +299,9 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const words = pairs && opts.fileWords && d <= wordsWithin ? fitting(toks[k - 1], toks[k + 1]) : [];
     const asked = [...namesAt].some((o) => o >= t.start && o < t.end);
     const named = asked ? expectedNames.filter((w) => !words.includes(w)) : [];
-    for (const tok of [...vocab, ...words, ...named]) {
+    // (the token before the blamed one too: a parser often stops one token past the slip)
+    const local = isBlamed(t) || isBlamed(toks[k + 1]) ? localWords.filter((w) => !words.includes(w) && !named.includes(w)) : [];
+    for (const tok of [...vocab, ...words, ...named, ...local]) {
       if (tok === t.text) continue;
       let p = -d - 1.5;
       if (hints.has(tok)) p += 2;

@@ -79,6 +79,8 @@ const RANK_NEAR_WEIGHT = 4;
 const RANK_DROP_WEIGHT = 6;
 /** The file's terms of an edit beside the prior and pairs: triples, and the names of the lines around it. */
 const fileTerms = (f: RankFeatures) => RANK_TRIPLE_WEIGHT * f.tri + RANK_NEAR_WEIGHT * f.near - RANK_DROP_WEIGHT * f.drop;
+/** Stage 1: at the token the parser blamed, also the names and numbers of this many lines around it. */
+const NEAR_WORD_LINES = 2;
 /** Names and literals of the file tried at each place: stage 1, stage 2. */
 const FILE_WORDS = [4, 12] as const;
 /** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
@@ -398,7 +400,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   let seedLabels: string[] | undefined;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
   // (with a merged name split: `Recordstring` -> `Record<string`)
-  const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
+  const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT, nearWords: NEAR_WORD_LINES }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true, false, true);
   // nothing holds after stage 1 (two broken tokens, a name lost, or a construct tree-sitter misreads): what
