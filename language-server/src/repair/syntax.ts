@@ -1,19 +1,23 @@
 // The syntax repair search: propose token edits around the error, prove them with the language's own
 // parser, rank what it accepts (prior, then the model), present the best with what proved it.
 //   stage 1: one-token edits of punctuation and keywords near the error, and the file's names seen next
-//            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines
+//            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines; at the token the
+//            parser blamed, the names of the two lines around it, and the file's names where its
+//            message asks for one (`Identifier expected`)
 //   stage 2: also the names and numbers of the lines around it, a wider window
 //   stage 3: two-token edits (nothing accepted so far): the first edits that fixed the parser's error or
 //            moved it on, each with a second edit around the error left; a pair must parse clean
 // The order: the prior and how familiar the edit makes its window (token pairs, triples: syntax-rank.ts) to
-// the rest of the file, with the model's score of those near the leader (the model is most of the time;
-// parsing stops once the ranked set is settled); a merged name is split
-// (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
+// the rest of the file, whether the names it writes or takes away are the lines around it's (near, drop),
+// with the model's score of those near the leader (the model is most of the time; parsing stops once the
+// ranked set is settled); a merged name is split (propose-split.ts). rustc's labelled spans (an unclosed
+// opener) are anchors too, and so, when the parser found a block open at the end, is where the layout
+// says it ends (layout-anchors.ts).
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
 // Tree-sitter reads each candidate first (incrementally, as an edit of the original) and only those it
 // passes reach the language's parser (screen-policy.ts: every one for Python/JS/TS/Go/Java, the first few
-// for g++/rustfmt); it never proves a fix. Where nothing it passed holds, the parser reads what it kept
+// by the cheap terms for g++/rustfmt); it never proves a fix. Where nothing it passed holds, the parser reads what it kept
 // out (the rescue). A candidate whose cheap terms lie more than modelWithin behind a clean one already
 // accepted is not read at all: it could be neither the cheap leader nor scored by the model.
 import { DecodeAbortedError } from '../decode';
