@@ -308,7 +308,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
     let todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
     // a slow parser proves only the first few the screen passes: the likeliest by the ranking's cheap terms
-    if (screen && input.screenOrder === 'cheap') todo = byCheapTerms(todo, cheapOf);
+    // (one-token edits: the pairs keep their prior order, that puts the first edits that fixed the error first)
+    if (screen && input.screenOrder === 'cheap' && stage < 3) todo = byCheapTerms(todo, cheapOf);
     if (syntaxStudy.trace) proposed.push(...todo);
     if (screen && screenOrig && !screenIdle()) return runScreened(todo, keepProgress, cleanOnly, needInsert);
     return runPlain(todo, keepProgress, cleanOnly, needInsert);
