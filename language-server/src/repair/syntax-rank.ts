@@ -40,21 +40,20 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
   const toks = lex(text, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
   const starts = lineStarts(text);
   const lineOf = (off: number) => positionAt(starts, Math.max(0, Math.min(off, text.length))).line;
-  const tokLine = toks.map((t) => lineOf(t.start));
+  // each name's, number's and string's uses: their lines and starts, in text order
+  const usesAt = new Map<string, { line: number; start: number; end: number }[]>();
+  for (const t of toks) if (isValue(t)) { let u = usesAt.get(t.text); if (!u) usesAt.set(t.text, (u = [])); u.push({ line: lineOf(t.start), start: t.start, end: t.end }); }
   // how often `v` occurs within nearLines of `line`, leaving out the tokens in [skipFrom, skipTo)
   const nearUses = (v: string, line: number, skipFrom: number, skipTo: number) => {
+    const u = usesAt.get(v);
+    if (!u) return 0;
+    let lo = 0, hi = u.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (u[m]!.line >= line - nearLines) hi = m; else lo = m + 1; }
     let n = 0;
-    for (let k = lowerLine(line - nearLines); k < toks.length && tokLine[k]! <= line + nearLines; k++) {
-      const t = toks[k]!;
-      if (t.text === v && !(t.start >= skipFrom && t.end <= skipTo)) n++;
-    }
+    for (let k = lo; k < u.length && u[k]!.line <= line + nearLines; k++) if (!(u[k]!.start >= skipFrom && u[k]!.end <= skipTo)) n++;
     return n;
   };
-  const lowerLine = (line: number) => {
-    let lo = 0, hi = toks.length;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (tokLine[m]! >= line) hi = m; else lo = m + 1; }
-    return lo;
-  };
+
   const uses = new Map<string, number>();
   for (const t of toks) if (isValue(t)) uses.set(t.text, (uses.get(t.text) ?? 0) + 1);
   const tokenAt = (off: number) => {
