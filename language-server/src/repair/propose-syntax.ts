@@ -30,10 +30,11 @@ export interface TokenEditCandidate extends Candidate {
 
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
-/** The tokens an error message names: quoted ones, a never-closed opener's closer, a forgotten comma. */
 /** Messages that say a name was expected where the parser stopped (tsc, gofmt, rustc, javac). */
 const NAME_EXPECTED = /identifier expected|expected identifier|expected 'IDENT'|<identifier> expected/i;
 
+/** The tokens an error message names: quoted ones, a never-closed opener's closer, a forgotten comma; and
+ * whether it asks for a name. */
 export function hintsFromMessage(message: string): { hints: string[]; extra: string[]; names?: boolean } {
   const hints: string[] = [];
   const extra: string[] = [];
