@@ -146,7 +146,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const screen = policy && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
   const grammar = a.language.grammar;
   const screenEdits = screen && grammar ? (original: string, cands: EditedText[], signal?: AbortSignal) => parseEdited(grammar, original, cands, signal) : undefined;
-  const found = await searchSyntaxFix({ screen, screenEdits, screenRescue: policy?.rescue, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const found = await searchSyntaxFix({ screen, screenEdits, screenRescue: policy?.rescue, screenOrder: policy?.order, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);

@@ -8,6 +8,7 @@ import type { OffsetEdit } from './text';
 
 /** Token pairs of a file, counted; and which tokens were seen after / before each token. */
 export interface FilePairs {
+  /** How often the file has the pair (n-gram texts: gramOf, a literal as its class). */
   count(a: string, b: string): number;
   /** Names, numbers and strings seen right after `a` / right before `b` elsewhere in the file. */
   after(a: string): ReadonlySet<string>;
@@ -18,6 +19,22 @@ export interface FilePairs {
 
 const KEY = '\u0000';
 const code = (toks: readonly Token[]) => toks.filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
+
+/**
+ * The n-grams count literals by their class: a string or number that occurs once in a file (most of
+ * them) could make no n-gram the file has seen elsewhere, so every edit next to one looked unfamiliar
+ * and deleting the literal looked best (`"ended" "hidden"` -> drop a string, not insert the lost ',').
+ * `"ended" ,` is read as `<string> ,`, which the file has seen (back-off to the token's class, as
+ * code language models abstract literals). Studies (eval/syntax-weights.ts --raw-literals) turn it off.
+ */
+export const ngramStudy: { rawLiterals?: boolean } = {};
+const STRING = '\u0001string';
+const NUMBER = '\u0001number';
+/** The text a token counts as in n-grams (file pairs, triples). */
+export function gramOf(t: Token): string {
+  if (ngramStudy.rawLiterals) return t.text;
+  return t.kind === 'string' ? STRING : t.kind === 'number' ? NUMBER : t.text;
+}
 const isValue = (t: Token) => t.kind === 'word' || t.kind === 'number' || t.kind === 'string';
 
 export function filePairs(text: string, codeType: string, tokens?: readonly Token[]): FilePairs {
@@ -32,7 +49,8 @@ export function filePairs(text: string, codeType: string, tokens?: readonly Toke
     if (isValue(t) && t.text.length <= 40 && !t.text.includes('\n')) words.set(t.text, (words.get(t.text) ?? 0) + 1);
     const n = toks[i + 1];
     if (!n) continue;
-    counts.set(t.text + KEY + n.text, (counts.get(t.text + KEY + n.text) ?? 0) + 1);
+    const pair = gramOf(t) + KEY + gramOf(n);
+    counts.set(pair, (counts.get(pair) ?? 0) + 1);
     if (isValue(n) && n.text.length <= 40) add(after, t.text, n.text);
     if (isValue(t) && t.text.length <= 40) add(before, n.text, t.text);
   }
@@ -62,18 +80,18 @@ export function pairGainOf(text: string, codeType: string, pairs: FilePairs, tok
   // the edits proposed replace whole tokens (or insert between two): the window after one is the tokens
   // around it with the new text's own tokens between them (each new text lexed once)
   const newTokens = new Map<string, string[]>();
-  const lexed = (s: string) => { let t = newTokens.get(s); if (!t) newTokens.set(s, (t = code(lex(s, codeType)).map((x) => x.text))); return t; };
+  const lexed = (s: string) => { let t = newTokens.get(s); if (!t) newTokens.set(s, (t = code(lex(s, codeType)).map(gramOf))); return t; };
   return (edit) => {
     const i = firstEndingAfter(edit.start);
     let j = i;
     while (j < toks.length && toks[j]!.start < edit.end) j++;
     const lo = Math.max(0, i - SIDE);
     const hi = Math.min(toks.length, j + SIDE);
-    const before = toks.slice(lo, hi).map((t) => t.text);
+    const before = toks.slice(lo, hi).map(gramOf);
     const whole = (i >= toks.length || toks[i]!.start >= edit.start) && (j === 0 || toks[j - 1]!.end <= edit.end);
     const after = whole
-      ? [...toks.slice(lo, i).map((t) => t.text), ...lexed(edit.newText), ...toks.slice(j, hi).map((t) => t.text)]
-      : code(lex(text.slice(Math.min(toks[lo]?.start ?? edit.start, edit.start), edit.start) + edit.newText + text.slice(edit.end, Math.max(toks[hi - 1]?.end ?? edit.end, edit.end)), codeType)).map((t) => t.text);
+      ? [...toks.slice(lo, i).map(gramOf), ...lexed(edit.newText), ...toks.slice(j, hi).map(gramOf)]
+      : code(lex(text.slice(Math.min(toks[lo]?.start ?? edit.start, edit.start), edit.start) + edit.newText + text.slice(edit.end, Math.max(toks[hi - 1]?.end ?? edit.end, edit.end)), codeType)).map(gramOf);
     return ngramGain(before, after, 2, (w, k) => pairs.count(w[k]!, w[k + 1]!));
   };
 }

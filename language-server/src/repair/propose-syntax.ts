@@ -15,6 +15,9 @@ export interface ErrorAnchor {
   extra?: string[];
   /** Prior (nats) taken off edits near this anchor: a place the parser names less surely (rustc's "nearest open delimiter"). */
   penalty?: number;
+  /** The message says a name belongs here (`Identifier expected`, `expected 'IDENT'`): the file's names
+   * replace the token at the anchor, or go before it (with fileWords). */
+  names?: boolean;
 }
 
 export interface TokenEditCandidate extends Candidate {
@@ -27,8 +30,12 @@ export interface TokenEditCandidate extends Candidate {
 
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
-/** The tokens an error message names: quoted ones, a never-closed opener's closer, a forgotten comma. */
-export function hintsFromMessage(message: string): { hints: string[]; extra: string[] } {
+/** Messages that say a name was expected where the parser stopped (tsc, gofmt, rustc, javac). */
+const NAME_EXPECTED = /identifier expected|expected identifier|expected 'IDENT'|<identifier> expected/i;
+
+/** The tokens an error message names: quoted ones, a never-closed opener's closer, a forgotten comma; and
+ * whether it asks for a name. */
+export function hintsFromMessage(message: string): { hints: string[]; extra: string[]; names?: boolean } {
   const hints: string[] = [];
   const extra: string[] = [];
   const never = /'([([{])' was never closed/.exec(message);
@@ -45,7 +52,7 @@ export function hintsFromMessage(message: string): { hints: string[]; extra: str
   for (const m of message.matchAll(/missing "([^"\s]{1,3})"/gi)) hints.push(m[1]!);
   for (const m of message.matchAll(/expected `([^`\s]{1,3})`/gi)) hints.push(m[1]!);
   for (const m of message.matchAll(/missing open `([^`\s]{1,3})`/gi)) hints.push(m[1]!);
-  return { hints: [...new Set(hints)], extra: [...new Set(extra)] };
+  return { hints: [...new Set(hints)], extra: [...new Set(extra)], ...(NAME_EXPECTED.test(message) ? { names: true } : {}) };
 }
 
 /** Punctuation and keywords worth inserting or swapping in, per language (the rest comes from the document). */
@@ -140,6 +147,37 @@ export interface ProposeOptions {
   fileWordsWithin?: number;
   /** Nats of prior per token pair of the edit's window that the file has seen elsewhere (file-ngrams.ts pairGain). */
   pairWeight?: number;
+  /** At the token a parser blamed (and either side of it), also the names and numbers of this many lines around it. */
+  nearWords?: number;
+}
+
+/** Names and numbers at most this many are tried at the blamed token (the most used nearby first). */
+const NEAR_WORDS_MAX = 24;
+
+/** The names and numbers on the lines within `lines` of the offsets, the most used there first, leaving out `skip`. */
+function wordsNear(all: readonly Token[], text: string, offsets: readonly number[], lines: number, skip: ReadonlySet<string>): string[] {
+  const lineOf = (off: number) => { let n = 0; for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++; return n; };
+  const at = offsets.map(lineOf);
+  const counts = new Map<string, number>();
+  let line = 0;
+  for (const t of all) {
+    if (t.kind === 'newline') { line++; continue; }
+    if ((t.kind === 'word' || t.kind === 'number') && t.text.length <= 40 && !skip.has(t.text) && at.some((l) => Math.abs(l - line) <= lines)) counts.set(t.text, (counts.get(t.text) ?? 0) + 1);
+    if (t.kind === 'comment' || t.kind === 'string') line += (t.text.match(/\n/g) ?? []).length;
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, NEAR_WORDS_MAX).map(([w]) => w);
+}
+
+/** Names tried where a message asks for one: at most this many of the file's, the most used first. */
+const NAMES_EXPECTED = 48;
+
+/** The file's names (not literals), the most used first, leaving out `skip`. */
+function fileNames(pairs: FilePairs, skip: ReadonlySet<string>, max: number): string[] {
+  return [...pairs.words.entries()]
+    .filter(([w]) => /^[A-Za-z_$][\w$]*$/.test(w) && !skip.has(w))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, max)
+    .map(([w]) => w);
 }
 
 /** Names and literals of the file seen after `prev` or before `next` elsewhere, both sides first, then by frequency. */
@@ -201,6 +239,14 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (!w) fitMemo.set(key, (w = fittingWords(pairs!, prev, next, inVocab, opts.fileWords!)));
     return w;
   };
+  // where a name is expected: the file's names, the most used first (the ranking reads where each is used)
+  const namesAt = new Set(anchors.filter((a) => a.names && !a.penalty).map((a) => a.offset));
+  const expectedNames = pairs && opts.fileWords && namesAt.size ? fileNames(pairs, inVocab, NAMES_EXPECTED) : [];
+  // at the token the parser blamed: the names and numbers of the lines around it (code is local: a name
+  // typed over or lost there is often one the next lines use, `;[] data = new byte[...]`)
+  const blamed = anchors.filter((a) => !a.penalty).map((a) => a.offset);
+  const localWords = opts.nearWords ? wordsNear(all, text, blamed, opts.nearWords, inVocab) : [];
+  const isBlamed = (t: Token | undefined) => !!t && blamed.some((o) => o >= t.start && o < t.end);
   const out = new Map<string, TokenEditCandidate>();
   const add = (edit: OffsetEdit, label: string, prior: number) => {
     const familiarity = gain?.(edit);
@@ -221,12 +267,15 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     if (prev) spots.push({ p: prev.end, lineEnd: newlineBetween || !next, lineStart: false });
     if (next && (!prev || newlineBetween)) spots.push({ p: next.start, lineEnd: false, lineStart: true });
     const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fitting(prev, next) : [];
+    const named = next && [...namesAt].some((o) => o >= next.start && o < next.end) ? expectedNames.filter((w) => !words.includes(w)) : [];
+    const local = isBlamed(next) || isBlamed(prev) ? localWords.filter((w) => !words.includes(w) && !named.includes(w)) : [];
     for (const spot of spots) {
       const d = dist(k, spot.p);
-      for (const tok of [...vocab, ...words]) {
+      for (const tok of [...vocab, ...words, ...named, ...local]) {
         // a prior in nats: how likely a person left this token out (punctuation more than names)
         let prior = -d;
         if (hints.has(tok)) prior += 3;
+        else if (named.includes(tok)) prior += 2; // a name, where the parser asks for one (not the word penalty's full cost)
         if (CLOSING.has(tok) && spot.lineEnd) prior += 0.5;
         if (spot.lineStart) prior -= 1; // the start of a line: rarely where a token is missing
         if (isWordChar(tok[0])) prior -= 2;
@@ -249,12 +298,17 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     add({ start, end, newText: '' }, `delete '${show(t.text)}' at line ${lineNo(t.start)}`, prior);
     // replace
     const words = pairs && opts.fileWords && d <= wordsWithin ? fitting(toks[k - 1], toks[k + 1]) : [];
-    for (const tok of [...vocab, ...words]) {
+    const asked = [...namesAt].some((o) => o >= t.start && o < t.end);
+    const named = asked ? expectedNames.filter((w) => !words.includes(w)) : [];
+    // (the token before the blamed one too: a parser often stops one token past the slip)
+    const local = isBlamed(t) || isBlamed(toks[k + 1]) ? localWords.filter((w) => !words.includes(w) && !named.includes(w)) : [];
+    for (const tok of [...vocab, ...words, ...named, ...local]) {
       if (tok === t.text) continue;
       let p = -d - 1.5;
       if (hints.has(tok)) p += 2;
       const wordIn = isWordChar(tok[0]);
-      if (t.kind === 'word' ? !wordIn : t.kind === 'punct' ? wordIn : true) p -= 2; // a name for a name, a sign for a sign
+      // a name for a name, a sign for a sign (or a name where the parser asks for one)
+      if (!(asked && wordIn) && (t.kind === 'word' ? !wordIn : t.kind === 'punct' ? wordIn : true)) p -= 2;
       add({ start: t.start, end: t.end, newText: tok }, `replace '${show(t.text)}' with '${show(tok)}' at line ${lineNo(t.start)}`, p);
     }
   }

@@ -12,10 +12,13 @@ export interface ScreenPolicy {
   slowProve: number;
   /** When the screened stages find nothing, the slow parser reads what the screen kept out. */
   rescue: boolean;
+  /** The order the screen reads a stage in: by prior, or (where the parser proves only the first few it
+   * passes) by the ranking's cheap terms, so that the few are the likeliest to be offered. */
+  order: 'prior' | 'cheap';
 }
 
-const FEW: ScreenPolicy = { slowProve: 16, rescue: false };
-const ALL: ScreenPolicy = { slowProve: Infinity, rescue: true };
+const FEW: ScreenPolicy = { slowProve: 16, rescue: false, order: 'cheap' };
+const ALL: ScreenPolicy = { slowProve: Infinity, rescue: true, order: 'prior' };
 
 const POLICY: Record<string, ScreenPolicy> = {
   c: FEW,

@@ -1,25 +1,30 @@
 // The syntax repair search: propose token edits around the error, prove them with the language's own
 // parser, rank what it accepts (prior, then the model), present the best with what proved it.
 //   stage 1: one-token edits of punctuation and keywords near the error, and the file's names seen next
-//            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines
+//            to the same neighbours elsewhere (file-ngrams.ts) on the error's lines; at the token the
+//            parser blamed, the names of the two lines around it, and the file's names where its
+//            message asks for one (`Identifier expected`)
 //   stage 2: also the names and numbers of the lines around it, a wider window
 //   stage 3: two-token edits (nothing accepted so far): the first edits that fixed the parser's error or
 //            moved it on, each with a second edit around the error left; a pair must parse clean
 // The order: the prior and how familiar the edit makes its window (token pairs, triples: syntax-rank.ts) to
-// the rest of the file, with the model's score of those near the leader (the model is most of the time;
-// parsing stops once the ranked set is settled); a merged name is split
-// (propose-split.ts). rustc's labelled spans (an unclosed opener) are anchors too.
+// the rest of the file, whether the names it writes or takes away are the lines around it's (near, drop),
+// with the model's score of those near the leader (the model is most of the time; parsing stops once the
+// ranked set is settled); a merged name is split (propose-split.ts). rustc's labelled spans (an unclosed
+// opener) are anchors too, and so, when the parser found a block open at the end, is where the layout
+// says it ends (layout-anchors.ts).
 // Python is screened on the top-level block that holds the error (the parser's cost grows with the
 // text), then the winner is parsed whole.
 // Tree-sitter reads each candidate first (incrementally, as an edit of the original) and only those it
 // passes reach the language's parser (screen-policy.ts: every one for Python/JS/TS/Go/Java, the first few
-// for g++/rustfmt); it never proves a fix. Where nothing it passed holds, the parser reads what it kept
+// by the cheap terms for g++/rustfmt); it never proves a fix. Where nothing it passed holds, the parser reads what it kept
 // out (the rescue). A candidate whose cheap terms lie more than modelWithin behind a clean one already
 // accepted is not read at all: it could be neither the cheap leader nor scored by the model.
 import { DecodeAbortedError } from '../decode';
 import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCandidate } from './propose-syntax';
 import { proposeSplits } from './propose-split';
-import { rankFeatures } from './syntax-rank';
+import { rankFeatures, type RankFeatures } from './syntax-rank';
+import { layoutAnchors, saysBlockOpen } from './layout-anchors';
 import { applyOffsetEdits, lineStarts, positionAt } from './text';
 import { judgeCandidate, type Judgement, type Prover } from './prove';
 import { lineStartsOf } from './prove/common';
@@ -69,6 +74,17 @@ const RANK_PAIR_WEIGHT = 2.5;
  * ranked first in 63 of 75 instead of 57 (2 -> 62, 3 and 4 -> 63, 6 -> 64); unchanged on seed 2 (held out):
  * 35 of 43 instead of 33 (the best five-term weighting on seed 1, 66 of 75, gave 34 there: not used). */
 const RANK_TRIPLE_WEIGHT = 3;
+/** Nats per log-use of a name the edit writes / takes away on the lines around it (syntax-rank.ts near,
+ * drop). Chosen on the s20 cases' proven candidates (seed 1, eval/syntax-weights.ts --local --refam):
+ * the original ranked first in 69 of 77 instead of 67; seed 2 (held out) 38 of 42 instead of 36. They
+ * are cheap terms like the others (they choose what the model scores too): kept out of that choice,
+ * seed 2 lost two cases it won and seed 1 won back one (`System.out.. printf`, where `out.out` is near). */
+const RANK_NEAR_WEIGHT = 4;
+const RANK_DROP_WEIGHT = 6;
+/** The file's terms of an edit beside the prior and pairs: triples, and the names of the lines around it. */
+const fileTerms = (f: RankFeatures) => RANK_TRIPLE_WEIGHT * f.tri + RANK_NEAR_WEIGHT * f.near - RANK_DROP_WEIGHT * f.drop;
+/** Stage 1: at the token the parser blamed, also the names and numbers of this many lines around it. */
+const NEAR_WORD_LINES = 2;
 /** Names and literals of the file tried at each place: stage 1, stage 2. */
 const FILE_WORDS = [4, 12] as const;
 /** An error left after a fix counts as another one of the file's only this many lines or more from the edit. */
@@ -99,6 +115,9 @@ export interface SyntaxSearchInput {
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
   screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
+  /** With a screen: the order it reads a stage's candidates in: by prior (default), or by the ranking's
+   * cheap terms (screen-policy.ts: slow parsers, that prove only the first few it passes). */
+  screenOrder?: 'prior' | 'cheap';
   /** With a screen: when stages 1 and 2 (or stage 3) find nothing, the slow parser reads what the screen kept out
    * (a screen that never costs a fix the slow parser would find there; its verdicts seed stage 3). */
   screenRescue?: boolean;
@@ -220,6 +239,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // rustc names an unclosed or mismatched delimiter's opener only in a labelled span, often far from its first error
   const related = (origFirst.related ?? []).map((r) => ({ offset: offsetOf(r, base), message: r.message, penalty: relatedPenalty(r.message) }));
   const anchors = errorAnchors([{ offset: input.target.offset, message: input.target.message }, { offset: offsetOf(origFirst, base), message: origFirst.message }, ...related], lines, starts, lineOf);
+  // a block the parser found open at the end: where the layout says it ends (layout-anchors.ts)
+  if (saysBlockOpen(origFirst.message) || saysBlockOpen(input.target.message)) anchors.push(...layoutAnchors(text, codeType));
   // the parser's own error is the one a fix must remove, adding none (judge.ts)
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
@@ -259,7 +280,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   const priorWeight = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
   const cheapOf = (c: TokenEditCandidate) => {
     features ??= rankFeatures(text, codeType, offsetOf(origFirst, base));
-    return priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * features(c.edits).tri;
+    return priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + fileTerms(features(c.edits));
   };
   let lead = -Infinity;
   let cleanIn = 0;
@@ -285,16 +306,20 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // what the screen kept out, in order (screenRescue: the slow parser reads it when stages 1-2, or 3, found nothing)
   const keptOut: TokenEditCandidate[] = [];
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
-    const todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
+    let todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
+    // a slow parser proves only the first few the screen passes: the likeliest by the ranking's cheap terms
+    // (one-token edits: the pairs keep their prior order, that puts the first edits that fixed the error first)
+    if (screen && input.screenOrder === 'cheap' && stage < 3) todo = byCheapTerms(todo, cheapOf);
     if (syntaxStudy.trace) proposed.push(...todo);
     if (screen && screenOrig && !screenIdle()) return runScreened(todo, keepProgress, cleanOnly, needInsert);
     return runPlain(todo, keepProgress, cleanOnly, needInsert);
   };
   const runPlain = async (todo: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean, needInsert: boolean) => {
     for (const c of todo) seen.add(c.fixed);
+    const ahead = priorsAhead(todo);
     for (let i = 0; i < todo.length; i += BATCH) {
       if (performance.now() > deadline) return false;
-      if (settled(todo[i]!.prior, needInsert)) {
+      if (settled(ahead[i]!, needInsert)) {
         skipped += todo.length - i;
         return true;
       }
@@ -313,10 +338,11 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     let passed = 0;
     let pending: TokenEditCandidate[] = [];
     const flush = async () => { if (pending.length) { const part = pending; pending = []; await parseJudged(part, keepProgress, cleanOnly); } };
+    const ahead = priorsAhead(todo);
     // small chunks until a clean one is in (the bound's start: the first is usually among the first few dozen)
     for (let i = 0, n = FIRST_CHUNK; i < todo.length && passed < limits.slowProve; i += n, n = lead === -Infinity ? FIRST_CHUNK : SCREEN_CHUNK) {
       if (performance.now() > deadline) { await flush(); return false; }
-      if (settled(todo[i]!.prior, needInsert)) {
+      if (settled(ahead[i]!, needInsert)) {
         skipped += todo.length - i;
         break;
       }
@@ -379,7 +405,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   let seedLabels: string[] | undefined;
   // stage 1: the likeliest edits by prior, and every deletion near the error (a stray token of any kind)
   // (with a merged name split: `Recordstring` -> `Record<string`)
-  const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
+  const first1 = await timed('propose', async () => [...proposeTokenEdits(text, codeType, anchors, { fileWords: FILE_WORDS[0], fileWordsWithin: 1.7, pairWeight: PROPOSE_PAIR_WEIGHT, nearWords: NEAR_WORD_LINES }), ...proposeSplits(text, codeType, anchors)].sort((a, b) => b.prior - a.prior));
   const stage1 = [...first1.slice(0, limits.stage1), ...first1.slice(limits.stage1).filter((c) => c.label.startsWith('delete '))];
   let inBudget = await runStage(stage1, stage1.length, true, false, true);
   // nothing holds after stage 1 (two broken tokens, a name lost, or a construct tree-sitter misreads): what
@@ -476,7 +502,7 @@ async function screenChunk(
 function errorAnchors(reports: { offset: number; message?: string; penalty?: number }[], lines: string[], starts: number[], lineOf: (offset: number) => number): ErrorAnchor[] {
   const anchors: ErrorAnchor[] = reports.map((r) => {
     const h = hintsFromMessage(r.message ?? '');
-    return { offset: r.offset, hints: h.hints, extra: h.extra, ...(r.penalty ? { penalty: r.penalty } : {}) };
+    return { offset: r.offset, hints: h.hints, extra: h.extra, ...(r.penalty ? { penalty: r.penalty } : {}), ...(h.names ? { names: true } : {}) };
   });
   for (const a of [...anchors]) {
     if (!a.hints.some((h) => h === ')' || h === ']' || h === '}')) continue;
@@ -491,6 +517,19 @@ export function relatedPenalty(label: string): number {
   if (/nearest open delimiter|possibly meant for this/.test(label)) return 1;
   if (/^unclosed delimiter$/.test(label)) return 0.5;
   return 0;
+}
+
+/** The highest prior of each candidate and those after it (what rankSettled compares with; in prior order, the candidate's own). */
+export function priorsAhead(todo: readonly TokenEditCandidate[]): number[] {
+  const out = new Array<number>(todo.length);
+  for (let i = todo.length - 1, m = -Infinity; i >= 0; i--) out[i] = m = Math.max(m, todo[i]!.prior);
+  return out;
+}
+
+/** Candidates best first by the ranking's cheap terms (prior, pairs, the file's terms), ties in their order. */
+export function byCheapTerms(todo: readonly TokenEditCandidate[], cheap: (c: TokenEditCandidate) => number): TokenEditCandidate[] {
+  const scored = todo.map((c, i) => ({ c, i, s: cheap(c) }));
+  return scored.sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.c);
 }
 
 /**
@@ -576,9 +615,9 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   const top = accepted.slice(0, Math.min(clean, limits.rankTop));
   const w = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
   const features = rankFeatures(input.text, input.codeType, errorOffset);
-  const tri = new Map(top.map((x) => [x, features(x.c.edits).tri]));
+  const file = new Map(top.map((x) => [x, fileTerms(features(x.c.edits))]));
   // the model (most of a search's time) reads only the best by the cheap terms; the rest follow by them
-  const cheap = (x: Accepted) => w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + RANK_TRIPLE_WEIGHT * tri.get(x)!;
+  const cheap = (x: Accepted) => w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + file.get(x)!;
   const byCheap = [...top].sort((a, b) => cheap(b) - cheap(a));
   // those far behind the cheap leader the model would not lift (seed 1: it changed the winner only within 12 nats, an equal one within 6)
   const lead = cheap(byCheap[0]!);
