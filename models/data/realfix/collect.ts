@@ -151,4 +151,4 @@ async function main(): Promise<void> {
   log(JSON.stringify({ counts, licences, failed: Object.keys(failed).length }));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
