@@ -54,7 +54,7 @@ test('paths: JavaScript/TypeScript sources only, no declaration files, build out
   assert.ok(isTestPath('test/add.js') && isTestPath('src/add.spec.ts') && !isTestPath('src/testing.js'));
 });
 
-test('the hunk and the small-edit rule: 1-3 lines of code in a function of at most 40 lines', () => {
+test('the hunk and the small-edit rule: 1-3 lines of code in a function of at most 40 lines, not a formatter edit', () => {
   assert.deepEqual(hunkOf(['a', 'b', 'c', 'd'], ['a', 'B', 'c', 'd']), { prefix: 1, removed: 1, added: 1 });
   assert.deepEqual(hunkOf(['a', 'd'], ['a', 'b', 'c', 'd']), { prefix: 1, removed: 0, added: 2 });
   const fn = ['function f(x) {', '  return x + 1;', '}'];
@@ -62,6 +62,8 @@ test('the hunk and the small-edit rule: 1-3 lines of code in a function of at mo
   assert.equal(smallEditReason(fn, ['function f(x) {', '  return x+1; // one more', '}'], 'javascript'), 'layout_or_comment');
   assert.equal(smallEditReason(['function v() {', "  return '1.2.3';", '}'], ['function v() {', "  return '1.2.4';", '}'], 'javascript'), 'version_string');
   assert.equal(smallEditReason(fn, ['function f(x) {', '  a();', '  b();', '  c();', '  return x;', '}'], 'javascript'), 'big_edit');
+  assert.equal(smallEditReason(['function f(t) {', '  return t.a === "x" && (t.b / 2);', '}'], ['function f(t) {', "  return t.a === 'x' && t.b / 2;", '}'], 'javascript'), 'formatting');
+  assert.equal(smallEditReason(['function f(a, b, c) {', '  return (a + b) * c;', '}'], ['function f(a, b, c) {', '  return a + b * c;', '}'], 'javascript'), null);
   const long = ['function f(x) {', ...Array.from({ length: 40 }, (_, i) => `  x += ${i};`), '}'];
   assert.equal(smallEditReason(long, long.map((l) => l.replace('+= 3;', '-= 3;')), 'javascript'), 'long_function');
 });

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
         const test = isTestPath(path);
         if (test) counts.changedTestFiles++;
         const language = languageOfPath(path)!;
-        const fns = await functionPairs(oldText, newText, language, counts.functions).catch(() => []);
+        const fns = await functionPairs(oldText, newText, language, counts.functions, undefined, path).catch(() => []);
         for (const f of fns) {
           const key = createHash('sha1').update(f.before).update('\0').update(f.after).digest('hex');
           if (seen.has(key)) { counts.duplicates++; continue; }

@@ -6,6 +6,7 @@ import { analyze, type Analysis } from '../../../language-server/src/context';
 import { languageOrThrow } from '../../../language-server/src/engine';
 import { codeTokens } from '../../../eval/suites/ranking';
 import { contentFilter, pathFilter } from '../corpus/filters';
+import { sameSyntaxTree } from './same-tree';
 import type { Limits } from '../corpus/types';
 
 /** The editor's language id of a source path, or null (not JavaScript/TypeScript, or a declaration file). */
@@ -67,7 +68,7 @@ function keyed(a: Analysis): Map<string, { startLine: number; endLine: number }>
 }
 
 /** Why a changed function is not kept as a small edit, or null (kept). Exposed for the counts. */
-export function smallEditReason(before: readonly string[], after: readonly string[], codeType: string, lim: PairLimits = DEFAULT_PAIR_LIMITS): string | null {
+export function smallEditReason(before: readonly string[], after: readonly string[], codeType: string, lim: PairLimits = DEFAULT_PAIR_LIMITS, path = 'f.js'): string | null {
   if (before.length > lim.maxFunctionLines || after.length > lim.maxFunctionLines) return 'long_function';
   const h = hunkOf(before, after);
   if (Math.max(h.removed, h.added) > lim.maxHunkLines) return 'big_edit';
@@ -76,6 +77,8 @@ export function smallEditReason(before: readonly string[], after: readonly strin
   const came = after.slice(h.prefix, h.prefix + h.added);
   if (gone.map(versionless).join('\n') === came.map(versionless).join('\n')) return 'version_string';
   if (codeTokens(before.join('\n'), codeType) === codeTokens(after.join('\n'), codeType)) return 'layout_or_comment';
+  // a formatter's edit (quotes, redundant parentheses, trailing commas, semicolons) fixes nothing
+  if ((codeType === 'javascript' || codeType === 'typescript') && sameSyntaxTree(before.join('\n'), after.join('\n'), path)) return 'formatting';
   return null;
 }
 
@@ -83,7 +86,7 @@ export function smallEditReason(before: readonly string[], after: readonly strin
  * The small-edit function pairs between two releases of one file, and the count of changed functions
  * and why the others were left out (`reasons`).
  */
-export async function functionPairs(oldText: string, newText: string, languageId: string, reasons: Record<string, number> = {}, lim: PairLimits = DEFAULT_PAIR_LIMITS): Promise<FunctionPair[]> {
+export async function functionPairs(oldText: string, newText: string, languageId: string, reasons: Record<string, number> = {}, lim: PairLimits = DEFAULT_PAIR_LIMITS, path?: string): Promise<FunctionPair[]> {
   if (oldText === newText) return [];
   const lang = languageOrThrow(languageId);
   const [a, b] = [await analyze(oldText, lang), await analyze(newText, lang)];
@@ -105,7 +108,7 @@ export async function functionPairs(oldText: string, newText: string, languageId
   const out: FunctionPair[] = [];
   for (const p of byHunk.values()) {
     reasons.changed = (reasons.changed ?? 0) + 1;
-    const why = smallEditReason(p.before.split('\n'), p.after.split('\n'), lang.codeType, lim);
+    const why = smallEditReason(p.before.split('\n'), p.after.split('\n'), lang.codeType, lim, path);
     if (why) { reasons[why] = (reasons[why] ?? 0) + 1; continue; }
     out.push(p);
   }
