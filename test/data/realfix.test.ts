@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { patchPairs, parseVersion } from '../../models/data/realfix/versions';
 import { fileSkipReason, functionPairs, hunkOf, isTestPath, languageOfPath, smallEditReason } from '../../models/data/realfix/pairs';
 import { untar } from '../../models/data/realfix/registry';
+import { applyFilePatch, isFixPatch, parseDep3, parseUnifiedDiff } from '../../models/data/realfix/patches';
 import { buggyAndFixed, splitOf } from '../../models/data/realfix/rank';
 import { packageNames } from '../../models/data/realfix/collect';
 import type { Manifest } from '../../models/data/corpus/types';
@@ -113,4 +114,34 @@ test('split by package: stable, about the asked share in valid; package names fr
   assert.equal(splitOf('lodash', 0.1, 28), splitOf('lodash', 0.1, 28));
   const manifest = { sources: [{ kind: 'npm', packages: ['@babel/parser@8.1.2', 'lodash@4.17.21'] }, { kind: 'deb', packages: ['bash'] }] } as unknown as Manifest;
   assert.deepEqual(packageNames('# comment\nlodash\n\nms\n', manifest), ['lodash', 'ms', '@babel/parser']);
+});
+
+test('Debian patches: DEP-3 fix or packaging; a unified diff from diff -u applied in memory, with an offset, or refused', () => {
+  const fix = parseDep3('Description: Fix off-by-one in the buffer length\n it read one byte too many\nBug-Debian: https://bugs.debian.org/1\nAuthor: A\n---\n--- a/x.c\n+++ b/x.c\n');
+  assert.equal(fix.bug, true);
+  assert.match(fix.description, /^Fix off-by-one in the buffer length it read one byte too many$/);
+  assert.equal(isFixPatch(fix), true);
+  assert.equal(isFixPatch(parseDep3('Description: Fix FTBFS with GCC 12\nBug-Debian: https://bugs.debian.org/2\n')), false);
+  assert.equal(isFixPatch(parseDep3('Subject: Use the system zlib\n')), false);
+  const dir = mkdtempSync(join(tmpdir(), 'realfix-diff-'));
+  try {
+    const old = Array.from({ length: 30 }, (_, i) => `line ${i};`);
+    const neu = [...old];
+    neu[10] = 'line 10 fixed;';
+    neu.splice(20, 0, 'added;');
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(join(dir, 'a', 'x.c'), old.join('\n') + '\n');
+    writeFileSync(join(dir, 'b', 'x.c'), neu.join('\n') + '\n');
+    const r = (() => { try { return execFileSync('diff', ['-u', 'a/x.c', 'b/x.c'], { cwd: dir }).toString(); } catch (e) { return (e as { stdout: Buffer }).stdout.toString(); } })();
+    const [fp] = parseUnifiedDiff(`Description: fix\n---\n${r}`);
+    assert.equal(fp!.newPath, 'x.c');
+    assert.equal(fp!.hunks.length, 2);
+    assert.equal(applyFilePatch(old.join('\n') + '\n', fp!), neu.join('\n') + '\n');
+    // three lines more at the top (an earlier patch): found with an offset
+    assert.equal(applyFilePatch(['x;', 'y;', 'z;', ...old].join('\n') + '\n', fp!), ['x;', 'y;', 'z;', ...neu].join('\n') + '\n');
+    assert.equal(applyFilePatch(old.map((l) => l.replace('10', 'ten')).join('\n'), fp!), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,8 +6,8 @@
 // Engine.scoreFunctionFixes call the ranking suite makes. Writes ranking examples in rank_train.py's
 // layout (models/data/ranking/build.ts): doc 0 = the real fix (in the operator set or not), K other
 // candidates as negatives; split by package (--valid of packages to valid). Outputs under --out:
-// rank-train.jsonl.xz, rank-valid.jsonl.xz, rank.json (the counts and ranks), rank-records.jsonl.
-//   npx tsx models/data/realfix/rank.ts [--pairs build/realfix/pairs.jsonl.xz] [--out build/realfix] [--negatives 7] [--score 200] [--per-package 60] [--valid 0.1] [--model models/treasure]
+// rank-train.jsonl.xz, rank-valid.jsonl.xz, rank.json (the counts and ranks per source/language), rank-records.jsonl.
+//   npx tsx models/data/realfix/rank.ts [--pairs build/realfix/pairs.jsonl.xz[,build/realfix/pairs-debian.jsonl.xz]] [--out build/realfix] [--negatives 7] [--score 200] [--per-package 60] [--valid 0.1] [--model models/treasure]
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { SEMANTIC_PRIOR_WEIGHT } from '../../../language-server/src/repair/seman
 import { Rng, unit } from '../tasks/rng';
 
 export interface PairRecord {
-  package: string; from: string; to: string; licence: string; language: string; path: string; test: boolean;
+  package: string; from: string; to: string; licence: string; language: string; path: string; test: boolean; source?: 'debian';
   startLine: number; endLine: number; hunkLine: number; removed: number; added: number; before: string; after: string; doc: string;
 }
 
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const rand = new Rng('realfix-rank', args.seed);
   const t0 = Date.now();
   const log = (m: string) => console.error(`[${Math.round((Date.now() - t0) / 1000)} s] ${m}`);
-  const pairs = execFileSync('xz', ['-dc', args.pairs], { maxBuffer: 2 ** 31 }).toString('utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as PairRecord);
+  const pairs = args.pairs.split(',').flatMap((f) => execFileSync('xz', ['-dc', f], { maxBuffer: 2 ** 31 }).toString('utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as PairRecord));
   // a few packages give most pairs: at most --per-package of each (a seeded choice)
   const byPkg = new Map<string, PairRecord[]>();
   for (const p of rand.shuffle(pairs)) { const l = byPkg.get(p.package) ?? []; if (l.length < args.perPackage) l.push(p); byPkg.set(p.package, l); }
@@ -88,7 +88,8 @@ async function main(): Promise<void> {
   let scoredAll = 0;
   for (const [i, p] of used.entries()) {
     const lang = languageOrThrow(p.language);
-    const st = (stats[p.language] ??= { pairs: 0, candidatesMean: 0, inSet: 0, inSetExact: 0, scored: 0, model: [], product: [], examples: { train: 0, valid: 0 }, noFunction: 0, fewNegatives: 0, fixFamilies: {} });
+    const source = p.source ?? 'npm';
+    const st = (stats[`${source}/${p.language}`] ??= { pairs: 0, candidatesMean: 0, inSet: 0, inSetExact: 0, scored: 0, model: [], product: [], examples: { train: 0, valid: 0 }, noFunction: 0, fewNegatives: 0, fixFamilies: {} });
     st.pairs++;
     const { buggy, fixed } = buggyAndFixed(p);
     const req = { text: buggy, languageId: p.language, line: p.hunkLine, path: p.path };
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     st.candidatesMean += cands.length;
     const want = codeTokens(fixed, lang.codeType);
     const hit = cands.findIndex((c) => codeTokens(c.fixed, lang.codeType) === want);
-    const rec: Record<string, unknown> = { package: p.package, from: p.from, to: p.to, path: p.path, language: p.language, test: p.test, proposed, candidates: cands.length, inSet: hit >= 0 };
+    const rec: Record<string, unknown> = { source, package: p.package, from: p.from, to: p.to, path: p.path, language: p.language, test: p.test, proposed, candidates: cands.length, inSet: hit >= 0 };
     if (hit >= 0) {
       st.inSet++;
       if (cands[hit]!.fixed === fixed) st.inSetExact++;
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     const split = splitOf(p.package, args.valid, args.seed);
     const prefix = groups[groups.length - 1]!.prefix;
     appendFileSync(files[split], JSON.stringify({
-      lang: p.language, family: 'realfix', bugFamily: 'realfix', package: p.package, versions: `${p.from}->${p.to}`, inSet: hit >= 0,
+      lang: p.language, family: 'realfix', bugFamily: 'realfix', source, package: p.package, versions: `${p.from}->${p.to}`, inSet: hit >= 0,
       prefix, groups: groups.map((g) => ({ plen: g.prefix.length, answers: g.answers, bases: g.bases, members: g.members.map((m) => [m.doc, m.answer, m.base]) })),
     }) + '\n');
     st.examples[split]++;
