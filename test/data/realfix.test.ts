@@ -98,6 +98,10 @@ test('function pairs: the innermost changed function, matched by its first line;
   assert.equal(pairs[0]!.after, '  function inner(x) {\n    return x >= 0;\n  }');
   assert.deepEqual(reasons, { changed: 3, layout_or_comment: 1, big_edit: 1 });
   assert.deepEqual(await functionPairs(before, before, 'javascript'), []);
+  // a method replaced under the same annotation is no pair (matched by its header, not by `@Override`)
+  const java = (name: string, body: string) => `class A {\n  @Override\n  public String ${name}() {\n    return ${body};\n  }\n}\n`;
+  assert.deepEqual(await functionPairs(java('getUser', 'user'), java('getQuery', 'query'), 'java'), []);
+  assert.equal((await functionPairs(java('getUser', 'user'), java('getUser', 'user.name'), 'java')).length, 1);
 });
 
 test('a pair as documents: the old file, and the old file with the function replaced (line breaks normalised)', () => {
@@ -123,6 +127,8 @@ test('Debian patches: DEP-3 fix or packaging; a unified diff from diff -u applie
   assert.equal(isFixPatch(fix), true);
   assert.equal(isFixPatch(parseDep3('Description: Fix FTBFS with GCC 12\nBug-Debian: https://bugs.debian.org/2\n')), false);
   assert.equal(isFixPatch(parseDep3('Subject: Use the system zlib\n')), false);
+  assert.equal(isFixPatch(parseDep3('Description: GSSAPI key exchange support\nBug-Debian: https://bugs.debian.org/3\n')), false);
+  assert.equal(isFixPatch(parseDep3('Description: CVE-2025-1234\nBug-Debian: https://bugs.debian.org/4\n')), true);
   const dir = mkdtempSync(join(tmpdir(), 'realfix-diff-'));
   try {
     const old = Array.from({ length: 30 }, (_, i) => `line ${i};`);

@@ -54,12 +54,15 @@ export function hunkOf(a: readonly string[], b: readonly string[]): { prefix: nu
 /** A release number in a changed line (a version banner bumped), normalised away. */
 const versionless = (l: string) => l.replace(/\d+\.\d+\.\d+(?:[-+][\w.]+)?/g, 'V');
 
-/** Functions keyed by their first line (trimmed) and its occurrence: the same function in both releases. */
+/** Functions keyed by their header line (trimmed) and its occurrence: the same function in both releases. */
 function keyed(a: Analysis): Map<string, { startLine: number; endLine: number }> {
   const seen = new Map<string, number>();
   const out = new Map<string, { startLine: number; endLine: number }>();
   for (const f of [...a.functions].sort((x, y) => x.startLine - y.startLine || y.endLine - x.endLine)) {
-    const head = a.lines[f.startLine]!.trim();
+    // the header: the first line that is not an annotation, decorator, attribute or comment
+    let h = f.startLine;
+    while (h < f.endLine && /^(?:@|#\[|\/\/|\/\*|\*)/.test(a.lines[h]!.trim())) h++;
+    const head = a.lines[h]!.trim();
     const n = seen.get(head) ?? 0;
     seen.set(head, n + 1);
     out.set(`${n}\u0001${head}`, { startLine: f.startLine, endLine: f.endLine });

@@ -21,11 +21,15 @@ export function parseDep3(patch: string): Dep3 {
 const FIXLIKE = /\b(?:fix(?:es|ed|ing)?|bug|crash(?:es)?|overflow|underflow|leak|segfault|off[- ]by[- ]one|incorrect(?:ly)?|wrong|CVE-\d+|null (?:pointer|deref)|uninitiali[sz]ed|race|out[- ]of[- ]bounds|use[- ]after[- ]free|regression|infinite loop|hang|miscalculat\w*|handle)\b/i;
 const PACKAGING = /\b(?:FTBFS|build(?:ing|s)?|makefile|cmake|autoconf|automake|configure|packag\w*|install\w*|man ?pages?|manual|docs?|documentation|typos?|spelling|lintian|hardening|cross[- ]?compil\w*|reproducib\w*|paths?|debian(?:ize|isation|ization)?|soname|linking|linker|dependenc\w*|compiler warnings?|gcc[- ]?\d+|warnings?|python ?3 port|porting|test ?suite|tests?)\b/i;
 
+const FEATURE = /\b(?:support|add(?:s|ed|ing)?|allow(?:s|ed)?|enabl\w*|new|feature|option|implement\w*|backport(?:ed)? .*feature)\b/i;
+
 /** A fix of behaviour (a Bug field or fix words) and not packaging (build, install, docs, paths, tests). */
 export function isFixPatch(d: Dep3): boolean {
   const text = `${d.description} ${d.fields.subject ?? ''}`;
   if (PACKAGING.test(text)) return false;
-  return d.bug || FIXLIKE.test(text);
+  if (FIXLIKE.test(text)) return true;
+  // a Bug field alone: also wishlist bugs (a feature), so not where the description names one
+  return d.bug && !FEATURE.test(text);
 }
 
 export interface FilePatch { oldPath: string; newPath: string; hunks: { oldStart: number; lines: string[] }[] }
