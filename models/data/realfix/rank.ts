@@ -6,7 +6,8 @@
 // Engine.scoreFunctionFixes call the ranking suite makes. Writes ranking examples in rank_train.py's
 // layout (models/data/ranking/build.ts): doc 0 = the real fix (in the operator set or not), K other
 // candidates as negatives; split by package (--valid of packages to valid). Outputs under --out:
-// rank-train.jsonl.xz, rank-valid.jsonl.xz, rank.json (the counts and ranks per source/language), rank-records.jsonl.
+// rank-train.jsonl.xz, rank-valid.jsonl.xz (written first), rank.json (the counts and ranks per source/language),
+// rank-records.jsonl (each pair), rank-scores.jsonl (each scored pair's ranks).
 //   npx tsx models/data/realfix/rank.ts [--pairs build/realfix/pairs.jsonl.xz[,build/realfix/pairs-debian.jsonl.xz]] [--out build/realfix] [--negatives 7] [--score 200] [--per-package 60] [--valid 0.1] [--model models/treasure]
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -85,16 +86,13 @@ async function main(): Promise<void> {
   const files = { train: join(args.out, 'rank-train.jsonl'), valid: join(args.out, 'rank-valid.jsonl'), records: join(args.out, 'rank-records.jsonl') };
   for (const f of Object.values(files)) writeFileSync(f, '');
   const stats: Record<string, { pairs: number; candidatesMean: number; inSet: number; inSetExact: number; scored: number; model: number[]; product: number[]; examples: { train: number; valid: number }; noFunction: number; fewNegatives: number; fixFamilies: Record<string, number> }> = {};
-  let scoredAll = 0;
-  for (const [i, p] of used.entries()) {
+  // the product's candidates for a pair's buggy function, and where the real fix is among them
+  const candidatesFor = async (p: PairRecord) => {
     const lang = languageOrThrow(p.language);
-    const source = p.source ?? 'npm';
-    const st = (stats[`${source}/${p.language}`] ??= { pairs: 0, candidatesMean: 0, inSet: 0, inSetExact: 0, scored: 0, model: [], product: [], examples: { train: 0, valid: 0 }, noFunction: 0, fewNegatives: 0, fixFamilies: {} });
-    st.pairs++;
     const { buggy, fixed } = buggyAndFixed(p);
     const req = { text: buggy, languageId: p.language, line: p.hunkLine, path: p.path };
     const region = await engine.scoreFunctionFixes(req, []).catch(() => null);
-    if (!region || region.fromLine !== p.startLine + 1 || region.toLine !== p.endLine + 1) { st.noFunction++; continue; }
+    if (!region || region.fromLine !== p.startLine + 1 || region.toLine !== p.endLine + 1) return null;
     let cands = proposeSemanticEdits(buggy, lang.codeType, { fromLine: region.fromLine, toLine: region.toLine });
     const proposed = cands.length;
     const prover = await proverFor(lang.codeType).catch(() => undefined);
@@ -102,9 +100,20 @@ async function main(): Promise<void> {
       const ok = await prover.parse(cands.map((c) => c.fixed), { path: p.path }).then((v) => v.map((x) => x.ok)).catch(() => null);
       if (ok) cands = cands.filter((_, k) => ok[k]);
     }
-    st.candidatesMean += cands.length;
     const want = codeTokens(fixed, lang.codeType);
     const hit = cands.findIndex((c) => codeTokens(c.fixed, lang.codeType) === want);
+    return { lang, buggy, fixed, req, cands, proposed, want, hit };
+  };
+  const inSetPairs: { p: PairRecord; key: string }[] = [];
+  for (const [i, p] of used.entries()) {
+    const source = p.source ?? 'npm';
+    const key = `${source}/${p.language}`;
+    const st = (stats[key] ??= { pairs: 0, candidatesMean: 0, inSet: 0, inSetExact: 0, scored: 0, model: [], product: [], examples: { train: 0, valid: 0 }, noFunction: 0, fewNegatives: 0, fixFamilies: {} });
+    st.pairs++;
+    const c = await candidatesFor(p);
+    if (!c) { st.noFunction++; continue; }
+    const { lang, buggy, fixed, req, cands, proposed, want, hit } = c;
+    st.candidatesMean += cands.length;
     const rec: Record<string, unknown> = { source, package: p.package, from: p.from, to: p.to, path: p.path, language: p.language, test: p.test, proposed, candidates: cands.length, inSet: hit >= 0 };
     if (hit >= 0) {
       st.inSet++;
@@ -112,23 +121,13 @@ async function main(): Promise<void> {
       rec.family = cands[hit]!.family;
       rec.label = cands[hit]!.label;
       st.fixFamilies[cands[hit]!.family] = (st.fixFamilies[cands[hit]!.family] ?? 0) + 1;
-      if (scoredAll < args.score) {
-        // the ranking suite's scoring: every candidate's edit window, one batch, then model / model + prior
-        const tS = performance.now();
-        const s = (await engine.scoreFunctionFixes(req, cands.map((c) => c.fixed), 'edits'))!.scores;
-        const n = cands.length;
-        const model = rankOf(n, hit, (a, b) => s[b]! - s[a]!);
-        const product = rankOf(n, hit, (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * cands[a]!.prior) || cands[a]!.size - cands[b]!.size);
-        Object.assign(rec, { rank: { prior: hit + 1, model, product }, scoreMs: Math.round(performance.now() - tS) });
-        st.scored++; st.model.push(model); st.product.push(product);
-        scoredAll++;
-      }
+      inSetPairs.push({ p, key });
     }
     // the ranking example: the real fix first, K other candidates of the buggy function
-    const others = cands.filter((c) => c.fixed !== buggy && codeTokens(c.fixed, lang.codeType) !== want);
+    const others = cands.filter((x) => x.fixed !== buggy && codeTokens(x.fixed, lang.codeType) !== want);
     const negs = pickNegatives(others, p.hunkLine + 1, args.negatives, rand);
     if (negs.length < 2) { st.fewNegatives++; appendFileSync(files.records, JSON.stringify(rec) + '\n'); continue; }
-    const plan = await engine.editScoringPlan(req, [fixed, ...negs.map((c) => c.fixed)]).catch(() => null);
+    const plan = await engine.editScoringPlan(req, [fixed, ...negs.map((x) => x.fixed)]).catch(() => null);
     const groups = plan?.groups ?? [];
     if (!groups.some((g) => g.members.some((m) => m.doc === 0))) { st.noFunction++; appendFileSync(files.records, JSON.stringify(rec) + '\n'); continue; }
     const split = splitOf(p.package, args.valid, args.seed);
@@ -140,17 +139,38 @@ async function main(): Promise<void> {
     st.examples[split]++;
     rec.split = split;
     appendFileSync(files.records, JSON.stringify(rec) + '\n');
-    if ((i + 1) % 100 === 0) log(`${i + 1}/${used.length}: ${JSON.stringify(Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, { pairs: v.pairs, inSet: v.inSet, scored: v.scored }])))}`);
+    if ((i + 1) % 100 === 0) log(`${i + 1}/${used.length}: ${JSON.stringify(Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, { pairs: v.pairs, inSet: v.inSet, examples: v.examples }])))}`);
+  }
+  for (const f of [files.train, files.valid]) execFileSync('xz', ['-f', '-6', f]);
+  const writeReport = () => {
+    const summary = Object.fromEntries(Object.entries(stats).map(([k, s]) => {
+      const m = (r: number[]) => (r.length ? { top1: r.filter((x) => x === 1).length, top5: r.filter((x) => x <= 5).length, mrr: Math.round((1000 * r.reduce((a, x) => a + 1 / x, 0)) / r.length) / 1000 } : null);
+      return [k, { ...s, candidatesMean: Math.round(s.candidatesMean / Math.max(1, s.pairs - s.noFunction)), model: m(s.model), product: m(s.product) }];
+    }));
+    const report = { command: `npx tsx models/data/realfix/rank.ts ${process.argv.slice(2).join(' ')}`.trim(), seconds: Math.round((Date.now() - t0) / 1000), pairsIn: pairs.length, pairsUsed: used.length, packages: byPkg.size, inSetScoredOf: `${Math.min(args.score, inSetPairs.length)} of ${inSetPairs.length}`, summary };
+    writeFileSync(join(args.out, 'rank.json'), JSON.stringify(report, null, 1) + '\n');
+    return report;
+  };
+  writeReport();
+  log(`examples written; scoring ${Math.min(args.score, inSetPairs.length)} of ${inSetPairs.length} pairs whose real fix is in the set`);
+  // the shipped model's rank of the real fix: the ranking suite's scoring (every candidate's edit window, one batch; model / model + prior)
+  const scoresFile = join(args.out, 'rank-scores.jsonl');
+  writeFileSync(scoresFile, '');
+  for (const { p, key } of inSetPairs.slice(0, args.score)) {
+    const c = (await candidatesFor(p))!;
+    const st = stats[key]!;
+    const tS = performance.now();
+    const s = (await engine.scoreFunctionFixes(c.req, c.cands.map((x) => x.fixed), 'edits'))!.scores;
+    const n = c.cands.length;
+    const model = rankOf(n, c.hit, (a, b) => s[b]! - s[a]!);
+    const product = rankOf(n, c.hit, (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * c.cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * c.cands[a]!.prior) || c.cands[a]!.size - c.cands[b]!.size);
+    const best = s.indexOf(Math.max(...s));
+    st.scored++; st.model.push(model); st.product.push(product);
+    appendFileSync(scoresFile, JSON.stringify({ package: p.package, from: p.from, to: p.to, path: p.path, language: p.language, candidates: n, family: c.cands[c.hit]!.family, label: c.cands[c.hit]!.label, rank: { prior: c.hit + 1, model, product }, modelTop: c.cands[best]?.label, scoreMs: Math.round(performance.now() - tS) }) + '\n');
+    writeReport();
   }
   await disposeProvers();
-  const summary = Object.fromEntries(Object.entries(stats).map(([lang, s]) => {
-    const m = (r: number[]) => (r.length ? { top1: r.filter((x) => x === 1).length, top5: r.filter((x) => x <= 5).length, mrr: Math.round((1000 * r.reduce((a, x) => a + 1 / x, 0)) / r.length) / 1000 } : null);
-    return [lang, { ...s, candidatesMean: Math.round(s.candidatesMean / Math.max(1, s.pairs - s.noFunction)), model: m(s.model), product: m(s.product) }];
-  }));
-  for (const f of [files.train, files.valid]) execFileSync('xz', ['-f', '-6', f]);
-  const report = { command: `npx tsx models/data/realfix/rank.ts ${process.argv.slice(2).join(' ')}`.trim(), seconds: Math.round((Date.now() - t0) / 1000), pairsIn: pairs.length, pairsUsed: used.length, packages: byPkg.size, summary };
-  writeFileSync(join(args.out, 'rank.json'), JSON.stringify(report, null, 1) + '\n');
-  log(JSON.stringify(report, null, 1));
+  log(JSON.stringify(writeReport(), null, 1));
 }
 
 if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
