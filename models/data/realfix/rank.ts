@@ -97,8 +97,9 @@ async function main(): Promise<void> {
     const proposed = cands.length;
     const prover = await proverFor(lang.codeType).catch(() => undefined);
     if (prover && cands.length) {
-      const ok = await prover.parse(cands.map((c) => c.fixed), { path: p.path }).then((v) => v.map((x) => x.ok)).catch(() => null);
-      if (ok) cands = cands.filter((_, k) => ok[k]);
+      // screened only where the parser accepts the old file (a C file whose headers are not here fails them all)
+      const ok = await prover.parse([buggy, ...cands.map((c) => c.fixed)], { path: p.path }).then((v) => v.map((x) => x.ok)).catch(() => null);
+      if (ok?.[0]) cands = cands.filter((_, k) => ok[k + 1]);
     }
     const want = codeTokens(fixed, lang.codeType);
     const hit = cands.findIndex((c) => codeTokens(c.fixed, lang.codeType) === want);
