@@ -8,7 +8,7 @@
 // candidates as negatives; split by package (--valid of packages to valid). Outputs under --out:
 // rank-train.jsonl.xz, rank-valid.jsonl.xz (written first), rank.json (the counts and ranks per source/language),
 // rank-records.jsonl (each pair), rank-scores.jsonl (each scored pair's ranks).
-//   npx tsx models/data/realfix/rank.ts [--pairs build/realfix/pairs.jsonl.xz[,build/realfix/pairs-debian.jsonl.xz]] [--out build/realfix] [--negatives 7] [--score 200] [--per-package 60] [--valid 0.1] [--model models/treasure]
+//   npx tsx models/data/realfix/rank.ts [--pairs build/realfix/pairs.jsonl.xz[,build/realfix/pairs-debian.jsonl.xz]] [--out build/realfix] [--negatives 7] [--score 200] [--per-package 60] [--valid 0.1] [--max-doc-chars 60000] [--model models/treasure]
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,10 +25,10 @@ export interface PairRecord {
   startLine: number; endLine: number; hunkLine: number; removed: number; added: number; before: string; after: string; doc: string;
 }
 
-interface Args { pairs: string; out: string; negatives: number; score: number; perPackage: number; valid: number; model: string; seed: number }
+interface Args { pairs: string; out: string; negatives: number; score: number; perPackage: number; valid: number; model: string; seed: number; maxDocChars: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { pairs: resolve('build/realfix/pairs.jsonl.xz'), out: resolve('build/realfix'), negatives: 7, score: 200, perPackage: 60, valid: 0.1, model: resolve('models/treasure'), seed: 28 };
+  const a: Args = { pairs: resolve('build/realfix/pairs.jsonl.xz'), out: resolve('build/realfix'), negatives: 7, score: 200, perPackage: 60, valid: 0.1, model: resolve('models/treasure'), seed: 28, maxDocChars: 60_000 };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i] ?? '';
     switch (argv[i]) {
@@ -40,6 +40,7 @@ function parseArgs(argv: string[]): Args {
       case '--valid': a.valid = Number(v()); break;
       case '--model': a.model = resolve(v()); break;
       case '--seed': a.seed = Number(v()); break;
+      case '--max-doc-chars': a.maxDocChars = Number(v()); break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -106,10 +107,13 @@ async function main(): Promise<void> {
     return { lang, buggy, fixed, req, cands, proposed, want, hit };
   };
   const inSetPairs: { p: PairRecord; key: string }[] = [];
+  let tooLarge = 0;
   for (const [i, p] of used.entries()) {
     const source = p.source ?? 'npm';
     const key = `${source}/${p.language}`;
     const st = (stats[key] ??= { pairs: 0, candidatesMean: 0, inSet: 0, inSetExact: 0, scored: 0, model: [], product: [], examples: { train: 0, valid: 0 }, noFunction: 0, fewNegatives: 0, fixFamilies: {} });
+    // a big file costs many analyses and lexings of every candidate copy (minutes for a 200 KB C file)
+    if (p.doc.length > args.maxDocChars) { tooLarge++; continue; }
     st.pairs++;
     const c = await candidatesFor(p);
     if (!c) { st.noFunction++; continue; }
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
       const m = (r: number[]) => (r.length ? { top1: r.filter((x) => x === 1).length, top5: r.filter((x) => x <= 5).length, mrr: Math.round((1000 * r.reduce((a, x) => a + 1 / x, 0)) / r.length) / 1000 } : null);
       return [k, { ...s, candidatesMean: Math.round(s.candidatesMean / Math.max(1, s.pairs - s.noFunction)), model: m(s.model), product: m(s.product) }];
     }));
-    const report = { command: `npx tsx models/data/realfix/rank.ts ${process.argv.slice(2).join(' ')}`.trim(), seconds: Math.round((Date.now() - t0) / 1000), pairsIn: pairs.length, pairsUsed: used.length, packages: byPkg.size, inSetScoredOf: `${Math.min(args.score, inSetPairs.length)} of ${inSetPairs.length}`, summary };
+    const report = { command: `npx tsx models/data/realfix/rank.ts ${process.argv.slice(2).join(' ')}`.trim(), seconds: Math.round((Date.now() - t0) / 1000), pairsIn: pairs.length, pairsUsed: used.length, tooLarge, packages: byPkg.size, inSetScoredOf: `${Math.min(args.score, inSetPairs.length)} of ${inSetPairs.length}`, summary };
     writeFileSync(join(args.out, 'rank.json'), JSON.stringify(report, null, 1) + '\n');
     return report;
   };
