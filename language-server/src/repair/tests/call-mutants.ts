@@ -9,7 +9,7 @@
 // renamed and called once per mutant, a throw caught); C++ runs one process per mutant (assert aborts).
 
 import { lex } from '../lex';
-import { lineStarts } from '../text';
+import { lineStarts, positionAt } from '../text';
 import { argumentSites, callsOf, RECORD_PREFIX } from './test-mutants';
 
 export const TEST_MUTANT_ENV = 'TREASURE_TEST_MUTANT';
@@ -104,16 +104,7 @@ function javaMembers(cls: string, mutants: number): string {
 export function instrumentTests(text: string, lang: CallMutantLanguage, functionName: string, max = 12, skipLines: ReadonlySet<number> = new Set()): InstrumentedTests | undefined {
   const toks = lex(text, lang).filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
   const starts = lineStarts(text);
-  const lineOf = (at: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const lineOf = (at: number) => positionAt(starts, at).line + 1;
   let shift = 0;
   let cls = '';
   let main: { at: number; len: number } | undefined;

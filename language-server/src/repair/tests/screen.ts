@@ -228,12 +228,7 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
     const byIndex = (a: number, b: number) => a - b;
     return { passed: passed.sort(byIndex), failed: failed.sort(byIndex), broken: broken.sort(byIndex), unscreened: unscreened.sort(byIndex), builds, ms: Math.round(performance.now() - t0) };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      scratch.reset();
-    } catch {
-      /* the caller's copy is checked again before its next use */
-    }
+    putBack(tmp, scratch);
   }
 }
 
@@ -316,12 +311,7 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
     }
     return { signatures, tests, ms: Math.round(performance.now() - t0) };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      scratch.reset();
-    } catch {
-      /* checked again before the copy's next use */
-    }
+    putBack(tmp, scratch);
   }
 }
 
@@ -418,11 +408,16 @@ async function compareOnRecordedCalls(plan: TestPlan, scratch: Scratch, original
     const tests = [...inst.entries()].map(([rel, r]) => `${rel}: ${r.calls} calls, ${r.mutants} mutants`);
     return { signatures, tests, ms: Math.round(performance.now() - t0) };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      scratch.reset();
-    } catch {
-      /* checked again before the copy's next use */
-    }
+    putBack(tmp, scratch);
+  }
+}
+
+/** Removes a build's temp folder and puts the scratch copy back (it is checked again before its next use if that fails). */
+function putBack(tmp: string, scratch: Scratch): void {
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    scratch.reset();
+  } catch {
+    /* checked again before the copy's next use */
   }
 }
