@@ -15,6 +15,8 @@
 //             a token typed by mistake is rarely one the neighbourhood uses
 //   binds:    the edit writes, right after a declaring keyword, a name the file reads but binds nowhere
 //             (unbound-names.ts): a declaration that lost its name gets back the one used further down
+//   grows:    code tokens the edit writes less those it takes away: the model pays for each token of a
+//             document, so a deletion looks likelier to it by one token's cost whether or not it is right
 import { lex, type Token } from './lex';
 import { lineStarts, positionAt, type OffsetEdit } from './text';
 import { gramOf, ngramGain } from './file-ngrams';
@@ -28,6 +30,7 @@ export interface RankFeatures {
   near: number;
   drop: number;
   binds: number;
+  grows: number;
 }
 
 const KEY = '\u0000';
@@ -92,6 +95,7 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     return ngramGain(before, after, 3, (x, k) => triples.get(tripleOf(x, k)) ?? 0);
   };
   const newValues = new Map<string, Token[]>();
+  const codeCount = (s: string) => lex(s, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').length;
   const valuesOf = (s: string) => { let v = newValues.get(s); if (!v) newValues.set(s, (v = lex(s, codeType).filter(isValue))); return v; };
   return (edits) => {
     let restore = 0;
@@ -100,9 +104,11 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     let near = 0;
     let drop = 0;
     let binds = 0;
+    let grows = 0;
     for (const e of edits) {
       const decl = isDeclaring(toks[tokenAt(e.start) - 1]);
       const line = lineOf(e.start);
+      grows += codeCount(e.newText);
       for (const v of valuesOf(e.newText)) {
         newChars += v.text.length;
         // the edit's own text was not in the file: every use counted is elsewhere
@@ -115,6 +121,7 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
       // the whole tokens the edit takes away (a part of a merged word is not one)
       for (let k = tokenAt(e.start); k < toks.length && toks[k]!.end <= e.end; k++) {
         const t = toks[k]!;
+        if (t.start >= e.start) grows--;
         if (t.start >= e.start && isValue(t)) drop = Math.max(drop, Math.log1p(nearUses(t.text, line, e.start, e.end)));
       }
       if (errorToken !== undefined) {
@@ -122,6 +129,6 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
         atError = Math.max(atError, d === 0 ? 1 : d === 1 ? 0.5 : 0);
       }
     }
-    return { restore, newChars, atError, tri: triGain(edits), near, drop, binds };
+    return { restore, newChars, atError, tri: triGain(edits), near, drop, binds, grows };
   };
 }
