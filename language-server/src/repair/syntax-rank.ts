@@ -95,7 +95,8 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     return ngramGain(before, after, 3, (x, k) => triples.get(tripleOf(x, k)) ?? 0);
   };
   const newValues = new Map<string, Token[]>();
-  const codeCount = (s: string) => lex(s, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').length;
+  const counts = new Map<string, number>();
+  const codeCount = (s: string) => { let n = counts.get(s); if (n === undefined) counts.set(s, (n = lex(s, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').length)); return n; };
   const valuesOf = (s: string) => { let v = newValues.get(s); if (!v) newValues.set(s, (v = lex(s, codeType).filter(isValue))); return v; };
   return (edits) => {
     let restore = 0;
