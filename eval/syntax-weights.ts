@@ -1,4 +1,4 @@
-// npx tsx eval/syntax-weights.ts --dump build/eval/dump-s1.json --cases build/eval/syntax-cases-1-15.json [--held DUMP --held-cases CASES] [--local] [--near-lines N] [--refam] [--raw-literals]
+// npx tsx eval/syntax-weights.ts --dump build/eval/dump-s1.json --cases build/eval/syntax-cases-1-15.json [--held DUMP --held-cases CASES] [--local | --grow] [--near-lines N] [--refam] [--raw-literals]
 // How the ranking of proven syntax candidates would do with other weights, offline: reads the scores of
 // every proven candidate (eval/syntax-study.ts --dump) and counts the cases whose original would be
 // offered first, for a grid of weights over the ranking's terms (repair/syntax-rank.ts). The best
@@ -35,7 +35,7 @@ function load(dumpFile: string, casesFile: string): Row[] {
   });
 }
 
-type W = { prior: number; fam: number; restore: number; chars: number; atError: number; tri: number; near: number; drop: number };
+type W = { prior: number; fam: number; restore: number; chars: number; atError: number; tri: number; near: number; drop: number; binds: number; grow: number };
 const TOP = 16;
 const PRIOR = [0, 0.25, 0.5, 0.75, 1, 1.5];
 const FAM = [0, 1, 1.5, 2, 2.5, 3, 4, 5, 6];
@@ -45,13 +45,20 @@ const AT_ERROR = [0, 0.5, 1, 2];
 const TRI = [0, 0.5, 1, 2, 3, 4, 6];
 const NEAR = [0, 0.5, 1, 2, 3, 4, 6];
 const DROP = [0, 0.5, 1, 2, 3, 4, 6];
+const BINDS = [0, 2, 4, 6, 8, 10, 14];
+const GROW = [-1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4];
 // --local: the search's prior, pairs and triples (prior 0.5, pairs 2.5, triples 2-4) with the neighbourhood's
 // terms (near, drop) beside them; else the six older terms (near and drop 0)
+// --grow: the search's weights (prior 0.5, pairs 2.5, triples 3, near 4, drop 6) with a bound name (binds)
+// and the tokens an edit adds (grow: against the model's liking for the shorter document) beside them
 const local = args.includes('--local');
+const growing = args.includes('--grow');
 if (args.includes('--raw-literals')) ngramStudy.rawLiterals = true;
-const grid0 = local
-  ? { prior: [0.5], fam: [2.5], restore: [0], chars: [0], atError: [0], tri: [2, 3, 4], near: NEAR, drop: DROP }
-  : { prior: PRIOR, fam: FAM, restore: RESTORE, chars: CHARS, atError: AT_ERROR, tri: TRI, near: [0], drop: [0] };
+const grid0 = growing
+  ? { prior: [0.5], fam: [2.5], restore: [0], chars: [0], atError: [0], tri: [3], near: [4], drop: [6], binds: BINDS, grow: GROW }
+  : local
+  ? { prior: [0.5], fam: [2.5], restore: [0], chars: [0], atError: [0], tri: [2, 3, 4], near: NEAR, drop: DROP, binds: [0], grow: [0] }
+  : { prior: PRIOR, fam: FAM, restore: RESTORE, chars: CHARS, atError: AT_ERROR, tri: TRI, near: [0], drop: [0], binds: [0], grow: [0] };
 
 /** The candidate offered first: the TOP best clean ones by prior (as the search scores them), by total. */
 function firstOf(r: Row, w: W): DumpCand & { f: RankFeatures } {
@@ -59,7 +66,7 @@ function firstOf(r: Row, w: W): DumpCand & { f: RankFeatures } {
   const clean = sorted.filter((x) => x.clean).length || sorted.length;
   const top = sorted.slice(0, Math.min(clean, TOP));
   if (top.length <= 1) return sorted[0]!;
-  const total = (x: DumpCand & { f: RankFeatures }) => x.whole + w.prior * x.prior + w.fam * x.familiarity + w.restore * x.f.restore + w.chars * x.f.newChars + w.atError * x.f.atError + w.tri * x.f.tri + w.near * x.f.near - w.drop * x.f.drop;
+  const total = (x: DumpCand & { f: RankFeatures }) => x.whole + w.prior * x.prior + w.fam * x.familiarity + w.restore * x.f.restore + w.chars * x.f.newChars + w.atError * x.f.atError + w.tri * x.f.tri + w.near * x.f.near - w.drop * x.f.drop + w.binds * x.f.binds + w.grow * x.f.grows;
   return top.reduce((a, b) => (total(b) > total(a) ? b : a));
 }
 
@@ -68,7 +75,9 @@ const count = (rows: Row[], w: W) => rows.filter((r) => firstOf(r, w).correct).l
 function main(): void {
   const rows = load(opt('--dump')!, opt('--cases')!);
   const reachable = rows.filter((r) => r.cands.some((c) => c.correct)).length;
-  const base: W = { prior: 0.5, fam: 2.5, restore: 0, chars: 0, atError: 0, tri: 3, near: 0, drop: 0 };
+  const base: W = growing
+    ? { prior: 0.5, fam: 2.5, restore: 0, chars: 0, atError: 0, tri: 3, near: 4, drop: 6, binds: 0, grow: 0 }
+    : { prior: 0.5, fam: 2.5, restore: 0, chars: 0, atError: 0, tri: 3, near: 0, drop: 0, binds: 0, grow: 0 };
   const inTop = rows.filter((r) => [...r.cands].sort((a, b) => Number(b.clean) - Number(a.clean) || b.prior - a.prior).slice(0, TOP).some((c) => c.correct)).length;
   console.log(`cases with proven candidates ${rows.length}; original proven ${reachable}, among the ${TOP} scored ${inTop}; first with the current weights ${count(rows, base)}`);
   const grid: W[] = [];
@@ -76,7 +85,8 @@ function main(): void {
     for (const fam of grid0.fam)
       for (const restore of grid0.restore)
         for (const chars of grid0.chars)
-          for (const atError of grid0.atError) for (const tri of grid0.tri) for (const near of grid0.near) for (const drop of grid0.drop) grid.push({ prior, fam, restore, chars, atError, tri, near, drop });
+          for (const atError of grid0.atError) for (const tri of grid0.tri) for (const near of grid0.near) for (const drop of grid0.drop)
+            for (const binds of grid0.binds) for (const grow of grid0.grow) grid.push({ prior, fam, restore, chars, atError, tri, near, drop, binds, grow });
   const counted = new Map(grid.map((w) => [JSON.stringify(w), count(rows, w)]));
   // a weighting whose neighbours (one grid step in any one term) do as well is less likely tuned to noise
   const steps: Record<keyof W, number[]> = grid0;
@@ -96,8 +106,8 @@ function main(): void {
   console.log('smoothest:');
   for (const s of smoothest) console.log('  ', JSON.stringify(s.w), s.n, s.s.toFixed(2));
   // one term at a time beside the current weights: what each adds alone
-  for (const k of local ? (['near', 'drop'] as const) : (['restore', 'chars', 'atError', 'tri'] as const)) {
-    const alone = grid.filter((w) => w.prior === base.prior && w.fam === base.fam && (Object.keys(w) as (keyof W)[]).every((q) => q === k || q === 'prior' || q === 'fam' || (local && q === 'tri' ? w[q] === base.tri : w[q] === 0)));
+  for (const k of growing ? (['binds', 'grow'] as const) : local ? (['near', 'drop'] as const) : (['restore', 'chars', 'atError', 'tri'] as const)) {
+    const alone = grid.filter((w) => w.prior === base.prior && w.fam === base.fam && (Object.keys(w) as (keyof W)[]).every((q) => q === k || q === 'prior' || q === 'fam' || (growing ? w[q] === base[q] : local && q === 'tri' ? w[q] === base.tri : w[q] === 0)));
     console.log(`  ${k} alone (prior 0.5, fam 2.5): ${alone.map((w) => `${w[k]}->${count(rows, w)}`).join(' ')}`);
   }
   // the three terms the search had (prior, pairs) with the triples alone: the simplest combination

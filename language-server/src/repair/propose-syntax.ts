@@ -6,6 +6,7 @@ import { applyOffsetEdits, type OffsetEdit } from './text';
 import { filePairs, pairGainOf, type FilePairs } from './file-ngrams';
 import { lex, type Token } from './lex';
 import type { Candidate } from './types';
+import { isDeclaring, unboundNames } from './unbound-names';
 
 /** A place an error was reported, with the tokens its message suggests (`expected ':'` -> ':'). */
 export interface ErrorAnchor {
@@ -149,6 +150,9 @@ export interface ProposeOptions {
   pairWeight?: number;
   /** At the token a parser blamed (and either side of it), also the names and numbers of this many lines around it. */
   nearWords?: number;
+  /** Right after a declaring keyword with no name there (`var  =`, `fn ()`), also the file's names read
+   * but never bound (unbound-names.ts), at most this many. */
+  unboundNames?: number;
 }
 
 /** Names and numbers at most this many are tried at the blamed token (the most used nearby first). */
@@ -247,6 +251,10 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   const blamed = anchors.filter((a) => !a.penalty).map((a) => a.offset);
   const localWords = opts.nearWords ? wordsNear(all, text, blamed, opts.nearWords, inVocab) : [];
   const isBlamed = (t: Token | undefined) => !!t && blamed.some((o) => o >= t.start && o < t.end);
+  // a declaration that lost its name: the names the file reads and binds nowhere (used further down)
+  const unbound = opts.unboundNames ? unboundNames(all, opts.unboundNames).filter((w) => !inVocab.has(w)) : [];
+  const unnamed = (decl: Token | undefined, at: Token | undefined, k: number) =>
+    unbound.length > 0 && isDeclaring(decl) && (!at || at.kind === 'punct') && dist(k) <= wordsWithin;
   const out = new Map<string, TokenEditCandidate>();
   const add = (edit: OffsetEdit, label: string, prior: number) => {
     const familiarity = gain?.(edit);
@@ -269,12 +277,15 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const words = pairs && opts.fileWords && dist(Math.min(k, toks.length - 1)) <= wordsWithin ? fitting(prev, next) : [];
     const named = next && [...namesAt].some((o) => o >= next.start && o < next.end) ? expectedNames.filter((w) => !words.includes(w)) : [];
     const local = isBlamed(next) || isBlamed(prev) ? localWords.filter((w) => !words.includes(w) && !named.includes(w)) : [];
+    // (also those among the fitting words and the names asked for: they get the prior of a name a declaration lacks)
+    const binding = unnamed(prev, next, Math.min(k, toks.length - 1)) ? unbound.filter((w) => !local.includes(w)) : [];
     for (const spot of spots) {
       const d = dist(k, spot.p);
-      for (const tok of [...vocab, ...words, ...named, ...local]) {
+      for (const tok of [...vocab, ...words, ...named, ...local, ...binding]) {
         // a prior in nats: how likely a person left this token out (punctuation more than names)
         let prior = -d;
         if (hints.has(tok)) prior += 3;
+        else if (binding.includes(tok)) prior += 3.5; // a name the file reads and binds nowhere, where a declaration lacks one
         else if (named.includes(tok)) prior += 2; // a name, where the parser asks for one (not the word penalty's full cost)
         if (CLOSING.has(tok) && spot.lineEnd) prior += 0.5;
         if (spot.lineStart) prior -= 1; // the start of a line: rarely where a token is missing
@@ -302,13 +313,15 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
     const named = asked ? expectedNames.filter((w) => !words.includes(w)) : [];
     // (the token before the blamed one too: a parser often stops one token past the slip)
     const local = isBlamed(t) || isBlamed(toks[k + 1]) ? localWords.filter((w) => !words.includes(w) && !named.includes(w)) : [];
-    for (const tok of [...vocab, ...words, ...named, ...local]) {
+    const binding = unnamed(toks[k - 1], t, k) ? unbound.filter((w) => !local.includes(w)) : [];
+    for (const tok of [...vocab, ...words, ...named, ...local, ...binding]) {
       if (tok === t.text) continue;
       let p = -d - 1.5;
       if (hints.has(tok)) p += 2;
+      else if (binding.includes(tok)) p += 1.5;
       const wordIn = isWordChar(tok[0]);
-      // a name for a name, a sign for a sign (or a name where the parser asks for one)
-      if (!(asked && wordIn) && (t.kind === 'word' ? !wordIn : t.kind === 'punct' ? wordIn : true)) p -= 2;
+      // a name for a name, a sign for a sign (or a name where the parser or a declaration asks for one)
+      if (!((asked || binding.includes(tok)) && wordIn) && (t.kind === 'word' ? !wordIn : t.kind === 'punct' ? wordIn : true)) p -= 2;
       add({ start: t.start, end: t.end, newText: tok }, `replace '${show(t.text)}' with '${show(tok)}' at line ${lineNo(t.start)}`, p);
     }
   }

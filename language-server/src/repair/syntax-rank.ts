@@ -13,9 +13,14 @@
 //             line reads `this.zero`, or the name the lines around use, not one from elsewhere in the file
 //   drop:     the edit takes away a name, number or string used on the lines around it (log of how often):
 //             a token typed by mistake is rarely one the neighbourhood uses
+//   binds:    the edit writes, right after a declaring keyword, a name the file reads but binds nowhere
+//             (unbound-names.ts): a declaration that lost its name gets back the one used further down
+//   grows:    code tokens the edit writes less those it takes away: the model pays for each token of a
+//             document, so a deletion looks likelier to it by one token's cost whether or not it is right
 import { lex, type Token } from './lex';
 import { lineStarts, positionAt, type OffsetEdit } from './text';
 import { gramOf, ngramGain } from './file-ngrams';
+import { isDeclaring, unboundNames } from './unbound-names';
 
 export interface RankFeatures {
   restore: number;
@@ -24,6 +29,8 @@ export interface RankFeatures {
   tri: number;
   near: number;
   drop: number;
+  binds: number;
+  grows: number;
 }
 
 const KEY = '\u0000';
@@ -37,7 +44,9 @@ const isValue = (t: Token) => t.kind === 'word' || t.kind === 'number' || t.kind
 
 /** The features of edits of `text` (one document), the parser's first error at `errorOffset`. */
 export function rankFeatures(text: string, codeType: string, errorOffset?: number, nearLines = NEAR_LINES): (edits: readonly OffsetEdit[]) => RankFeatures {
-  const toks = lex(text, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
+  const all = lex(text, codeType);
+  const toks = all.filter((t) => t.kind !== 'comment' && t.kind !== 'newline');
+  let unbound: Set<string> | undefined;
   const starts = lineStarts(text);
   const lineOf = (off: number) => positionAt(starts, Math.max(0, Math.min(off, text.length))).line;
   // each name's, number's and string's uses: their lines and starts, in text order
@@ -86,6 +95,8 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     return ngramGain(before, after, 3, (x, k) => triples.get(tripleOf(x, k)) ?? 0);
   };
   const newValues = new Map<string, Token[]>();
+  const counts = new Map<string, number>();
+  const codeCount = (s: string) => { let n = counts.get(s); if (n === undefined) counts.set(s, (n = lex(s, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').length)); return n; };
   const valuesOf = (s: string) => { let v = newValues.get(s); if (!v) newValues.set(s, (v = lex(s, codeType).filter(isValue))); return v; };
   return (edits) => {
     let restore = 0;
@@ -93,18 +104,25 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     let atError = 0;
     let near = 0;
     let drop = 0;
+    let binds = 0;
+    let grows = 0;
     for (const e of edits) {
+      const decl = isDeclaring(toks[tokenAt(e.start) - 1]);
       const line = lineOf(e.start);
+      grows += codeCount(e.newText);
       for (const v of valuesOf(e.newText)) {
         newChars += v.text.length;
         // the edit's own text was not in the file: every use counted is elsewhere
         restore = Math.max(restore, Math.log1p(uses.get(v.text) ?? 0));
         // (a part of the word the edit splits is not a name it brings: `GetCode` -> `Get{Code`)
         if (!text.slice(e.start, e.end).includes(v.text)) near = Math.max(near, Math.log1p(nearUses(v.text, line, e.start, e.end)));
+        // (not a name its own line reads: a declaration seldom names itself, `var  = []testCase{`)
+        if (decl && v === valuesOf(e.newText)[0] && !(usesAt.get(v.text) ?? []).some((u) => u.line === line) && (unbound ??= new Set(unboundNames(all, Infinity))).has(v.text)) binds = 1;
       }
       // the whole tokens the edit takes away (a part of a merged word is not one)
       for (let k = tokenAt(e.start); k < toks.length && toks[k]!.end <= e.end; k++) {
         const t = toks[k]!;
+        if (t.start >= e.start) grows--;
         if (t.start >= e.start && isValue(t)) drop = Math.max(drop, Math.log1p(nearUses(t.text, line, e.start, e.end)));
       }
       if (errorToken !== undefined) {
@@ -112,6 +130,6 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
         atError = Math.max(atError, d === 0 ? 1 : d === 1 ? 0.5 : 0);
       }
     }
-    return { restore, newChars, atError, tri: triGain(edits), near, drop };
+    return { restore, newChars, atError, tri: triGain(edits), near, drop, binds, grows };
   };
 }
