@@ -82,7 +82,7 @@ const RANK_TRIPLE_WEIGHT = 3;
 const RANK_NEAR_WEIGHT = 4;
 const RANK_DROP_WEIGHT = 6;
 /** Nats for an edit that gives a declaration a name the file reads but binds nowhere (syntax-rank.ts binds:
- * `var  = []struct{...}` -> `var tests`, read 60 lines down). Offline, 0 to 14 do alike on seeds 1 and 2 (s21,
+ * `var  = []struct{...}` -> `var tests`, read 60 lines down). Offline, 0 to 14 do alike on seeds 1 and 2 (session 20,
  * eval/syntax-weights.ts --grow); 10 lets seed 3's go/4 win in the engine (seed 3: 29 -> 30 of 55). */
 const RANK_BIND_WEIGHT = 10;
 /** The file's terms of an edit beside the prior and pairs: triples, the names of the lines around it, a name bound. */
