@@ -13,7 +13,6 @@ import { lineStarts, positionAt } from '../text';
 import { argumentSites, callsOf, RECORD_PREFIX } from './test-mutants';
 
 export const TEST_MUTANT_ENV = 'TREASURE_TEST_MUTANT';
-export { RECORD_PREFIX };
 
 export type CallMutantLanguage = 'java' | 'cpp';
 
@@ -25,8 +24,6 @@ export interface InstrumentedTests {
   calls: number;
   /** 1-based lines of `text` where an edit was made (a compiler's error there drops that line's edits). */
   lines: number[];
-  /** Java: the test program loops over the mutants itself (one run); C++: one run per mutant. */
-  loops: boolean;
 }
 
 interface Edit {
@@ -46,7 +43,7 @@ const CPP_PRELUDE = String.raw`#include <cstdlib>
 #include <type_traits>
 #include <utility>
 #include <vector>
-inline int treasure_mutant() { static const int m = [] { const char* v = std::getenv("TREASURE_TEST_MUTANT"); return v ? std::atoi(v) : -1; }(); return m; }
+inline int treasure_mutant() { static const int m = [] { const char* v = std::getenv("${TEST_MUTANT_ENV}"); return v ? std::atoi(v) : -1; }(); return m; }
 template <class T, class = void> struct treasure_printable : std::false_type {};
 template <class T> struct treasure_printable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>> : std::true_type {};
 inline void treasure_show(std::ostream& o, const std::string& v);
@@ -70,7 +67,7 @@ template <class T> void treasure_show(std::ostream& o, const std::vector<T>& v) 
 template <class T> void treasure_show(std::ostream& o, const std::set<T>& v) { treasure_show_all(o, v); }
 template <class K, class V> void treasure_show(std::ostream& o, const std::map<K, V>& v) { treasure_show_all(o, v); }
 template <class T> void treasure_show(std::ostream& o, const T& v) { if constexpr (treasure_printable<T>::value) o << v; else o << '?'; }
-template <class T> T treasure_rec(T v) { std::ostringstream o; treasure_show(o, v); std::cout << "treasure: " << o.str() << std::endl; return v; }
+template <class T> T treasure_rec(T v) { std::ostringstream o; treasure_show(o, v); std::cout << "${RECORD_PREFIX}" << o.str() << std::endl; return v; }
 `;
 
 function javaMembers(cls: string, mutants: number): string {
@@ -151,7 +148,7 @@ export function instrumentTests(text: string, lang: CallMutantLanguage, function
   for (const { e } of order) out = out.slice(0, e.at) + e.to + out.slice(e.at + e.len);
   if (lang === 'cpp') out = CPP_PRELUDE + out;
   const lines = [...new Set(edits.map((e) => e.line + shift))].sort((a, b) => a - b);
-  return { text: out, mutants: picked.length, calls, lines, loops: lang === 'java' };
+  return { text: out, mutants: picked.length, calls, lines };
 }
 
 /** What a run of the instrumented tests says about a fix: the lines it printed itself, and how it ended. */

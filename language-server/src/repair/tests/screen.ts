@@ -232,25 +232,26 @@ export async function screenCandidates(plan: TestPlan, scratch: Scratch, origina
   }
 }
 
-/** The test files a runner's mutants are made of: the Go package's *_test.go; Rust files of the crate's src/ with #[test]. */
-function testFilesOf(plan: TestPlan, scratch: Scratch): string[] {
+/** The test files a runner's mutants are made of, with their text: the Go package's *_test.go; Rust files of the crate's src/ with #[test]. */
+function testFilesOf(plan: TestPlan, scratch: Scratch): Map<string, string> {
   const base = plan.kind === 'go' ? resolve(scratch.path(plan.cwd ?? ''), plan.goPackage ?? '.') : join(scratch.path(plan.cwd ?? ''), 'src');
+  const out = new Map<string, string>();
   let names: string[] = [];
   try {
     names = readdirSync(base);
   } catch {
-    return [];
+    return out;
   }
-  const out: string[] = [];
   for (const n of names) {
     const abs = join(base, n);
     if (plan.kind === 'go' ? !n.endsWith('_test.go') : !n.endsWith('.rs')) continue;
     try {
-      if (plan.kind === 'cargo' && !/#\[test\]/.test(readFileSync(abs, 'utf8'))) continue;
+      const text = readFileSync(abs, 'utf8');
+      if (plan.kind === 'cargo' && !/#\[test\]/.test(text)) continue;
+      out.set(scratch.relative(abs), text);
     } catch {
       continue;
     }
-    out.push(scratch.relative(abs));
   }
   return out;
 }
@@ -278,19 +279,19 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
   if (!schema || schema.outside.length) return { none: 'a candidate reaches outside the function body' };
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-mutants-'));
   try {
-    const testFiles = testFilesOf(plan, scratch);
-    // the copies run in one process per candidate: a few dozen cost little more than a dozen
-    const per = Math.max(4, Math.floor(36 / Math.max(1, testFiles.length)));
+    const originals = testFilesOf(plan, scratch);
     // a file that holds both the function and its tests (Rust's own mod tests) is mutated in its schema text
-    const originals = new Map(testFiles.map((rel) => [rel, rel === plan.file ? schema.text : readFileSync(scratch.path(rel), 'utf8')]));
+    if (originals.has(plan.file)) originals.set(plan.file, schema.text);
+    // the copies run in one process per candidate: a few dozen cost little more than a dozen
+    const per = Math.max(4, Math.floor(36 / Math.max(1, originals.size)));
     // first with every call of the function recorded (its values printed); a build that fails is tried without
     let tests: string[] = [];
     let built: Built | undefined;
     for (const record of plan.functionName ? [true, false] : [false]) {
       const files = new Map<string, string>([[plan.file, schema.text]]);
       tests = [];
-      for (const rel of testFiles) {
-        const m = withTestMutants(originals.get(rel)!, lang, per, plan.functionName, record);
+      for (const [rel, text] of originals) {
+        const m = withTestMutants(text, lang, per, plan.functionName, record);
         if (!m) continue;
         files.set(rel, m.text);
         tests.push(...m.names);
@@ -323,22 +324,22 @@ export function canCompareOnTestMutants(plan: TestPlan): boolean {
 
 const CALLER_EXT: Record<CallMutantLanguage, RegExp> = { java: /\.java$/, cpp: /\.(cpp|cc|cxx|c\+\+|hpp|hh|h)$/ };
 
-/** The workspace's other files of the language that call `fn` (a verify command's tests are not named: these are they). */
-function callingFiles(plan: TestPlan, scratch: Scratch, fn: string, lang: CallMutantLanguage): string[] {
+/** The workspace's other files of the language that call `fn`, with their text (a verify command's tests are not named: these are they). */
+function callingFiles(plan: TestPlan, scratch: Scratch, fn: string, lang: CallMutantLanguage): Map<string, string> {
   const base = scratch.path(plan.cwd ?? '');
   const call = new RegExp(`\\b${fn.replace(/[$]/g, '\\$')}\\s*\\(`);
-  const out: string[] = [];
+  const out = new Map<string, string>();
   for (const rel of listFiles(base)) {
     const abs = join(base, rel);
     const inCopy = scratch.relative(abs);
     if (inCopy === plan.file || !CALLER_EXT[lang].test(rel)) continue;
     try {
       const text = readFileSync(abs, 'utf8');
-      if (text.length < 200_000 && call.test(text)) out.push(inCopy);
+      if (text.length < 200_000 && call.test(text)) out.set(inCopy, text);
     } catch {
       /* unreadable: not a test we can use */
     }
-    if (out.length >= 4) break;
+    if (out.size >= 4) break;
   }
   return out;
 }
@@ -356,19 +357,18 @@ async function compareOnRecordedCalls(plan: TestPlan, scratch: Scratch, original
   if (!fn) return { none: 'the function has no name' };
   const schema = buildSchema(lang, original, candidates, fromLine, toLine);
   if (!schema || schema.outside.length) return { none: 'a candidate reaches outside the function body' };
-  const testFiles = callingFiles(plan, scratch, fn, lang);
-  if (testFiles.length === 0) return { none: `no other file calls ${fn}` };
-  const originals = new Map(testFiles.map((rel) => [rel, readFileSync(scratch.path(rel), 'utf8')]));
+  const originals = callingFiles(plan, scratch, fn, lang);
+  if (originals.size === 0) return { none: `no other file calls ${fn}` };
   const cwd = scratch.path(plan.cwd ?? '');
   const tmp = mkdtempSync(join(tmpdir(), 'treasure-calls-'));
   try {
-    const skip = new Map<string, Set<number>>(testFiles.map((rel) => [rel, new Set<number>()]));
+    const skip = new Map<string, Set<number>>([...originals.keys()].map((rel) => [rel, new Set<number>()]));
     let inst = new Map<string, InstrumentedTests>();
     let built: Built | undefined;
     for (let tries = 0; tries < 3; tries++) {
       inst = new Map();
       // a mutant costs a process (C++) or a loop of main (Java), not a copy of a test: more than Go's and Rust's
-      const per = Math.max(4, Math.floor(24 / testFiles.length));
+      const per = Math.max(4, Math.floor(24 / originals.size));
       for (const [rel, text] of originals) {
         const r = instrumentTests(text, lang, fn, per, skip.get(rel));
         if (r) inst.set(rel, r);

@@ -50,14 +50,14 @@ interface Site {
 
 /**
  * What a mutant makes of a literal token: a number plus one, a "string" one character shorter; undefined
- * when it is left alone (an escape would be cut; with `formats`, a format string: a message's text is no input).
+ * when it is left alone (an escape would be cut; a format string: a message's text is no input).
  */
-export function movedLiteral(t: Token, formats = false): string | undefined {
+function movedLiteral(t: Token): string | undefined {
   const num = t.kind === 'number' ? /^([0-9]+)(\.[0-9]+)?$/.exec(t.text) : null;
   if (num) return `${BigInt(num[1]!) + 1n}${num[2] ?? ''}`;
   if (t.kind === 'string' && t.text.length > 2 && t.text.startsWith('"') && t.text.endsWith('"')) {
     const body = t.text.slice(1, -1);
-    if (!/\\.?$/.test(body) && !(formats && body.includes('%'))) return `"${body.slice(0, -1)}"`;
+    if (!/\\.?$/.test(body) && !body.includes('%')) return `"${body.slice(0, -1)}"`;
   }
   return undefined;
 }
@@ -135,7 +135,7 @@ function literalSites(toks: Token[], from: number, to: number): Site[] {
   const out: Site[] = [];
   for (const t of toks) {
     if (t.start < from || t.end > to) continue;
-    const moved = movedLiteral(t, true);
+    const moved = movedLiteral(t);
     if (moved !== undefined) out.push({ at: t.start, len: t.text.length, to: moved });
   }
   return out;
