@@ -88,8 +88,13 @@ export function codeTokens(text: string, codeType: string): string {
   return out.join(' ');
 }
 
-/** 1-based rank of item `i` when `order` sorts the indices best first. */
-function rankOf(n: number, i: number, better: (a: number, b: number) => number): number {
+/** The product's order of candidates: the model's score plus the edit's prior (repair/semantic.ts), then the smaller edit. */
+export function productOrder(s: readonly number[], cands: readonly Pick<SemanticCandidate, 'prior' | 'size'>[]): (a: number, b: number) => number {
+  return (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * cands[a]!.prior) || cands[a]!.size - cands[b]!.size;
+}
+
+/** 1-based rank of item `i` when `better` sorts the indices best first (ties: the earlier index). */
+export function rankOf(n: number, i: number, better: (a: number, b: number) => number): number {
   const idx = Array.from({ length: n }, (_, k) => k).sort((a, b) => better(a, b) || a - b);
   return idx.indexOf(i) + 1;
 }
@@ -264,7 +269,7 @@ async function rankOne(engine: Engine, p: Problem, codeType: string, prover: Awa
   const times = { scoreMs: main.ms, regionMs: edits && whole ? whole.ms : undefined };
   const n = cands.length;
   const byModel = (s: number[]) => rankOf(n, hit, (a, b) => s[b]! - s[a]!);
-  const byProduct = (s: number[]) => rankOf(n, hit, (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * cands[a]!.prior) || cands[a]!.size - cands[b]!.size);
+  const byProduct = (s: number[]) => rankOf(n, hit, productOrder(s, cands));
   const rank: Partial<Record<Ranker, number>> = { prior: hit + 1 }; // proposeSemanticEdits sorts by prior (then line): the order the product proved in
   if (edits) { rank.model = byModel(edits.s); rank.product = byProduct(edits.s); }
   if (whole) { rank['model-region'] = byModel(whole.s); rank['product-region'] = byProduct(whole.s); }

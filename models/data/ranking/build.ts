@@ -13,6 +13,7 @@ import { analyze, functionTarget } from '../../../language-server/src/context';
 import { Engine, languageOrThrow } from '../../../language-server/src/engine';
 import { proposeSemanticEdits, type SemanticCandidate } from '../../../language-server/src/repair/propose-semantic';
 import { Rng } from '../tasks/rng';
+import { exampleGroups, pickNegatives } from './example';
 
 /** The corpus's code_type -> the editor's language id (HumanEvalPack's six languages). */
 const LANGS: Record<string, string> = { python: 'python', javascript: 'javascript', java: 'java', go: 'go', cpp: 'cpp', rust: 'rust' };
@@ -46,15 +47,6 @@ function pickBug(cands: SemanticCandidate[], rand: Rng): SemanticCandidate | und
   if (!fams.length) return undefined;
   const fam = rand.pick(fams);
   return rand.pick(cands.filter((c) => c.family === fam));
-}
-
-/** K negatives: half near the slip's line (the product's localization points there), the rest anywhere. */
-function pickNegatives(cands: SemanticCandidate[], line: number, k: number, rand: Rng): SemanticCandidate[] {
-  const shuffled = rand.shuffle([...cands]);
-  const near = shuffled.filter((c) => Math.abs(c.line - line) <= 1);
-  const out = near.slice(0, Math.ceil(k / 2));
-  for (const c of shuffled) if (out.length < k && !out.includes(c)) out.push(c);
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -103,13 +95,7 @@ async function main(): Promise<void> {
         if (negs.length < 2) continue;
         const plan = await engine.editScoringPlan({ text: buggy, languageId, line: r.line }, [pos.fixed, ...negs.map((c) => c.fixed)]).catch(() => null);
         if (!plan || plan.groups.length === 0) { seen.tooLong++; continue; }
-        // the prefixes grow group by group: keep the longest and each group's length
-        const groups = plan.groups;
-        const prefix = groups[groups.length - 1]!.prefix;
-        appendFileSync(args.out, JSON.stringify({
-          lang: languageId, family: pos.family, bugFamily: bug.family,
-          prefix, groups: groups.map((g) => ({ plen: g.prefix.length, answers: g.answers, bases: g.bases, members: g.members.map((m) => [m.doc, m.answer, m.base]) })),
-        }) + '\n');
+        appendFileSync(args.out, JSON.stringify({ lang: languageId, family: pos.family, bugFamily: bug.family, ...exampleGroups(plan.groups) }) + '\n');
         made[languageId] = (made[languageId] ?? 0) + 1;
       }
     }

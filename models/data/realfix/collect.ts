@@ -8,13 +8,12 @@
 // (the counts).
 //   npx tsx models/data/realfix/collect.ts [--packages N] [--pairs 10] [--jobs 16] [--max-unpacked 8000000] [--cache build/cache/realfix] [--out build/realfix]
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isContaminated, loadDecontamIndex } from '../corpus/decontaminate';
+import { loadDecontamIndex } from '../corpus/decontaminate';
 import { licenceAllowed, npmLicence } from '../corpus/licence';
 import type { Manifest } from '../corpus/types';
-import { fileSkipReason, functionPairs, isTestPath, languageOfPath } from './pairs';
+import { fileSkipReason, functionPairs, isTestPath, languageOfPath, pairGate } from './pairs';
 import { releases, tarball, untar, type Release } from './registry';
 import { patchPairs } from './versions';
 
@@ -99,8 +98,8 @@ async function main(): Promise<void> {
 
   // 3. diff (CPU, one at a time)
   const counts = { packages: names.length, packagesWithPairs: 0, patchPairs: 0, patchPairsDiffed: 0, notPermissive: 0, changedFiles: 0, changedTestFiles: 0, skippedFiles: {} as Record<string, number>, functions: {} as Record<string, number>, duplicates: 0, decontaminated: 0, kept: {} as Record<string, number>, keptTest: 0 };
+  const keep = pairGate(decontam, counts);
   const licences: Record<string, number> = {};
-  const seen = new Set<string>();
   const outFile = join(args.out, 'pairs.jsonl');
   writeFileSync(outFile, '');
   const lines: string[] = [];
@@ -130,10 +129,7 @@ async function main(): Promise<void> {
         const language = languageOfPath(path)!;
         const fns = await functionPairs(oldText, newText, language, counts.functions, undefined, path).catch(() => []);
         for (const f of fns) {
-          const key = createHash('sha1').update(f.before).update('\0').update(f.after).digest('hex');
-          if (seen.has(key)) { counts.duplicates++; continue; }
-          seen.add(key);
-          if (isContaminated(f.before, decontam) || isContaminated(f.after, decontam)) { counts.decontaminated++; continue; }
+          if (!keep(f)) continue;
           counts.kept[language] = (counts.kept[language] ?? 0) + 1;
           if (test) counts.keptTest++;
           licences[licence] = (licences[licence] ?? 0) + 1;

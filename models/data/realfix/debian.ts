@@ -8,16 +8,15 @@
 // DIR holds one folder per source package with its *.debian.tar.* and *.orig.tar.* (the corpus build's
 // build/cache/deb-src, `apt-get source --download-only`).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isContaminated, loadDecontamIndex } from '../corpus/decontaminate';
+import { loadDecontamIndex } from '../corpus/decontaminate';
 import { codeTypeFromName, headerCodeType } from '../corpus/lang';
 import { fileLicence, licenceAllowed, parseCopyright } from '../corpus/licence';
 import type { Manifest } from '../corpus/types';
 import { PERMISSIVE } from './collect';
-import { functionPairs, isTestPath } from './pairs';
+import { functionPairs, isTestPath, pairGate } from './pairs';
 import { applyFilePatch, isFixPatch, parseDep3, parseUnifiedDiff } from './patches';
 
 /** The languages the product's semantic repair ranks (code_type -> the editor's language id). */
@@ -46,8 +45,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const log = (m: string) => console.error(`[${Math.round((Date.now() - t0) / 1000)} s] ${m}`);
   const counts = { packages: 0, withPatches: 0, patches: 0, fixPatches: 0, fixPatchesWithCode: 0, filesPatched: 0, notApplied: 0, notPermissive: 0, functions: {} as Record<string, number>, duplicates: 0, decontaminated: 0, kept: {} as Record<string, number> };
+  const keep = pairGate(decontam, counts);
   const licences: Record<string, number> = {};
-  const seen = new Set<string>();
   const lines: string[] = [];
   const tmpRoot = mkdtempSync(join(tmpdir(), 'realfix-deb-'));
   try {
@@ -115,10 +114,7 @@ async function main(): Promise<void> {
           counts.filesPatched++;
           const fns = await functionPairs(before, after, languageId, counts.functions).catch(() => []);
           for (const fn of fns) {
-            const key = createHash('sha1').update(fn.before).update('\0').update(fn.after).digest('hex');
-            if (seen.has(key)) { counts.duplicates++; continue; }
-            seen.add(key);
-            if (isContaminated(fn.before, decontam) || isContaminated(fn.after, decontam)) { counts.decontaminated++; continue; }
+            if (!keep(fn)) continue;
             counts.kept[languageId] = (counts.kept[languageId] ?? 0) + 1;
             licences[licence] = (licences[licence] ?? 0) + 1;
             keptHere++;

@@ -5,6 +5,8 @@
 import { analyze, type Analysis } from '../../../language-server/src/context';
 import { languageOrThrow } from '../../../language-server/src/engine';
 import { codeTokens } from '../../../eval/suites/ranking';
+import { createHash } from 'node:crypto';
+import { isContaminated, type DecontamIndex } from '../corpus/decontaminate';
 import { contentFilter, pathFilter } from '../corpus/filters';
 import { sameSyntaxTree } from './same-tree';
 import type { Limits } from '../corpus/types';
@@ -116,4 +118,19 @@ export async function functionPairs(oldText: string, newText: string, languageId
     out.push(p);
   }
   return out.sort((x, y) => x.startLine - y.startLine);
+}
+
+/**
+ * The gate every source's pairs pass (npm and Debian alike): a (before, after) text seen before is a
+ * duplicate, one that shares an n-gram with HumanEvalPack is dropped; both counted in `counts`.
+ */
+export function pairGate(decontam: DecontamIndex, counts: { duplicates: number; decontaminated: number }): (p: Pick<FunctionPair, 'before' | 'after'>) => boolean {
+  const seen = new Set<string>();
+  return (p) => {
+    const key = createHash('sha1').update(p.before).update('\0').update(p.after).digest('hex');
+    if (seen.has(key)) { counts.duplicates++; return false; }
+    seen.add(key);
+    if (isContaminated(p.before, decontam) || isContaminated(p.after, decontam)) { counts.decontaminated++; return false; }
+    return true;
+  };
 }

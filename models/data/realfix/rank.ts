@@ -12,12 +12,12 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { codeTokens } from '../../../eval/suites/ranking';
+import { codeTokens, productOrder, rankOf } from '../../../eval/suites/ranking';
 import { splitLines } from '../../../language-server/src/context';
 import { Engine, languageOrThrow } from '../../../language-server/src/engine';
-import { proposeSemanticEdits, type SemanticCandidate } from '../../../language-server/src/repair/propose-semantic';
+import { proposeSemanticEdits } from '../../../language-server/src/repair/propose-semantic';
 import { disposeProvers, proverFor } from '../../../language-server/src/repair/prove';
-import { SEMANTIC_PRIOR_WEIGHT } from '../../../language-server/src/repair/semantic';
+import { exampleGroups, pickNegatives } from '../ranking/example';
 import { Rng, unit } from '../tasks/rng';
 
 export interface PairRecord {
@@ -56,20 +56,6 @@ export function buggyAndFixed(p: Pick<PairRecord, 'doc' | 'startLine' | 'endLine
 
 /** The package's split: a seeded hash of its name (never by file: a package's fixes stay together). */
 export const splitOf = (pkg: string, valid: number, seed: number): 'train' | 'valid' => (unit('realfix-split', seed, pkg) < valid ? 'valid' : 'train');
-
-/** K negatives: half within a line of the fix's hunk (where localization points), the rest anywhere (as ranking/build.ts). */
-function pickNegatives(cands: SemanticCandidate[], line: number, k: number, rand: Rng): SemanticCandidate[] {
-  const shuffled = rand.shuffle([...cands]);
-  const near = shuffled.filter((c) => Math.abs(c.line - line) <= 1);
-  const out = near.slice(0, Math.ceil(k / 2));
-  for (const c of shuffled) if (out.length < k && !out.includes(c)) out.push(c);
-  return out;
-}
-
-/** 1-based rank of `hit` when `better` sorts best first (ties: the earlier index), as the ranking suite ranks. */
-function rankOf(n: number, hit: number, better: (a: number, b: number) => number): number {
-  return Array.from({ length: n }, (_, k) => k).sort((a, b) => better(a, b) || a - b).indexOf(hit) + 1;
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -136,10 +122,8 @@ async function main(): Promise<void> {
     const groups = plan?.groups ?? [];
     if (!groups.some((g) => g.members.some((m) => m.doc === 0))) { st.noFunction++; appendFileSync(files.records, JSON.stringify(rec) + '\n'); continue; }
     const split = splitOf(p.package, args.valid, args.seed);
-    const prefix = groups[groups.length - 1]!.prefix;
     appendFileSync(files[split], JSON.stringify({
-      lang: p.language, family: 'realfix', bugFamily: 'realfix', source, package: p.package, versions: `${p.from}->${p.to}`, inSet: hit >= 0,
-      prefix, groups: groups.map((g) => ({ plen: g.prefix.length, answers: g.answers, bases: g.bases, members: g.members.map((m) => [m.doc, m.answer, m.base]) })),
+      lang: p.language, family: 'realfix', bugFamily: 'realfix', source, package: p.package, versions: `${p.from}->${p.to}`, inSet: hit >= 0, ...exampleGroups(groups),
     }) + '\n');
     st.examples[split]++;
     rec.split = split;
@@ -168,7 +152,7 @@ async function main(): Promise<void> {
     const s = (await engine.scoreFunctionFixes(c.req, c.cands.map((x) => x.fixed), 'edits'))!.scores;
     const n = c.cands.length;
     const model = rankOf(n, c.hit, (a, b) => s[b]! - s[a]!);
-    const product = rankOf(n, c.hit, (a, b) => s[b]! + SEMANTIC_PRIOR_WEIGHT * c.cands[b]!.prior - (s[a]! + SEMANTIC_PRIOR_WEIGHT * c.cands[a]!.prior) || c.cands[a]!.size - c.cands[b]!.size);
+    const product = rankOf(n, c.hit, productOrder(s, c.cands));
     const best = s.indexOf(Math.max(...s));
     st.scored++; st.model.push(model); st.product.push(product);
     appendFileSync(scoresFile, JSON.stringify({ package: p.package, from: p.from, to: p.to, path: p.path, language: p.language, candidates: n, family: c.cands[c.hit]!.family, label: c.cands[c.hit]!.label, rank: { prior: c.hit + 1, model, product }, modelTop: c.cands[best]?.label, scoreMs: Math.round(performance.now() - tS) }) + '\n');
