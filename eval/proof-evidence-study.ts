@@ -1,4 +1,4 @@
-// npx tsx eval/proof-evidence-study.ts RESULTS.json.xz [--language python|js] [--out build/eval/evidence.json]
+// npx tsx eval/proof-evidence-study.ts RESULTS.json.xz [--language python|js] [--second-order N] [--out build/eval/evidence.json]
 // Issue 26: what made the proof suite offer a plausible-but-wrong fix? For every fix a stored proof run
 // offered (its per-problem records), the fix is rebuilt from its label (the operator edits over the whole
 // function), and the evidence the product could have had is measured without the hidden test: the
@@ -23,6 +23,8 @@ const opt = (k: string) => { const i = args.indexOf(k); return i >= 0 ? args[i +
 const file = args[0]!;
 const language = (opt('--language') ?? 'python') as HepLanguage;
 const out = resolve(repoRoot, opt('--out') ?? `build/eval/evidence-${language}.json`);
+// --second-order N: also the rivals among the fix's own operator edits within N lines of its edit (-1: not measured)
+const secondOrder = Number(opt('--second-order') ?? -1);
 
 async function main(): Promise<void> {
   const stored = JSON.parse(execFileSync('xz', ['-dc', file], { maxBuffer: 1 << 28 }).toString()) as { records: ProofRecord[] };
@@ -55,6 +57,13 @@ async function main(): Promise<void> {
       const rep2 = await replayBehaviour(plan, { trusted: true, candidates: [cand.fixed, ...others.map((c) => c.fixed)], functionName: p.entryPoint, screen: true, timeoutMs: 60000 });
       const riv = 'note' in rep2 ? { rivalNote: rep2.note } : (({ rivals, contested, example }) => ({ pool: others.length, rivals: rivals.length, contested: contested.length, example, rivalLabels: contested.slice(0, 4).map((i) => others[i - 1]!.label) }))(rivalsOf(rep2));
       Object.assign(ev, riv, { rivalMs: Math.round(performance.now() - t) });
+      if (secondOrder >= 0) {
+        // the operator edits of the fix itself within `secondOrder` lines of its edit: rivals two edits from the original
+        const seen = new Set([text, cand.fixed, ...others.map((c) => c.fixed)]);
+        const near = proposeSemanticEdits(cand.fixed, language === 'python' ? 'python' : 'javascript', { fromLine: region.fromLine, toLine: region.toLine }).filter((c) => Math.abs(c.line - cand.line) <= secondOrder && !seen.has(c.fixed));
+        const rep3 = await replayBehaviour(plan, { trusted: true, candidates: [cand.fixed, ...near.map((c) => c.fixed)], functionName: p.entryPoint, screen: true, timeoutMs: 60000 });
+        Object.assign(ev, 'note' in rep3 ? { secondNote: rep3.note } : (({ rivals, contested, example }) => ({ secondPool: near.length, secondRivals: rivals.length, secondContested: contested.length, secondExample: example, secondLabels: contested.slice(0, 4).map((i) => near[i - 1]!.label) }))(rivalsOf(rep3)));
+      }
       rows.push({ taskId: r.taskId, outcome: r.outcome, label: r.label, plausible: r.plausible, behaviours: r.behaviours, asserts: exampleCallCount(examples.get(r.taskId) ?? '', p.entryPoint), margin, prior: cand.prior, ...ev });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { buildSchema, findBody, returnsValue, variantsAt } from '../../language-server/src/repair/tests/schema';
 import { compareOnTestMutants, errorLinesOf, screenCandidates } from '../../language-server/src/repair/tests/screen';
-import { behaviourSignature, withTestMutants } from '../../language-server/src/repair/tests/test-mutants';
+import { behaviourSignature, literalAlternatives, withTestMutants } from '../../language-server/src/repair/tests/test-mutants';
 import { instrumentTests } from '../../language-server/src/repair/tests/call-mutants';
 import { functionNameOf } from '../../language-server/src/repair/engine-paths';
 import { cargoTargetDir, findTests, runTests, Scratch } from '../../language-server/src/repair/tests/index';
@@ -235,6 +235,14 @@ describe('test mutants', () => {
     assert.match(r.text, /fn one__treasure_m1\(\) \{\n        assert_eq!\(f\(1\), 2\);\n    \}\n\}\n$/, 'inside the tests module');
   });
 
+  test('a literal\'s alternatives: numbers moved, strings shortened, reversed, and changed at the end where a bound\'s fixes part', () => {
+    const alts = (text: string, kind: 'number' | 'string') => literalAlternatives({ text, kind, start: 0, end: text.length } as Parameters<typeof literalAlternatives>[0]);
+    assert.deepEqual(alts('3', 'number'), ['4', '2', '0', '6']);
+    assert.deepEqual(alts('"aaa"', 'string'), ['"aa"', '"aaaa"', '"aa7"', '""', '"AAA"']);
+    assert.deepEqual(alts('"ab1"', 'string'), ['"ab"', '"b1"', '"1ba"', '"ab11"', '"abZ"', '"aab1"', '""', '"AB1"']);
+    assert.deepEqual(alts('"a\\n"', 'string'), [], 'an escape is left alone');
+  });
+
   test('a signature keeps outcomes and values, not times or places', () => {
     const a = '=== RUN   TestX__treasure_m0\n    x_test.go:9: \n        \tError Trace:\tx_test.go:9\n        \tError:      \tNot equal: \n        \t            \texpected: 3\n        \t            \tactual  : 4\n--- FAIL: TestX__treasure_m0 (0.00s)\n';
     assert.equal(behaviourSignature(a, false), 'Error:      \tNot equal:\nexpected: 3\nactual  : 4\n--- FAIL: TestX__treasure_m0');
@@ -338,7 +346,7 @@ describe('recorded calls of a verify command\'s tests (java, c++)', () => {
     const java = 'import java.util.*;\npublic class Main {\n    public static void main(String[] args) {\n        Solution s = new Solution();\n        if (!new Solution().f(Arrays.asList("ab", "c")).equals(s.f(List.of()))) throw new AssertionError();\n    }\n}\n';
     const j = instrumentTests(java, 'java', 'f', 12)!;
     assert.equal(j.text.split('\n').length, java.split('\n').length, 'no line moves');
-    assert.ok(j.text.includes('Main.treasure_rec(new Solution().f(Arrays.asList((Main.treasure_mutant == 0 ? "a" : Main.treasure_mutant == 2 ? "b" : Main.treasure_mutant == 4 ? "ba" : Main.treasure_mutant == 5 ? "abb" : "ab"), (Main.treasure_mutant == 1 ? "" : Main.treasure_mutant == 3 ? "cc" : "c"))))'), j.text);
+    assert.ok(j.text.includes('Main.treasure_rec(new Solution().f(Arrays.asList((Main.treasure_mutant == 0 ? "a" : Main.treasure_mutant == 2 ? "b" : Main.treasure_mutant == 4 ? "ba" : Main.treasure_mutant == 6 ? "abb" : Main.treasure_mutant == 8 ? "a7" : Main.treasure_mutant == 9 ? "aab" : Main.treasure_mutant == 10 ? "" : Main.treasure_mutant == 11 ? "AB" : "ab"), (Main.treasure_mutant == 1 ? "" : Main.treasure_mutant == 3 ? "cc" : Main.treasure_mutant == 5 ? "7" : Main.treasure_mutant == 7 ? "C" : "c"))))'), j.text);
     assert.ok(j.text.includes('.equals(Main.treasure_rec(s.f(List.of())))'));
     assert.ok(j.text.includes('public static void treasure_main0(String[] args)') && j.text.includes('Main.treasure_main0(treasure_args)'));
     assert.equal(instrumentTests(java.replace('static void main', 'static void start'), 'java', 'f'), undefined, 'no main to drive the mutants');
@@ -362,6 +370,25 @@ describe('recorded calls of a verify command\'s tests (java, c++)', () => {
       assert.notEqual(r.signatures[0], r.signatures[2], 'total({2, 2, 3}): 7 for the fix, 6 for the rival');
       assert.ok(r.signatures[0]!.startsWith('#-1\n6\npassed'), r.signatures[0]);
       assert.equal(readFileSync(s.path('examples.cpp'), 'utf8'), ex, 'the copy is put back');
+    } finally {
+      s.dispose();
+    }
+  });
+
+  test('c++: a rival that agrees wherever the input ends as the tests\' does is told apart by an input whose end differs', { skip: hasGpp ? false : 'g++ is not installed' }, async () => {
+    // HumanEvalFix CPP/18's trap: counting from 1 over one window too few equals counting every window when the last one matches
+    const sol = '#include <string>\nusing namespace std;\nint count(string s, string t) {\n    int out = 0;\n    for (int i = 0; i < (int)s.size() - (int)t.size(); i++) if (s.substr(i, t.size()) == t) out += 1;\n    return out;\n}\n';
+    const ex = '#include "solution.cpp"\n#include <cassert>\nint main() { assert(count("aaa", "a") == 3); }\n';
+    const dir = workspace({ 'solution.cpp': sol, 'examples.cpp': ex });
+    const p = findTests('solution.cpp', dir, { trusted: true, verifyCommand: './examples', verifyBuild: 'g++ -std=c++17 -w -o examples examples.cpp', functionName: 'count' });
+    assert.ok('kind' in p);
+    const s = Scratch.create(dir);
+    try {
+      const fix = sol.replace('i < (int)s.size()', 'i <= (int)s.size()');
+      const rival = sol.replace('int out = 0', 'int out = 1');
+      const r = await compareOnTestMutants(p, s, sol, [fix, rival], 2, 7, { timeoutMs: 5000 });
+      assert.ok(!('none' in r), 'none' in r ? r.none : '');
+      assert.notEqual(r.signatures[0], r.signatures[1], 'count("aa7", "a"): 2 for the fix, 3 for the rival');
     } finally {
       s.dispose();
     }

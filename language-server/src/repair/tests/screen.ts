@@ -283,7 +283,7 @@ export async function compareOnTestMutants(plan: TestPlan, scratch: Scratch, ori
     // a file that holds both the function and its tests (Rust's own mod tests) is mutated in its schema text
     if (originals.has(plan.file)) originals.set(plan.file, schema.text);
     // the copies run in one process per candidate: a few dozen cost little more than a dozen
-    const per = Math.max(4, Math.floor(36 / Math.max(1, originals.size)));
+    const per = Math.max(4, Math.floor(48 / Math.max(1, originals.size)));
     // first with every call of the function recorded (its values printed); a build that fails is tried without
     let tests: string[] = [];
     let built: Built | undefined;
@@ -368,7 +368,7 @@ async function compareOnRecordedCalls(plan: TestPlan, scratch: Scratch, original
     for (let tries = 0; tries < 3; tries++) {
       inst = new Map();
       // a mutant costs a process (C++) or a loop of main (Java), not a copy of a test: more than Go's and Rust's
-      const per = Math.max(4, Math.floor(24 / originals.size));
+      const per = Math.max(4, Math.floor(40 / originals.size));
       for (const [rel, text] of originals) {
         const r = instrumentTests(text, lang, fn, per, skip.get(rel));
         if (r) inst.set(rel, r);

@@ -143,7 +143,8 @@ function literalSites(toks: Token[], from: number, to: number): Site[] {
 
 /**
  * What an input literal may become, most telling first: a number plus one, minus one, zero, doubled; a
- * string one character shorter, without its first character, reversed, with its last character twice.
+ * string one character shorter, without its first character, reversed, with its last character twice,
+ * with its last character of another kind, its first twice, empty, in upper case.
  * (Python's replay mutates recorded values the same ways: tests/differential.ts.)
  */
 export function literalAlternatives(t: Token): string[] {
@@ -157,7 +158,11 @@ export function literalAlternatives(t: Token): string[] {
     if (n > 1n || frac) out.push(`0${frac && '.0'}`, `${n * 2n}${frac}`);
   } else if (t.kind === 'string' && t.text.length > 2 && t.text.startsWith('"') && t.text.endsWith('"') && !t.text.slice(1, -1).includes('\\')) {
     const body = t.text.slice(1, -1);
+    // then changes of content that keep the length (a last character of another kind: an input whose end
+    // differs, where a bound's fixes part), the first character twice, the empty string, upper case
+    const last = body.slice(-1);
     out.push(body.slice(0, -1), body.slice(1), [...body].reverse().join(''), body + body.slice(-1));
+    out.push(body.slice(0, -1) + (/[0-9]/.test(last) ? 'Z' : '7'), body.slice(0, 1) + body, '', body.toUpperCase());
     return [...new Set(out.map((x) => `"${x}"`))].filter((x) => x !== t.text);
   }
   return [...new Set(out)].filter((x) => x !== t.text);
