@@ -121,6 +121,13 @@ test('checkRivals: the model prefers a contested rival, the tests prove it, it r
     assert.equal(kept.pick, loose);
     assert.equal(kept.replaced, undefined);
     assert.deepEqual(kept.contested, [right]);
+    // a neighbour (an edit of the fix itself) contests it as the pool does, but never replaces it, even when the model prefers it
+    proved.length = 0;
+    const near = await checkRivals({ plan, functionName: 'count_big', pick: loose, pool: [c(BUGGY, 'none')], neighbours: [right, c(SAME, 'x > 4')], prove, score: async (xs) => xs.map((x) => (x === right ? 1 : 0)) });
+    assert.equal(near.pick, loose);
+    assert.equal(near.replaced, undefined);
+    assert.deepEqual(proved, [], 'nothing to prove: no pool rival is contested');
+    assert.deepEqual(near.contested.map((x) => x.label), ['x >= 5', 'x > 4']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -40,6 +40,12 @@ export interface RivalInput<C extends RivalCandidate> {
   pick: C;
   /** Every other candidate of the search (proven or not, parsed or not: those that do not load drop out). */
   pool: C[];
+  /**
+   * Edits of the fix itself near its own edit (two edits from the original): they contest it like the pool
+   * (the tests cannot tell them apart, a moved input can) but never replace it, being less likely fixes
+   * than one edit the tests proved. A proof is then a claim about the fix's neighbourhood too.
+   */
+  neighbours?: C[];
   /** The model's scores of documents (higher is better; with the prior added by the caller's weight), if any. */
   score?: (docs: C[]) => Promise<number[]>;
   /** Proves one candidate with the tests (the search's session); true when it passes. */
@@ -69,15 +75,19 @@ export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   const pool = input.pool.filter((c) => c.fixed !== input.pick.fixed).slice(0, input.maxPool ?? 400);
-  const all = [input.pick, ...pool];
+  const known = new Set([input.pick.fixed, ...pool.map((c) => c.fixed)]);
+  const near = (input.neighbours ?? []).filter((c) => !known.has(c.fixed)).slice(0, 120);
+  const all = [input.pick, ...pool, ...near];
   const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: 0, contested: [], pool: pool.length, note, ms: ms() });
-  if (pool.length === 0) return none('no other candidate');
+  if (pool.length + near.length === 0) return none('no other candidate');
   const replay = await replayBehaviour(input.plan, { trusted: true, candidates: all.map((c) => c.fixed), functionName: input.functionName, screen: true, signal: input.signal }).catch((e: unknown) => ({ note: String(e) }));
   if ('note' in replay) return none(replay.note);
   if (replay.recorded === 0) return none('no call of the function was recorded');
+  const inPool = (i: number) => i <= pool.length;
   let found = rivalsOf(replay, 0);
-  const at = await preferredRival(all, found.contested, input);
-  if (at) found = rivalsOf(replay, at);
+  const at = await preferredRival(all, found.contested.filter(inPool), input);
+  // the neighbours are the first fix's: a rival that replaced it answers to the pool alone
+  if (at) found = (({ rivals, contested, example }) => ({ rivals: rivals.filter(inPool), contested: contested.filter(inPool), example }))(rivalsOf(replay, at));
   const replaced = at ? input.pick : undefined;
   return {
     pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: found.rivals.length, contested: found.contested.map((i) => all[i]!),

@@ -214,6 +214,21 @@ function suspectLines(session: TestSession, input: SemanticSearchInput, max: num
 }
 
 /** What proved a fix: the runner, the tests that pass, the ones it fixed. */
+/** How far from the fix's own line its neighbours' edits lie (repair/rivals.ts `neighbours`). */
+const NEIGHBOUR_LINES = 2;
+
+/**
+ * The operator edits of a fix near its own edit (the fix's neighbours: two edits from the original). On
+ * HumanEvalFix Python (session 21 study) they contested 4 of the 5 wrong fixes that passed the example
+ * tests uncontested, and 10 of 52 right ones. None for the model's own answers (no line of their own).
+ */
+function neighboursOf(fix: { fixed: string; line?: number }, input: Pick<SemanticSearchInput, 'text' | 'codeType' | 'fromLine' | 'toLine'>): SemanticCandidate[] {
+  if (fix.line === undefined) return [];
+  const shift = fix.fixed.split('\n').length - input.text.split('\n').length;
+  return proposeSemanticEdits(fix.fixed, input.codeType, { fromLine: input.fromLine, toLine: input.toLine + shift })
+    .filter((c) => Math.abs(c.line - fix.line!) <= NEIGHBOUR_LINES && c.fixed !== input.text);
+}
+
 export function provenByWords(report: TestReport, targets: string[]): string {
   const total = report.passed.length + report.failed.length;
   const runner = report.runner === 'command' ? 'verify command' : report.runner;
@@ -305,7 +320,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   input.signal?.addEventListener('abort', onAbort, { once: true });
   let tried = 0;
   const rel = session.plan.file;
-  type Pending = { fixed: string; label: string; origin: 'operator' | 'model'; edits?: SemanticCandidate['edits']; prior: number; size: number };
+  type Pending = { fixed: string; label: string; origin: 'operator' | 'model'; edits?: SemanticCandidate['edits']; prior: number; size: number; line?: number };
   const passing: { c: Pending; report: TestReport; targets: string[]; score?: number }[] = [];
   /** Proves `list` best-first, collecting winners until `want` pass or the list ends. */
   const proveAll = async (list: Pending[], want: number) => {
@@ -321,7 +336,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
       rest = rest.slice(i + 1);
     }
   };
-  const asPending = (c: SemanticCandidate): Pending => ({ fixed: c.fixed, label: c.label, origin: 'operator', edits: c.edits, prior: c.prior, size: c.size });
+  const asPending = (c: SemanticCandidate): Pending => ({ fixed: c.fixed, label: c.label, origin: 'operator', edits: c.edits, prior: c.prior, size: c.size, line: c.line });
   try {
     await proveAll(order.map(asPending), plausible);
     if (input.extra && passing.length < 2 && !budget.signal.aborted && !input.signal?.aborted) {
@@ -376,6 +391,7 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
     const tr = performance.now();
     rivalCheck = await checkRivals<Pending>({
       plan: session.plan, functionName: input.functionName, pick: pick.c, pool: allProposed.map(asPending), signal: input.signal,
+      neighbours: neighboursOf(pick.c, input).map(asPending),
       score: scoreRivals,
       prove: proveRival,
     }).catch(() => undefined);
