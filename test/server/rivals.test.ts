@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRivals, type RivalCandidate } from '../../language-server/src/repair/rivals';
+import { checkRivals, checkRivalsOnTestMutants, type RivalCandidate } from '../../language-server/src/repair/rivals';
 import { searchSemanticFix } from '../../language-server/src/repair/semantic';
 import { findTests, hasPytest } from '../../language-server/src/repair/tests';
 import { replayBehaviour } from '../../language-server/src/repair/tests/differential';
@@ -159,4 +159,31 @@ test('searchSemanticFix: one weak test passes a fix that rivals contest: offered
       rmSync(dir, { recursive: true, force: true });
     }
   }
+});
+
+test('checkRivalsOnTestMutants: a neighbour of the fix that answers a mutant differently contests it and never replaces it; a pool rival the model prefers does', async () => {
+  const c = (fixed: string, label: string): RivalCandidate => ({ fixed, label, prior: 0 });
+  const fix = c('fix', 'the fix');
+  const poolSame = c('same', 'an equal rewrite');
+  const nearOther = c('near', 'a neighbour');
+  // signatures by document: the fix and the equal rewrite agree on every mutant, the neighbour does not
+  const sig: Record<string, string> = { fix: 'm0 3', same: 'm0 3', near: 'm0 4', pool: 'm0 5' };
+  const compare = async (docs: string[]) => ({ signatures: docs.map((d) => sig[d]!) });
+  const proved: string[] = [];
+  const prove = async (x: RivalCandidate) => (proved.push(x.label), true);
+  const preferNear = async (xs: RivalCandidate[]) => xs.map((x) => (x === nearOther ? 1 : 0));
+  const r = await checkRivalsOnTestMutants({ pick: fix, pool: [poolSame], neighbours: [nearOther, fix], compare, prove, score: preferNear });
+  assert.equal(r.pick, fix);
+  assert.equal(r.replaced, undefined);
+  assert.deepEqual(proved, []);
+  assert.deepEqual(r.contested.map((x) => x.label), ['a neighbour']);
+  assert.equal(r.rivals, 2, 'the fix itself is no neighbour of its own');
+  // no neighbours: the equal rewrite leaves the fix uncontested
+  assert.deepEqual((await checkRivalsOnTestMutants({ pick: fix, pool: [poolSame], compare, prove })).contested, []);
+  // a pool rival the model prefers is proven and replaces the fix; the first fix's neighbours then do not count
+  const poolOther = c('pool', 'a pool rival');
+  const w = await checkRivalsOnTestMutants({ pick: fix, pool: [poolOther], neighbours: [nearOther], compare, prove, score: async (xs) => xs.map((x) => (x === poolOther ? 1 : 0)) });
+  assert.equal(w.pick, poolOther);
+  assert.equal(w.replaced, fix);
+  assert.deepEqual(w.contested.map((x) => x.label), ['the fix']);
 });

@@ -99,6 +99,8 @@ export interface MutantRivalInput<C extends RivalCandidate> {
   pick: C;
   /** Other candidates that passed the failing tests (the screen's), best first. */
   pool: C[];
+  /** The fix's own edits near its edit that pass the failing tests too: they contest it, never replace it (RivalInput). */
+  neighbours?: C[];
   /** Runs the candidates' documents on mutants of the tests: a signature per document (tests/screen.ts compareOnTestMutants). */
   compare: (docs: string[]) => Promise<{ signatures: string[] } | { none: string }>;
   score?: (docs: C[]) => Promise<number[]>;
@@ -125,17 +127,21 @@ export async function checkRivalsOnTestMutants<C extends RivalCandidate>(input: 
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   const pool = input.pool.filter((c) => c.fixed !== input.pick.fixed).slice(0, input.maxPool ?? 8);
-  const all = [input.pick, ...pool];
-  const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: pool.length, contested: [], pool: pool.length, note, ms: ms() });
-  if (pool.length === 0) return none('no other candidate passes the tests');
+  const known = new Set([input.pick.fixed, ...pool.map((c) => c.fixed)]);
+  const near = (input.neighbours ?? []).filter((c) => !known.has(c.fixed)).slice(0, input.maxPool ?? 8);
+  const all = [input.pick, ...pool, ...near];
+  const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: pool.length + near.length, contested: [], pool: pool.length, note, ms: ms() });
+  if (pool.length + near.length === 0) return none('no other candidate passes the tests');
   const cmp = await input.compare(all.map((c) => c.fixed)).catch((e: unknown) => ({ none: String(e) }));
   if ('none' in cmp) return none(cmp.none);
   const sig = cmp.signatures;
+  const inPool = (k: number) => k <= pool.length;
   const contestedOf = (at: number) => all.map((_, k) => k).filter((k) => k !== at && sig[k] !== undefined && sig[k] !== sig[at]);
   const first = contestedOf(0);
-  const at = await preferredRival(all, first, input);
-  const contested = at ? contestedOf(at) : first;
+  const at = await preferredRival(all, first.filter(inPool), input);
+  // the neighbours are the first fix's: a rival that replaced it answers to the pool alone
+  const contested = at ? contestedOf(at).filter(inPool) : first;
   const replaced = at ? input.pick : undefined;
   const example = contested.length ? firstDifference(sig[at]!, sig[contested[0]!]!) : undefined;
-  return { pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: pool.length, contested: contested.map((i) => all[i]!), ...(example ? { example } : {}), pool: pool.length, ms: ms() };
+  return { pick: all[at]!, ...(replaced ? { replaced } : {}), rivals: pool.length + near.length, contested: contested.map((i) => all[i]!), ...(example ? { example } : {}), pool: pool.length, ms: ms() };
 }

@@ -216,6 +216,8 @@ function suspectLines(session: TestSession, input: SemanticSearchInput, max: num
 /** What proved a fix: the runner, the tests that pass, the ones it fixed. */
 /** How far from the fix's own line its neighbours' edits lie (repair/rivals.ts `neighbours`). */
 const NEIGHBOUR_LINES = 2;
+/** The neighbours' screen runs their tests this long at most (the build aside). */
+const NEIGHBOUR_SCREEN_MS = 4000;
 
 /**
  * The operator edits of a fix near its own edit (the fix's neighbours: two edits from the original). On
@@ -227,6 +229,15 @@ function neighboursOf(fix: { fixed: string; line?: number }, input: Pick<Semanti
   const shift = fix.fixed.split('\n').length - input.text.split('\n').length;
   return proposeSemanticEdits(fix.fixed, input.codeType, { fromLine: input.fromLine, toLine: input.toLine + shift })
     .filter((c) => Math.abs(c.line - fix.line!) <= NEIGHBOUR_LINES && c.fixed !== input.text);
+}
+
+/** The fix's neighbours that pass the failing tests as it does (compiled languages: one more build of the screen). */
+async function screenNeighbours(session: TestSession, fix: { fixed: string; line?: number }, input: SemanticSearchInput): Promise<SemanticCandidate[]> {
+  if (!session.canScreen || input.signal?.aborted) return [];
+  const near = neighboursOf(fix, input).slice(0, 120);
+  if (near.length === 0) return [];
+  const r = await session.screen(input.text, near.map((c) => c.fixed), input.fromLine, input.toLine, { signal: input.signal, runUntilMs: NEIGHBOUR_SCREEN_MS, enough: 8 }).catch((e: Error) => ({ none: e.message }));
+  return 'none' in r ? [] : r.passed.map((i) => near[i]!);
 }
 
 export function provenByWords(report: TestReport, targets: string[]): string {
@@ -399,9 +410,11 @@ export async function searchSemanticFix(input: SemanticSearchInput): Promise<Sem
   }
   // compiled languages: the fix and the others that passed the screen, on mutants of the tests (one build)
   let onMutants = false;
-  if (pick && limits.rivals && !rivalCheck && session.canCompareOnMutants && passedScreen.size > 1 && !input.signal?.aborted) {
+  const passedNear = pick && limits.rivals && !rivalCheck && session.canCompareOnMutants ? await screenNeighbours(session, pick.c, input) : [];
+  if (pick && limits.rivals && !rivalCheck && session.canCompareOnMutants && passedScreen.size + passedNear.length > 1 && !input.signal?.aborted) {
     rivalCheck = await checkRivalsOnTestMutants<Pending>({
       pick: pick.c, pool: [...passedScreen].map(asPending), signal: input.signal,
+      neighbours: passedNear.map(asPending),
       compare: (docs) => session.compareOnMutants(input.text, docs, input.fromLine, input.toLine, { signal: input.signal }),
       score: scoreRivals,
       prove: proveRival,
