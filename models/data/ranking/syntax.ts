@@ -109,17 +109,82 @@ export function syntaxExample(head: number[], answers: number[][]): { prefix: nu
 
 interface Scoring { a: Analysis; target: FixTarget; docs: readonly string[]; given: Markers; maxLines?: number }
 
+export interface SyntaxRankExample extends ReturnType<typeof syntaxExample> {
+  lang: string;
+  stage?: number;
+  /** Per doc: the search's label, parser-clean or not, prior, place in the cheap order, among the docs the product's model reads. */
+  labels: string[];
+  clean: boolean[];
+  priors: number[];
+  cheapRank: number[];
+  modelAsked: boolean[];
+}
+
+/**
+ * The engine set up for data building (its instance's model scores answer zeros and are recorded; no
+ * rewrite), and a function that runs the product's syntax search on one broken file: the example, or why none.
+ */
+export function syntaxExampleMaker(engine: Engine, negatives: number): (language: string, original: string, broken: string) => Promise<SyntaxRankExample | string> {
+  let asked: Scoring[] = [];
+  engine.scoreCandidates = async (a, target, docs, given, _signal, maxLines) => { asked.push({ a, target, docs, given, maxLines }); return docs.map(() => 0); };
+  engine.fixTarget = async () => ({ fix: null, reason: 'no rewrite while building data', latencyMs: 0 });
+  return async (language, original, broken) => {
+    const want = tokenStream(original, language).join('\u0000');
+    const same = (doc: string) => doc === original || tokenStream(doc, language).join('\u0000') === want;
+    let trace: SyntaxSearchTrace | undefined;
+    asked = [];
+    syntaxStudy.scoreAll = true; // every accepted candidate goes through scoreCandidates once (its a, target, markers)
+    syntaxStudy.trace = (t) => { trace ??= t; };
+    try {
+      await engine.fixDetailed({ text: broken, languageId: resolveLanguage(language)!.languageId });
+    } catch (e) {
+      return `search failed: ${(e as Error).message.slice(0, 60)}`;
+    } finally {
+      syntaxStudy.trace = undefined;
+      syntaxStudy.scoreAll = undefined;
+    }
+    const tr = trace as SyntaxSearchTrace | undefined;
+    if (!tr || tr.accepted.length === 0) return 'nothing accepted';
+    const pos = tr.order.find((x) => x.fixed === original) ?? tr.order.find((x) => same(x.fixed));
+    if (!pos) return tr.proposed.some((x) => same(x.fixed)) ? 'original proposed, not accepted' : 'original not proposed';
+    const seen = new Set([pos.fixed]);
+    const negs = tr.order.filter((x) => !same(x.fixed) && !seen.has(x.fixed) && seen.add(x.fixed)).slice(0, negatives);
+    if (negs.length === 0) return 'only the original accepted';
+    const s = asked[0];
+    if (!s) return 'the model was not asked';
+    // the plan of the docs together; a negative whose answer ids are another's (its edit lies outside the
+    // lines the model reads: the same ids as the original's) cannot be told apart: left out, and planned again
+    let docs = [pos, ...negs];
+    const key = (ids: number[]) => ids.join(',');
+    for (;;) {
+      const plan = await engine.candidateScoringPlan(s.a, s.target, docs.map((x) => x.fixed), s.given, s.maxLines).catch((e: Error) => e);
+      if (plan instanceof Error) return `plan: ${plan.message.slice(0, 40)}`;
+      const keep = docs.filter((_, i) => !plan.answers.slice(0, i).some((x) => key(x) === key(plan.answers[i]!)));
+      if (keep.length < 2) return 'every other candidate reads as the original';
+      if (keep.length < docs.length) { docs = keep; continue; }
+      return exampleRecord(tr, docs, plan, new Set(asked[1]?.docs ?? []), language);
+    }
+  };
+}
+
+/** The example's record: the docs' labels and where the search put them, with the plan's ids. */
+function exampleRecord(tr: SyntaxSearchTrace, docs: SyntaxSearchTrace['order'], plan: { head: number[]; answers: number[][] }, modelSet: Set<string>, language: string): SyntaxRankExample {
+  const clean = new Map(tr.accepted.map((x) => [x.c.fixed, x.clean]));
+  return {
+    lang: language, stage: tr.stage,
+    labels: docs.map((x) => x.label), clean: docs.map((x) => clean.get(x.fixed) ?? false), priors: docs.map((x) => Math.round(x.prior * 1000) / 1000),
+    cheapRank: docs.map((x) => tr.order.indexOf(x)), modelAsked: docs.map((x) => modelSet.has(x.fixed)),
+    ...syntaxExample(plan.head, plan.answers),
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
   const deadline = t0 + args.minutes * 60_000;
   mkdirSync(args.out, { recursive: true });
   const engine = await Engine.load({ modelDir: args.model, device: 'cpu' });
-  // what the search asks the model: recorded, answered with zeros (the order stays the cheap one)
-  let asked: Scoring[] = [];
-  engine.scoreCandidates = async (a, target, docs, given, _signal, maxLines) => { asked.push({ a, target, docs, given, maxLines }); return docs.map(() => 0); };
-  engine.fixTarget = async () => ({ fix: null, reason: 'no rewrite while building data', latencyMs: 0 });
-  syntaxStudy.scoreAll = true; // every accepted candidate goes through scoreCandidates once (its a, target, markers)
+  const exampleOf = syntaxExampleMaker(engine, args.negatives);
   const card = {
     command: `npx tsx models/data/ranking/syntax.ts ${process.argv.slice(2).join(' ')}`.trim(),
     notes: [
@@ -154,46 +219,19 @@ async function main(): Promise<void> {
         const c = await breakFile(language, f, r);
         if (typeof c === 'string') { drop(c); continue; }
         card.cases++;
-        const want0 = tokenStream(f.text, language).join('\u0000');
-        const same = (doc: string) => doc === f.text || tokenStream(doc, language).join('\u0000') === want0;
-        let trace: SyntaxSearchTrace | undefined;
-        asked = [];
-        syntaxStudy.trace = (t) => { trace ??= t; };
-        try {
-          await engine.fixDetailed({ text: c.broken, languageId: resolveLanguage(language)!.languageId });
-        } catch (e) {
-          drop(`search failed: ${(e as Error).message.slice(0, 60)}`);
-          continue;
-        }
-        if (!trace || trace.accepted.length === 0) { drop('nothing accepted'); continue; }
-        const pos = trace.order.find((x) => x.fixed === f.text) ?? trace.order.find((x) => same(x.fixed));
-        if (!pos) { drop(trace.proposed.some((x) => same(x.fixed)) ? 'original proposed, not accepted' : 'original not proposed'); continue; }
-        const seen = new Set([pos.fixed]);
-        const negs = trace.order.filter((x) => !same(x.fixed) && !seen.has(x.fixed) && seen.add(x.fixed)).slice(0, args.negatives);
-        if (negs.length === 0) { drop('only the original accepted'); continue; }
-        const s = asked[0];
-        if (!s) { drop('the model was not asked'); continue; }
-        const docs = [pos, ...negs];
-        const plan = await engine.candidateScoringPlan(s.a, s.target, docs.map((x) => x.fixed), s.given, s.maxLines).catch((e: Error) => e);
-        if (plan instanceof Error) { drop(`plan: ${plan.message.slice(0, 40)}`); continue; }
-        const clean = new Map(trace.accepted.map((x) => [x.c.fixed, x.clean]));
-        const modelSet = new Set(asked[1]?.docs ?? []);
-        const ex = {
-          lang: language, kind: c.kind, mutation: c.mutation, path: `${f.package}/${f.path}`, stage: trace.stage,
-          labels: docs.map((x) => x.label), clean: docs.map((x) => clean.get(x.fixed) ?? false), priors: docs.map((x) => Math.round(x.prior * 1000) / 1000),
-          cheapRank: docs.map((x) => trace!.order.indexOf(x)), modelAsked: docs.map((x) => modelSet.has(x.fixed)),
-          ...syntaxExample(plan.head, plan.answers),
-        };
+        const made = await exampleOf(language, f.text, c.broken);
+        if (typeof made === 'string') { drop(made); continue; }
+        const ex = { ...made, kind: c.kind, mutation: c.mutation, path: `${f.package}/${f.path}` };
+        const { answers } = ex.groups[0]!;
         appendFileSync(outFile, JSON.stringify(ex) + '\n');
         stat.examples++;
-        stat.docs += docs.length;
+        stat.docs += answers.length;
         stat.perLanguage[language] = (stat.perLanguage[language] ?? 0) + 1;
         stat.perKind[c.kind] = (stat.perKind[c.kind] ?? 0) + 1;
-        if (plan.head.length + Math.max(...plan.answers.map((x) => x.length)) > 1024) stat.overTokens1024++;
+        if (ex.prefix.length + Math.max(...answers.map((x) => x.length)) > 1024) stat.overTokens1024++;
         if (card.cases % 20 === 0) { writeCard(); console.error(`${split} ${stat.examples}/${want} examples, ${card.cases} cases, ${card.secondsPerCase} s/case`); }
       }
     }
-    syntaxStudy.trace = undefined;
     writeCard();
     // compressed beside the plain file (the plain one is what a run cut short leaves)
     if (existsSync(`${outFile}.xz`)) rmSync(`${outFile}.xz`);
