@@ -216,10 +216,11 @@ async function main(): Promise<void> {
         if (stat.examples >= want || Date.now() >= deadline) break;
         const f = files.get(language)![next.get(language)!]!;
         next.set(language, next.get(language)! + 1);
-        const c = await breakFile(language, f, r);
+        // a failure of the machine (a full disk, a parser that died) loses the case, not the run
+        const c = await breakFile(language, f, r).catch((e: Error) => `error: ${e.message.slice(0, 50)}`);
         if (typeof c === 'string') { drop(c); continue; }
         card.cases++;
-        const made = await exampleOf(language, f.text, c.broken);
+        const made = await exampleOf(language, f.text, c.broken).catch((e: Error) => `error: ${e.message.slice(0, 50)}`);
         if (typeof made === 'string') { drop(made); continue; }
         const ex = { ...made, kind: c.kind, mutation: c.mutation, path: `${f.package}/${f.path}` };
         const { answers } = ex.groups[0]!;
