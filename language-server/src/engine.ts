@@ -338,9 +338,16 @@ export class Engine {
    */
   async scoreCandidates(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, signal?: AbortSignal, maxLines?: number): Promise<number[]> {
     if (docs.length === 0) return [];
+    const scope = {};
+    const { head, answers } = await this.candidateScoringPlan(a, target, docs, given, maxLines, scope, signal);
+    return scoreAnswers(this.model, head, answers, signal, scope);
+  }
+
+  /** What scoreCandidates feeds the model, as token ids: the shared head (prompt + marker list) and each doc's
+   * answer (its lines, then the end id when they run to the region's end); the syntax ranking data reads it. */
+  async candidateScoringPlan(a: Analysis, target: FixTarget, docs: readonly string[], given: Markers, maxLines?: number, scope: object = {}, signal?: AbortSignal): Promise<{ head: number[]; answers: number[][] }> {
     // the region the model sees: the target's, narrowed to the lines around the edits when it is long
     target = { ...target, region: scoringRegion(a.lines, target.region, docs, maxLines) };
-    const scope = {};
     const head = await this.rankHead(a, target, given, scope, signal);
     const endId = this.tokenizer.id(taxonomy().format.end);
     const answers = answerLines(a.lines, target.region, docs).map(({ text, last }) => {
@@ -348,7 +355,7 @@ export class Engine {
       return last ? [...ids, endId] : ids;
     });
     if (head.length + Math.max(...answers.map((x) => x.length)) > this.model.contextLength) throw new InputError(`the region is too long for the model's context of ${this.model.contextLength} tokens`);
-    return scoreAnswers(this.model, head, answers, signal, scope);
+    return { head, answers };
   }
 
   /** The CodeFix prompt of `target` and the marker list a candidate's answer follows (shared by every candidate). */
