@@ -25,7 +25,7 @@ import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCa
 import { proposeSplits } from './propose-split';
 import { rankFeatures, type RankFeatures } from './syntax-rank';
 import { layoutAnchors, saysBlockOpen } from './layout-anchors';
-import { applyOffsetEdits, lineStarts, positionAt } from './text';
+import { applyOffsetEdits, lineStarts, positionAt, resultKey } from './text';
 import { judgeCandidate, type Judgement, type Prover } from './prove';
 import { lineStartsOf } from './prove/common';
 import type { ParseError, ParseVerdict } from './types';
@@ -262,7 +262,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
-  const seen = new Set<string>([text]);
+  // what was read already, by a short key of each result (resultKey: the same result, the same key)
+  const keyOf = (c: TokenEditCandidate) => resultKey(text, c.edits.length === 1 ? c.edits[0]! : spanEdit(text, c.fixed)) ?? '';
+  const seen = new Set<string>(['']);
   const accepted: Accepted[] = [];
   const progress: Progress[] = [];
   let deadline = t0 + limits.budgetMs;
@@ -284,9 +286,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // accepted (else stage 2 would run where it did not). Only the order after the first choices changes.
   let features: ReturnType<typeof rankFeatures> | undefined;
   const priorWeight = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
+  const cheap = new Map<TokenEditCandidate, number>(); // (the screen's order and the bound both ask)
   const cheapOf = (c: TokenEditCandidate) => {
+    let v = cheap.get(c);
+    if (v !== undefined) return v;
     features ??= rankFeatures(text, codeType, offsetOf(origFirst, base));
-    return priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + fileTerms(features(c.edits));
+    cheap.set(c, (v = priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + fileTerms(features(c.edits))));
+    return v;
   };
   let lead = -Infinity;
   let cleanIn = 0;
@@ -312,7 +318,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // what the screen kept out, in order (screenRescue: the slow parser reads it when stages 1-2, or 3, found nothing)
   const keptOut: TokenEditCandidate[] = [];
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
-    let todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
+    let todo = cands.filter((c) => !seen.has(keyOf(c)) && inBlock(c)).slice(0, max);
     // a slow parser proves only the first few the screen passes: the likeliest by the ranking's cheap terms
     // (one-token edits: the pairs keep their prior order, that puts the first edits that fixed the error first)
     if (screen && input.screenOrder === 'cheap' && stage < 3) todo = byCheapTerms(todo, cheapOf);
@@ -321,7 +327,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     return runPlain(todo, keepProgress, cleanOnly, needInsert);
   };
   const runPlain = async (todo: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean, needInsert: boolean) => {
-    for (const c of todo) seen.add(c.fixed);
+    for (const c of todo) seen.add(keyOf(c));
     const ahead = priorsAhead(todo);
     for (let i = 0; i < todo.length; i += BATCH) {
       if (performance.now() > deadline) return false;
@@ -355,7 +361,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       const chunk = todo.slice(i, i + n);
       const part = chunk.filter((c) => !outranked(c, needInsert));
       outrankedN += chunk.length - part.length;
-      for (const c of part) seen.add(c.fixed);
+      for (const c of part) seen.add(keyOf(c));
       const pass = await timed('screen', () => screenChunk(part, { screen: screen!, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig!, target: screenState!, inSlice, signal }));
       screenRead += part.length;
       screenPassed += pass.filter(Boolean).length;

@@ -1,0 +1,76 @@
+// The syntax search's shortcuts keep its results (issue #25, latency): candidates deduplicated by a short
+// key of their result (text.ts resultKey), the screen's original tree kept between chunks
+// (treesitter-edits.ts editedScreen), and the n-gram windows shared by the edits at one place.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyOffsetEdits, resultKey } from '../../language-server/src/repair/text';
+import { spanEdit } from '../../language-server/src/repair/syntax';
+import { editedScreen } from '../../language-server/src/repair/prove/treesitter-edits';
+import { treeSitterProver } from '../../language-server/src/repair/prove/treesitter';
+import { proposeTokenEdits } from '../../language-server/src/repair/propose-syntax';
+import { filePairs, pairGainOf } from '../../language-server/src/repair/file-ngrams';
+import { rankFeatures } from '../../language-server/src/repair/syntax-rank';
+import { lex } from '../../language-server/src/repair/lex';
+import { rng } from '../../eval/suites/syntax';
+
+test('resultKey: two edits share a key exactly when their results are equal; none for an edit that changes nothing', () => {
+  const random = rng(7);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  // short texts of few letters, so that many different edits give the same result (runs, repeats)
+  const texts = ['))))', 'a  b', 'f(x, y);\nf(x,, y);', '', 'aaa\n\naaa', "'é'; x == y", 'ab'.repeat(9)];
+  const inserts = ['', ')', 'a', ' ', ', ', 'aa', 'b', '\n', 'é', 'ab'];
+  let shared = 0;
+  for (const text of texts) {
+    const edits: { start: number; end: number; newText: string }[] = [];
+    for (let k = 0; k < 300; k++) {
+      const start = Math.floor(random() * (text.length + 1));
+      const end = Math.min(text.length, start + Math.floor(random() * 3));
+      edits.push({ start, end, newText: pick(inserts) });
+    }
+    for (const a of edits) {
+      const fa = applyOffsetEdits(text, [a]);
+      assert.equal(resultKey(text, a) === undefined, fa === text);
+      // the key is the result's own: the trimmed span of the whole result gives it too
+      if (fa !== text) assert.equal(resultKey(text, spanEdit(text, fa)), resultKey(text, a));
+      for (const b of edits) {
+        const same = fa === applyOffsetEdits(text, [b]);
+        if (same && a !== b) shared++;
+        assert.equal(resultKey(text, a) === resultKey(text, b), same, `${JSON.stringify(text)}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      }
+    }
+  }
+  assert.ok(shared > 100, `different edits with one result were compared (${shared})`);
+});
+
+test('editedScreen: the kept tree gives a fresh parse\'s verdicts chunk after chunk, and a new original is parsed anew', async () => {
+  const fresh = treeSitterProver('python')!;
+  const a = 'def f(a, b):\n    return g(a b)\n\nclass C:\n    def m(self):\n        pass\n';
+  const b = 'x = [1, 2\ny = 3\n';
+  const candsOf = (text: string) => proposeTokenEdits(text, 'python', [{ offset: text === a ? a.indexOf('a b)') + 1 : b.indexOf('\n'), hints: [']'] }]).slice(0, 90);
+  const screen = editedScreen('python');
+  try {
+    for (const text of [a, a, b, a]) {
+      const cands = candsOf(text);
+      const chunks = [cands.slice(0, 16), cands.slice(16, 50), cands.slice(50)];
+      const got: Awaited<ReturnType<typeof screen.parse>> = [];
+      for (const c of chunks) got.push(...(await screen.parse(text, c)));
+      assert.deepEqual(got, await fresh.parse(cands.map((c) => c.fixed)));
+      assert.ok(got.some((v) => v.ok) && got.some((v) => !v.ok));
+    }
+  } finally {
+    screen.dispose();
+  }
+});
+
+test('pair and triple familiarity: the same values whether the edits at one place are read together or each alone', () => {
+  const text = 'def a(params, x):\n    return params\n\ndef b(params, y):\n    return y\n\ndef c(, z):\n    return params.y\n';
+  const at = text.indexOf('(, z)') + 1;
+  const cands = proposeTokenEdits(text, 'python', [{ offset: at, hints: [')'] }], { fileWords: 4 }).slice(0, 400);
+  const toks = lex(text, 'python');
+  const shared = pairGainOf(text, 'python', filePairs(text, 'python', toks), toks);
+  const features = rankFeatures(text, 'python', at);
+  const both = cands.map((c) => [shared(c.edits[0]!), features(c.edits).tri]);
+  const alone = cands.map((c) => [pairGainOf(text, 'python', filePairs(text, 'python', toks), toks)(c.edits[0]!), rankFeatures(text, 'python', at)(c.edits).tri]);
+  assert.deepEqual(both, alone);
+  assert.ok(new Set(both.map((x) => x.join())).size > 3, 'the edits differ in familiarity');
+});
