@@ -74,3 +74,32 @@ test('pair and triple familiarity: the same values whether the edits at one plac
   assert.deepEqual(both, alone);
   assert.ok(new Set(both.map((x) => x.join())).size > 3, 'the edits differ in familiarity');
 });
+
+test('editedScreen with a rejecting check: Python\'s empty blocks are looked for only where the other errors did not reject', async () => {
+  const fresh = treeSitterProver('python')!;
+  const text = 'def f(a):\n    pass\n\nclass C:\n    def m(self):\n        return (1\n';
+  const cands = proposeTokenEdits(text, 'python', [{ offset: text.indexOf('(1') + 2, hints: [')'] }, { offset: text.indexOf('pass'), hints: [] }]);
+  const noPass = cands.findIndex((c) => c.label.startsWith("delete 'pass'"));
+  const screen = editedScreen('python');
+  try {
+    const asked: number[] = [];
+    // (deleting `pass` is let through: its empty block must then be found)
+    const got = await screen.parse(text, cands, undefined, (k, v) => { asked.push(k); return !v.ok && k !== noPass; });
+    const want = await fresh.parse(cands.map((c) => c.fixed));
+    assert.equal(asked.length, cands.length, 'every candidate was checked on its other errors first');
+    let partial = 0;
+    got.forEach((v, k) => {
+      if (v.ok || JSON.stringify(v) === JSON.stringify(want[k])) return assert.deepEqual(v, want[k]);
+      // rejected on its other errors: the same verdict but for the empty blocks
+      partial++;
+      assert.equal(want[k]!.ok, false);
+      assert.deepEqual(v.errors, want[k]!.errors.filter((e) => e.message !== 'missing indented block'));
+    });
+    // deleting `pass` leaves an empty block, found where the check does not reject on the other errors
+    assert.ok(noPass >= 0 && want[noPass]!.errors.some((e) => e.message === 'missing indented block'));
+    assert.deepEqual(got[noPass], want[noPass]);
+    assert.ok(partial > 0, 'some rejected verdicts skipped the empty blocks');
+  } finally {
+    screen.dispose();
+  }
+});

@@ -120,7 +120,7 @@ export interface SyntaxSearchInput {
   /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
-  screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
+  screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal, rejects?: (k: number, v: ParseVerdict) => boolean) => Promise<ParseVerdict[]>;
   /** With a screen: the order it reads a stage's candidates in: by prior (default), or by the ranking's
    * cheap terms (screen-policy.ts: slow parsers, that prove only the first few it passes). */
   screenOrder?: 'prior' | 'cheap';
@@ -501,12 +501,13 @@ async function screenChunk(
   const { near, any } = o.target;
   if (!any) return part.map(() => true);
   const sliced = part.map(o.inSlice);
-  const vs = o.screenEdits ? await o.screenEdits(o.original, sliced, o.signal) : await o.screen.parse(sliced.map((c) => c.fixed), { signal: o.signal });
   const originalStarts = lineStartsOf(o.original);
-  return sliced.map((c, k) => {
-    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: c, candidateVerdict: vs[k]!, prover: o.screen, originalStarts });
+  const passes = (k: number, v: ParseVerdict) => {
+    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: sliced[k]!, candidateVerdict: v, prover: o.screen, originalStarts });
     return near ? j.proven : j.added.length === 0;
-  });
+  };
+  const vs = o.screenEdits ? await o.screenEdits(o.original, sliced, o.signal, (k, v) => !passes(k, v)) : await o.screen.parse(sliced.map((c) => c.fixed), { signal: o.signal });
+  return vs.map((v, k) => passes(k, v));
 }
 
 /** Where to look for an edit: each reported error's place with the tokens its message names; and for

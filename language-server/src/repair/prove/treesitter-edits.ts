@@ -30,16 +30,23 @@ export async function parseEdited(grammar: string, original: string, cands: read
  * (a search screens its candidates a chunk at a time, and a fresh parse of the original per chunk cost
  * more than the chunk's own incremental parses in small files); dispose() frees it. */
 export interface EditedScreen {
-  parse(original: string, cands: readonly EditedText[], signal?: AbortSignal): Promise<ParseVerdict[]>;
+  /** With `rejects`: a candidate it rejects on its errors other than Python's empty blocks gets the verdict
+   * without them (finding them walks every block of the tree; more errors could only reject it again). */
+  parse(original: string, cands: readonly EditedText[], signal?: AbortSignal, rejects?: Rejects): Promise<ParseVerdict[]>;
   dispose(): void;
 }
+
+/** Whether the candidate `k` is rejected on these errors (any more errors keep it rejected). */
+export type Rejects = (k: number, v: ParseVerdict) => boolean;
+
+const verdictOf = (tree: Tree, emptyBlocks = true) => verdict(syntaxIssues(tree, { emptyBlocks }).map((x) => ({ line: x.start.row, column: x.start.column, message: x.message })));
 
 export function editedScreen(grammar: string): EditedScreen {
   let kept: { original: string; tree: Tree; starts: number[] } | undefined;
   const dispose = () => { kept?.tree.delete(); kept = undefined; };
   return {
     dispose,
-    async parse(original, cands, signal) {
+    async parse(original, cands, signal, rejects) {
       const parser = await getParser(grammar);
       if (kept?.original !== original) {
         dispose();
@@ -66,7 +73,8 @@ export function editedScreen(grammar: string): EditedScreen {
           copy.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(starts, start), oldEndPosition: point(starts, oldEnd), newEndPosition: endPoint(point(starts, start), c.fixed, start, newEnd) } as Edit);
           tree = parser.parse(c.fixed, copy);
           if (!tree) throw new Error(`tree-sitter could not parse a ${grammar} candidate`);
-          out.push(verdict(syntaxIssues(tree).map((x) => ({ line: x.start.row, column: x.start.column, message: x.message }))));
+          const partial = rejects && grammar === 'python' ? verdictOf(tree, false) : undefined;
+          out.push(partial && rejects!(i, partial) ? partial : verdictOf(tree));
         } finally {
           tree?.delete();
           copy.delete();
