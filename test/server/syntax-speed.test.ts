@@ -12,6 +12,7 @@ import { filePairs, pairGainOf } from '../../language-server/src/repair/file-ngr
 import { rankFeatures } from '../../language-server/src/repair/syntax-rank';
 import { lex } from '../../language-server/src/repair/lex';
 import { rng } from '../../eval/suites/syntax';
+import { lineStartsOf } from '../../language-server/src/repair/prove/common';
 
 test('resultKey: two edits share a key exactly when their results are equal; none for an edit that changes nothing', () => {
   const random = rng(7);
@@ -101,5 +102,22 @@ test('editedScreen with a rejecting check: Python\'s empty blocks are looked for
     assert.ok(partial > 0, 'some rejected verdicts skipped the empty blocks');
   } finally {
     screen.dispose();
+  }
+});
+
+test('lineStartsOf: the same line starts by the native search as by reading every character (\\n, \\r\\n, a lone \\r)', () => {
+  const byChars = (text: string) => {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) starts.push(i + 1);
+      else if (c === 13) { if (text.charCodeAt(i + 1) === 10) i++; starts.push(i + 1); }
+    }
+    return starts;
+  };
+  const random = rng(3);
+  for (let k = 0; k < 400; k++) {
+    const text = Array.from({ length: Math.floor(random() * 40) }, () => ['a', '\n', ' ', 'é', k % 2 ? '\r' : 'b', '\r\n'][Math.floor(random() * 6)]).join('');
+    assert.deepEqual(lineStartsOf(text), byChars(text), JSON.stringify(text));
   }
 });
