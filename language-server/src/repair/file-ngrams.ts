@@ -114,7 +114,8 @@ export function ngramGain(before: readonly string[], after: readonly string[], n
 /** ngramGain with one `before` for many `after`s (the edits at one place share their window): its own
  * n-grams and familiarity are counted once. */
 export function ngramGainFrom(before: readonly string[], n: number, seen: (w: readonly string[], k: number) => number): (after: readonly string[]) => number {
-  const keyAt = (w: readonly string[], k: number) => w.slice(k, k + n).join(KEY);
+  // (the joined n-gram, written out for pairs and triples: thousands of windows a search)
+  const keyAt = n === 2 ? (w: readonly string[], k: number) => w[k] + KEY + w[k + 1] : n === 3 ? (w: readonly string[], k: number) => w[k] + KEY + w[k + 1] + KEY + w[k + 2] : (w: readonly string[], k: number) => w.slice(k, k + n).join(KEY);
   const own = new Map<string, number>();
   for (let k = 0; k + n <= before.length; k++) own.set(keyAt(before, k), (own.get(keyAt(before, k)) ?? 0) + 1);
   const familiarity = (w: readonly string[]) => {
