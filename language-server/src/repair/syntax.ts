@@ -251,8 +251,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
   const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
+  const parsedStarts = lineStartsOf(slice(text)); // (each judgement reads them)
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
-    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: inSlice(c), candidateVerdict: v, prover });
+    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: inSlice(c), candidateVerdict: v, prover, originalStarts: parsedStarts });
     // errors the parser still reports (later ones it could not show before, or ones it calls the
     // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
     // and far from the edit (a cascade lies near what caused it)
