@@ -154,17 +154,22 @@ export function applyOffsetEdits(text: string, edits: readonly OffsetEdit[]): st
 export function resultKey(text: string, e: OffsetEdit): string | undefined {
   const n = text.length;
   const m = n - (e.end - e.start) + e.newText.length;
-  const nl = e.newText.length;
-  const fixedAt = (i: number) => (i < e.start ? text.charCodeAt(i) : i < e.start + nl ? e.newText.charCodeAt(i - e.start) : text.charCodeAt(i - nl + e.end - e.start));
   // (before the edit both read alike; after it, the result reads text shifted by the edit's growth)
   let p = e.start;
-  while (p < n && p < m && text.charCodeAt(p) === fixedAt(p)) p++;
+  while (p < n && p < m && text.charCodeAt(p) === resultCharAt(text, e, p)) p++;
   if (p === n && n === m) return undefined;
   let s = Math.max(0, Math.min(n - e.end, n - p, m - p));
-  while (s < n - p && s < m - p && text.charCodeAt(n - 1 - s) === fixedAt(m - 1 - s)) s++;
+  while (s < n - p && s < m - p && text.charCodeAt(n - 1 - s) === resultCharAt(text, e, m - 1 - s)) s++;
   let mid = '';
-  for (let i = p; i < m - s; i++) mid += String.fromCharCode(fixedAt(i));
+  for (let i = p; i < m - s; i++) mid += String.fromCharCode(resultCharAt(text, e, i));
   return `${p}:${n - s}:${mid}`;
+}
+
+/** The character code at `i` of `text` with the edit applied (without building it). */
+function resultCharAt(text: string, e: OffsetEdit, i: number): number {
+  if (i < e.start) return text.charCodeAt(i);
+  const nl = e.newText.length;
+  return i < e.start + nl ? e.newText.charCodeAt(i - e.start) : text.charCodeAt(i - nl + e.end - e.start);
 }
 
 /** Applies LSP-style edits (non-overlapping) to a text. */
