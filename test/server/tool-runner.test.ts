@@ -1,6 +1,6 @@
 // The file provers' tools started by the small runner process (prove/tool-runner.ts through files.ts
 // runTool): the same answers as a tool started here, its time limit, cancellation, and two tools at
-// once each answered with its own output.
+// once each answered with its own output as it ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runTool } from '../../language-server/src/repair/prove/files';
@@ -19,10 +19,12 @@ test('runTool: exit code, stdout and stderr, the caller\'s env and folder', { sk
   assert.equal(r.stderr, 'err\n');
 });
 
-test('runTool: two tools at once, each answered with its own output (the slower one asked first)', { skip: process.platform === 'win32' }, async () => {
-  const [slow, fast] = await Promise.all([sh('sleep 0.3; echo slow'), sh('echo fast')]);
+test('runTool: two tools at once, each answered with its own output as it ends (a slow one holds up no other)', { skip: process.platform === 'win32' }, async () => {
+  const done: string[] = [];
+  const [slow, fast] = await Promise.all([sh('sleep 1; echo slow').then((r) => (done.push('slow'), r)), sh('echo fast').then((r) => (done.push('fast'), r))]);
   assert.equal(slow.stdout, 'slow\n');
   assert.equal(fast.stdout, 'fast\n');
+  assert.deepEqual(done, ['fast', 'slow']);
 });
 
 test('runTool: a tool past its limit is stopped (an error), a cancelled one rejects at once; the runner goes on', { skip: process.platform === 'win32' }, async () => {
