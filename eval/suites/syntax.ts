@@ -166,7 +166,7 @@ function pct(n: number, d: number): string {
   return d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`;
 }
 
-function quantile(xs: number[], q: number): number | undefined {
+export function quantile(xs: number[], q: number): number | undefined {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];

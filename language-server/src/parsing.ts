@@ -126,8 +126,9 @@ function describe(node: Node): string {
   return `unexpected '${text.length > 30 ? text.slice(0, 30) + '…' : text}'`;
 }
 
-/** Innermost ERROR nodes and every MISSING node, in document order. */
-export function syntaxIssues(tree: Tree): SyntaxIssue[] {
+/** Innermost ERROR nodes and every MISSING node, in document order (and Python's empty blocks unless
+ * `emptyBlocks` is false: a screen that rejects a candidate on its other errors never needs them). */
+export function syntaxIssues(tree: Tree, o: { emptyBlocks?: boolean } = {}): SyntaxIssue[] {
   const out: SyntaxIssue[] = [];
   // Depth-first through the nodes that hold an error, with an explicit stack (a deep tree, e.g. a long
   // expression, would overflow a recursive walk). A frame's `inner`: an error was found inside its node,
@@ -153,7 +154,7 @@ export function syntaxIssues(tree: Tree): SyntaxIssue[] {
       if (frame.node.isError && !frame.inner) out.push(issue(frame.node, 'error'));
     }
   }
-  if (tree.language.name === 'python') out.push(...emptyPythonBlocks(root));
+  if (o.emptyBlocks !== false && tree.language.name === 'python') out.push(...emptyPythonBlocks(root));
   out.sort((a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex);
   return out;
 }

@@ -8,7 +8,7 @@ import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
 import { mergeMarkers, typedMarkers, type Markers } from '../markers';
 import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
 import { treeSitterProver } from './prove/treesitter';
-import { parseEdited, type EditedText } from './prove/treesitter-edits';
+import { editedScreen } from './prove/treesitter-edits';
 import { failureDiagnostic } from './failure';
 import { screenPolicy } from './screen-policy';
 import { searchSemanticFix } from './semantic';
@@ -145,8 +145,8 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const policy = screenPolicy(a.language.codeType);
   const screen = policy && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
   const grammar = a.language.grammar;
-  const screenEdits = screen && grammar ? (original: string, cands: EditedText[], signal?: AbortSignal) => parseEdited(grammar, original, cands, signal) : undefined;
-  const found = await searchSyntaxFix({ screen, screenEdits, screenRescue: policy?.rescue, screenOrder: policy?.order, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock });
+  const edited = screen && grammar ? editedScreen(grammar) : undefined; // the original's tree kept for the search
+  const found = await searchSyntaxFix({ screen, screenEdits: edited?.parse, screenRescue: policy?.rescue, screenOrder: policy?.order, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock }).finally(() => edited?.dispose());
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);

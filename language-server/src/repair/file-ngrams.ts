@@ -81,18 +81,24 @@ export function pairGainOf(text: string, codeType: string, pairs: FilePairs, tok
   // around it with the new text's own tokens between them (each new text lexed once)
   const newTokens = new Map<string, string[]>();
   const lexed = (s: string) => { let t = newTokens.get(s); if (!t) newTokens.set(s, (t = code(lex(s, codeType)).map(gramOf))); return t; };
+  // the window before the edit, by its tokens (the edits proposed at one place share it)
+  const windows = new Map<number, (after: readonly string[]) => number>();
+  const gainFrom = (lo: number, hi: number) => {
+    let g = windows.get(lo * (toks.length + 1) + hi);
+    if (!g) windows.set(lo * (toks.length + 1) + hi, (g = ngramGainFrom(toks.slice(lo, hi).map(gramOf), 2, (w, k) => pairs.count(w[k]!, w[k + 1]!))));
+    return g;
+  };
   return (edit) => {
     const i = firstEndingAfter(edit.start);
     let j = i;
     while (j < toks.length && toks[j]!.start < edit.end) j++;
     const lo = Math.max(0, i - SIDE);
     const hi = Math.min(toks.length, j + SIDE);
-    const before = toks.slice(lo, hi).map(gramOf);
     const whole = (i >= toks.length || toks[i]!.start >= edit.start) && (j === 0 || toks[j - 1]!.end <= edit.end);
     const after = whole
       ? [...toks.slice(lo, i).map(gramOf), ...lexed(edit.newText), ...toks.slice(j, hi).map(gramOf)]
       : code(lex(text.slice(Math.min(toks[lo]?.start ?? edit.start, edit.start), edit.start) + edit.newText + text.slice(edit.end, Math.max(toks[hi - 1]?.end ?? edit.end, edit.end)), codeType)).map(gramOf);
-    return ngramGain(before, after, 2, (w, k) => pairs.count(w[k]!, w[k + 1]!));
+    return gainFrom(lo, hi)(after);
   };
 }
 
@@ -102,7 +108,14 @@ export function pairGainOf(text: string, codeType: string, pairs: FilePairs, tok
  * w[k]; the window's own n-grams in the original count once each, so what remains was seen elsewhere.
  */
 export function ngramGain(before: readonly string[], after: readonly string[], n: number, seen: (w: readonly string[], k: number) => number): number {
-  const keyAt = (w: readonly string[], k: number) => w.slice(k, k + n).join(KEY);
+  return ngramGainFrom(before, n, seen)(after);
+}
+
+/** ngramGain with one `before` for many `after`s (the edits at one place share their window): its own
+ * n-grams and familiarity are counted once. */
+export function ngramGainFrom(before: readonly string[], n: number, seen: (w: readonly string[], k: number) => number): (after: readonly string[]) => number {
+  // (the joined n-gram, written out for pairs and triples: thousands of windows a search)
+  const keyAt = n === 2 ? (w: readonly string[], k: number) => w[k] + KEY + w[k + 1] : n === 3 ? (w: readonly string[], k: number) => w[k] + KEY + w[k + 1] + KEY + w[k + 2] : (w: readonly string[], k: number) => w.slice(k, k + n).join(KEY);
   const own = new Map<string, number>();
   for (let k = 0; k + n <= before.length; k++) own.set(keyAt(before, k), (own.get(keyAt(before, k)) ?? 0) + 1);
   const familiarity = (w: readonly string[]) => {
@@ -110,7 +123,8 @@ export function ngramGain(before: readonly string[], after: readonly string[], n
     for (let k = 0; k + n <= w.length; k++) score += seen(w, k) - (own.get(keyAt(w, k)) ?? 0) > 0 ? 1 : -1;
     return score;
   };
-  return familiarity(after) - familiarity(before);
+  const was = familiarity(before);
+  return (after) => familiarity(after) - was;
 }
 
 /** pairGainOf for one edit. */

@@ -2,7 +2,7 @@
 // parsers blame, in the order a person would try them (the token the message names, at the error,
 // first). Each candidate is a whole-document edit with a plain-words label and a prior; the parser
 // proves them and the model ranks what the parser accepts (syntax.ts).
-import { applyOffsetEdits, type OffsetEdit } from './text';
+import { applyOffsetEdits, resultKey, type OffsetEdit } from './text';
 import { filePairs, pairGainOf, type FilePairs } from './file-ngrams';
 import { lex, type Token } from './lex';
 import type { Candidate } from './types';
@@ -259,11 +259,12 @@ export function proposeTokenEdits(text: string, codeType: string, anchors: Error
   const add = (edit: OffsetEdit, label: string, prior: number) => {
     const familiarity = gain?.(edit);
     if (familiarity !== undefined) prior += opts.pairWeight! * familiarity;
-    const fixed = applyOffsetEdits(text, [edit]);
-    if (fixed === text) return;
-    const have = out.get(fixed);
+    // (by a short key of the result, not the result: every candidate is a copy of the text)
+    const key = resultKey(text, edit);
+    if (key === undefined) return;
+    const have = out.get(key);
     if (have && have.prior >= prior) return;
-    out.set(fixed, { edits: [edit], fixed, label, origin: 'token', size: 1, prior, ...(familiarity !== undefined ? { familiarity } : {}) });
+    out.set(key, { edits: [edit], fixed: applyOffsetEdits(text, [edit]), label, origin: 'token', size: 1, prior, ...(familiarity !== undefined ? { familiarity } : {}) });
   };
   const show = (t: string) => (t.length > 20 ? t.slice(0, 20) + '…' : t);
   // boundaries: right after each token, and at the start of a line's first token

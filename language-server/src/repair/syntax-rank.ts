@@ -19,7 +19,7 @@
 //             document, so a deletion looks likelier to it by one token's cost whether or not it is right
 import { lex, type Token } from './lex';
 import { lineStarts, positionAt, type OffsetEdit } from './text';
-import { gramOf, ngramGain } from './file-ngrams';
+import { gramOf, ngramGainFrom } from './file-ngrams';
 import { isDeclaring, unboundNames } from './unbound-names';
 
 export interface RankFeatures {
@@ -75,6 +75,13 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
   const tripleOf = (w: readonly string[], k: number) => w[k] + KEY + w[k + 1] + KEY + w[k + 2];
   const texts = toks.map(gramOf);
   for (let k = 0; k + 2 < texts.length; k++) triples.set(tripleOf(texts, k), (triples.get(tripleOf(texts, k)) ?? 0) + 1);
+  // the window before an edit, by its tokens (the candidates at one place share it)
+  const windows = new Map<number, (after: readonly string[]) => number>();
+  const gainFrom = (lo: number, hi: number) => {
+    let g = windows.get(lo * (toks.length + 1) + hi);
+    if (!g) windows.set(lo * (toks.length + 1) + hi, (g = ngramGainFrom(texts.slice(lo, hi), 3, (x, k) => triples.get(tripleOf(x, k)) ?? 0)));
+    return g;
+  };
   const triGain = (edits: readonly OffsetEdit[]) => {
     const first = edits.reduce((a, e) => Math.min(a, e.start), Infinity);
     const last = edits.reduce((a, e) => Math.max(a, e.end), -Infinity);
@@ -85,14 +92,13 @@ export function rankFeatures(text: string, codeType: string, errorOffset?: numbe
     if (lo >= hi) return 0;
     const from = Math.min(toks[lo]!.start, first);
     const to = Math.max(toks[hi - 1]!.end, last);
-    const before = texts.slice(lo, hi);
     // the window's text with the edits applied (they lie inside it), read again
     let w = '';
     let at = from;
     for (const e of [...edits].sort((a, b) => a.start - b.start)) { w += text.slice(at, e.start) + e.newText; at = e.end; }
     w += text.slice(at, to);
     const after = lex(w, codeType).filter((t) => t.kind !== 'comment' && t.kind !== 'newline').map(gramOf);
-    return ngramGain(before, after, 3, (x, k) => triples.get(tripleOf(x, k)) ?? 0);
+    return gainFrom(lo, hi)(after);
   };
   const newValues = new Map<string, Token[]>();
   const counts = new Map<string, number>();

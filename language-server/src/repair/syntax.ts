@@ -25,7 +25,7 @@ import { hintsFromMessage, proposeTokenEdits, type ErrorAnchor, type TokenEditCa
 import { proposeSplits } from './propose-split';
 import { rankFeatures, type RankFeatures } from './syntax-rank';
 import { layoutAnchors, saysBlockOpen } from './layout-anchors';
-import { applyOffsetEdits, lineStarts, positionAt } from './text';
+import { applyOffsetEdits, lineStarts, positionAt, resultKey } from './text';
 import { judgeCandidate, type Judgement, type Prover } from './prove';
 import { lineStartsOf } from './prove/common';
 import type { ParseError, ParseVerdict } from './types';
@@ -120,7 +120,7 @@ export interface SyntaxSearchInput {
   /** A fast parser whose acceptance a candidate needs before the slow `prover` sees it (tree-sitter for g++). */
   screen?: Prover;
   /** The screen's verdicts on candidates read as edits of the original (prove/treesitter-edits.ts: incremental, same verdicts). */
-  screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal) => Promise<ParseVerdict[]>;
+  screenEdits?: (original: string, cands: { fixed: string; edits: { start: number; end: number; newText: string }[] }[], signal?: AbortSignal, rejects?: (k: number, v: ParseVerdict) => boolean) => Promise<ParseVerdict[]>;
   /** With a screen: the order it reads a stage's candidates in: by prior (default), or by the ranking's
    * cheap terms (screen-policy.ts: slow parsers, that prove only the first few it passes). */
   screenOrder?: 'prior' | 'cheap';
@@ -251,8 +251,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
   const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
+  const parsedStarts = lineStartsOf(slice(text)); // (each judgement reads them)
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
-    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: inSlice(c), candidateVerdict: v, prover });
+    const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: inSlice(c), candidateVerdict: v, prover, originalStarts: parsedStarts });
     // errors the parser still reports (later ones it could not show before, or ones it calls the
     // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
     // and far from the edit (a cascade lies near what caused it)
@@ -262,7 +263,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);
 
-  const seen = new Set<string>([text]);
+  // what was read already, by a short key of each result (resultKey: the same result, the same key)
+  const keyOf = (c: TokenEditCandidate) => resultKey(text, c.edits.length === 1 ? c.edits[0]! : spanEdit(text, c.fixed)) ?? '';
+  const seen = new Set<string>(['']);
   const accepted: Accepted[] = [];
   const progress: Progress[] = [];
   let deadline = t0 + limits.budgetMs;
@@ -284,9 +287,13 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // accepted (else stage 2 would run where it did not). Only the order after the first choices changes.
   let features: ReturnType<typeof rankFeatures> | undefined;
   const priorWeight = input.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
+  const cheap = new Map<TokenEditCandidate, number>(); // (the screen's order and the bound both ask)
   const cheapOf = (c: TokenEditCandidate) => {
+    let v = cheap.get(c);
+    if (v !== undefined) return v;
     features ??= rankFeatures(text, codeType, offsetOf(origFirst, base));
-    return priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + fileTerms(features(c.edits));
+    cheap.set(c, (v = priorWeight * c.prior + RANK_PAIR_WEIGHT * (c.familiarity ?? 0) + fileTerms(features(c.edits))));
+    return v;
   };
   let lead = -Infinity;
   let cleanIn = 0;
@@ -312,7 +319,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // what the screen kept out, in order (screenRescue: the slow parser reads it when stages 1-2, or 3, found nothing)
   const keptOut: TokenEditCandidate[] = [];
   const runStage = async (cands: TokenEditCandidate[], max: number, keepProgress: boolean, cleanOnly = false, needInsert = false) => {
-    let todo = cands.filter((c) => !seen.has(c.fixed) && inBlock(c)).slice(0, max);
+    let todo = cands.filter((c) => !seen.has(keyOf(c)) && inBlock(c)).slice(0, max);
     // a slow parser proves only the first few the screen passes: the likeliest by the ranking's cheap terms
     // (one-token edits: the pairs keep their prior order, that puts the first edits that fixed the error first)
     if (screen && input.screenOrder === 'cheap' && stage < 3) todo = byCheapTerms(todo, cheapOf);
@@ -321,7 +328,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     return runPlain(todo, keepProgress, cleanOnly, needInsert);
   };
   const runPlain = async (todo: TokenEditCandidate[], keepProgress: boolean, cleanOnly: boolean, needInsert: boolean) => {
-    for (const c of todo) seen.add(c.fixed);
+    for (const c of todo) seen.add(keyOf(c));
     const ahead = priorsAhead(todo);
     for (let i = 0; i < todo.length; i += BATCH) {
       if (performance.now() > deadline) return false;
@@ -355,7 +362,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
       const chunk = todo.slice(i, i + n);
       const part = chunk.filter((c) => !outranked(c, needInsert));
       outrankedN += chunk.length - part.length;
-      for (const c of part) seen.add(c.fixed);
+      for (const c of part) seen.add(keyOf(c));
       const pass = await timed('screen', () => screenChunk(part, { screen: screen!, screenEdits: input.screenEdits, original: slice(text), originalVerdict: screenOrig!, target: screenState!, inSlice, signal }));
       screenRead += part.length;
       screenPassed += pass.filter(Boolean).length;
@@ -495,12 +502,13 @@ async function screenChunk(
   const { near, any } = o.target;
   if (!any) return part.map(() => true);
   const sliced = part.map(o.inSlice);
-  const vs = o.screenEdits ? await o.screenEdits(o.original, sliced, o.signal) : await o.screen.parse(sliced.map((c) => c.fixed), { signal: o.signal });
   const originalStarts = lineStartsOf(o.original);
-  return sliced.map((c, k) => {
-    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: c, candidateVerdict: vs[k]!, prover: o.screen, originalStarts });
+  const passes = (k: number, v: ParseVerdict) => {
+    const j = judgeCandidate({ original: o.original, originalVerdict: o.originalVerdict, target: any, candidate: sliced[k]!, candidateVerdict: v, prover: o.screen, originalStarts });
     return near ? j.proven : j.added.length === 0;
-  });
+  };
+  const vs = o.screenEdits ? await o.screenEdits(o.original, sliced, o.signal, (k, v) => !passes(k, v)) : await o.screen.parse(sliced.map((c) => c.fixed), { signal: o.signal });
+  return vs.map((v, k) => passes(k, v));
 }
 
 /** Where to look for an edit: each reported error's place with the tokens its message names; and for

@@ -145,6 +145,33 @@ export function applyOffsetEdits(text: string, edits: readonly OffsetEdit[]): st
   return out;
 }
 
+/**
+ * A short key that two edits of `text` share exactly when their results are equal: the span where the
+ * result differs from `text`, trimmed as spanEdit trims it (common start, then common end), with the
+ * text written there. Deduplicating candidates by it spares building and hashing a copy of the whole
+ * text per candidate (thousands a search). `undefined`: the edit changes nothing.
+ */
+export function resultKey(text: string, e: OffsetEdit): string | undefined {
+  const n = text.length;
+  const m = n - (e.end - e.start) + e.newText.length;
+  // (before the edit both read alike; after it, the result reads text shifted by the edit's growth)
+  let p = e.start;
+  while (p < n && p < m && text.charCodeAt(p) === resultCharAt(text, e, p)) p++;
+  if (p === n && n === m) return undefined;
+  let s = Math.max(0, Math.min(n - e.end, n - p, m - p));
+  while (s < n - p && s < m - p && text.charCodeAt(n - 1 - s) === resultCharAt(text, e, m - 1 - s)) s++;
+  let mid = '';
+  for (let i = p; i < m - s; i++) mid += String.fromCharCode(resultCharAt(text, e, i));
+  return `${p}:${n - s}:${mid}`;
+}
+
+/** The character code at `i` of `text` with the edit applied (without building it). */
+function resultCharAt(text: string, e: OffsetEdit, i: number): number {
+  if (i < e.start) return text.charCodeAt(i);
+  const nl = e.newText.length;
+  return i < e.start + nl ? e.newText.charCodeAt(i - e.start) : text.charCodeAt(i - nl + e.end - e.start);
+}
+
 /** Applies LSP-style edits (non-overlapping) to a text. */
 export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
   const starts = lineStarts(text);

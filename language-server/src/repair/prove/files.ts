@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ProverToolError, abortError, checkSizes, inBatches, makeScratch, removeScratch, type Prover } from './common';
+import { ProverToolError, abortError, checkSizes, inBatches, makeScratch, raceAbort, removeScratch, type Prover } from './common';
+import { runInRunner } from './tool-runner';
 import type { ParseVerdict } from '../types';
 
 export interface ToolRun { code: number | null; stdout: string; stderr: string }
@@ -27,8 +28,29 @@ export function removeBatch(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Runs a tool to completion; kills it on timeout (an error) or when the signal fires (an AbortError). */
-export function runTool(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; label: string }): Promise<ToolRun> {
+type ToolOptions = { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; label: string };
+
+/** Runs a tool to completion; kills it on timeout (an error) or when the signal fires (an AbortError).
+ * It is started by the small runner process (tool-runner.ts: a start from here costs far more). */
+export async function runTool(cmd: string, args: string[], o: ToolOptions): Promise<ToolRun> {
+  if (o.signal?.aborted) throw abortError();
+  let kill: (() => void) | undefined;
+  const onAbort = () => kill?.();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  let a: Awaited<ReturnType<typeof runInRunner>>;
+  try {
+    a = await raceAbort(runInRunner({ cmd, args, cwd: o.cwd, env: o.env ?? process.env, timeoutMs: o.timeoutMs }, (k) => { kill = k; }), o.signal);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  if (a === undefined) return spawnTool(cmd, args, o);
+  if ('timeout' in a) throw new ProverToolError(`${o.label} took longer than ${o.timeoutMs} ms on one batch (stopped)`);
+  if ('error' in a) throw new ProverToolError(`${o.label} could not run: ${a.error}`);
+  return a;
+}
+
+/** runTool from this process (where the runner cannot start). */
+function spawnTool(cmd: string, args: string[], o: ToolOptions): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(abortError());
     const p = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
