@@ -96,25 +96,27 @@ export function mutate(text: string, toks: Token[], kind: Exclude<MutationKind, 
   return { text: text.slice(0, t.start) + o.text + text.slice(t.end), what: `replace '${t.text.slice(0, 30)}' with '${o.text.slice(0, 30)}' at line ${line(t.start)}`, punctuation: false };
 }
 
-interface CorpusFile { text: string; path: string; package: string }
+export interface CorpusFile { text: string; path: string; package: string }
+
+/** The files of one corpus shard the syntax cases may break (10-400 lines, at most 24 KB), with their language. */
+export async function* eligibleFiles(shard: string, languages: ReadonlySet<string>): AsyncGenerator<{ language: string; file: CorpusFile }> {
+  const xz = spawn('xz', ['-dc', shard], { stdio: ['ignore', 'pipe', 'inherit'] });
+  for await (const line of createInterface({ input: xz.stdout, crlfDelay: Infinity })) {
+    if (!line) continue;
+    const rec = JSON.parse(line) as { text: string; code_type: string; path: string; package: string };
+    if (!languages.has(rec.code_type)) continue;
+    const n = rec.text.split('\n').length;
+    if (n < 10 || n > 400 || rec.text.length > 24_000) continue;
+    yield { language: rec.code_type, file: { text: rec.text, path: rec.path, package: rec.package } };
+  }
+}
 
 /** Up to `want` files per language from the corpus's test shards: 10-400 lines, at most 24 KB, a seeded sample. */
 export async function sampleFiles(dir: string, languages: string[], want: number, seed: number): Promise<Map<string, CorpusFile[]>> {
   const shards = readdirSync(dir).filter((f) => /^test-\d+\.jsonl\.xz$/.test(f)).sort();
   if (shards.length === 0) throw new Error(`no test shards (test-NNNNN.jsonl.xz) in ${dir}: build the corpus with npm run data -- --stage corpus`);
   const pools = new Map<string, CorpusFile[]>(languages.map((l) => [l, []]));
-  for (const shard of shards) {
-    const xz = spawn('xz', ['-dc', join(dir, shard)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    for await (const line of createInterface({ input: xz.stdout, crlfDelay: Infinity })) {
-      if (!line) continue;
-      const rec = JSON.parse(line) as { text: string; code_type: string; path: string; package: string };
-      const pool = pools.get(rec.code_type);
-      if (!pool) continue;
-      const n = rec.text.split('\n').length;
-      if (n < 10 || n > 400 || rec.text.length > 24_000) continue;
-      pool.push({ text: rec.text, path: rec.path, package: rec.package });
-    }
-  }
+  for (const shard of shards) for await (const { language, file } of eligibleFiles(join(dir, shard), new Set(languages))) pools.get(language)!.push(file);
   const r = rng(seed);
   const out = new Map<string, CorpusFile[]>();
   for (const [l, pool] of pools) {

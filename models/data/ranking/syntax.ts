@@ -12,11 +12,10 @@
 // candidates is dropped anyway); the model's tokens are computed once, for the example's docs together.
 //   npx tsx models/data/ranking/syntax.ts [--corpus DIR] [--out DIR] [--train N] [--valid N] [--negatives K]
 //     [--seed S] [--minutes M] [--shards N] [--per-shard N] [--languages L,L]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { mutate, rng, SYNTAX_LANGUAGES } from '../../../eval/suites/syntax';
+import { eligibleFiles, mutate, rng, SYNTAX_LANGUAGES, type CorpusFile } from '../../../eval/suites/syntax';
 import type { Analysis, FixTarget } from '../../../language-server/src/context';
 import { Engine } from '../../../language-server/src/engine';
 import { resolveLanguage } from '../../../language-server/src/grammars';
@@ -49,23 +48,14 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-interface CorpusFile { text: string; path: string; package: string }
-
-/** Up to `cap` files per language of one shard (10-400 lines, at most 24 KB, as the syntax suite samples), a seeded reservoir. */
+/** Up to `cap` files per language of one shard (the files the syntax suite may break), a seeded reservoir. */
 async function sampleShard(file: string, languages: string[], cap: number, r: () => number): Promise<Map<string, CorpusFile[]>> {
   const pools = new Map<string, CorpusFile[]>(languages.map((l) => [l, []]));
   const seen = new Map<string, number>();
-  const xz = spawn('xz', ['-dc', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  for await (const line of createInterface({ input: xz.stdout, crlfDelay: Infinity })) {
-    if (!line) continue;
-    const rec = JSON.parse(line) as { text: string; code_type: string; path: string; package: string };
-    const pool = pools.get(rec.code_type);
-    if (!pool) continue;
-    const n = rec.text.split('\n').length;
-    if (n < 10 || n > 400 || rec.text.length > 24_000) continue;
-    const k = (seen.get(rec.code_type) ?? 0) + 1;
-    seen.set(rec.code_type, k);
-    const f = { text: rec.text, path: rec.path, package: rec.package };
+  for await (const { language, file: f } of eligibleFiles(file, new Set(languages))) {
+    const pool = pools.get(language)!;
+    const k = (seen.get(language) ?? 0) + 1;
+    seen.set(language, k);
     if (pool.length < cap) pool.push(f);
     else { const j = Math.floor(r() * k); if (j < cap) pool[j] = f; }
   }
