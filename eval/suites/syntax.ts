@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { Engine } from '../../language-server/src/engine';
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { lex, tokenStream, type Token } from '../../language-server/src/repair/lex';
-import { disposeProvers, proverFor } from '../../language-server/src/repair/prove';
+import { disposeProvers, proverFor, type Prover } from '../../language-server/src/repair/prove';
 import { syntaxStudy } from '../../language-server/src/repair/syntax';
 import { repoRoot } from '../paths.js';
 
@@ -126,26 +126,33 @@ export async function sampleFiles(dir: string, languages: string[], want: number
   return out;
 }
 
+const ONE_TOKEN_KINDS: Exclude<MutationKind, 'two'>[] = ['delete', 'insert', 'replace'];
+
+/** One token of `text` deleted, inserted or replaced (12 tries at most) such that the parser rejects the result. */
+export async function breakOneToken(text: string, toks: Token[], prover: Prover, r: () => number): Promise<{ kind: Exclude<MutationKind, 'two'>; m: NonNullable<ReturnType<typeof mutate>> } | undefined> {
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const kind = ONE_TOKEN_KINDS[Math.floor(r() * 3)]!;
+    const m = mutate(text, toks, kind, r);
+    if (!m) continue;
+    const [v] = await prover.parse([m.text]);
+    if (!v!.ok) return { kind, m };
+  }
+  return undefined;
+}
+
 /** The cases of one language: single-token mutants of each file, and a two-token one for every other file. */
 export async function buildCases(language: string, files: CorpusFile[], want: number, seed: number): Promise<SyntaxCase[]> {
   const prover = await proverFor(language);
   const r = rng(seed ^ language.length * 7919);
   const cases: SyntaxCase[] = [];
-  const kinds: Exclude<MutationKind, 'two'>[] = ['delete', 'insert', 'replace'];
+  const kinds = ONE_TOKEN_KINDS;
   for (const [fi, f] of files.entries()) {
     if (cases.filter((c) => c.kind !== 'two').length >= want) break;
     const [ok] = await prover.parse([f.text]);
     if (!ok!.ok) continue; // only files the parser accepts as they are
     const toks = lex(f.text, language);
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const kind = kinds[Math.floor(r() * 3)]!;
-      const m = mutate(f.text, toks, kind, r);
-      if (!m) continue;
-      const [v] = await prover.parse([m.text]);
-      if (v!.ok) continue;
-      cases.push({ id: `${language}/${cases.length}`, language, path: `${f.package}/${f.path}`, kind, mutation: m.what, punctuation: m.punctuation, original: f.text, broken: m.text });
-      break;
-    }
+    const one = await breakOneToken(f.text, toks, prover, r);
+    if (one) cases.push({ id: `${language}/${cases.length}`, language, path: `${f.package}/${f.path}`, kind: one.kind, mutation: one.m.what, punctuation: one.m.punctuation, original: f.text, broken: one.m.text });
     if (fi % 2 === 1) {
       for (let attempt = 0; attempt < 12; attempt++) {
         const m1 = mutate(f.text, toks, kinds[Math.floor(r() * 3)]!, r);

@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { eligibleFiles, mutate, rng, SYNTAX_LANGUAGES, type CorpusFile } from '../../../eval/suites/syntax';
+import { breakOneToken, eligibleFiles, rng, SYNTAX_LANGUAGES, type CorpusFile } from '../../../eval/suites/syntax';
 import type { Analysis, FixTarget } from '../../../language-server/src/context';
 import { Engine } from '../../../language-server/src/engine';
 import { resolveLanguage } from '../../../language-server/src/grammars';
@@ -79,17 +79,8 @@ async function breakFile(language: string, f: CorpusFile, r: () => number): Prom
   const prover = await proverFor(language);
   const [ok] = await prover.parse([f.text]);
   if (!ok!.ok) return 'the parser rejects the file as it is';
-  const toks = lex(f.text, language);
-  const kinds = ['delete', 'insert', 'replace'] as const;
-  for (let attempt = 0; attempt < 12; attempt++) {
-    const kind = kinds[Math.floor(r() * 3)]!;
-    const m = mutate(f.text, toks, kind, r);
-    if (!m) continue;
-    const [v] = await prover.parse([m.text]);
-    if (v!.ok) continue;
-    return { kind, mutation: m.what, broken: m.text };
-  }
-  return 'no mutant the parser rejects';
+  const one = await breakOneToken(f.text, lex(f.text, language), prover, r);
+  return one ? { kind: one.kind, mutation: one.m.what, broken: one.m.text } : 'no mutant the parser rejects';
 }
 
 /** rank_train.py's layout: one group, one empty base window every doc shares (score = the answer's log-probability). */
