@@ -71,12 +71,17 @@ async function preferredRival<C extends RivalCandidate>(all: C[], contested: num
   return best.i !== 0 && best.s > scores[0]! && (await input.prove(all[best.i]!)) ? best.i : 0;
 }
 
+/** The neighbours that are neither the fix nor a candidate of the pool already, `max` at most. */
+function newNeighbours<C extends RivalCandidate>(pick: C, pool: C[], neighbours: C[] | undefined, max: number): C[] {
+  const known = new Set([pick.fixed, ...pool.map((c) => c.fixed)]);
+  return (neighbours ?? []).filter((c) => !known.has(c.fixed)).slice(0, max);
+}
+
 export async function checkRivals<C extends RivalCandidate>(input: RivalInput<C>): Promise<RivalCheck<C>> {
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   const pool = input.pool.filter((c) => c.fixed !== input.pick.fixed).slice(0, input.maxPool ?? 400);
-  const known = new Set([input.pick.fixed, ...pool.map((c) => c.fixed)]);
-  const near = (input.neighbours ?? []).filter((c) => !known.has(c.fixed)).slice(0, 120);
+  const near = newNeighbours(input.pick, pool, input.neighbours, 120);
   const all = [input.pick, ...pool, ...near];
   const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: 0, contested: [], pool: pool.length, note, ms: ms() });
   if (pool.length + near.length === 0) return none('no other candidate');
@@ -127,8 +132,7 @@ export async function checkRivalsOnTestMutants<C extends RivalCandidate>(input: 
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   const pool = input.pool.filter((c) => c.fixed !== input.pick.fixed).slice(0, input.maxPool ?? 8);
-  const known = new Set([input.pick.fixed, ...pool.map((c) => c.fixed)]);
-  const near = (input.neighbours ?? []).filter((c) => !known.has(c.fixed)).slice(0, input.maxPool ?? 8);
+  const near = newNeighbours(input.pick, pool, input.neighbours, input.maxPool ?? 8);
   const all = [input.pick, ...pool, ...near];
   const none = (note: string): RivalCheck<C> => ({ pick: input.pick, rivals: pool.length + near.length, contested: [], pool: pool.length, note, ms: ms() });
   if (pool.length + near.length === 0) return none('no other candidate passes the tests');
