@@ -10,7 +10,12 @@ those token ids: a corpus function with a slip made by one of the operators, the
 plus --lm-weight times the true fix's own window loss (per token), so that the model keeps writing fixes.
 
     python3 rank_train.py --init base.pt --train train.jsonl.xz --valid valid.jsonl.xz --hef hef.jsonl.xz \
-        --out DIR --steps 1200 [--eval-only] [--minutes 8]
+        --out DIR --steps 1200 [--eval-only] [--minutes 8] [--cheap]
+
+--cheap (the syntax search's data, models/data/ranking/syntax.ts): the product ranks by the model's score
+plus cheap terms (repair/syntax.ts rankAccepted), and asks the model only about the candidates near the
+cheap leader; the loss is then the listwise cross-entropy of that total among those candidates, so the
+model learns only what the cheap terms get wrong.
 
 --hef: the evaluation's ranking dump of HumanEvalFix (npm run eval -- --suite ranking --score none --dump F):
 top-1 / top-5 / MRR of the true fix by the model's score and by model + prior (the product's order), per
@@ -58,6 +63,32 @@ def sequences_of(ex):
             doc, a, b = (m["doc"], m["answer"], m["base"]) if isinstance(m, dict) else m
             docs[doc] = (first + a, first + n_ans + b)
     return seqs, docs
+
+
+def with_offsets(ex):
+    """--cheap: the example as the product ranks it, the model's score added to each doc's cheap terms
+    (syntax search: repair/syntax.ts rankAccepted), among the docs the product's model reads; None when the
+    model could not change the outcome there (doc 0 not read, or read alone)."""
+    asked, cheap = ex.get("modelAsked"), ex.get("cheap")
+    if not asked or not cheap:
+        return None
+    keep = [d for d in range(len(cheap)) if asked[d] and cheap[d] is not None]
+    if not keep or keep[0] != 0 or len(keep) < 2:
+        return None
+    g = ex["groups"][0]
+    if len(ex["groups"]) != 1 or len(g["bases"]) != 1:
+        return None  # the syntax layout only: one group, one shared base
+    answers = [g["answers"][d] for d in keep]
+    out = dict(ex)
+    out["groups"] = [{**g, "answers": answers, "members": [[i, i, 0] for i in range(len(keep))]}]
+    out["offsets"] = [cheap[d] for d in keep]
+    return out
+
+
+def offsets_of(ex, device):
+    """Per doc the value the model's score is added to (0 without --cheap)."""
+    o = ex.get("offsets")
+    return None if o is None else torch.tensor(o, dtype=torch.float32, device=device)
 
 
 def window_logprobs(model, seqs, device, max_len):
@@ -148,9 +179,13 @@ def evaluate_hef(model, hef, device, max_len):
 @torch.no_grad()
 def evaluate_valid(model, valid, device, max_len):
     model.eval()
-    hits, mrr, per = 0, 0.0, {}
+    hits, mrr, per, cheap_hits = 0, 0.0, {}, 0
     for ex in valid:
         s, _ = doc_scores(model, ex, device, max_len)
+        off = offsets_of(ex, s.device)
+        if off is not None:
+            cheap_hits += int((off[1:] > off[0]).sum()) == 0
+            s = s.float() + off
         r = 1 + int((s[1:] > s[0]).sum())
         hits += r == 1
         mrr += 1 / r
@@ -158,7 +193,10 @@ def evaluate_valid(model, valid, device, max_len):
         d[0] += r == 1
         d[1] += 1
     model.train()
-    return {"top1": round(hits / max(1, len(valid)), 4), "mrr": round(mrr / max(1, len(valid)), 4), "per_lang": {k: f"{a}/{b}" for k, (a, b) in per.items()}}
+    out = {"top1": round(hits / max(1, len(valid)), 4), "mrr": round(mrr / max(1, len(valid)), 4), "per_lang": {k: f"{a}/{b}" for k, (a, b) in per.items()}}
+    if valid and "offsets" in valid[0]:
+        out["cheap_alone_top1"] = round(cheap_hits / len(valid), 4)  # the cheap terms without the model (ties to doc 0)
+    return out
 
 
 def main(argv=None):
@@ -181,6 +219,7 @@ def main(argv=None):
     ap.add_argument("--eval-only", action="store_true")
     ap.add_argument("--skip-first-eval", action="store_true", help="no evaluation before training (a second run from the same start)")
     ap.add_argument("--hef-limit", type=int, default=0)
+    ap.add_argument("--cheap", action="store_true", help="syntax data: rank by the model's score plus each doc's cheap terms, among the docs the product's model reads (the model learns its part of the product's total)")
     ap.add_argument("--seed", type=int, default=28)
     ap.add_argument("--keep-best", action="store_true", help="model.pt = the evaluated checkpoint with the best product MRR on HumanEvalFix problems 0-81 (step 0 included); 82-163 judge it; last.pt = the last")
     args = ap.parse_args(argv)
@@ -198,6 +237,10 @@ def main(argv=None):
     if args.hef_limit:
         hef = hef[: args.hef_limit]
     valid = read_jsonl(args.valid)
+    if args.cheap:
+        n = len(valid)
+        valid = [x for x in map(with_offsets, valid) if x is not None]
+        print(f"--cheap: {len(valid)} of {n} valid examples where the model can change the product's choice", flush=True)
     report = {"args": vars(args), "history": []}
     t0 = time.time()
 
@@ -224,6 +267,10 @@ def main(argv=None):
     if args.eval_only:
         return
     train = read_jsonl(args.train)
+    if args.cheap:
+        n = len(train)
+        train = [x for x in map(with_offsets, train) if x is not None]
+        print(f"--cheap: {len(train)} of {n} train examples where the model can change the product's choice", flush=True)
     print(f"train {len(train)} examples", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.0)
     order = []
@@ -251,7 +298,11 @@ def main(argv=None):
             n = max(docs) + 1
             a = torch.tensor([off + docs[d][0] for d in range(n)], device=device)
             b = torch.tensor([off + docs[d][1] for d in range(n)], device=device)
-            scores = (lp[a] - lp[b]) / args.temperature
+            scores = lp[a] - lp[b]
+            off = offsets_of(ex, device)
+            if off is not None:
+                scores = scores.float() + off
+            scores = scores / args.temperature
             rank_loss = rank_loss + F.cross_entropy(scores.unsqueeze(0), torch.zeros(1, dtype=torch.long, device=device))
             pos_len = len(seqs[off + docs[0][0]][0]) - seqs[off + docs[0][0]][1]
             lm_loss = lm_loss - lp[a[0]] / max(1, pos_len)

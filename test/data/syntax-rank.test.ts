@@ -31,6 +31,8 @@ after(async () => {
   await disposeProvers();
 });
 
+const n0 = (g: { answers: number[][] }) => g.answers.length;
+
 /** Sum of log-probabilities of `answer` after `head`, fed one token at a time in a fresh session. */
 async function answerLogprob(head: number[], answer: number[]): Promise<number> {
   const s = model.start();
@@ -83,6 +85,11 @@ test('an example of the product\'s syntax search: doc 0 is the original, and ran
   // doc 0's answer is the original's lines; every other doc's differs
   assert.ok(tok.decode(g.answers[0]!).includes('print(max(a, b))'), tok.decode(g.answers[0]!));
   for (const ans of g.answers.slice(1)) assert.notDeepEqual(ans, g.answers[0]);
+  // the cheap terms the product adds the model's score to: one per doc the ranking read, in the search's order
+  assert.equal(ex.cheap.length, n0(g));
+  assert.equal(typeof ex.cheap[0], 'number');
+  const read = ex.cheap.flatMap((v, i) => (v === null ? [] : [{ v, rank: ex.cheapRank[i]! }])).sort((x, y) => x.rank - y.rank);
+  for (let i = 1; i < read.length; i++) assert.ok(read[i - 1]!.v >= read[i]!.v, `the cheap order: ${JSON.stringify(read)}`);
   // rank_train.py's sequences_of, read from the trainer itself (its module imports torch: only the function is run)
   const py = [
     'import ast, json, sys',
@@ -90,12 +97,22 @@ test('an example of the product\'s syntax search: doc 0 is the original, and ran
     "fn = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name == 'sequences_of')",
     'ns = {}',
     'exec(ast.get_source_segment(src, fn), ns)',
-    'seqs, docs = ns["sequences_of"](json.loads(sys.stdin.read()))',
-    'print(json.dumps({"seqs": seqs, "docs": {str(k): v for k, v in docs.items()}}))',
+    "fw = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name == 'with_offsets')",
+    'exec(ast.get_source_segment(src, fw), ns)',
+    'ex = json.loads(sys.stdin.read())',
+    'seqs, docs = ns["sequences_of"](ex)',
+    'w = ns["with_offsets"](ex)',
+    'print(json.dumps({"seqs": seqs, "docs": {str(k): v for k, v in docs.items()}, "offsets": w and w["offsets"], "wseqs": w and ns["sequences_of"](w)[0]}))',
   ].join('\n');
   const run = spawnSync('python3', ['-c', py, join(repoRoot(), 'models/train/rank_train.py')], { input: JSON.stringify(ex), encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  const { seqs, docs } = JSON.parse(run.stdout) as { seqs: [number[], number, number][]; docs: Record<string, [number, number]> };
+  const { seqs, docs, offsets, wseqs } = JSON.parse(run.stdout) as { seqs: [number[], number, number][]; docs: Record<string, [number, number]>; offsets: number[] | null; wseqs: [number[], number, number][] | null };
+  // --cheap: the docs the product's model reads (the original first), each with its cheap terms
+  const asked = ex.modelAsked.flatMap((m, i) => (m && ex.cheap[i] !== null ? [i] : []));
+  if (asked[0] === 0 && asked.length >= 2) {
+    assert.deepEqual(offsets, asked.map((i) => ex.cheap[i]));
+    assert.deepEqual(wseqs!.filter((x) => x[2] > 0).map((x) => x[0]), asked.map((i) => [...ex.prefix, ...g.answers[i]!]));
+  } else assert.equal(offsets, null);
   const n = g.answers.length;
   assert.deepEqual(Object.keys(docs).map(Number).sort((x, y) => x - y), [...Array(n).keys()]);
   for (let d = 0; d < n; d++) {

@@ -148,6 +148,9 @@ export interface SyntaxSearchTrace {
   outranked?: number;
   /** When the model ranked: the first by the cheap terms, its lead over the second, and the first by the total. */
   rankNote?: RankNote;
+  /** The cheap terms (nats) of the candidates the ranking read, the value the model's score is added to
+   * (models/data/ranking/syntax.ts: the fine-tune learns the model's part of the product's total). */
+  cheap?: Map<TokenEditCandidate, number>;
   /** Where the parser reported its first error in the original (offset into the text). */
   errorOffset?: number;
   stage?: 1 | 2 | 3;
@@ -469,9 +472,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     const docs = accepted.map((x) => x.c.fixed);
     scores = { of: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), whole: input.rank ? await input.rank(docs) : [], alt: input.rankAlt ? await input.rankAlt(docs) : [] };
   }
-  const { order, ranked, note } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
+  const { order, ranked, note, cheap: cheapRead } = await timed('rank', () => rankAccepted(accepted, input, limits, offsetOf(origFirst, base)));
   const won = await timed('confirm', () => confirmWinner(order, { text, prover, signal, path: input.path, originalVerdict: input.originalVerdict, block, base, origFirst, wasThere }));
-  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, rankNote: note, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels, outranked: outrankedN, ...screenNote() });
+  syntaxStudy.trace?.({ proposed, accepted: accepted.map((x) => ({ c: x.c, clean: x.v.ok })), order: order.map((x) => x.c), scores, timings, skipped, rankNote: note, cheap: cheapRead, errorOffset: offsetOf(origFirst, base), stage, seeds: seedLabels, outranked: outrankedN, ...screenNote() });
   if (won) {
     const { pick, provenBy, remaining } = won;
     return { fix: { ...pick.c, provenBy, remaining }, ...base0, ranked, alternatives: order.filter((x) => x !== pick).slice(0, 3).map((x) => x.c), ms: ms() };
@@ -622,7 +625,7 @@ export interface Progress extends Accepted { step: number }
  * is), so a small lead decides nothing alone; a lead the model never overturned on the eval's cases
  * (seed 1: none beyond 12 nats) does. It chooses among the clean ones when there are any.
  */
-async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number; note?: RankNote }> {
+async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limits: SyntaxSearchLimits, errorOffset: number): Promise<{ order: Accepted[]; ranked: number; note?: RankNote; cheap?: Map<TokenEditCandidate, number> }> {
   accepted.sort((a, b) => Number(b.v.ok) - Number(a.v.ok) || b.c.prior - a.c.prior || a.c.size - b.c.size);
   const clean = accepted.filter((x) => x.v.ok).length || accepted.length;
   if (!input.rank || clean <= 1) return { order: accepted, ranked: 0 };
@@ -633,17 +636,18 @@ async function rankAccepted(accepted: Accepted[], input: SyntaxSearchInput, limi
   // the model (most of a search's time) reads only the best by the cheap terms; the rest follow by them
   const cheap = (x: Accepted) => w * x.c.prior + RANK_PAIR_WEIGHT * (x.c.familiarity ?? 0) + file.get(x)!;
   const byCheap = [...top].sort((a, b) => cheap(b) - cheap(a));
+  const cheapRead = syntaxStudy.trace ? new Map(top.map((x) => [x.c, cheap(x)])) : undefined;
   // those far behind the cheap leader the model would not lift (seed 1: it changed the winner only within 12 nats, an equal one within 6)
   const lead = cheap(byCheap[0]!);
   const modelTop = byCheap.slice(0, limits.modelTop).filter((x) => lead - cheap(x) <= limits.modelWithin);
   const note0 = { cheapFirst: byCheap[0]!.c.label, cheapMargin: lead - cheap(byCheap[1]!) };
-  if (modelTop.length <= 1) return { order: [...byCheap, ...accepted.slice(top.length)], ranked: 0, note: { ...note0, modelFirst: note0.cheapFirst } };
+  if (modelTop.length <= 1) return { order: [...byCheap, ...accepted.slice(top.length)], ranked: 0, note: { ...note0, modelFirst: note0.cheapFirst }, cheap: cheapRead };
   const scores = await input.rank(modelTop.map((x) => x.c.fixed));
   modelTop.forEach((x, i) => { x.c.score = scores[i]!; });
   const total = (x: Accepted) => x.c.score! + cheap(x);
   const scored = [...modelTop].sort((a, b) => total(b) - total(a));
   const note = { ...note0, modelFirst: scored[0]!.c.label };
-  return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length, note };
+  return { order: [...scored, ...byCheap.slice(modelTop.length), ...accepted.slice(top.length)], ranked: modelTop.length, note, cheap: cheapRead };
 }
 
 interface WinnerCheck {

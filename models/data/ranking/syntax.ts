@@ -93,12 +93,14 @@ interface Scoring { a: Analysis; target: FixTarget; docs: readonly string[]; giv
 export interface SyntaxRankExample extends ReturnType<typeof syntaxExample> {
   lang: string;
   stage?: number;
-  /** Per doc: the search's label, parser-clean or not, prior, place in the cheap order, among the docs the product's model reads. */
+  /** Per doc: the search's label, parser-clean or not, prior, place in the cheap order, among the docs the
+   * product's model reads, and its cheap terms (nats, what the product adds the model's score to; null: not ranked). */
   labels: string[];
   clean: boolean[];
   priors: number[];
   cheapRank: number[];
   modelAsked: boolean[];
+  cheap: (number | null)[];
 }
 
 /**
@@ -155,6 +157,7 @@ function exampleRecord(tr: SyntaxSearchTrace, docs: SyntaxSearchTrace['order'], 
     lang: language, stage: tr.stage,
     labels: docs.map((x) => x.label), clean: docs.map((x) => clean.get(x.fixed) ?? false), priors: docs.map((x) => Math.round(x.prior * 1000) / 1000),
     cheapRank: docs.map((x) => tr.order.indexOf(x)), modelAsked: docs.map((x) => modelSet.has(x.fixed)),
+    cheap: docs.map((x) => { const v = tr.cheap?.get(x); return v === undefined ? null : Math.round(v * 1000) / 1000; }),
     ...syntaxExample(plan.head, plan.answers),
   };
 }
