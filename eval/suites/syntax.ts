@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { Engine } from '../../language-server/src/engine';
 import { resolveLanguage } from '../../language-server/src/grammars';
 import { lex, tokenStream, type Token } from '../../language-server/src/repair/lex';
-import { disposeProvers, proverFor, type Prover } from '../../language-server/src/repair/prove';
+import { disposeProvers, hasSyntaxError, proverFor, type Prover } from '../../language-server/src/repair/prove';
 import { syntaxStudy } from '../../language-server/src/repair/syntax';
 import { repoRoot } from '../paths.js';
 
@@ -135,7 +135,7 @@ export async function breakOneToken(text: string, toks: Token[], prover: Prover,
     const m = mutate(text, toks, kind, r);
     if (!m) continue;
     const [v] = await prover.parse([m.text]);
-    if (!v!.ok) return { kind, m };
+    if (hasSyntaxError(v!, prover)) return { kind, m };
   }
   return undefined;
 }
@@ -149,7 +149,8 @@ export async function buildCases(language: string, files: CorpusFile[], want: nu
   for (const [fi, f] of files.entries()) {
     if (cases.filter((c) => c.kind !== 'two').length >= want) break;
     const [ok] = await prover.parse([f.text]);
-    if (!ok!.ok) continue; // only files the parser accepts as they are
+    // only files the parser accepts as they are (gcc/g++: without a syntax error; a header it cannot find leaves names unknown)
+    if (hasSyntaxError(ok!, prover)) continue;
     const toks = lex(f.text, language);
     const one = await breakOneToken(f.text, toks, prover, r);
     if (one) cases.push({ id: `${language}/${cases.length}`, language, path: `${f.package}/${f.path}`, kind: one.kind, mutation: one.m.what, punctuation: one.m.punctuation, original: f.text, broken: one.m.text });
@@ -162,7 +163,7 @@ export async function buildCases(language: string, files: CorpusFile[], want: nu
         const m2 = mutate(m1.text, toks2, kinds[Math.floor(r() * 3)]!, r);
         if (!m2) continue;
         const [v] = await prover.parse([m2.text]);
-        if (v!.ok) continue;
+        if (!hasSyntaxError(v!, prover)) continue;
         cases.push({ id: `${language}/${cases.length}`, language, path: `${f.package}/${f.path}`, kind: 'two', mutation: `${m1.what}; ${m2.what}`, punctuation: false, original: f.text, broken: m2.text });
         break;
       }
@@ -261,7 +262,7 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
         try {
           let out = await engine.fixDetailed({ text: c.broken, languageId });
           // two broken tokens: a user who still sees an error asks again (one fix per error)
-          if (c.kind === 'two' && out.fix && !(await prover.parse([out.fix.fixed]))[0]!.ok) {
+          if (c.kind === 'two' && out.fix && hasSyntaxError((await prover.parse([out.fix.fixed]))[0]!, prover)) {
             const again = await engine.fixDetailed({ text: out.fix.fixed, languageId });
             if (again.fix) out = { ...again, fix: { ...again.fix, label: `${out.fix.label}; then ${again.fix.label}` }, candidates: (out.candidates ?? 0) + (again.candidates ?? 0) };
           }
@@ -271,7 +272,7 @@ export async function runSyntaxSuite(o: SyntaxOptions, log: (m: string) => void 
           else {
             const f = out.fix;
             const [v] = await prover.parse([f.fixed]);
-            const outcome = f.fixed === c.original ? 'exact' : tokenStream(f.fixed, language).join('\u0000') === tokenStream(c.original, language).join('\u0000') ? 'same_tokens' : v!.ok ? 'wrong_parses' : 'rejected';
+            const outcome = f.fixed === c.original ? 'exact' : tokenStream(f.fixed, language).join('\u0000') === tokenStream(c.original, language).join('\u0000') ? 'same_tokens' : !hasSyntaxError(v!, prover) ? 'wrong_parses' : 'rejected';
             rec = { ...base, outcome, label: f.label, verifiedBy: f.verifiedBy };
           }
         } catch (e) {

@@ -6,13 +6,13 @@ import { contextMarkers, errorTypeFor, regionForLine, type Analysis, type FixTar
 import { DecodeAbortedError } from '../decode';
 import { InputError, type FixAtRequest, type FixOutcome } from '../engine-api';
 import { mergeMarkers, typedMarkers, type Markers } from '../markers';
-import { judgeCandidate, NoProverError, ProverInputError, proverFor, type Prover } from './prove';
+import { judgeCandidate, NoProverError, ProverInputError, proverFor, syntaxView, type Prover } from './prove';
 import { treeSitterProver } from './prove/treesitter';
 import { editedScreen } from './prove/treesitter-edits';
 import { failureDiagnostic } from './failure';
 import { screenPolicy } from './screen-policy';
 import { searchSemanticFix } from './semantic';
-import { searchSyntaxFix, syntaxStudy } from './syntax';
+import { searchSyntaxFix, syntaxStudy, targetError } from './syntax';
 import { lineStarts, offsetAt, toTextEdits } from './text';
 import type { TestFailure } from './tests/report';
 import type { ParseVerdict } from './types';
@@ -120,11 +120,32 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
     throw e;
   }
   if (req.signal?.aborted) throw new DecodeAbortedError();
+  // a compiler that also reports names and types it cannot resolve (g++ without the project's headers):
+  // the search reads its syntax errors alone, and the title says what else it reports
+  const view = syntaxView(prover, verdict);
+  prover = view.prover;
+  verdict = view.verdict;
+  let elsewhere = view.others.length > 0 ? `, syntax only (it also reports ${view.others.length} error${view.others.length > 1 ? 's' : ''} of names or types)` : '';
+  // gcc and g++ without a file's headers give up on a definition whose types they do not know (`int
+  // area(Shape *s) {`, `std::vector<Widget*>`) and never read the error the user sees in it: where such an
+  // error of names or types opens the definition that holds the target and no syntax error of theirs is
+  // near it, tree-sitter proves, and says why (elsewhere the error stays tree-sitter's alone: a macro it misreads)
+  const grammar0 = a.language.grammar;
+  const opens = (line: number) => { let l = line; while (l > 0 && !/^[A-Za-z_]/.test(a.lines[l] ?? '')) l--; return l; };
+  if (target && grammar0 && view.others.some((e) => e.line >= opens(target!.line) && e.line <= target!.line) && !verdict.errors.some((e) => Math.abs(e.line - target!.line) <= 3)) {
+    const fallback = treeSitterProver(grammar0);
+    const [v] = fallback ? ((await fallback.parse([a.text], { signal: req.signal, path: a.path })) as [ParseVerdict]) : [undefined];
+    if (fallback && v && !v.ok) {
+      elsewhere = ` (${prover.name} cannot read this file without its headers)`;
+      prover = fallback;
+      verdict = v;
+    }
+  }
   if (verdict.ok) {
-    if (target?.kind === 'syntax') return { fix: null, reason: `${prover.name} accepts this code as it is: the syntax error at line ${target.line + 1} is tree-sitter's alone`, latencyMs: ms() };
+    if (target?.kind === 'syntax') return { fix: null, reason: `${prover.name} ${elsewhere ? 'finds no syntax error in' : 'accepts'} this code as it is: the syntax error at line ${target.line + 1} is tree-sitter's alone${view.others.length ? ` (${prover.name} reports ${view.others.length} error(s) of names or types, such as line ${view.others[0]!.line + 1}: ${view.others[0]!.message.slice(0, 60)})` : ''}`, latencyMs: ms() };
     return null;
   }
-  const first = verdict.errors[0]!;
+  const first = targetError(verdict.errors, target?.line, prover);
   // the user's error (tree-sitter's or the editor's) when it is near the parser's, or in Python its own
   // block (the parser is run on that block alone); else the parser's first error
   const ownBlock = !!target && Math.abs(target.line - first.line) > 3 && a.language.codeType === 'python';
@@ -156,7 +177,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
     const label = others > 0 ? `${found.fix.label} (${others} more error${others > 1 ? 's' : ''} elsewhere in the file)` : found.fix.label;
     return {
       fix: {
-        edits, fixed: found.fix.fixed, markers: { given: typedMarkers(given), inferred: {} }, verified: true, verifiedBy: found.fix.provenBy, label,
+        edits, fixed: found.fix.fixed, markers: { given: typedMarkers(given), inferred: {} }, verified: true, verifiedBy: found.fix.provenBy + elsewhere, label,
         candidates: found.tried, latencyMs: ms(), region: region({ startLine: line, endLine: edits[edits.length - 1]!.range.end.line }), target: 'syntax',
       },
       candidates: found.tried,
@@ -172,7 +193,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
     const [v] = (await prover.parse([own.fix.fixed], { signal: req.signal, path: a.path })) as [ParseVerdict];
     const offs = own.fix.edits.map((e) => ({ start: offsetAt(a.text, starts, e.range.start), end: offsetAt(a.text, starts, e.range.end), newText: e.newText }));
     const j = judgeCandidate({ original: a.text, originalVerdict: verdict, target: first, candidate: { fixed: own.fix.fixed, edits: offs }, candidateVerdict: v, prover });
-    if (j.proven) return { ...own, fix: { ...own.fix, verified: true, verifiedBy: prover.name, label: `the model's rewrite of lines ${own.fix.region.start.line + 1}-${own.fix.region.end.line + 1}`, candidates: found.tried + 1 }, candidates: found.tried + 1 };
+    if (j.proven) return { ...own, fix: { ...own.fix, verified: true, verifiedBy: prover.name + elsewhere, label: `the model's rewrite of lines ${own.fix.region.start.line + 1}-${own.fix.region.end.line + 1}`, candidates: found.tried + 1 }, candidates: found.tried + 1 };
     return { ...own, fix: null, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${j.reason}` };
   }
   return { ...own, candidates: found.tried + 1, reason: `no fix that ${prover.name} accepts: ${found.reason}; the model's rewrite: ${own.reason}` };

@@ -188,6 +188,14 @@ export interface SyntaxSearchResult {
   ms: number;
 }
 
+/** The parser's error a syntax fix is for: its first; with a compiler that checks names and types too (g++,
+ * prover.syntaxError), its first within 3 lines of the user's target (`line`) when there is one, as a header
+ * it cannot find makes errors of names and types all over a file, before the one the user is fixing. */
+export function targetError(errors: readonly ParseError[], line: number | undefined, prover: Pick<Prover, 'syntaxError'>): ParseError {
+  const near = prover.syntaxError && line !== undefined ? errors.find((e) => Math.abs(e.line - line) <= 3) : undefined;
+  return near ?? errors[0]!;
+}
+
 /** The lines of the top-level block (Python: from a line at column 0 to the next one) holding `line`. */
 export function topLevelBlock(lines: string[], line: number): { start: number; end: number } {
   const top = (l: string | undefined) => l !== undefined && l.trim() !== '' && !/^[ \t]/.test(l) && !l.startsWith('#');
@@ -244,7 +252,9 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   if (orig!.ok) {
     return { fix: null, prover: prover.name, tried: 0, accepted: 0, ranked: 0, alternatives: [], parserAcceptsOriginal: true, reason: `${prover.name} accepts this code as it is: nothing for it to prove`, ms: ms() };
   }
-  const origFirst = orig!.errors[0]!;
+  // the error to fix: the parser's first (g++ without the project's headers: its first error near the
+  // target, as errors of names or types may come before it: targetError)
+  const origFirst = targetError(orig!.errors, targetLine - base, prover);
   // rustc names an unclosed or mismatched delimiter's opener only in a labelled span, often far from its first error
   const related = (origFirst.related ?? []).map((r) => ({ offset: offsetOf(r, base), message: r.message, penalty: relatedPenalty(r.message) }));
   const anchors = errorAnchors([{ offset: input.target.offset, message: input.target.message }, { offset: offsetOf(origFirst, base), message: origFirst.message }, ...related], lines, starts, lineOf);
@@ -254,6 +264,11 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
   const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
+  // A compiler that checks names and types too (g++ without the project's headers) reports errors in the
+  // original that tree-sitter, reading syntax alone, does not see (`std::vector<Widget*>` with Widget
+  // unknown: "expected primary-expression"): one such error left as it was, away from the error to fix,
+  // is the compiler's want of a header, not the candidate's doing
+  const typesOnly = (e: ParseError) => !!prover.syntaxError && !wasThere(e.line + base) && Math.abs(e.line + base - targetLine) > 3;
   const parsedStarts = lineStartsOf(slice(text)); // (each judgement reads them)
   const judge = (c: TokenEditCandidate, v: ParseVerdict) => {
     const j = judgeCandidate({ original: slice(text), originalVerdict: orig!, target: origFirst, candidate: inSlice(c), candidateVerdict: v, prover, originalStarts: parsedStarts });
@@ -261,7 +276,7 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
     // original's) must be where tree-sitter saw the original broken: a cascade of this error is not "kept"
     // and far from the edit (a cascade lies near what caused it)
     const editLine = lineOf(c.edits[0]!.start);
-    const ok = j.proven && (v.ok || [...j.later, ...j.kept].every((e) => wasThere(e.line + base) && Math.abs(e.line + base - editLine) > FAR_LINES));
+    const ok = j.proven && (v.ok || [...j.later, ...j.kept].every((e) => (wasThere(e.line + base) && Math.abs(e.line + base - editLine) > FAR_LINES) || typesOnly(e)));
     return { ok, step: ok ? 0 : progressStep(j, v, origFirst) };
   };
   const inBlock = (c: TokenEditCandidate) => !block || c.edits.every((e) => e.start >= blockStart && e.end <= blockEnd);

@@ -21,7 +21,7 @@ import { Engine } from '../../../language-server/src/engine';
 import { resolveLanguage } from '../../../language-server/src/grammars';
 import type { Markers } from '../../../language-server/src/markers';
 import { lex, tokenStream } from '../../../language-server/src/repair/lex';
-import { disposeProvers, proverFor } from '../../../language-server/src/repair/prove';
+import { disposeProvers, hasSyntaxError, proverFor } from '../../../language-server/src/repair/prove';
 import { syntaxStudy, type SyntaxSearchTrace } from '../../../language-server/src/repair/syntax';
 
 interface Args { corpus: string; out: string; train: number; valid: number; negatives: number; seed: number; minutes: number; shards: number; perShard: number; languages: string[]; model: string }
@@ -78,7 +78,7 @@ async function splitFiles(dir: string, split: string, languages: string[], most:
 async function breakFile(language: string, f: CorpusFile, r: () => number): Promise<{ kind: string; mutation: string; broken: string } | string> {
   const prover = await proverFor(language);
   const [ok] = await prover.parse([f.text]);
-  if (!ok!.ok) return 'the parser rejects the file as it is';
+  if (hasSyntaxError(ok!, prover)) return 'the parser rejects the file as it is';
   const one = await breakOneToken(f.text, lex(f.text, language), prover, r);
   return one ? { kind: one.kind, mutation: one.m.what, broken: one.m.text } : 'no mutant the parser rejects';
 }

@@ -6,6 +6,8 @@
 //  - a verdict lists every error, syntax or not: `ok` means the file compiles to the end of
 //    -fsyntax-only. Whether a candidate fixes a syntax error is decided by comparing its errors
 //    with the original document's (judge.ts): the target error gone and no error that was not there.
+//    Where the document has errors of names or types as it is (a header not found), a syntax repair
+//    reads its syntax errors alone (gccSyntaxError, common.ts syntaxView).
 // C++ headers are slow to parse (<iostream> alone ~0.3 s), so when a text's #includes all come
 // first, its leading <system> includes are compiled once into a precompiled header (cached in the OS
 // temp dir) and the text is checked with -include of it and those lines blanked; gcc parses the
@@ -47,6 +49,17 @@ export function gccErrors(stderr: string, texts: readonly string[], ext: string)
     out[i]!.push({ line, column: byteToUtf16Column(text, lineStartsOf(text), line, Number(m[3]) - 1), message: m[4]! });
   }
   return out;
+}
+
+/**
+ * gcc's and g++'s messages of a syntax error (what its parser and preprocessor reject: "expected ';' before
+ * 'return'", "stray '#' in program", "missing terminating \" character"), not those of names and types
+ * ("'Foo' does not name a type", "'x' was not declared in this scope", "unknown type name"), which a header
+ * it cannot find produces all over a file that is well formed.
+ */
+const GCC_SYNTAX = /^expected |^stray |missing terminating|unterminated|without a previous|#\w+ without #|invalid preprocessing directive|#include expects|macro names must be identifiers|empty character constant|at end of input|is not allowed here|too many decimal points|invalid suffix|exponent has no digits|^extra |unbalanced/;
+export function gccSyntaxError(message: string): boolean {
+  return GCC_SYNTAX.test(message);
 }
 
 /** Replaces [start, end) with spaces (line breaks kept), so positions do not move. */
@@ -132,6 +145,7 @@ export async function cfamilyProver(lang: CLang, opts: ProverOptions = {}): Prom
     kind: 'native',
     firstErrorOnly: false,
     precision: 'column',
+    syntaxError: gccSyntaxError,
     async parse(texts, o = {}) {
       checkSizes(texts, maxChars, name);
       scratch ??= makeScratch(lang);

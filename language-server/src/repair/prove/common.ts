@@ -15,6 +15,33 @@ export interface Prover extends SyntaxProver {
   readonly precision: 'column' | 'line';
   /** A text's verdict in a batch is the one it gets alone (gofmt reads each file on its own): a winner is not parsed again. */
   readonly batchExact?: boolean;
+  /** A compiler that checks names and types too (gcc, g++): whether one of its messages reports a syntax
+   * error. Absent: every error the prover reports is a syntax error. */
+  readonly syntaxError?: (message: string) => boolean;
+}
+
+/** Whether a verdict holds a syntax error (for a compiler that checks names and types too, one of its syntax messages). */
+export function hasSyntaxError(v: ParseVerdict, prover: Pick<Prover, 'syntaxError'>): boolean {
+  return !v.ok && (!prover.syntaxError || v.errors.some((e) => prover.syntaxError!(e.message)));
+}
+
+/**
+ * The prover as a syntax repair should read a document: where the compiler also reports errors of names or
+ * types in the document as it is (a header it cannot find leaves names unknown all over a C++ file), only its
+ * syntax errors count, in every verdict: a fix is judged by the syntax it mends, as every other language's
+ * parser judges it. Elsewhere (no such errors, or a parser that checks syntax only) the prover as it is.
+ */
+export function syntaxView(prover: Prover, original: ParseVerdict): { prover: Prover; verdict: ParseVerdict; others: ParseError[] } {
+  const isSyntax = prover.syntaxError;
+  const others = isSyntax ? original.errors.filter((e) => !isSyntax(e.message)) : [];
+  if (!isSyntax || others.length === 0) return { prover, verdict: original, others: [] };
+  const only = (v: ParseVerdict) => verdict(v.errors.filter((e) => isSyntax(e.message)));
+  const view: Prover = {
+    name: prover.name, kind: prover.kind, firstErrorOnly: prover.firstErrorOnly, precision: prover.precision, batchExact: prover.batchExact,
+    parse: async (texts, o) => (await prover.parse(texts, o)).map(only),
+    // (the prover itself stays cached for others: the view owns nothing to dispose)
+  };
+  return { prover: view, verdict: only(original), others };
 }
 
 export interface ProverOptions {

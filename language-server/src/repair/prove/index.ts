@@ -14,7 +14,7 @@ import { treeSitterProver } from './treesitter';
 import { typescriptProver } from './typescript';
 
 export type { Prover, ProverOptions } from './common';
-export { ProverInputError, ProverToolError } from './common';
+export { hasSyntaxError, ProverInputError, ProverToolError, syntaxView } from './common';
 export { judgeCandidate, nearestError, proveCandidates, type Judgement, type JudgeInput, type ProofRun } from './judge';
 
 /** No parser at all for the language (no tool installed and no grammar shipped). */
