@@ -128,14 +128,23 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   let elsewhere = view.others.length > 0 ? `, syntax only (it also reports ${view.others.length} error${view.others.length > 1 ? 's' : ''} of names or types)` : '';
   // gcc and g++ without a file's headers give up on a definition whose types they do not know (`int
   // area(Shape *s) {`, `std::vector<Widget*>`) and never read the error the user sees in it: where such an
-  // error of names or types opens the definition that holds the target and no syntax error of theirs is
-  // near it, tree-sitter proves, and says why (elsewhere the error stays tree-sitter's alone: a macro it misreads)
+  // error of names or types opens the definition that holds the target, and no syntax error of theirs is
+  // one tree-sitter sees too (theirs are then misreadings of the unknown types), tree-sitter proves, and
+  // says why; the fix must then add no syntax error of theirs (compilerAgrees). Elsewhere the error stays
+  // tree-sitter's alone (a macro it misreads) or theirs.
   const grammar0 = a.language.grammar;
   const opens = (line: number) => { let l = line; while (l > 0 && !/^[A-Za-z_]/.test(a.lines[l] ?? '')) l--; return l; };
-  if (target && grammar0 && view.others.some((e) => e.line >= opens(target!.line) && e.line <= target!.line) && !verdict.errors.some((e) => Math.abs(e.line - target!.line) <= 3)) {
+  const treeSitterSees = (e: { line: number }) => a.issues.some((i) => Math.abs(i.start.row - e.line) <= 1);
+  let compilerAgrees: ((fixed: string) => Promise<boolean>) | undefined;
+  let compilerName = '';
+  if (target && grammar0 && view.others.some((e) => e.line >= opens(target!.line) && e.line <= target!.line) && !verdict.errors.some(treeSitterSees)) {
     const fallback = treeSitterProver(grammar0);
     const [v] = fallback ? ((await fallback.parse([a.text], { signal: req.signal, path: a.path })) as [ParseVerdict]) : [undefined];
     if (fallback && v && !v.ok) {
+      const compiler = prover;
+      compilerName = compiler.name;
+      const before = new Set(verdict.errors.map((e) => e.message));
+      compilerAgrees = async (fixed) => (await compiler.parse([fixed], { signal: req.signal, path: a.path }))[0]!.errors.every((e) => before.has(e.message));
       elsewhere = ` (${prover.name} cannot read this file without its headers)`;
       prover = fallback;
       verdict = v;
@@ -169,6 +178,9 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const edited = screen && grammar ? editedScreen(grammar) : undefined; // the original's tree kept for the search
   const found = await searchSyntaxFix({ screen, screenEdits: edited?.parse, screenRescue: policy?.rescue, screenOrder: policy?.order, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock }).finally(() => edited?.dispose());
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
+  if (found.fix && compilerAgrees && !(await compilerAgrees(found.fix.fixed))) {
+    return { fix: null, candidates: found.tried, reason: `no fix that both tree-sitter and ${compilerName} accept: tree-sitter's best (${found.fix.label}) makes ${compilerName} report a syntax error it did not (it cannot read this file without its headers)`, latencyMs: ms() };
+  }
   if (found.fix) {
     const edits = toTextEdits(a.text, found.fix.edits);
     const line = edits[0]!.range.start.line;

@@ -27,15 +27,19 @@ export function hasSyntaxError(v: ParseVerdict, prover: Pick<Prover, 'syntaxErro
 
 /**
  * The prover as a syntax repair should read a document: where the compiler also reports errors of names or
- * types in the document as it is (a header it cannot find leaves names unknown all over a C++ file), only its
- * syntax errors count, in every verdict: a fix is judged by the syntax it mends, as every other language's
- * parser judges it. Elsewhere (no such errors, or a parser that checks syntax only) the prover as it is.
+ * types in the document as it is (a header it cannot find leaves names unknown all over a C++ file), those
+ * errors leave every verdict, and a candidate's count only where their message is new (a name it wrote that
+ * nothing declares): a fix is judged by the syntax it mends and the names it adds. Elsewhere (no such
+ * errors, or a parser that checks syntax only) the prover as it is.
  */
 export function syntaxView(prover: Prover, original: ParseVerdict): { prover: Prover; verdict: ParseVerdict; others: ParseError[] } {
   const isSyntax = prover.syntaxError;
   const others = isSyntax ? original.errors.filter((e) => !isSyntax(e.message)) : [];
   if (!isSyntax || others.length === 0) return { prover, verdict: original, others: [] };
-  const only = (v: ParseVerdict) => verdict(v.errors.filter((e) => isSyntax(e.message)));
+  // an error of names or types counts only where it is new (by its message: `'patch' undeclared` after an
+  // edit that wrote patch): the file's own, wherever they move, are the compiler's want of a header
+  const known = new Set(others.map((e) => e.message));
+  const only = (v: ParseVerdict) => verdict(v.errors.filter((e) => isSyntax(e.message) || !known.has(e.message)));
   const view: Prover = {
     name: prover.name, kind: prover.kind, firstErrorOnly: prover.firstErrorOnly, precision: prover.precision, batchExact: prover.batchExact,
     parse: async (texts, o) => (await prover.parse(texts, o)).map(only),
