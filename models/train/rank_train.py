@@ -299,9 +299,9 @@ def main(argv=None):
             a = torch.tensor([off + docs[d][0] for d in range(n)], device=device)
             b = torch.tensor([off + docs[d][1] for d in range(n)], device=device)
             scores = lp[a] - lp[b]
-            off = offsets_of(ex, device)
-            if off is not None:
-                scores = scores.float() + off
+            shift = offsets_of(ex, device)
+            if shift is not None:
+                scores = scores.float() + shift
             scores = scores / args.temperature
             rank_loss = rank_loss + F.cross_entropy(scores.unsqueeze(0), torch.zeros(1, dtype=torch.long, device=device))
             pos_len = len(seqs[off + docs[0][0]][0]) - seqs[off + docs[0][0]][1]
