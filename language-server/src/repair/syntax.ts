@@ -263,7 +263,8 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
   // the parser's own error is the one a fix must remove, adding none (judge.ts)
   // An error left after the edit must be one the original had: a parser that stops at its first error
   // could not show it, so another reader's (tree-sitter's) report of the original must
-  const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 1);
+  // (within 3 lines: tree-sitter reports a bracket never closed where its recovery ends, Python at the opener)
+  const wasThere = (line: number) => (input.otherErrorLines ?? []).some((l) => Math.abs(l - line) <= 3);
   // A compiler that checks names and types too (g++ without the project's headers) reports errors in the
   // original that tree-sitter, reading syntax alone, does not see (`std::vector<Widget*>` with Widget
   // unknown: "expected primary-expression"): one such error left as it was, away from the error to fix,
