@@ -20,3 +20,14 @@ test('two errors: the first is fixed alone, and the title says one more is left'
   assert.equal(out.fix.label, "insert ':' at line 1 (1 more error elsewhere in the file)");
   assert.match(out.fix.verifiedBy!, /^python/);
 });
+
+test('two errors, the cursor on the line after an unclosed bracket (where tree-sitter reports it): that error is fixed, in the block before', async () => {
+  const engine = await Engine.load({ device: 'cpu' });
+  const at = TWO.split('\n').indexOf('print(g(2))');
+  const out = await engine.fixDetailed({ text: TWO, languageId: 'python', line: at });
+  assert.ok(out.fix, out.reason);
+  // the bracket's line, not the first error's (line 1) nor "accepts this code as it is" (the line alone parses)
+  assert.equal(out.fix.edits[0]!.range.start.line, at - 2, out.fix.label);
+  assert.match(out.fix.label, /at line 30 \(1 more error elsewhere in the file\)$/);
+  assert.match(out.fix.verifiedBy!, /^python .*the file has another error/);
+});

@@ -233,7 +233,10 @@ export async function searchSyntaxFix(input: SyntaxSearchInput): Promise<SyntaxS
 
   // Python: parse the block that holds the error (its parser's cost grows with the text); the winner is parsed whole
   const targetLine = lineOf(input.target.offset);
-  const block = codeType === 'python' && (lines.length > 60 || input.ownBlock) ? topLevelBlock(lines, targetLine) : undefined;
+  let block = codeType === 'python' && (lines.length > 60 || input.ownBlock) ? topLevelBlock(lines, targetLine) : undefined;
+  // another error comes first (ownBlock) and the target opens its block: tree-sitter reports a bracket left
+  // open at the end of a block where its recovery stops, the next line, so the block before is read too
+  if (block && input.ownBlock && block.start === targetLine && targetLine > 0) block = { start: topLevelBlock(lines, targetLine - 1).start, end: block.end };
   const blockStart = block ? starts[block.start]! : 0;
   const blockEnd = block ? (block.end + 1 < starts.length ? starts[block.end + 1]! - 1 : text.length) : text.length;
   const slice = (doc: string, delta = 0) => (block ? doc.slice(blockStart, blockEnd + delta) : doc);
