@@ -28,6 +28,6 @@ test('two errors, the cursor on the line after an unclosed bracket (where tree-s
   assert.ok(out.fix, out.reason);
   // the bracket's line, not the first error's (line 1) nor "accepts this code as it is" (the line alone parses)
   assert.equal(out.fix.edits[0]!.range.start.line, at - 2, out.fix.label);
-  assert.match(out.fix.label, /at line 30 \(1 more error elsewhere in the file\)$/);
+  assert.match(out.fix.label ?? '', /at line 30 \(1 more error elsewhere in the file\)$/);
   assert.match(out.fix.verifiedBy!, /^python .*the file has another error/);
 });
