@@ -145,7 +145,6 @@ export async function buildCases(language: string, files: CorpusFile[], want: nu
   const prover = await proverFor(language);
   const r = rng(seed ^ language.length * 7919);
   const cases: SyntaxCase[] = [];
-  const kinds = ONE_TOKEN_KINDS;
   for (const [fi, f] of files.entries()) {
     if (cases.filter((c) => c.kind !== 'two').length >= want) break;
     const [ok] = await prover.parse([f.text]);
@@ -156,11 +155,11 @@ export async function buildCases(language: string, files: CorpusFile[], want: nu
     if (one) cases.push({ id: `${language}/${cases.length}`, language, path: `${f.package}/${f.path}`, kind: one.kind, mutation: one.m.what, punctuation: one.m.punctuation, original: f.text, broken: one.m.text });
     if (fi % 2 === 1) {
       for (let attempt = 0; attempt < 12; attempt++) {
-        const m1 = mutate(f.text, toks, kinds[Math.floor(r() * 3)]!, r);
+        const m1 = mutate(f.text, toks, ONE_TOKEN_KINDS[Math.floor(r() * 3)]!, r);
         if (!m1) continue;
         const l1 = Number(/line (\d+)/.exec(m1.what)![1]);
         const toks2 = lex(m1.text, language).filter((t) => Math.abs(m1.text.slice(0, t.start).split('\n').length - l1) <= 3);
-        const m2 = mutate(m1.text, toks2, kinds[Math.floor(r() * 3)]!, r);
+        const m2 = mutate(m1.text, toks2, ONE_TOKEN_KINDS[Math.floor(r() * 3)]!, r);
         if (!m2) continue;
         const [v] = await prover.parse([m2.text]);
         if (!hasSyntaxError(v!, prover)) continue;

@@ -132,13 +132,13 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   // one tree-sitter sees too (theirs are then misreadings of the unknown types), tree-sitter proves, and
   // says why; the fix must then add no syntax error of theirs (compilerAgrees). Elsewhere the error stays
   // tree-sitter's alone (a macro it misreads) or theirs.
-  const grammar0 = a.language.grammar;
+  const grammar = a.language.grammar;
   const opens = (line: number) => { let l = line; while (l > 0 && !/^[A-Za-z_]/.test(a.lines[l] ?? '')) l--; return l; };
   const treeSitterSees = (e: { line: number }) => a.issues.some((i) => Math.abs(i.start.row - e.line) <= 1);
   let compilerAgrees: ((fixed: string) => Promise<boolean>) | undefined;
   let compilerName = '';
-  if (target && grammar0 && view.others.some((e) => e.line >= opens(target!.line) && e.line <= target!.line) && !verdict.errors.some(treeSitterSees)) {
-    const fallback = treeSitterProver(grammar0);
+  if (target && grammar && view.others.some((e) => e.line >= opens(target!.line) && e.line <= target!.line) && !verdict.errors.some(treeSitterSees)) {
+    const fallback = treeSitterProver(grammar);
     const [v] = fallback ? ((await fallback.parse([a.text], { signal: req.signal, path: a.path })) as [ParseVerdict]) : [undefined];
     if (fallback && v && !v.ok) {
       const compiler = prover;
@@ -173,8 +173,7 @@ export async function repairSyntax(model: RepairModel, a: Analysis, target: FixT
   const rankNarrow = syntaxStudy.scoreAll && syntaxStudy.scoreAlt ? (docs: string[]) => model.scoreCandidates(a, t, docs, given, req.signal, SYNTAX_SCORING_LINES_ALT) : undefined;
   // tree-sitter screens the candidates before the language's parser (screen-policy.ts)
   const policy = screenPolicy(a.language.codeType);
-  const screen = policy && prover.kind === 'native' && a.language.grammar ? treeSitterProver(a.language.grammar) ?? undefined : undefined;
-  const grammar = a.language.grammar;
+  const screen = policy && prover.kind === 'native' && grammar ? treeSitterProver(grammar) ?? undefined : undefined;
   const edited = screen && grammar ? editedScreen(grammar) : undefined; // the original's tree kept for the search
   const found = await searchSyntaxFix({ screen, screenEdits: edited?.parse, screenRescue: policy?.rescue, screenOrder: policy?.order, limits: policy ? { slowProve: policy.slowProve } : undefined, text: a.text, codeType: a.language.codeType, target: { offset, message: target.diagnostic }, prover, originalVerdict: verdict, path: a.path, rank: model.syntaxRank === 'model' ? rank : undefined, rankAlt: rankNarrow, signal: req.signal, otherErrorLines: a.issues.filter((i) => Math.abs(i.start.row - t.line) > 3).map((i) => i.start.row), ownBlock }).finally(() => edited?.dispose());
   const region = (r: LineRegion) => ({ start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: a.lines[r.endLine]?.length ?? 0 } });
