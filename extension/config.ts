@@ -12,6 +12,7 @@ import {
   type Inspected,
   verifyCommandOf,
   verifyBuildOf,
+  undecidedOf,
   minConfidenceOf,
   type SettingProblem,
 } from './settings';
@@ -85,7 +86,7 @@ export class Config {
       device: scalars.device,
       maxFixTokens: scalars.maxFixTokens,
       syntaxDiagnostics: section.get<boolean>('syntaxDiagnostics', DEFAULTS.syntaxDiagnostics) !== false,
-      verify: { command: verifyCommandOf(verifyCommand.value, problems), build: verifyBuildOf(verifyBuild.value, problems) },
+      verify: { command: verifyCommandOf(verifyCommand.value, problems), build: verifyBuildOf(verifyBuild.value, problems), undecided: undecidedOf(section.get<unknown>('verify.undecided'), problems) },
       unverified: { minConfidence: minConfidenceOf(section.get<unknown>('unverified.minConfidence'), problems) },
     };
     return { settings, markerSources: markers.sources, problems };

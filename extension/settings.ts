@@ -5,7 +5,7 @@
 // (language-server/src/settings.ts); what is here reads VS Code's layers.
 import { DEFAULT_SETTINGS, validateMarkers, type MarkerValues, type SettingProblem, type TreasureSettings } from '../language-server/src/settings';
 
-export { DEVICES, NOT_SETTABLE, checkMarker, checkScalars, describeProblem, validateMarkers, verifyCommandOf, verifyBuildOf, minConfidenceOf, type MarkerValues, type SettingProblem } from '../language-server/src/settings';
+export { DEVICES, NOT_SETTABLE, checkMarker, checkScalars, describeProblem, validateMarkers, verifyCommandOf, verifyBuildOf, undecidedOf, minConfidenceOf, type MarkerValues, type SettingProblem } from '../language-server/src/settings';
 
 export const DEFAULTS: TreasureSettings = DEFAULT_SETTINGS;
 

@@ -8,6 +8,7 @@ import { InputError } from './engine';
 import { fixFailingTest } from './repair/fix-failing-test';
 import { testAt, testFileRunner, type TestAtCursor } from './repair/tests/failing-test';
 import { diffLines } from './repair/text';
+import type { Undecided } from './settings';
 
 export interface FixTestArgs {
   file: string;
@@ -17,6 +18,8 @@ export interface FixTestArgs {
   root: string;
   json: boolean;
   maxTokens?: number;
+  /** --undecided: 'withhold' gives no fix where other edits pass the test too and behave differently. */
+  undecided?: Undecided;
   engine: () => Promise<Engine>;
 }
 
@@ -42,13 +45,13 @@ export async function cmdFixTest(args: FixTestArgs): Promise<number> {
   if (!t) throw new InputError(args.test ? `${args.file} has no test named ${args.test}` : `line ${args.line} of ${args.file} is in no test`);
   const engine = await args.engine();
   // the user ran this on their own files: their tests may run (in a scratch copy)
-  const r = await fixFailingTest({ root, testFile: rel, test: t, trusted: true, maxTokens: args.maxTokens, fixDetailed: (req) => engine.fixDetailed(req) });
+  const r = await fixFailingTest({ root, testFile: rel, test: t, trusted: true, maxTokens: args.maxTokens, undecided: args.undecided, fixDetailed: (req) => engine.fixDetailed(req) });
   if (args.json) {
     const common = { test: r.test, status: r.status, failure: r.failure ? { message: r.failure.message, expected: r.failure.expected ?? null, actual: r.failure.actual ?? null } : null, source: r.source ?? null, candidates: r.candidates ?? null, latencyMs: r.ms };
     if (r.status === 'fixed') {
       const f = r.fix;
-      process.stdout.write(JSON.stringify({ ...common, title: r.title, function: r.functionName, edits: f.edits, fixed: f.fixed, verified: true, verifiedBy: f.verifiedBy ?? null, tests: f.tests, label: f.label ?? null, verifyMs: f.verifyMs ?? null, reason: null }) + '\n');
-    } else process.stdout.write(JSON.stringify({ ...common, edits: [], fixed: null, verified: false, reason: r.reason }) + '\n');
+      process.stdout.write(JSON.stringify({ ...common, title: r.title, function: r.functionName, edits: f.edits, fixed: f.fixed, verified: true, proven: !f.contested, contested: f.contested ?? null, verifiedBy: f.verifiedBy ?? null, tests: f.tests, label: f.label ?? null, verifyMs: f.verifyMs ?? null, reason: null }) + '\n');
+    } else process.stdout.write(JSON.stringify({ ...common, edits: [], fixed: null, verified: false, proven: false, reason: r.reason }) + '\n');
     return r.status === 'fixed' ? 0 : 1;
   }
   if (r.status !== 'fixed') {

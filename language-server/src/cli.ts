@@ -1,7 +1,7 @@
 // The `treasure` command: the engine without an editor.
 //   treasure fix FILE [--line N] [--root DIR] [--verify CMD [--verify-build CMD]] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
 //   treasure markers FILE [--line N] [--json]
-//   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   (cli-fix-test.ts)
+//   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--undecided offer|withhold] [--json]   (cli-fix-test.ts)
 //   treasure generate --language L --prompt TEXT [--length-lines N | --length-bucket B] [--marker key=value]... [--json]
 //   treasure doctor [--device D] [--model DIR] [--json]   (language-server/src/doctor.ts)
 // Exit status: 0 a result, 1 no fix found, 2 bad input or no usable model (one-line reason on stderr;
@@ -19,13 +19,14 @@ import { diffLines } from './repair/text';
 import { doctor } from './doctor';
 import { cmdFixTest } from './cli-fix-test';
 import type { Device } from './protocol';
+import { UNDECIDED, undecidedLimits, type Undecided } from './settings';
 
 /** The largest source file fix/markers read. */
 const MAX_FILE_MIB = 4;
 const MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024;
 
 const USAGE = `usage:
-  treasure fix FILE [--line N] [--root DIR] [--verify CMD [--verify-build CMD]] [--no-tests] [--min-confidence X|never] [--marker key=value]... [--json]
+  treasure fix FILE [--line N] [--root DIR] [--verify CMD [--verify-build CMD]] [--no-tests] [--undecided offer|withhold] [--min-confidence X|never] [--marker key=value]... [--json]
   treasure markers FILE [--line N] [--json]
   treasure fix-test TEST_FILE (--line N | --test NAME) [--root DIR] [--json]   fix the code a failing test exercises
                     (pytest / node --test), proven by the workspace's tests; the edit is printed, nothing written
@@ -43,6 +44,9 @@ options:
                     before it; a search then builds many candidates into one program and runs CMD's
                     output once per candidate; each fix given is still built and verified alone
   --no-tests        do not look for tests (the model's rewrite, unverified)
+  --undecided W     a fix the tests pass while other edits pass them too and behave differently beyond them:
+                    offer (default) gives it as "passes the tests, not proven" (JSON proven: false); withhold
+                    gives none and says on which input the fixes differ (settings: treasure.verify.undecided)
   --min-confidence X  the least confidence (0-1) of a function's fix no test proved for it to be given
                     (default ${DEFAULT_MIN_CONFIDENCE}, calibrated on HumanEvalFix); never: no such fix
   --marker k=v      force a marker (see models/markers.json), repeatable
@@ -74,6 +78,7 @@ interface Args {
   verifyBuild?: string;
   noTests?: boolean;
   minConfidence?: MinConfidence;
+  undecided?: Undecided;
   test?: string;
 }
 
@@ -109,6 +114,12 @@ function parseArgs(argv: string[]): Args {
         const x = v === 'never' ? v : /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
         if (!validMinConfidence(x)) throw new UsageError(`--min-confidence expects a number from 0 to 1 or never, got "${v}"`);
         args.minConfidence = x;
+        break;
+      }
+      case '--undecided': {
+        const v = value();
+        if (!UNDECIDED.includes(v as Undecided)) throw new UsageError(`--undecided expects ${UNDECIDED.join(' or ')}, got "${v}"`);
+        args.undecided = v as Undecided;
         break;
       }
       case '--test': args.test = value(); break;
@@ -209,9 +220,10 @@ function printDiff(oldText: string, newText: string, startLine: number): string[
 }
 
 /** What proved a fix, in the words the editor's title uses. */
-export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number; unverified?: string; confidence?: number }): string {
+export function proofWords(fix: { verified: boolean; verifiedBy?: string; target: string; candidates?: number; unverified?: string; confidence?: number; contested?: number }): string {
   const tried = fix.candidates ? ` (${fix.candidates} candidates tried)` : '';
-  if (fix.verified && fix.verifiedBy) return `${fix.target === 'syntax' ? 'parses' : 'proven'}: ${fix.verifiedBy}${tried}`;
+  // a fix the tests pass while other edits pass them too and behave differently is not proven (repair/rivals.ts)
+  if (fix.verified && fix.verifiedBy) return `${fix.target === 'syntax' ? 'parses' : fix.contested ? 'passes the tests, not proven' : 'proven'}: ${fix.verifiedBy}${tried}`;
   const confidence = fix.confidence !== undefined ? ` (the model's confidence ${fix.confidence.toFixed(2)}, not a proof)` : '';
   if (fix.unverified) return `unverified: ${fix.unverified}${confidence}`;
   return `unverified: nothing ran or parsed it to prove it${confidence}`;
@@ -232,19 +244,19 @@ async function cmdFix(args: Args): Promise<number> {
   const line = lineOf(args, text);
   const engine = await loadEngine(args);
   // the user ran this on their own files: their tests may run (in a scratch copy)
-  const verify = args.noTests ? undefined : { root: workspaceRootOf(args.file!, args.root), trusted: true, command: args.verify, build: args.verify ? args.verifyBuild : undefined };
+  const verify = args.noTests ? undefined : { root: workspaceRootOf(args.file!, args.root), trusted: true, command: args.verify, build: args.verify ? args.verifyBuild : undefined, ...(args.undecided ? { limits: undecidedLimits(args.undecided) } : {}) };
   const o: FixOutcome = await engine.fixDetailed({ text, languageId: lang.languageId, line, markers, path: args.file, maxTokens: args.maxTokens, verify, minConfidence: args.minConfidence });
   const fix = o.fix;
   if (args.json) {
     if (fix) {
       process.stdout.write(
         JSON.stringify({
-          markers: fix.markers, edits: fix.edits, fixed: fix.fixed, verified: fix.verified, verifiedBy: fix.verifiedBy ?? null,
+          markers: fix.markers, edits: fix.edits, fixed: fix.fixed, verified: fix.verified, proven: fix.verified && !fix.contested, contested: fix.contested ?? null, verifiedBy: fix.verifiedBy ?? null,
           label: fix.label ?? null, candidates: fix.candidates ?? null, verifyMs: fix.verifyMs ?? null, unverified: fix.unverified ?? null, confidence: fix.confidence ?? null, target: fix.target, latencyMs: fix.latencyMs,
         }) + '\n',
       );
     } else {
-      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, verifiedBy: null, candidates: o.candidates ?? null, verifyMs: o.verifyMs ?? null, confidence: o.confidence ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
+      process.stdout.write(JSON.stringify({ markers: o.markers ?? null, edits: [], fixed: null, verified: false, proven: false, verifiedBy: null, candidates: o.candidates ?? null, verifyMs: o.verifyMs ?? null, confidence: o.confidence ?? null, latencyMs: o.latencyMs, reason: o.reason }) + '\n');
     }
   }
   if (!fix) {
@@ -320,7 +332,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'help': process.stdout.write(USAGE + '\n'); return 0;
       case 'fix': return await cmdFix(args);
       case 'markers': return await cmdMarkers(args);
-      case 'fix-test': return await cmdFixTest({ file: args.file!, line: args.line, test: args.test, root: workspaceRootOf(args.file!, args.root), json: args.json, maxTokens: args.maxTokens, engine: () => loadEngine(args) });
+      case 'fix-test': return await cmdFixTest({ file: args.file!, line: args.line, test: args.test, root: workspaceRootOf(args.file!, args.root), json: args.json, maxTokens: args.maxTokens, undecided: args.undecided, engine: () => loadEngine(args) });
       case 'generate': return await cmdGenerate(args);
       case 'doctor': return await doctor({ modelDir: args.model ?? process.env.TREASURE_MODEL_DIR, device: args.device, json: args.json });
       case '': throw new UsageError('no command given');

@@ -4,9 +4,15 @@
 // and the one Workspace Trust rule. Import-safe from extension/ (markers.ts reads only the taxonomy).
 import { isMarkerKey, markerOrder, validateMarker } from './markers';
 import { DEFAULT_MIN_CONFIDENCE, validMinConfidence, type MinConfidence } from './repair/confidence';
+import type { SemanticLimits } from './repair/semantic';
 
 export type Device = 'auto' | 'cpu' | 'gpu';
 export const DEVICES: readonly Device[] = ['auto', 'cpu', 'gpu'];
+/** A fix the tests pass but do not decide (other edits pass too and behave differently): offered titled "not proven", or withheld. */
+export type Undecided = 'offer' | 'withhold';
+export const UNDECIDED: readonly Undecided[] = ['offer', 'withhold'];
+/** treasure.verify.undecided as the test search's limit (repair/semantic.ts): 'withhold' abstains where the tests do not decide. */
+export const undecidedLimits = (undecided: Undecided): Pick<SemanticLimits, 'ambiguous'> => ({ ambiguous: undecided === 'withhold' ? 'abstain' : 'best' });
 
 /** The `treasure.*` settings (package.json contributes them; resolved per document). */
 export interface TreasureSettings {
@@ -38,6 +44,12 @@ export interface TreasureSettings {
      * `command` builds and runs. Trusted workspaces only, like `command`.
      */
     build: string;
+    /**
+     * A fix that passes the tests while other edits pass them too and behave differently beyond them
+     * (repair/rivals.ts): 'offer' shows it titled "passes the tests, not proven", never preferred;
+     * 'withhold' shows none and says which input tells the fixes apart (the tests do not decide).
+     */
+    undecided: Undecided;
   };
   unverified: {
     /**
@@ -56,7 +68,7 @@ export const DEFAULT_SETTINGS: TreasureSettings = {
   device: 'auto',
   maxFixTokens: 768,
   syntaxDiagnostics: false,
-  verify: { command: '', build: '' },
+  verify: { command: '', build: '', undecided: 'offer' },
   unverified: { minConfidence: DEFAULT_MIN_CONFIDENCE },
 };
 
@@ -75,7 +87,7 @@ export const TRUST_RESTRICTED = ['device', 'model.path', 'verify.command', 'veri
 /** The one trust rule: in an untrusted workspace the model and device keep the values of `safe`, and no test command runs. */
 export function applyTrust(s: TreasureSettings, trusted: boolean, safe: TreasureSettings): TreasureSettings {
   if (trusted) return s;
-  return { ...s, model: { ...safe.model }, device: safe.device, verify: { command: '', build: '' } };
+  return { ...s, model: { ...safe.model }, device: safe.device, verify: { ...s.verify, command: '', build: '' } };
 }
 
 // ---- validation ---------------------------------------------------------------------------------
@@ -140,6 +152,8 @@ const SCALARS = {
     typeof v === 'string' ? { value: v.trim() } : { error: `expected a folder path, got ${JSON.stringify(v)}` },
   verifyCommand: (v: unknown): { value: string } | { error: string } =>
     typeof v === 'string' ? { value: v.trim() } : { error: `expected a shell command, got ${JSON.stringify(v)}` },
+  undecided: (v: unknown): { value: Undecided } | { error: string } =>
+    UNDECIDED.includes(v as Undecided) ? { value: v as Undecided } : { error: `invalid value ${JSON.stringify(v)} (allowed: ${UNDECIDED.join(', ')})` },
   minConfidence: (v: unknown): { value: MinConfidence } | { error: string } =>
     validMinConfidence(v) ? { value: v } : { error: `invalid value ${JSON.stringify(v)} (a number from 0 to 1, or "never")` },
 };
@@ -161,6 +175,11 @@ export function verifyCommandOf(raw: unknown, problems: SettingProblem[]): strin
 /** treasure.verify.build: a string (trimmed); anything else is reported and ignored. */
 export function verifyBuildOf(raw: unknown, problems: SettingProblem[]): string {
   return scalarOf(SCALARS.verifyCommand, 'treasure.verify.build', raw, DEFAULT_SETTINGS.verify.build, problems);
+}
+
+/** treasure.verify.undecided: 'offer' or 'withhold'; anything else is reported and ignored. */
+export function undecidedOf(raw: unknown, problems: SettingProblem[]): Undecided {
+  return scalarOf(SCALARS.undecided, 'treasure.verify.undecided', raw, DEFAULT_SETTINGS.verify.undecided, problems);
 }
 
 /** treasure.unverified.minConfidence: a number from 0 to 1 or "never"; anything else is reported and ignored. */
@@ -245,6 +264,10 @@ function apply(out: TreasureSettings, raw: unknown): void {
   for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.build, r['verify.build']]) {
     const c = SCALARS.verifyCommand(v);
     if ('value' in c) out.verify = { ...out.verify, build: c.value };
+  }
+  for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.undecided, r['verify.undecided']]) {
+    const u = SCALARS.undecided(v);
+    if ('value' in u) out.verify = { ...out.verify, undecided: u.value };
   }
   for (const v of [(r.unverified as Record<string, unknown> | null | undefined)?.minConfidence, r['unverified.minConfidence']]) {
     const m = SCALARS.minConfidence(v);

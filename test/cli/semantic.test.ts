@@ -66,6 +66,43 @@ describe('treasure fix with tests', { skip: noPytest }, () => {
   });
 });
 
+describe('a fix the tests do not decide', { skip: noPytest }, () => {
+  // one weak test: `x > 0` and `x >= 5` both pass count_big([5, 6]) == 2 and differ on other inputs
+  const BUGGY = 'def count_big(xs):\n    n = 0\n    for x in xs:\n        if x > 6:\n            n += 1\n    return n\n';
+  const weak = () => {
+    const ws = mkdtempSync(join(tmpdir(), 'treasure-semantic-undecided-'));
+    writeFileSync(join(ws, 'big.py'), BUGGY);
+    writeFileSync(join(ws, 'test_big.py'), 'from big import count_big\n\ndef test_two():\n    assert count_big([5, 6]) == 2\n');
+    return ws;
+  };
+
+  test('offered by default as passing, not proven (JSON proven: false, contested); --undecided withhold gives none and names the input', () => {
+    const ws = weak();
+    const r = treasure('fix', join(ws, 'big.py'), '--line', '4', '--root', ws);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.verified, true, 'it passes the tests');
+    assert.equal(r.json.proven, false);
+    assert.ok(Number(r.json.contested) >= 1, JSON.stringify(r.json));
+    assert.match(String(r.json.verifiedBy), /^pytest: 1\/1 tests pass \(test_two fixed\); the tests do not decide it: \d+ other edits? /);
+    const w = treasure('fix', join(ws, 'big.py'), '--line', '4', '--root', ws, '--undecided', 'withhold');
+    assert.equal(w.status, 1, w.stderr);
+    assert.equal(w.json.fixed, null);
+    assert.equal(w.json.proven, false);
+    assert.match(String(w.json.reason), /^\d+ different fixes pass test_two and they disagree beyond the tests \(count_big\(.*\): unverified, not offered; the likeliest: /);
+    const bad = spawnSync(process.execPath, [join(root, 'bin/treasure'), 'fix', join(ws, 'big.py'), '--undecided', 'never'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--undecided expects offer or withhold, got "never"/);
+  });
+
+  test('a proven fix: proven true in the JSON', () => {
+    const ws = workspace('py-classify');
+    const r = treasure('fix', join(ws, 'classify.py'), '--line', '7', '--root', ws, '--undecided', 'withhold');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.proven, true);
+    assert.equal(r.json.contested, null);
+  });
+});
+
 describe('an untrusted workspace', () => {
   test('the search runs nothing and says why', async () => {
     const ws = workspace('py-classify');

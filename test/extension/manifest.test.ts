@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { category, markerOrder } from '../../language-server/src/markers';
-import { DEFAULT_SETTINGS, TRUST_RESTRICTED } from '../../language-server/src/settings';
+import { DEFAULT_SETTINGS, TRUST_RESTRICTED, UNDECIDED } from '../../language-server/src/settings';
 import { NOT_SETTABLE } from '../../extension/settings';
 
 const root = join(__dirname, '../..');
@@ -25,6 +25,8 @@ test('every treasure.* setting is declared with the shared default and the scope
   assert.equal(props['treasure.verify.command'].default, DEFAULT_SETTINGS.verify.command);
   assert.equal(props['treasure.verify.command'].scope, 'resource');
   for (const p of ['${file}', '${function}', '${workspaceFolder}']) assert.ok(props['treasure.verify.command'].markdownDescription.includes(p), p);
+  assert.equal(props['treasure.verify.undecided'].default, DEFAULT_SETTINGS.verify.undecided);
+  assert.deepEqual(props['treasure.verify.undecided'].enum, UNDECIDED);
   // the calibrated threshold of unverified fixes: the same default as the code, a number 0-1 or "never"
   assert.equal(props['treasure.unverified.minConfidence'].default, DEFAULT_SETTINGS.unverified.minConfidence);
   assert.deepEqual(props['treasure.unverified.minConfidence'].anyOf, [{ type: 'number', minimum: 0, maximum: 1 }, { type: 'string', enum: ['never'] }]);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyTrust, DEFAULT_SETTINGS, resolveSettings } from '../../language-server/src/settings';
-import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, validateMarkers, verifyBuildOf, verifyCommandOf, type SettingProblem } from '../../extension/settings';
+import { checkMarker, checkScalars, describeProblem, resolveMarkers, restrictedValue, undecidedOf, validateMarkers, verifyBuildOf, verifyCommandOf, type SettingProblem } from '../../extension/settings';
 
 test('known markers with allowed values are kept, in their canonical form', () => {
   const r = validateMarkers({ domain: 'Web', length_bucket: 'concise', quality_bucket: 1, length_lines: '12', source: 'human' }, 'user settings');
@@ -107,11 +107,28 @@ test('the server reads treasure.verify.command nested or flat, trimmed; other ty
 
 test('treasure.verify.build beside the command: nested or flat, trimmed, reported when not a string, dropped without trust', () => {
   const both = resolveSettings({ verify: { command: 'java -cp out Main', build: ' javac -d out *.java ' } });
-  assert.deepEqual(both.verify, { command: 'java -cp out Main', build: 'javac -d out *.java' });
+  assert.deepEqual(both.verify, { command: 'java -cp out Main', build: 'javac -d out *.java', undecided: 'offer' });
   assert.equal(resolveSettings({}, { 'treasure.verify.build': 'make' }).verify.build, 'make');
   assert.equal(resolveSettings({}).verify.build, '');
   const problems: SettingProblem[] = [];
   assert.equal(verifyBuildOf(7, problems), '');
   assert.deepEqual(problems.map((p) => p.setting), ['treasure.verify.build']);
-  assert.deepEqual(applyTrust(both, false, DEFAULT_SETTINGS).verify, { command: '', build: '' });
+  assert.deepEqual(applyTrust(both, false, DEFAULT_SETTINGS).verify, { command: '', build: '', undecided: 'offer' });
+});
+
+test('treasure.verify.undecided: offer (default) or withhold, nested or flat; another value is reported and ignored; trust does not touch it', () => {
+  assert.equal(resolveSettings({}).verify.undecided, 'offer');
+  assert.equal(resolveSettings({ verify: { undecided: 'withhold' } }).verify.undecided, 'withhold');
+  assert.equal(resolveSettings({}, { 'treasure.verify.undecided': 'withhold' }).verify.undecided, 'withhold');
+  // a language section overrides the general one; a wrong value leaves what the layers below gave
+  assert.equal(resolveSettings({ verify: { undecided: 'withhold' } }, { treasure: { verify: { undecided: 'maybe' } } }).verify.undecided, 'withhold');
+  const withheld = resolveSettings({ verify: { command: 'make test', undecided: 'withhold' } });
+  // withholding only ever shows less: an untrusted workspace may keep it (it runs no test anyway)
+  assert.deepEqual(applyTrust(withheld, false, DEFAULT_SETTINGS).verify, { command: '', build: '', undecided: 'withhold' });
+  const problems: SettingProblem[] = [];
+  assert.equal(undecidedOf('withhold', problems), 'withhold');
+  assert.equal(undecidedOf(undefined, problems), 'offer');
+  assert.equal(undecidedOf('abstain', problems), 'offer');
+  assert.deepEqual(problems.map((p) => p.setting), ['treasure.verify.undecided']);
+  assert.match(problems[0]!.message, /allowed: offer, withhold/);
 });

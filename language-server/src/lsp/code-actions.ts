@@ -10,7 +10,7 @@ import type { FixResult } from '../engine';
 import { BusyError, type Priority } from '../model-queue';
 import { sanitizeMarkers } from '../markers';
 import { CodeActionKinds, type CodeActionData } from '../protocol';
-import type { TreasureSettings } from '../settings';
+import { undecidedLimits, type TreasureSettings } from '../settings';
 import type { FixTestActions } from './fix-test';
 import { savedFile, type Documents } from './documents';
 import type { Engines } from './engines';
@@ -131,7 +131,7 @@ export class CodeActions {
         // "Fix this function": the workspace's own tests prove a fix, in a scratch copy, only in a
         // trusted workspace (an untrusted one runs nothing; the fix stays the model's unverified guess)
         verify: data.kind === 'rewriteFunction' && this.settings.trusted && savedFile(doc.uri) && this.fixTests
-          ? { root: this.fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined, build: (settings.verify.command && settings.verify.build) || undefined }
+          ? { root: this.fixTests.rootOf(pathOf(doc.uri)!), trusted: true, command: settings.verify.command || undefined, build: (settings.verify.command && settings.verify.build) || undefined, limits: undecidedLimits(settings.verify.undecided) }
           : undefined,
         // an unverified guess below it is not offered (the reason says so)
         minConfidence: settings.unverified.minConfidence,
@@ -278,7 +278,7 @@ export class CodeActions {
 }
 
 function cacheKey(d: CodeActionData, s: TreasureSettings): string {
-  return [d.uri, d.kind, d.line, d.column ?? '', JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command, s.verify.build, s.unverified.minConfidence].join('\u0000');
+  return [d.uri, d.kind, d.line, d.column ?? '', JSON.stringify(d.diagnostic ?? null), s.model.path, s.device, s.maxFixTokens, JSON.stringify(s.markers), s.verify.command, s.verify.build, s.verify.undecided, s.unverified.minConfidence].join('\u0000');
 }
 
 function withEdit(action: CodeAction, doc: TextDocument, data: CodeActionData, fix: FixResult): CodeAction {

@@ -191,7 +191,7 @@ export class FixTestActions {
     let sourceRev: string | undefined;
     const r = await fixFailingTest({
       root, testFile: testRel, test: t, trusted: true, signal, progress: report,
-      settingsMarkers: settings.markers, maxTokens: settings.maxFixTokens,
+      settingsMarkers: settings.markers, maxTokens: settings.maxFixTokens, undecided: settings.verify.undecided,
       functionsOf: async (rel, text) => {
         const lang = languageForPath(rel);
         return lang?.grammar ? (await analyzeOffThread(text, lang, join(root, rel))).functions : [];

@@ -10,6 +10,7 @@ import type { FixOutcome, FixRequest, FixResult } from '../engine';
 import { languageForPath } from '../grammars';
 import { examineFailingTest, isInside, isTheTest, testLabel, type SourceFunction, type TestAtCursor } from './tests/failing-test';
 import type { TestFailure } from './tests/report';
+import { undecidedLimits, type Undecided } from '../settings';
 
 export interface FixFailingTestInput {
   root: string;
@@ -24,6 +25,8 @@ export interface FixFailingTestInput {
   sourceText?: (absPath: string) => { text: string } | { refuse: string };
   settingsMarkers?: Record<string, string>;
   maxTokens?: number;
+  /** treasure.verify.undecided: 'withhold' returns no fix where other edits pass the test too and behave differently. */
+  undecided?: Undecided;
   signal?: AbortSignal;
   /** Progress in words ("test_x fails (...); proving fixes of f in a.py"). */
   progress?: (message: string) => void;
@@ -93,7 +96,7 @@ export async function fixFailingTest(input: FixFailingTestInput): Promise<FixFai
   const outcome = await input.fixDetailed({
     text, languageId: lang.languageId, line: finding.fn.startLine, mode: 'function', path: sourcePath,
     settingsMarkers: input.settingsMarkers, maxTokens: input.maxTokens,
-    verify: { root, trusted: true, testFiles: [input.testFile] },
+    verify: { root, trusted: true, testFiles: [input.testFile], ...(input.undecided ? { limits: undecidedLimits(input.undecided) } : {}) },
     signal: input.signal,
   });
   const fix = outcome.fix;
