@@ -146,6 +146,19 @@ export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, recor
       famRows.push(`| ${row.language} | ${f} | ${rs.length} | ${rankers.map((k) => rs.filter((r) => r.rank![k] === 1).length).join(' / ')} |`);
     }
   }
+  // HumanEvalFix's own bug classes (issue 28 asks per language and bug type), every problem counted
+  const bugRows: string[] = [];
+  const byBug = new Map<string, RankingRecord[]>();
+  for (const r of records) byBug.set(`${r.language}\u0000${r.bugType}`, [...(byBug.get(`${r.language}\u0000${r.bugType}`) ?? []), r]);
+  const languages = rows.map((r) => r.language);
+  for (const language of [...languages, ...(languages.length > 1 ? ['all'] : [])]) {
+    const bugs = new Map<string, RankingRecord[]>();
+    for (const r of records) if (language === 'all' || r.language === language) bugs.set(r.bugType, [...(bugs.get(r.bugType) ?? []), r]);
+    for (const [bug, rs] of [...bugs].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const inSet = rs.filter((r) => r.inSet);
+      bugRows.push(`| ${language} | ${bug} | ${rs.length} | ${inSet.length} | ${rankers.map((k) => inSet.filter((r) => r.rank![k] === 1).length).join(' / ')} |`);
+    }
+  }
   return [
     '## Ranking: is the true fix among the candidates, and where does it rank (HumanEvalFix)',
     '',
@@ -167,6 +180,12 @@ export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, recor
     '| language | family | in set | top-1 prior / model / product |',
     '|---|---|---|---|',
     ...famRows,
+    '',
+    `By HumanEvalFix's bug type: problems, true fix in the set, top-1 by ${rankers.join(' / ')}:`,
+    '',
+    '| language | bug type | problems | in set | top-1 |',
+    '|---|---|---|---|---|',
+    ...bugRows,
     '',
   ].join('\n');
 }
