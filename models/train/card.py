@@ -67,6 +67,9 @@ def main():
         "quality_bars": runs.get("quality_bars"),
         "rebuild": runs.get("rebuild"),
     }
+    # an eval's meta names the folders it ran with: repo-relative in the card (it travels with the repo)
+    # (and where the results folder is now: test/eval/results/ moved to results/eval/)
+    card["evaluation"] = json.loads(json.dumps(card["evaluation"]).replace(root + os.sep, "").replace("test/eval/results/", "results/eval/"))
     with open(os.path.join(args.model, "MODEL.json"), "w") as f:
         json.dump(card, f, indent=1)
 
