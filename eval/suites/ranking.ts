@@ -148,8 +148,6 @@ export function rankingMarkdown(rows: ReturnType<typeof summarizeRanking>, recor
   }
   // HumanEvalFix's own bug classes (issue 28 asks per language and bug type), every problem counted
   const bugRows: string[] = [];
-  const byBug = new Map<string, RankingRecord[]>();
-  for (const r of records) byBug.set(`${r.language}\u0000${r.bugType}`, [...(byBug.get(`${r.language}\u0000${r.bugType}`) ?? []), r]);
   const languages = rows.map((r) => r.language);
   for (const language of [...languages, ...(languages.length > 1 ? ['all'] : [])]) {
     const bugs = new Map<string, RankingRecord[]>();

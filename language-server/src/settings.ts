@@ -256,21 +256,16 @@ function apply(out: TreasureSettings, raw: unknown): void {
   const tokens = SCALARS.maxFixTokens(r.maxFixTokens);
   if ('value' in tokens) out.maxFixTokens = tokens.value;
   if (typeof r.syntaxDiagnostics === 'boolean') out.syntaxDiagnostics = r.syntaxDiagnostics;
-  // nested ({ verify: { command } }) first, then the flat key, as VS Code sends either
-  for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.command, r['verify.command']]) {
-    const c = SCALARS.verifyCommand(v);
-    if ('value' in c) out.verify = { ...out.verify, command: c.value };
-  }
-  for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.build, r['verify.build']]) {
-    const c = SCALARS.verifyCommand(v);
-    if ('value' in c) out.verify = { ...out.verify, build: c.value };
-  }
-  for (const v of [(r.verify as Record<string, unknown> | null | undefined)?.undecided, r['verify.undecided']]) {
-    const u = SCALARS.undecided(v);
-    if ('value' in u) out.verify = { ...out.verify, undecided: u.value };
-  }
-  for (const v of [(r.unverified as Record<string, unknown> | null | undefined)?.minConfidence, r['unverified.minConfidence']]) {
-    const m = SCALARS.minConfidence(v);
-    if ('value' in m) out.unverified = { minConfidence: m.value };
-  }
+  // nested ({ verify: { command } }) first, then the flat key, as VS Code sends either; each value that
+  // passes its rule wins over the one before
+  const each = <T>(section: string, key: string, rule: (v: unknown) => { value: T } | { error: string }, take: (v: T) => void) => {
+    for (const v of [(r[section] as Record<string, unknown> | null | undefined)?.[key], r[`${section}.${key}`]]) {
+      const c = rule(v);
+      if ('value' in c) take(c.value);
+    }
+  };
+  each('verify', 'command', SCALARS.verifyCommand, (command) => (out.verify = { ...out.verify, command }));
+  each('verify', 'build', SCALARS.verifyCommand, (build) => (out.verify = { ...out.verify, build }));
+  each('verify', 'undecided', SCALARS.undecided, (undecided) => (out.verify = { ...out.verify, undecided }));
+  each('unverified', 'minConfidence', SCALARS.minConfidence, (minConfidence) => (out.unverified = { minConfidence }));
 }

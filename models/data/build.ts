@@ -73,9 +73,11 @@ async function buildRepairJob(stage: RepairJobStage, o: BuildOptions): Promise<v
   if (!shards.length) throw new Error(`the ${stage} stage needs the corpus: ${corpus} has no training shards (npm run data -- --stage corpus${o.small ? ' --small' : ''} first)`);
   mkdirSync(join(o.out, stage), { recursive: true });
   for (const argv of repairJobCommands(stage, o, shards)) {
-    console.log(`== ${stage}: ${argv.slice(argv[0] === process.execPath ? 3 : 0).join(' ')}`);
+    // named without node's own path and flags
+    const shown = argv.slice(argv[0] === process.execPath ? 3 : 0).join(' ');
+    console.log(`== ${stage}: ${shown}`);
     const r = spawnSync(argv[0]!, argv.slice(1), { cwd: o.root, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`the ${stage} stage failed: ${argv.slice(argv[0] === process.execPath ? 3 : 0).join(' ')} exited ${r.status ?? r.signal}`);
+    if (r.status !== 0) throw new Error(`the ${stage} stage failed: ${shown} exited ${r.status ?? r.signal}`);
   }
 }
 
@@ -99,11 +101,7 @@ export function parseArgs(argv: string[]): BuildOptions {
 
 export async function build(o: BuildOptions): Promise<void> {
   const t0 = Date.now();
-  if ((REPAIR_JOB_STAGES as readonly string[]).includes(o.stage)) {
-    await buildRepairJob(o.stage as RepairJobStage, o);
-    console.log(`== done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
-    return;
-  }
+  if ((REPAIR_JOB_STAGES as readonly string[]).includes(o.stage)) await buildRepairJob(o.stage as RepairJobStage, o);
   if (o.stage === 'corpus' || o.stage === 'all') {
     console.log(`== stage corpus (${o.small ? 'small' : 'full'}) -> ${join(o.out, 'corpus')}`);
     await buildCorpus({ small: o.small, out: o.out, root: o.root, workers: o.workers, ...(o.cache ? { cache: o.cache } : {}) });
